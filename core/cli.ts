@@ -1,0 +1,61 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { LifeboatError, toLifeboatError } from './contract/errors';
+import { registerCall } from './cli/call';
+import { createCliContext } from './cli/context';
+import { registerServe } from './cli/serve';
+import { registerSetup } from './cli/setup';
+import { registerStatus } from './cli/status';
+import { VERSION } from './version';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * The `lifeboat` command: the same service as the console, without a window. Returns the exit code:
+ * 0 success, 1 failure, 2 usage error, 3 wrong passphrase (see core/contract/errors.ts).
+ */
+export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const ctx = createCliContext(io, env);
+  const program = new Command('lifeboat')
+    .description('Lifeboat disaster-recovery console: protect VMs, run DR drills, prove it to auditors.')
+    .version(VERSION, '-V, --version')
+    .option('--data <dir>', 'data folder holding the catalog (default: LIFEBOAT_DATA or the per-user app folder)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  registerServe(program, ctx);
+  registerStatus(program, ctx);
+  registerSetup(program, ctx);
+  registerCall(program, ctx);
+
+  // Subcommands inherit the error handling and output of the program, so every level exits the same way.
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    command.showHelpAfterError(false);
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its one-line reason; help and version are not failures.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (error instanceof InvalidArgumentError) return 2;
+    const failure = toLifeboatError(error);
+    io.stderr(`error: ${failure.message}\n`);
+    if (failure.fix) io.stderr(`  fix: ${failure.fix}\n`);
+    return failure.exitCode;
+  }
+}
+
+export { LifeboatError };

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { createLocalClient } from '../contract/dispatch';
+import { readPassphrase, withService, type CliContext } from './context';
+
+/** The first-run wizard without a window, for Server Core hosts and scripts. */
+export function registerSetup(program: Command, ctx: CliContext): void {
+  program
+    .command('setup')
+    .description('Set up Lifeboat without the console: organisation, vault folder and vault passphrase.')
+    .requiredOption('--organisation <name>', 'your organisation, as it should appear on reports')
+    .requiredOption('--vault-folder <path>', 'full path of the vault folder (a second disk or a network share)')
+    .option('--passphrase-file <file>', 'read the vault passphrase from this file (default: LIFEBOAT_PASSPHRASE)')
+    .action(async (options: { organisation: string; vaultFolder: string; passphraseFile?: string }, command: Command) => {
+      const passphrase = readPassphrase(ctx, options.passphraseFile);
+      const settings = await withService(ctx, command, (service) =>
+        createLocalClient(service.api).completeFirstRun({
+          organisation: options.organisation,
+          vault: { kind: 'folder', path: options.vaultFolder },
+          passphrase,
+        }),
+      );
+      ctx.stdout(`Lifeboat is set up for ${settings.organisation} with the vault at ${settings.vault?.location.path}.\n`);
+    });
+}

@@ -1,0 +1,24 @@
+import type { Settings } from './types';
+
+/**
+ * Everything the engine pushes to a console. Plain JSON; every transport forwards the union unchanged
+ * (IPC channel, Server-Sent Events, `lifeboat jobs --follow`).
+ */
+export type ConsoleEvent =
+  | { type: 'settings.changed'; settings: Settings }
+  | { type: 'inventory.changed'; hostId: string; added: number; removed: number; changed: number }
+  | {
+      type: 'job.progress';
+      jobId: string;
+      phase: string;
+      bytesDone: number;
+      bytesTotal: number;
+      bytesPerSecond: number;
+      etaSeconds: number | null;
+    }
+  | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled'; message?: string }
+  | { type: 'alert.raised'; alert: { id: string; severity: 'info' | 'warning' | 'critical'; message: string; fix?: string } };
+
+export type ConsoleEventType = ConsoleEvent['type'];
+
+export type EventListener = (event: ConsoleEvent) => void;

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { method } from './define';
+import { passphraseStrength } from './passphrase';
+import type { Settings, Status } from './types';
+
+const noInput = z.object({}).default({});
+
+/** Windows drive (D:\), UNC share (\\nas\share) or POSIX (/srv) — a relative path would move with the cwd. */
+const ABSOLUTE_PATH = /^(?:[a-zA-Z]:[\\/]|\\\\[^\\]+\\[^\\]+|\/)/;
+
+export const organisationName = z
+  .string()
+  .trim()
+  .min(1, 'Enter your organisation name; it appears on reports.')
+  .max(200, 'Keep the organisation name under 200 characters.');
+
+export const folderLocation = z.object({
+  kind: z.literal('folder'),
+  path: z
+    .string()
+    .trim()
+    .min(1, 'Choose a folder for the vault.')
+    .regex(ABSOLUTE_PATH, 'Use a full path, like D:\\LifeboatVault or \\\\nas\\backups.'),
+});
+
+export const vaultLocation = z.discriminatedUnion('kind', [folderLocation]);
+
+export const newPassphrase = z.string().superRefine((value, ctx) => {
+  const strength = passphraseStrength(value);
+  if (!strength.acceptable) {
+    ctx.addIssue({ code: 'custom', message: `Passphrase is ${strength.label.toLowerCase()}. ${strength.hint}` });
+  }
+});
+
+export const settingsMethods = {
+  getStatus: method('Engine status and catalog counts.', noInput).returns<Status>(),
+  getSettings: method('Organisation, vault location and where data lives.', noInput).returns<Settings>(),
+  completeFirstRun: method(
+    'Save the first-run wizard: organisation, vault location and the vault passphrase (kept encrypted).',
+    z.object({ organisation: organisationName, vault: vaultLocation, passphrase: newPassphrase }),
+  ).returns<Settings>(),
+  updateSettings: method('Change the organisation name.', z.object({ organisation: organisationName })).returns<Settings>(),
+};

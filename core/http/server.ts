@@ -1,0 +1,219 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { methods } from '../contract/api';
+import { CONTENT_SECURITY_POLICY } from '../contract/csp';
+import { dispatch } from '../contract/dispatch';
+import { LifeboatError, toLifeboatError } from '../contract/errors';
+import type { ConsoleEvent } from '../contract/events';
+import type { LifeboatService } from '../service';
+import { readStaticFile } from './static-files';
+
+export interface HttpServerOptions {
+  service: LifeboatService;
+  /** The built renderer (dist/renderer); null serves the API only. */
+  staticDir: string | null;
+  /** 0 picks a free port. */
+  port?: number;
+  token?: string;
+  /** Seconds between SSE keep-alive comments; proxies and browsers drop idle streams. */
+  keepAliveSeconds?: number;
+}
+
+export interface RunningServer {
+  /** The link to open: origin plus the access token. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const COOKIE = 'lifeboat_token';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Browser mode: the renderer and the ConsoleApi over HTTP, for hosts without a desktop and for e2e tests.
+ * Bound to 127.0.0.1 only. Every request needs the random token (Bearer header, the SameSite=Strict cookie
+ * set when the printed link is opened, or ?token= on a GET); the Host header must name this server so a
+ * rebound DNS name cannot reach it.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const tokenBytes = Buffer.from(token);
+  const sseClients = new Set<http.ServerResponse>();
+  let port = 0;
+
+  const hasToken = (req: http.IncomingMessage, url: URL): boolean => {
+    const presented = bearer(req) ?? cookie(req, COOKIE) ?? (req.method === 'GET' ? url.searchParams.get('token') : null);
+    if (presented === null) return false;
+    const bytes = Buffer.from(presented);
+    return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => sendError(res, toLifeboatError(error)));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    setSecurityHeaders(res);
+    const allowedHosts = [`${HOST}:${port}`, `localhost:${port}`];
+    if (!allowedHosts.includes(req.headers.host ?? '')) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('Misdirected request: use the address printed by lifeboat serve.');
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+
+    if (!hasToken(req, url)) {
+      throw new LifeboatError('UNAUTHORIZED', 'This Lifeboat console needs its access token.', {
+        fix: 'Open the full link printed by `lifeboat serve` (it ends with ?token=…).',
+      });
+    }
+
+    if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(req, res);
+    if (url.pathname === '/api/methods' && req.method === 'GET') {
+      return sendJson(res, 200, Object.entries(methods).map(([name, spec]) => ({ name, summary: spec.summary })));
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') {
+        res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Use POST for API methods.');
+        return;
+      }
+      return callMethod(req, res, url.pathname.slice('/api/'.length));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' }).end();
+      return;
+    }
+    if (url.searchParams.has('token')) {
+      // Trade the token in the link for a cookie, and take it out of the address bar and history.
+      url.searchParams.delete('token');
+      res
+        .writeHead(303, {
+          location: url.pathname + url.search + url.hash,
+          'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        })
+        .end();
+      return;
+    }
+    serveStatic(res, url.pathname);
+  }
+
+  async function callMethod(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      throw new LifeboatError('INVALID_INPUT', 'API requests must send JSON (content-type: application/json).');
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${HOST}:${port}` && origin !== `http://localhost:${port}`) {
+      throw new LifeboatError('UNAUTHORIZED', `Requests from ${origin} are not allowed.`);
+    }
+    const body = await readBody(req);
+    let input: unknown;
+    try {
+      input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new LifeboatError('INVALID_INPUT', 'The request body is not valid JSON.');
+    }
+    const result = await dispatch(options.service.api, method, input);
+    sendJson(res, 200, result ?? null);
+  }
+
+  function openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write('retry: 2000\n\n');
+    const send = (event: ConsoleEvent): void => {
+      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    const unsubscribe = options.service.subscribe(send);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), (options.keepAliveSeconds ?? 15) * 1000);
+    sseClients.add(res);
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      sseClients.delete(res);
+    });
+  }
+
+  function serveStatic(res: http.ServerResponse, pathname: string): void {
+    const file = options.staticDir ? readStaticFile(options.staticDir, pathname) : null;
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found.');
+      return;
+    }
+    res
+      .writeHead(200, {
+        'content-type': file.contentType,
+        'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
+      })
+      .end(file.body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const origin = `http://${HOST}:${port}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of sseClients) client.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function setSecurityHeaders(res: http.ServerResponse): void {
+  res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('cross-origin-resource-policy', 'same-origin');
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(value));
+}
+
+function sendError(res: http.ServerResponse, error: LifeboatError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(res, error.httpStatus, { error: error.toBody() });
+}
+
+function bearer(req: http.IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
+}
+
+function cookie(req: http.IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return null;
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new LifeboatError('INVALID_INPUT', 'The request body is larger than 1 MiB.');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,11 @@
+/**
+ * Seals small secrets (passphrases, credentials) before they touch disk. The desktop app uses Electron's
+ * safeStorage (DPAPI on Windows, Keychain, libsecret); headless modes use a 0600 key file. Core never
+ * imports Electron: the shell injects its box through the service config.
+ */
+export interface SecretBox {
+  /** Recorded next to each sealed value, so a secret is only ever opened by the kind that sealed it. */
+  readonly kind: string;
+  seal(plaintext: string): Buffer;
+  open(sealed: Buffer): string;
+}

@@ -1,0 +1,19 @@
+import { sql as initial } from './001-initial';
+import { sql as secretsAndIndexes } from './002-secrets-and-indexes';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Forward-only and append-only: a shipped migration is never edited. A change to the catalog is a new
+ * entry with the next number; the version is kept in SQLite's user_version.
+ */
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'secrets and indexes', sql: secretsAndIndexes },
+];
+
+export const LATEST_SCHEMA_VERSION = migrations.length;

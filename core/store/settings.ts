@@ -1,0 +1,25 @@
+import type { Db } from './database';
+
+/** Known settings and their value types; values are stored as JSON. */
+export interface SettingValues {
+  organisation: string;
+  firstRunCompletedAt: string;
+}
+
+export class SettingsStore {
+  constructor(private readonly db: Db) {}
+
+  get<K extends keyof SettingValues>(key: K): SettingValues[K] | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.value) as SettingValues[K]);
+  }
+
+  set<K extends keyof SettingValues>(key: K, value: SettingValues[K], now: Date): void {
+    this.db
+      .prepare(
+        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      )
+      .run(key, JSON.stringify(value), now.toISOString());
+  }
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { LifeboatError } from '../../core/contract/errors';
+import { CATALOG_FILE, openCatalog, schemaVersion } from '../../core/store/database';
+import { LATEST_SCHEMA_VERSION, migrations } from '../../core/store/migrations';
+import { tempDir } from '../helpers/temp';
+
+const TABLES = ['settings', 'hosts', 'vms', 'targets', 'policies', 'jobs', 'recovery_points', 'drills', 'drill_steps', 'audit_events', 'secrets'];
+
+function tables(db: Database.Database): string[] {
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+}
+
+function openError(dir: string): LifeboatError {
+  try {
+    openCatalog(dir).close();
+  } catch (error) {
+    return error as LifeboatError;
+  }
+  throw new Error('expected openCatalog to fail');
+}
+
+describe('catalog store', () => {
+  it('creates one WAL-mode SQLite file with every table at the latest schema', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    expect(fs.existsSync(path.join(dir, CATALOG_FILE))).toBe(true);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(tables(db)).toEqual(expect.arrayContaining(TABLES));
+    db.close();
+  });
+
+  it('upgrades a database written at migration 1 to the latest, keeping its rows', () => {
+    const dir = tempDir();
+    const old = openCatalog(dir, { migrations: migrations.slice(0, 1) });
+    expect(schemaVersion(old)).toBe(1);
+    expect(tables(old)).not.toContain('secrets');
+    old.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('organisation', '\"Acme\"', '2026-01-01')").run();
+    old.prepare("INSERT INTO jobs (id, kind, status, created_at, started_at) VALUES ('j1', 'replication', 'succeeded', 'x', '2026-01-01')").run();
+    old.close();
+
+    const db = openCatalog(dir);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(tables(db)).toEqual(expect.arrayContaining(TABLES));
+    expect(db.prepare("SELECT value FROM settings WHERE key = 'organisation'").pluck().get()).toBe('"Acme"');
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'").pluck().all();
+    expect(indexes).toContain('jobs_by_started');
+    db.close();
+  });
+
+  it('re-opening is idempotent', () => {
+    const dir = tempDir();
+    openCatalog(dir).close();
+    const db = openCatalog(dir);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database from a newer version with a clear error and leaves it untouched', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+    db.close();
+    const error = openError(dir);
+    expect(error.code).toBe('DATABASE_TOO_NEW');
+    expect(error.message).toContain(`schema ${LATEST_SCHEMA_VERSION + 5}`);
+    expect(error.fix).toMatch(/newer Lifeboat|--data/);
+    const raw = new Database(path.join(dir, CATALOG_FILE));
+    expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 5);
+    raw.close();
+  });
+
+  it('reports a file that is not a database instead of crashing', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, CATALOG_FILE), Buffer.alloc(8192, 'not sqlite '));
+    const error = openError(dir);
+    expect(error.code).toBe('DATABASE_UNREADABLE');
+    expect(error.fix).toContain('catalog rebuild');
+  });
+
+  it('reports a data folder it cannot create', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, '');
+    const error = openError(path.join(file, 'data'));
+    expect(error.code).toBe('DATA_FOLDER_UNUSABLE');
+    expect(error.fix).toContain('--data');
+  });
+});

@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for every suite; the projects only differ in what they include and how long they may take.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // Each file drives its own Chromium; two cores do not take more at once.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
