@@ -19,7 +19,7 @@ const run = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '-
 const result = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')) : null;
 const passed = result?.numPassedTests ?? 0;
 const skipped = result ? result.numPendingTests + result.numTodoTests : 0;
-const counted = result ? result.numFailedTests + result.numFailedTestSuites : 0;
-const failed = counted > 0 || run.status === 0 ? counted : 1;
+const failedTests = result?.numFailedTests ?? 0;
+const failed = failedTests > 0 || run.status === 0 ? failedTests : Math.max(result?.numFailedTestSuites ?? 0, 1);
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);

@@ -31,7 +31,7 @@ describe('first run in the browser console', () => {
     await page.goto(lifeboat.url);
     expect(page.url()).not.toContain('token=');
 
-    await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Welcome to Lifeboat' }).waitFor();
     await screenshot(page, 'first-run-1-organisation');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByText('Enter your organisation name').waitFor();
@@ -77,7 +77,7 @@ describe('first run in the browser console', () => {
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     expect(await page.getByLabel('Organisation name').inputValue()).toBe('Acme Dental Group');
     expect(await page.getByTestId('vault-location').textContent()).toBe(vaultPath);
-    expect(await page.getByText('Stored encrypted').isVisible()).toBe(true);
+    await page.getByText('Stored encrypted').waitFor();
     expect(await page.content()).not.toContain(PASSPHRASE);
     await screenshot(page, 'settings');
   });
