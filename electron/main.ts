@@ -56,7 +56,16 @@ function start(): void {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => service.close());
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    // Let running work stop and the catalog close cleanly before the process ends.
+    event.preventDefault();
+    void service.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
 }
 
 function createWindow(service: LifeboatService): void {

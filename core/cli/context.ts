@@ -31,7 +31,7 @@ export async function withService<T>(ctx: CliContext, command: Command, work: (s
   try {
     return await work(service);
   } finally {
-    service.close();
+    await service.close();
   }
 }
 

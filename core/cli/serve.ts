@@ -16,8 +16,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const service = ctx.openService(command);
       const staticDir = findRendererDir();
       if (!staticDir) ctx.stderr('warning: the console UI is not built (run `npm run build`); serving the API only.\n');
-      const server = await startHttpServer({ service, staticDir, port: options.port }).catch((error: unknown) => {
-        service.close();
+      const server = await startHttpServer({ service, staticDir, port: options.port }).catch(async (error: unknown) => {
+        await service.close();
         throw new LifeboatError('CONFLICT', `Cannot listen on 127.0.0.1:${options.port}: ${(error as Error).message}.`, {
           fix: 'Choose another port with --port, or leave it out to pick a free one.',
         });
@@ -33,7 +33,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         process.on('SIGTERM', stop);
       });
       await server.close();
-      service.close();
+      await service.close();
     });
 }
 

@@ -15,6 +15,26 @@ export const errorCodes = {
   DATA_FOLDER_UNUSABLE: { http: 500, exit: 1 },
   SECRET_UNREADABLE: { http: 500, exit: 1 },
   WRONG_PASSPHRASE: { http: 403, exit: 3 },
+  CANCELLED: { http: 409, exit: 1 },
+  // Virtual disks
+  DISK_INVALID: { http: 422, exit: 1 },
+  DISK_UNSUPPORTED: { http: 422, exit: 1 },
+  // The vault and its storage backends
+  VAULT_NOT_FOUND: { http: 404, exit: 1 },
+  VAULT_EXISTS: { http: 409, exit: 1 },
+  VAULT_LOCKED: { http: 409, exit: 1 },
+  VAULT_CORRUPT: { http: 500, exit: 1 },
+  BACKEND_UNAVAILABLE: { http: 503, exit: 1 },
+  STORAGE_FULL: { http: 507, exit: 1 },
+  // Hypervisors
+  HOST_UNREACHABLE: { http: 502, exit: 1 },
+  ACCESS_DENIED: { http: 403, exit: 1 },
+  MODULE_MISSING: { http: 424, exit: 1 },
+  VM_NOT_FOUND: { http: 404, exit: 1 },
+  CHECKPOINT_FAILED: { http: 502, exit: 1 },
+  CERTIFICATE_CHANGED: { http: 495, exit: 1 },
+  SESSION_EXPIRED: { http: 401, exit: 1 },
+  PROVIDER_OUTPUT_INVALID: { http: 502, exit: 1 },
   INTERNAL: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 

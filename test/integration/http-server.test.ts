@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  service.close();
+  await service.close();
   data.remove();
 });
 

@@ -87,14 +87,14 @@ describe('Electron IPC', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', field: 'organisation' } });
     const unknown = await call(APP_ENTRY, 'eval', {});
     expect(unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
-    service.close();
+    await service.close();
   });
 
   it('refuses calls from any other frame', async () => {
     const { service, call } = wire();
     expect(await call('https://evil.example/', 'getSettings', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
     expect(await call(null, 'getSettings', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-    service.close();
+    await service.close();
   });
 
   it('seals secrets with safeStorage when Electron provides it', () => {

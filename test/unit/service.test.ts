@@ -20,7 +20,7 @@ describe('service: settings and first run', () => {
     const settings = await client.getSettings();
     expect(settings).toMatchObject({ organisation: null, vault: null, passphraseStored: false, firstRunComplete: false });
     expect(settings.suggestedVaultPath).toMatch(/LifeboatVault$/);
-    service.close();
+    await service.close();
   });
 
   it('persists the first-run answers across restarts and announces the change', async () => {
@@ -30,7 +30,7 @@ describe('service: settings and first run', () => {
     first.service.subscribe((event) => events.push(event));
     await first.client.completeFirstRun({ organisation: 'Acme Dental', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: PASSPHRASE });
     expect(events.map((e) => e.type)).toEqual(['settings.changed']);
-    first.service.close();
+    await first.service.close();
 
     const second = open(dir);
     const settings = await second.client.getSettings();
@@ -42,14 +42,14 @@ describe('service: settings and first run', () => {
     });
     const status = await second.client.getStatus();
     expect(status).toMatchObject({ firstRunComplete: true, organisation: 'Acme Dental', schemaVersion: 2 });
-    second.service.close();
+    await second.service.close();
   });
 
   it('never writes the passphrase in plain text to the data folder', async () => {
     const dir = tempDir();
     const { service, client } = open(dir);
     await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: PASSPHRASE });
-    service.close();
+    await service.close();
     const needle = Buffer.from(PASSPHRASE);
     for (const file of fs.readdirSync(dir)) {
       expect(fs.readFileSync(path.join(dir, file)).includes(needle), file).toBe(false);
@@ -64,6 +64,6 @@ describe('service: settings and first run', () => {
     expect(again.vault?.id).toBe(first.vault?.id);
     expect(again.vault?.location.path).toBe('/b');
     expect((await client.updateSettings({ organisation: 'Acme Ltd' })).organisation).toBe('Acme Ltd');
-    service.close();
+    await service.close();
   });
 });

@@ -1,0 +1,46 @@
+import { LifeboatError } from '../contract/errors';
+import { fileResolver } from './file-source';
+import { RawDiskReader } from './raw';
+import type { ByteSource, DiskReader, SourceResolver } from './types';
+
+export * from './types';
+
+/**
+ * A disk format the reader registry knows: `probe` looks at the first bytes (and may read more), `open`
+ * builds the reader. Order matters: raw, which accepts anything, is last.
+ */
+export interface ReaderFormat {
+  name: DiskReader['format'];
+  probe(head: Buffer, source: ByteSource): Promise<boolean>;
+  open(source: ByteSource, resolver: SourceResolver): Promise<DiskReader>;
+}
+
+export const readerFormats: ReaderFormat[] = [
+  // vhdx, vhd and vmdk register here (issue: virtual disk formats).
+  { name: 'raw', probe: async () => true, open: (source) => RawDiskReader.open(source) },
+];
+
+const PROBE_BYTES = 64 * 1024;
+
+/** Opens a disk by its content, not its extension. */
+export async function openDisk(name: string, resolver: SourceResolver = fileResolver): Promise<DiskReader> {
+  let source: ByteSource;
+  try {
+    source = await resolver.open(name);
+  } catch (error) {
+    throw new LifeboatError('NOT_FOUND', `Cannot open the disk ${name}: ${(error as Error).message}.`, {
+      fix: 'Check the path exists and this account may read it.',
+      cause: error,
+    });
+  }
+  try {
+    const head = await source.read(0, PROBE_BYTES);
+    for (const format of readerFormats) {
+      if (await format.probe(head, source)) return await format.open(source, resolver);
+    }
+    throw new LifeboatError('INTERNAL', `No reader accepts ${name}.`);
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+}

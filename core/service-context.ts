@@ -1,0 +1,24 @@
+import type { Clock } from './clock';
+import type { EventBus } from './event-bus';
+import type { SecretBox } from './secrets/secret-box';
+import type { Db } from './store/database';
+import type { SecretsStore } from './store/secrets';
+import type { SettingsStore } from './store/settings';
+import type { TargetsStore } from './store/targets';
+
+/**
+ * What every domain's API factory receives from createService: the catalog, time, the event bus and the
+ * shared stores. A domain keeps its own stores and workers and registers their shutdown with onClose.
+ */
+export interface ServiceContext {
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly bus: EventBus;
+  readonly secretBox: SecretBox;
+  readonly settings: SettingsStore;
+  readonly targets: TargetsStore;
+  readonly secrets: SecretsStore;
+  /** Runs when the service closes, in reverse order of registration, before the catalog is closed. */
+  onClose(cleanup: () => void | Promise<void>): void;
+}

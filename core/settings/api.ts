@@ -1,0 +1,71 @@
+import type { ConsoleApi } from '../contract/api';
+import { LifeboatError } from '../contract/errors';
+import type { Settings } from '../contract/types';
+import { suggestedVaultPath } from '../data-dir';
+import type { ServiceContext } from '../service-context';
+import { schemaVersion } from '../store/database';
+import { catalogCounts } from '../store/stats';
+import { VERSION } from '../version';
+
+export const VAULT_PASSPHRASE_SECRET = 'vault-passphrase';
+const DEFAULT_VAULT_NAME = 'Primary vault';
+
+type SettingsApi = Pick<ConsoleApi, 'getStatus' | 'getSettings' | 'completeFirstRun' | 'updateSettings'>;
+
+/** Organisation, the first-run wizard's answers, and engine status. */
+export function settingsApi(ctx: ServiceContext): SettingsApi {
+  const startedAt = ctx.clock.now().toISOString();
+  const isSetUp = (): boolean => ctx.settings.get('firstRunCompletedAt') !== undefined;
+
+  const readSettings = (): Settings => ({
+    organisation: ctx.settings.get('organisation') ?? null,
+    vault: ctx.targets.getDefault(),
+    passphraseStored: ctx.secrets.has(VAULT_PASSPHRASE_SECRET),
+    firstRunComplete: isSetUp(),
+    dataDir: ctx.dataDir,
+    suggestedVaultPath: suggestedVaultPath(),
+  });
+
+  const changed = (): Settings => {
+    const settings = readSettings();
+    ctx.bus.emit({ type: 'settings.changed', settings });
+    return settings;
+  };
+
+  return {
+    async getStatus() {
+      return {
+        version: VERSION,
+        dataDir: ctx.dataDir,
+        schemaVersion: schemaVersion(ctx.db),
+        firstRunComplete: isSetUp(),
+        organisation: ctx.settings.get('organisation') ?? null,
+        counts: catalogCounts(ctx.db),
+        startedAt,
+      };
+    },
+
+    async getSettings() {
+      return readSettings();
+    },
+
+    async completeFirstRun(input) {
+      const now = ctx.clock.now();
+      ctx.db.transaction(() => {
+        ctx.settings.set('organisation', input.organisation, now);
+        ctx.targets.setDefault(DEFAULT_VAULT_NAME, input.vault, now);
+        ctx.secrets.put(VAULT_PASSPHRASE_SECRET, 'Vault passphrase for scheduled runs', input.passphrase, now);
+        ctx.settings.set('firstRunCompletedAt', now.toISOString(), now);
+      })();
+      return changed();
+    },
+
+    async updateSettings(input) {
+      if (!isSetUp()) {
+        throw new LifeboatError('NOT_SET_UP', 'Lifeboat has not been set up yet.', { fix: 'Finish the first-run wizard first.' });
+      }
+      ctx.settings.set('organisation', input.organisation, ctx.clock.now());
+      return changed();
+    },
+  };
+}
