@@ -1,7 +1,8 @@
 import { LifeboatError } from '../contract/errors';
 import { fileResolver } from './file-source';
 import { RawDiskReader } from './raw';
-import type { ByteSource, DiskReader, SourceResolver } from './types';
+import { RawDiskWriter } from './raw-writer';
+import type { ByteSource, DiskReader, DiskWriter, SourceResolver, WriteFormat } from './types';
 
 export * from './types';
 
@@ -43,4 +44,20 @@ export async function openDisk(name: string, resolver: SourceResolver = fileReso
     await source.close();
     throw error;
   }
+}
+
+/** Writers by output format; vhdx, vmdk and vmdk-esxi register here (issue: virtual disk formats). */
+export const writerFormats: Partial<Record<WriteFormat, (file: string, virtualSize: number) => Promise<DiskWriter>>> = {
+  raw: (file, virtualSize) => RawDiskWriter.create(file, virtualSize),
+};
+
+/** Creates a disk file of the given format for a restore. */
+export async function createDiskWriter(format: WriteFormat, file: string, virtualSize: number): Promise<DiskWriter> {
+  const create = writerFormats[format];
+  if (!create) {
+    throw new LifeboatError('DISK_UNSUPPORTED', `Lifeboat cannot write ${format} disks yet.`, {
+      fix: `Restore as one of: ${Object.keys(writerFormats).join(', ')}.`,
+    });
+  }
+  return create(file, virtualSize);
 }

@@ -1,0 +1,42 @@
+import fs from 'node:fs/promises';
+import type { DiskWriter } from './types';
+
+/** A raw image; ranges never written stay holes because the file is sized with truncate, not filled. */
+export class RawDiskWriter implements DiskWriter {
+  readonly format = 'raw' as const;
+  readonly files: readonly string[];
+
+  private constructor(
+    private readonly file: string,
+    private readonly handle: fs.FileHandle,
+    private readonly virtualSize: number,
+  ) {
+    this.files = [file];
+  }
+
+  static async create(file: string, virtualSize: number): Promise<RawDiskWriter> {
+    return new RawDiskWriter(file, await fs.open(file, 'w'), virtualSize);
+  }
+
+  async write(offset: number, data: Buffer): Promise<void> {
+    if (offset < 0 || offset + data.length > this.virtualSize) {
+      throw new RangeError(`write of ${data.length} bytes at ${offset} is outside the ${this.virtualSize}-byte disk`);
+    }
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.truncate(this.virtualSize);
+    await this.handle.sync();
+    await this.handle.close();
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await fs.rm(this.file, { force: true });
+  }
+}
