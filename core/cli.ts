@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { LifeboatError, toLifeboatError } from './contract/errors';
+import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
 import { createCliContext } from './cli/context';
 import { registerServe } from './cli/serve';
@@ -33,13 +34,16 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerServe(program, ctx);
   registerStatus(program, ctx);
   registerSetup(program, ctx);
+  registerAudit(program, ctx);
   registerCall(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.
-  for (const command of [program, ...program.commands]) {
+  const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     command.showHelpAfterError(false);
-  }
+    command.commands.forEach(configure);
+  };
+  configure(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit/log';
 import type { Clock } from './clock';
 import type { EventBus } from './event-bus';
 import type { SecretBox } from './secrets/secret-box';
@@ -19,6 +20,10 @@ export interface ServiceContext {
   readonly settings: SettingsStore;
   readonly targets: TargetsStore;
   readonly secrets: SecretsStore;
+  /** Every change to protection is appended here, with `operator` as the actor for user actions. */
+  readonly audit: AuditLog;
+  /** The account the console acts for: user actions are audited under this name. */
+  readonly operator: string;
   /** Runs when the service closes, in reverse order of registration, before the catalog is closed. */
   onClose(cleanup: () => void | Promise<void>): void;
 }

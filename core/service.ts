@@ -1,3 +1,6 @@
+import os from 'node:os';
+import { auditApi } from './audit/api';
+import { AuditLog } from './audit/log';
 import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
@@ -16,6 +19,8 @@ export interface ServiceConfig {
   /** Electron passes its safeStorage box; headless modes default to the data folder's key file. */
   secretBox?: SecretBox;
   clock?: Clock;
+  /** Who user actions are audited as; defaults to the OS account running the engine. */
+  operator?: string;
 }
 
 export interface LifeboatService {
@@ -36,20 +41,25 @@ export function createService(config: ServiceConfig): LifeboatService {
   const secretBox = config.secretBox ?? new KeyFileSecretBox(config.dataDir);
   const cleanups: (() => void | Promise<void>)[] = [];
   const bus = new EventBus();
+  const clock = config.clock ?? systemClock;
+  const settings = new SettingsStore(db);
   const ctx: ServiceContext = {
     dataDir: config.dataDir,
     db,
-    clock: config.clock ?? systemClock,
+    clock,
     bus,
     secretBox,
-    settings: new SettingsStore(db),
+    settings,
     targets: new TargetsStore(db),
     secrets: new SecretsStore(db, secretBox),
+    audit: new AuditLog(db, settings, clock),
+    operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
   };
 
   const api: ConsoleApi = {
     ...settingsApi(ctx),
+    ...auditApi(ctx),
   };
 
   let closing: Promise<void> | null = null;
@@ -63,4 +73,12 @@ export function createService(config: ServiceConfig): LifeboatService {
         db.close();
       })()),
   };
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown user';
+  }
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { MethodSpec } from './define';
+import { auditMethods } from './audit';
 import { settingsMethods } from './settings';
 
 /**
@@ -8,6 +9,7 @@ import { settingsMethods } from './settings';
  */
 export const methods = {
   ...settingsMethods,
+  ...auditMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -16,6 +16,7 @@ export const errorCodes = {
   SECRET_UNREADABLE: { http: 500, exit: 1 },
   WRONG_PASSPHRASE: { http: 403, exit: 3 },
   CANCELLED: { http: 409, exit: 1 },
+  AUDIT_TAMPERED: { http: 409, exit: 1 },
   // Virtual disks
   DISK_INVALID: { http: 422, exit: 1 },
   DISK_UNSUPPORTED: { http: 422, exit: 1 },

@@ -1,4 +1,5 @@
 export * from './api';
+export * from './audit';
 export * from './define';
 export * from './dispatch';
 export * from './errors';

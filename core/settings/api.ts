@@ -56,6 +56,7 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
         ctx.targets.setDefault(DEFAULT_VAULT_NAME, input.vault, now);
         ctx.secrets.put(VAULT_PASSPHRASE_SECRET, 'Vault passphrase for scheduled runs', input.passphrase, now);
         ctx.settings.set('firstRunCompletedAt', now.toISOString(), now);
+        ctx.audit.append(ctx.operator, 'setup.completed', input.organisation, { vault: input.vault });
       })();
       return changed();
     },
@@ -64,7 +65,11 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
       if (!isSetUp()) {
         throw new LifeboatError('NOT_SET_UP', 'Lifeboat has not been set up yet.', { fix: 'Finish the first-run wizard first.' });
       }
-      ctx.settings.set('organisation', input.organisation, ctx.clock.now());
+      const before = ctx.settings.get('organisation');
+      ctx.db.transaction(() => {
+        ctx.settings.set('organisation', input.organisation, ctx.clock.now());
+        ctx.audit.append(ctx.operator, 'settings.changed', 'organisation', { from: before ?? null, to: input.organisation });
+      })();
       return changed();
     },
   };

@@ -4,6 +4,8 @@ import type { Db } from './database';
 export interface SettingValues {
   organisation: string;
   firstRunCompletedAt: string;
+  /** The newest audit entry, so deleting the tail of the log is detectable. */
+  auditHead: { seq: number; hash: string };
 }
 
 export class SettingsStore {
