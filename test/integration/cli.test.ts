@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { LATEST_SCHEMA_VERSION } from '../../core/store/migrations';
 import { describe, expect, it } from 'vitest';
 import { CATALOG_FILE } from '../../core/store/database';
 import { runCli, serveConsole } from '../helpers/cli';
@@ -14,7 +15,7 @@ describe('lifeboat CLI', () => {
     const dir = tempDir();
     const byFlag = runCli(['--data', dir, 'status', '--json']);
     expect(byFlag.status).toBe(0);
-    expect(JSON.parse(byFlag.stdout)).toMatchObject({ dataDir: dir, firstRunComplete: false, schemaVersion: 2 });
+    expect(JSON.parse(byFlag.stdout)).toMatchObject({ dataDir: dir, firstRunComplete: false, schemaVersion: LATEST_SCHEMA_VERSION });
     expect(fs.existsSync(path.join(dir, CATALOG_FILE))).toBe(true);
 
     const other = tempDir();

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { LATEST_SCHEMA_VERSION } from '../../core/store/migrations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type RunningServer } from '../../core/http/server';
 import { createService, type LifeboatService } from '../../core/service';
@@ -61,7 +62,7 @@ describe('browser-mode HTTP transport', () => {
   it('calls methods with the token and returns their JSON', async () => {
     const response = await post('getStatus', {});
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ schemaVersion: 2, firstRunComplete: false });
+    expect(await response.json()).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, firstRunComplete: false });
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { LATEST_SCHEMA_VERSION } from '../../core/store/migrations';
 import { describe, expect, it } from 'vitest';
 import { createLocalClient } from '../../core/contract/dispatch';
 import type { ConsoleEvent } from '../../core/contract/events';
@@ -41,7 +42,7 @@ describe('service: settings and first run', () => {
       firstRunComplete: true,
     });
     const status = await second.client.getStatus();
-    expect(status).toMatchObject({ firstRunComplete: true, organisation: 'Acme Dental', schemaVersion: 2 });
+    expect(status).toMatchObject({ firstRunComplete: true, organisation: 'Acme Dental', schemaVersion: LATEST_SCHEMA_VERSION });
     await second.service.close();
   });
 

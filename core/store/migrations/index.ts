@@ -1,5 +1,6 @@
 import { sql as initial } from './001-initial';
 import { sql as secretsAndIndexes } from './002-secrets-and-indexes';
+import { sql as jobsDetailAndAlerts } from './003-jobs-detail-and-alerts';
 
 export interface Migration {
   version: number;
@@ -14,6 +15,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'secrets and indexes', sql: secretsAndIndexes },
+  { version: 3, name: 'job detail and alerts', sql: jobsDetailAndAlerts },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;

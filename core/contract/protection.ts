@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { method } from './define';
+
+/** What a run does when an application-consistent checkpoint cannot be taken. */
+export const consistencyLevels = ['require', 'prefer', 'crash'] as const;
+export type Consistency = (typeof consistencyLevels)[number];
+
+export const retentionSchema = z.object({
+  keepLast: z.number().int().min(1, 'Keep at least the newest recovery point.').max(10_000),
+  daily: z.number().int().min(0).max(3650).default(0),
+  weekly: z.number().int().min(0).max(520).default(0),
+  monthly: z.number().int().min(0).max(240).default(0),
+  yearly: z.number().int().min(0).max(100).default(0),
+});
+export type Retention = z.output<typeof retentionSchema>;
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a 24-hour time like 08:00.');
+
+/** A limit that applies on some weekdays between two times of day (local time); outside every window: unlimited. */
+export const bandwidthWindowSchema = z
+  .object({
+    days: z.array(z.number().int().min(0).max(6)).min(1, 'Pick at least one day.'),
+    from: clockTime,
+    to: clockTime,
+    bytesPerSecond: z.number().int().min(64 * 1024, 'A limit below 64 KiB/s would never finish a copy.'),
+  })
+  .refine((w) => w.from !== w.to, { message: 'The window starts and ends at the same time.', path: ['to'] });
+export type BandwidthWindow = z.output<typeof bandwidthWindowSchema>;
+
+const cronExpression = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4}\S+$/, 'Use a five-field cron expression, like "*/15 * * * *".');
+
+const policyFields = z.object({
+  name: z.string().trim().min(1, 'Name the policy, e.g. "Office servers".').max(100),
+  vmIds: z.array(z.string().min(1)).min(1, 'Choose at least one VM.'),
+  targetId: z.string().min(1, 'Choose where copies go.'),
+  rpoMinutes: z.number().int().min(1, 'The shortest RPO is 1 minute.').max(7 * 24 * 60, 'The longest RPO is one week.'),
+  schedule: cronExpression.nullable().default(null),
+  retention: retentionSchema.default({ keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 }),
+  consistency: z.enum(consistencyLevels).default('prefer'),
+  bandwidth: z.array(bandwidthWindowSchema).max(20).default([]),
+  enabled: z.boolean().default(true),
+});
+
+export interface Policy extends z.output<typeof policyFields> {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  /** How often runs start when no explicit schedule is set: often enough to stay inside the RPO. */
+  intervalMinutes: number;
+}
+
+export type RpoState = 'ok' | 'warning' | 'breach' | 'pending';
+
+export interface VmRpoStatus {
+  vmId: string;
+  vm: string;
+  policyId: string;
+  policy: string;
+  rpoMinutes: number;
+  lastPointTime: string | null;
+  /** Age of the newest good recovery point; null before the first one. */
+  ageSeconds: number | null;
+  /** ok ≤ 80% of the RPO < warning ≤ 100% < breach; pending: protected less than one RPO ago, no point yet. */
+  status: RpoState;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface JobProgress {
+  phase: string;
+  bytesDone: number;
+  bytesTotal: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  title: string;
+  status: JobStatus;
+  trigger: 'manual' | 'schedule' | 'catch-up';
+  vmId: string | null;
+  policyId: string | null;
+  hostId: string | null;
+  targetId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  bytesRead: number;
+  bytesStored: number;
+  bytesTotal: number;
+  appConsistent: boolean | null;
+  error: string | null;
+  /** Live progress while running. */
+  progress: JobProgress | null;
+}
+
+export interface JobWithLog extends Job {
+  log: string;
+}
+
+export interface Alert {
+  id: string;
+  kind: string;
+  subject: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  fix: string | null;
+  raisedAt: string;
+  clearedAt: string | null;
+}
+
+const id = z.object({ id: z.string().min(1) });
+
+export const protectionMethods = {
+  listPolicies: method('Every protection policy.', z.object({}).default({})).returns<Policy[]>(),
+  createPolicy: method('Protect VMs to a target at an RPO.', policyFields).returns<Policy>(),
+  updatePolicy: method('Change a policy; omitted fields keep their value.', policyFields.partial().extend({ id: z.string().min(1) })).returns<Policy>(),
+  deletePolicy: method('Stop protecting with this policy (recovery points stay in the vault).', id).returns<void>(),
+  getRpoStatus: method('Per protected VM: age of the newest good recovery point against its RPO.', z.object({}).default({})).returns<VmRpoStatus[]>(),
+  listJobs: method(
+    'Runs, newest first.',
+    z
+      .object({ status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']).optional(), limit: z.number().int().min(1).max(10_000).default(200) })
+      .default({ limit: 200 }),
+  ).returns<Job[]>(),
+  getJob: method('One run with its log.', id).returns<JobWithLog>(),
+  cancelJob: method('Cancel a queued or running job; a running one cleans up first.', id).returns<Job>(),
+  listAlerts: method('Alerts, open ones first.', z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false })).returns<Alert[]>(),
+};

@@ -1,0 +1,51 @@
+import type { RpoState, VmRpoStatus } from '../contract/protection';
+import type { Db } from '../store/database';
+
+/** Above this share of the RPO a VM is "at risk": one more missed run and it breaches. */
+export const WARNING_FRACTION = 0.8;
+
+export function rpoState(ageSeconds: number | null, rpoMinutes: number, protectedForSeconds: number): RpoState {
+  const rpoSeconds = rpoMinutes * 60;
+  if (ageSeconds === null) return protectedForSeconds <= rpoSeconds ? 'pending' : 'breach';
+  if (ageSeconds > rpoSeconds) return 'breach';
+  if (ageSeconds > rpoSeconds * WARNING_FRACTION) return 'warning';
+  return 'ok';
+}
+
+interface Row {
+  vm_id: string;
+  vm: string;
+  policy_id: string;
+  policy: string;
+  rpo_minutes: number;
+  since: string;
+  last: string | null;
+}
+
+/** Every protected VM's newest good point against its RPO, as of `now`. */
+export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
+  const rows = db
+    .prepare(
+      `SELECT pv.vm_id, v.name AS vm, p.id AS policy_id, p.name AS policy, p.rpo_minutes, p.created_at AS since,
+              (SELECT MAX(rp.time) FROM recovery_points rp WHERE rp.vm_id = pv.vm_id) AS last
+         FROM policy_vms pv
+         JOIN policies p ON p.id = pv.policy_id
+         JOIN vms v ON v.id = pv.vm_id
+        ORDER BY v.name`,
+    )
+    .all() as Row[];
+  return rows.map((row) => {
+    const ageSeconds = row.last === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(row.last)) / 1000));
+    const protectedFor = Math.round((now.getTime() - Date.parse(row.since)) / 1000);
+    return {
+      vmId: row.vm_id,
+      vm: row.vm,
+      policyId: row.policy_id,
+      policy: row.policy,
+      rpoMinutes: row.rpo_minutes,
+      lastPointTime: row.last,
+      ageSeconds,
+      status: rpoState(ageSeconds, row.rpo_minutes, protectedFor),
+    };
+  });
+}

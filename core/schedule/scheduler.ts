@@ -1,0 +1,138 @@
+import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import type { Clock } from '../clock';
+import type { Policy, VmRpoStatus } from '../contract/protection';
+import type { EventBus } from '../event-bus';
+import type { Db } from '../store/database';
+import type { AlertsStore } from '../store/alerts';
+import type { JobsStore } from '../store/jobs';
+import type { PoliciesStore } from '../store/policies';
+import { CronSchedule } from './cron';
+import { evaluateRpo, WARNING_FRACTION } from './rpo';
+
+export type RunTrigger = 'schedule' | 'catch-up';
+
+export interface SchedulerDeps {
+  db: Db;
+  policies: PoliciesStore;
+  jobs: JobsStore;
+  alerts: AlertsStore;
+  bus: EventBus;
+  clock: Clock;
+  /** Starts (queues) a replication run of one VM under a policy; ignored when one is already queued or running. */
+  startRun(policy: Policy, vmId: string, trigger: RunTrigger): void;
+  isBusy(vmId: string): boolean;
+}
+
+export interface TickResult {
+  started: { policyId: string; vmId: string; trigger: RunTrigger }[];
+  rpo: VmRpoStatus[];
+}
+
+/**
+ * Decides, once a minute, which VMs are due for a run and how every protected VM stands against its RPO.
+ * In the product a node-cron heartbeat calls tick(); tests call tick() after moving the clock.
+ */
+export class Scheduler {
+  private heartbeat: ScheduledTask | null = null;
+  private crons = new Map<string, CronSchedule>();
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Starts the heartbeat and runs the launch tick, which catches up runs missed while Lifeboat was closed. */
+  start(): TickResult {
+    this.heartbeat = cronSchedule('* * * * *', () => void this.tick(), { name: 'lifeboat-scheduler', noOverlap: true });
+    return this.tick({ atLaunch: true });
+  }
+
+  stop(): void {
+    void this.heartbeat?.destroy();
+    this.heartbeat = null;
+  }
+
+  /** Policies changed: cron expressions are re-read on the next tick. */
+  policiesChanged(): void {
+    this.crons.clear();
+  }
+
+  tick(options: { atLaunch?: boolean } = {}): TickResult {
+    const now = this.deps.clock.now();
+    const rpo = evaluateRpo(this.deps.db, now);
+    const started: TickResult['started'] = [];
+    for (const policy of this.deps.policies.list()) {
+      if (!policy.enabled) continue;
+      for (const vmId of policy.vmIds) {
+        if (this.deps.isBusy(vmId)) continue;
+        const trigger = this.dueTrigger(policy, vmId, now, rpo, options.atLaunch ?? false);
+        if (!trigger) continue;
+        this.deps.startRun(policy, vmId, trigger);
+        started.push({ policyId: policy.id, vmId, trigger });
+      }
+    }
+    this.watch(rpo, now);
+    return { started, rpo };
+  }
+
+  private dueTrigger(policy: Policy, vmId: string, now: Date, rpo: VmRpoStatus[], atLaunch: boolean): RunTrigger | null {
+    const lastStart = this.deps.jobs.lastStartOf(vmId, 'replication');
+    if (policy.schedule === null) {
+      if (lastStart === null) return atLaunch ? 'catch-up' : 'schedule';
+      const minutesSince = (now.getTime() - Date.parse(lastStart)) / 60_000;
+      if (minutesSince >= policy.intervalMinutes) return atLaunch ? 'catch-up' : 'schedule';
+      return null;
+    }
+    const cron = this.cronOf(policy);
+    if (cron.firesInMinuteOf(now) && !(lastStart && sameMinute(new Date(lastStart), now))) return 'schedule';
+    if (!atLaunch) return null;
+    // Closed across a firing: run now if waiting for the next one would push the VM past its RPO.
+    const status = rpo.find((r) => r.vmId === vmId && r.policyId === policy.id);
+    const next = cron.nextAfter(now);
+    const newest = status?.lastPointTime ? Date.parse(status.lastPointTime) : null;
+    if (newest === null || next === null) return 'catch-up';
+    return next.getTime() - newest > policy.rpoMinutes * 60_000 ? 'catch-up' : null;
+  }
+
+  private cronOf(policy: Policy): CronSchedule {
+    let cron = this.crons.get(policy.id);
+    if (!cron || cron.expression !== policy.schedule) {
+      cron = new CronSchedule(policy.schedule!);
+      this.crons.set(policy.id, cron);
+    }
+    return cron;
+  }
+
+  /** The RPO watchdog: raise on warning/breach, clear when a VM is back within its RPO. */
+  private watch(rpo: VmRpoStatus[], now: Date): void {
+    for (const status of rpo) {
+      if (status.status === 'ok' || status.status === 'pending') {
+        this.deps.alerts.clear('rpo', status.vmId, now);
+        continue;
+      }
+      const age = status.ageSeconds === null ? 'has no recovery point yet' : `last recovery point is ${formatAge(status.ageSeconds)} old`;
+      const breach = status.status === 'breach';
+      const alert = this.deps.alerts.raise(
+        {
+          kind: 'rpo',
+          subject: status.vmId,
+          severity: breach ? 'critical' : 'warning',
+          message: breach
+            ? `${status.vm} is outside its RPO of ${status.rpoMinutes} min: its ${age}.`
+            : `${status.vm} is at risk: its ${age}, over ${Math.round(WARNING_FRACTION * 100)}% of its ${status.rpoMinutes}-minute RPO.`,
+          fix: 'Open Activity to see why recent copies failed or did not start; check the host and the vault are reachable, then run the policy now.',
+        },
+        now,
+      );
+      if (alert) this.deps.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
+    }
+  }
+}
+
+function sameMinute(a: Date, b: Date): boolean {
+  return Math.floor(a.getTime() / 60_000) === Math.floor(b.getTime() / 60_000);
+}
+
+export function formatAge(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}

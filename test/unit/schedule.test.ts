@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import type { Policy } from '../../core/contract/protection';
+import { EventBus } from '../../core/event-bus';
+import { bandwidthLimitAt } from '../../core/schedule/bandwidth';
+import { CronSchedule } from '../../core/schedule/cron';
+import { intervalMinutesFor } from '../../core/schedule/interval';
+import { rpoState } from '../../core/schedule/rpo';
+import { Scheduler, type RunTrigger } from '../../core/schedule/scheduler';
+import { AlertsStore } from '../../core/store/alerts';
+import { openCatalog } from '../../core/store/database';
+import { JobsStore } from '../../core/store/jobs';
+import { PoliciesStore } from '../../core/store/policies';
+import { manualClock, seedHost, seedPoint, seedTarget, seedVm } from '../helpers/catalog';
+import { tempDir } from '../helpers/temp';
+
+const MiB = 1024 * 1024;
+
+describe('RPO state', () => {
+  it('is ok up to 80% of the RPO, warning up to 100%, breach beyond', () => {
+    expect(rpoState(240, 5, 9999)).toBe('ok');
+    expect(rpoState(241, 5, 9999)).toBe('warning');
+    expect(rpoState(300, 5, 9999)).toBe('warning');
+    expect(rpoState(301, 5, 9999)).toBe('breach');
+  });
+
+  it('is pending until one RPO has passed without a first point', () => {
+    expect(rpoState(null, 5, 299)).toBe('pending');
+    expect(rpoState(null, 5, 301)).toBe('breach');
+  });
+
+  it('runs every half RPO when no schedule is given', () => {
+    expect(intervalMinutesFor(5)).toBe(2);
+    expect(intervalMinutesFor(60)).toBe(30);
+    expect(intervalMinutesFor(1)).toBe(1);
+  });
+});
+
+describe('bandwidth schedule', () => {
+  const office = { days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00', bytesPerSecond: 20 * MiB };
+  const night = { days: [5], from: '22:00', to: '06:00', bytesPerSecond: 50 * MiB };
+  const at = (iso: string) => new Date(iso); // local time: no Z
+
+  it('limits inside a weekday window and not outside it', () => {
+    expect(bandwidthLimitAt([office], at('2026-11-25T09:30:00'))).toBe(20 * MiB); // Wednesday
+    expect(bandwidthLimitAt([office], at('2026-11-25T18:00:00'))).toBeNull();
+    expect(bandwidthLimitAt([office], at('2026-11-28T10:00:00'))).toBeNull(); // Saturday
+  });
+
+  it('follows windows across midnight into the next day, and the lowest limit wins', () => {
+    expect(bandwidthLimitAt([night], at('2026-11-27T23:00:00'))).toBe(50 * MiB); // Friday night
+    expect(bandwidthLimitAt([night], at('2026-11-28T05:59:00'))).toBe(50 * MiB); // Saturday early
+    expect(bandwidthLimitAt([night], at('2026-11-28T06:00:00'))).toBeNull();
+    expect(bandwidthLimitAt([office, { ...office, bytesPerSecond: 5 * MiB }], at('2026-11-25T12:00:00'))).toBe(5 * MiB);
+  });
+});
+
+describe('cron schedule', () => {
+  it('fires in matching minutes and finds the next firing', () => {
+    const cron = new CronSchedule('*/15 * * * *');
+    expect(cron.firesInMinuteOf(new Date('2026-11-25T10:30:42'))).toBe(true);
+    expect(cron.firesInMinuteOf(new Date('2026-11-25T10:31:00'))).toBe(false);
+    expect(cron.nextAfter(new Date('2026-11-25T10:31:00'))).toEqual(new Date('2026-11-25T10:45:00'));
+    expect(CronSchedule.isValid('*/15 * * * *')).toBe(true);
+    expect(CronSchedule.isValid('every day')).toBe(false);
+  });
+});
+
+describe('scheduler', () => {
+  function setup(schedule: string | null, rpoMinutes = 10) {
+    const db = openCatalog(tempDir());
+    const clock = manualClock('2026-11-25T10:00:30Z');
+    const host = seedHost(db);
+    const target = seedTarget(db);
+    const vm = seedVm(db, host, 'web01');
+    const policies = new PoliciesStore(db);
+    const policy = policies.create(
+      { name: 'Office', vmIds: [vm], targetId: target, rpoMinutes, schedule, retention: { keepLast: 3, daily: 0, weekly: 0, monthly: 0, yearly: 0 }, consistency: 'prefer', bandwidth: [], enabled: true },
+      clock.now(),
+    );
+    const jobs = new JobsStore(db);
+    const bus = new EventBus();
+    const events: string[] = [];
+    bus.subscribe((event) => events.push(event.type === 'alert.raised' ? `alert:${event.alert.severity}` : event.type));
+    const runs: { vmId: string; trigger: RunTrigger; at: string }[] = [];
+    let busy = false;
+    const scheduler = new Scheduler({
+      db,
+      policies,
+      jobs,
+      alerts: new AlertsStore(db),
+      bus,
+      clock,
+      isBusy: () => busy,
+      startRun: (_policy: Policy, vmId, trigger) => {
+        runs.push({ vmId, trigger, at: clock.now().toISOString() });
+        jobs.insert({ id: `job-${runs.length}`, kind: 'replication', title: 't', trigger, vmId, policyId: policy.id, hostId: host, targetId: target }, clock.now());
+        jobs.markRunning(`job-${runs.length}`, clock.now());
+      },
+    });
+    const completeRun = () => seedPoint(db, vm, 'web01', target, clock.now().toISOString());
+    return { db, clock, scheduler, runs, events, vm, policy, policies, completeRun, setBusy: (b: boolean) => (busy = b) };
+  }
+
+  it('starts interval runs every half RPO as the clock moves, never twice for a busy VM', () => {
+    const { scheduler, clock, runs, setBusy } = setup(null, 10);
+    expect(scheduler.tick().started).toHaveLength(1);
+    clock.advanceMinutes(4);
+    expect(scheduler.tick().started).toHaveLength(0);
+    clock.advanceMinutes(1);
+    setBusy(true);
+    expect(scheduler.tick().started).toHaveLength(0);
+    setBusy(false);
+    expect(scheduler.tick().started).toHaveLength(1);
+    expect(runs.map((r) => r.at)).toEqual(['2026-11-25T10:00:30.000Z', '2026-11-25T10:05:30.000Z']);
+  });
+
+  it('follows an explicit cron schedule, once per firing minute', () => {
+    const { scheduler, clock, runs } = setup('*/15 * * * *', 60);
+    clock.set('2026-11-25T10:14:10Z');
+    scheduler.tick();
+    clock.set('2026-11-25T10:15:05Z');
+    scheduler.tick();
+    clock.set('2026-11-25T10:15:40Z');
+    scheduler.tick();
+    clock.set('2026-11-25T10:30:00Z');
+    scheduler.tick();
+    expect(runs.map((r) => r.at)).toEqual(['2026-11-25T10:15:05.000Z', '2026-11-25T10:30:00.000Z']);
+  });
+
+  it('at launch, catches up a cron run missed while closed when waiting would breach the RPO', () => {
+    const late = setup('0 * * * *', 60);
+    late.clock.set('2026-11-25T09:00:00Z');
+    late.completeRun();
+    late.clock.set('2026-11-25T10:20:00Z'); // missed 10:00; next firing 11:00 is 2 h after the point
+    expect(late.scheduler.tick({ atLaunch: true }).started).toEqual([expect.objectContaining({ trigger: 'catch-up' })]);
+
+    const fine = setup('0 * * * *', 180);
+    fine.clock.set('2026-11-25T09:00:00Z');
+    fine.completeRun();
+    fine.clock.set('2026-11-25T10:20:00Z'); // next firing is within the 3 h RPO
+    expect(fine.scheduler.tick({ atLaunch: true }).started).toEqual([]);
+  });
+
+  it('watchdog: ok, then warning, then breach when runs stop, and clear after a good run', () => {
+    const { scheduler, clock, events, completeRun, setBusy, db } = setup(null, 10);
+    completeRun();
+    setBusy(true); // runs hang from here on: no new points
+    expect(scheduler.tick().rpo[0]!.status).toBe('ok');
+    clock.advanceMinutes(8.5);
+    expect(scheduler.tick().rpo[0]!.status).toBe('warning');
+    clock.advanceMinutes(0.5);
+    scheduler.tick(); // still warning: no second alert
+    clock.advanceMinutes(2);
+    const breach = scheduler.tick().rpo[0]!;
+    expect(breach).toMatchObject({ status: 'breach', ageSeconds: 11 * 60 });
+    expect(events.filter((e) => e.startsWith('alert'))).toEqual(['alert:warning', 'alert:critical']);
+    const open = new AlertsStore(db).list(false);
+    expect(open).toHaveLength(1);
+    expect(open[0]!.message).toContain('outside its RPO of 10 min');
+
+    completeRun();
+    expect(scheduler.tick().rpo[0]!.status).toBe('ok');
+    expect(new AlertsStore(db).list(false)).toHaveLength(0);
+    expect(new AlertsStore(db).list(true)[0]!.clearedAt).not.toBeNull();
+  });
+
+  it('skips paused policies', () => {
+    const { scheduler, policies, policy, clock } = setup(null, 10);
+    policies.update(policy.id, { ...policy, enabled: false }, clock.now());
+    expect(scheduler.tick().started).toHaveLength(0);
+  });
+});
