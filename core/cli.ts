@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { LifeboatError, toLifeboatError } from './contract/errors';
+import { registerAgent } from './cli/agent';
 import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
 import { createCliContext } from './cli/context';
@@ -32,6 +33,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   registerServe(program, ctx);
+  registerAgent(program, ctx);
   registerStatus(program, ctx);
   registerSetup(program, ctx);
   registerAudit(program, ctx);

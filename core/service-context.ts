@@ -26,4 +26,9 @@ export interface ServiceContext {
   readonly operator: string;
   /** Runs when the service closes, in reverse order of registration, before the catalog is closed. */
   onClose(cleanup: () => void | Promise<void>): void;
+  /**
+   * Background work (scheduler, watchdog) starts only in a long-running engine — serve, agent, desktop —
+   * never in one-shot CLI commands that open the same catalog.
+   */
+  onStartBackground(start: () => void): void;
 }

@@ -27,6 +27,8 @@ export interface LifeboatService {
   readonly api: ConsoleApi;
   readonly dataDir: string;
   subscribe(listener: EventListener): () => void;
+  /** Starts schedules and watchdogs; call once, from the process that holds the engine lock. */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export function createService(config: ServiceConfig): LifeboatService {
   const db = openCatalog(config.dataDir);
   const secretBox = config.secretBox ?? new KeyFileSecretBox(config.dataDir);
   const cleanups: (() => void | Promise<void>)[] = [];
+  const starters: (() => void)[] = [];
   const bus = new EventBus();
   const clock = config.clock ?? systemClock;
   const settings = new SettingsStore(db);
@@ -55,6 +58,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     audit: new AuditLog(db, settings, clock),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
+    onStartBackground: (start) => starters.push(start),
   };
 
   const api: ConsoleApi = {
@@ -63,10 +67,16 @@ export function createService(config: ServiceConfig): LifeboatService {
   };
 
   let closing: Promise<void> | null = null;
+  let started = false;
   return {
     api,
     dataDir: config.dataDir,
     subscribe: (listener) => bus.subscribe(listener),
+    startBackground: () => {
+      if (started) return;
+      started = true;
+      for (const start of starters) start();
+    },
     close: () =>
       (closing ??= (async () => {
         for (const cleanup of cleanups.reverse()) await cleanup();

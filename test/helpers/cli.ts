@@ -31,7 +31,12 @@ export interface ServingConsole {
 
 /** Starts `lifeboat serve` and resolves once it prints its link; the link line is the readiness signal. */
 export function serveConsole(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServingConsole> {
-  const child = spawn(process.execPath, [BIN, ...args, 'serve'], {
+  return startEngine([...args, 'serve'], env);
+}
+
+/** Starts a long-running subcommand (serve, agent) and resolves when it prints the console link. */
+export function startEngine(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServingConsole> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: repoRoot,
     env: { ...process.env, LIFEBOAT_DATA: '', ...env },
   });
