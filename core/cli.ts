@@ -3,6 +3,7 @@ import { LifeboatError, toLifeboatError } from './contract/errors';
 import { registerAgent } from './cli/agent';
 import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
+import { registerDiagnostics } from './cli/diagnostics';
 import { createCliContext } from './cli/context';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
@@ -37,6 +38,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerStatus(program, ctx);
   registerSetup(program, ctx);
   registerAudit(program, ctx);
+  registerDiagnostics(program, ctx);
   registerCall(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.

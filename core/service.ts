@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { auditApi } from './audit/api';
+import { diagnosticsApi } from './diagnostics/api';
 import { AuditLog } from './audit/log';
 import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
@@ -64,6 +65,7 @@ export function createService(config: ServiceConfig): LifeboatService {
   const api: ConsoleApi = {
     ...settingsApi(ctx),
     ...auditApi(ctx),
+    ...diagnosticsApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
+import { diagnosticsMethods } from './diagnostics';
 import { settingsMethods } from './settings';
 
 /**
@@ -10,6 +11,7 @@ import { settingsMethods } from './settings';
 export const methods = {
   ...settingsMethods,
   ...auditMethods,
+  ...diagnosticsMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -1,5 +1,6 @@
 export * from './api';
 export * from './audit';
+export * from './diagnostics';
 export * from './define';
 export * from './dispatch';
 export * from './errors';
