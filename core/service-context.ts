@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit/log';
+import type { JobQueue } from './jobs/queue';
 import type { Clock } from './clock';
 import type { EventBus } from './event-bus';
 import type { SecretBox } from './secrets/secret-box';
@@ -20,6 +21,8 @@ export interface ServiceContext {
   readonly settings: SettingsStore;
   readonly targets: TargetsStore;
   readonly secrets: SecretsStore;
+  /** Every long-running piece of work (runs, drills, exports) goes through this queue. */
+  readonly jobs: JobQueue;
   /** Every change to protection is appended here, with `operator` as the actor for user actions. */
   readonly audit: AuditLog;
   /** The account the console acts for: user actions are audited under this name. */

@@ -6,6 +6,9 @@ import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
+import { JobQueue } from './jobs/queue';
+import { protectionApi } from './replication/api';
+import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
 import type { ServiceContext } from './service-context';
@@ -57,6 +60,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     targets: new TargetsStore(db),
     secrets: new SecretsStore(db, secretBox),
     audit: new AuditLog(db, settings, clock),
+    jobs: new JobQueue(new JobsStore(db), bus, clock),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),
@@ -66,6 +70,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...settingsApi(ctx),
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
+    ...protectionApi(ctx),
   };
 
   let closing: Promise<void> | null = null;
@@ -82,6 +87,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     close: () =>
       (closing ??= (async () => {
         for (const cleanup of cleanups.reverse()) await cleanup();
+        await ctx.jobs.close();
         db.close();
       })()),
   };

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
+import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
 
 /**
@@ -12,6 +13,7 @@ export const methods = {
   ...settingsMethods,
   ...auditMethods,
   ...diagnosticsMethods,
+  ...protectionMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

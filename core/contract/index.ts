@@ -6,6 +6,7 @@ export * from './dispatch';
 export * from './errors';
 export * from './events';
 export * from './passphrase';
+export * from './protection';
 export * from './settings';
 export * from './types';
 export * from './csp';

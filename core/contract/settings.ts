@@ -39,5 +39,10 @@ export const settingsMethods = {
     'Save the first-run wizard: organisation, vault location and the vault passphrase (kept encrypted).',
     z.object({ organisation: organisationName, vault: vaultLocation, passphrase: newPassphrase }),
   ).returns<Settings>(),
-  updateSettings: method('Change the organisation name.', z.object({ organisation: organisationName })).returns<Settings>(),
+  updateSettings: method(
+    'Change the organisation name or desktop behaviour; omitted fields keep their value.',
+    z
+      .object({ organisation: organisationName.optional(), startAtLogin: z.boolean().optional(), autoUpdate: z.boolean().optional() })
+      .refine((input) => Object.values(input).some((value) => value !== undefined), { message: 'Nothing to change.' }),
+  ).returns<Settings>(),
 };

@@ -18,6 +18,15 @@ export interface Settings {
   dataDir: string;
   /** A sensible default for the wizard's vault folder on this machine. */
   suggestedVaultPath: string;
+  desktop: DesktopSettings;
+}
+
+/** How the desktop app behaves; ignored by the agent and browser mode. */
+export interface DesktopSettings {
+  /** Start in the tray when the user signs in, so schedules run without opening the app. */
+  startAtLogin: boolean;
+  /** Check for and install updates automatically. Off until the user opts in. */
+  autoUpdate: boolean;
 }
 
 export interface Status {

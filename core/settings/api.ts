@@ -24,6 +24,10 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
     firstRunComplete: isSetUp(),
     dataDir: ctx.dataDir,
     suggestedVaultPath: suggestedVaultPath(),
+    desktop: {
+      startAtLogin: ctx.settings.get('startAtLogin') ?? true,
+      autoUpdate: ctx.settings.get('autoUpdate') ?? false,
+    },
   });
 
   const changed = (): Settings => {
@@ -65,10 +69,19 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
       if (!isSetUp()) {
         throw new LifeboatError('NOT_SET_UP', 'Lifeboat has not been set up yet.', { fix: 'Finish the first-run wizard first.' });
       }
-      const before = ctx.settings.get('organisation');
+      const now = ctx.clock.now();
+      const before = readSettings();
       ctx.db.transaction(() => {
-        ctx.settings.set('organisation', input.organisation, ctx.clock.now());
-        ctx.audit.append(ctx.operator, 'settings.changed', 'organisation', { from: before ?? null, to: input.organisation });
+        if (input.organisation !== undefined && input.organisation !== before.organisation) {
+          ctx.settings.set('organisation', input.organisation, now);
+          ctx.audit.append(ctx.operator, 'settings.changed', 'organisation', { from: before.organisation, to: input.organisation });
+        }
+        for (const key of ['startAtLogin', 'autoUpdate'] as const) {
+          const value = input[key];
+          if (value === undefined || value === before.desktop[key]) continue;
+          ctx.settings.set(key, value, now);
+          ctx.audit.append(ctx.operator, 'settings.changed', key, { from: before.desktop[key], to: value });
+        }
       })();
       return changed();
     },

@@ -6,6 +6,8 @@ export interface SettingValues {
   firstRunCompletedAt: string;
   /** The newest audit entry, so deleting the tail of the log is detectable. */
   auditHead: { seq: number; hash: string };
+  startAtLogin: boolean;
+  autoUpdate: boolean;
 }
 
 export class SettingsStore {

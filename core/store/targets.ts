@@ -11,6 +11,11 @@ interface TargetRow {
 export class TargetsStore {
   constructor(private readonly db: Db) {}
 
+  get(id: string): VaultTarget | null {
+    const row = this.db.prepare('SELECT id, name, location FROM targets WHERE id = ?').get(id) as TargetRow | undefined;
+    return row ? toTarget(row) : null;
+  }
+
   getDefault(): VaultTarget | null {
     const row = this.db.prepare('SELECT id, name, location FROM targets WHERE is_default = 1').get() as TargetRow | undefined;
     return row ? toTarget(row) : null;

@@ -55,8 +55,10 @@ describe('ConsoleApi contract', () => {
     );
     expect(weak.field).toBe('passphrase');
 
-    const missing = await rejection(dispatch(api, 'updateSettings', {}));
-    expect(missing.field).toBe('organisation');
+    const empty = await rejection(dispatch(api, 'updateSettings', { organisation: '  ' }));
+    expect(empty.field).toBe('organisation');
+    const nothing = await rejection(dispatch(api, 'updateSettings', {}));
+    expect(nothing.message).toBe('Nothing to change.');
     expect(calls).toHaveLength(0);
   });
 

@@ -65,6 +65,10 @@ describe('service: settings and first run', () => {
     expect(again.vault?.id).toBe(first.vault?.id);
     expect(again.vault?.location.path).toBe('/b');
     expect((await client.updateSettings({ organisation: 'Acme Ltd' })).organisation).toBe('Acme Ltd');
+    expect(again.desktop).toEqual({ startAtLogin: true, autoUpdate: false });
+    expect((await client.updateSettings({ autoUpdate: true })).desktop).toEqual({ startAtLogin: true, autoUpdate: true });
+    const actions = (await client.listAuditEvents()).map((e) => `${e.action}:${e.subject}`);
+    expect(actions.slice(0, 2)).toEqual(['settings.changed:autoUpdate', 'settings.changed:organisation']);
     await service.close();
   });
 });

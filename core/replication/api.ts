@@ -1,0 +1,101 @@
+import type { ConsoleApi } from '../contract/api';
+import { LifeboatError } from '../contract/errors';
+import type { Policy } from '../contract/protection';
+import { CronSchedule } from '../schedule/cron';
+import { evaluateRpo } from '../schedule/rpo';
+import type { ServiceContext } from '../service-context';
+import { AlertsStore } from '../store/alerts';
+import { JobsStore } from '../store/jobs';
+import { PoliciesStore, type PolicyFields } from '../store/policies';
+
+type ProtectionApi = Pick<
+  ConsoleApi,
+  'listPolicies' | 'createPolicy' | 'updatePolicy' | 'deletePolicy' | 'getRpoStatus' | 'listJobs' | 'getJob' | 'cancelJob' | 'listAlerts'
+>;
+
+/** Protection policies, their RPO standing, and the jobs and alerts they produce. */
+export function protectionApi(ctx: ServiceContext): ProtectionApi {
+  const policies = new PoliciesStore(ctx.db);
+  const jobs = new JobsStore(ctx.db);
+  const alerts = new AlertsStore(ctx.db);
+
+  const validate = (fields: PolicyFields, exceptPolicyId: string | null): void => {
+    if (!ctx.targets.get(fields.targetId)) {
+      throw new LifeboatError('INVALID_INPUT', 'targetId: There is no such vault target.', { field: 'targetId', fix: 'Pick a target from Settings → Targets.' });
+    }
+    const named = policies.findByName(fields.name);
+    if (named && named.id !== exceptPolicyId) {
+      throw new LifeboatError('INVALID_INPUT', `name: A policy called "${named.name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
+    }
+    if (fields.schedule !== null && !CronSchedule.isValid(fields.schedule)) {
+      throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, { field: 'schedule', fix: 'Use five fields, like "*/15 * * * *" (every 15 minutes).' });
+    }
+    for (const vmId of fields.vmIds) {
+      const vm = ctx.db.prepare('SELECT name FROM vms WHERE id = ? AND removed_at IS NULL').get(vmId) as { name: string } | undefined;
+      if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${vmId} in the inventory.`, { field: 'vmIds', fix: 'Run discovery again and pick VMs from the list.' });
+      const owner = policies.policyOfVm(vmId);
+      if (owner && owner.id !== exceptPolicyId) {
+        throw new LifeboatError('INVALID_INPUT', `vmIds: ${vm.name} is already protected by "${owner.name}".`, { field: 'vmIds', fix: `Remove it from "${owner.name}" first, or edit that policy.` });
+      }
+    }
+  };
+
+  const find = (id: string): Policy => {
+    const policy = policies.get(id);
+    if (!policy) throw new LifeboatError('NOT_FOUND', `There is no policy ${id}.`, { fix: 'Refresh the Protection page.' });
+    return policy;
+  };
+
+  return {
+    async listPolicies() {
+      return policies.list();
+    },
+
+    async createPolicy(input) {
+      validate(input, null);
+      const policy = policies.create(input, ctx.clock.now());
+      ctx.audit.append(ctx.operator, 'policy.created', policy.name, { ...input });
+      return policy;
+    },
+
+    async updatePolicy({ id, ...changes }) {
+      const current = find(id);
+      const { id: _id, createdAt: _c, updatedAt: _u, intervalMinutes: _i, ...fields } = current;
+      const next: PolicyFields = { ...fields, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
+      validate(next, id);
+      const policy = policies.update(id, next, ctx.clock.now());
+      ctx.audit.append(ctx.operator, 'policy.changed', policy.name, { changes });
+      return policy;
+    },
+
+    async deletePolicy({ id }) {
+      const policy = find(id);
+      policies.delete(id);
+      ctx.audit.append(ctx.operator, 'policy.deleted', policy.name, {});
+    },
+
+    async getRpoStatus() {
+      return evaluateRpo(ctx.db, ctx.clock.now());
+    },
+
+    async listJobs(input) {
+      return jobs.list(input).map((job) => ({ ...job, progress: ctx.jobs.progressOf(job.id) }));
+    },
+
+    async getJob({ id }) {
+      const job = jobs.get(id);
+      if (!job) throw new LifeboatError('NOT_FOUND', `There is no job ${id}.`);
+      return { ...job, progress: ctx.jobs.progressOf(id) };
+    },
+
+    async cancelJob({ id }) {
+      const job = ctx.jobs.cancel(id);
+      ctx.audit.append(ctx.operator, 'job.cancelled', job.title, { jobId: id });
+      return job;
+    },
+
+    async listAlerts({ includeCleared }) {
+      return alerts.list(includeCleared);
+    },
+  };
+}
