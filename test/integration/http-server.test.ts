@@ -122,3 +122,29 @@ describe('browser-mode HTTP transport', () => {
     controller.abort();
   });
 });
+
+describe('remote engine client', () => {
+  it('calls methods and receives events like an in-process client', async () => {
+    const { connectToEngine } = await import('../../core/http/client');
+    const remote = connectToEngine(server.origin, server.token);
+    expect(await remote.client.getStatus()).toMatchObject({ firstRunComplete: true });
+    await expect(remote.client.updateSettings({ organisation: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'organisation' });
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const received = new Promise<string>((resolve) => {
+      const stop = remote.subscribe(
+        (event) => {
+          if (event.type === 'settings.changed') {
+            stop();
+            resolve(event.settings.organisation ?? '');
+          }
+        },
+        () => opened(),
+      );
+    });
+    await open;
+    await remote.client.updateSettings({ organisation: 'Acme Remote' });
+    expect(await received).toBe('Acme Remote');
+    await expect(connectToEngine('http://127.0.0.1:9', server.token).client.getStatus()).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+  });
+});
