@@ -11,3 +11,4 @@ export * from './settings';
 export * from './types';
 export * from './csp';
 export * from './bridge';
+export * from './status-sentence';
