@@ -7,6 +7,7 @@ import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { JobQueue } from './jobs/queue';
+import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -71,6 +72,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
+    ...notificationsApi(ctx),
   };
 
   let closing: Promise<void> | null = null;
