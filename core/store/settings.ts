@@ -8,6 +8,7 @@ export interface SettingValues {
   /** The newest audit entry, so deleting the tail of the log is detectable. */
   auditHead: { seq: number; hash: string };
   startAtLogin: boolean;
+  schedulesPaused: boolean;
   email: Omit<EmailSettings, 'passwordStored'>;
   autoUpdate: boolean;
 }
