@@ -21,7 +21,12 @@ let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
 
-if (!app.requestSingleInstanceLock()) {
+if (process.argv.includes('--agent')) {
+  // `Lifeboat --agent [--port N] [--data DIR]`: the packaged app as a headless engine for a service manager;
+  // the same code as `lifeboat agent`. No window, no tray, no single-instance lock (a desktop may run too).
+  const args = process.argv.slice(process.argv.indexOf('--agent') + 1);
+  void import('../core/cli').then(async ({ main }) => app.exit(await main(['agent', ...args])));
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => showWindow());
