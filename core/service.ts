@@ -7,6 +7,7 @@ import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { JobQueue } from './jobs/queue';
+import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { JobsStore } from './store/jobs';
@@ -73,6 +74,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
     ...notificationsApi(ctx),
+    ...plansApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

@@ -3,6 +3,7 @@ import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
 import { notificationMethods } from './notifications';
+import { planMethods } from './plans';
 import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
 
@@ -16,6 +17,7 @@ export const methods = {
   ...diagnosticsMethods,
   ...protectionMethods,
   ...notificationMethods,
+  ...planMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

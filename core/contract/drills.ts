@@ -77,3 +77,49 @@ export interface DrillStep {
   finishedAt: string | null;
   detail: string | null;
 }
+
+/** A check run against a recovered VM inside the sandbox. */
+export type PlanCheck =
+  | { kind: 'boot' }
+  | { kind: 'heartbeat'; timeoutSeconds: number }
+  | { kind: 'tcp'; port: number; timeoutSeconds: number }
+  | { kind: 'script'; name: string; script: string; timeoutSeconds: number }
+  | { kind: 'vault-verify' };
+
+export interface PlanVm {
+  vmId: string;
+  checks: PlanCheck[];
+}
+
+/** What happens before the next group starts. */
+export type GroupGate = { kind: 'none' } | { kind: 'delay'; seconds: number } | { kind: 'heartbeat'; timeoutSeconds: number };
+
+export interface PlanGroup {
+  name: string;
+  vms: PlanVm[];
+  then: GroupGate;
+}
+
+export type PointSelection = { kind: 'latest' } | { kind: 'latest-app-consistent' } | { kind: 'at'; time: string };
+
+export interface RecoveryPlan {
+  id: string;
+  name: string;
+  /** Boot order: groups start one after another; VMs within a group start together. */
+  groups: PlanGroup[];
+  points: PointSelection;
+  /** Source network → network at the recovery site (real failover). Drills always use the isolated network. */
+  networkMapping: { source: string; recovery: string }[];
+  /** The isolated network drills attach VMs to; null: VMs start with no network at all. */
+  drillNetwork: string | null;
+  /** Steps the operator performs and ticks off during a drill ("call the accounting team"). */
+  manualSteps: string[];
+  preScript: string | null;
+  postScript: string | null;
+  rpoTargetMinutes: number;
+  rtoTargetMinutes: number;
+  /** Scheduled drills, e.g. "0 6 1 * *" (monthly); null: on demand only. */
+  schedule: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

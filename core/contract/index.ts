@@ -7,6 +7,8 @@ export * from './errors';
 export * from './events';
 export * from './notifications';
 export * from './passphrase';
+export * from './plans';
+export * from './drills';
 export * from './protection';
 export * from './settings';
 export * from './types';
