@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
+import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
 
@@ -14,6 +15,7 @@ export const methods = {
   ...auditMethods,
   ...diagnosticsMethods,
   ...protectionMethods,
+  ...hostsMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

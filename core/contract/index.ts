@@ -5,6 +5,7 @@ export * from './define';
 export * from './dispatch';
 export * from './errors';
 export * from './events';
+export * from './hosts';
 export * from './passphrase';
 export * from './protection';
 export * from './settings';
