@@ -3,6 +3,8 @@ import { fileResolver } from './file-source';
 import { RawDiskReader } from './raw';
 import { RawDiskWriter } from './raw-writer';
 import type { ByteSource, DiskReader, DiskWriter, SourceResolver, WriteFormat } from './types';
+import { looksLikeVhdx, VhdxReader } from './vhdx';
+import { VhdxWriter } from './vhdx-writer';
 
 export * from './types';
 
@@ -17,7 +19,7 @@ export interface ReaderFormat {
 }
 
 export const readerFormats: ReaderFormat[] = [
-  // vhdx, vhd and vmdk register here (issue: virtual disk formats).
+  { name: 'vhdx', probe: async (head) => looksLikeVhdx(head), open: (source, resolver) => VhdxReader.open(source, resolver) },
   { name: 'raw', probe: async () => true, open: (source) => RawDiskReader.open(source) },
 ];
 
@@ -49,6 +51,7 @@ export async function openDisk(name: string, resolver: SourceResolver = fileReso
 /** Writers by output format; vhdx, vmdk and vmdk-esxi register here (issue: virtual disk formats). */
 export const writerFormats: Partial<Record<WriteFormat, (file: string, virtualSize: number) => Promise<DiskWriter>>> = {
   raw: (file, virtualSize) => RawDiskWriter.create(file, virtualSize),
+  vhdx: (file, virtualSize) => VhdxWriter.create(file, virtualSize),
 };
 
 /** Creates a disk file of the given format for a restore. */
