@@ -3,7 +3,9 @@ import { fileResolver } from './file-source';
 import { RawDiskReader } from './raw';
 import { RawDiskWriter } from './raw-writer';
 import type { ByteSource, DiskReader, DiskWriter, SourceResolver, WriteFormat } from './types';
+import { looksLikeVhd, VhdReader } from './vhd';
 import { looksLikeVhdx, VhdxReader } from './vhdx';
+import { looksLikeVmdk, VmdkReader } from './vmdk';
 import { VhdxWriter } from './vhdx-writer';
 
 export * from './types';
@@ -20,6 +22,8 @@ export interface ReaderFormat {
 
 export const readerFormats: ReaderFormat[] = [
   { name: 'vhdx', probe: async (head) => looksLikeVhdx(head), open: (source, resolver) => VhdxReader.open(source, resolver) },
+  { name: 'vhd', probe: (head, source) => looksLikeVhd(head, source), open: (source) => VhdReader.open(source) },
+  { name: 'vmdk', probe: async (head) => looksLikeVmdk(head), open: (source, resolver) => VmdkReader.open(source, resolver) },
   { name: 'raw', probe: async () => true, open: (source) => RawDiskReader.open(source) },
 ];
 
