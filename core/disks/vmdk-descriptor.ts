@@ -38,7 +38,8 @@ export function looksLikeDescriptor(head: Buffer): boolean {
   if (/^\s*#\s*Disk\s+DescriptorFile/i.test(text)) return true;
   const firstNul = text.indexOf('\0');
   const prefix = firstNul === -1 ? text : text.slice(0, firstNul);
-  return prefix.length > 20 && !/[\x01-\x08\x0e-\x1f]/.test(prefix) && /^\s*createType\s*=/m.test(prefix) && /^\s*(RW|RDONLY|NOACCESS)\s+\d+\s+[A-Za-z]+/m.test(prefix);
+  const binary = [...prefix].some((c) => c.charCodeAt(0) < 0x20 && !'\t\n\r'.includes(c));
+  return prefix.length > 20 && !binary && /^\s*createType\s*=/m.test(prefix) && /^\s*(RW|RDONLY|NOACCESS)\s+\d+\s+[A-Za-z]+/m.test(prefix);
 }
 
 export function parseDescriptor(name: string, text: string): VmdkDescriptor {
