@@ -31,7 +31,11 @@ export class OutputFile {
 
   async discard(): Promise<void> {
     await this.handle.close().catch(() => undefined);
-    await fs.rm(this.path, { force: true });
+    await OutputFile.discardPath(this.path);
+  }
+
+  static async discardPath(file: string): Promise<void> {
+    await fs.rm(file, { force: true });
   }
 }
 

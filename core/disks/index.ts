@@ -7,6 +7,7 @@ import { looksLikeVhd, VhdReader } from './vhd';
 import { looksLikeVhdx, VhdxReader } from './vhdx';
 import { looksLikeVmdk, VmdkReader } from './vmdk';
 import { VhdxWriter } from './vhdx-writer';
+import { VmdkEsxiWriter, VmdkSparseWriter } from './vmdk-writer';
 
 export * from './types';
 
@@ -56,6 +57,8 @@ export async function openDisk(name: string, resolver: SourceResolver = fileReso
 export const writerFormats: Partial<Record<WriteFormat, (file: string, virtualSize: number) => Promise<DiskWriter>>> = {
   raw: (file, virtualSize) => RawDiskWriter.create(file, virtualSize),
   vhdx: (file, virtualSize) => VhdxWriter.create(file, virtualSize),
+  vmdk: (file, virtualSize) => VmdkSparseWriter.create(file, virtualSize),
+  'vmdk-esxi': (file, virtualSize) => VmdkEsxiWriter.create(file, virtualSize),
 };
 
 /** Creates a disk file of the given format for a restore. */
