@@ -6,6 +6,7 @@ import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
+import { hostsApi } from './hypervisors/api';
 import { JobQueue } from './jobs/queue';
 import { protectionApi } from './replication/api';
 import { JobsStore } from './store/jobs';
@@ -71,6 +72,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
+    ...hostsApi(ctx),
   };
 
   let closing: Promise<void> | null = null;
