@@ -4,6 +4,9 @@ import { registerAgent } from './cli/agent';
 import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
 import { registerDiagnostics } from './cli/diagnostics';
+import { registerDiscover } from './cli/discover';
+import { registerHosts } from './cli/hosts';
+import { registerLab } from './cli/lab';
 import { createCliContext } from './cli/context';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
@@ -39,6 +42,9 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerSetup(program, ctx);
   registerAudit(program, ctx);
   registerDiagnostics(program, ctx);
+  registerHosts(program, ctx);
+  registerDiscover(program, ctx);
+  registerLab(program, ctx);
   registerCall(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.

@@ -6,6 +6,7 @@ import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
+import { hostsApi } from './hypervisors/api';
 import { JobQueue } from './jobs/queue';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
@@ -75,6 +76,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...protectionApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
+    ...hostsApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

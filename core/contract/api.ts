@@ -4,6 +4,7 @@ import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
 import { notificationMethods } from './notifications';
 import { planMethods } from './plans';
+import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
 
@@ -18,6 +19,7 @@ export const methods = {
   ...protectionMethods,
   ...notificationMethods,
   ...planMethods,
+  ...hostsMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -6,6 +6,7 @@ export * from './dispatch';
 export * from './errors';
 export * from './events';
 export * from './notifications';
+export * from './hosts';
 export * from './passphrase';
 export * from './plans';
 export * from './drills';

@@ -3,6 +3,11 @@ import { fileResolver } from './file-source';
 import { RawDiskReader } from './raw';
 import { RawDiskWriter } from './raw-writer';
 import type { ByteSource, DiskReader, DiskWriter, SourceResolver, WriteFormat } from './types';
+import { looksLikeVhd, VhdReader } from './vhd';
+import { looksLikeVhdx, VhdxReader } from './vhdx';
+import { looksLikeVmdk, VmdkReader } from './vmdk';
+import { VhdxWriter } from './vhdx-writer';
+import { VmdkEsxiWriter, VmdkSparseWriter } from './vmdk-writer';
 
 export * from './types';
 
@@ -17,7 +22,9 @@ export interface ReaderFormat {
 }
 
 export const readerFormats: ReaderFormat[] = [
-  // vhdx, vhd and vmdk register here (issue: virtual disk formats).
+  { name: 'vhdx', probe: async (head) => looksLikeVhdx(head), open: (source, resolver) => VhdxReader.open(source, resolver) },
+  { name: 'vhd', probe: (head, source) => looksLikeVhd(head, source), open: (source) => VhdReader.open(source) },
+  { name: 'vmdk', probe: async (head) => looksLikeVmdk(head), open: (source, resolver) => VmdkReader.open(source, resolver) },
   { name: 'raw', probe: async () => true, open: (source) => RawDiskReader.open(source) },
 ];
 
@@ -49,6 +56,9 @@ export async function openDisk(name: string, resolver: SourceResolver = fileReso
 /** Writers by output format; vhdx, vmdk and vmdk-esxi register here (issue: virtual disk formats). */
 export const writerFormats: Partial<Record<WriteFormat, (file: string, virtualSize: number) => Promise<DiskWriter>>> = {
   raw: (file, virtualSize) => RawDiskWriter.create(file, virtualSize),
+  vhdx: (file, virtualSize) => VhdxWriter.create(file, virtualSize),
+  vmdk: (file, virtualSize) => VmdkSparseWriter.create(file, virtualSize),
+  'vmdk-esxi': (file, virtualSize) => VmdkEsxiWriter.create(file, virtualSize),
 };
 
 /** Creates a disk file of the given format for a restore. */

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { LifeboatError } from '../../contract/errors';
+import type { DiscoveredVm, GuestHeartbeat } from '../../contract/hosts';
+import { openDisk } from '../../disks';
+import { fileResolver } from '../../disks/file-source';
+import type { DiskReader } from '../../disks/types';
+import { notLifeboatVm } from '../errors';
+import {
+  ISOLATED_VM_MARKER,
+  type Checkpoint,
+  type CheckpointOptions,
+  type HostConnection,
+  type HostDescription,
+  type Hypervisor,
+  type HypervisorProvider,
+  type IsolatedVm,
+  type IsolatedVmSpec,
+} from '../types';
+import { NodePowerShellRunner } from './node-runner';
+import {
+  checkpointSchema,
+  diskKey,
+  heartbeatOf,
+  heartbeatSchema,
+  hostSchema,
+  inventorySchema,
+  readOutput,
+  replicationStatsSchema,
+  toDiscoveredVm,
+  type ReplicationStats,
+} from './output';
+import { scripts, type PowerShellRunner, type ScriptName } from './runner';
+
+export interface HypervOptions {
+  /** Default: a node-powershell runner per connection. */
+  runner?: () => PowerShellRunner;
+}
+
+export const hypervProvider = (options: HypervOptions = {}): HypervisorProvider => ({
+  kind: 'hyperv',
+  connect: (host) => new HypervHost(host, (options.runner ?? (() => new NodePowerShellRunner()))()),
+});
+
+export interface ReplicationRequest {
+  replicaServer: string;
+  port?: number;
+  authentication?: 'Kerberos' | 'Certificate';
+  certificateThumbprint?: string;
+  /** 30, 300 or 900 seconds. */
+  frequencySec?: 30 | 300 | 900;
+  recoveryHistory?: number;
+}
+
+/**
+ * Hyper-V through Lifeboat's PowerShell scripts, locally or on a remote host over WinRM. Parameters
+ * travel as base64 JSON; results come back as one validated JSON envelope per call.
+ */
+export class HypervHost implements Hypervisor {
+  readonly kind = 'hyperv' as const;
+
+  constructor(
+    private readonly host: HostConnection,
+    private readonly runner: PowerShellRunner,
+  ) {}
+
+  private get label(): string {
+    return this.host.address ?? this.host.name;
+  }
+
+  /** Where the script runs: this computer, or the remote host with its credentials. */
+  private target(): Record<string, unknown> {
+    if (!this.host.address) return {};
+    const target: Record<string, unknown> = { computerName: this.host.address };
+    if (this.host.credentials) {
+      target.username = this.host.credentials.username;
+      target.password = this.host.credentials.password;
+    }
+    return target;
+  }
+
+  private async call<T extends z.ZodType>(script: ScriptName, params: Record<string, unknown>, schema: T, vm?: string): Promise<z.output<T>> {
+    const output = await this.runner.run(script, { ...this.target(), ...params });
+    const context: { host: string; script: string; vm?: string } = { host: this.label, script };
+    if (vm !== undefined) context.vm = vm;
+    return readOutput(output, schema, context);
+  }
+
+  async describe(): Promise<HostDescription> {
+    const host = await this.call(scripts.host, {}, hostSchema);
+    return { product: `Hyper-V on ${host.product ?? 'Windows'}`, version: host.version ?? '' };
+  }
+
+  async listVms(): Promise<DiscoveredVm[]> {
+    const inventory = await this.call(scripts.listVms, {}, inventorySchema);
+    return inventory.vms.map(toDiscoveredVm);
+  }
+
+  async createCheckpoint(vmId: string, options: CheckpointOptions): Promise<Checkpoint> {
+    const result = await this.call(scripts.checkpoint, { vmId, name: options.name, consistency: options.consistency }, checkpointSchema, vmId);
+    return {
+      id: result.id,
+      vmId,
+      name: result.name,
+      kind: result.kind,
+      createdAt: result.createdAt ?? new Date().toISOString(),
+      note: result.note,
+      disks: result.disks.map((disk) => ({
+        key: diskKey(disk.controllerType, disk.controllerNumber, disk.controllerLocation),
+        path: disk.path,
+        capacityBytes: disk.size,
+        changeId: null,
+      })),
+    };
+  }
+
+  /**
+   * The frozen VHDX, read through the disk parsers. On a remote host it is reached through the
+   * administrative share (\\host\D$\…), which the account must be allowed to read.
+   */
+  async openCheckpointDisk(checkpoint: Checkpoint, key: string): Promise<DiskReader> {
+    const disk = checkpoint.disks.find((d) => d.key === key);
+    if (!disk) throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${key}.`, { fix: 'Run discovery again; the VM\'s disks changed.' });
+    return openDisk(this.host.address ? adminSharePath(this.host.address, disk.path) : disk.path, fileResolver);
+  }
+
+  /** Hyper-V Resilient Change Tracking is not read yet: every run reads the allocated extents. */
+  async changedAreas(): Promise<null> {
+    return null;
+  }
+
+  async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await this.call(scripts.removeCheckpoint, { vmId: checkpoint.vmId, checkpointId: checkpoint.id }, z.object({ removed: z.number() }), checkpoint.vmId);
+  }
+
+  async createIsolatedVm(spec: IsolatedVmSpec): Promise<IsolatedVm> {
+    const created = await this.call(
+      scripts.createVm,
+      {
+        name: spec.name,
+        generation: spec.generation ?? (spec.firmware === 'uefi' ? 2 : 1),
+        memoryBytes: spec.memoryMiB * 1024 * 1024,
+        cpus: spec.cpus,
+        disks: spec.disks,
+        path: spec.location ?? null,
+        switchName: spec.isolatedNetwork ?? null,
+        marker: ISOLATED_VM_MARKER,
+      },
+      z.object({ id: z.string(), name: z.string(), path: z.string().nullable().optional() }),
+    );
+    return { vmId: created.id.toLowerCase(), name: created.name, configPath: created.path ?? null };
+  }
+
+  async powerOn(vmId: string): Promise<void> {
+    await this.call(scripts.power, { vmId, action: 'start' }, z.object({ state: z.unknown() }), vmId);
+  }
+
+  async powerOff(vmId: string, options: { hard?: boolean } = {}): Promise<void> {
+    await this.call(scripts.power, { vmId, action: options.hard ? 'turnoff' : 'shutdown' }, z.object({ state: z.unknown() }), vmId);
+  }
+
+  async heartbeat(vmId: string): Promise<GuestHeartbeat> {
+    const result = await this.call(scripts.heartbeat, { vmId }, heartbeatSchema, vmId);
+    return heartbeatOf(result.integrationServices, result.state);
+  }
+
+  async removeVm(vmId: string): Promise<void> {
+    const result = await this.call(scripts.removeVm, { vmId, marker: ISOLATED_VM_MARKER }, z.object({ removed: z.boolean(), reason: z.string().nullable().optional() }), vmId);
+    if (!result.removed && result.reason === 'not-lifeboat') throw notLifeboatVm(this.label, vmId);
+  }
+
+  // Hyper-V Replica: used by the drill engine through this provider.
+
+  async enableReplication(vmId: string, request: ReplicationRequest): Promise<{ state: string; health: string }> {
+    return this.call(
+      scripts.enableReplication,
+      {
+        vmId,
+        replicaServer: request.replicaServer,
+        port: request.port ?? (request.authentication === 'Certificate' ? 443 : 80),
+        authentication: request.authentication ?? 'Kerberos',
+        certificateThumbprint: request.certificateThumbprint ?? null,
+        frequencySec: request.frequencySec ?? 300,
+        recoveryHistory: request.recoveryHistory ?? 4,
+      },
+      z.object({ state: z.string(), health: z.string() }),
+      vmId,
+    );
+  }
+
+  async measureReplication(vmId: string): Promise<ReplicationStats> {
+    return this.call(scripts.measureReplication, { vmId }, replicationStatsSchema, vmId);
+  }
+
+  /** On the replica host: creates "<name> - Test" on a private switch (or with adapters disconnected). */
+  async startTestFailover(replicaVmId: string, options: { switchName?: string; recoverySnapshotId?: string } = {}): Promise<IsolatedVm> {
+    const result = await this.call(
+      scripts.startTestFailover,
+      { vmId: replicaVmId, switchName: options.switchName ?? null, recoverySnapshotId: options.recoverySnapshotId ?? null },
+      z.object({ id: z.string(), name: z.string() }),
+      replicaVmId,
+    );
+    return { vmId: result.id.toLowerCase(), name: result.name, configPath: null };
+  }
+
+  async stopTestFailover(replicaVmId: string): Promise<void> {
+    await this.call(scripts.stopTestFailover, { vmId: replicaVmId }, z.object({ replicationState: z.unknown() }), replicaVmId);
+  }
+
+  async close(): Promise<void> {
+    await this.runner.close();
+  }
+}
+
+/** D:\VMs\a.vhdx on HV02 → \\HV02\D$\VMs\a.vhdx; UNC paths (SMB3 storage) stay as they are. */
+export function adminSharePath(host: string, file: string): string {
+  const drive = /^([a-zA-Z]):[\\/](.*)$/.exec(file);
+  if (!drive) return file;
+  return `\\\\${host}\\${drive[1]!.toUpperCase()}$\\${drive[2]!.replace(/\//g, '\\')}`;
+}

@@ -1,0 +1,123 @@
+import type { DiscoveredVm, GuestHeartbeat, HostKind, HostSettings } from '../contract/hosts';
+import type { DiskReader, Extent } from '../disks/types';
+
+/**
+ * The one interface the rest of Lifeboat uses to talk to a hypervisor. Hyper-V (PowerShell), vSphere (SOAP)
+ * and VMware Workstation (local .vmx folders) implement it; callers never learn which one they hold.
+ * VM ids are the host's own (`DiscoveredVm.externalId`). Every failure is a LifeboatError with a fix:
+ * HOST_UNREACHABLE, ACCESS_DENIED, MODULE_MISSING, VM_NOT_FOUND, CHECKPOINT_FAILED, CERTIFICATE_CHANGED,
+ * SESSION_EXPIRED, PROVIDER_OUTPUT_INVALID.
+ */
+export interface Hypervisor {
+  readonly kind: HostKind;
+  /** Connects and says what answered (product and version); the cheap check before a host is saved. */
+  describe(): Promise<HostDescription>;
+  listVms(): Promise<DiscoveredVm[]>;
+  /**
+   * Freezes the VM's disks: an application-consistent checkpoint (VSS production checkpoint, quiesced
+   * snapshot) when possible. `consistency` says what to do when it is not: fail ('require'), fall back to
+   * crash-consistent ('prefer'), or not even try ('crash'). The result says which kind was taken, and why.
+   */
+  createCheckpoint(vmId: string, options: CheckpointOptions): Promise<Checkpoint>;
+  /** A frozen disk of a checkpoint, read through the disk-format parsers wherever its bytes live. */
+  openCheckpointDisk(checkpoint: Checkpoint, diskKey: string): Promise<DiskReader>;
+  /**
+   * Virtual-disk ranges written since `sinceChangeId` (an earlier checkpoint's `disks[].changeId`), or null
+   * when the platform does not track changes for this disk (then the caller reads all allocated extents).
+   */
+  changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<Extent[] | null>;
+  /** Removes the checkpoint and merges its changes back; safe to call twice. */
+  releaseCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Registers a VM on restored disks with networking off or on an isolated network, powered off. */
+  createIsolatedVm(spec: IsolatedVmSpec): Promise<IsolatedVm>;
+  powerOn(vmId: string): Promise<void>;
+  /** Guest shutdown when possible; `hard` turns it off at once. */
+  powerOff(vmId: string, options?: { hard?: boolean }): Promise<void>;
+  heartbeat(vmId: string): Promise<GuestHeartbeat>;
+  /** Deletes a VM this interface created (createIsolatedVm) with its files; refuses any other VM. */
+  removeVm(vmId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HostDescription {
+  product: string;
+  version: string;
+  /** vSphere over TLS: the certificate that was accepted (pinned). */
+  thumbprint?: string;
+}
+
+export type Consistency = 'require' | 'prefer' | 'crash';
+
+export interface CheckpointOptions {
+  consistency: Consistency;
+  /** Shown on the host, so an administrator knows who made it. */
+  name: string;
+}
+
+export type CheckpointKind = 'app-consistent' | 'crash-consistent' | 'powered-off';
+
+export interface Checkpoint {
+  /** The host's id of the checkpoint/snapshot. */
+  id: string;
+  vmId: string;
+  name: string;
+  kind: CheckpointKind;
+  createdAt: string;
+  /** Why the kind is not app-consistent (e.g. "VSS in the guest failed: fell back to a standard checkpoint"). */
+  note: string | null;
+  disks: CheckpointDisk[];
+}
+
+export interface CheckpointDisk {
+  key: string;
+  /** The frozen file as the host names it. */
+  path: string;
+  capacityBytes: number | null;
+  /** VMware CBT change id at the checkpoint; pass it as `sinceChangeId` next time. */
+  changeId: string | null;
+}
+
+export interface IsolatedVmSpec {
+  name: string;
+  cpus: number;
+  memoryMiB: number;
+  firmware: 'bios' | 'uefi';
+  /** Hyper-V generation; derived from firmware when absent. */
+  generation?: number;
+  guestOs?: string;
+  /** Restored disk files as the host names them, boot disk first. */
+  disks: string[];
+  /** Where the VM's own files go (Hyper-V path, `[datastore] folder`, local folder); provider default otherwise. */
+  location?: string;
+  /** Hyper-V: name of a private virtual switch to attach (created when missing); otherwise no network at all. */
+  isolatedNetwork?: string;
+}
+
+export interface IsolatedVm {
+  vmId: string;
+  name: string;
+  configPath: string | null;
+}
+
+/** What a provider needs to reach one host; credentials come unsealed from the secrets store. */
+export interface HostConnection {
+  id: string;
+  name: string;
+  kind: HostKind;
+  address: string | null;
+  settings: HostSettings;
+  credentials: Credentials | null;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface HypervisorProvider {
+  readonly kind: HostKind;
+  connect(host: HostConnection): Hypervisor;
+}
+
+/** Marks VMs Lifeboat created, so removeVm can never delete a production VM. */
+export const ISOLATED_VM_MARKER = 'lifeboat-isolated-vm';
