@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 
 /**
  * A minimal QEMU Machine Protocol client over a unix socket: one command at a time, JSON in, JSON out.
