@@ -1,5 +1,5 @@
 import type { Retention } from '../contract/protection';
-import type { DiskReader, Extent } from '../disks/types';
+import type { DiskReader, DiskWriter, Extent } from '../disks/types';
 
 /**
  * What a replication run needs from a vault. core/vault implements it; the run never sees packs, indexes or
@@ -11,6 +11,12 @@ export interface VaultPort {
   backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number): void }): Promise<VaultPointResult>;
   /** Applies retention to the VM's points; returns the ids that remain. */
   prune(vm: string, retention: Retention): Promise<string[]>;
+  /** The disks a point holds, with their virtual sizes, for a restore. */
+  pointDisks(pointId: string): Promise<{ name: string; size: number }[]>;
+  /** Writes the disk into `writer` (the caller closes or aborts it). */
+  restoreDisk(pointId: string, disk: string, writer: DiskWriter, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number): void }): Promise<void>;
+  /** Re-reads and re-hashes every block the point uses: the drill's "vault data" check. */
+  verifyPoint(pointId: string, signal: AbortSignal): Promise<{ ok: boolean; problem: string | null }>;
   close(): Promise<void>;
 }
 

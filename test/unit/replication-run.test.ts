@@ -50,6 +50,9 @@ function vaultThat(backup: (input: VaultBackupInput, signal: AbortSignal) => Pro
       return { id: 'point-1', time: input.time.toISOString(), sizeBytes: 1024, storedBytes: 100, bytesRead: 1024 };
     },
     prune: async () => ['point-1'],
+    pointDisks: async () => [],
+    restoreDisk: async () => undefined,
+    verifyPoint: async () => ({ ok: true, problem: null }),
     close: async () => undefined,
   };
 }
