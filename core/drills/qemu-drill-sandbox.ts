@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { WriteFormat } from '../disks/types';
 import { startQemuVm, type QemuVm } from './qemu-sandbox';
-import type { CheckResult, DrillSandbox, SandboxVm, SandboxVmSpec } from './sandbox';
+import type { DrillSandbox, SandboxVm, SandboxVmSpec } from './sandbox';
 
 /** Every lab and test disk prints this on COM1 once it has booted (core/disks/marker-mbr.ts). */
 export const BOOT_MARKER = 'LIFEBOAT-BOOT-OK';
