@@ -7,7 +7,10 @@ import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
+import { releaseLeftovers } from './jobs/leftovers';
 import { JobQueue } from './jobs/queue';
+import { hostConnector } from './replication/hosts';
+import { drillsApi } from './drills/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
@@ -76,6 +79,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...protectionApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
+    ...drillsApi(ctx),
     ...hostsApi(ctx),
   };
 
@@ -88,7 +92,14 @@ export function createService(config: ServiceConfig): LifeboatService {
     startBackground: () => {
       if (started) return;
       started = true;
+      // A process that died mid-job left its jobs "running": they are interrupted, and what they held is given back.
+      new JobsStore(db).markInterrupted(clock.now());
       for (const start of starters) start();
+      void releaseLeftovers({ jobs: new JobsStore(db), connect: hostConnector(ctx) }).then(({ failed }) => {
+        for (const { jobId, error } of failed) {
+          bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
+        }
+      });
     },
     close: () =>
       (closing ??= (async () => {

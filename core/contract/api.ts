@@ -3,7 +3,7 @@ import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
 import { notificationMethods } from './notifications';
-import { planMethods } from './plans';
+import { drillMethods, planMethods } from './plans';
 import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
@@ -19,6 +19,7 @@ export const methods = {
   ...protectionMethods,
   ...notificationMethods,
   ...planMethods,
+  ...drillMethods,
   ...hostsMethods,
 } satisfies Record<string, MethodSpec>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import type { RecoveryPlan } from './drills';
+import type { ActionItem, Drill, DrillStep, RecoveryPlan } from './drills';
 
 const checkSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('boot') }),
@@ -60,4 +60,25 @@ export const planMethods = {
   createPlan: method('A recovery plan: VMs in boot-order groups, checks, targets and an optional drill schedule.', planFields).returns<RecoveryPlan>(),
   updatePlan: method('Change a plan; omitted fields keep their value.', planFields.partial().extend({ id: z.string().min(1) })).returns<RecoveryPlan>(),
   deletePlan: method('Delete a plan (its past drills stay on record).', z.object({ id: z.string().min(1) })).returns<void>(),
+};
+
+export const drillMethods = {
+  startDrill: method(
+    'One-click test failover: of a plan, or of VMs (a plan with default checks is made for them). Returns at once; follow the drill by its id.',
+    z
+      .object({
+        planId: z.string().min(1).optional(),
+        vmIds: z.array(z.string().min(1)).min(1).optional(),
+        points: z
+          .discriminatedUnion('kind', [z.object({ kind: z.literal('latest') }), z.object({ kind: z.literal('latest-app-consistent') }), z.object({ kind: z.literal('at'), time: z.iso.datetime({ offset: true }) })])
+          .optional(),
+        notes: z.string().max(5000).nullable().default(null),
+      })
+      .refine((input) => (input.planId === undefined) !== (input.vmIds === undefined), { message: 'Give either a plan or VMs to test.', path: ['planId'] }),
+  ).returns<{ drillId: string }>(),
+  listDrills: method('Drills, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>(),
+  getDrill: method('A drill with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>(),
+  getDrillScreenshot: method('A drill VM\'s console screenshot as a PNG data URL, for the result page.', z.object({ drillId: z.string().min(1), vm: z.string().min(1) })).returns<{ dataUrl: string | null }>(),
+  listActionItems: method('Action items: open ones, and those raised in a period.', z.object({ from: z.string().optional(), to: z.string().optional() }).default({})).returns<ActionItem[]>(),
+  closeActionItem: method('Mark an action item done.', z.object({ id: z.string().min(1) })).returns<void>(),
 };

@@ -18,6 +18,8 @@ export interface JobOutcome {
   bytesRead: number;
   bytesStored: number;
   appConsistent: boolean | null;
+  /** A one-line result for notifications ("passed, RTO 4 min"). */
+  message?: string;
 }
 
 export interface JobRequest extends Omit<NewJob, 'id'> {
@@ -141,7 +143,7 @@ export class JobQueue {
         return live.request.run(ctx);
       })
       .then(
-        (outcome) => this.finish(live, outcome, live.controller.signal.aborted ? 'cancelled' : 'succeeded', null),
+        (outcome) => this.finish(live, outcome, live.controller.signal.aborted ? 'cancelled' : 'succeeded', null, outcome.message),
         (error: unknown) => {
           const failure = toLifeboatError(error);
           const cancelled = live.controller.signal.aborted || failure.code === 'CANCELLED';
@@ -161,12 +163,13 @@ export class JobQueue {
     this.bus.emit({ type: 'job.progress', jobId: live.id, ...live.meter.snapshot() });
   }
 
-  private finish(live: LiveJob, outcome: JobOutcome, status: 'succeeded' | 'failed' | 'cancelled', error: string | null): void {
+  private finish(live: LiveJob, outcome: JobOutcome, status: 'succeeded' | 'failed' | 'cancelled', error: string | null, message?: string): void {
     if (!this.live.has(live.id)) return;
     this.live.delete(live.id);
-    this.store.finish(live.id, { status, error, ...outcome }, this.clock.now());
+    this.store.finish(live.id, { status, error, bytesRead: outcome.bytesRead, bytesStored: outcome.bytesStored, appConsistent: outcome.appConsistent }, this.clock.now());
     const job = this.store.get(live.id)!;
-    this.bus.emit({ type: 'job.finished', jobId: live.id, status, ...(error ? { message: error } : {}) });
+    const summary = error ?? message;
+    this.bus.emit({ type: 'job.finished', jobId: live.id, status, ...(summary ? { message: summary } : {}) });
     live.settle(job);
     this.pump();
   }

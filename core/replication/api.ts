@@ -1,12 +1,18 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
-import type { Policy } from '../contract/protection';
+import type { Job, Policy } from '../contract/protection';
 import { CronSchedule } from '../schedule/cron';
 import { evaluateRpo } from '../schedule/rpo';
+import { Scheduler } from '../schedule/scheduler';
 import type { ServiceContext } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { JobsStore } from '../store/jobs';
 import { PoliciesStore, type PolicyFields } from '../store/policies';
+import { RecoveryPointsStore } from '../store/recovery-points';
+import { VmsStore } from '../store/vms';
+import { hostConnector } from './hosts';
+import { replicateVm, type ReplicationDeps } from './run';
+import { openVaultPort } from './vault-adapter';
 
 type ProtectionApi = Pick<
   ConsoleApi,
@@ -19,6 +25,7 @@ type ProtectionApi = Pick<
   | 'getJob'
   | 'cancelJob'
   | 'listAlerts'
+  | 'runNow'
   | 'getSchedulesPaused'
   | 'setSchedulesPaused'
 >;
@@ -28,6 +35,48 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
   const policies = new PoliciesStore(ctx.db);
   const jobs = new JobsStore(ctx.db);
   const alerts = new AlertsStore(ctx.db);
+
+  const vms = new VmsStore(ctx.db);
+  const deps: ReplicationDeps = {
+    connect: hostConnector(ctx),
+    openVault: (targetId) => openVaultPort(ctx, targetId),
+    points: new RecoveryPointsStore(ctx.db),
+    jobs,
+    clock: ctx.clock,
+  };
+  const runKey = (vmId: string): string => `replicate:${vmId}`;
+
+  const startRun = (policy: Policy, vmId: string, trigger: Job['trigger']): Job => {
+    const vm = vms.get(vmId);
+    if (!vm) throw new LifeboatError('NOT_FOUND', `The VM ${vmId} is no longer in the inventory.`, { fix: 'Run discovery, then edit the policy.' });
+    return ctx.jobs.submit({
+      key: runKey(vmId),
+      kind: 'replication',
+      title: `Copy ${vm.name}`,
+      trigger,
+      vmId,
+      policyId: policy.id,
+      hostId: vm.hostId,
+      targetId: policy.targetId,
+      run: (run) => replicateVm(policy, vm, run, deps),
+    }).job;
+  };
+
+  const scheduler = new Scheduler({
+    db: ctx.db,
+    policies,
+    jobs,
+    alerts,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
+    isBusy: (vmId) => ctx.jobs.isBusy(runKey(vmId)),
+    paused: () => ctx.settings.get('schedulesPaused') ?? false,
+  });
+  ctx.onStartBackground(() => {
+    scheduler.start();
+    ctx.onClose(() => scheduler.stop());
+  });
 
   const validate = (fields: PolicyFields, exceptPolicyId: string | null): void => {
     if (!ctx.targets.get(fields.targetId)) {
@@ -64,6 +113,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     async createPolicy(input) {
       validate(input, null);
       const policy = policies.create(input, ctx.clock.now());
+      scheduler.policiesChanged();
       ctx.audit.append(ctx.operator, 'policy.created', policy.name, { ...input });
       return policy;
     },
@@ -74,6 +124,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
       const next: PolicyFields = { ...fields, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
       validate(next, id);
       const policy = policies.update(id, next, ctx.clock.now());
+      scheduler.policiesChanged();
       ctx.audit.append(ctx.operator, 'policy.changed', policy.name, { changes });
       return policy;
     },
@@ -81,6 +132,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     async deletePolicy({ id }) {
       const policy = find(id);
       policies.delete(id);
+      scheduler.policiesChanged();
       ctx.audit.append(ctx.operator, 'policy.deleted', policy.name, {});
     },
 
@@ -102,6 +154,19 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
       const job = ctx.jobs.cancel(id);
       ctx.audit.append(ctx.operator, 'job.cancelled', job.title, { jobId: id });
       return job;
+    },
+
+    async runNow({ policyId, vmId }) {
+      const chosen = policyId ? [find(policyId)] : policies.list();
+      const started: Job[] = [];
+      for (const policy of chosen) {
+        for (const id of policy.vmIds.filter((v) => vmId === undefined || v === vmId)) started.push(startRun(policy, id, 'manual'));
+      }
+      if (started.length === 0) {
+        throw new LifeboatError('NOT_FOUND', vmId ? 'That VM is not protected by any policy.' : 'Nothing is protected yet.', { fix: 'Protect the VM first (Protection → Protect VMs).' });
+      }
+      ctx.audit.append(ctx.operator, 'run.started', policyId ? (policies.get(policyId)?.name ?? policyId) : 'all policies', { jobs: started.map((j) => j.id) });
+      return started;
     },
 
     async getSchedulesPaused() {

@@ -1,5 +1,4 @@
 import type { Clock } from '../clock';
-import { LifeboatError } from '../contract/errors';
 import type { Vm } from '../contract/hosts';
 import type { Policy } from '../contract/protection';
 import type { DiskReader } from '../disks/types';
@@ -114,35 +113,4 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
     case 'crash-consistent':
       return `Crash-consistent checkpoint taken${checkpoint.note ? `: ${checkpoint.note}` : ''}. Applications will recover as after a power loss.`;
   }
-}
-
-/**
- * Checkpoints a killed or failed run could not release: released now, at engine start. What still cannot
- * be released stays recorded and is reported.
- */
-export async function releaseLeftovers(deps: Pick<ReplicationDeps, 'connect' | 'jobs'>): Promise<{ released: number; failed: { jobId: string; error: LifeboatError }[] }> {
-  let released = 0;
-  const failed: { jobId: string; error: LifeboatError }[] = [];
-  for (const { jobId, resources } of deps.jobs.heldResources()) {
-    const remaining = [];
-    for (const resource of resources) {
-      if (resource.kind !== 'checkpoint' || !resource.hostId) {
-        remaining.push(resource);
-        continue;
-      }
-      const hypervisor = deps.connect(resource.hostId);
-      try {
-        await hypervisor.releaseCheckpoint(resource.ref as Checkpoint);
-        deps.jobs.appendLog(jobId, `Released the ${resource.description} left by this interrupted job.`);
-        released++;
-      } catch (error) {
-        remaining.push(resource);
-        failed.push({ jobId, error: error instanceof LifeboatError ? error : new LifeboatError('CHECKPOINT_FAILED', (error as Error).message) });
-      } finally {
-        await hypervisor.close().catch(() => undefined);
-      }
-    }
-    deps.jobs.setResources(jobId, remaining);
-  }
-  return { released, failed };
 }

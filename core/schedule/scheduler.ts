@@ -21,6 +21,8 @@ export interface SchedulerDeps {
   /** Starts (queues) a replication run of one VM under a policy; ignored when one is already queued or running. */
   startRun(policy: Policy, vmId: string, trigger: RunTrigger): void;
   isBusy(vmId: string): boolean;
+  /** "Pause all" from the tray: no run starts; the watchdog keeps watching. */
+  paused(): boolean;
 }
 
 export interface TickResult {
@@ -58,7 +60,7 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const rpo = evaluateRpo(this.deps.db, now);
     const started: TickResult['started'] = [];
-    for (const policy of this.deps.policies.list()) {
+    for (const policy of this.deps.paused() ? [] : this.deps.policies.list()) {
       if (!policy.enabled) continue;
       for (const vmId of policy.vmIds) {
         if (this.deps.isBusy(vmId)) continue;

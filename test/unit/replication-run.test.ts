@@ -5,7 +5,8 @@ import type { Policy } from '../../core/contract/protection';
 import type { DiskReader } from '../../core/disks/types';
 import type { Checkpoint, Hypervisor } from '../../core/hypervisors/types';
 import type { JobRunContext } from '../../core/jobs/queue';
-import { releaseLeftovers, replicateVm, type ReplicationDeps } from '../../core/replication/run';
+import { releaseLeftovers } from '../../core/jobs/leftovers';
+import { replicateVm, type ReplicationDeps } from '../../core/replication/run';
 import type { VaultBackupInput, VaultPort } from '../../core/replication/vault-port';
 import { openCatalog } from '../../core/store/database';
 import { JobsStore } from '../../core/store/jobs';
@@ -105,6 +106,6 @@ describe('replication run', () => {
     expect(await releaseLeftovers(deps)).toEqual({ released: 1, failed: [] });
     expect(calls.slice(1)).toEqual(['release cp1', 'close']);
     expect(jobs.heldResources()).toEqual([]);
-    expect(jobs.get('job-1')!.log).toContain('Released the checkpoint of web01');
+    expect(jobs.get('job-1')!.log).toContain('Released the checkpoint of web01 left by this job');
   });
 });

@@ -91,6 +91,7 @@ describe('scheduler', () => {
       bus,
       clock,
       isBusy: () => busy,
+      paused: () => false,
       startRun: (_policy: Policy, vmId, trigger) => {
         runs.push({ vmId, trigger, at: clock.now().toISOString() });
         jobs.insert({ id: `job-${runs.length}`, kind: 'replication', title: 't', trigger, vmId, policyId: policy.id, hostId: host, targetId: target }, clock.now());

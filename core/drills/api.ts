@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConsoleApi } from '../contract/api';
+import type { RecoveryPlan } from '../contract/drills';
+import { LifeboatError } from '../contract/errors';
+import type { HostKind, Vm } from '../contract/hosts';
+import type { WriteFormat } from '../disks/types';
+import { openVaultPort } from '../replication/vault-adapter';
+import type { ServiceContext } from '../service-context';
+import { DrillsStore } from '../store/drills';
+import { JobsStore } from '../store/jobs';
+import { PlansStore } from '../store/plans';
+import { RecoveryPointsStore } from '../store/recovery-points';
+import { VmsStore } from '../store/vms';
+import { runDrill, type DrillDeps } from './engine';
+import { qemuDrillSandbox } from './qemu-drill-sandbox';
+import { findQemu } from './qemu-sandbox';
+
+type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'getDrillScreenshot' | 'listActionItems' | 'closeActionItem'>;
+
+/** Restored disks are written in the source hypervisor's own format: what its sandbox (or QEMU) boots. */
+const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
+
+export function drillsApi(ctx: ServiceContext): DrillsApi {
+  const drills = new DrillsStore(ctx.db);
+  const plans = new PlansStore(ctx.db);
+  const vms = new VmsStore(ctx.db);
+  let qemu: string | null | undefined;
+
+  const deps: DrillDeps = {
+    drills,
+    jobs: new JobsStore(ctx.db),
+    points: new RecoveryPointsStore(ctx.db),
+    clock: ctx.clock,
+    vm: (id) => vms.get(id),
+    openVault: (targetId) => openVaultPort(ctx, targetId),
+    sandboxFor: (vm: Vm, workDir: string) => {
+      qemu ??= findQemu();
+      if (!qemu) {
+        throw new LifeboatError('MODULE_MISSING', `No sandbox is available to boot ${vm.name}: QEMU is not installed on this machine.`, {
+          fix: 'Install QEMU (qemu-system-x86_64) on the Lifeboat machine, or set LIFEBOAT_QEMU to its path.',
+        });
+      }
+      return qemuDrillSandbox(qemu, workDir, FORMAT_FOR[vm.hostKind]);
+    },
+    evidenceDir: path.join(ctx.dataDir, 'evidence'),
+    workRoot: path.join(ctx.dataDir, 'drills'),
+  };
+
+  /** One-click test failover of VMs: reuse (or make) a plan with default checks named after them. */
+  const planForVms = (vmIds: string[]): RecoveryPlan => {
+    const found = vmIds.map((id) => {
+      const vm = vms.get(id);
+      if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${id}.`, { field: 'vmIds', fix: 'Refresh the Virtual machines page.' });
+      return vm;
+    });
+    const name = `Test failover: ${found.map((vm) => vm.name).join(', ')}`.slice(0, 100);
+    return (
+      plans.findByName(name) ??
+      plans.create(
+        {
+          name,
+          groups: [{ name: 'All', vms: found.map((vm) => ({ vmId: vm.id, checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }] })), then: { kind: 'none' as const } }],
+          points: { kind: 'latest' },
+          networkMapping: [],
+          drillNetwork: null,
+          manualSteps: [],
+          preScript: null,
+          postScript: null,
+          rpoTargetMinutes: 60,
+          rtoTargetMinutes: 60,
+          schedule: null,
+        },
+        ctx.clock.now(),
+      )
+    );
+  };
+
+  ctx.onStartBackground(() => {
+    // A drill that was running when the engine died is over: say so; its leftovers are released with the jobs'.
+    for (const drill of drills.list({ limit: 100 }).filter((d) => d.status === 'running')) {
+      drills.save({ ...drill, status: 'interrupted', finishedAt: ctx.clock.now().toISOString(), notes: [drill.notes, 'Lifeboat stopped during this drill; its sandbox was cleaned up at the next start.'].filter(Boolean).join('\n') });
+    }
+  });
+
+  return {
+    async startDrill(input) {
+      const plan = input.planId ? plans.get(input.planId) : planForVms(input.vmIds!);
+      if (!plan) throw new LifeboatError('NOT_FOUND', `There is no recovery plan ${input.planId}.`, { fix: 'Refresh the Drills page.' });
+      const { job } = ctx.jobs.submit({
+        key: `drill:${plan.id}`,
+        kind: 'drill',
+        title: `Drill: ${plan.name}`,
+        trigger: 'manual',
+        vmId: null,
+        policyId: null,
+        hostId: null,
+        targetId: null,
+        run: async (run) => {
+          const drill = await runDrill(plan, { operator: ctx.operator, notes: input.notes, ...(input.points ? { points: input.points } : {}) }, run, deps);
+          ctx.audit.append(ctx.operator, 'drill.finished', plan.name, { drillId: drill.id, status: drill.status, rpoSeconds: drill.rpoSeconds, rtoSeconds: drill.rtoSeconds, cleanupConfirmed: drill.cleanupConfirmed });
+          if (drill.status === 'failed') {
+            throw new LifeboatError('INTERNAL', `Drill "${plan.name}" failed: ${drill.vms.filter((v) => v.status === 'failed').map((v) => `${v.vm}: ${v.failure}`).join('; ') || 'cleanup could not be confirmed'}`);
+          }
+          return { bytesRead: 0, bytesStored: 0, appConsistent: null, message: `${plan.name}: ${drill.status}, RTO ${drill.rtoSeconds ?? '—'} s, RPO ${drill.rpoSeconds ?? '—'} s` };
+        },
+      });
+      ctx.audit.append(ctx.operator, 'drill.started', plan.name, { drillId: job.id });
+      return { drillId: job.id };
+    },
+
+    async listDrills({ limit }) {
+      return drills.list({ limit });
+    },
+
+    async getDrill({ id }) {
+      const drill = drills.get(id);
+      if (!drill) throw new LifeboatError('NOT_FOUND', `There is no drill ${id} yet.`, { fix: 'A drill appears once it has started; refresh in a moment.' });
+      return { ...drill, steps: drills.steps(id) };
+    },
+
+    async getDrillScreenshot({ drillId, vm }) {
+      const file = drills.get(drillId)?.vms.find((v) => v.vm === vm)?.screenshot;
+      if (!file || !fs.existsSync(file)) return { dataUrl: null };
+      return { dataUrl: `data:image/png;base64,${fs.readFileSync(file).toString('base64')}` };
+    },
+
+    async listActionItems(input) {
+      return drills.actionItems(input);
+    },
+
+    async closeActionItem({ id }) {
+      drills.closeActionItem(id, ctx.clock.now().toISOString());
+      ctx.audit.append(ctx.operator, 'action-item.closed', id, {});
+    },
+  };
+}
