@@ -4,6 +4,8 @@ import { registerAgent } from './cli/agent';
 import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
 import { registerDiagnostics } from './cli/diagnostics';
+import { registerDrills } from './cli/drills';
+import { registerProtection } from './cli/protection';
 import { registerDiscover } from './cli/discover';
 import { registerHosts } from './cli/hosts';
 import { registerLab } from './cli/lab';
@@ -41,6 +43,8 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerStatus(program, ctx);
   registerSetup(program, ctx);
   registerAudit(program, ctx);
+  registerProtection(program, ctx);
+  registerDrills(program, ctx);
   registerDiagnostics(program, ctx);
   registerHosts(program, ctx);
   registerDiscover(program, ctx);

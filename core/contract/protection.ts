@@ -103,6 +103,19 @@ export interface JobWithLog extends Job {
   log: string;
 }
 
+export interface RecoveryPoint {
+  id: string;
+  vmId: string | null;
+  vm: string;
+  targetId: string;
+  time: string;
+  appConsistent: boolean;
+  /** Virtual size of the VM's disks. */
+  sizeBytes: number;
+  /** New bytes this point added to the vault. */
+  storedBytes: number;
+}
+
 export interface Alert {
   id: string;
   kind: string;
@@ -134,6 +147,7 @@ export const protectionMethods = {
     'Copy now: every VM of a policy, one VM, or every protected VM. Returns the jobs started (or already running).',
     z.object({ policyId: z.string().min(1).optional(), vmId: z.string().min(1).optional() }).default({}),
   ).returns<Job[]>(),
+  listPoints: method("Recovery points in the catalog, newest first; one VM's when vmId is given.", z.object({ vmId: z.string().min(1).optional() }).default({})).returns<RecoveryPoint[]>(),
   getSchedulesPaused: method('Whether every schedule is paused (the tray\'s "Pause all").', z.object({}).default({})).returns<{ paused: boolean }>(),
   setSchedulesPaused: method('Pause or resume every schedule at once; RPO status keeps being watched.', z.object({ paused: z.boolean() })).returns<{ paused: boolean }>(),
   listAlerts: method('Alerts, open ones first.', z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false })).returns<Alert[]>(),

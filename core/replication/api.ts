@@ -26,6 +26,7 @@ type ProtectionApi = Pick<
   | 'cancelJob'
   | 'listAlerts'
   | 'runNow'
+  | 'listPoints'
   | 'getSchedulesPaused'
   | 'setSchedulesPaused'
 >;
@@ -167,6 +168,11 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
       }
       ctx.audit.append(ctx.operator, 'run.started', policyId ? (policies.get(policyId)?.name ?? policyId) : 'all policies', { jobs: started.map((j) => j.id) });
       return started;
+    },
+
+    async listPoints({ vmId }) {
+      const rows = vmId ? deps.points.listForVm(vmId) : deps.points.listAll();
+      return rows.map((p) => ({ id: p.id, vmId: p.vmId, vm: p.vmName, targetId: p.targetId, time: p.time, appConsistent: p.appConsistent, sizeBytes: p.sizeBytes, storedBytes: p.storedBytes }));
     },
 
     async getSchedulesPaused() {

@@ -46,6 +46,10 @@ export class RecoveryPointsStore {
     return (this.db.prepare('SELECT * FROM recovery_points WHERE vm_id = ? ORDER BY time DESC').all(vmId) as PointRow[]).map(toPoint);
   }
 
+  listAll(): CatalogPoint[] {
+    return (this.db.prepare('SELECT * FROM recovery_points ORDER BY time DESC').all() as PointRow[]).map(toPoint);
+  }
+
   listForTarget(targetId: string): CatalogPoint[] {
     return (this.db.prepare('SELECT * FROM recovery_points WHERE target_id = ? ORDER BY time DESC').all(targetId) as PointRow[]).map(toPoint);
   }

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import type { ConsoleClient } from '../contract/api';
+import { createLocalClient } from '../contract/dispatch';
+import { LifeboatError } from '../contract/errors';
+import type { EventListener } from '../contract/events';
+import type { Vm } from '../contract/hosts';
+import { acquireEngineLock, runningEngine } from '../engine-lock';
+import { connectToEngine } from '../http/client';
+import type { CliContext } from './context';
+
+export interface EngineSession {
+  client: ConsoleClient;
+  subscribe(listener: EventListener, onOpen?: () => void): () => void;
+  /** True when the work runs in an agent or console that owns the data folder. */
+  remote: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Commands that start work (run, drill run, jobs --follow) send it to the engine that owns the data folder
+ * when one runs, so nothing runs twice; otherwise this process becomes the engine for the command's length.
+ */
+export async function openEngineSession(ctx: CliContext, command: Command): Promise<EngineSession> {
+  const dataDir = ctx.dataDir(command);
+  const running = runningEngine(dataDir);
+  if (running?.url) {
+    const url = new URL(running.url);
+    const remote = connectToEngine(url.origin, url.searchParams.get('token') ?? '');
+    return { client: remote.client, subscribe: remote.subscribe, remote: true, close: async () => undefined };
+  }
+  if (running) {
+    throw new LifeboatError('CONFLICT', `The Lifeboat desktop app (process ${running.pid}) runs the engine for ${dataDir}.`, {
+      fix: 'Start this from the desktop app, or close it first.',
+    });
+  }
+  const lock = acquireEngineLock(dataDir, 'agent');
+  const service = ctx.openService(command);
+  return {
+    client: createLocalClient(service.api),
+    subscribe: (listener, onOpen) => {
+      const stop = service.subscribe(listener);
+      onOpen?.();
+      return stop;
+    },
+    remote: false,
+    close: async () => {
+      await service.close();
+      lock.release();
+    },
+  };
+}
+
+/** A VM by name (or id); names must be unique across hosts, or the error says which hosts to pick from. */
+export async function findVm(client: ConsoleClient, nameOrId: string): Promise<Vm> {
+  const vms = await client.listVms();
+  const matches = vms.filter((vm) => vm.id === nameOrId || vm.name.toLowerCase() === nameOrId.toLowerCase());
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new LifeboatError('VM_NOT_FOUND', `There is no VM called "${nameOrId}" in the inventory.`, { fix: 'Run `lifeboat discover`, then `lifeboat discover --json` to see VM names.' });
+  }
+  throw new LifeboatError('INVALID_INPUT', `"${nameOrId}" matches VMs on several hosts: ${matches.map((vm) => vm.hostName).join(', ')}.`, { fix: 'Use the VM id from `lifeboat discover --json`.' });
+}
