@@ -84,6 +84,8 @@ export class WorkstationHost implements Hypervisor {
   }
 
   async listVms(): Promise<DiscoveredVm[]> {
+    // A folder that vanished (a share offline) must fail discovery, not report every VM as removed.
+    await this.describe();
     const files = new Set<string>();
     for (const folder of this.folders) for (const file of await findVmxFiles(folder, this.options.maxDepth ?? 4)) files.add(file);
     for (const file of await this.inventoryVmx()) files.add(file);
