@@ -42,7 +42,7 @@ describe('lifeboat hosts add hyperv + discover (recorded host output replayed)',
     fs.writeFileSync(path.join(broken.LIFEBOAT_POWERSHELL_REPLAY, `${scripts.listVms}.json`), '');
     const discovered = runCli(['--data', data, 'discover'], broken);
     expect(discovered.status).toBe(1);
-    expect(discovered.stderr).toMatch(/error: The Hyper-V PowerShell module is not installed on This computer\.\n  fix: Install it/);
+    expect(discovered.stderr).toMatch(/error: The Hyper-V PowerShell module is not installed on This computer\.\n {2}fix: Install it/);
     const hosts = JSON.parse(runCli(['--data', data, 'hosts', 'list', '--json']).stdout) as { status: string; statusMessage: string }[];
     expect(hosts[0]).toMatchObject({ status: 'error' });
     expect(hosts[0]!.statusMessage).toMatch(/not installed/);

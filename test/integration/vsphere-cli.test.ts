@@ -54,7 +54,7 @@ describe('lifeboat hosts add vsphere + discover, against the simulator', () => {
     const data = tempDir();
     const wrong = runCli(['--data', data, 'hosts', 'add', 'vsphere', '--address', `127.0.0.1:${sim.port}`, '--http', '--username', VCSIM_USER], { LIFEBOAT_HOST_PASSWORD: 'nope' });
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^error: 127\.0\.0\.1 refused the sign-in: wrong user name or password\.\n  fix: /);
+    expect(wrong.stderr).toMatch(/^error: 127\.0\.0\.1 refused the sign-in: wrong user name or password\.\n {2}fix: /);
     const unreachable = runCli(['--data', data, 'hosts', 'add', 'vsphere', '--address', '127.0.0.1:1', '--http', '--username', VCSIM_USER], env);
     expect(unreachable.status).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach/);

@@ -121,6 +121,7 @@ describe('Hyper-V failures become typed errors with a fix', () => {
       const error = await failure(host.listVms());
       expect(error.code).toBe(code);
       expect(error.fix).toMatch(fix);
+            // eslint-disable-next-line no-control-regex -- no ANSI colour code reaches the user
       expect(error.message).not.toMatch(/\x1b/);
     });
   }

@@ -20,7 +20,7 @@ import { VimClient, VimFault } from './client';
 import { datastoreResolver, type DatastoreLocation } from './datastore';
 import { PinnedHttp } from './http';
 import { heartbeatOf, nicDevices, parseDatastorePath, parseDisks, PORTGROUP_PROPERTIES, portgroupNames, toDiscoveredVm, VM_PROPERTIES } from './inventory';
-import { asMoRef, first, Many, moRef, text, toXmlValue, Typed, type Fields, type MoRef } from './xml';
+import { asMoRef, type first, Many, moRef, text, toXmlValue, Typed, type Fields, type MoRef } from './xml';
 
 export interface VsphereOptions {
   /** How often task state is polled (ms). */

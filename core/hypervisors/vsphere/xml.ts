@@ -38,6 +38,7 @@ function isMoRef(value: unknown): value is MoRef {
 export function escapeXml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than sent as an invalid document.
   return text
+        // eslint-disable-next-line no-control-regex -- exactly the characters XML 1.0 forbids
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
     .replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!);
 }

@@ -354,6 +354,7 @@ export function isolatedVmx(spec: IsolatedVmSpec): string {
 }
 
 function safeFileName(name: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are not allowed in file names
   return name.replace(/[<>:"/\\|?*\x00-\x1f]/g, '_').trim() || 'vm';
 }
 
