@@ -147,7 +147,7 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
               <Text size="sm" mt="xs">
                 SHA-256:
               </Text>
-              <Code block data-testid="certificate-thumbprint">
+              <Code block data-testid="certificate-thumbprint" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
                 {certificate.sha256.toUpperCase().match(/../g)?.join(':')}
               </Code>
               <Group mt="sm">

@@ -1,9 +1,23 @@
-import { Badge, Group, Table, Text, Tooltip } from '@mantine/core';
+import { Badge, Table, Text, Tooltip } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { GuestHeartbeat, PowerState, Vm } from '../../core/contract/hosts';
 
-const ROW_HEIGHT = 52;
+const ROW_HEIGHT = 58;
+
+/** Fixed widths keep every row one height (two short lines), which the virtualizer relies on. */
+const COLUMNS: { label: string; width?: number }[] = [
+  { label: 'Name' },
+  { label: 'Host', width: 120 },
+  { label: 'Power', width: 115 },
+  { label: 'CPU / memory', width: 120 },
+  { label: 'Disks', width: 100 },
+  { label: 'Network', width: 130 },
+  { label: 'Guest', width: 160 },
+  { label: 'Protection', width: 145 },
+];
+
+const cell = { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' } as const;
 
 const POWER_COLOR: Record<PowerState, string> = {
   running: 'green',
@@ -49,17 +63,14 @@ export function VmTable({ vms, height }: { vms: Vm[]; height: number | string })
 
   return (
     <div ref={scroller} style={{ height, overflowY: 'auto' }} data-testid="vm-table-scroller">
-      <Table stickyHeader highlightOnHover verticalSpacing={6} aria-rowcount={vms.length + 1} data-testid="vm-table">
+      <Table stickyHeader highlightOnHover layout="fixed" verticalSpacing={6} aria-rowcount={vms.length + 1} data-testid="vm-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Host</Table.Th>
-            <Table.Th>Power</Table.Th>
-            <Table.Th>CPU / memory</Table.Th>
-            <Table.Th>Disks</Table.Th>
-            <Table.Th>Network</Table.Th>
-            <Table.Th>Guest</Table.Th>
-            <Table.Th>Protection</Table.Th>
+            {COLUMNS.map((column) => (
+              <Table.Th key={column.label} w={column.width} style={cell}>
+                {column.label}
+              </Table.Th>
+            ))}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -75,59 +86,68 @@ export function VmTable({ vms, height }: { vms: Vm[]; height: number | string })
             const heartbeat = HEARTBEAT[vm.heartbeat];
             return (
               <Table.Tr key={vm.id} style={{ height: ROW_HEIGHT }} aria-rowindex={item.index + 2} data-testid="vm-row">
-                <Table.Td maw={260}>
+                <Table.Td style={cell}>
                   <Text size="sm" fw={500} truncate="end" title={vm.name}>
                     {vm.name}
                   </Text>
-                  {vm.replication && (
-                    <Text size="xs" c="dimmed">
-                      Replica: {vm.replication.mode} → {vm.replication.partner ?? '?'} ({vm.replication.health})
-                    </Text>
-                  )}
+                  <Text size="xs" c="dimmed" truncate="end">
+                    {vm.replication ? `Hyper-V Replica ${vm.replication.mode.toLowerCase()} → ${vm.replication.partner ?? '?'} (${vm.replication.health})` : (vm.configPath ?? '')}
+                  </Text>
                 </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{vm.hostName}</Text>
+                <Table.Td style={cell}>
+                  <Text size="sm" truncate="end">
+                    {vm.hostName}
+                  </Text>
                   <Text size="xs" c="dimmed">
                     {KIND_LABEL[vm.hostKind]}
                   </Text>
                 </Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={POWER_COLOR[vm.powerState]}>
+                <Table.Td style={cell}>
+                  <Badge variant="light" color={POWER_COLOR[vm.powerState]} tt="capitalize">
                     {vm.powerState}
                   </Badge>
                 </Table.Td>
-                <Table.Td>
+                <Table.Td style={cell}>
                   <Text size="sm">
-                    {vm.cpus ?? '?'} vCPU · {vm.memoryMiB === null ? '?' : formatBytes(vm.memoryMiB * 1024 * 1024)}
+                    {vm.cpus ?? '?'} vCPU
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {vm.memoryMiB === null ? '?' : formatBytes(vm.memoryMiB * 1024 * 1024)} memory
                   </Text>
                 </Table.Td>
-                <Table.Td>
+                <Table.Td style={cell}>
                   <Tooltip label={vm.disks.map((d) => `${d.label}: ${d.path}`).join('\n') || 'No disks'} multiline maw={480} withinPortal>
-                    <Text size="sm">
-                      {vm.disks.length} · {formatBytes(size)}
-                    </Text>
+                    <div>
+                      <Text size="sm">{formatBytes(size)}</Text>
+                      <Text size="xs" c="dimmed">
+                        {vm.disks.length} {vm.disks.length === 1 ? 'disk' : 'disks'}
+                      </Text>
+                    </div>
                   </Tooltip>
                 </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{ip ?? (vm.nics.length === 0 ? 'No network' : (vm.nics[0]!.network ?? '—'))}</Text>
+                <Table.Td style={cell}>
+                  <Text size="sm" truncate="end">
+                    {ip ?? (vm.nics.length === 0 ? 'No network' : '—')}
+                  </Text>
+                  <Text size="xs" c="dimmed" truncate="end">
+                    {vm.nics.map((nic) => nic.network).filter(Boolean).join(', ')}
+                  </Text>
                 </Table.Td>
-                <Table.Td>
-                  <Group gap={4} wrap="nowrap">
-                    <Badge variant="dot" color={heartbeat.color} size="sm">
-                      {heartbeat.label}
-                    </Badge>
-                  </Group>
-                  <Text size="xs" c="dimmed" truncate="end" maw={180} title={vm.guestOs ?? undefined}>
+                <Table.Td style={cell}>
+                  <Badge variant="dot" color={heartbeat.color} size="sm">
+                    {heartbeat.label}
+                  </Badge>
+                  <Text size="xs" c="dimmed" truncate="end" title={vm.guestOs ?? undefined}>
                     {vm.guestOs ?? ''}
                   </Text>
                 </Table.Td>
-                <Table.Td>
+                <Table.Td style={cell}>
                   {vm.protection ? (
-                    <Badge color="teal" variant="light">
+                    <Badge color="teal" variant="light" tt="none">
                       {vm.protection.policyName}
                     </Badge>
                   ) : (
-                    <Badge color="gray" variant="outline">
+                    <Badge color="gray" variant="outline" tt="none">
                       Not protected
                     </Badge>
                   )}
