@@ -8,6 +8,8 @@ import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
 import { JobQueue } from './jobs/queue';
+import { plansApi } from './drills/plans-api';
+import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -72,6 +74,8 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
+    ...notificationsApi(ctx),
+    ...plansApi(ctx),
     ...hostsApi(ctx),
   };
 

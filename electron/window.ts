@@ -56,14 +56,17 @@ export interface GuardedContents {
   on(event: 'will-navigate' | 'will-redirect' | 'will-attach-webview', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
 }
 
-/** No new windows, no navigation away from the app, no webviews. */
-export function installNavigationGuards(contents: GuardedContents, openExternal: (url: string) => void): void {
+/**
+ * No new windows, no navigation away from the app, no webviews. `isAllowed` is the console's own origin:
+ * app:// for an in-process engine, the agent's 127.0.0.1 origin when the window shows an agent's console.
+ */
+export function installNavigationGuards(contents: GuardedContents, openExternal: (url: string) => void, isAllowed: (url: string) => boolean = isAppUrl): void {
   contents.setWindowOpenHandler(({ url }) => {
     if (isExternalLink(url)) openExternal(url);
     return { action: 'deny' };
   });
   const stayInApp = (event: { preventDefault(): void }, url: string): void => {
-    if (!isAppUrl(url)) event.preventDefault();
+    if (!isAllowed(url)) event.preventDefault();
   };
   contents.on('will-navigate', stayInApp);
   contents.on('will-redirect', stayInApp);

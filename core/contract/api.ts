@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
+import { notificationMethods } from './notifications';
+import { planMethods } from './plans';
 import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
@@ -15,6 +17,8 @@ export const methods = {
   ...auditMethods,
   ...diagnosticsMethods,
   ...protectionMethods,
+  ...notificationMethods,
+  ...planMethods,
   ...hostsMethods,
 } satisfies Record<string, MethodSpec>;
 

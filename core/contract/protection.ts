@@ -130,5 +130,7 @@ export const protectionMethods = {
   ).returns<Job[]>(),
   getJob: method('One run with its log.', id).returns<JobWithLog>(),
   cancelJob: method('Cancel a queued or running job; a running one cleans up first.', id).returns<Job>(),
+  getSchedulesPaused: method('Whether every schedule is paused (the tray\'s "Pause all").', z.object({}).default({})).returns<{ paused: boolean }>(),
+  setSchedulesPaused: method('Pause or resume every schedule at once; RPO status keeps being watched.', z.object({ paused: z.boolean() })).returns<{ paused: boolean }>(),
   listAlerts: method('Alerts, open ones first.', z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false })).returns<Alert[]>(),
 };

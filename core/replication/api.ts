@@ -10,7 +10,17 @@ import { PoliciesStore, type PolicyFields } from '../store/policies';
 
 type ProtectionApi = Pick<
   ConsoleApi,
-  'listPolicies' | 'createPolicy' | 'updatePolicy' | 'deletePolicy' | 'getRpoStatus' | 'listJobs' | 'getJob' | 'cancelJob' | 'listAlerts'
+  | 'listPolicies'
+  | 'createPolicy'
+  | 'updatePolicy'
+  | 'deletePolicy'
+  | 'getRpoStatus'
+  | 'listJobs'
+  | 'getJob'
+  | 'cancelJob'
+  | 'listAlerts'
+  | 'getSchedulesPaused'
+  | 'setSchedulesPaused'
 >;
 
 /** Protection policies, their RPO standing, and the jobs and alerts they produce. */
@@ -92,6 +102,16 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
       const job = ctx.jobs.cancel(id);
       ctx.audit.append(ctx.operator, 'job.cancelled', job.title, { jobId: id });
       return job;
+    },
+
+    async getSchedulesPaused() {
+      return { paused: ctx.settings.get('schedulesPaused') ?? false };
+    },
+
+    async setSchedulesPaused({ paused }) {
+      ctx.settings.set('schedulesPaused', paused, ctx.clock.now());
+      ctx.audit.append(ctx.operator, paused ? 'schedules.paused' : 'schedules.resumed', null, {});
+      return { paused };
     },
 
     async listAlerts({ includeCleared }) {

@@ -33,6 +33,15 @@ export interface NewJob {
   targetId: string | null;
 }
 
+/** Something on a host that a job must give back: a checkpoint, an isolated VM, a restored file or folder. */
+export interface JobResource {
+  kind: 'checkpoint' | 'vm' | 'path' | 'process';
+  hostId: string | null;
+  /** Provider data needed to release it (e.g. the Checkpoint object), JSON-safe. */
+  ref: unknown;
+  description: string;
+}
+
 export interface JobResult {
   status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
   bytesRead: number;
@@ -93,6 +102,17 @@ export class JobsStore {
         : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit)
     ) as JobRow[];
     return rows.map(toJob);
+  }
+
+  /** Records what the job holds on a host (see migration 005), replacing the previous list. */
+  setResources(id: string, resources: readonly JobResource[]): void {
+    this.db.prepare('UPDATE jobs SET resources = ? WHERE id = ?').run(JSON.stringify(resources), id);
+  }
+
+  /** Resources still held by jobs that ended without releasing them (interrupted or failed cleanup). */
+  heldResources(): { jobId: string; resources: JobResource[] }[] {
+    const rows = this.db.prepare("SELECT id, resources FROM jobs WHERE resources != '[]' AND status NOT IN ('queued', 'running')").all() as { id: string; resources: string }[];
+    return rows.map((row) => ({ jobId: row.id, resources: JSON.parse(row.resources) as JobResource[] }));
   }
 
   /** When the VM's newest run of this kind started, for interval scheduling. */

@@ -55,6 +55,15 @@ export class RecoveryPointsStore {
     return row && toPoint(row);
   }
 
+  /** Keeps only the given ids of one VM in one target: retention removed the others from the vault. */
+  retainOnlyForVm(targetId: string, vmId: string, ids: readonly string[]): number {
+    const keep = new Set(ids);
+    const remove = this.listForVm(vmId).filter((p) => p.targetId === targetId && !keep.has(p.id));
+    const del = this.db.prepare('DELETE FROM recovery_points WHERE id = ?');
+    this.db.transaction(() => remove.forEach((p) => del.run(p.id)))();
+    return remove.length;
+  }
+
   /** Keeps only the given ids for a target: prune removed the others from the vault. */
   retainOnly(targetId: string, ids: readonly string[]): number {
     const keep = new Set(ids);

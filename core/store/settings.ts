@@ -1,3 +1,4 @@
+import type { EmailSettings } from '../contract/notifications';
 import type { Db } from './database';
 
 /** Known settings and their value types; values are stored as JSON. */
@@ -7,6 +8,8 @@ export interface SettingValues {
   /** The newest audit entry, so deleting the tail of the log is detectable. */
   auditHead: { seq: number; hash: string };
   startAtLogin: boolean;
+  schedulesPaused: boolean;
+  email: Omit<EmailSettings, 'passwordStored'>;
   autoUpdate: boolean;
 }
 

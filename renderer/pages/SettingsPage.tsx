@@ -1,14 +1,17 @@
-import { Badge, Button, Code, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Code, Group, Paper, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
+import type { EmailSettings } from '../../core/contract/notifications';
 import type { Settings, Status } from '../../core/contract/types';
+import { EmailSettingsForm } from '../components/EmailSettingsForm';
 import { api, transport } from '../api';
 import { PageHeader } from '../components/PageHeader';
 import { useEngine } from '../hooks';
 
 export function SettingsPage({ settings, onSaved }: { settings: Settings; onSaved(settings: Settings): void }) {
   const status = useEngine<Status>(() => api.getStatus());
+  const email = useEngine<EmailSettings>(() => api.getEmailSettings());
   const [organisation, setOrganisation] = useState(settings.organisation ?? '');
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -83,6 +86,31 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
             </Table.Tr>
           </Table.Tbody>
         </Table>
+      </Paper>
+      <Paper withBorder p="lg">
+        <Title order={4} mb="sm">
+          Email alerts
+        </Title>
+        {email.data && <EmailSettingsForm initial={email.data} />}
+      </Paper>
+      <Paper withBorder p="lg">
+        <Title order={4} mb="sm">
+          Desktop app
+        </Title>
+        <Stack gap="xs">
+          <Switch
+            label="Start Lifeboat in the tray when I sign in"
+            description="Schedules and drills run while the app is in the tray, even with the window closed."
+            checked={settings.desktop.startAtLogin}
+            onChange={(e) => void api.updateSettings({ startAtLogin: e.currentTarget.checked }).then(onSaved)}
+          />
+          <Switch
+            label="Install updates automatically"
+            description="Off by default: updates are installed only when you choose to."
+            checked={settings.desktop.autoUpdate}
+            onChange={(e) => void api.updateSettings({ autoUpdate: e.currentTarget.checked }).then(onSaved)}
+          />
+        </Stack>
       </Paper>
       <Paper withBorder p="lg">
         <Title order={4} mb="sm">

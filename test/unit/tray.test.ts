@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { noticeFor } from '../../electron/notifications';
+import { noticeFor } from '../../core/notify/notices';
 import { quitPrompt, trayView } from '../../electron/tray-state';
 
 describe('tray state', () => {

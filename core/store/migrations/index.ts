@@ -1,6 +1,9 @@
 import { sql as initial } from './001-initial';
 import { sql as secretsAndIndexes } from './002-secrets-and-indexes';
 import { sql as jobsDetailAndAlerts } from './003-jobs-detail-and-alerts';
+import { sql as actionItems } from './004-action-items';
+import { sql as jobResources } from './005-job-resources';
+import { sql as recoveryPlans } from './006-recovery-plans';
 
 export interface Migration {
   version: number;
@@ -16,6 +19,9 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'secrets and indexes', sql: secretsAndIndexes },
   { version: 3, name: 'job detail and alerts', sql: jobsDetailAndAlerts },
+  { version: 4, name: 'action items', sql: actionItems },
+  { version: 5, name: 'job resources', sql: jobResources },
+  { version: 6, name: 'recovery plans', sql: recoveryPlans },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;

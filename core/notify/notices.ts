@@ -1,4 +1,4 @@
-import type { ConsoleEvent } from '../core/contract/events';
+import type { ConsoleEvent } from '../contract/events';
 
 export interface DesktopNotice {
   title: string;
@@ -7,7 +7,7 @@ export interface DesktopNotice {
 }
 
 /**
- * Which engine events deserve a desktop notification: failures and RPO alerts always, and finished drills
+ * Which engine events deserve a notification (desktop and email): failures and RPO alerts always, and finished drills
  * (their result is news). Successful routine copies stay quiet — a busy generalist mutes a chatty app.
  */
 export function noticeFor(event: ConsoleEvent, describeJob: (jobId: string) => { title: string; kind: string } | null): DesktopNotice | null {

@@ -1,0 +1,313 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../clock';
+import { LifeboatError, toLifeboatError } from '../contract/errors';
+import type { Vm } from '../contract/hosts';
+import type { Drill, DrillCheck, DrillStep, DrillVmResult, PlanCheck, PointSelection, RecoveryPlan } from '../contract/drills';
+import { createDiskWriter } from '../disks';
+import type { WriteFormat } from '../disks/types';
+import type { JobRunContext } from '../jobs/queue';
+import type { VaultPort } from '../replication/vault-port';
+import type { DrillsStore } from '../store/drills';
+import type { JobResource, JobsStore } from '../store/jobs';
+import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
+import type { DrillSandbox, SandboxVm } from './sandbox';
+
+export interface DrillDeps {
+  drills: DrillsStore;
+  jobs: JobsStore;
+  points: RecoveryPointsStore;
+  clock: Clock;
+  vm(vmId: string): Vm | undefined;
+  openVault(targetId: string): Promise<VaultPort>;
+  sandboxFor(vm: Vm, workDir: string): DrillSandbox;
+  /** <data>/evidence: screenshots and check output kept for the audit window. */
+  evidenceDir: string;
+  /** <data>/drills: restored disks live here only while a drill runs. */
+  workRoot: string;
+}
+
+export interface DrillOptions {
+  operator: string;
+  notes?: string | null;
+  points?: PointSelection;
+}
+
+const EXTENSION: Record<WriteFormat, string> = { raw: 'img', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
+
+interface Running {
+  vm: Vm;
+  point: CatalogPoint;
+  sandboxVm: SandboxVm | null;
+  result: DrillVmResult;
+}
+
+/**
+ * A test failover: restore the chosen recovery points into a sandbox, boot the VMs in plan order with no
+ * path to production, run the checks, keep evidence, and clean up — then prove the cleanup. Every step is
+ * timed and stored as it happens, so an interrupted drill still shows how far it got.
+ */
+export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: JobRunContext, deps: DrillDeps): Promise<Drill> {
+  const started = deps.clock.now();
+  const drillId = run.jobId;
+  const workDir = path.join(deps.workRoot, drillId);
+  const evidenceDir = path.join(deps.evidenceDir, drillId);
+  const drill: Drill = {
+    id: drillId,
+    planId: plan.id,
+    plan: plan.name,
+    kind: 'test',
+    status: 'running',
+    startedAt: started.toISOString(),
+    finishedAt: null,
+    operator: options.operator,
+    notes: options.notes ?? null,
+    rpoSeconds: null,
+    rtoSeconds: null,
+    rpoTargetSeconds: plan.rpoTargetMinutes * 60,
+    rtoTargetSeconds: plan.rtoTargetMinutes * 60,
+    isolation: '',
+    cleanupConfirmed: false,
+    vms: [],
+  };
+  deps.drills.save(drill);
+  const resources: JobResource[] = [{ kind: 'path', hostId: null, ref: { path: workDir }, description: `restored disks in ${workDir}` }];
+  deps.jobs.setResources(drillId, resources);
+  let seq = 0;
+  const step = async <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> => {
+    const record = deps.drills.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: deps.clock.now().toISOString(), finishedAt: null, detail: null });
+    run.log(`${vm ? `${vm}: ` : ''}${name}`);
+    try {
+      const value = await work();
+      deps.drills.finishStep(record.id, 'passed', deps.clock.now().toISOString(), describe ? describe(value) : null);
+      return value;
+    } catch (error) {
+      const failure = toLifeboatError(error);
+      deps.drills.finishStep(record.id, 'failed', deps.clock.now().toISOString(), failure.message);
+      run.log(`  failed: ${failure.message}`);
+      throw error;
+    }
+  };
+  const note = (name: string, vm: string | null, status: DrillStep['status'], detail: string): void => {
+    const at = deps.clock.now().toISOString();
+    const record = deps.drills.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: at, finishedAt: null, detail: null });
+    deps.drills.finishStep(record.id, status, at, detail);
+  };
+
+  const running: Running[] = [];
+  try {
+    fs.mkdirSync(workDir, { recursive: true });
+    const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
+    for (const { vmId, vm, point, problem } of chosen) {
+      if (!vm || !point) {
+        drill.vms.push(failedVm(vm?.name ?? vmId, vmId, problem ?? 'No recovery point.'));
+        continue;
+      }
+      const result: DrillVmResult = { vmId, vm: vm.name, recoveryPointId: point.id, recoveryPointTime: point.time, status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
+      drill.vms.push(result);
+      running.push({ vm, point, sandboxVm: null, result });
+    }
+    if (plan.preScript) note('Run the pre-drill script', null, 'skipped', 'Pre-drill scripts run on Windows hosts with PowerShell; not run on this machine.');
+
+    for (const group of plan.groups) {
+      run.signal.throwIfAborted();
+      const members = running.filter((r) => group.vms.some((v) => v.vmId === r.vm.id));
+      for (const member of members) {
+        const checks = group.vms.find((v) => v.vmId === member.vm.id)!.checks;
+        await recoverVm(member, checks);
+      }
+      if (group.then.kind === 'delay') {
+        const seconds = group.then.seconds;
+        await step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, run.signal));
+      } else if (group.then.kind === 'heartbeat') {
+        const timeout = group.then.timeoutSeconds;
+        for (const member of members.filter((m) => m.sandboxVm)) {
+          const result = await member.sandboxVm!.checkHeartbeat(timeout, run.signal);
+          note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
+        }
+      }
+    }
+    for (const manual of plan.manualSteps) note(`Manual step: ${manual}`, null, 'skipped', 'To be confirmed by the operator in the drill record.');
+    if (plan.postScript) note('Run the post-drill script', null, 'skipped', 'Post-drill scripts run on Windows hosts with PowerShell; not run on this machine.');
+  } catch (error) {
+    if (!run.signal.aborted) throw error;
+  } finally {
+    drill.cleanupConfirmed = await cleanUp();
+    finish();
+  }
+  return drill;
+
+  async function recoverVm(member: Running, checks: PlanCheck[]): Promise<void> {
+    const { vm, point, result } = member;
+    const sandbox = deps.sandboxFor(vm, workDir);
+    drill.isolation = sandbox.isolation;
+    try {
+      const vault = await deps.openVault(point.targetId);
+      const files: string[] = [];
+      try {
+        for (const disk of await vault.pointDisks(point.id)) {
+          const file = path.join(workDir, safeName(vm.name), `${safeName(disk.name)}.${EXTENSION[sandbox.diskFormat]}`);
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          await step(`Restore disk ${disk.name}`, vm.name, async () => {
+            const writer = await createDiskWriter(sandbox.diskFormat, file, disk.size);
+            try {
+              await vault.restoreDisk(point.id, disk.name, writer, { signal: run.signal, onProgress: (done, total) => run.progress(`Restoring ${vm.name}`, done, total) });
+              await writer.close();
+            } catch (error) {
+              await writer.abort();
+              throw error;
+            }
+          }, () => `${sandbox.diskFormat} disk of ${disk.size} bytes restored from point ${point.id}.`);
+          files.push(file);
+        }
+        const tcpPorts = checks.flatMap((c) => (c.kind === 'tcp' ? [c.port] : []));
+        const booted = await step('Start in isolation', vm.name, () =>
+          sandbox.boot({ name: `lifeboat-drill-${vm.name}`, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', tcpPorts }, run.signal),
+        );
+        member.sandboxVm = booted;
+        resources.push(...booted.resources);
+        deps.jobs.setResources(drillId, resources);
+        for (const check of checks) result.checks.push(await runCheck(check, booted, vault, point, vm.name));
+      } finally {
+        await vault.close().catch(() => undefined);
+      }
+      if (member.sandboxVm) {
+        const file = path.join(evidenceDir, `${safeName(vm.name)}.png`);
+        const taken = await step('Capture the console screenshot', vm.name, () => member.sandboxVm!.screenshot(file)).catch(() => false);
+        if (taken) result.screenshot = file;
+      }
+    } catch (error) {
+      if (run.signal.aborted) throw error;
+      result.failure = toLifeboatError(error).message;
+    }
+    const failed = result.checks.filter((c) => c.status === 'failed');
+    if (result.failure || failed.length > 0 || !member.sandboxVm) {
+      result.status = 'failed';
+      result.failure ??= failed.map((c) => `${c.name}: ${c.detail}`).join('; ') || 'The VM could not be started.';
+    } else {
+      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+    }
+  }
+
+  async function runCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
+    const name = checkName(check);
+    const outcome = await step(name, vmName, async () => {
+      switch (check.kind) {
+        case 'boot':
+          return vm.checkBoot(300, run.signal);
+        case 'heartbeat':
+          return vm.checkHeartbeat(check.timeoutSeconds, run.signal);
+        case 'tcp':
+          return vm.checkTcp(check.port, check.timeoutSeconds, run.signal);
+        case 'script':
+          return vm.runScript(check.script, check.timeoutSeconds, run.signal);
+        case 'vault-verify': {
+          const verified = await vault.verifyPoint(point.id, run.signal);
+          return verified.ok ? { status: 'passed' as const, detail: `Every block of point ${point.id} re-read and matched its hash.` } : { status: 'failed' as const, detail: verified.problem ?? 'The vault data check failed.' };
+        }
+      }
+    }, (value) => value.detail);
+    if (outcome.status === 'failed') run.log(`  check failed: ${outcome.detail}`);
+    return { name, kind: check.kind, status: outcome.status, detail: outcome.detail, at: deps.clock.now().toISOString() };
+  }
+
+  async function cleanUp(): Promise<boolean> {
+    for (const member of running.filter((r) => r.sandboxVm)) {
+      await step('Power off and remove the VM', member.vm.name, () => member.sandboxVm!.remove()).catch(() => undefined);
+    }
+    await step('Delete restored disks', null, async () => fs.rmSync(workDir, { recursive: true, force: true })).catch(() => undefined);
+    try {
+      return await step('Verify nothing is left', null, async () => {
+        const left: string[] = [];
+        for (const member of running.filter((r) => r.sandboxVm)) if (!(await member.sandboxVm!.isGone())) left.push(member.vm.name);
+        if (fs.existsSync(workDir)) left.push(workDir);
+        if (left.length > 0) throw new LifeboatError('INTERNAL', `Still present after cleanup: ${left.join(', ')}.`, { fix: 'Remove them by hand; the drill record lists each.' });
+        deps.jobs.setResources(drillId, []);
+        return true;
+      }, () => 'No sandbox VM, process or restored file remains.');
+    } catch {
+      return false;
+    }
+  }
+
+  function finish(): void {
+    const finishedAt = deps.clock.now();
+    drill.finishedAt = finishedAt.toISOString();
+    const times = drill.vms.filter((v) => v.recoveryPointTime).map((v) => (started.getTime() - Date.parse(v.recoveryPointTime)) / 1000);
+    drill.rpoSeconds = times.length ? Math.round(Math.max(...times)) : null;
+    const allPassed = drill.vms.length > 0 && drill.vms.every((v) => v.status === 'passed');
+    drill.rtoSeconds = allPassed ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
+    drill.status = run.signal.aborted ? 'cancelled' : allPassed && drill.cleanupConfirmed ? 'passed' : 'failed';
+    deps.drills.save(drill);
+    const at = finishedAt.toISOString();
+    for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
+      deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} failed in drill "${plan.name}": ${vm.failure}`, owner: options.operator, createdAt: at, drillId });
+    }
+    if (!drill.cleanupConfirmed) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: 'Drill cleanup could not be confirmed: remove the leftovers listed in the drill steps.', owner: options.operator, createdAt: at, drillId });
+    if (drill.rtoSeconds !== null && drill.rtoTargetSeconds !== null && drill.rtoSeconds > drill.rtoTargetSeconds) {
+      deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `Recovery took ${drill.rtoSeconds} s, over the ${drill.rtoTargetSeconds} s RTO target.`, owner: options.operator, createdAt: at, drillId });
+    }
+    if (drill.rpoSeconds !== null && drill.rpoTargetSeconds !== null && drill.rpoSeconds > drill.rpoTargetSeconds) {
+      deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `The newest recovery point was ${drill.rpoSeconds} s old, over the ${drill.rpoTargetSeconds} s RPO target.`, owner: options.operator, createdAt: at, drillId });
+    }
+    run.log(`Drill ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s, cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}.`);
+  }
+}
+
+function choosePoints(plan: RecoveryPlan, selection: PointSelection, deps: DrillDeps) {
+  return plan.groups.flatMap((group) =>
+    group.vms.map(({ vmId }) => {
+      const vm = deps.vm(vmId);
+      const points = deps.points.listForVm(vmId);
+      const usable =
+        selection.kind === 'latest'
+          ? points
+          : selection.kind === 'latest-app-consistent'
+            ? points.filter((p) => p.appConsistent)
+            : points.filter((p) => p.time <= new Date(selection.time).toISOString());
+      const point = usable[0] ?? null;
+      const problem = !vm
+        ? `The VM ${vmId} is no longer in the inventory.`
+        : point
+          ? null
+          : selection.kind === 'latest-app-consistent'
+            ? `${vm.name} has no application-consistent recovery point.`
+            : `${vm.name} has no recovery point${selection.kind === 'at' ? ` at or before ${selection.time}` : ''}: protect it and let a copy finish first.`;
+      return { vmId, vm: vm ?? null, point, problem };
+    }),
+  );
+}
+
+function failedVm(name: string, vmId: string, failure: string): DrillVmResult {
+  return { vmId, vm: name, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure };
+}
+
+function checkName(check: PlanCheck): string {
+  switch (check.kind) {
+    case 'boot':
+      return 'Boot';
+    case 'heartbeat':
+      return 'Guest heartbeat';
+    case 'tcp':
+      return `TCP port ${check.port}`;
+    case 'script':
+      return `Script: ${check.name}`;
+    case 'vault-verify':
+      return 'Vault data verification';
+  }
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_');
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+

@@ -1,0 +1,148 @@
+import type { Clock } from '../clock';
+import { LifeboatError } from '../contract/errors';
+import type { Vm } from '../contract/hosts';
+import type { Policy } from '../contract/protection';
+import type { DiskReader } from '../disks/types';
+import type { Checkpoint, Hypervisor } from '../hypervisors/types';
+import type { JobOutcome, JobRunContext } from '../jobs/queue';
+import type { JobsStore } from '../store/jobs';
+import type { RecoveryPointsStore } from '../store/recovery-points';
+import type { VaultPort } from './vault-port';
+
+export interface ReplicationDeps {
+  /** A connected hypervisor for the host; the run closes it. */
+  connect(hostId: string): Hypervisor;
+  openVault(targetId: string): Promise<VaultPort>;
+  points: RecoveryPointsStore;
+  jobs: JobsStore;
+  clock: Clock;
+}
+
+/**
+ * One protection run of one VM: checkpoint → read its disks (only what changed when the host tracks it) →
+ * vault → commit the recovery point → apply retention → release the checkpoint. The checkpoint is recorded
+ * with the job before anything depends on it and released on every path — success, failure and cancel —
+ * so a crash leaves nothing a later start cannot clean up (see releaseLeftovers).
+ */
+export async function replicateVm(policy: Policy, vm: Vm, run: JobRunContext, deps: ReplicationDeps): Promise<JobOutcome> {
+  run.log(`Copying ${vm.name} from ${vm.hostName} (policy "${policy.name}", ${policy.consistency} consistency).`);
+  const hypervisor = deps.connect(vm.hostId);
+  let checkpoint: Checkpoint | null = null;
+  try {
+    run.progress('Taking a checkpoint', 0, 0);
+    checkpoint = await hypervisor.createCheckpoint(vm.externalId, { consistency: policy.consistency, name: `Lifeboat ${run.jobId.slice(0, 8)}` });
+    deps.jobs.setResources(run.jobId, [{ kind: 'checkpoint', hostId: vm.hostId, ref: checkpoint, description: `checkpoint "${checkpoint.name}" of ${vm.name}` }]);
+    run.log(describeCheckpoint(checkpoint));
+    run.signal.throwIfAborted();
+    return await copyCheckpoint(policy, vm, checkpoint, hypervisor, run, deps);
+  } finally {
+    if (checkpoint) {
+      try {
+        await hypervisor.releaseCheckpoint(checkpoint);
+        deps.jobs.setResources(run.jobId, []);
+        run.log('Checkpoint released.');
+      } catch (error) {
+        // Kept on the job: the next engine start tries again.
+        run.log(`Could not release the checkpoint yet: ${(error as Error).message}`);
+      }
+    }
+    await hypervisor.close().catch(() => undefined);
+  }
+}
+
+async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, hypervisor: Hypervisor, run: JobRunContext, deps: ReplicationDeps): Promise<JobOutcome> {
+  const vault = await deps.openVault(policy.targetId);
+  const readers: DiskReader[] = [];
+  try {
+    const parent = await vault.latest(vm.name);
+    const disks = [];
+    for (const disk of checkpoint.disks) {
+      const reader = await hypervisor.openCheckpointDisk(checkpoint, disk.key);
+      readers.push(reader);
+      const parentDisk = parent?.disks.find((d) => d.name === disk.key);
+      const changed = parentDisk?.changeId ? await hypervisor.changedAreas(checkpoint, disk.key, parentDisk.changeId) : null;
+      if (changed) run.log(`Disk ${disk.key}: ${changed.length} changed areas since the last copy (change tracking).`);
+      disks.push({ name: disk.key, reader, changed, parentPointId: changed ? parent!.id : null, changeId: disk.changeId });
+    }
+    const point = await vault.backup(
+      {
+        vm: vm.name,
+        time: new Date(checkpoint.createdAt),
+        disks,
+        metadata: {
+          vmId: vm.id,
+          host: { id: vm.hostId, name: vm.hostName, kind: vm.hostKind },
+          policy: { id: policy.id, name: policy.name, rpoMinutes: policy.rpoMinutes },
+          checkpoint: { kind: checkpoint.kind, note: checkpoint.note },
+          config: { cpus: vm.cpus, memoryMiB: vm.memoryMiB, firmware: vm.firmware, generation: vm.generation, guestOs: vm.guestOs, disks: vm.disks, nics: vm.nics },
+        },
+      },
+      { signal: run.signal, onProgress: (done, total) => run.progress('Copying disks', done, total) },
+    );
+    const appConsistent = checkpoint.kind !== 'crash-consistent';
+    deps.points.upsert({
+      id: point.id,
+      vmId: vm.id,
+      vmName: vm.name,
+      targetId: policy.targetId,
+      jobId: run.jobId,
+      time: point.time,
+      appConsistent,
+      sizeBytes: point.sizeBytes,
+      storedBytes: point.storedBytes,
+      details: { checkpointKind: checkpoint.kind, disks: checkpoint.disks.map((d) => ({ name: d.key, sizeBytes: d.capacityBytes, changeId: d.changeId })) },
+    });
+    run.log(`Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes.`);
+
+    run.progress('Applying retention', 0, 0);
+    const remaining = await vault.prune(vm.name, policy.retention);
+    const removed = deps.points.retainOnlyForVm(policy.targetId, vm.id, remaining);
+    if (removed > 0) run.log(`Retention removed ${removed} older recovery point${removed === 1 ? '' : 's'}.`);
+    return { bytesRead: point.bytesRead, bytesStored: point.storedBytes, appConsistent };
+  } finally {
+    for (const reader of readers) await reader.close().catch(() => undefined);
+    await vault.close().catch(() => undefined);
+  }
+}
+
+function describeCheckpoint(checkpoint: Checkpoint): string {
+  switch (checkpoint.kind) {
+    case 'app-consistent':
+      return 'Application-consistent checkpoint taken (VSS / quiesced).';
+    case 'powered-off':
+      return 'The VM is powered off: its disks are read as they are (consistent).';
+    case 'crash-consistent':
+      return `Crash-consistent checkpoint taken${checkpoint.note ? `: ${checkpoint.note}` : ''}. Applications will recover as after a power loss.`;
+  }
+}
+
+/**
+ * Checkpoints a killed or failed run could not release: released now, at engine start. What still cannot
+ * be released stays recorded and is reported.
+ */
+export async function releaseLeftovers(deps: Pick<ReplicationDeps, 'connect' | 'jobs'>): Promise<{ released: number; failed: { jobId: string; error: LifeboatError }[] }> {
+  let released = 0;
+  const failed: { jobId: string; error: LifeboatError }[] = [];
+  for (const { jobId, resources } of deps.jobs.heldResources()) {
+    const remaining = [];
+    for (const resource of resources) {
+      if (resource.kind !== 'checkpoint' || !resource.hostId) {
+        remaining.push(resource);
+        continue;
+      }
+      const hypervisor = deps.connect(resource.hostId);
+      try {
+        await hypervisor.releaseCheckpoint(resource.ref as Checkpoint);
+        deps.jobs.appendLog(jobId, `Released the ${resource.description} left by this interrupted job.`);
+        released++;
+      } catch (error) {
+        remaining.push(resource);
+        failed.push({ jobId, error: error instanceof LifeboatError ? error : new LifeboatError('CHECKPOINT_FAILED', (error as Error).message) });
+      } finally {
+        await hypervisor.close().catch(() => undefined);
+      }
+    }
+    deps.jobs.setResources(jobId, remaining);
+  }
+  return { released, failed };
+}

@@ -1,0 +1,34 @@
+import { Badge } from '@mantine/core';
+import type { JobStatus, RpoState } from '../../core/contract/protection';
+
+const RPO: Record<RpoState, { color: string; label: string }> = {
+  ok: { color: 'green', label: 'Within RPO' },
+  warning: { color: 'yellow', label: 'At risk' },
+  breach: { color: 'red', label: 'Outside RPO' },
+  pending: { color: 'gray', label: 'First copy pending' },
+};
+
+const JOB: Record<JobStatus, { color: string; label: string }> = {
+  queued: { color: 'gray', label: 'Waiting' },
+  running: { color: 'blue', label: 'Running' },
+  succeeded: { color: 'green', label: 'Succeeded' },
+  failed: { color: 'red', label: 'Failed' },
+  cancelled: { color: 'gray', label: 'Cancelled' },
+  interrupted: { color: 'orange', label: 'Interrupted' },
+};
+
+export function RpoBadge({ status }: { status: RpoState }) {
+  return (
+    <Badge color={RPO[status].color} variant="light">
+      {RPO[status].label}
+    </Badge>
+  );
+}
+
+export function JobBadge({ status }: { status: JobStatus }) {
+  return (
+    <Badge color={JOB[status].color} variant="light">
+      {JOB[status].label}
+    </Badge>
+  );
+}
