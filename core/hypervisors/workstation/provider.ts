@@ -239,10 +239,11 @@ export class WorkstationHost implements Hypervisor {
 export async function readVm(vmxFile: string, running: Set<string> | null): Promise<DiscoveredVm> {
   const entries = parseVmx(await fs.readFile(vmxFile, 'utf8'));
   const disks = await readDisks(vmxFile, entries);
+  const power = await powerState(vmxFile, entries, running);
   return {
     externalId: path.resolve(vmxFile),
     name: entries.get('displayname') || path.basename(vmxFile, '.vmx'),
-    powerState: await powerState(vmxFile, entries, running),
+    powerState: power,
     cpus: intOrNull(entries.get('numvcpus')) ?? 1,
     memoryMiB: intOrNull(entries.get('memsize')),
     firmware: entries.get('firmware')?.toLowerCase() === 'efi' ? 'uefi' : 'bios',
@@ -250,7 +251,8 @@ export async function readVm(vmxFile: string, running: Set<string> | null): Prom
     guestOs: entries.get('guestos') ?? null,
     disks,
     nics: readNics(entries),
-    heartbeat: 'unknown',
+    // VMware Tools state needs vmrun and a running guest; a VM that is off has no contact.
+    heartbeat: power === 'running' ? 'unknown' : 'no-contact',
     replication: null,
     configPath: path.resolve(vmxFile),
   };
