@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../core/contract/errors';
 import { mergeExtents, queryChangedAreas } from '../../core/hypervisors/vsphere/cbt';
-import { parseSoapResponse, type VimClient } from '../../core/hypervisors/vsphere/client';
+import { parseSoapResponse, VimClient } from '../../core/hypervisors/vsphere/client';
+import { PinnedHttp } from '../../core/hypervisors/vsphere/http';
 import { folderUrl } from '../../core/hypervisors/vsphere/datastore';
 import { parseDatastorePath } from '../../core/hypervisors/vsphere/inventory';
 import { Many, moRef, parseXml, soapEnvelope, Typed, type Fields } from '../../core/hypervisors/vsphere/xml';
@@ -122,5 +125,49 @@ describe('datastore paths and /folder URLs', () => {
     expect(parseDatastorePath('[Local DS #1] SQL 01/SQL 01.vmdk')).toEqual({ datastore: 'Local DS #1', path: 'SQL 01/SQL 01.vmdk' });
     expect(parseDatastorePath('no brackets')).toBeNull();
     expect(folderUrl({ dcPath: 'Site A/DC 1', dsName: 'Local DS #1' }, 'SQL 01/a?b#c.vmdk')).toBe('/folder/SQL%2001/a%3Fb%23c.vmdk?dcPath=Site+A%2FDC+1&dsName=Local+DS+%231');
+  });
+});
+
+describe('PropertyCollector paging (the simulator answers in one page, so a recorded vCenter answers here)', () => {
+  const envelope = (body: string): string =>
+    `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+  const objects = (from: number, to: number): string =>
+    Array.from({ length: to - from }, (_, i) => `<objects><obj type="VirtualMachine">vm-${from + i}</obj><propSet><name>name</name><val xsi:type="xsd:string">VM ${from + i}</val></propSet></objects>`).join('');
+
+  it('follows the token with ContinueRetrievePropertiesEx until the last page', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const method = /<soapenv:Body><([A-Za-z_]+) /.exec(body)?.[1] ?? '?';
+        seen.push(method);
+        const answers: Record<string, string> = {
+          RetrieveServiceContent: `<RetrieveServiceContentResponse xmlns="urn:vim25"><returnval><rootFolder type="Folder">group-d1</rootFolder><propertyCollector type="PropertyCollector">propertyCollector</propertyCollector><viewManager type="ViewManager">ViewManager</viewManager><sessionManager type="SessionManager">SessionManager</sessionManager><about><fullName>VMware vCenter Server 8.0.2</fullName><version>8.0.2</version><apiVersion>8.0.2.0</apiVersion></about></returnval></RetrieveServiceContentResponse>`,
+          Login: `<LoginResponse xmlns="urn:vim25"><returnval><key>52a1</key><userName>VSPHERE.LOCAL\\lifeboat</userName></returnval></LoginResponse>`,
+          RetrievePropertiesEx: `<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>page-2</token>${objects(0, 500)}</returnval></RetrievePropertiesExResponse>`,
+          ContinueRetrievePropertiesEx: body.includes('<token>page-2</token>')
+            ? `<ContinueRetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>page-3</token>${objects(500, 1000)}</returnval></ContinueRetrievePropertiesExResponse>`
+            : `<ContinueRetrievePropertiesExResponse xmlns="urn:vim25"><returnval>${objects(1000, 1234)}</returnval></ContinueRetrievePropertiesExResponse>`,
+        };
+        const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' };
+        if (method === 'Login') headers['set-cookie'] = 'vmware_soap_session="b7c1"; Path=/; HttpOnly';
+        res.writeHead(200, headers).end(envelope(answers[method] ?? ''));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const transport = new PinnedHttp({ scheme: 'http', host: '127.0.0.1', port });
+    const client = new VimClient(transport, { username: 'lifeboat', password: 'x' });
+    try {
+      const found = await client.retrieve([['obj', moRef('ContainerView', 'session[1]')], ['skip', true]], [{ type: 'VirtualMachine', paths: ['name'] }]);
+      expect(found).toHaveLength(1234);
+      expect(found[1233]!.obj).toEqual({ type: 'VirtualMachine', value: 'vm-1233' });
+      expect(seen).toEqual(['RetrieveServiceContent', 'Login', 'RetrievePropertiesEx', 'ContinueRetrievePropertiesEx', 'ContinueRetrievePropertiesEx']);
+      expect(client.sessionCookie).toBe('vmware_soap_session="b7c1"');
+    } finally {
+      transport.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

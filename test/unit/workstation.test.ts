@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { LifeboatError } from '../../core/contract/errors';
 import { createLocalClient } from '../../core/contract/dispatch';
 import type { ConsoleEvent } from '../../core/contract/events';
+import { HostConnector } from '../../core/hypervisors/connector';
+import { KeyFileSecretBox } from '../../core/secrets/key-file-box';
 import { createService } from '../../core/service';
+import { openCatalog } from '../../core/store/database';
+import { SecretsStore } from '../../core/store/secrets';
 import type { HostConnection } from '../../core/hypervisors/types';
 import type { VmrunRunner } from '../../core/hypervisors/workstation/vmrun';
 import { WorkstationHost } from '../../core/hypervisors/workstation/provider';
@@ -200,6 +204,16 @@ describe('hosts API with a Workstation folder', () => {
 
       await expect(client.addHost({ kind: 'workstation', folders: [folder], name: 'desk' })).rejects.toMatchObject({ code: 'CONFLICT' });
       await expect(client.addHost({ kind: 'workstation', folders: ['relative/path'] })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'folders.0' });
+
+      // Replication and drills reach the same host through the connector.
+      const db = openCatalog(data);
+      try {
+        const connected = new HostConnector(db, new SecretsStore(db, new KeyFileSecretBox(data))).connect(added.id);
+        expect((await connected.listVms()).map((vm) => vm.name).sort()).toEqual(['A', 'C']);
+        await connected.close();
+      } finally {
+        db.close();
+      }
 
       await client.removeHost({ id: 'Desk' });
       expect(await client.listHosts()).toEqual([]);
