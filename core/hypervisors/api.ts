@@ -1,41 +1,27 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError, toLifeboatError } from '../contract/errors';
-import type { DiscoveryResult, Host, HostKind, HostSettings } from '../contract/hosts';
+import type { DiscoveryResult, Host, HostSettings } from '../contract/hosts';
 import type { ServiceContext } from '../service-context';
 import { HostsStore, publicHost, type HostRecord } from '../store/hosts';
 import { VmsStore } from '../store/vms';
 import { inspectCertificate } from './vsphere/certificate';
-import { defaultProviders } from './registry';
+import { HostConnector, type Providers } from './connector';
 import { createSampleLab, defaultLabFolder } from './sample-lab';
-import type { Credentials, HostConnection, Hypervisor, HypervisorProvider } from './types';
+import type { Credentials, HostConnection } from './types';
 
 type HostsApi = Pick<ConsoleApi, 'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab'>;
 
-export type Providers = Record<HostKind, HypervisorProvider>;
+export type { Providers } from './connector';
 
 /**
  * Hosts and their VMs: adding a host checks the connection (and, for vSphere, the certificate) before
  * anything is saved; discovery replaces a host's VM list and announces what changed.
  */
-export function hostsApi(ctx: ServiceContext, providers: Providers = defaultProviders()): HostsApi {
+export function hostsApi(ctx: ServiceContext, providers?: Providers): HostsApi {
+  const connector = new HostConnector(ctx.db, ctx.secrets, providers);
   const hosts = new HostsStore(ctx.db);
   const vms = new VmsStore(ctx.db);
   const secretId = (hostId: string): string => `host-credentials:${hostId}`;
-
-  const credentialsOf = (host: HostRecord): Credentials | null => {
-    if (!host.credentialsSecretId) return null;
-    const sealed = ctx.secrets.get(host.credentialsSecretId);
-    return sealed ? (JSON.parse(sealed) as Credentials) : null;
-  };
-
-  const connection = (host: HostRecord): HostConnection => ({
-    id: host.id,
-    name: host.name,
-    kind: host.kind,
-    address: host.address,
-    settings: host.settings,
-    credentials: credentialsOf(host),
-  });
 
   const find = (id: string): HostRecord => {
     const host = hosts.get(id) ?? hosts.findByName(id);
@@ -43,20 +29,11 @@ export function hostsApi(ctx: ServiceContext, providers: Providers = defaultProv
     return host;
   };
 
-  const withHypervisor = async <T>(host: HostConnection, work: (hypervisor: Hypervisor) => Promise<T>): Promise<T> => {
-    const hypervisor = providers[host.kind].connect(host);
-    try {
-      return await work(hypervisor);
-    } finally {
-      await hypervisor.close().catch(() => undefined);
-    }
-  };
-
   const discoverHost = async (host: HostRecord): Promise<DiscoveryResult> => {
     const started = performance.now();
     const base = { hostId: host.id, hostName: host.name };
     try {
-      const found = await withHypervisor(connection(host), (hypervisor) => hypervisor.listVms());
+      const found = await connector.with(connector.connection(host), (hypervisor) => hypervisor.listVms());
       const now = ctx.clock.now();
       const change = vms.applyDiscovery(host.id, found, now);
       hosts.setStatus(host.id, 'ok', null, now);
@@ -105,7 +82,7 @@ export function hostsApi(ctx: ServiceContext, providers: Providers = defaultProv
 
       // Check before saving: a host that cannot be reached or signed in to is not added.
       const probe: HostConnection = { id: 'new', name, kind: input.kind, address, settings, credentials };
-      const described = await withHypervisor(probe, (hypervisor) => hypervisor.describe());
+      const described = await connector.with(probe, (hypervisor) => hypervisor.describe());
       if (described.thumbprint) settings.thumbprint = described.thumbprint;
 
       const now = ctx.clock.now();

@@ -1,4 +1,4 @@
-import { Alert, Box, Button, Center, Container, Group, List, Paper, PasswordInput, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Box, Button, Center, Checkbox, Container, Group, List, Paper, PasswordInput, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
 import { IconBuilding, IconDatabase, IconInfoCircle, IconKey } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
@@ -21,6 +21,7 @@ export function FirstRunWizard({ settings, onDone }: { settings: Settings; onDon
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
+  const [sampleLab, setSampleLab] = useState(false);
 
   const validate = (current: number): Record<string, string> => {
     const found: Record<string, string> = {};
@@ -54,6 +55,8 @@ export function FirstRunWizard({ settings, onDone }: { settings: Settings; onDon
       const saved = await api.completeFirstRun({ organisation, vault: { kind: 'folder', path: vaultPath }, passphrase });
       setPassphrase('');
       setConfirmation('');
+      // The sample lab is a convenience: setup is done even if it cannot be created here.
+      if (sampleLab) await api.createSampleLab({}).catch(() => undefined);
       onDone(saved);
     } catch (error) {
       const failed = error as LifeboatError;
@@ -148,6 +151,11 @@ export function FirstRunWizard({ settings, onDone }: { settings: Settings; onDon
                       </List.Item>
                       <List.Item>Passphrase: kept encrypted on this computer so scheduled copies can run; it won't be shown again.</List.Item>
                     </List>
+                    <Checkbox
+                      label="Also create a sample lab: three small VMs to try protection and drills with, before touching real hosts"
+                      checked={sampleLab}
+                      onChange={(e) => setSampleLab(e.currentTarget.checked)}
+                    />
                   </Stack>
                 </Stepper.Completed>
               </Stepper>

@@ -152,6 +152,7 @@ export type ScriptError = z.output<typeof errorSchema>;
 
 const envelopeSchema = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data: z.unknown() }), z.object({ ok: z.literal(false), error: errorSchema })]);
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes PowerShell 7 writes into errors
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Finds the envelope in stdout (a warning line may precede it), checks it, and returns the data or throws. */

@@ -51,6 +51,8 @@ export class VimClient {
   private soapAction = 'urn:vim25/6.5';
   /** How many times this client signed in (tests prove a silent re-login happened). */
   logins = 0;
+  /** Calls sent, by method: diagnostics, and proof that paging happened. */
+  readonly calls = new Map<string, number>();
 
   constructor(
     readonly http: PinnedHttp,
@@ -116,6 +118,7 @@ export class VimClient {
   }
 
   private async send(method: string, self: MoRef, args: Fields): Promise<XmlNode | undefined> {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: this.soapAction };
     if (this.cookie) headers.cookie = this.cookie;
     const response = await this.http.request('POST', '/sdk', headers, soapEnvelope(method, self, args));

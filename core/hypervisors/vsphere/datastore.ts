@@ -95,8 +95,11 @@ export function datastoreResolver(http: PinnedHttp, cookie: () => string | null,
     async open(name, relativeTo) {
       const absolute = parseDatastorePath(name);
       if (absolute) return new DatastoreSource(http, cookie, await locate(absolute.datastore), absolute.path);
-      if (relativeTo instanceof DatastoreSource) {
-        return new DatastoreSource(http, cookie, relativeTo.location, path.join(path.dirname(relativeTo.file), name));
+      // Parsers may wrap the referring source (metering), so go by its name, "[ds] folder/file.vmdk".
+      const referrer = relativeTo ? parseDatastorePath(relativeTo.name) : null;
+      if (referrer) {
+        const location = relativeTo instanceof DatastoreSource ? relativeTo.location : await locate(referrer.datastore);
+        return new DatastoreSource(http, cookie, location, path.join(path.dirname(referrer.path), name));
       }
       throw new LifeboatError('NOT_FOUND', `Cannot tell which datastore holds ${name}.`, { fix: 'Name datastore files as "[datastore] folder/file.vmdk".' });
     },

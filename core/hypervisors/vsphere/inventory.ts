@@ -64,7 +64,7 @@ interface VsphereNic {
 
 function parseNics(devices: XmlNode | undefined, portgroups: Map<string, string>): VsphereNic[] {
   return children(devices, 'VirtualDevice')
-    .filter((device) => first(device, 'macAddress') !== undefined || /^Virtual(E1000e?|Vmxnet\d?|PCNet32|Sriov|EthernetCard)/.test(xsiType(device) ?? ''))
+    .filter(isNic)
     .map((device) => {
       const backing = first(device, 'backing');
       const portgroupKey = text(first(backing, 'port'), 'portgroupKey');
@@ -79,8 +79,15 @@ function parseNics(devices: XmlNode | undefined, portgroups: Map<string, string>
     });
 }
 
-export function nicDevices(devices: XmlNode | undefined): { key: string; type: string; mac: string | null }[] {
-  return parseNics(devices, new Map()).map(({ key, type, mac }) => ({ key, type, mac }));
+/** The network adapters of a device list, with the raw node for an edit that changes only a few fields. */
+export function nicDevices(devices: XmlNode | undefined): { key: string; node: XmlNode }[] {
+  return children(devices, 'VirtualDevice')
+    .filter(isNic)
+    .map((node) => ({ key: text(node, 'key') ?? '', node }));
+}
+
+function isNic(device: XmlNode): boolean {
+  return first(device, 'macAddress') !== undefined || /^Virtual(E1000e?|Vmxnet\d?|PCNet32|Sriov|EthernetCard)/.test(xsiType(device) ?? '');
 }
 
 const POWER: Record<string, PowerState> = { poweredOn: 'running', poweredOff: 'off', suspended: 'suspended' };

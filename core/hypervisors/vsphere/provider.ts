@@ -20,7 +20,7 @@ import { VimClient, VimFault } from './client';
 import { datastoreResolver, type DatastoreLocation } from './datastore';
 import { PinnedHttp } from './http';
 import { heartbeatOf, nicDevices, parseDatastorePath, parseDisks, PORTGROUP_PROPERTIES, portgroupNames, toDiscoveredVm, VM_PROPERTIES } from './inventory';
-import { asMoRef, first, Many, moRef, text, Typed, type Fields, type MoRef } from './xml';
+import { asMoRef, type first, Many, moRef, text, toXmlValue, Typed, type Fields, type MoRef } from './xml';
 
 export interface VsphereOptions {
   /** How often task state is polled (ms). */
@@ -280,18 +280,11 @@ export class VsphereHost implements Hypervisor {
     const props = await this.client.properties(vm, ['config.hardware.device']);
     const nics = nicDevices(props.get('config.hardware.device'));
     if (nics.length === 0) return 0;
+    // Send each adapter as vSphere described it, with only its connection state replaced.
     const changes = nics.map(
       (nic): Fields => [
         ['operation', 'edit'],
-        [
-          'device',
-          new Typed(nic.type, [
-            ['key', Number(nic.key)],
-            ['connectable', [['startConnected', false], ['allowGuestControl', false], ['connected', false]]],
-            ['addressType', nic.mac ? 'manual' : undefined],
-            ['macAddress', nic.mac ?? undefined],
-          ]),
-        ],
+        ['device', toXmlValue(nic.node, { connectable: [['startConnected', false], ['allowGuestControl', false], ['connected', false]] })],
       ],
     );
     const task = asMoRef(await this.client.call('ReconfigVM_Task', vm, [['spec', [['deviceChange', new Many(changes)]]]]));

@@ -38,6 +38,7 @@ function isMoRef(value: unknown): value is MoRef {
 export function escapeXml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than sent as an invalid document.
   return text
+        // eslint-disable-next-line no-control-regex -- exactly the characters XML 1.0 forbids
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
     .replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!);
 }
@@ -124,12 +125,35 @@ export function attr(node: XmlNode | undefined, name: string): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
+/** xsi:type, whatever prefix the server bound the XMLSchema-instance namespace to (Go's encoder uses its own). */
 export function xsiType(node: XmlNode | undefined): string | undefined {
-  return attr(node, 'xsi:type');
+  if (node === undefined || typeof node === 'string') return undefined;
+  const key = Object.keys(node).find((k) => k.startsWith('@_') && k.endsWith(':type'));
+  const value = key === undefined ? undefined : node[key];
+  return typeof value === 'string' ? value.replace(/^[^:]*:/, '') : undefined;
 }
 
 export function asMoRef(node: XmlNode | undefined): MoRef | undefined {
   const type = attr(node, 'type');
   const value = text(node);
   return type !== undefined && value !== undefined ? { type, value } : undefined;
+}
+
+/**
+ * A value read from vSphere, turned back into something `soapEnvelope` can send (edit a device: send what
+ * the server described, with a few fields replaced). Field order is the server's, which follows the WSDL.
+ */
+export function toXmlValue(node: XmlNode, replace: Record<string, XmlValue> = {}): XmlValue {
+  if (typeof node === 'string') return node;
+  const type = xsiType(node);
+  const ref = attr(node, 'type');
+  if (ref !== undefined && typeof node['#text'] === 'string') return moRef(ref, node['#text']);
+  const fields: [string, XmlValue][] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (key.startsWith('@_') || key === '#text' || value === undefined) continue;
+    if (key in replace) continue;
+    fields.push([key, Array.isArray(value) ? new Many(value.map((item) => toXmlValue(item))) : toXmlValue(value)]);
+  }
+  for (const [key, value] of Object.entries(replace)) fields.push([key, value]);
+  return type ? new Typed(type, fields) : fields;
 }

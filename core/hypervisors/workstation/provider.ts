@@ -84,6 +84,8 @@ export class WorkstationHost implements Hypervisor {
   }
 
   async listVms(): Promise<DiscoveredVm[]> {
+    // A folder that vanished (a share offline) must fail discovery, not report every VM as removed.
+    await this.describe();
     const files = new Set<string>();
     for (const folder of this.folders) for (const file of await findVmxFiles(folder, this.options.maxDepth ?? 4)) files.add(file);
     for (const file of await this.inventoryVmx()) files.add(file);
@@ -237,10 +239,11 @@ export class WorkstationHost implements Hypervisor {
 export async function readVm(vmxFile: string, running: Set<string> | null): Promise<DiscoveredVm> {
   const entries = parseVmx(await fs.readFile(vmxFile, 'utf8'));
   const disks = await readDisks(vmxFile, entries);
+  const power = await powerState(vmxFile, entries, running);
   return {
     externalId: path.resolve(vmxFile),
     name: entries.get('displayname') || path.basename(vmxFile, '.vmx'),
-    powerState: await powerState(vmxFile, entries, running),
+    powerState: power,
     cpus: intOrNull(entries.get('numvcpus')) ?? 1,
     memoryMiB: intOrNull(entries.get('memsize')),
     firmware: entries.get('firmware')?.toLowerCase() === 'efi' ? 'uefi' : 'bios',
@@ -248,7 +251,8 @@ export async function readVm(vmxFile: string, running: Set<string> | null): Prom
     guestOs: entries.get('guestos') ?? null,
     disks,
     nics: readNics(entries),
-    heartbeat: 'unknown',
+    // VMware Tools state needs vmrun and a running guest; a VM that is off has no contact.
+    heartbeat: power === 'running' ? 'unknown' : 'no-contact',
     replication: null,
     configPath: path.resolve(vmxFile),
   };
@@ -352,6 +356,7 @@ export function isolatedVmx(spec: IsolatedVmSpec): string {
 }
 
 function safeFileName(name: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are not allowed in file names
   return name.replace(/[<>:"/\\|?*\x00-\x1f]/g, '_').trim() || 'vm';
 }
 
