@@ -9,7 +9,7 @@ import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
 import { releaseLeftovers } from './jobs/leftovers';
 import { JobQueue } from './jobs/queue';
-import { hostConnector } from './replication/hosts';
+import { HostConnector } from './hypervisors/connector';
 import { drillsApi } from './drills/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
@@ -95,7 +95,7 @@ export function createService(config: ServiceConfig): LifeboatService {
       // A process that died mid-job left its jobs "running": they are interrupted, and what they held is given back.
       new JobsStore(db).markInterrupted(clock.now());
       for (const start of starters) start();
-      void releaseLeftovers({ jobs: new JobsStore(db), connect: hostConnector(ctx) }).then(({ failed }) => {
+      void releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) }).then(({ failed }) => {
         for (const { jobId, error } of failed) {
           bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
         }

@@ -8,9 +8,9 @@ import type { ServiceContext } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { JobsStore } from '../store/jobs';
 import { PoliciesStore, type PolicyFields } from '../store/policies';
+import { HostConnector } from '../hypervisors/connector';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
-import { hostConnector } from './hosts';
 import { replicateVm, type ReplicationDeps } from './run';
 import { openVaultPort } from './vault-adapter';
 
@@ -38,8 +38,9 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
   const alerts = new AlertsStore(ctx.db);
 
   const vms = new VmsStore(ctx.db);
+  const connector = new HostConnector(ctx.db, ctx.secrets);
   const deps: ReplicationDeps = {
-    connect: hostConnector(ctx),
+    connect: (hostId) => connector.connect(hostId),
     openVault: (targetId) => openVaultPort(ctx, targetId),
     points: new RecoveryPointsStore(ctx.db),
     jobs,
