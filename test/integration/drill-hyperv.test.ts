@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecoveryPlan } from '../../core/contract/drills';
-import { createDiskWriter } from '../../core/disks';
 import { markerBootSector } from '../../core/disks/marker-mbr';
 import { runDrill } from '../../core/drills/engine';
 import { hypervisorDrillSandbox } from '../../core/drills/hypervisor-sandbox';
