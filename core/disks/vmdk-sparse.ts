@@ -287,11 +287,6 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
     }
   }
   const sorted = starts.subarray(0, count).sort();
-  // A compressed grain's length is only known from its marker; there, distinct starts are what can be checked.
-  const minGap = compressed ? 1 : grainSize;
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]! - sorted[i - 1]! < minGap) throw invalidDisk(name, `two grains overlap at sector ${sorted[i]}`);
-  }
   metadata.sort((a, b) => a.start - b.start);
   for (let i = 1; i < metadata.length; i++) {
     if (metadata[i]!.start < metadata[i - 1]!.end) throw invalidDisk(name, `${metadata[i]!.what} overlaps ${metadata[i - 1]!.what} at sector ${metadata[i]!.start}`);
@@ -307,6 +302,11 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
       else hi = mid;
     }
     if (lo < sorted.length && sorted[lo]! < m.end) throw invalidDisk(name, `a grain at sector ${sorted[lo]} overlaps ${m.what}`);
+  }
+  // A compressed grain's length is only known from its marker; there, distinct starts are what can be checked.
+  const minGap = compressed ? 1 : grainSize;
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]! - sorted[i - 1]! < minGap) throw invalidDisk(name, `two grains overlap at sector ${sorted[i]}`);
   }
   return extents.extents;
 }

@@ -5,6 +5,7 @@ import { openDisk } from '../../core/disks';
 import type { VmdkReader } from '../../core/disks/vmdk';
 import { checkReaderAgainstQemu, expectSameBytes, ioCommands, touchedBlocks, type PatternWrite } from '../helpers/disk-check';
 import { convertToRaw, G, K, M, qemuImg, qemuIo } from '../helpers/qemu-images';
+import { writeVmwareStreamOptimized } from '../helpers/disk-vmdk-stream';
 import { tempDir } from '../helpers/temp';
 
 const GRAIN = 64 * K;
@@ -71,6 +72,18 @@ describe('VMDK reader against qemu', () => {
     const file = path.join(dir, 'exported.vmdk');
     qemuImg('convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', raw, file);
     const reader = await checkReaderAgainstQemu(file, dir, { whole: true, qemuMapIsExact: true, expected: touchedBlocks(writes, GRAIN, size) });
+    await reader.close();
+  });
+
+  it('reads a VMware-layout streamOptimized disk (grain directory at the end, footer)', async () => {
+    const dir = tempDir();
+    const size = 40 * M + 3 * 512; // not a whole number of grains
+    const disk = Buffer.alloc(size);
+    for (const w of scattered(size)) disk.fill(w.pattern, w.offset, w.offset + w.length);
+    const file = path.join(dir, 'exported.vmdk');
+    writeVmwareStreamOptimized(file, disk);
+    const reader = await checkReaderAgainstQemu(file, dir, { whole: true, qemuMapIsExact: true, expected: touchedBlocks(scattered(size), GRAIN, size) });
+    expect((await reader.read(0, size)).equals(disk)).toBe(true);
     await reader.close();
   });
 
