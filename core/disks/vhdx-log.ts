@@ -72,7 +72,7 @@ export async function readActiveLog(source: ByteSource, header: VhdxHeader, file
   return {
     ops: best.flatMap((entry) => entry.ops),
     entries: best.length,
-    lastFileOffset: Math.max(...best.map((entry) => entry.lastFileOffset)),
+    lastFileOffset: best.reduce((n, entry) => Math.max(n, entry.lastFileOffset), 0),
   };
 }
 
@@ -155,8 +155,15 @@ export class LogOverlaySource implements ByteSource {
     private readonly physicalSize: number,
     private readonly log: ActiveLog,
   ) {
-    this.lowest = Math.min(...log.ops.map((op) => op.fileOffset));
-    this.highest = Math.max(...log.ops.map((op) => op.fileOffset + op.length));
+    // Loops, not spreads: a crafted log may hold millions of descriptors.
+    let lowest = Infinity;
+    let highest = 0;
+    for (const op of log.ops) {
+      lowest = Math.min(lowest, op.fileOffset);
+      highest = Math.max(highest, op.fileOffset + op.length);
+    }
+    this.lowest = lowest;
+    this.highest = highest;
   }
 
   get name(): string {

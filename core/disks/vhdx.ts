@@ -176,7 +176,7 @@ export class VhdxReader extends MappedReader {
       if (entry.state === PAYLOAD_FULLY_PRESENT) {
         pieces.push({ kind: 'file', source: this.view, at: entry.fileOffset + within, length: n });
       } else if (entry.state === PAYLOAD_PARTIALLY_PRESENT) {
-        pieces.push(...(await this.partialPieces(block, entry.fileOffset, within, n)));
+        for (const piece of await this.partialPieces(block, entry.fileOffset, within, n)) pieces.push(piece);
       } else if (entry.state === PAYLOAD_NOT_PRESENT && this.parent) {
         pieces.push({ kind: 'parent', length: n });
       } else {

@@ -4,6 +4,7 @@
  * offsets, and the grains. monolithicSparse, twoGbMaxExtentSparse pieces, Workstation snapshots and
  * streamOptimized (OVA) disks all use it. All integers are little-endian; offsets are in 512-byte sectors.
  */
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { readExact } from './bytes';
 import { invalidDisk, MAX_VIRTUAL_SIZE, unsupportedDisk } from './errors';
@@ -11,6 +12,8 @@ import { ExtentBuilder } from './extents';
 import type { Piece } from './mapped-reader';
 import { PagedTable } from './paged-table';
 import type { ByteSource, Extent } from './types';
+
+const inflate = promisify(zlib.inflate) as (data: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 
 export const SECTOR = 512;
 export const SPARSE_MAGIC = 'KDMV';
@@ -153,17 +156,27 @@ export class SparseExtent {
   /** Pieces for [offset, offset+length) of this extent; unallocated grains come from `missing`. */
   async map(offset: number, length: number, missing: 'parent' | 'zero'): Promise<Piece[]> {
     const grainBytes = this.grainBytes;
-    const pieces: Piece[] = [];
+    const runs: { grain: number; within: number; n: number; gte: number }[] = [];
     for (let position = offset; position < offset + length; ) {
       const grain = Math.floor(position / grainBytes);
       const within = position - grain * grainBytes;
       const n = Math.min(grainBytes - within, offset + length - position);
-      const gte = await this.grainEntry(grain);
-      if (gte === 0) pieces.push({ kind: missing, length: n });
-      else if (gte === GTE_ZEROED && this.header.flags & FLAG_ZEROED_GRAIN_GTE) pieces.push({ kind: 'zero', length: n });
-      else if (this.compressed) pieces.push({ kind: 'bytes', length: n, data: (await this.inflateGrain(grain, gte)).subarray(within, within + n) });
-      else pieces.push({ kind: 'file', source: this.source, at: gte * SECTOR + within, length: n });
+      runs.push({ grain, within, n, gte: await this.grainEntry(grain) });
       position += n;
+    }
+    const zeroed = (gte: number) => gte === GTE_ZEROED && (this.header.flags & FLAG_ZEROED_GRAIN_GTE) !== 0;
+    // Compressed grains of one request inflate concurrently, on zlib's thread pool.
+    const inflated = new Map<number, Promise<Buffer>>();
+    if (this.compressed) {
+      for (const run of runs) if (run.gte !== 0 && !zeroed(run.gte) && !inflated.has(run.grain)) inflated.set(run.grain, this.inflateGrain(run.grain, run.gte));
+      await Promise.all(inflated.values()).catch(() => undefined);
+    }
+    const pieces: Piece[] = [];
+    for (const { grain, within, n, gte } of runs) {
+      if (gte === 0) pieces.push({ kind: missing, length: n });
+      else if (zeroed(gte)) pieces.push({ kind: 'zero', length: n });
+      else if (this.compressed) pieces.push({ kind: 'bytes', length: n, data: (await inflated.get(grain)!).subarray(within, within + n) });
+      else pieces.push({ kind: 'file', source: this.source, at: gte * SECTOR + within, length: n });
     }
     return pieces;
   }
@@ -194,7 +207,7 @@ export class SparseExtent {
     const compressed = await readExact(this.source, gte * SECTOR + 12, compressedSize, `compressed grain ${grain}`);
     let data: Buffer;
     try {
-      data = zlib.inflateSync(compressed, { maxOutputLength: grainBytes });
+      data = await inflate(compressed, { maxOutputLength: grainBytes });
     } catch (error) {
       throw invalidDisk(name, `grain ${grain} does not decompress (${(error as Error).message})`);
     }

@@ -98,7 +98,7 @@ export class VmdkReader extends MappedReader {
       const from = Math.max(offset, part.start);
       const to = Math.min(end, part.start + part.length);
       if (from >= to) continue;
-      if (part.kind === 'sparse') pieces.push(...(await part.extent.map(from - part.start, to - from, this.parent ? 'parent' : 'zero')));
+      if (part.kind === 'sparse') for (const piece of await part.extent.map(from - part.start, to - from, this.parent ? 'parent' : 'zero')) pieces.push(piece);
       else if (part.kind === 'flat') pieces.push({ kind: 'file', source: part.source, at: part.offset + from - part.start, length: to - from });
       else pieces.push({ kind: 'zero', length: to - from });
     }
