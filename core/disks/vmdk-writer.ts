@@ -215,7 +215,7 @@ export class VmdkEsxiWriter implements DiskWriter {
       parentCid: NO_PARENT_CID,
       createType: 'vmfs',
       extents: [{ access: 'RW', sectors: capacity, type: 'VMFS', file: path.basename(this.flat.path), offset: 0 }],
-      ddb: [...diskDatabase(capacity, this.options.adapterType ?? 'lsilogic'), ['ddb.thinProvisioned', '1']],
+      ddb: diskDatabase(capacity, this.options.adapterType ?? 'lsilogic'),
     });
     const descriptor = await OutputFile.create(this.descriptorFile);
     await descriptor.write(0, Buffer.from(text, 'utf8'));

@@ -53,6 +53,8 @@ export interface Seed {
   data: Buffer;
   /** Byte ranges holding the format's structures; most mutations land there. */
   hot: [number, number][];
+  /** How often this file is the one mutated, relative to the others (default: the top file 4, others 1). */
+  weight?: number;
 }
 
 const INTERESTING_32 = [0, 1, 2, 7, 0x7f, 0x80, 0xff, 0x100, 0x200, 0x1000, 0x10000, 0x100000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
@@ -108,7 +110,9 @@ export async function runFuzz(
   const top = seeds[0]!;
   for (let i = 0; i < cases; i++) {
     const random = prng(seedNumber * 100_003 + i);
-    const victim = seeds.length > 1 && random() < 0.2 ? seeds[1 + Math.floor(random() * (seeds.length - 1))]! : top;
+    const weights = seeds.map((s, n) => s.weight ?? (n === 0 ? 4 : 1));
+    let pick = random() * weights.reduce((a, b) => a + b, 0);
+    const victim = seeds.find((_, n) => (pick -= weights[n]!) < 0) ?? top;
     const mutation = mutate(victim, random, victim === top ? options.fix : undefined);
     const resolver: SourceResolver = {
       open: async (name) => {

@@ -8,6 +8,7 @@ import type { VhdxReader } from '../../core/disks/vhdx';
 import { VhdxWriter } from '../../core/disks/vhdx-writer';
 import { runFuzz, type Seed } from '../helpers/disk-fuzz';
 import { batEntry, currentHeaderOffset, logEntry, patchHeader, vhdxLayout, writeLogEntry } from '../helpers/disk-vhdx-craft';
+import { writeCowdDelta } from '../helpers/disk-vmdk-cowd';
 import { writeVmwareStreamOptimized } from '../helpers/disk-vmdk-stream';
 import { K, M, qemuImg, qemuIo } from '../helpers/qemu-images';
 import { tempDirManual } from '../helpers/temp';
@@ -133,6 +134,22 @@ beforeAll(async () => {
   qemuIo(split, 'vmdk', `write -P 0x71 ${M} 4096`);
   const text = fs.readFileSync(split, 'utf8');
   seeds.vmdkDescriptor = [load(split, [[0, text.length]]), load(path.join(dir, 'split-s001.vmdk'), [[0, 64 * K]])];
+
+  // An ESXi vmfsSparse snapshot: descriptor, COWD delta (mutated most), vmfs base descriptor and flat file.
+  const esxBase = path.join(dir, 'esx.vmdk');
+  qemuImg('create', '-q', '-f', 'vmdk', '-o', 'subformat=monolithicFlat', esxBase, String(4 * M));
+  fs.writeFileSync(esxBase, fs.readFileSync(esxBase, 'utf8').replace(/createType="monolithicFlat"/, 'createType="vmfs"').replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"'));
+  const baseCid = /^CID=(\w+)$/m.exec(fs.readFileSync(esxBase, 'utf8'))![1]!;
+  const delta = path.join(dir, 'esx-000001-delta.vmdk');
+  writeCowdDelta(delta, 8192, [{ offset: 4096, data: Buffer.alloc(8192, 0x91) }, { offset: 3 * M, data: Buffer.alloc(512, 0x92) }]);
+  const snapshotDescriptor = path.join(dir, 'esx-000001.vmdk');
+  fs.writeFileSync(snapshotDescriptor, `# Disk DescriptorFile\nversion=1\nCID=0badf00d\nparentCID=${baseCid}\ncreateType="vmfsSparse"\nparentFileNameHint="esx.vmdk"\nRW 8192 VMFSSPARSE "esx-000001-delta.vmdk"\n`);
+  seeds.vmdkCowd = [
+    { ...load(snapshotDescriptor, [[0, 300]]), weight: 1 },
+    { ...load(delta, [[0, 4 * 512 + 64]]), weight: 6 },
+    load(esxBase, [[0, 400]]),
+    load(path.join(dir, 'esx-flat.vmdk'), [[0, 512]]),
+  ];
 });
 
 afterAll(() => work?.remove());
@@ -145,6 +162,7 @@ describe('fuzzing each parser with mutated images', () => {
     ['vmdkSparse', 1024 * K, undefined],
     ['vmdkStream', 1024 * K, undefined],
     ['vmdkDescriptor', 1024 * K, undefined],
+    ['vmdkCowd', 1024 * K, undefined],
   ] as const) {
     it(`${format}: ${CASES} mutated images are read or refused with a typed error`, async () => {
       const outcome = await runFuzz(format, seeds[format]!, CASES, SEED * 7919 + format.length, { fix, maxRead });

@@ -8,6 +8,7 @@ import { ITEM_VIRTUAL_DISK_SIZE } from '../../core/disks/vhdx-format';
 import { VhdxWriter } from '../../core/disks/vhdx-writer';
 import { batEntry, currentHeaderOffset, readFileAt, setBatEntry, vhdxLayout, writeAt } from '../helpers/disk-vhdx-craft';
 import { K, M, qemuImg, qemuIo } from '../helpers/qemu-images';
+import { writeCowdDelta } from '../helpers/disk-vmdk-cowd';
 import { writeVmwareStreamOptimized } from '../helpers/disk-vmdk-stream';
 import { tempDir } from '../helpers/temp';
 
@@ -387,10 +388,23 @@ describe('hostile VMDK files', () => {
     await expectRefused(file, 'DISK_INVALID', /grain 0 does not decompress/);
   });
 
-  it('an ESXi snapshot delta extent is refused as unsupported', async () => {
+  it('an ESXi SEsparse snapshot is refused as unsupported, with what to do', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'vm-000001.vmdk');
-    fs.writeFileSync(file, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="vmfsSparse"\nRW 16384 VMFSSPARSE "vm-000001-delta.vmdk"\n');
-    await expectRefused(file, 'DISK_UNSUPPORTED', /ESXi snapshot delta \(VMFSSPARSE\)/);
+    fs.writeFileSync(file, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="seSparse"\nRW 16384 SESPARSE "vm-000001-sesparse.vmdk"\n');
+    const error = await expectRefused(file, 'DISK_UNSUPPORTED', /SEsparse snapshot delta/);
+    expect(error.fix).toMatch(/consolidate/);
+  });
+
+  it('an ESXi vmfsSparse delta whose grains overlap its grain table', async () => {
+    const dir = tempDir();
+    const delta = path.join(dir, 'vm-000001-delta.vmdk');
+    writeCowdDelta(delta, 8192, [{ offset: 0, data: Buffer.alloc(4096, 1) }]);
+    // Grain 3 moved onto the grain table (sector 5, right after the directory).
+    const gt = readFileAt(delta, 4 * 512, 4).readUInt32LE(0);
+    setU32(delta, gt * 512 + 3 * 4, gt + 1);
+    const file = path.join(dir, 'vm-000001.vmdk');
+    fs.writeFileSync(file, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="vmfsSparse"\nRW 8192 VMFSSPARSE "vm-000001-delta.vmdk"\n');
+    await expectRefused(file, 'DISK_INVALID', /a grain at sector \d+ overlaps grain table 0/, delta);
   });
 });
