@@ -7,7 +7,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { readExact } from './bytes';
-import { invalidDisk, MAX_VIRTUAL_SIZE, unsupportedDisk } from './errors';
+import { invalidDisk, MAX_VIRTUAL_SIZE, MiB, unsupportedDisk } from './errors';
 import { ExtentBuilder } from './extents';
 import type { Piece } from './mapped-reader';
 import { PagedTable } from './paged-table';
@@ -251,6 +251,40 @@ export class SparseExtent {
   }
 }
 
+/**
+ * Grain tables for the validation pass, read up to 1 MiB at a time when consecutive tables sit back to back
+ * in the file (as VMware and qemu lay them out): one request instead of hundreds, which matters over HTTP.
+ */
+class GrainTableBatches {
+  private batch: { first: number; count: number; bytes: Buffer } | undefined;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly gd: PagedTable<number>,
+    private readonly gdEntries: number,
+    private readonly tableBytes: number,
+  ) {}
+
+  async get(table: number, gde: number): Promise<Uint32Array> {
+    const b = this.batch;
+    if (b && table >= b.first && table < b.first + b.count) {
+      const at = (table - b.first) * this.tableBytes;
+      return readGrainTable(b.bytes.subarray(at, at + this.tableBytes));
+    }
+    const size = await this.source.size();
+    const maxTables = Math.max(1, Math.floor(MiB / this.tableBytes));
+    let count = 1;
+    while (count < maxTables && table + count < this.gdEntries) {
+      const end = (gde * SECTOR) + (count + 1) * this.tableBytes;
+      if ((await this.gd.get(table + count)) !== gde + (count * this.tableBytes) / SECTOR || end > size) break;
+      count++;
+    }
+    const bytes = await readExact(this.source, gde * SECTOR, count * this.tableBytes, 'a grain table');
+    this.batch = { first: table, count, bytes };
+    return readGrainTable(bytes.subarray(0, this.tableBytes));
+  }
+}
+
 function readGrainTable(bytes: Buffer): Uint32Array {
   const gt = new Uint32Array(bytes.length / 4);
   for (let i = 0; i < gt.length; i++) gt[i] = bytes.readUInt32LE(i * 4);
@@ -308,12 +342,13 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
   let count = 0;
   const extents = new ExtentBuilder();
   const grainsTotal = Math.ceil(capacity / grainSize);
+  const tables = new GrainTableBatches(source, gd, gdEntries, numGTEsPerGT * 4);
   for (let table = 0; table < gdEntries; table++) {
     const gde = await gd.get(table);
     if (gde === 0) continue;
     if (gde + gtSectors > fileSectors) throw invalidDisk(name, `grain directory entry ${table} points to sector ${gde}, past the end of the file (${fileSectors} sectors)`);
     metadata.push({ start: gde, end: gde + gtSectors, what: `grain table ${table}` });
-    const gt = readGrainTable(await readExact(source, gde * SECTOR, numGTEsPerGT * 4, 'a grain table'));
+    const gt = await tables.get(table, gde);
     for (let i = 0; i < numGTEsPerGT; i++) {
       const grain = table * numGTEsPerGT + i;
       const gte = gt[i]!;
