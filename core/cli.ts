@@ -5,6 +5,7 @@ import { createCliContext } from './cli/context';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
 import { registerStatus } from './cli/status';
+import { registerVault } from './cli/vault';
 import { VERSION } from './version';
 
 export interface CliIo {
@@ -34,9 +35,11 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerStatus(program, ctx);
   registerSetup(program, ctx);
   registerCall(program, ctx);
+  registerVault(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.
-  for (const command of [program, ...program.commands]) {
+  const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
+  for (const command of everyCommand(program)) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     command.showHelpAfterError(false);
   }
