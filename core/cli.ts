@@ -13,6 +13,7 @@ import { createCliContext } from './cli/context';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
 import { registerStatus } from './cli/status';
+import { registerVault } from './cli/vault';
 import { VERSION } from './version';
 
 export interface CliIo {
@@ -50,6 +51,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerDiscover(program, ctx);
   registerLab(program, ctx);
   registerCall(program, ctx);
+  registerVault(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.
   const configure = (command: Command): void => {
