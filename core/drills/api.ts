@@ -15,6 +15,8 @@ import { VmsStore } from '../store/vms';
 import { HostsStore } from '../store/hosts';
 import { HostConnector } from '../hypervisors/connector';
 import { hypervisorDrillSandbox } from './hypervisor-sandbox';
+import { datastoreOf, vsphereStaging } from './vsphere-staging';
+import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import { runDrill, type DrillDeps } from './engine';
 import { qemuDrillSandbox } from './qemu-drill-sandbox';
 import { findQemu } from './qemu-sandbox';
@@ -23,6 +25,7 @@ type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'ge
 
 /** Restored disks are written in the source hypervisor's own format: what its sandbox (or QEMU) boots. */
 const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
+
 
 export function drillsApi(ctx: ServiceContext): DrillsApi {
   const drills = new DrillsStore(ctx.db);
@@ -52,6 +55,12 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
           isolatedNetwork: planNetwork.get(workDir) ?? null,
           stage: async (files) => ({ hostPaths: files, remove: async () => undefined }),
         });
+      }
+      const datastore = datastoreOf(vm.disks[0]?.path);
+      if (vm.hostKind === 'vsphere' && datastore) {
+        // Restored as ESXi flat disks, uploaded next to the VM's own disks, registered with no NIC.
+        const hypervisor = connector.connect(vm.hostId) as VsphereHost;
+        return hypervisorDrillSandbox({ hypervisor, hostId: vm.hostId, diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: vsphereStaging(hypervisor, datastore) });
       }
       qemu ??= findQemu();
       if (!qemu) {
