@@ -5,6 +5,7 @@ import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
 import { registerDiagnostics } from './cli/diagnostics';
 import { createCliContext } from './cli/context';
+import { registerReport } from './cli/report';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
 import { registerStatus } from './cli/status';
@@ -39,6 +40,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerSetup(program, ctx);
   registerAudit(program, ctx);
   registerDiagnostics(program, ctx);
+  registerReport(program, ctx);
   registerCall(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.

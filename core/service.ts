@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { JobQueue } from './jobs/queue';
 import { protectionApi } from './replication/api';
+import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
@@ -71,6 +72,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
+    ...reportsApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

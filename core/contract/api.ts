@@ -3,6 +3,7 @@ import type { MethodSpec } from './define';
 import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
 import { protectionMethods } from './protection';
+import { reportMethods } from './reports';
 import { settingsMethods } from './settings';
 
 /**
@@ -14,6 +15,7 @@ export const methods = {
   ...auditMethods,
   ...diagnosticsMethods,
   ...protectionMethods,
+  ...reportMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

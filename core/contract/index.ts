@@ -7,6 +7,7 @@ export * from './errors';
 export * from './events';
 export * from './passphrase';
 export * from './protection';
+export * from './reports';
 export * from './settings';
 export * from './types';
 export * from './csp';

@@ -1,3 +1,4 @@
+import type { ReportScheduleSetting } from '../contract/reports';
 import type { Db } from './database';
 
 /** Known settings and their value types; values are stored as JSON. */
@@ -8,6 +9,7 @@ export interface SettingValues {
   auditHead: { seq: number; hash: string };
   startAtLogin: boolean;
   autoUpdate: boolean;
+  reportSchedule: ReportScheduleSetting;
 }
 
 export class SettingsStore {
