@@ -32,7 +32,13 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
   let lastFailure: { period: ReportPeriod; at: number } | null = null;
   let scheduledRunning = false;
 
-  const start = (period: ReportPeriod, outFile: string | undefined, trigger: Job['trigger'], actor: string): { job: Job; done: Promise<Job>; file: string } => {
+  const start = (
+    period: ReportPeriod,
+    outFile: string | undefined,
+    trigger: Job['trigger'],
+    actor: string,
+    onWritten: (result: ReportExport) => void = () => undefined,
+  ): { job: Job; done: Promise<Job>; file: string } => {
     const file = path.resolve(outFile ?? defaultReportFile(path.join(ctx.dataDir, 'reports'), period));
     const { job, done } = ctx.jobs.submit({
       key: `report:${file}`,
@@ -51,6 +57,7 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
           progress: (phase, done, total) => run.progress(phase, done, total),
         });
         results.set(run.jobId, result);
+        onWritten(result);
         return { bytesRead: 0, bytesStored: result.bytes, appConsistent: null };
       },
     });
@@ -79,16 +86,19 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
     if (!period || setting.folder === null) return;
     scheduledRunning = true;
     const folder = setting.folder;
-    const { done, file } = start(period, defaultReportFile(folder, period), 'schedule', 'system');
+    // Recorded as part of the job, so whoever sees it finish also sees the schedule move on.
+    const written = (result: ReportExport): void => {
+      const now = ctx.clock.now();
+      const current = ctx.settings.get('reportSchedule') ?? setting;
+      ctx.settings.set('reportSchedule', { ...current, last: { from: period.from, to: period.to, file: result.file, at: now.toISOString() } }, now);
+      lastFailure = null;
+      alerts.clear('report', 'schedule', now);
+    };
+    const { done } = start(period, defaultReportFile(folder, period), 'schedule', 'system', written);
     void done
       .then((job) => {
         const now = ctx.clock.now();
-        if (job.status === 'succeeded') {
-          lastFailure = null;
-          const current = ctx.settings.get('reportSchedule') ?? setting;
-          ctx.settings.set('reportSchedule', { ...current, last: { from: period.from, to: period.to, file, at: now.toISOString() } }, now);
-          alerts.clear('report', 'schedule', now);
-        } else {
+        if (job.status !== 'succeeded') {
           lastFailure = { period, at: now.getTime() };
           const alert = alerts.raise(
             {
