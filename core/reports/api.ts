@@ -94,7 +94,14 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
       lastFailure = null;
       alerts.clear('report', 'schedule', now);
     };
-    const { done } = start(period, defaultReportFile(folder, period), 'schedule', 'system', written);
+    let done: Promise<Job>;
+    try {
+      done = start(period, defaultReportFile(folder, period), 'schedule', 'system', written).done;
+    } catch {
+      // The engine is closing: the next start tries again.
+      scheduledRunning = false;
+      return;
+    }
     void done
       .then((job) => {
         const now = ctx.clock.now();

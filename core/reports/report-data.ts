@@ -195,12 +195,13 @@ const JOB_COLUMNS = `j.rowid AS rowid, j.kind, j.title, v.name AS vm, j.status, 
 export function* jobPages(db: Db, start: number, end: number, pageSize = 5000): Generator<JobLine[]> {
   const started = db.prepare(
     `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN vms v ON v.id = j.vm_id
-      WHERE j.started_at >= ? AND j.started_at < ? AND (j.started_at > ? OR (j.started_at = ? AND j.rowid > ?))
+      WHERE j.started_at >= ? AND j.started_at < ? AND (j.started_at, j.rowid) > (?, ?)
       ORDER BY j.started_at, j.rowid LIMIT ?`,
   );
-  let cursor = { time: '', rowid: 0 };
+  // The lower bound moves with the cursor, so each page is an index range, not a rescan from the period start.
+  let cursor = { time: iso(start), rowid: 0 };
   for (;;) {
-    const page = started.all(iso(start), iso(end), cursor.time, cursor.time, cursor.rowid, pageSize) as JobLine[];
+    const page = started.all(cursor.time, iso(end), cursor.time, cursor.rowid, pageSize) as JobLine[];
     if (page.length === 0) break;
     yield page;
     const last = page[page.length - 1]!;
