@@ -107,6 +107,9 @@ export interface ReportScheduleSetting {
   last: ReportSchedule['last'];
 }
 
+/** The most one readReportFile call returns: large workbooks come in pieces, each a modest HTTP response. */
+export const REPORT_CHUNK_BYTES = 4 * 1024 * 1024;
+
 const exportInput = reportPeriodSchema.and(z.object({ outFile: absoluteXlsx.optional() }));
 
 export const reportMethods = {
@@ -124,6 +127,14 @@ export const reportMethods = {
     'Show a written report in the file manager of the machine running the engine.',
     z.object({ file: absoluteXlsx }),
   ).returns<{ opened: boolean; folder: string; message: string | null }>(),
+  readReportFile: method(
+    'A piece of a written report, base64: how a browser console saves the file (the engine may be on another session).',
+    z.object({
+      file: absoluteXlsx,
+      offset: z.number().int().min(0).default(0),
+      length: z.number().int().min(1).max(REPORT_CHUNK_BYTES).default(REPORT_CHUNK_BYTES),
+    }),
+  ).returns<{ data: string; offset: number; bytes: number; size: number }>(),
   getReportSchedule: method('The scheduled export: how often, to which folder, and what it wrote last.', z.object({}).default({})).returns<ReportSchedule>(),
   setReportSchedule: method(
     'Export a workbook automatically after each month or quarter, into a folder.',

@@ -14,7 +14,7 @@ import { DEFAULT_SCHEDULE, dueScheduledReport, scheduleView } from './schedule';
 
 type ReportsApi = Pick<
   ConsoleApi,
-  'previewReport' | 'exportReport' | 'startReportExport' | 'getReportExport' | 'openReportFolder' | 'getReportSchedule' | 'setReportSchedule'
+  'previewReport' | 'exportReport' | 'startReportExport' | 'getReportExport' | 'openReportFolder' | 'readReportFile' | 'getReportSchedule' | 'setReportSchedule'
 >;
 
 /** How often the scheduled-export heartbeat looks whether a period has ended. */
@@ -166,6 +166,22 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
         throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, { fix: 'Export the report again.' });
       }
       return showInFileManager(resolved, folder);
+    },
+
+    async readReportFile({ file, offset, length }) {
+      const resolved = path.resolve(file);
+      if (!wasExported(ctx, resolved) || !fs.existsSync(resolved)) {
+        throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, { fix: 'Export the report again.' });
+      }
+      const handle = await fs.promises.open(resolved, 'r');
+      try {
+        const { size } = await handle.stat();
+        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = buffer.length > 0 ? await handle.read(buffer, 0, buffer.length, offset) : { bytesRead: 0 };
+        return { data: buffer.subarray(0, bytesRead).toString('base64'), offset, bytes: bytesRead, size };
+      } finally {
+        await handle.close();
+      }
     },
 
     async getReportSchedule() {

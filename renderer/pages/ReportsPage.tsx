@@ -1,5 +1,5 @@
 import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Progress, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
-import { IconCheck, IconFileSpreadsheet, IconFolderOpen } from '@tabler/icons-react';
+import { IconCheck, IconDownload, IconFileSpreadsheet, IconFolderOpen } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import { quarterOf, type ReportExportStatus, type ReportPeriod, type ReportSchedule, type ReportSummary } from '../../core/contract/reports';
@@ -142,6 +142,30 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
       setOpening(false);
     }
   };
+  const [downloading, setDownloading] = useState(false);
+  // Browser mode: fetch the file in pieces through the API and save it with the browser's own download.
+  const download = async (): Promise<void> => {
+    setDownloading(true);
+    try {
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      for (let offset = 0; ; ) {
+        const chunk = await api.readReportFile({ file: result.file, offset });
+        parts.push(Uint8Array.from(atob(chunk.data), (c) => c.charCodeAt(0)));
+        offset += chunk.bytes;
+        if (chunk.bytes === 0 || offset >= chunk.size) break;
+      }
+      const url = URL.createObjectURL(new Blob(parts, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = result.file.split(/[\\/]/).pop() ?? 'lifeboat-report.xlsx';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (failure) {
+      setMessage((failure as LifeboatError).message);
+    } finally {
+      setDownloading(false);
+    }
+  };
   return (
     <Alert color="green" variant="light" mt="md" icon={<IconCheck />} title="Workbook written" data-testid="export-result">
       <Stack gap={6}>
@@ -163,9 +187,9 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
             Open folder
           </Button>
           {transport === 'browser' && (
-            <Text size="xs" c="dimmed">
-              The file is on the machine running Lifeboat.
-            </Text>
+            <Button size="xs" variant="light" leftSection={<IconDownload size={16} />} onClick={() => void download()} loading={downloading}>
+              Download
+            </Button>
           )}
         </Group>
         {message && (

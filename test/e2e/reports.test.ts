@@ -62,6 +62,13 @@ describe('Reports page', () => {
     else expect(await message.textContent()).toContain('The report is in');
     await screenshot(page, 'reports-exported');
 
+    // Browser mode can also save the file through the browser, in pieces over the same API.
+    const saving = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download' }).click();
+    const download = await saving;
+    expect(download.suggestedFilename()).toBe('lifeboat-report-2026-01-01-to-2026-03-31.xlsx');
+    expect(fs.readFileSync((await download.path())!).equals(fs.readFileSync(file))).toBe(true);
+
     // The export ran as a job (Activity lists it).
     const jobs = (await page.evaluate(() => fetch('api/listJobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"limit":5}' }).then((r) => r.json()))) as { kind: string; status: string }[];
     expect(jobs.find((j) => j.kind === 'report')).toMatchObject({ status: 'succeeded' });

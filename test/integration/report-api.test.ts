@@ -82,6 +82,19 @@ describe('report API', () => {
     expect(await client.openReportFolder({ file })).toEqual({ opened: false, folder: dir, message: expect.stringContaining(`The report is in ${dir}`) });
     fs.writeFileSync(path.join(dir, 'other.xlsx'), 'x');
     await expect(client.openReportFolder({ file: path.join(dir, 'other.xlsx') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.readReportFile({ file: path.join(dir, 'other.xlsx') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // Read back in pieces, it is the file.
+    const pieces: Buffer[] = [];
+    for (let offset = 0; ; ) {
+      const chunk = await client.readReportFile({ file, offset, length: 100_000 });
+      if (chunk.bytes === 0) break;
+      pieces.push(Buffer.from(chunk.data, 'base64'));
+      offset += chunk.bytes;
+    }
+    expect(Buffer.concat(pieces).equals(fs.readFileSync(file))).toBe(true);
+    expect(pieces.length).toBeGreaterThan(1);
+    await expect(client.readReportFile({ file, length: 64 * 1024 * 1024 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'length' });
     await expect(client.openReportFolder({ file: 'relative.xlsx' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'file' });
   });
 
