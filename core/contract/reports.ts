@@ -95,8 +95,8 @@ export interface ReportSchedule {
   folder: string | null;
   /** The newest period exported by the schedule. */
   last: { from: string; to: string; file: string; at: string } | null;
-  /** The period the schedule exports next, and from when (local midnight after it ends). */
-  next: { from: string; to: string; due: string } | null;
+  /** The period the schedule exports next, and from when (local midnight after it ends); dueNow: it is being written. */
+  next: { from: string; to: string; due: string; dueNow: boolean } | null;
 }
 
 /** What the catalog keeps of the schedule (settings key `reportSchedule`). */

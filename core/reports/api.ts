@@ -195,6 +195,8 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
       ctx.settings.set('reportSchedule', next, now);
       ctx.audit.append(ctx.operator, 'report.schedule.changed', next.folder, { enabled: next.enabled, frequency: next.frequency, folder: next.folder });
       lastFailure = null;
+      // A period that is already due is written now rather than at the next heartbeat.
+      if (heartbeat) scheduledTick();
       return scheduleView(next, now);
     },
   };

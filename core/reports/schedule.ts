@@ -27,9 +27,9 @@ export function dueScheduledReport(setting: ReportScheduleSetting, now: Date, la
 export function nextScheduledReport(setting: ReportScheduleSetting, now: Date): ReportSchedule['next'] {
   if (!setting.enabled || setting.folder === null) return null;
   const due = dueScheduledReport(setting, now);
-  if (due) return { ...due, due: now.toISOString() };
+  if (due) return { ...due, due: now.toISOString(), dueNow: true };
   const current = setting.frequency === 'monthly' ? monthOf(now, 0) : quarterOf(now, 0);
-  return { ...current, due: periodBounds(current).end.toISOString() };
+  return { ...current, due: periodBounds(current).end.toISOString(), dueNow: false };
 }
 
 export function scheduleView(setting: ReportScheduleSetting, now: Date): ReportSchedule {

@@ -53,7 +53,11 @@ export function ReportScheduleCard({ schedule, onSaved }: { schedule: ReportSche
         </Button>
       </Group>
       <Text size="sm" mt="sm" data-testid="report-schedule-state">
-        {schedule.next ? `Next: ${schedule.next.from} to ${schedule.next.to}, written from ${new Date(schedule.next.due).toLocaleString()}.` : 'Not scheduled.'}
+        {schedule.next
+          ? schedule.next.dueNow
+            ? `Next: ${schedule.next.from} to ${schedule.next.to}, due now; it appears on Activity while it is written.`
+            : `Next: ${schedule.next.from} to ${schedule.next.to}, written from ${new Date(schedule.next.due).toLocaleString()}.`
+          : 'Not scheduled.'}
         {schedule.last ? ` Last written: ${schedule.last.file}.` : ''}
       </Text>
     </Paper>

@@ -47,7 +47,7 @@ describe('the scheduled export decision', () => {
     const quarterly: ReportScheduleSetting = { ...monthly, frequency: 'quarterly', last: { from: '2025-10-01', to: '2025-12-31', file: 'x', at: '' } };
     expect(dueScheduledReport(quarterly, at('2026-03-31T23:00:00'))).toBeNull();
     expect(dueScheduledReport(quarterly, at('2026-04-01T00:15:00'))).toEqual({ from: '2026-01-01', to: '2026-03-31' });
-    expect(nextScheduledReport(quarterly, at('2026-03-31T23:00:00'))).toEqual({ from: '2026-01-01', to: '2026-03-31', due: at('2026-04-01T00:00:00').toISOString() });
+    expect(nextScheduledReport(quarterly, at('2026-03-31T23:00:00'))).toEqual({ from: '2026-01-01', to: '2026-03-31', due: at('2026-04-01T00:00:00').toISOString(), dueNow: false });
   });
 
   it('waits before retrying a period that failed', () => {
