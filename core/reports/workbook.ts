@@ -370,6 +370,10 @@ function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer: string
       const excelRow = sheet.nextRow;
       sheet.addRow(values, { height: Math.round((height + 8) * 0.75) + 30 });
       sheet.addPicture({ imageId: book.addPng(line.screenshot), col: screenshotCol, excelRow, widthPx: width, heightPx: height, name: `Console screenshot of ${String(line.values[3])}` });
+    } else if (line.screenshot && fs.existsSync(line.screenshot)) {
+      // Only PNGs are embedded; anything else is linked so the evidence is still one click away.
+      values[screenshotCol] = { text: line.screenshot, hyperlink: pathToFileURL(line.screenshot).href };
+      sheet.addRow(values);
     } else {
       values[screenshotCol] = line.screenshot ? `Missing: ${line.screenshot}` : 'None captured';
       sheet.addRow(values);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleEvent } from '../../core/contract/events';
 import { createLocalClient } from '../../core/contract/dispatch';
@@ -119,6 +120,24 @@ describe('report API', () => {
     const out = path.join(dir, 'cancel', 'q1.xlsx');
     await expect(client.exportReport({ from: '2026-01-01', to: '2026-03-31', outFile: out })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(fs.readdirSync(path.dirname(out))).toEqual([]);
+  });
+
+  it('writes a valid workbook for an empty catalog: every table with one empty row, nothing to embed', async () => {
+    const dir = tempDir();
+    const { client } = open(dir);
+    await client.completeFirstRun({ organisation: 'Empty & Co <test>', vault: { kind: 'folder', path: path.join(dir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
+    expect(await client.previewReport({ from: '2026-01-01', to: '2026-03-31' })).toMatchObject({ vms: 0, protectedVms: 0, rpoCompliancePercent: null, drillsRun: 0, overall: 'attention' });
+    const { file } = await client.exportReport({ from: '2026-01-01', to: '2026-03-31' });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(file);
+    expect(book.company).toBe('Empty & Co <test>');
+    for (const ws of book.worksheets.slice(1)) {
+      const tables = Object.values((ws as unknown as { tables: Record<string, { table: { tableRef: string } }> }).tables);
+      expect(tables, ws.name).toHaveLength(1);
+      const headerRow = ws.name === 'Audit log' ? 3 : 1;
+      expect(tables[0]!.table.tableRef, ws.name).toMatch(new RegExp(`^A${headerRow}:[A-Z]+${headerRow + 1}$`));
+      expect(ws.getImages()).toEqual([]);
+    }
   });
 
   it('exports the month that ended when the engine starts, then waits for the next one', async () => {

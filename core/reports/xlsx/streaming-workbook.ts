@@ -253,8 +253,10 @@ export class SheetWriter {
       const value = values[i];
       if (column.style.alignment?.wrapText && typeof value === 'string') lines = Math.max(lines, wrappedLines(value, column.width, column.style.font?.size ?? 11));
     }
-    // Neither Excel nor LibreOffice grows a row for wrapped text on opening a file: give it the height it needs.
-    const height = Math.max(options.height ?? 0, lines > 1 ? Math.ceil(lines * LINE_HEIGHT_PT) + 3 : 0);
+    // Neither Excel nor LibreOffice grows a row for wrapped text on opening a file: give it the height it
+    // needs, up to a dozen lines (long JSON details stay in the cell, readable when it is selected).
+    lines = Math.min(lines, MAX_WRAPPED_LINES);
+    const height = Math.min(MAX_ROW_HEIGHT_PT, Math.max(options.height ?? 0, lines > 1 ? Math.ceil(lines * LINE_HEIGHT_PT) + 3 : 0));
     if (height > 0) row.height = height;
     row.commit();
     return ++this.lastRow;
@@ -407,6 +409,9 @@ export function xmlText(value: string): string {
 
 /** Header/footer text: "&" starts a code there, so a literal one is doubled. */
 const LINE_HEIGHT_PT = 13;
+const MAX_WRAPPED_LINES = 12;
+/** Excel's limit. */
+const MAX_ROW_HEIGHT_PT = 409;
 
 /**
  * About how many lines a wrapped cell needs. A column's width counts widest digits of the 11-point default
