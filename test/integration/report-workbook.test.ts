@@ -263,6 +263,13 @@ describe('the compliance workbook', () => {
     expect(fs.existsSync(out)).toBe(true);
     expect(fs.readdirSync(path.dirname(out))).toEqual(['q1.xlsx']); // no partial file left behind
 
+    const preview = runCli(['--data', data.dir, 'report', '--from', '2026-01-01', '--to', '2026-03-31', '--preview', '--json'], { TZ: 'Europe/Amsterdam' });
+    expect(preview.status).toBe(0);
+    const { generatedAt: _g, ...previewed } = JSON.parse(preview.stdout) as typeof exported.summary;
+    const { generatedAt: _e, ...written } = exported.summary;
+    // The catalog gained audit entries since (the exports themselves): everything else is the same.
+    expect({ ...previewed, auditEntries: 0 }).toEqual({ ...written, auditEntries: 0 });
+
     const backwards = runCli(['--data', data.dir, 'report', '--from', '2026-03-31', '--to', '2026-01-01']);
     expect(backwards.status).toBe(2);
     expect(backwards.stderr).toContain('to: The period ends before it starts.');
