@@ -40,7 +40,7 @@ export interface WriteOptions {
 
 /** Writes the workbook; the caller owns the file name and what happens to it afterwards. */
 export async function writeWorkbook(options: WriteOptions): Promise<void> {
-  const { data, summary, db } = options;
+  const { data, summary } = options;
   const org = data.organisation ?? 'Organisation not set';
   const footer = `${org} — DR compliance report ${data.period.from} to ${data.period.to}`;
   const book = new StreamingWorkbook(options.file, {
@@ -54,6 +54,16 @@ export async function writeWorkbook(options: WriteOptions): Promise<void> {
     created: new Date(data.generatedAt),
   });
 
+  try {
+    await writeSheets(book, options, footer);
+  } catch (error) {
+    await book.abort();
+    throw error;
+  }
+}
+
+async function writeSheets(book: StreamingWorkbook, options: WriteOptions, footer: string): Promise<void> {
+  const { data, summary, db } = options;
   const small = smallSheetRows(data);
   const total = 1 + small.vms.length + small.compliance.length + small.drills.length + small.steps.length + data.jobCounts.total + small.actions.length + data.audit.entries;
   let done = 0;

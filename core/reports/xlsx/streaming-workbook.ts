@@ -55,7 +55,8 @@ interface WorksheetWriterLike {
   _writeCloseWorksheet(): void;
 }
 interface WorkbookWriterLike {
-  zip: ZipLike;
+  zip: ZipLike & { abort(): void };
+  stream: NodeJS.WritableStream & { destroy(): void; closed?: boolean };
   creator: string;
   lastModifiedBy: string;
   created: Date;
@@ -167,6 +168,16 @@ export class StreamingWorkbook {
 
   async commit(): Promise<void> {
     await this.writer.commit();
+  }
+
+  /** Stops writing and closes the file, so it can be deleted (Windows refuses to delete an open file). */
+  async abort(): Promise<void> {
+    const stream = this.writer.stream;
+    this.writer.zip.abort();
+    if (stream.closed) return;
+    const closed = once(stream as unknown as NodeJS.EventEmitter, 'close');
+    stream.destroy();
+    await closed;
   }
 
   /** @internal */
