@@ -10,6 +10,7 @@ import { registerDiscover } from './cli/discover';
 import { registerHosts } from './cli/hosts';
 import { registerLab } from './cli/lab';
 import { createCliContext } from './cli/context';
+import { registerReport } from './cli/report';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
 import { registerStatus } from './cli/status';
@@ -50,6 +51,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerHosts(program, ctx);
   registerDiscover(program, ctx);
   registerLab(program, ctx);
+  registerReport(program, ctx);
   registerCall(program, ctx);
   registerVault(program, ctx);
 

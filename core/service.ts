@@ -14,6 +14,7 @@ import { drillsApi } from './drills/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
+import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
@@ -81,6 +82,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...plansApi(ctx),
     ...drillsApi(ctx),
     ...hostsApi(ctx),
+    ...reportsApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

@@ -6,6 +6,7 @@ import { notificationMethods } from './notifications';
 import { drillMethods, planMethods } from './plans';
 import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
+import { reportMethods } from './reports';
 import { settingsMethods } from './settings';
 
 /**
@@ -21,6 +22,7 @@ export const methods = {
   ...planMethods,
   ...drillMethods,
   ...hostsMethods,
+  ...reportMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;
