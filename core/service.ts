@@ -1,3 +1,4 @@
+import { schedule, type ScheduledTask } from 'node-cron';
 import os from 'node:os';
 import { auditApi } from './audit/api';
 import { diagnosticsApi } from './diagnostics/api';
@@ -32,6 +33,8 @@ export interface ServiceConfig {
   clock?: Clock;
   /** Who user actions are audited as; defaults to the OS account running the engine. */
   operator?: string;
+  /** false: no once-a-minute timer; the embedder (a test moving a clock) calls tick() itself. */
+  heartbeat?: boolean;
 }
 
 export interface LifeboatService {
@@ -40,6 +43,8 @@ export interface LifeboatService {
   subscribe(listener: EventListener): () => void;
   /** Starts schedules and watchdogs; call once, from the process that holds the engine lock. */
   startBackground(): void;
+  /** One heartbeat now: due runs start, the RPO watchdog looks, scheduled drills and reports fire. */
+  tick(): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,17 @@ export function createService(config: ServiceConfig): LifeboatService {
   const secretBox = config.secretBox ?? new KeyFileSecretBox(config.dataDir);
   const cleanups: (() => void | Promise<void>)[] = [];
   const starters: (() => void)[] = [];
+  const tickers: (() => void)[] = [];
+  let heartbeat: ScheduledTask | null = null;
+  const tick = (): void => {
+    for (const run of tickers) {
+      try {
+        run();
+      } catch (error) {
+        bus.emit({ type: 'alert.raised', alert: { id: `tick-${Date.now()}`, severity: 'warning', message: `A scheduled check failed: ${(error as Error).message}` } });
+      }
+    }
+  };
   const bus = new EventBus();
   const clock = config.clock ?? systemClock;
   const settings = new SettingsStore(db);
@@ -71,6 +87,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),
+    onTick: (run) => tickers.push(run),
   };
 
   const api: ConsoleApi = {
@@ -91,12 +108,14 @@ export function createService(config: ServiceConfig): LifeboatService {
     api,
     dataDir: config.dataDir,
     subscribe: (listener) => bus.subscribe(listener),
+    tick,
     startBackground: () => {
       if (started) return;
       started = true;
       // A process that died mid-job left its jobs "running": they are interrupted, and what they held is given back.
       new JobsStore(db).markInterrupted(clock.now());
       for (const start of starters) start();
+      if (config.heartbeat !== false) heartbeat = schedule('* * * * *', tick, { name: 'lifeboat-heartbeat', noOverlap: true });
       void releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) }).then(({ failed }) => {
         for (const { jobId, error } of failed) {
           bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
@@ -105,6 +124,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     },
     close: () =>
       (closing ??= (async () => {
+        await heartbeat?.destroy();
         for (const cleanup of cleanups.reverse()) await cleanup();
         await ctx.jobs.close();
         db.close();

@@ -75,10 +75,8 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     isBusy: (vmId) => ctx.jobs.isBusy(runKey(vmId)),
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
   });
-  ctx.onStartBackground(() => {
-    scheduler.start();
-    ctx.onClose(() => scheduler.stop());
-  });
+  ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
+  ctx.onTick(() => scheduler.tick());
 
   const validate = (fields: PolicyFields, exceptPolicyId: string | null): void => {
     if (!ctx.targets.get(fields.targetId)) {
