@@ -101,6 +101,9 @@ export class AzureBlobBackend implements Backend {
     }
   }
 
+  /** Every put is durable when it returns. */
+  async sync(): Promise<void> {}
+
   async close(): Promise<void> {}
 }
 
