@@ -22,7 +22,7 @@ export function freePort(): Promise<number> {
 export interface Azurite {
   connectionString: string;
   port: number;
-  /** Stops the emulator, keeping its data, so a test can take the backend down mid-run. */
+  /** Stops the emulator (connections are refused from then on), keeping its data for start(). */
   stop(): Promise<void>;
   /** Starts it again on the same port and data folder. */
   start(): Promise<void>;
@@ -59,7 +59,8 @@ export async function startAzurite(): Promise<Azurite> {
     child = null;
     if (!running || running.exitCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGKILL');
+    // Gracefully: Azurite saves its metadata on the way out, so a restart finds the blobs again.
+    running.kill('SIGTERM');
     await exited;
   };
 
