@@ -6,6 +6,7 @@ import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
 import type { ServiceContext } from './service-context';
 import { settingsApi } from './settings/api';
+import { vaultApi } from './vault/api';
 import { openCatalog } from './store/database';
 import { SecretsStore } from './store/secrets';
 import { SettingsStore } from './store/settings';
@@ -50,6 +51,7 @@ export function createService(config: ServiceConfig): LifeboatService {
 
   const api: ConsoleApi = {
     ...settingsApi(ctx),
+    ...vaultApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MethodSpec } from './define';
 import { settingsMethods } from './settings';
+import { vaultMethods } from './vault';
 
 /**
  * The ConsoleApi: every method the UI, the CLI and scripts may call, each declared once. A new feature adds
@@ -8,6 +9,7 @@ import { settingsMethods } from './settings';
  */
 export const methods = {
   ...settingsMethods,
+  ...vaultMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -87,7 +87,7 @@ export async function restoreDisk(vault: Vault, reference: string, diskName: str
     return { pointId: manifest.id, disk: disk.name, size: disk.size, bytesWritten, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     await writer.abort().catch(() => undefined);
-    throw vaultError(error, vault.location);
+    throw vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location);
   } finally {
     await lock?.release();
   }
