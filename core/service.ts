@@ -21,6 +21,7 @@ import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
 import type { ServiceContext } from './service-context';
 import { settingsApi } from './settings/api';
+import { vaultApi } from './vault/api';
 import { openCatalog } from './store/database';
 import { SecretsStore } from './store/secrets';
 import { SettingsStore } from './store/settings';
@@ -100,6 +101,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...drillsApi(ctx),
     ...hostsApi(ctx),
     ...reportsApi(ctx),
+    ...vaultApi(ctx),
   };
 
   let closing: Promise<void> | null = null;

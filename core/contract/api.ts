@@ -8,6 +8,7 @@ import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
 import { reportMethods } from './reports';
 import { settingsMethods } from './settings';
+import { vaultMethods } from './vault';
 
 /**
  * The ConsoleApi: every method the UI, the CLI and scripts may call, each declared once. A new feature adds
@@ -23,6 +24,7 @@ export const methods = {
   ...drillMethods,
   ...hostsMethods,
   ...reportMethods,
+  ...vaultMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -132,7 +132,7 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
     return { ...summarize(manifest), stats };
   } catch (error) {
     await session?.salvage();
-    throw vaultError(error, vault.location);
+    throw vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location);
   } finally {
     await lock?.release();
   }

@@ -9,12 +9,23 @@ export type BlockRequest =
   | { op: 'hash'; seq: number; data: Uint8Array }
   | { op: 'seal'; seq: number }
   | { op: 'drop'; seq: number }
-  | { op: 'open'; seq: number; id: Uint8Array; blob: Uint8Array; codec: number; rawLength: number; checkId: boolean };
+  | { op: 'open'; seq: number; id: Uint8Array; blob: Uint8Array; codec: number; rawLength: number; checkId: boolean }
+  /** Several blobs that sit back to back in one ranged read: the whole range moves, no copies. */
+  | { op: 'openRange'; seq: number; data: Uint8Array; blocks: RangeBlock[] };
+
+export interface RangeBlock {
+  id: Uint8Array;
+  at: number;
+  length: number;
+  codec: number;
+  rawLength: number;
+}
 
 export type BlockReply =
   | { op: 'hash'; seq: number; id: Uint8Array | null }
   | { op: 'seal'; seq: number; blob: Uint8Array; codec: number; rawLength: number }
   | { op: 'open'; seq: number; data: Uint8Array }
+  | { op: 'openRange'; seq: number; datas: Uint8Array[] }
   | { op: 'error'; seq: number; message: string; broken: boolean };
 
 /** A buffer and the list that moves (not copies) its memory to the other thread, when it owns all of it. */
@@ -59,6 +70,17 @@ export function createBlockHandler(keys: BlockKeys): (request: BlockRequest) => 
           const data = openBlock(keys, request.id, request.blob, request.codec, request.rawLength, request.checkId);
           const moved = movable(data);
           return { reply: { op: 'open', seq: request.seq, data: moved.data }, transfer: moved.transfer };
+        }
+        case 'openRange': {
+          const range = asBuffer(request.data);
+          const datas: Uint8Array[] = [];
+          const transfer: ArrayBuffer[] = [];
+          for (const block of request.blocks) {
+            const moved = movable(openBlock(keys, block.id, range.subarray(block.at, block.at + block.length), block.codec, block.rawLength));
+            datas.push(moved.data);
+            transfer.push(...moved.transfer);
+          }
+          return { reply: { op: 'openRange', seq: request.seq, datas }, transfer };
         }
       }
     } catch (error) {

@@ -39,8 +39,13 @@ function processGone(pid: number): boolean {
   }
 }
 
+/** Locks this process holds right now; one of ours that is not here was left by a run whose release failed. */
+const heldHere = new Set<string>();
+
 export function lockState(lock: LockInfo, now: number): 'live' | 'stale' | 'dead' {
-  if (lock.host === os.hostname() && lock.pid !== process.pid && processGone(lock.pid)) return 'dead';
+  if (lock.host === os.hostname()) {
+    if (lock.pid === process.pid ? !heldHere.has(lock.id) : processGone(lock.pid)) return 'dead';
+  }
   return now - Date.parse(lock.refreshed) > LOCK_TTL_MS ? 'stale' : 'live';
 }
 
@@ -80,6 +85,7 @@ export class VaultLock {
       await backend.delete(keys.lock(info.id)).catch(() => undefined);
       throw lockedError(blocking[0]!);
     }
+    heldHere.add(info.id);
     lock.timer = setInterval(() => void lock.write().catch(() => undefined), REFRESH_MS);
     lock.timer.unref();
     return lock;
@@ -93,6 +99,7 @@ export class VaultLock {
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    heldHere.delete(this.info.id);
     await this.backend.delete(keys.lock(this.info.id)).catch(() => undefined);
   }
 }

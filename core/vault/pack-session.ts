@@ -1,15 +1,16 @@
 import { isNotFound } from './backends/types';
 import type { Backend } from './backends/types';
 import { SealBroken } from './block-codec';
-import { buildPack, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
+import { FolderBackend } from './backends/folder';
+import { buildPack, sha256Hex, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
 import type { Vault } from './vault';
 
 /** Packs uploaded but not yet named by an index object are flushed into one after this many. */
 const INDEX_EVERY_PACKS = 64;
-const MAX_UPLOADS = 2;
+const MAX_UPLOADS = 3;
 
 /**
- * Collects sealed blocks of one backup into packs, uploads them (at most two at a time, which is also the
+ * Collects sealed blocks of one backup into packs, uploads them (at most three at a time, which is also the
  * back-pressure on the pipeline), and names them in index objects. Order on the backend is what makes a
  * killed run harmless: a pack is uploaded whole before any index names it, and the index before any
  * manifest uses it.
@@ -40,6 +41,9 @@ export class PackSession {
     for (const object of orphans) {
       try {
         const entries = await readPackEntries(backend, object.key, object.size, this.vault.keys.encKey);
+        // Folder packs are flushed in batches (deferDurability): after a power cut an unindexed one may be
+        // torn, so its content must still match its name. Object stores never show a partial object.
+        if (this.vault.raw instanceof FolderBackend && sha256Hex(await backend.get(object.key)) !== idOf(object.key)) continue;
         const pack = { packId: idOf(object.key), size: object.size, entries };
         this.vault.index.addPack(pack);
         this.unindexed.push(pack);
@@ -75,7 +79,7 @@ export class PackSession {
     this.entries = [];
     this.size = 0;
     const upload = this.vault.backend
-      .put(keys.pack(id), data, this.signal ? { signal: this.signal } : {})
+      .put(keys.pack(id), data, { deferDurability: true, ...(this.signal ? { signal: this.signal } : {}) })
       .then(async () => {
         const pack = { packId: id, size: data.length, entries };
         this.vault.index.addPack(pack);
@@ -98,6 +102,7 @@ export class PackSession {
     this.unindexed = [];
     const id = randomId(16);
     try {
+      await this.vault.backend.sync(); // the packs are durable before an index names them
       await this.vault.backend.put(keys.index(id), sealIndex(packs, this.vault.keys.encKey));
       this.vault.noteIndexObject(id);
     } catch (error) {

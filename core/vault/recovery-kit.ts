@@ -22,10 +22,10 @@ export function recoveryKitText(input: RecoveryKitInput): string {
   const latest = input.points.at(-1);
   const vms = [...new Set(input.points.map((point) => point.vm))];
   const locationHint = location.startsWith('azblob://')
-    ? 'Set AZURE_STORAGE_CONNECTION_STRING to the storage account connection string (Azure portal > Access keys).'
+    ? 'Set AZURE_STORAGE_CONNECTION_STRING to the storage account connection\n     string (Azure portal > Storage account > Access keys).'
     : location.startsWith('s3://')
-      ? 'Set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for non-AWS storage, AWS_ENDPOINT_URL.'
-      : 'Make the folder reachable (plug in the disk or map the share); a copy of the folder works too.';
+      ? 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and for storage other\n     than AWS, AWS_ENDPOINT_URL.'
+      : 'Make the folder reachable (plug in the disk or map the share); a copy\n     of the whole folder works too.';
   return `LIFEBOAT VAULT RECOVERY KIT
 ===========================
 

@@ -23,8 +23,9 @@ interface Fetch {
   blocks: { slot: number; id: Buffer; at: number; length: number; rawLength: number; codec: number }[];
 }
 
-const MAX_FETCH = 16 * 1024 * 1024;
-const FETCHES_IN_FLIGHT = 4;
+const MAX_FETCH = 8 * 1024 * 1024;
+/** Enough to keep every worker busy while the next ranges download. */
+const FETCHES_IN_FLIGHT = 6;
 
 /**
  * Restores one disk of a recovery point into `writer`, in ascending offset order; all-zero blocks are not
@@ -51,9 +52,7 @@ export async function restoreDisk(vault: Vault, reference: string, diskName: str
     const load = async (fetch: Fetch): Promise<Buffer[]> => {
       options.signal?.throwIfAborted();
       const data = await vault.backend.get(keys.pack(fetch.packId), { offset: fetch.offset, length: fetch.length });
-      return Promise.all(
-        fetch.blocks.map((block) => workers.open(block.id, data.subarray(block.at, block.at + block.length), block.codec, block.rawLength)),
-      );
+      return workers.openRange(data, fetch.blocks);
     };
 
     let bytesWritten = 0;
@@ -87,7 +86,7 @@ export async function restoreDisk(vault: Vault, reference: string, diskName: str
     return { pointId: manifest.id, disk: disk.name, size: disk.size, bytesWritten, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     await writer.abort().catch(() => undefined);
-    throw vaultError(error, vault.location);
+    throw vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location);
   } finally {
     await lock?.release();
   }

@@ -198,7 +198,7 @@ export async function verify(vault: Vault, options: VerifyOptions = {}): Promise
       seconds: (performance.now() - started) / 1000,
     };
   } catch (error) {
-    throw vaultError(error, vault.location);
+    throw vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location);
   } finally {
     await lock?.release();
   }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BlockKeys } from './block-codec';
-import { asBuffer, createBlockHandler, movable, type BlockReply, type BlockRequest } from './block-jobs';
+import { asBuffer, createBlockHandler, movable, type BlockReply, type BlockRequest, type RangeBlock } from './block-jobs';
 
 /** A hashed block still held by the worker that hashed it, until it is sealed or dropped. */
 export interface HeldBlock {
@@ -104,6 +104,15 @@ export class BlockWorkers {
     const reply = await this.call(this.pick(), { op: 'open', seq, id, blob: moved.data, codec, rawLength, checkId }, moved.transfer);
     if (reply.op !== 'open') throw new Error('unexpected worker reply');
     return asBuffer(reply.data);
+  }
+
+  /** Decrypt and decompress every blob of one ranged read (restore). The range buffer moves to the worker. */
+  async openRange(data: Buffer, blocks: RangeBlock[]): Promise<Buffer[]> {
+    const seq = ++this.seq;
+    const moved = movable(data);
+    const reply = await this.call(this.pick(), { op: 'openRange', seq, data: moved.data, blocks }, moved.transfer);
+    if (reply.op !== 'openRange') throw new Error('unexpected worker reply');
+    return reply.datas.map(asBuffer);
   }
 
   async close(): Promise<void> {

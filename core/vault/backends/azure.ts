@@ -1,4 +1,4 @@
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutOptions } from './types';
 
 /** Single-shot uploads up to this size are one Put Blob call, which Azure makes atomic; packs stay well below. */
@@ -10,19 +10,23 @@ const SINGLE_SHOT_LIMIT = 256 * 1024 * 1024;
  * wrapper decides, so that "backend down" fails after a known, bounded time.
  */
 export class AzureBlobBackend implements Backend {
-  private readonly container: ContainerClient;
+  private client: Promise<ContainerClient> | null = null;
 
   constructor(
-    connectionString: string,
-    containerName: string,
+    private readonly connectionString: string,
+    private readonly containerName: string,
     private readonly prefix: string,
-  ) {
-    const service = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 1, tryTimeoutInMs: 120_000 } });
-    this.container = service.getContainerClient(containerName);
-  }
+  ) {}
 
   get location(): string {
-    return `azblob://${this.container.containerName}${this.prefix ? `/${this.prefix}` : ''}`;
+    return `azblob://${this.containerName}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+
+  /** The SDK is loaded on first use: it costs a third of a second, which commands on other vaults need not pay. */
+  private container(): Promise<ContainerClient> {
+    return (this.client ??= import('@azure/storage-blob').then(({ BlobServiceClient }) =>
+      BlobServiceClient.fromConnectionString(this.connectionString, { retryOptions: { maxTries: 1, tryTimeoutInMs: 120_000 } }).getContainerClient(this.containerName),
+    ));
   }
 
   private name(key: string): string {
@@ -33,15 +37,15 @@ export class AzureBlobBackend implements Backend {
   /** Creates the container if needed (vault init). */
   async ensureContainer(): Promise<void> {
     try {
-      await this.container.createIfNotExists();
+      await (await this.container()).createIfNotExists();
     } catch (error) {
-      throw mapError(error, this.container.containerName);
+      throw mapError(error, this.containerName);
     }
   }
 
   async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     try {
-      await this.container.getBlockBlobClient(this.name(key)).uploadData(data, {
+      await (await this.container()).getBlockBlobClient(this.name(key)).uploadData(data, {
         maxSingleShotSize: SINGLE_SHOT_LIMIT,
         ...(options.signal ? { abortSignal: options.signal } : {}),
       });
@@ -51,8 +55,9 @@ export class AzureBlobBackend implements Backend {
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {
-    const blob = this.container.getBlobClient(this.name(key));
+    const name = this.name(key);
     try {
+      const blob = (await this.container()).getBlobClient(name);
       if (range) {
         if (range.length === 0) {
           const size = (await blob.getProperties()).contentLength ?? 0;
@@ -75,7 +80,7 @@ export class AzureBlobBackend implements Backend {
     const out: ObjectInfo[] = [];
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     try {
-      for await (const blob of this.container.listBlobsFlat({ prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix })) {
+      for await (const blob of (await this.container()).listBlobsFlat({ prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix })) {
         out.push({ key: blob.name.slice(strip), size: blob.properties.contentLength ?? 0 });
       }
     } catch (error) {
@@ -86,7 +91,7 @@ export class AzureBlobBackend implements Backend {
 
   async stat(key: string): Promise<ObjectInfo> {
     try {
-      const properties = await this.container.getBlobClient(this.name(key)).getProperties();
+      const properties = await (await this.container()).getBlobClient(this.name(key)).getProperties();
       return { key, size: properties.contentLength ?? 0 };
     } catch (error) {
       throw mapError(error, key);
@@ -95,11 +100,14 @@ export class AzureBlobBackend implements Backend {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.container.getBlobClient(this.name(key)).deleteIfExists();
+      await (await this.container()).getBlobClient(this.name(key)).deleteIfExists();
     } catch (error) {
       throw mapError(error, key);
     }
   }
+
+  /** Every put is durable when it returns. */
+  async sync(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

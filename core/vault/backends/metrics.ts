@@ -74,6 +74,10 @@ export class MeteredBackend implements Backend {
     return this.count(() => this.inner.delete(key));
   }
 
+  sync(): Promise<void> {
+    return this.inner.sync();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

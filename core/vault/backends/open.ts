@@ -24,7 +24,7 @@ export function parseLocation(location: string): ParsedLocation {
   }
   const [, scheme, container, rest] = match as unknown as [string, string, string, string];
   const prefix = rest.replace(/\/+$/, '');
-  if (prefix && !prefix.split('/').every((part) => SEGMENT.test(part))) {
+  if (prefix && !prefix.split('/').every((part) => SEGMENT.test(part) && part !== '.' && part !== '..')) {
     throw invalid(location, `The prefix "${prefix}" may only use letters, digits, '.', '_' and '-' between slashes.`);
   }
   if (scheme === 'azblob') {

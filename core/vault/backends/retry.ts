@@ -63,6 +63,10 @@ export class RetryingBackend implements Backend {
     return this.retry('delete', key, () => this.inner.delete(key));
   }
 
+  sync(): Promise<void> {
+    return this.retry('sync', '', () => this.inner.sync());
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

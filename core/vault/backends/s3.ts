@@ -1,13 +1,5 @@
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutOptions } from './types';
 
 export interface S3Settings {
@@ -25,18 +17,26 @@ export interface S3Settings {
  * operation requires them: several S3-compatible servers mishandle the SDK's default streaming checksums.
  * The SDK's retries are off; the vault's retry wrapper decides.
  */
-export class S3Backend implements Backend {
-  private readonly client: S3Client;
+type Sdk = typeof S3Sdk;
 
-  constructor(private readonly settings: S3Settings) {
-    this.client = new S3Client({
-      region: settings.region ?? 'us-east-1',
-      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-      maxAttempts: 1,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+export class S3Backend implements Backend {
+  private loaded: Promise<{ sdk: Sdk; client: S3Client }> | null = null;
+
+  constructor(private readonly settings: S3Settings) {}
+
+  /** The SDK is loaded on first use, so commands on other vaults start faster. */
+  private sdk(): Promise<{ sdk: Sdk; client: S3Client }> {
+    return (this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: this.settings.region ?? 'us-east-1',
+        ...(this.settings.endpoint ? { endpoint: this.settings.endpoint, forcePathStyle: true } : {}),
+        credentials: { accessKeyId: this.settings.accessKeyId, secretAccessKey: this.settings.secretAccessKey },
+        maxAttempts: 1,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    })));
   }
 
   get location(): string {
@@ -51,12 +51,14 @@ export class S3Backend implements Backend {
   /** Creates the bucket if it does not exist (vault init). */
   async ensureBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      const { sdk, client } = await this.sdk();
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.settings.bucket }));
     } catch (error) {
       const mapped = mapError(error, this.settings.bucket);
       if (mapped.kind !== 'not-found') throw mapped;
       try {
-        await this.client.send(new CreateBucketCommand({ Bucket: this.settings.bucket }));
+        const { sdk, client } = await this.sdk();
+        await client.send(new sdk.CreateBucketCommand({ Bucket: this.settings.bucket }));
       } catch (createError) {
         throw mapError(createError, this.settings.bucket);
       }
@@ -65,8 +67,8 @@ export class S3Backend implements Backend {
 
   async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key), Body: data, ContentLength: data.length }),
+      const { sdk, client } = await this.sdk();
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key), Body: data, ContentLength: data.length }),
         options.signal ? { abortSignal: options.signal } : {},
       );
     } catch (error) {
@@ -76,13 +78,13 @@ export class S3Backend implements Backend {
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {
     try {
+      const { sdk, client } = await this.sdk();
       if (range && range.length === 0) {
         const size = (await this.stat(key)).size;
         if (range.offset > size) throw new BackendError('invalid-range', `Range ${range.offset}+0 is outside ${key}.`);
         return Buffer.alloc(0);
       }
-      const response = await this.client.send(
-        new GetObjectCommand({
+      const response = await client.send(new sdk.GetObjectCommand({
           Bucket: this.settings.bucket,
           Key: this.name(key),
           ...(range ? { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : {}),
@@ -101,9 +103,9 @@ export class S3Backend implements Backend {
     const strip = this.settings.prefix ? this.settings.prefix.length + 1 : 0;
     let token: string | undefined;
     try {
+      const { sdk, client } = await this.sdk();
       do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({
+        const page = await client.send(new sdk.ListObjectsV2Command({
             Bucket: this.settings.bucket,
             Prefix: this.settings.prefix ? `${this.settings.prefix}/${prefix}` : prefix,
             ...(token ? { ContinuationToken: token } : {}),
@@ -120,7 +122,8 @@ export class S3Backend implements Backend {
 
   async stat(key: string): Promise<ObjectInfo> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }));
+      const { sdk, client } = await this.sdk();
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }));
       return { key, size: head.ContentLength ?? 0 };
     } catch (error) {
       throw mapError(error, key);
@@ -129,15 +132,19 @@ export class S3Backend implements Backend {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }));
+      const { sdk, client } = await this.sdk();
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }));
     } catch (error) {
       const mapped = mapError(error, key);
       if (mapped.kind !== 'not-found') throw mapped;
     }
   }
 
+  /** Every put is durable when it returns. */
+  async sync(): Promise<void> {}
+
   async close(): Promise<void> {
-    this.client.destroy();
+    if (this.loaded) (await this.loaded).client.destroy();
   }
 }
 

@@ -79,6 +79,10 @@ export class ThrottledBackend implements Backend {
     return this.inner.delete(key);
   }
 
+  sync(): Promise<void> {
+    return this.inner.sync();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

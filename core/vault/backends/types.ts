@@ -12,6 +12,9 @@
  * - missing objects fail get and stat with 'not-found'; delete of a missing object succeeds.
  * - list(prefix) returns every object whose key starts with prefix, with its size, in no particular order,
  *   and never temporary files of an unfinished put.
+ * - durability: once put resolves the object survives a power cut, except for puts made with
+ *   `deferDurability`, which are durable once a later sync() resolves (a folder then flushes many packs at
+ *   once instead of one at a time; object stores are durable on every put and sync() does nothing).
  * Failures are BackendErrors: 'transient' ones may succeed when retried (network, 5xx, throttling).
  */
 export interface Backend {
@@ -22,11 +25,15 @@ export interface Backend {
   list(prefix: string): Promise<ObjectInfo[]>;
   stat(key: string): Promise<ObjectInfo>;
   delete(key: string): Promise<void>;
+  /** Makes every earlier put made with `deferDurability` durable. */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface PutOptions {
   signal?: AbortSignal;
+  /** Durable only after the next sync(): for packs, which no index names until then. */
+  deferDurability?: boolean;
 }
 
 export interface ByteRange {
