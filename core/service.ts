@@ -15,6 +15,7 @@ import { drillsApi } from './drills/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
+import { targetsApi } from './replication/targets';
 import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -96,6 +97,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
+    ...targetsApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
     ...drillsApi(ctx),

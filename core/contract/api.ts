@@ -6,6 +6,7 @@ import { notificationMethods } from './notifications';
 import { drillMethods, planMethods } from './plans';
 import { hostsMethods } from './hosts';
 import { protectionMethods } from './protection';
+import { targetMethods } from './targets';
 import { reportMethods } from './reports';
 import { settingsMethods } from './settings';
 import { vaultMethods } from './vault';
@@ -19,6 +20,7 @@ export const methods = {
   ...auditMethods,
   ...diagnosticsMethods,
   ...protectionMethods,
+  ...targetMethods,
   ...notificationMethods,
   ...planMethods,
   ...drillMethods,

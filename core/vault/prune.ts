@@ -32,13 +32,17 @@ const TEMP_FILE_AGE_MS = 10 * 60_000;
  * before the old ones are removed, and packs are deleted only once no index names them.
  * Packs that are partly used are kept whole (no repacking yet).
  */
-export async function prune(vault: Vault, policy: RetentionPolicy, options: RunOptions & { dryRun?: boolean } = {}): Promise<PruneReport> {
+export async function prune(vault: Vault, policy: RetentionPolicy, options: RunOptions & { dryRun?: boolean; vm?: string } = {}): Promise<PruneReport> {
   const started = performance.now();
   let lock: VaultLock | null = null;
   try {
     applyRetention([], policy); // refuses a policy that keeps nothing, before anything is locked
     lock = await VaultLock.acquire(vault.backend, 'exclusive', 'prune');
-    const { keep, forget } = applyRetention(await vault.manifests(), policy);
+    // With `vm`, the policy is that VM's (policies differ per VM sharing a vault): every other point stays.
+    const manifests = await vault.manifests();
+    const decided = applyRetention(manifests.filter((m) => options.vm === undefined || m.vm === options.vm), policy);
+    const keep = [...decided.keep, ...manifests.filter((m) => options.vm !== undefined && m.vm !== options.vm)];
+    const forget = decided.forget;
     const report: PruneReport = {
       kept: keep.map((point) => point.id),
       forgotten: forget.map((point) => point.id),

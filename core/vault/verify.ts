@@ -12,6 +12,8 @@ import { BlockBroken } from './worker-pool';
 export interface VerifyOptions extends RunOptions {
   /** 'none': structure only (every block named by a point is indexed in a pack that exists, of the right size). */
   readData?: 'none' | 'all' | { fraction: number };
+  /** Only these recovery points (a drill's "vault data" check); every point when absent. */
+  points?: readonly string[];
 }
 
 export interface VerifyProblem {
@@ -63,7 +65,8 @@ export async function verify(vault: Vault, options: VerifyOptions = {}): Promise
 
     // Every point's block lists, kept to map damaged blocks back to points and disks.
     const points: { manifest: Manifest; lists: Uint8Array[] }[] = [];
-    for (const id of await vault.pointIds()) {
+    const wanted = options.points ? new Set(options.points) : null;
+    for (const id of (await vault.pointIds()).filter((candidate) => !wanted || wanted.has(candidate))) {
       let manifest: Manifest;
       try {
         manifest = await vault.readManifest(id);
