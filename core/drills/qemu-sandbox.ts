@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
@@ -44,7 +46,8 @@ export function findQemu(env: NodeJS.ProcessEnv = process.env): string | null {
  */
 export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: string): Promise<QemuVm> {
   fs.mkdirSync(workDir, { recursive: true });
-  const qmpSocket = path.join(workDir, 'qmp.sock');
+  // Unix socket paths are limited to 108 bytes: the control socket lives in the temp folder, not the work folder.
+  const qmpSocket = path.join(os.tmpdir(), `lifeboat-qmp-${randomBytes(6).toString('hex')}.sock`);
   fs.rmSync(qmpSocket, { force: true });
   const forwarded = new Map<number, number>();
   for (const port of spec.forwardPorts) forwarded.set(port, await freePort());
