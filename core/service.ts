@@ -16,6 +16,7 @@ import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { targetsApi } from './replication/targets';
+import { catalogRebuildApi } from './replication/catalog-rebuild';
 import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -98,6 +99,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
     ...targetsApi(ctx),
+    ...catalogRebuildApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
     ...drillsApi(ctx),

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
-import type { TargetCredentials } from '../contract/targets';
-import { withService, type CliContext } from './context';
+import { cloudCredentials, withService, type CliContext } from './context';
 import { findVm, openEngineSession, startAndWait } from './engine-client';
 
 /** `lifeboat protect`, `run`, `jobs`, `rpo`, `points`: protection from a terminal. */
@@ -128,18 +127,4 @@ function parseRpo(value: string): number {
   const match = /^(\d+)\s*(m|min|h)?$/i.exec(value.trim());
   if (!match) throw new LifeboatError('INVALID_INPUT', `--rpo must look like 15m or 4h, not "${value}".`);
   return Number(match[1]) * (match[2]?.toLowerCase() === 'h' ? 60 : 1);
-}
-
-/** Credentials for a cloud target from the environment the vault CLI also reads. */
-function cloudCredentials(location: string, env: NodeJS.ProcessEnv): TargetCredentials | null {
-  if (location.startsWith('azblob://') && env.AZURE_STORAGE_CONNECTION_STRING) return { connectionString: env.AZURE_STORAGE_CONNECTION_STRING };
-  if (location.startsWith('s3://') && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    return {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-    };
-  }
-  return null;
 }
