@@ -44,8 +44,11 @@ export interface LifeboatService {
   readonly api: ConsoleApi;
   readonly dataDir: string;
   subscribe(listener: EventListener): () => void;
-  /** Starts schedules and watchdogs; call once, from the process that holds the engine lock. */
-  startBackground(): void;
+  /**
+   * Recovers from a previous process's death (jobs marked interrupted, what they held released), then
+   * starts schedules and watchdogs. Call once, from the process that holds the engine lock.
+   */
+  startBackground(): Promise<void>;
   /** One heartbeat now: due runs start, the RPO watchdog looks, scheduled drills and reports fire. */
   tick(): void;
   close(): Promise<void>;
@@ -115,18 +118,18 @@ export function createService(config: ServiceConfig): LifeboatService {
     dataDir: config.dataDir,
     subscribe: (listener) => bus.subscribe(listener),
     tick,
-    startBackground: () => {
+    startBackground: async () => {
       if (started) return;
       started = true;
-      // A process that died mid-job left its jobs "running": they are interrupted, and what they held is given back.
+      // A process that died mid-job left its jobs "running": they are interrupted, and what they held (a
+      // checkpoint, a sandbox VM, restored files) is given back before any new run could trip over it.
       new JobsStore(db).markInterrupted(clock.now());
+      const { failed } = await releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) });
+      for (const { jobId, error } of failed) {
+        bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
+      }
       for (const start of starters) start();
       if (config.heartbeat !== false) heartbeat = schedule('* * * * *', tick, { name: 'lifeboat-heartbeat', noOverlap: true });
-      void releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) }).then(({ failed }) => {
-        for (const { jobId, error } of failed) {
-          bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
-        }
-      });
     },
     close: () =>
       (closing ??= (async () => {

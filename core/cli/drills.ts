@@ -49,11 +49,17 @@ export function registerDrills(program: Command, ctx: CliContext): void {
         const chosen = plans.find((p) => p.id === planName || p.name.toLowerCase() === planName.toLowerCase());
         if (!chosen) throw new LifeboatError('NOT_FOUND', `There is no plan called "${planName}".`, { fix: 'Create one with `lifeboat plan create <name> --vm <vm>`.' });
         let drillId = '';
-        await startAndWait(session, async () => {
-          drillId = (await session.client.startDrill({ planId: chosen.id, notes: options.notes ?? null })).drillId;
-          ctx.stderr(`Drill ${drillId} of "${chosen.name}" started.\n`);
-          return [{ id: drillId, title: `Drill: ${chosen.name}` }];
-        });
+        await startAndWait(
+          session,
+          async () => {
+            drillId = (await session.client.startDrill({ planId: chosen.id, notes: options.notes ?? null })).drillId;
+            ctx.stderr(`Drill ${drillId} of "${chosen.name}" started.\n`);
+            return [{ id: drillId, title: `Drill: ${chosen.name}` }];
+          },
+          (_title, event) => {
+            if (event.type === 'job.progress' && event.bytesTotal === 0) ctx.stderr(`${event.phase}\n`);
+          },
+        );
         const drill = await session.client.getDrill({ id: drillId });
         const summary = drillSummary(drill);
         if (options.json) ctx.stdout(JSON.stringify(summary, null, 2) + '\n');

@@ -72,7 +72,14 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
           },
           { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) },
         );
-        return { id: result.id, time: result.time, sizeBytes: result.disks.reduce((sum, d) => sum + d.size, 0), storedBytes: result.stats.bytesStored, bytesRead: result.stats.bytesRead };
+        return {
+          id: result.id,
+          time: result.time,
+          sizeBytes: result.disks.reduce((sum, d) => sum + d.size, 0),
+          storedBytes: result.stats.bytesStored,
+          bytesRead: result.stats.bytesRead,
+          uploadBytesPerSecond: result.stats.upload.bytesPerSecond,
+        };
       } finally {
         pointTime = null;
       }
