@@ -36,6 +36,7 @@ function qemuSandboxVm(vm: QemuVm, name: string, vmDir: string): SandboxVm {
     resources: [
       { kind: 'process', hostId: null, ref: { pid: vm.pid }, description: `QEMU sandbox process ${vm.pid} for ${name}` },
       { kind: 'path', hostId: null, ref: { path: vmDir }, description: `sandbox folder ${vmDir}` },
+      { kind: 'path', hostId: null, ref: { path: vm.controlSocket }, description: `QEMU control socket ${vm.controlSocket}` },
     ],
     async checkBoot(timeoutSeconds, signal) {
       // A guest that writes nothing at all to its serial port within the grace period has no marker support

@@ -19,6 +19,8 @@ export interface QemuVmSpec {
 
 export interface QemuVm {
   readonly pid: number;
+  /** QEMU's control socket (in the temp folder: unix socket paths are short). */
+  readonly controlSocket: string;
   /** Host port forwarded to each guest port (127.0.0.1 only). */
   readonly forwarded: ReadonlyMap<number, number>;
   readonly isolation: string;
@@ -98,6 +100,7 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
 
   return {
     pid: child.pid!,
+    controlSocket: qmpSocket,
     forwarded,
     isolation,
     serialOutput: () => serial,
