@@ -10,7 +10,7 @@ import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
 import { releaseLeftovers } from './jobs/leftovers';
 import { JobQueue } from './jobs/queue';
-import { HostConnector } from './hypervisors/connector';
+import { HostConnector, type Providers } from './hypervisors/connector';
 import { drillsApi } from './drills/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
@@ -38,6 +38,8 @@ export interface ServiceConfig {
   operator?: string;
   /** false: no once-a-minute timer; the embedder (a test moving a clock) calls tick() itself. */
   heartbeat?: boolean;
+  /** The hypervisor providers by host kind (default: Hyper-V, vSphere, Workstation as shipped). */
+  providers?: Providers;
 }
 
 export interface LifeboatService {
@@ -79,6 +81,7 @@ export function createService(config: ServiceConfig): LifeboatService {
   const bus = new EventBus();
   const clock = config.clock ?? systemClock;
   const settings = new SettingsStore(db);
+  const secrets = new SecretsStore(db, secretBox);
   const ctx: ServiceContext = {
     dataDir: config.dataDir,
     db,
@@ -87,9 +90,10 @@ export function createService(config: ServiceConfig): LifeboatService {
     secretBox,
     settings,
     targets: new TargetsStore(db),
-    secrets: new SecretsStore(db, secretBox),
+    secrets,
     audit: new AuditLog(db, settings, clock),
     jobs: new JobQueue(new JobsStore(db), bus, clock),
+    hosts: new HostConnector(db, secrets, config.providers),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),
@@ -124,7 +128,7 @@ export function createService(config: ServiceConfig): LifeboatService {
       // A process that died mid-job left its jobs "running": they are interrupted, and what they held (a
       // checkpoint, a sandbox VM, restored files) is given back before any new run could trip over it.
       new JobsStore(db).markInterrupted(clock.now());
-      const { failed } = await releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) });
+      const { failed } = await releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => ctx.hosts.connect(hostId) });
       for (const { jobId, error } of failed) {
         bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
       }
