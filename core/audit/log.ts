@@ -7,7 +7,8 @@ import { canonicalJson } from './canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-interface AuditRow {
+/** An audit_events row as stored. */
+export interface AuditRow {
   seq: number;
   time: string;
   actor: string;

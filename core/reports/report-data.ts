@@ -1,3 +1,4 @@
+import type { AuditRow } from '../audit/log';
 import type { AuditVerification } from '../contract/audit';
 import type { ActionItem, Drill, DrillStep } from '../contract/drills';
 import type { ReportPeriod } from '../contract/reports';
@@ -216,16 +217,7 @@ export function* jobPages(db: Db, start: number, end: number, pageSize = 5000): 
   if (queuedOnly.length > 0) yield queuedOnly;
 }
 
-export interface AuditLine {
-  seq: number;
-  time: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  details: string;
-  prev_hash: string;
-  hash: string;
-}
+export type AuditLine = AuditRow;
 
 /** The audit entries of the period in chain order, a page at a time. */
 export function* auditPages(db: Db, start: number, end: number, pageSize = 5000): Generator<AuditLine[]> {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { ConsoleEvent } from '../../core/contract/events';
 import type { LifeboatService } from '../../core/service';
 
@@ -23,4 +24,10 @@ export function recordAlerts(service: LifeboatService): string[] {
     if (event.type === 'alert.raised') alerts.push(`${event.alert.severity}: ${event.alert.message}`);
   });
   return alerts;
+}
+
+/** Command lines of running QEMU processes that mention `marker` (a data folder, a drill VM name). */
+export function qemuProcesses(marker: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return ps.stdout.split('\n').filter((line) => line.includes('qemu-system') && line.includes(marker));
 }

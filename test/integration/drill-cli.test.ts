@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCatalog } from '../../core/store/database';
 import { DrillsStore } from '../../core/store/drills';
 import { runCli } from '../helpers/cli';
+import { qemuProcesses } from '../helpers/engine';
 import { tempDir } from '../helpers/temp';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
-
-function qemuProcesses(marker: string): string[] {
-  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return ps.stdout.split('\n').filter((line) => line.includes('qemu-system') && line.includes(marker));
-}
 
 /** Every file under a folder, newest first. */
 function filesByAge(root: string): string[] {

@@ -1,15 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startEngine } from '../helpers/cli';
+import { qemuProcesses } from '../helpers/engine';
 import { repoRoot, tempDir } from '../helpers/temp';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
-
-function drillProcesses(dataDir: string): string[] {
-  return spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((line) => line.includes('qemu-system') && line.includes(dataDir));
-}
 
 describe('a drill killed mid-way', () => {
   it('is marked interrupted at the next start, and its sandbox VM and restored disks are removed', async () => {
@@ -35,12 +32,12 @@ describe('a drill killed mid-way', () => {
     });
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    expect(drillProcesses(dir)).toHaveLength(1); // its QEMU outlived it
+    expect(qemuProcesses(dir)).toHaveLength(1); // its QEMU outlived it
     expect(fs.readdirSync(path.join(dir, 'drills'))).toHaveLength(1);
 
     const agent = await startEngine(['--data', dir, 'agent'], env);
     try {
-      expect(drillProcesses(dir)).toEqual([]);
+      expect(qemuProcesses(dir)).toEqual([]);
       expect(fs.readdirSync(path.join(dir, 'drills'))).toEqual([]);
       const drills = JSON.parse(cli('drills', '--json').stdout) as { status: string }[];
       expect(drills.map((d) => d.status)).toEqual(['interrupted']);
