@@ -5,6 +5,7 @@ import { diagnosticsMethods } from './diagnostics';
 import { notificationMethods } from './notifications';
 import { drillMethods, planMethods } from './plans';
 import { hostsMethods } from './hosts';
+import { overviewMethods } from './overview';
 import { protectionMethods } from './protection';
 import { settingsMethods } from './settings';
 
@@ -21,6 +22,7 @@ export const methods = {
   ...planMethods,
   ...drillMethods,
   ...hostsMethods,
+  ...overviewMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;
