@@ -21,6 +21,7 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
   const [password, setPassword] = useState('');
   const [folder, setFolder] = useState('');
   const [plainHttp, setPlainHttp] = useState(false);
+  const [remote, setRemote] = useState(false);
   const [certificate, setCertificate] = useState<CertificateInfo | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -35,7 +36,8 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
     const named = name.trim() ? { name: name.trim() } : {};
     if (kind === 'workstation') return { kind, folders: [folder], ...named };
     if (kind === 'hyperv') {
-      return { kind, ...named, ...(address.trim() ? { address } : {}), ...(username.trim() ? { username, password } : {}) };
+      if (!remote) return { kind, ...named };
+      return { kind, ...named, address, ...(username.trim() ? { username, password } : {}) };
     }
     return { kind, address, username, password, scheme: plainHttp ? 'http' : 'https', ...named, ...(thumbprint ? { thumbprint } : {}) };
   };
@@ -95,9 +97,25 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
             }}
           />
           {kind === 'hyperv' && (
-            <Text size="sm" c="dimmed">
-              Leave the address empty for the Hyper-V host Lifeboat runs on. A remote host needs PowerShell remoting (WinRM) and an account in its Hyper-V Administrators group.
-            </Text>
+            <>
+              <SegmentedControl
+                aria-label="Which Hyper-V host"
+                data={[
+                  { value: 'local', label: 'This computer' },
+                  { value: 'remote', label: 'Another Hyper-V host' },
+                ]}
+                value={remote ? 'remote' : 'local'}
+                onChange={(value) => {
+                  setRemote(value === 'remote');
+                  reset();
+                }}
+              />
+              <Text size="sm" c="dimmed">
+                {remote
+                  ? 'A remote host needs PowerShell remoting (WinRM) and an account in its Hyper-V Administrators group. Leave the user name empty to use your own Windows account.'
+                  : 'The Hyper-V host Lifeboat runs on, with your own Windows account (a member of Hyper-V Administrators).'}
+              </Text>
+            </>
           )}
           {kind === 'vsphere' && (
             <Text size="sm" c="dimmed">
@@ -109,19 +127,19 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
               A folder on this computer that holds VMware Workstation VMs (each a folder with a .vmx file). Workstation&apos;s own VM list is read too.
             </Text>
           )}
-          {kind === 'workstation' ? (
+          {kind === 'hyperv' && !remote ? null : kind === 'workstation' ? (
             <TextInput label="Folder" placeholder="D:\Virtual Machines" value={folder} onChange={(e) => setFolder(e.currentTarget.value)} required data-autofocus />
           ) : (
             <TextInput
-              label={kind === 'hyperv' ? 'Host name (optional)' : 'Host name or IP address'}
+              label={kind === 'hyperv' ? 'Host name' : 'Host name or IP address'}
               placeholder={kind === 'hyperv' ? 'HV02.corp.local' : 'vcenter.corp.local'}
               value={address}
               onChange={(e) => setAddress(e.currentTarget.value)}
-              required={kind === 'vsphere'}
+              required
               data-autofocus
             />
           )}
-          {kind !== 'workstation' && (
+          {(kind === 'vsphere' || (kind === 'hyperv' && remote)) && (
             <Group grow>
               <TextInput
                 label={kind === 'hyperv' ? 'User name (optional)' : 'User name'}
@@ -160,7 +178,7 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
               </Group>
             </Alert>
           )}
-          {failure && <ErrorNotice error={failure} title="The host was not added" />}
+          {failure && <ErrorNotice error={failure} title="The host was not added" onRetry={() => void submit()} />}
           {!certificate && (
             <Group justify="flex-end">
               <Button type="submit" loading={saving}>
