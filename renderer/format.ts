@@ -6,7 +6,7 @@ export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes <= 0) return '0 B';
   const exponent = Math.min(Math.floor(Math.log10(bytes) / 3), UNITS.length - 1);
   const value = bytes / 1000 ** exponent;
-  return `${value >= 100 || exponent === 0 ? Math.round(value) : value.toFixed(1)} ${UNITS[exponent]}`;
+  return `${value >= 100 || exponent === 0 ? Math.round(value) : value.toFixed(1).replace(/\.0$/, '')} ${UNITS[exponent]}`;
 }
 
 export function formatRate(bytesPerSecond: number): string {

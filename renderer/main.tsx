@@ -11,7 +11,7 @@ import { theme } from './theme';
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={localStorageColorSchemeManager({ key: 'lifeboat-color-scheme' })}>
-      <Notifications position="bottom-right" />
+      <Notifications position="bottom-left" limit={3} containerWidth={380} />
       <App />
     </MantineProvider>
   </StrictMode>,

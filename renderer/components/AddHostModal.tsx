@@ -22,6 +22,8 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
   const [folder, setFolder] = useState('');
   const [plainHttp, setPlainHttp] = useState(false);
   const [remote, setRemote] = useState(false);
+  /** The thumbprint the user confirmed for this address: retries (a mistyped password) do not ask again. */
+  const [trusted, setTrusted] = useState<string | null>(null);
   const [certificate, setCertificate] = useState<CertificateInfo | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -42,13 +44,14 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
     return { kind, address, username, password, scheme: plainHttp ? 'http' : 'https', ...named, ...(thumbprint ? { thumbprint } : {}) };
   };
 
-  const submit = async (thumbprint?: string): Promise<void> => {
+  const submit = async (thumbprint: string | undefined = trusted ?? undefined): Promise<void> => {
     setSaving(true);
     setFailure(null);
     try {
       const host = await api.addHost(input(thumbprint));
       // The next host starts from a clean form (a lab's "plain HTTP" must not carry over to a real host).
       reset();
+      setTrusted(null);
       setName('');
       setAddress('');
       setUsername('');
@@ -134,7 +137,10 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
               label={kind === 'hyperv' ? 'Host name' : 'Host name or IP address'}
               placeholder={kind === 'hyperv' ? 'HV02.corp.local' : 'vcenter.corp.local'}
               value={address}
-              onChange={(e) => setAddress(e.currentTarget.value)}
+              onChange={(e) => {
+                setAddress(e.currentTarget.value);
+                setTrusted(null);
+              }}
               required
               data-autofocus
             />
@@ -169,7 +175,15 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
                 {certificate.sha256.toUpperCase().match(/../g)?.join(':')}
               </Code>
               <Group mt="sm">
-                <Button color="orange" onClick={() => void submit(certificate.sha256)} loading={saving}>
+                <Button
+                  color="orange"
+                  onClick={() => {
+                    setTrusted(certificate.sha256);
+                    setCertificate(null);
+                    void submit(certificate.sha256);
+                  }}
+                  loading={saving}
+                >
                   Trust this certificate and add
                 </Button>
                 <Button variant="default" onClick={() => setCertificate(null)}>

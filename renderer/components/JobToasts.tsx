@@ -54,7 +54,7 @@ export function useJobToasts(): void {
               notifications.show({
                 color: 'red',
                 title: `${title} failed`,
-                autoClose: false,
+                autoClose: 20_000,
                 message: (
                   <>
                     <Text size="sm">{event.message ?? job?.error ?? 'See its log on the Activity page.'}</Text>

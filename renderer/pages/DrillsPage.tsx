@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Checkbox, Group, Menu, Modal, Stack, Table, Text, Title } from '@mantine/core';
+import { ActionIcon, Anchor, Button, Card, Checkbox, Group, Menu, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconLifebuoy, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -110,7 +110,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
           return (
             <Card key={plan.id} withBorder padding="lg" data-testid="plan-card">
               <Group justify="space-between" align="flex-start" wrap="nowrap">
-                <Stack gap={4}>
+                <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
                   <Title order={3} size="h4">
                     {plan.name}
                   </Title>
@@ -134,15 +134,15 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                     )}
                   </Text>
                 </Stack>
-                <Group wrap="nowrap">
+                <Group wrap="nowrap" style={{ flexShrink: 0 }}>
                   <Button onClick={() => void start({ planId: plan.id }, plan.id)} loading={starting === plan.id} aria-label={`Test failover of ${plan.name}`}>
                     Test failover
                   </Button>
                   <Menu position="bottom-end">
                     <Menu.Target>
-                      <Button variant="subtle" px="xs" aria-label={`More actions for ${plan.name}`}>
-                        <IconDots size={18} />
-                      </Button>
+                      <ActionIcon variant="default" size="lg" aria-label={`More actions for ${plan.name}`}>
+                <IconDots size={18} />
+              </ActionIcon>
                     </Menu.Target>
                     <Menu.Dropdown>
                       <Menu.Item onClick={() => setWizard({ plan })}>Change…</Menu.Item>

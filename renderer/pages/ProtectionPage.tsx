@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Card, Group, Menu, Modal, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
+import { ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Menu, Modal, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconShieldCheck } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -197,7 +197,7 @@ function PolicyCard({
   return (
     <Card withBorder padding="lg" data-testid="policy-card">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
-        <Stack gap={4}>
+        <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
           <Group gap="xs">
             <Title order={3} size="h4">
               {policy.name}
@@ -218,16 +218,16 @@ function PolicyCard({
             {!policy.enabled || paused ? 'No copy is scheduled while paused or off.' : nextRun ? `Next copy: ${formatDate(nextRun)}` : ''}
           </Text>
         </Stack>
-        <Group wrap="nowrap" align="flex-start">
+        <Group wrap="nowrap" align="flex-start" style={{ flexShrink: 0 }}>
           <RpoRing statuses={statuses} />
           <Button variant="default" onClick={() => onRunNow()}>
             Copy now
           </Button>
           <Menu position="bottom-end">
             <Menu.Target>
-              <Button variant="subtle" px="xs" aria-label={`More actions for ${policy.name}`}>
+              <ActionIcon variant="default" size="lg" aria-label={`More actions for ${policy.name}`}>
                 <IconDots size={18} />
-              </Button>
+              </ActionIcon>
             </Menu.Target>
             <Menu.Dropdown>
               <Menu.Item onClick={onEdit}>Change…</Menu.Item>

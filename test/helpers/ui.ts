@@ -56,3 +56,24 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
 export async function settle(page: Page): Promise<void> {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
+
+/** Calls the console's HTTP API as the page does (for setting a scene the journey is not about). */
+export async function callApi<T = unknown>(console: { origin: string; token: string }, method: string, input: unknown = {}): Promise<T> {
+  const response = await fetch(`${console.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${console.token}` },
+    body: JSON.stringify(input),
+  });
+  const body = (await response.json()) as T & { error?: { message: string } };
+  if (!response.ok) throw new Error(`${method}: ${body.error?.message ?? response.status}`);
+  return body;
+}
+
+/** Closes every toast, as a user would before reaching what they cover (top right of the page). */
+export async function dismissToasts(page: Page): Promise<void> {
+  const close = page.locator('.mantine-Notification-root .mantine-Notification-closeButton');
+  while ((await close.count()) > 0) {
+    await close.first().click({ timeout: 2000 }).catch(() => undefined);
+    await page.waitForTimeout(50);
+  }
+}
