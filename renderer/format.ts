@@ -17,10 +17,11 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
   if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  const rest = (value: number, unit: string): string => (value ? ` ${value} ${unit}` : '');
+  if (minutes < 60) return `${minutes} min${rest(Math.round(seconds % 60), 's')}`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
+  if (hours < 48) return `${hours} h${rest(minutes % 60, 'min')}`;
+  return `${Math.floor(hours / 24)} days${rest(hours % 24, 'h')}`;
 }
 
 /** "3 min ago", "2 h ago", or the date for anything older than a week. */

@@ -17,6 +17,7 @@ export function RpoRing({ statuses, size = 84, label }: { statuses: readonly VmR
   const states = (['ok', 'warning', 'breach', 'pending'] as const).filter((state) => counts[state] > 0);
   return (
     <Group gap="sm" wrap="nowrap">
+      <div role="img" aria-label={label ?? `${counts.ok} of ${statuses.length} VMs within their RPO`}>
       <RingProgress
         size={size}
         thickness={size / 9}
@@ -27,9 +28,8 @@ export function RpoRing({ statuses, size = 84, label }: { statuses: readonly VmR
             {counts.ok}/{statuses.length}
           </Text>
         }
-        aria-label={label ?? `${counts.ok} of ${statuses.length} VMs within their RPO`}
-        role="img"
       />
+      </div>
       <Stack gap={0}>
         {states.map((state) => (
           <Text key={state} size="sm" c={state === 'ok' || state === 'pending' ? undefined : COLOR[state]}>

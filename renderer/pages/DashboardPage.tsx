@@ -211,7 +211,9 @@ function StorageCard({ overview }: { overview: Overview | null }) {
         for {formatBytes(storage?.protectedBytes ?? 0)} of protected disks
       </Text>
       {data.length > 1 && (
-        <AreaChart h={70} data={data} dataKey="day" series={[{ name: 'GB', color: 'orange.6' }]} curveType="monotone" withXAxis={false} withYAxis={false} gridAxis="none" withDots={false} withTooltip aria-label="Storage used over the last 30 days" />
+        <div role="img" aria-label={`Storage used over the last ${data.length} days`}>
+          <AreaChart h={70} data={data} dataKey="day" series={[{ name: 'GB', color: 'orange.6' }]} curveType="monotone" withXAxis={false} withYAxis={false} gridAxis="none" withDots={false} withTooltip />
+        </div>
       )}
     </Card>
   );

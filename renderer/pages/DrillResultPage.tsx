@@ -31,7 +31,7 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
   }, [running, reload]);
 
   const back = (
-    <Button variant="subtle" leftSection={<IconArrowLeft size={16} />} onClick={() => go('drills')} px={0}>
+    <Button variant="subtle" leftSection={<IconArrowLeft size={16} />} onClick={() => go('drills')} px={0} style={{ alignSelf: 'flex-start' }}>
       All drills
     </Button>
   );

@@ -97,7 +97,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
         title="Drills"
         subtitle="Practice recovery without touching production."
         action={
-          <Button leftSection={<IconPlus size={18} />} onClick={() => setWizard({ plan: null })}>
+          <Button variant={(plans.data?.length ?? 0) > 0 ? 'default' : 'filled'} leftSection={<IconPlus size={18} />} onClick={() => setWizard({ plan: null })}>
             New recovery plan
           </Button>
         }
@@ -115,7 +115,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                     {plan.name}
                   </Title>
                   <Text size="sm">
-                    {plan.groups.map((g, i) => `${i + 1}. ${g.vms.map((v) => names.get(v.vmId) ?? 'removed VM').join(', ')}${i < plan.groups.length - 1 ? ` → ${gateWords(g.then)}` : ''}`).join('  ')}
+                    Start order: {plan.groups.map((g, i) => `${g.vms.map((v) => names.get(v.vmId) ?? 'removed VM').join(' + ')}${i < plan.groups.length - 1 ? ` → ${gateWords(g.then)} →` : ''}`).join(' ')}
                   </Text>
                   <Text size="sm" c="dimmed">
                     Goals: running again within {formatDuration(plan.rtoTargetMinutes * 60)}, at most {formatDuration(plan.rpoTargetMinutes * 60)} of work lost · {scheduleWords(plan.schedule)}

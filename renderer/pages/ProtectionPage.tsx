@@ -261,7 +261,7 @@ function PolicyCard({
               </Table.Td>
               <Table.Td>
                 <Group gap={4} justify="flex-end" wrap="nowrap">
-                  <Button size="compact-sm" variant="subtle" onClick={() => onRunNow(status.vmId)} aria-label={`Copy ${status.vm} now`}>
+                  <Button size="compact-sm" variant="subtle" onClick={() => onRunNow(status.vmId)} aria-label={`Copy now: ${status.vm}`}>
                     Copy now
                   </Button>
                   <Tooltip label={status.lastPointTime ? 'Start this VM from its newest copy in an isolated sandbox, check it, then clean up' : 'Needs a first copy'}>
