@@ -10,9 +10,11 @@ import { registerDiscover } from './cli/discover';
 import { registerHosts } from './cli/hosts';
 import { registerLab } from './cli/lab';
 import { createCliContext } from './cli/context';
+import { registerReport } from './cli/report';
 import { registerServe } from './cli/serve';
 import { registerSetup } from './cli/setup';
 import { registerStatus } from './cli/status';
+import { registerVault } from './cli/vault';
 import { VERSION } from './version';
 
 export interface CliIo {
@@ -49,7 +51,9 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerHosts(program, ctx);
   registerDiscover(program, ctx);
   registerLab(program, ctx);
+  registerReport(program, ctx);
   registerCall(program, ctx);
+  registerVault(program, ctx);
 
   // Subcommands inherit the error handling and output of the program, so every level exits the same way.
   const configure = (command: Command): void => {

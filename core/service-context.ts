@@ -34,4 +34,6 @@ export interface ServiceContext {
    * never in one-shot CLI commands that open the same catalog.
    */
   onStartBackground(start: () => void): void;
+  /** Work the engine's once-a-minute heartbeat does (schedules, watchdogs); only in a long-running engine. */
+  onTick(tick: () => void): void;
 }

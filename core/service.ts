@@ -1,3 +1,4 @@
+import { schedule, type ScheduledTask } from 'node-cron';
 import os from 'node:os';
 import { auditApi } from './audit/api';
 import { diagnosticsApi } from './diagnostics/api';
@@ -16,11 +17,14 @@ import { overviewApi } from './overview/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
+import { targetsApi } from './replication/targets';
+import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
 import type { ServiceContext } from './service-context';
 import { settingsApi } from './settings/api';
+import { vaultApi } from './vault/api';
 import { openCatalog } from './store/database';
 import { SecretsStore } from './store/secrets';
 import { SettingsStore } from './store/settings';
@@ -33,6 +37,8 @@ export interface ServiceConfig {
   clock?: Clock;
   /** Who user actions are audited as; defaults to the OS account running the engine. */
   operator?: string;
+  /** false: no once-a-minute timer; the embedder (a test moving a clock) calls tick() itself. */
+  heartbeat?: boolean;
 }
 
 export interface LifeboatService {
@@ -41,6 +47,8 @@ export interface LifeboatService {
   subscribe(listener: EventListener): () => void;
   /** Starts schedules and watchdogs; call once, from the process that holds the engine lock. */
   startBackground(): void;
+  /** One heartbeat now: due runs start, the RPO watchdog looks, scheduled drills and reports fire. */
+  tick(): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +63,17 @@ export function createService(config: ServiceConfig): LifeboatService {
   const secretBox = config.secretBox ?? new KeyFileSecretBox(config.dataDir);
   const cleanups: (() => void | Promise<void>)[] = [];
   const starters: (() => void)[] = [];
+  const tickers: (() => void)[] = [];
+  let heartbeat: ScheduledTask | null = null;
+  const tick = (): void => {
+    for (const run of tickers) {
+      try {
+        run();
+      } catch (error) {
+        bus.emit({ type: 'alert.raised', alert: { id: `tick-${Date.now()}`, severity: 'warning', message: `A scheduled check failed: ${(error as Error).message}` } });
+      }
+    }
+  };
   const bus = new EventBus();
   const clock = config.clock ?? systemClock;
   const settings = new SettingsStore(db);
@@ -72,6 +91,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),
+    onTick: (run) => tickers.push(run),
   };
 
   const api: ConsoleApi = {
@@ -79,10 +99,13 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
+    ...targetsApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
     ...drillsApi(ctx),
     ...hostsApi(ctx),
+    ...reportsApi(ctx),
+    ...vaultApi(ctx),
     ...overviewApi(ctx),
   };
   scheduleDrills(ctx, (planId) => api.startDrill({ planId, notes: 'Scheduled drill' }));
@@ -93,12 +116,14 @@ export function createService(config: ServiceConfig): LifeboatService {
     api,
     dataDir: config.dataDir,
     subscribe: (listener) => bus.subscribe(listener),
+    tick,
     startBackground: () => {
       if (started) return;
       started = true;
       // A process that died mid-job left its jobs "running": they are interrupted, and what they held is given back.
       new JobsStore(db).markInterrupted(clock.now());
       for (const start of starters) start();
+      if (config.heartbeat !== false) heartbeat = schedule('* * * * *', tick, { name: 'lifeboat-heartbeat', noOverlap: true });
       void releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) }).then(({ failed }) => {
         for (const { jobId, error } of failed) {
           bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
@@ -107,6 +132,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     },
     close: () =>
       (closing ??= (async () => {
+        await heartbeat?.destroy();
         for (const cleanup of cleanups.reverse()) await cleanup();
         await ctx.jobs.close();
         db.close();

@@ -23,6 +23,7 @@ const common = {
 /** Node entry points; later rooms (e.g. vault worker threads) add theirs here. */
 export const nodeEntries = {
   cli: 'core/cli.ts',
+  'vault-worker': 'core/vault/worker.ts',
 };
 
 const started = Date.now();

@@ -7,7 +7,10 @@ import { drillMethods, planMethods } from './plans';
 import { hostsMethods } from './hosts';
 import { overviewMethods } from './overview';
 import { protectionMethods } from './protection';
+import { targetMethods } from './targets';
+import { reportMethods } from './reports';
 import { settingsMethods } from './settings';
+import { vaultMethods } from './vault';
 
 /**
  * The ConsoleApi: every method the UI, the CLI and scripts may call, each declared once. A new feature adds
@@ -18,10 +21,13 @@ export const methods = {
   ...auditMethods,
   ...diagnosticsMethods,
   ...protectionMethods,
+  ...targetMethods,
   ...notificationMethods,
   ...planMethods,
   ...drillMethods,
   ...hostsMethods,
+  ...reportMethods,
+  ...vaultMethods,
   ...overviewMethods,
 } satisfies Record<string, MethodSpec>;
 

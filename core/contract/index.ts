@@ -11,6 +11,7 @@ export * from './passphrase';
 export * from './plans';
 export * from './drills';
 export * from './protection';
+export * from './reports';
 export * from './settings';
 export * from './types';
 export * from './csp';

@@ -1,11 +1,18 @@
 /** Plain-JSON shapes that travel over every transport. */
 
-export type VaultLocation = { kind: 'folder'; path: string };
+/**
+ * Where a vault lives. `path` is the vault's location string: a folder or share path, `azblob://<container>[/<prefix>]`
+ * (Azure Blob) or `s3://<bucket>[/<prefix>]` (S3-compatible). Cloud credentials are sealed separately.
+ */
+export type VaultLocation = { kind: 'folder'; path: string } | { kind: 'azure'; path: string } | { kind: 's3'; path: string };
 
 export interface VaultTarget {
   id: string;
   name: string;
   location: VaultLocation;
+  /** True when credentials are stored (sealed) for this target; they are never returned. */
+  hasCredentials?: boolean;
+  isDefault?: boolean;
 }
 
 export interface Settings {

@@ -4,6 +4,9 @@ import type { ByteSource } from './types';
 
 /** Reads exactly `length` bytes or fails with the file's name and what was being read. */
 export async function readExact(source: ByteSource, offset: number, length: number, what: string): Promise<Buffer> {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw invalidDisk(source.name, `${what} lies at an impossible position (a damaged pointer)`);
+  }
   const data = length === 0 ? Buffer.alloc(0) : await source.read(offset, length);
   if (data.length !== length) {
     throw invalidDisk(source.name, `${what} at byte ${offset} (${length} bytes) runs past the end of the file (${await source.size()} bytes); the file is truncated or the pointer to it is damaged`);

@@ -31,16 +31,6 @@ export function unionExtents(a: readonly Extent[], b: readonly Extent[]): Extent
   return out.extents;
 }
 
-/** Extents cut to [0, size). */
-export function clipExtents(list: readonly Extent[], size: number): Extent[] {
-  const out: Extent[] = [];
-  for (const { offset, length } of list) {
-    if (offset >= size) break;
-    out.push({ offset, length: Math.min(length, size - offset) });
-  }
-  return out;
-}
-
 /** Extents shifted by `delta` (an extent file's ranges placed at its position in the whole disk). */
 export function shiftExtents(list: readonly Extent[], delta: number): Extent[] {
   return list.map(({ offset, length }) => ({ offset: offset + delta, length }));

@@ -51,7 +51,8 @@ export abstract class MappedReader implements DiskReader {
     if (pieces.length === 1 && only?.kind === 'file' && inside === length) {
       return readExact(only.source, only.at, only.length, 'data');
     }
-    const out = Buffer.alloc(length);
+    // Every byte is written below (zeros explicitly), so the buffer need not be cleared first.
+    const out = Buffer.allocUnsafe(length);
     let position = 0;
     for (const piece of pieces) {
       if (piece.kind === 'file') {
@@ -60,9 +61,12 @@ export abstract class MappedReader implements DiskReader {
         piece.data.copy(out, position, 0, piece.length);
       } else if (piece.kind === 'parent' && this.parent) {
         (await this.parent.read(offset + position, piece.length)).copy(out, position);
+      } else {
+        out.fill(0, position, position + piece.length);
       }
       position += piece.length;
     }
+    out.fill(0, position);
     return out;
   }
 

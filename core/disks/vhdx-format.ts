@@ -9,7 +9,6 @@ import { MiB } from './errors';
 export const KiB = 1024;
 
 /** 2.1: the header section is 1 MiB: file identifier, two headers, two region tables, each 64 KiB apart. */
-export const FILE_IDENTIFIER_OFFSET = 0;
 export const HEADER_OFFSETS = [64 * KiB, 128 * KiB] as const;
 export const REGION_TABLE_OFFSETS = [192 * KiB, 256 * KiB] as const;
 export const HEADER_SECTION_SIZE = MiB;

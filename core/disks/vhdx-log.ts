@@ -45,10 +45,15 @@ export async function readActiveLog(source: ByteSource, header: VhdxHeader, file
   if (logLength > MAX_REPLAY_LOG) {
     throw unsupportedDisk(source.name, `the file was not closed cleanly and its ${logLength / MiB} MiB log is too large to replay in memory`, 'Attach the disk to Hyper-V once (or mount it in Windows) so the log is replayed, then retry.');
   }
-  const log = await readExact(source, logOffset, logLength, 'the log');
+  // Sector by sector: only entries that look valid are read whole, so memory follows the entries, not the log.
   const entries = new Map<number, LogEntry>();
+  const readLog = async (position: number, length: number): Promise<Buffer> => {
+    const first = Math.min(length, logLength - position);
+    const head = await readExact(source, logOffset + position, first, 'the log');
+    return first === length ? head : Buffer.concat([head, await readExact(source, logOffset, length - first, 'the log')]);
+  };
   for (let position = 0; position < logLength; position += SECTOR) {
-    const entry = parseEntry(log, position, header.logGuid);
+    const entry = await parseEntry(readLog, logLength, position, header.logGuid);
     if (entry) entries.set(position, entry);
   }
   // The active sequence ends at the valid entry with the highest sequence number whose tail (the oldest entry
@@ -67,7 +72,7 @@ export async function readActiveLog(source: ByteSource, header: VhdxHeader, file
   return {
     ops: best.flatMap((entry) => entry.ops),
     entries: best.length,
-    lastFileOffset: Math.max(...best.map((entry) => entry.lastFileOffset)),
+    lastFileOffset: best.reduce((n, entry) => Math.max(n, entry.lastFileOffset), 0),
   };
 }
 
@@ -86,24 +91,21 @@ function walk(entries: Map<number, LogEntry>, head: LogEntry, logLength: number)
   return null;
 }
 
-/** `length` bytes of the circular log starting at `position`, wrapping at its end. */
-function wrapped(log: Buffer, position: number, length: number): Buffer {
-  if (position + length <= log.length) return log.subarray(position, position + length);
-  return Buffer.concat([log.subarray(position), log.subarray(0, position + length - log.length)]);
-}
+/** Reads `length` bytes of the circular log from `position`, wrapping at its end. */
+type LogReader = (position: number, length: number) => Promise<Buffer>;
 
-function parseEntry(log: Buffer, position: number, logGuid: string): LogEntry | null {
-  const head = log.subarray(position, position + SECTOR);
+async function parseEntry(readLog: LogReader, logLength: number, position: number, logGuid: string): Promise<LogEntry | null> {
+  const head = await readLog(position, SECTOR);
   if (head.toString('latin1', 0, 4) !== 'loge') return null;
   const length = head.readUInt32LE(8);
   const tail = head.readUInt32LE(12);
   const sequenceNumber = head.readBigUInt64LE(16);
   const descriptorCount = head.readUInt32LE(24);
-  if (length === 0 || length % SECTOR || length > log.length || tail % SECTOR || tail >= log.length || sequenceNumber === 0n) return null;
+  if (length === 0 || length % SECTOR || length > logLength || tail % SECTOR || tail >= logLength || sequenceNumber === 0n) return null;
   if (readGuid(head, 32) !== logGuid) return null;
   const descriptorSectors = Math.ceil((ENTRY_HEADER_SIZE + descriptorCount * DESCRIPTOR_SIZE) / SECTOR);
   if (descriptorSectors * SECTOR > length) return null;
-  const entry = wrapped(log, position, length);
+  const entry = await readLog(position, length);
   if (entry.readUInt32LE(4) !== crc32cWithZeroedField(entry, 4)) return null;
   const ops: LogOp[] = [];
   let dataSector = descriptorSectors;
@@ -153,8 +155,15 @@ export class LogOverlaySource implements ByteSource {
     private readonly physicalSize: number,
     private readonly log: ActiveLog,
   ) {
-    this.lowest = Math.min(...log.ops.map((op) => op.fileOffset));
-    this.highest = Math.max(...log.ops.map((op) => op.fileOffset + op.length));
+    // Loops, not spreads: a crafted log may hold millions of descriptors.
+    let lowest = Infinity;
+    let highest = 0;
+    for (const op of log.ops) {
+      lowest = Math.min(lowest, op.fileOffset);
+      highest = Math.max(highest, op.fileOffset + op.length);
+    }
+    this.lowest = lowest;
+    this.highest = highest;
   }
 
   get name(): string {

@@ -6,7 +6,7 @@
  * leaves a file no hypervisor will mistake for a disk.
  */
 import { isAllZero, randomGuid, ZERO_GUID } from './bytes';
-import { MAX_VIRTUAL_SIZE, MiB } from './errors';
+import { MAX_VIRTUAL_SIZE, MiB, unsupportedDisk } from './errors';
 import { checkWriteRange, OutputFile } from './file-writer';
 import type { DiskWriter } from './types';
 import {
@@ -104,7 +104,7 @@ export class VhdxWriter implements DiskWriter {
       throw new RangeError('A VHDX block size is a power of two from 1 MiB to 256 MiB.');
     }
     if (!Number.isSafeInteger(virtualSize) || virtualSize <= 0 || virtualSize > MAX_VIRTUAL_SIZE || virtualSize % sector) {
-      throw new RangeError(`A VHDX holds a whole number of ${sector}-byte sectors, at most 64 TiB.`);
+      throw unsupportedDisk(file, `a VHDX holds a whole number of ${sector}-byte sectors, at most 64 TiB; this disk is ${virtualSize} bytes`, 'Restore it as raw.');
     }
     return new VhdxWriter(await OutputFile.create(file), virtualSize, options);
   }

@@ -176,7 +176,7 @@ export class VhdxReader extends MappedReader {
       if (entry.state === PAYLOAD_FULLY_PRESENT) {
         pieces.push({ kind: 'file', source: this.view, at: entry.fileOffset + within, length: n });
       } else if (entry.state === PAYLOAD_PARTIALLY_PRESENT) {
-        pieces.push(...(await this.partialPieces(block, entry.fileOffset, within, n)));
+        for (const piece of await this.partialPieces(block, entry.fileOffset, within, n)) pieces.push(piece);
       } else if (entry.state === PAYLOAD_NOT_PRESENT && this.parent) {
         pieces.push({ kind: 'parent', length: n });
       } else {
@@ -333,7 +333,8 @@ function checkGeometry(name: string, { items }: Metadata): Geometry {
   const blockSize = params.readUInt32LE(0);
   const flags = params.readUInt32LE(4);
   const hasParent = (flags & 2) === 2;
-  const virtualSize = Number(fixedItem(name, items, ITEM_VIRTUAL_DISK_SIZE, 'virtual disk size', 8).readBigUInt64LE(0));
+  const exactSize = fixedItem(name, items, ITEM_VIRTUAL_DISK_SIZE, 'virtual disk size', 8).readBigUInt64LE(0);
+  const virtualSize = Number(exactSize);
   const logicalSectorSize = fixedItem(name, items, ITEM_LOGICAL_SECTOR_SIZE, 'logical sector size', 4).readUInt32LE(0);
   const physicalSectorSize = fixedItem(name, items, ITEM_PHYSICAL_SECTOR_SIZE, 'physical sector size', 4).readUInt32LE(0);
   if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) !== 0) {
@@ -342,7 +343,7 @@ function checkGeometry(name: string, { items }: Metadata): Geometry {
   if (logicalSectorSize !== 512 && logicalSectorSize !== 4096) throw invalidDisk(name, `the logical sector size ${logicalSectorSize} is neither 512 nor 4096`);
   if (physicalSectorSize !== 512 && physicalSectorSize !== 4096) throw invalidDisk(name, `the physical sector size ${physicalSectorSize} is neither 512 nor 4096`);
   if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL_SIZE) {
-    throw invalidDisk(name, `the virtual size ${virtualSize} bytes is absurd (VHDX disks hold at most 64 TiB)`);
+    throw invalidDisk(name, `the virtual size ${exactSize} bytes is absurd (VHDX disks hold at most 64 TiB)`);
   }
   if (virtualSize % logicalSectorSize) throw invalidDisk(name, `the virtual size ${virtualSize} is not a whole number of ${logicalSectorSize}-byte sectors`);
   const { chunkRatio, dataBlocks } = batGeometry(virtualSize, blockSize, logicalSectorSize, hasParent);

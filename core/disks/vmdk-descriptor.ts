@@ -62,7 +62,9 @@ export function parseDescriptor(name: string, text: string): VmdkDescriptor {
       values.set(kv[1]!, kv[2]!.replace(/^"(.*)"$/, '$1'));
       continue;
     }
-    throw invalidDisk(name, `the descriptor has a line it cannot read: "${line.slice(0, 80)}"`);
+    // A garbled extent line would silently shrink the disk: refuse it. Other noise (a damaged ddb comment)
+    // says nothing about the data, so it is skipped.
+    if (/^(RW|RDONLY|NOACCESS|WRONLY)\b/i.test(line)) throw invalidDisk(name, `the descriptor has an extent line it cannot read: "${line.slice(0, 80)}"`);
   }
   const hex = (key: string, fallback: number) => {
     const value = values.get(key);

@@ -4,13 +4,16 @@
  * offsets, and the grains. monolithicSparse, twoGbMaxExtentSparse pieces, Workstation snapshots and
  * streamOptimized (OVA) disks all use it. All integers are little-endian; offsets are in 512-byte sectors.
  */
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { readExact } from './bytes';
-import { invalidDisk, MAX_VIRTUAL_SIZE, unsupportedDisk } from './errors';
+import { invalidDisk, MAX_VIRTUAL_SIZE, MiB, unsupportedDisk } from './errors';
 import { ExtentBuilder } from './extents';
 import type { Piece } from './mapped-reader';
 import { PagedTable } from './paged-table';
 import type { ByteSource, Extent } from './types';
+
+const inflate = promisify(zlib.inflate) as (data: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 
 export const SECTOR = 512;
 export const SPARSE_MAGIC = 'KDMV';
@@ -79,6 +82,30 @@ export function looksLikeSparseExtent(head: Buffer): boolean {
   return head.length >= 4 && head.toString('latin1', 0, 4) === SPARSE_MAGIC;
 }
 
+/** ESXi's own sparse extent ("ESX Server Sparse Extents", the vmfsSparse "-delta.vmdk" of a snapshot). */
+export function looksLikeCowdExtent(head: Buffer): boolean {
+  return head.length >= 4 && head.toString('latin1', 0, 4) === 'COWD';
+}
+
+const COWD_HEADER_SECTORS = 4;
+const COWD_GTES_PER_GT = 4096;
+
+/** The COWD header as the common header shape: 32-bit fields, 4096 entries per grain table, no descriptor. */
+function parseCowdHeader(block: Buffer): SparseHeader {
+  return {
+    version: block.readUInt32LE(4),
+    flags: 0,
+    capacity: block.readUInt32LE(12),
+    grainSize: block.readUInt32LE(16),
+    descriptorOffset: 0,
+    descriptorSize: 0,
+    numGTEsPerGT: COWD_GTES_PER_GT,
+    rgdOffset: 0,
+    gdOffset: BigInt(block.readUInt32LE(20)),
+    overHead: 0,
+  };
+}
+
 /** One sparse extent file: its own grains, and where each virtual byte of it comes from. */
 export class SparseExtent {
   private readonly gtCache = new Map<number, Uint32Array | null>();
@@ -110,16 +137,22 @@ export class SparseExtent {
     const size = await source.size();
     if (size < SECTOR) throw invalidDisk(name, `the file is ${size} bytes, too short for a sparse extent header: it is truncated`);
     const first = await readExact(source, 0, SECTOR, 'the sparse extent header');
-    if (!looksLikeSparseExtent(first)) throw invalidDisk(name, 'this is not a VMDK sparse extent (no "KDMV" magic)');
-    let header = parseSparseHeader(first);
-    checkNewlines(name, first, header);
-    if (header.version < 1 || header.version > 3) {
+    const cowd = looksLikeCowdExtent(first);
+    if (!cowd && !looksLikeSparseExtent(first)) throw invalidDisk(name, 'this is not a VMDK sparse extent (no "KDMV" or "COWD" magic)');
+    let header = cowd ? parseCowdHeader(first) : parseSparseHeader(first);
+    if (cowd && header.version !== 1) {
+      throw unsupportedDisk(name, `ESXi sparse (COWD) version ${header.version} is not supported`, 'Consolidate the snapshots in vSphere, then retry.');
+    }
+    if (!cowd) checkNewlines(name, first, header);
+    if (!cowd && (header.version < 1 || header.version > 3)) {
       throw unsupportedDisk(name, `sparse extent version ${header.version} is not supported`, 'Convert the disk with vmware-vdiskmanager or qemu-img to a monolithicSparse VMDK, then retry.');
     }
-    if (header.gdOffset === GD_AT_END) header = await streamFooter(source, size, header);
+    if (!cowd && header.gdOffset === GD_AT_END) header = await streamFooter(source, size, header);
     const { grainSize, capacity, numGTEsPerGT } = header;
-    if (grainSize < 8 || grainSize > MAX_GRAIN_SECTORS || (grainSize & (grainSize - 1)) !== 0) {
-      throw invalidDisk(name, `the grain size of ${grainSize} sectors is not a power of two between 8 and ${MAX_GRAIN_SECTORS}`);
+    // ESXi's COWD deltas default to one-sector grains; hosted sparse grains are at least 4 KiB.
+    const minGrain = cowd ? 1 : 8;
+    if (grainSize < minGrain || grainSize > MAX_GRAIN_SECTORS || (grainSize & (grainSize - 1)) !== 0) {
+      throw invalidDisk(name, `the grain size of ${grainSize} sectors is not a power of two between ${minGrain} and ${MAX_GRAIN_SECTORS}`);
     }
     if (numGTEsPerGT < 1 || numGTEsPerGT > MAX_GTES_PER_GT) throw invalidDisk(name, `${numGTEsPerGT} entries per grain table is absurd (VMware uses 512)`);
     if (!Number.isSafeInteger(capacity) || capacity * SECTOR > MAX_VIRTUAL_SIZE) {
@@ -141,7 +174,7 @@ export class SparseExtent {
       throw invalidDisk(name, `the grain directory (${gdEntries * 4} bytes at sector ${header.gdOffset}) lies outside the file (${size} bytes)`);
     }
     const gd = new PagedTable(source, gdAt, gdEntries, 4, (page, at) => page.readUInt32LE(at), 'the grain directory');
-    const own = await validate(source, size, header, gd, gdAt, gdEntries);
+    const own = await validate(source, size, header, gd, gdAt, gdEntries, cowd ? COWD_HEADER_SECTORS : 1);
     return new SparseExtent(source, header, gd, own, descriptorText);
   }
 
@@ -153,17 +186,27 @@ export class SparseExtent {
   /** Pieces for [offset, offset+length) of this extent; unallocated grains come from `missing`. */
   async map(offset: number, length: number, missing: 'parent' | 'zero'): Promise<Piece[]> {
     const grainBytes = this.grainBytes;
-    const pieces: Piece[] = [];
+    const runs: { grain: number; within: number; n: number; gte: number }[] = [];
     for (let position = offset; position < offset + length; ) {
       const grain = Math.floor(position / grainBytes);
       const within = position - grain * grainBytes;
       const n = Math.min(grainBytes - within, offset + length - position);
-      const gte = await this.grainEntry(grain);
-      if (gte === 0) pieces.push({ kind: missing, length: n });
-      else if (gte === GTE_ZEROED && this.header.flags & FLAG_ZEROED_GRAIN_GTE) pieces.push({ kind: 'zero', length: n });
-      else if (this.compressed) pieces.push({ kind: 'bytes', length: n, data: (await this.inflateGrain(grain, gte)).subarray(within, within + n) });
-      else pieces.push({ kind: 'file', source: this.source, at: gte * SECTOR + within, length: n });
+      runs.push({ grain, within, n, gte: await this.grainEntry(grain) });
       position += n;
+    }
+    const zeroed = (gte: number) => gte === GTE_ZEROED && (this.header.flags & FLAG_ZEROED_GRAIN_GTE) !== 0;
+    // Compressed grains of one request inflate concurrently, on zlib's thread pool.
+    const inflated = new Map<number, Promise<Buffer>>();
+    if (this.compressed) {
+      for (const run of runs) if (run.gte !== 0 && !zeroed(run.gte) && !inflated.has(run.grain)) inflated.set(run.grain, this.inflateGrain(run.grain, run.gte));
+      await Promise.all(inflated.values()).catch(() => undefined);
+    }
+    const pieces: Piece[] = [];
+    for (const { grain, within, n, gte } of runs) {
+      if (gte === 0) pieces.push({ kind: missing, length: n });
+      else if (zeroed(gte)) pieces.push({ kind: 'zero', length: n });
+      else if (this.compressed) pieces.push({ kind: 'bytes', length: n, data: (await inflated.get(grain)!).subarray(within, within + n) });
+      else pieces.push({ kind: 'file', source: this.source, at: gte * SECTOR + within, length: n });
     }
     return pieces;
   }
@@ -194,7 +237,7 @@ export class SparseExtent {
     const compressed = await readExact(this.source, gte * SECTOR + 12, compressedSize, `compressed grain ${grain}`);
     let data: Buffer;
     try {
-      data = zlib.inflateSync(compressed, { maxOutputLength: grainBytes });
+      data = await inflate(compressed, { maxOutputLength: grainBytes });
     } catch (error) {
       throw invalidDisk(name, `grain ${grain} does not decompress (${(error as Error).message})`);
     }
@@ -205,6 +248,40 @@ export class SparseExtent {
     }
     this.grainCache = { grain, data };
     return data;
+  }
+}
+
+/**
+ * Grain tables for the validation pass, read up to 1 MiB at a time when consecutive tables sit back to back
+ * in the file (as VMware and qemu lay them out): one request instead of hundreds, which matters over HTTP.
+ */
+class GrainTableBatches {
+  private batch: { first: number; count: number; bytes: Buffer } | undefined;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly gd: PagedTable<number>,
+    private readonly gdEntries: number,
+    private readonly tableBytes: number,
+  ) {}
+
+  async get(table: number, gde: number): Promise<Uint32Array> {
+    const b = this.batch;
+    if (b && table >= b.first && table < b.first + b.count) {
+      const at = (table - b.first) * this.tableBytes;
+      return readGrainTable(b.bytes.subarray(at, at + this.tableBytes));
+    }
+    const size = await this.source.size();
+    const maxTables = Math.max(1, Math.floor(MiB / this.tableBytes));
+    let count = 1;
+    while (count < maxTables && table + count < this.gdEntries) {
+      const end = (gde * SECTOR) + (count + 1) * this.tableBytes;
+      if ((await this.gd.get(table + count)) !== gde + (count * this.tableBytes) / SECTOR || end > size) break;
+      count++;
+    }
+    const bytes = await readExact(this.source, gde * SECTOR, count * this.tableBytes, 'a grain table');
+    this.batch = { first: table, count, bytes };
+    return readGrainTable(bytes.subarray(0, this.tableBytes));
   }
 }
 
@@ -243,7 +320,7 @@ async function streamFooter(source: ByteSource, size: number, first: SparseHeade
  * Reads every grain table once: each allocated grain must lie inside the file, grains must not overlap each
  * other, the grain tables or the header structures. Returns the allocated grains as extents.
  */
-async function validate(source: ByteSource, size: number, header: SparseHeader, gd: PagedTable<number>, gdAt: number, gdEntries: number): Promise<Extent[]> {
+async function validate(source: ByteSource, size: number, header: SparseHeader, gd: PagedTable<number>, gdAt: number, gdEntries: number, headerSectors: number): Promise<Extent[]> {
   const name = source.name;
   const { grainSize, numGTEsPerGT, capacity } = header;
   const compressed = (header.flags & FLAG_COMPRESSED) !== 0;
@@ -251,23 +328,27 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
   const fileSectors = Math.floor(size / SECTOR);
   const gtSectors = Math.ceil((numGTEsPerGT * 4) / SECTOR);
   const gdSectors = Math.ceil((gdEntries * 4) / SECTOR);
-  const metadata: { start: number; end: number; what: string }[] = [{ start: 0, end: 1, what: 'the header' }];
+  const metadata: { start: number; end: number; what: string }[] = [{ start: 0, end: headerSectors, what: 'the header' }];
   if (header.descriptorOffset > 0) metadata.push({ start: header.descriptorOffset, end: header.descriptorOffset + header.descriptorSize, what: 'the embedded descriptor' });
   metadata.push({ start: gdAt / SECTOR, end: gdAt / SECTOR + gdSectors, what: 'the grain directory' });
   if (header.flags & FLAG_REDUNDANT_GT && header.rgdOffset > 0) metadata.push({ start: header.rgdOffset, end: header.rgdOffset + gdSectors, what: 'the redundant grain directory' });
 
+  // Small grains (ESXi COWD deltas use one sector) are checked on a bitmap of the file's sectors, 1 bit each;
+  // larger ones by sorting their start sectors, 4 bytes per grain. Either way memory follows the file size.
+  const bitmap = grainSize < 8 && !compressed ? new Uint8Array(Math.ceil(fileSectors / 8)) : undefined;
   // More grains than the file can hold means some share space; stop before collecting them all.
-  const maxGrains = Math.floor(fileSectors / (compressed ? 1 : grainSize)) + 1;
-  let starts = new Uint32Array(Math.min(maxGrains, 1024));
+  const maxGrains = bitmap ? 0 : Math.floor(fileSectors / (compressed ? 1 : grainSize)) + 1;
+  let starts = new Uint32Array(Math.min(maxGrains, 1024) || 1);
   let count = 0;
   const extents = new ExtentBuilder();
   const grainsTotal = Math.ceil(capacity / grainSize);
+  const tables = new GrainTableBatches(source, gd, gdEntries, numGTEsPerGT * 4);
   for (let table = 0; table < gdEntries; table++) {
     const gde = await gd.get(table);
     if (gde === 0) continue;
     if (gde + gtSectors > fileSectors) throw invalidDisk(name, `grain directory entry ${table} points to sector ${gde}, past the end of the file (${fileSectors} sectors)`);
     metadata.push({ start: gde, end: gde + gtSectors, what: `grain table ${table}` });
-    const gt = readGrainTable(await readExact(source, gde * SECTOR, numGTEsPerGT * 4, 'a grain table'));
+    const gt = await tables.get(table, gde);
     for (let i = 0; i < numGTEsPerGT; i++) {
       const grain = table * numGTEsPerGT + i;
       const gte = gt[i]!;
@@ -276,6 +357,14 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
       if (gte + (compressed ? 1 : sectors) > fileSectors) {
         throw invalidDisk(name, `the grain table entry of grain ${grain} points to sector ${gte}, past the end of the file (${fileSectors} sectors)`);
       }
+      extents.add(grain * grainSize * SECTOR, sectors * SECTOR);
+      if (bitmap) {
+        for (let sector = gte; sector < gte + sectors; sector++) {
+          if (bitmap[sector >>> 3]! & (1 << (sector & 7))) throw invalidDisk(name, `two grains overlap at sector ${sector}`);
+          bitmap[sector >>> 3]! |= 1 << (sector & 7);
+        }
+        continue;
+      }
       if (count >= maxGrains) throw invalidDisk(name, 'more grains are allocated than the file can hold: grain table entries overlap');
       if (count === starts.length) {
         const grown = new Uint32Array(Math.min(maxGrains, starts.length * 2));
@@ -283,18 +372,20 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
         starts = grown;
       }
       starts[count++] = gte;
-      extents.add(grain * grainSize * SECTOR, sectors * SECTOR);
     }
   }
   const sorted = starts.subarray(0, count).sort();
-  // A compressed grain's length is only known from its marker; there, distinct starts are what can be checked.
-  const minGap = compressed ? 1 : grainSize;
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]! - sorted[i - 1]! < minGap) throw invalidDisk(name, `two grains overlap at sector ${sorted[i]}`);
-  }
   metadata.sort((a, b) => a.start - b.start);
   for (let i = 1; i < metadata.length; i++) {
     if (metadata[i]!.start < metadata[i - 1]!.end) throw invalidDisk(name, `${metadata[i]!.what} overlaps ${metadata[i - 1]!.what} at sector ${metadata[i]!.start}`);
+  }
+  if (bitmap) {
+    for (const m of metadata) {
+      for (let sector = m.start; sector < Math.min(m.end, fileSectors); sector++) {
+        if (bitmap[sector >>> 3]! & (1 << (sector & 7))) throw invalidDisk(name, `a grain at sector ${sector} overlaps ${m.what}`);
+      }
+    }
+    return extents.extents;
   }
   for (const m of metadata) {
     // The first grain starting after (m.start - grain length) must start at or after m.end.
@@ -307,6 +398,11 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
       else hi = mid;
     }
     if (lo < sorted.length && sorted[lo]! < m.end) throw invalidDisk(name, `a grain at sector ${sorted[lo]} overlaps ${m.what}`);
+  }
+  // A compressed grain's length is only known from its marker; there, distinct starts are what can be checked.
+  const minGap = compressed ? 1 : grainSize;
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]! - sorted[i - 1]! < minGap) throw invalidDisk(name, `two grains overlap at sector ${sorted[i]}`);
   }
   return extents.extents;
 }

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { isAllZero } from './bytes';
-import { unsupportedDisk } from './errors';
+import { MAX_VIRTUAL_SIZE, unsupportedDisk } from './errors';
 import { checkWriteRange, OutputFile } from './file-writer';
 import type { DiskWriter } from './types';
 import { formatDescriptor, NO_PARENT_CID } from './vmdk-descriptor';
@@ -45,9 +45,9 @@ function randomCid(): number {
   return cid;
 }
 
-function checkSize(virtualSize: number): void {
-  if (!Number.isSafeInteger(virtualSize) || virtualSize <= 0 || virtualSize % SECTOR) {
-    throw new RangeError('A VMDK holds a whole number of 512-byte sectors.');
+function checkSize(file: string, virtualSize: number): void {
+  if (!Number.isSafeInteger(virtualSize) || virtualSize <= 0 || virtualSize % SECTOR || virtualSize > MAX_VIRTUAL_SIZE) {
+    throw unsupportedDisk(file, `a VMDK holds a whole number of 512-byte sectors, at most 64 TiB; this disk is ${virtualSize} bytes`, 'Restore it as raw.');
   }
 }
 
@@ -85,7 +85,7 @@ export class VmdkSparseWriter implements DiskWriter {
   }
 
   static async create(file: string, virtualSize: number, options: VmdkWriterOptions = {}): Promise<VmdkSparseWriter> {
-    checkSize(virtualSize);
+    checkSize(file, virtualSize);
     const capacity = virtualSize / SECTOR;
     if (capacity + Math.ceil(capacity / 128 / 512) * 8 + 1024 > MAX_SPARSE_FILE_SECTORS) {
       throw unsupportedDisk(file, `a ${virtualSize}-byte disk is too large for a monolithicSparse VMDK (at most 2 TiB)`, 'Restore it as vmdk-esxi (descriptor + flat file) or vhdx.');
@@ -194,7 +194,7 @@ export class VmdkEsxiWriter implements DiskWriter {
   }
 
   static async create(file: string, virtualSize: number, options: VmdkWriterOptions = {}): Promise<VmdkEsxiWriter> {
-    checkSize(virtualSize);
+    checkSize(file, virtualSize);
     return new VmdkEsxiWriter(file, await OutputFile.create(flatFileFor(file)), virtualSize, options);
   }
 
@@ -215,7 +215,7 @@ export class VmdkEsxiWriter implements DiskWriter {
       parentCid: NO_PARENT_CID,
       createType: 'vmfs',
       extents: [{ access: 'RW', sectors: capacity, type: 'VMFS', file: path.basename(this.flat.path), offset: 0 }],
-      ddb: [...diskDatabase(capacity, this.options.adapterType ?? 'lsilogic'), ['ddb.thinProvisioned', '1']],
+      ddb: diskDatabase(capacity, this.options.adapterType ?? 'lsilogic'),
     });
     const descriptor = await OutputFile.create(this.descriptorFile);
     await descriptor.write(0, Buffer.from(text, 'utf8'));

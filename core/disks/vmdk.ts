@@ -3,7 +3,8 @@
  * extent) lists extents: SPARSE (hosted sparse, vmdk-sparse.ts), FLAT and VMFS (raw bytes in another file:
  * monolithicFlat, twoGbMaxExtentFlat, ESXi "-flat.vmdk") and ZERO. A snapshot (`-000001.vmdk`) names its
  * parent with parentFileNameHint and parentCID; grains it does not hold come from the parent, whose CID must
- * match. ESXi snapshot deltas (VMFSSPARSE "-delta.vmdk", SESPARSE) and raw device mappings are refused.
+ * match. ESXi snapshots on VMFS5 ("vmfsSparse": a VMFSSPARSE "-delta.vmdk" in COWD format) read the same
+ * way; SEsparse deltas (unpublished format) and raw device mappings are refused.
  */
 import path from 'node:path';
 import { readExact } from './bytes';
@@ -14,7 +15,7 @@ import { MappedReader, type Piece } from './mapped-reader';
 import { MeteredSource } from './metered-source';
 import type { ByteSource, Extent, ReadStats, SourceResolver } from './types';
 import { looksLikeDescriptor, MAX_DESCRIPTOR_BYTES, NO_PARENT_CID, parseDescriptor, type VmdkDescriptor } from './vmdk-descriptor';
-import { looksLikeSparseExtent, SECTOR, SparseExtent } from './vmdk-sparse';
+import { looksLikeCowdExtent, looksLikeSparseExtent, SECTOR, SparseExtent } from './vmdk-sparse';
 
 export function looksLikeVmdk(head: Buffer): boolean {
   return looksLikeSparseExtent(head) || (head.length >= 4 && head.toString('latin1', 0, 4) === 'COWD') || looksLikeDescriptor(head);
@@ -64,8 +65,8 @@ export class VmdkReader extends MappedReader {
         const extent = await SparseExtent.open(source);
         descriptor = extent.descriptorText ? parseDescriptor(name, extent.descriptorText) : undefined;
         parts = [{ kind: 'sparse', start: 0, length: extent.capacityBytes, extent }];
-      } else if (head.toString('latin1', 0, 4) === 'COWD') {
-        throw unsupportedDisk(name, 'this is an ESXi snapshot delta (vmfsSparse "-delta.vmdk"), which Lifeboat does not read', 'Open the snapshot through its descriptor after consolidating snapshots in vSphere, or back up the base disk.');
+      } else if (looksLikeCowdExtent(head)) {
+        throw unsupportedDisk(name, 'this is the data file of an ESXi snapshot ("-delta.vmdk"); it is read through its descriptor', `Open the snapshot's descriptor (the ".vmdk" without "-delta") instead.`);
       } else {
         if (size > MAX_DESCRIPTOR_BYTES) throw invalidDisk(name, `the file is ${size} bytes, too large for a VMDK descriptor`);
         descriptor = parseDescriptor(name, (await readExact(source, 0, size, 'the descriptor')).toString('utf8'));
@@ -98,7 +99,7 @@ export class VmdkReader extends MappedReader {
       const from = Math.max(offset, part.start);
       const to = Math.min(end, part.start + part.length);
       if (from >= to) continue;
-      if (part.kind === 'sparse') pieces.push(...(await part.extent.map(from - part.start, to - from, this.parent ? 'parent' : 'zero')));
+      if (part.kind === 'sparse') for (const piece of await part.extent.map(from - part.start, to - from, this.parent ? 'parent' : 'zero')) pieces.push(piece);
       else if (part.kind === 'flat') pieces.push({ kind: 'file', source: part.source, at: part.offset + from - part.start, length: to - from });
       else pieces.push({ kind: 'zero', length: to - from });
     }
@@ -141,11 +142,11 @@ async function openExtents(descriptorSource: ByteSource, d: VmdkDescriptor, reso
     if (start + length > MAX_VIRTUAL_SIZE) throw invalidDisk(name, `the extents add up to more than 64 TiB, an absurd size`);
     if (line.type === 'ZERO') {
       parts.push({ kind: 'zero', start, length });
-    } else if (line.type === 'FLAT' || line.type === 'VMFS' || line.type === 'SPARSE') {
+    } else if (line.type === 'FLAT' || line.type === 'VMFS' || line.type === 'SPARSE' || line.type === 'VMFSSPARSE') {
       if (!line.file) throw invalidDisk(name, `a ${line.type} extent line names no file`);
       const source = await openFile(resolver, descriptorSource, line.file, 'extent', stats);
       opened.push(source);
-      if (line.type === 'SPARSE') {
+      if (line.type === 'SPARSE' || line.type === 'VMFSSPARSE') {
         const extent = await SparseExtent.open(source);
         if (extent.capacityBytes < length) throw invalidDisk(source.name, `the sparse extent holds ${extent.capacityBytes} bytes but the descriptor ${name} gives it ${length}`);
         parts.push({ kind: 'sparse', start, length, extent });
@@ -157,8 +158,8 @@ async function openExtents(descriptorSource: ByteSource, d: VmdkDescriptor, reso
         }
         parts.push({ kind: 'flat', start, length, source, offset });
       }
-    } else if (line.type === 'VMFSSPARSE' || line.type === 'SESPARSE') {
-      throw unsupportedDisk(name, `its extent "${line.file}" is an ESXi snapshot delta (${line.type}), which Lifeboat does not read`, 'Back up from the VM\'s base disk (Lifeboat takes its own snapshot), or consolidate the snapshots in vSphere first.');
+    } else if (line.type === 'SESPARSE') {
+      throw unsupportedDisk(name, `its extent "${line.file}" is an ESXi SEsparse snapshot delta, whose format VMware does not publish`, 'Delete or consolidate the VM\'s older snapshots in vSphere (Lifeboat takes its own snapshot for each backup), then retry.');
     } else if (line.type === 'VMFSRDM' || line.type === 'VMFSRAW') {
       throw unsupportedDisk(name, `its extent "${line.file}" is a raw device mapping (${line.type})`, 'A raw device mapping is a LUN on the storage array: protect it with the array\'s own replication.');
     } else {

@@ -12,6 +12,11 @@ import { JobsStore } from '../store/jobs';
 import { PlansStore } from '../store/plans';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
+import { HostsStore } from '../store/hosts';
+import { HostConnector } from '../hypervisors/connector';
+import { hypervisorDrillSandbox } from './hypervisor-sandbox';
+import { datastoreOf, vsphereStaging } from './vsphere-staging';
+import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import { runDrill, type DrillDeps } from './engine';
 import { qemuDrillSandbox } from './qemu-drill-sandbox';
 import { findQemu } from './qemu-sandbox';
@@ -21,10 +26,15 @@ type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'ge
 /** Restored disks are written in the source hypervisor's own format: what its sandbox (or QEMU) boots. */
 const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
 
+
 export function drillsApi(ctx: ServiceContext): DrillsApi {
   const drills = new DrillsStore(ctx.db);
   const plans = new PlansStore(ctx.db);
   const vms = new VmsStore(ctx.db);
+  const hosts = new HostsStore(ctx.db);
+  const connector = new HostConnector(ctx.db, ctx.secrets);
+  /** The plan's isolated network, by drill work folder (the engine asks for a sandbox per VM). */
+  const planNetwork = new Map<string, string | null>();
   let qemu: string | null | undefined;
 
   const deps: DrillDeps = {
@@ -35,6 +45,23 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
     vm: (id) => vms.get(id),
     openVault: (targetId) => openVaultPort(ctx, targetId),
     sandboxFor: (vm: Vm, workDir: string) => {
+      const host = hosts.get(vm.hostId);
+      if (vm.hostKind === 'hyperv' && host && host.address === null) {
+        // Lifeboat runs on this Hyper-V host: the host reads the restored VHDX files where they are.
+        return hypervisorDrillSandbox({
+          hypervisor: connector.connect(vm.hostId),
+          hostId: vm.hostId,
+          diskFormat: 'vhdx',
+          isolatedNetwork: planNetwork.get(workDir) ?? null,
+          stage: async (files) => ({ hostPaths: files, remove: async () => undefined }),
+        });
+      }
+      const datastore = datastoreOf(vm.disks[0]?.path);
+      if (vm.hostKind === 'vsphere' && datastore) {
+        // Restored as ESXi flat disks, uploaded next to the VM's own disks, registered with no NIC.
+        const hypervisor = connector.connect(vm.hostId) as VsphereHost;
+        return hypervisorDrillSandbox({ hypervisor, hostId: vm.hostId, diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: vsphereStaging(hypervisor, datastore) });
+      }
       qemu ??= findQemu();
       if (!qemu) {
         throw new LifeboatError('MODULE_MISSING', `No sandbox is available to boot ${vm.name}: QEMU is not installed on this machine.`, {
@@ -97,6 +124,7 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
         hostId: null,
         targetId: null,
         run: async (run) => {
+          planNetwork.set(path.join(deps.workRoot, run.jobId), plan.drillNetwork);
           const drill = await runDrill(plan, { operator: ctx.operator, notes: input.notes, ...(input.points ? { points: input.points } : {}) }, run, deps);
           ctx.audit.append(ctx.operator, 'drill.finished', plan.name, { drillId: drill.id, status: drill.status, rpoSeconds: drill.rpoSeconds, rtoSeconds: drill.rtoSeconds, cleanupConfirmed: drill.cleanupConfirmed });
           if (drill.status === 'failed') {

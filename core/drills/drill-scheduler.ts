@@ -1,4 +1,3 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import type { Clock } from '../clock';
 import { toLifeboatError, type LifeboatError } from '../contract/errors';
 import { CronSchedule } from '../schedule/cron';
@@ -19,20 +18,10 @@ export interface DrillSchedulerDeps {
  * A missed firing (Lifeboat closed) is not caught up: a drill is evidence of a date, not a backlog.
  */
 export class DrillScheduler {
-  private heartbeat: ScheduledTask | null = null;
   private readonly crons = new Map<string, CronSchedule>();
   private readonly startedInMinute = new Map<string, number>();
 
   constructor(private readonly deps: DrillSchedulerDeps) {}
-
-  start(): void {
-    this.heartbeat = cronSchedule('* * * * *', () => void this.tick(), { name: 'lifeboat-drill-scheduler', noOverlap: true });
-  }
-
-  stop(): void {
-    void this.heartbeat?.destroy();
-    this.heartbeat = null;
-  }
 
   /** Starts every plan whose schedule fires in the current minute; returns their ids. */
   async tick(): Promise<string[]> {
@@ -58,22 +47,19 @@ export class DrillScheduler {
   }
 }
 
-/** Wires the drill scheduler into a long-running engine (serve, agent, desktop), never into one-shot CLI commands. */
+/** Puts the drill scheduler on the engine's heartbeat (serve, agent, desktop; never one-shot CLI commands). */
 export function scheduleDrills(ctx: ServiceContext, startDrill: (planId: string) => Promise<unknown>): void {
-  ctx.onStartBackground(() => {
-    const plans = new PlansStore(ctx.db);
-    const scheduler = new DrillScheduler({
-      plans,
-      clock: ctx.clock,
-      paused: () => ctx.settings.get('schedulesPaused') ?? false,
-      startDrill,
-      onError: (planId, error) =>
-        ctx.bus.emit({
-          type: 'alert.raised',
-          alert: { id: `drill-schedule-${planId}-${ctx.clock.now().getTime()}`, severity: 'warning', message: `A scheduled drill of "${plans.get(planId)?.name ?? planId}" could not start: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) },
-        }),
-    });
-    scheduler.start();
-    ctx.onClose(() => scheduler.stop());
+  const plans = new PlansStore(ctx.db);
+  const scheduler = new DrillScheduler({
+    plans,
+    clock: ctx.clock,
+    paused: () => ctx.settings.get('schedulesPaused') ?? false,
+    startDrill,
+    onError: (planId, error) =>
+      ctx.bus.emit({
+        type: 'alert.raised',
+        alert: { id: `drill-schedule-${planId}-${ctx.clock.now().getTime()}`, severity: 'warning', message: `A scheduled drill of "${plans.get(planId)?.name ?? planId}" could not start: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) },
+      }),
   });
+  ctx.onTick(() => void scheduler.tick());
 }

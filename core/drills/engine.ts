@@ -95,6 +95,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
   };
 
   const running: Running[] = [];
+  const sandboxes: DrillSandbox[] = [];
   try {
     fs.mkdirSync(workDir, { recursive: true });
     const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
@@ -140,6 +141,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
   async function recoverVm(member: Running, checks: PlanCheck[]): Promise<void> {
     const { vm, point, result } = member;
     const sandbox = deps.sandboxFor(vm, workDir);
+    sandboxes.push(sandbox);
     drill.isolation = sandbox.isolation;
     try {
       const vault = await deps.openVault(point.targetId);
@@ -227,6 +229,8 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
       }, () => 'No sandbox VM, process or restored file remains.');
     } catch {
       return false;
+    } finally {
+      for (const sandbox of sandboxes) await sandbox.close?.().catch(() => undefined);
     }
   }
 

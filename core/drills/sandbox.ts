@@ -8,6 +8,8 @@ export interface DrillSandbox {
   /** The disk format restores are written in for this sandbox. */
   readonly diskFormat: WriteFormat;
   boot(spec: SandboxVmSpec, signal: AbortSignal): Promise<SandboxVm>;
+  /** Releases the sandbox's own connections once the drill is done with it. */
+  close?(): Promise<void>;
 }
 
 export interface SandboxVmSpec {

@@ -34,7 +34,8 @@ export interface ConcurrencyLimits {
   perTarget: number;
 }
 
-export const DEFAULT_LIMITS: ConcurrencyLimits = { total: 4, perHost: 2, perTarget: 2 };
+/** One writer per vault at a time: a vault admits a single backup (its lock), so a second waits in the queue. */
+export const DEFAULT_LIMITS: ConcurrencyLimits = { total: 4, perHost: 2, perTarget: 1 };
 
 interface LiveJob {
   id: string;

@@ -2,6 +2,7 @@ import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { Job, Policy } from '../contract/protection';
 import { CronSchedule } from '../schedule/cron';
+import { bandwidthLimitAt } from '../schedule/bandwidth';
 import { evaluateRpo } from '../schedule/rpo';
 import { Scheduler } from '../schedule/scheduler';
 import type { ServiceContext } from '../service-context';
@@ -41,7 +42,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
   const connector = new HostConnector(ctx.db, ctx.secrets);
   const deps: ReplicationDeps = {
     connect: (hostId) => connector.connect(hostId),
-    openVault: (targetId) => openVaultPort(ctx, targetId),
+    openVault: (targetId, policy) => openVaultPort(ctx, targetId, { uploadLimit: () => (policy ? bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) : null) }),
     points: new RecoveryPointsStore(ctx.db),
     jobs,
     clock: ctx.clock,
@@ -75,10 +76,8 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     isBusy: (vmId) => ctx.jobs.isBusy(runKey(vmId)),
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
   });
-  ctx.onStartBackground(() => {
-    scheduler.start();
-    ctx.onClose(() => scheduler.stop());
-  });
+  ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
+  ctx.onTick(() => scheduler.tick());
 
   const validate = (fields: PolicyFields, exceptPolicyId: string | null): void => {
     if (!ctx.targets.get(fields.targetId)) {

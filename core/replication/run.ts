@@ -11,7 +11,8 @@ import type { VaultPort } from './vault-port';
 export interface ReplicationDeps {
   /** A connected hypervisor for the host; the run closes it. */
   connect(hostId: string): Hypervisor;
-  openVault(targetId: string): Promise<VaultPort>;
+  /** The policy's bandwidth schedule applies to the run's uploads. */
+  openVault(targetId: string, policy?: Policy): Promise<VaultPort>;
   points: RecoveryPointsStore;
   jobs: JobsStore;
   clock: Clock;
@@ -29,11 +30,13 @@ export async function replicateVm(policy: Policy, vm: Vm, run: JobRunContext, de
   let checkpoint: Checkpoint | null = null;
   try {
     run.progress('Taking a checkpoint', 0, 0);
+    // The point's time is when the disks were frozen, on the engine's clock (the one RPO ages are measured by).
+    const frozenAt = deps.clock.now();
     checkpoint = await hypervisor.createCheckpoint(vm.externalId, { consistency: policy.consistency, name: `Lifeboat ${run.jobId.slice(0, 8)}` });
     deps.jobs.setResources(run.jobId, [{ kind: 'checkpoint', hostId: vm.hostId, ref: checkpoint, description: `checkpoint "${checkpoint.name}" of ${vm.name}` }]);
     run.log(describeCheckpoint(checkpoint));
     run.signal.throwIfAborted();
-    return await copyCheckpoint(policy, vm, checkpoint, hypervisor, run, deps);
+    return await copyCheckpoint(policy, vm, checkpoint, frozenAt, hypervisor, run, deps);
   } finally {
     if (checkpoint) {
       try {
@@ -49,8 +52,8 @@ export async function replicateVm(policy: Policy, vm: Vm, run: JobRunContext, de
   }
 }
 
-async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, hypervisor: Hypervisor, run: JobRunContext, deps: ReplicationDeps): Promise<JobOutcome> {
-  const vault = await deps.openVault(policy.targetId);
+async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, frozenAt: Date, hypervisor: Hypervisor, run: JobRunContext, deps: ReplicationDeps): Promise<JobOutcome> {
+  const vault = await deps.openVault(policy.targetId, policy);
   const readers: DiskReader[] = [];
   try {
     const parent = await vault.latest(vm.name);
@@ -66,7 +69,7 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, hy
     const point = await vault.backup(
       {
         vm: vm.name,
-        time: new Date(checkpoint.createdAt),
+        time: frozenAt,
         disks,
         metadata: {
           vmId: vm.id,

@@ -1,8 +1,109 @@
 import { LifeboatError } from '../contract/errors';
+import type { DiskWriter } from '../disks/types';
 import type { ServiceContext } from '../service-context';
+import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { RecoveryPointsStore } from '../store/recovery-points';
+import { backup } from '../vault/backup';
+import { prune } from '../vault/prune';
+import { restoreDisk } from '../vault/restore';
+import { Vault } from '../vault/vault';
+import { verify } from '../vault/verify';
+import { targetEnv } from './targets';
 import type { VaultPort } from './vault-port';
 
-/** Opens the vault behind a catalog target with its stored passphrase, as the port runs and drills use. */
-export async function openVaultPort(_ctx: ServiceContext, targetId: string): Promise<VaultPort> {
-  throw new LifeboatError('NOT_SET_UP', `The vault engine is not available for target ${targetId} yet.`);
+export interface VaultPortOptions {
+  /** The upload limit in force now (bytes/s, null: unlimited); re-read every BANDWIDTH_RECHECK_MS during a run. */
+  uploadLimit?: () => number | null;
+}
+
+const BANDWIDTH_RECHECK_MS = 30_000;
+
+/**
+ * Opens the vault behind a catalog target with the stored passphrase, as the port runs and drills use.
+ * A target that has never held a recovery point gets its vault created on first use (the wizard only
+ * records where it lives); one that has held points is never silently re-created.
+ */
+export async function openVaultPort(ctx: ServiceContext, targetId: string, options: VaultPortOptions = {}): Promise<VaultPort> {
+  const target = ctx.targets.get(targetId);
+  if (!target) throw new LifeboatError('NOT_FOUND', `The vault target ${targetId} is no longer configured.`, { fix: 'Edit the policy and choose a target from Settings.' });
+  const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
+  if (!passphrase) throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is not stored on this machine.', { fix: 'Enter it again in Settings → Vault so scheduled copies can open the vault.' });
+  const location = target.location.path;
+  let pointTime: Date | null = null;
+  const vaultOptions = { env: targetEnv(ctx, targetId), now: () => pointTime ?? ctx.clock.now() };
+  let vault: Vault;
+  try {
+    vault = await Vault.open(location, passphrase, vaultOptions);
+  } catch (error) {
+    const neverUsed = new RecoveryPointsStore(ctx.db).listForTarget(targetId).length === 0;
+    if (!(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND' || !neverUsed) throw error;
+    vault = await Vault.init(location, passphrase, vaultOptions);
+    ctx.audit.append('system', 'vault.created', location, { targetId });
+  }
+
+  const applyLimit = (): void => vault.setUploadLimit(options.uploadLimit?.() ?? null);
+  applyLimit();
+  const recheck = options.uploadLimit ? setInterval(applyLimit, BANDWIDTH_RECHECK_MS) : null;
+  recheck?.unref();
+
+  return {
+    async latest(vm) {
+      const points = (await vault.list()).filter((p) => p.vm === vm).sort((a, b) => b.time.localeCompare(a.time));
+      const newest = points[0];
+      if (!newest) return null;
+      const changeIds = (newest.metadata.changeIds ?? {}) as Record<string, string | null>;
+      return { id: newest.id, time: newest.time, disks: newest.disks.map((d) => ({ name: d.name, changeId: changeIds[d.name] ?? null })) };
+    },
+
+    async backup(input, run) {
+      pointTime = input.time;
+      try {
+        const result = await backup(
+          vault,
+          {
+            vm: input.vm,
+            disks: input.disks.map((disk) => ({
+              name: disk.name,
+              reader: disk.reader,
+              ...(disk.changed && disk.parentPointId ? { changedExtents: disk.changed, parent: disk.parentPointId } : {}),
+            })),
+            // CBT change ids travel in the manifest: the vault alone says where the next incremental starts.
+            metadata: { ...input.metadata, changeIds: Object.fromEntries(input.disks.map((d) => [d.name, d.changeId])) },
+          },
+          { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) },
+        );
+        return { id: result.id, time: result.time, sizeBytes: result.disks.reduce((sum, d) => sum + d.size, 0), storedBytes: result.stats.bytesStored, bytesRead: result.stats.bytesRead };
+      } finally {
+        pointTime = null;
+      }
+    },
+
+    async prune(vm, retention) {
+      const report = await prune(vault, { keepLast: retention.keepLast, keepDaily: retention.daily, keepWeekly: retention.weekly, keepMonthly: retention.monthly, keepYearly: retention.yearly }, { vm });
+      return report.kept;
+    },
+
+    async pointDisks(pointId) {
+      return (await vault.readManifest(pointId)).disks.map((disk) => ({ name: disk.name, size: disk.size }));
+    },
+
+    async restoreDisk(pointId, disk, writer, run) {
+      // The vault closes what it writes; the port's caller owns the writer, so it gets a view it cannot close.
+      const view: DiskWriter = { format: writer.format, files: writer.files, write: (offset, data) => writer.write(offset, data), close: async () => undefined, abort: async () => undefined };
+      await restoreDisk(vault, pointId, disk, view, { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) });
+    },
+
+    async verifyPoint(pointId, signal) {
+      const report = await verify(vault, { readData: 'all', points: [pointId], signal });
+      if (report.points === 0) return { ok: false, problem: `Recovery point ${pointId} is not in the vault (or its manifest is damaged).` };
+      const affected = report.affected.filter((a) => a.pointId === pointId);
+      if (affected.length === 0) return { ok: true, problem: null };
+      return { ok: false, problem: `${affected.map((a) => `disk ${a.disk}: ${a.badBlocks} damaged block(s)`).join('; ')}. ${report.problems.map((p) => p.message).join(' ')}`.trim() };
+    },
+
+    async close() {
+      if (recheck) clearInterval(recheck);
+      await vault.close();
+    },
+  };
 }

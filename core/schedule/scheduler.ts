@@ -1,4 +1,3 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import type { Clock } from '../clock';
 import type { Policy, VmRpoStatus } from '../contract/protection';
 import type { EventBus } from '../event-bus';
@@ -32,24 +31,13 @@ export interface TickResult {
 
 /**
  * Decides, once a minute, which VMs are due for a run and how every protected VM stands against its RPO.
- * In the product a node-cron heartbeat calls tick(); tests call tick() after moving the clock.
+ * The engine's heartbeat (core/service.ts) calls tick(); the launch tick (atLaunch) also catches up runs
+ * missed while Lifeboat was closed. Tests call tick() after moving the clock.
  */
 export class Scheduler {
-  private heartbeat: ScheduledTask | null = null;
   private crons = new Map<string, CronSchedule>();
 
   constructor(private readonly deps: SchedulerDeps) {}
-
-  /** Starts the heartbeat and runs the launch tick, which catches up runs missed while Lifeboat was closed. */
-  start(): TickResult {
-    this.heartbeat = cronSchedule('* * * * *', () => void this.tick(), { name: 'lifeboat-scheduler', noOverlap: true });
-    return this.tick({ atLaunch: true });
-  }
-
-  stop(): void {
-    void this.heartbeat?.destroy();
-    this.heartbeat = null;
-  }
 
   /** Policies changed: cron expressions are re-read on the next tick. */
   policiesChanged(): void {

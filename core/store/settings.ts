@@ -1,4 +1,5 @@
 import type { EmailSettings } from '../contract/notifications';
+import type { ReportScheduleSetting } from '../contract/reports';
 import type { Db } from './database';
 
 /** Known settings and their value types; values are stored as JSON. */
@@ -11,6 +12,7 @@ export interface SettingValues {
   schedulesPaused: boolean;
   email: Omit<EmailSettings, 'passwordStored'>;
   autoUpdate: boolean;
+  reportSchedule: ReportScheduleSetting;
 }
 
 export class SettingsStore {

@@ -16,6 +16,31 @@ export class TargetsStore {
     return row ? toTarget(row) : null;
   }
 
+  list(): VaultTarget[] {
+    const rows = this.db.prepare('SELECT id, name, location, credentials_secret_id, is_default FROM targets ORDER BY is_default DESC, name').all() as (TargetRow & { credentials_secret_id: string | null; is_default: number })[];
+    return rows.map((row) => ({ ...toTarget(row), hasCredentials: row.credentials_secret_id !== null, isDefault: row.is_default === 1 }));
+  }
+
+  findByLocation(path: string): VaultTarget | null {
+    return this.list().find((target) => target.location.path === path) ?? null;
+  }
+
+  create(name: string, location: VaultLocation, credentialsSecretId: string | null, now: Date): VaultTarget {
+    const id = randomUUID();
+    this.db
+      .prepare('INSERT INTO targets (id, name, kind, location, credentials_secret_id, is_default, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)')
+      .run(id, name, location.kind, JSON.stringify(location), credentialsSecretId, now.toISOString());
+    return { id, name, location, hasCredentials: credentialsSecretId !== null, isDefault: false };
+  }
+
+  credentialsSecretId(id: string): string | null {
+    return (this.db.prepare('SELECT credentials_secret_id FROM targets WHERE id = ?').pluck().get(id) as string | null | undefined) ?? null;
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM targets WHERE id = ?').run(id);
+  }
+
   getDefault(): VaultTarget | null {
     const row = this.db.prepare('SELECT id, name, location FROM targets WHERE is_default = 1').get() as TargetRow | undefined;
     return row ? toTarget(row) : null;

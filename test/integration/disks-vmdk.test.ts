@@ -5,6 +5,8 @@ import { openDisk } from '../../core/disks';
 import type { VmdkReader } from '../../core/disks/vmdk';
 import { checkReaderAgainstQemu, expectSameBytes, ioCommands, touchedBlocks, type PatternWrite } from '../helpers/disk-check';
 import { convertToRaw, G, K, M, qemuImg, qemuIo } from '../helpers/qemu-images';
+import { writeCowdDelta } from '../helpers/disk-vmdk-cowd';
+import { writeVmwareStreamOptimized } from '../helpers/disk-vmdk-stream';
 import { tempDir } from '../helpers/temp';
 
 const GRAIN = 64 * K;
@@ -74,6 +76,18 @@ describe('VMDK reader against qemu', () => {
     await reader.close();
   });
 
+  it('reads a VMware-layout streamOptimized disk (grain directory at the end, footer)', async () => {
+    const dir = tempDir();
+    const size = 40 * M + 3 * 512; // not a whole number of grains
+    const disk = Buffer.alloc(size);
+    for (const w of scattered(size)) disk.fill(w.pattern, w.offset, w.offset + w.length);
+    const file = path.join(dir, 'exported.vmdk');
+    writeVmwareStreamOptimized(file, disk);
+    const reader = await checkReaderAgainstQemu(file, dir, { whole: true, qemuMapIsExact: true, expected: touchedBlocks(scattered(size), GRAIN, size) });
+    expect((await reader.read(0, size)).equals(disk)).toBe(true);
+    await reader.close();
+  });
+
   it('reads zeroed grain table entries as unallocated zeros', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'zeroed.vmdk');
@@ -112,5 +126,32 @@ describe('VMDK reader against qemu', () => {
     for (const e of await reader.extents()) await expectSameBytes(reader, raw, e.offset, e.length);
     expect(reader.stats.bytesReadFromSource).toBeLessThan(2 * M);
     await reader.close();
+  });
+
+  it('reads ESXi vmfsSparse snapshots (COWD "-delta.vmdk") on a vmfs base, as of each snapshot', async () => {
+    const dir = tempDir();
+    const size = 40 * M;
+    const base = path.join(dir, 'SQL01.vmdk');
+    qemuImg('create', '-q', '-f', 'vmdk', '-o', 'subformat=monolithicFlat', base, String(size));
+    fs.writeFileSync(base, fs.readFileSync(base, 'utf8').replace(/createType="monolithicFlat"/, 'createType="vmfs"').replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"'));
+    qemuIo(base, 'vmdk', ...ioCommands(scattered(size)));
+    const baseCid = /^CID=(\w+)$/m.exec(fs.readFileSync(base, 'utf8'))![1]!;
+    const sectors = size / 512;
+    const descriptor = (name: string, cid: string, parentCid: string, parent: string, grainSize: number) =>
+      `# Disk DescriptorFile\nversion=1\nCID=${cid}\nparentCID=${parentCid}\ncreateType="vmfsSparse"\nparentFileNameHint="${parent}"\n# Extent description\nRW ${sectors} VMFSSPARSE "${name}-delta.vmdk"\n\n# The Disk Data Base\nddb.grain = "${grainSize}"\n`;
+    // Snapshot 1: one-sector grains (ESXi's default), writes over the base's data and at the last sector.
+    writeCowdDelta(path.join(dir, 'SQL01-000001-delta.vmdk'), sectors, [
+      { offset: 512, data: Buffer.alloc(1024, 0xc1) },
+      { offset: 32 * M - 512, data: Buffer.alloc(4096, 0xc2) },
+      { offset: size - 512, data: Buffer.alloc(512, 0xc3) },
+    ]);
+    fs.writeFileSync(path.join(dir, 'SQL01-000001.vmdk'), descriptor('SQL01-000001', 'c0ffee01', baseCid, 'SQL01.vmdk', 1));
+    // Snapshot 2 on top, with 4 KiB grains.
+    writeCowdDelta(path.join(dir, 'SQL01-000002-delta.vmdk'), sectors, [{ offset: 20 * M, data: Buffer.alloc(8192, 0xd1) }, { offset: 1024, data: Buffer.alloc(512, 0xd2) }], 8);
+    fs.writeFileSync(path.join(dir, 'SQL01-000002.vmdk'), descriptor('SQL01-000002', 'c0ffee02', 'c0ffee01', 'SQL01-000001.vmdk', 8));
+    for (const file of ['SQL01-000001.vmdk', 'SQL01-000002.vmdk']) {
+      const reader = await checkReaderAgainstQemu(path.join(dir, file), dir, { whole: true });
+      await reader.close();
+    }
   });
 });

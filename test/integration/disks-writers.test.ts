@@ -75,6 +75,15 @@ describe('round trip: reader -> writer, refereed by qemu-img check and compare',
     });
   }
 
+  it('refuses a disk size the format cannot hold, and says to restore as raw', async () => {
+    const dir = tempDir();
+    for (const format of ['vhdx', 'vmdk', 'vmdk-esxi'] as const) {
+      const out = path.join(dir, `odd.${format}`);
+      await expect(createDiskWriter(format, out, 1000)).rejects.toMatchObject({ code: 'DISK_UNSUPPORTED', fix: 'Restore it as raw.' });
+    }
+    await expect(createDiskWriter('vmdk', path.join(dir, 'huge.vmdk'), 4 * 2 ** 40)).rejects.toMatchObject({ code: 'DISK_UNSUPPORTED', message: expect.stringMatching(/at most 2 TiB/) });
+  });
+
   it('removes the half-written output when a restore is aborted', async () => {
     const dir = tempDir();
     for (const format of ['vhdx', 'vmdk', 'vmdk-esxi'] as const) {

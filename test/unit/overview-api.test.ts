@@ -127,3 +127,22 @@ describe('drill scheduler', () => {
     await service.close();
   });
 });
+
+describe('scheduled drills on the engine heartbeat', () => {
+  it('start a drill job when the plan schedule fires', async () => {
+    const dir = tempDir();
+    const clock = manualClock('2026-11-25T12:00:00Z');
+    const db = openCatalog(dir);
+    const web = seedVm(db, seedHost(db), 'web01');
+    db.close();
+    const service = createService({ dataDir: dir, clock, operator: 'alice', heartbeat: false });
+    const client = createLocalClient(service.api);
+    await client.createPlan({ name: 'Half past', groups: [{ name: 'All', vms: [{ vmId: web }] }], schedule: '30 * * * *' });
+    service.tick();
+    expect((await client.listJobs()).filter((j) => j.kind === 'drill')).toEqual([]);
+    clock.set('2026-11-25T12:30:05Z');
+    service.tick();
+    await expect.poll(async () => (await client.listJobs()).filter((j) => j.kind === 'drill').map((j) => j.title)).toEqual(['Drill: Half past']);
+    await service.close();
+  });
+});

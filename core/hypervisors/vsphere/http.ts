@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import net from 'node:net';
 import tls from 'node:tls';
 import { LifeboatError } from '../../contract/errors';
@@ -74,7 +74,12 @@ export class PinnedHttp {
     return `${this.endpoint.scheme}://${host}:${this.endpoint.port}`;
   }
 
-  request(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<HttpResponse> {
+  /** A request whose body streams from `body` (a restored disk can be many GiB): it is never held in memory. */
+  upload(method: 'PUT', path: string, headers: Record<string, string>, body: Readable, length: number): Promise<HttpResponse> {
+    return this.request(method, path, { ...headers, 'content-length': String(length) }, body);
+  }
+
+  request(method: string, path: string, headers: Record<string, string>, body?: Buffer | string | Readable): Promise<HttpResponse> {
     const module = this.endpoint.scheme === 'https' ? https : http;
     return new Promise((resolve, reject) => {
       const req = module.request(
@@ -83,7 +88,7 @@ export class PinnedHttp {
           port: this.endpoint.port,
           method,
           path,
-          headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          headers: body === undefined || body instanceof Readable ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
           agent: this.agent,
           servername: net.isIP(this.endpoint.host) ? undefined : this.endpoint.host,
           timeout: this.timeoutMs,
@@ -99,7 +104,10 @@ export class PinnedHttp {
       req.once('error', (error: NodeJS.ErrnoException) => {
         reject(error instanceof LifeboatError ? error : hostUnreachable(this.origin, networkReason(error), undefined, error));
       });
-      if (body !== undefined) req.end(body);
+      if (body instanceof Readable) {
+        body.once('error', (error) => req.destroy(error));
+        body.pipe(req);
+      } else if (body !== undefined) req.end(body);
       else req.end();
     });
   }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
 import type { DiscoveredVm, GuestHeartbeat } from '../../contract/hosts';
 import { openDisk } from '../../disks';
@@ -17,7 +19,7 @@ import {
 } from '../types';
 import { queryChangedAreas } from './cbt';
 import { VimClient, VimFault } from './client';
-import { datastoreResolver, type DatastoreLocation } from './datastore';
+import { datastoreResolver, folderUrl, type DatastoreLocation } from './datastore';
 import { PinnedHttp } from './http';
 import { heartbeatOf, nicDevices, parseDatastorePath, parseDisks, PORTGROUP_PROPERTIES, portgroupNames, toDiscoveredVm, VM_PROPERTIES } from './inventory';
 import { asMoRef, type first, Many, moRef, text, toXmlValue, Typed, type Fields, type MoRef } from './xml';
@@ -335,6 +337,49 @@ export class VsphereHost implements Hypervisor {
     const props = await this.client.properties(vm, ['guestHeartbeatStatus', 'guest.toolsStatus', 'runtime.powerState']);
     const power = text(props.get('runtime.powerState')) === 'poweredOn' ? 'running' : 'off';
     return heartbeatOf(text(props.get('guestHeartbeatStatus')), text(props.get('guest.toolsStatus')), power);
+  }
+
+  /**
+   * Copies a local file (a restored disk) to `[datastore] path` over /folder, streaming it. Drills stage their
+   * restored disks this way before registering the isolated VM.
+   */
+  async uploadFile(localFile: string, datastorePath: string): Promise<void> {
+    const target = parseDatastorePath(datastorePath);
+    if (!target) throw new LifeboatError('INVALID_INPUT', `"${datastorePath}" is not a datastore path like "[datastore1] folder/disk.vmdk".`);
+    await this.client.connect();
+    const location = await this.locate(target.datastore);
+    const size = (await fs.promises.stat(localFile)).size;
+    const response = await this.http.upload('PUT', folderUrl(location, target.path), { cookie: this.client.sessionCookie ?? '', 'content-type': 'application/octet-stream' }, fs.createReadStream(localFile), size);
+    if (response.status !== 200 && response.status !== 201) {
+      throw new LifeboatError('HOST_UNREACHABLE', `${this.host.name} refused the upload of ${path.basename(localFile)} to ${datastorePath} (HTTP ${response.status}).`, {
+        fix: 'Check that the account may write to the datastore (Datastore.FileManagement) and that it has free space.',
+      });
+    }
+  }
+
+  /** Deletes a file or folder on a datastore (FileManager.DeleteDatastoreFile_Task); a missing one is fine. */
+  async deleteDatastorePath(datastorePath: string): Promise<void> {
+    const fileManager = this.client.serviceContent.fileManager;
+    if (!fileManager) return;
+    const target = parseDatastorePath(datastorePath);
+    const datacenter = target ? await this.datacenterOf(target.datastore) : null;
+    try {
+      const task = asMoRef(await this.client.call('DeleteDatastoreFile_Task', fileManager, [['name', datastorePath], ...(datacenter ? ([['datacenter', datacenter]] as Fields) : [])]));
+      if (task) await this.client.waitForTask(task);
+    } catch (error) {
+      if (error instanceof LifeboatError && /not found|FileNotFound/i.test(error.message)) return;
+      throw error;
+    }
+  }
+
+  private async datacenterOf(dsName: string): Promise<MoRef | null> {
+    const objects = await this.client.inventory([
+      { type: 'Datacenter', paths: ['datastore'] },
+      { type: 'Datastore', paths: ['name'] },
+    ]);
+    const datastore = objects.find((o) => o.obj.type === 'Datastore' && text(o.props.get('name')) === dsName);
+    if (!datastore) return null;
+    return objects.find((o) => o.obj.type === 'Datacenter' && childrenRefs(o.props.get('datastore')).some((ref) => ref.value === datastore.obj.value))?.obj ?? null;
   }
 
   async removeVm(vmId: string): Promise<void> {

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { method } from './define';
+import type { Job, JobProgress } from './protection';
+
+/**
+ * The auditor's workbook. A period is two calendar days in the engine's local time zone, both included:
+ * `--from 2026-01-01 --to 2026-03-31` is the first quarter.
+ */
+
+const calendarDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-03-31.')
+  .refine((value) => isCalendarDay(value), { message: 'That day does not exist in the calendar.' });
+
+/** The longest period one workbook covers: long enough for a multi-year audit, short enough to stay useful. */
+export const MAX_REPORT_DAYS = 5 * 366;
+
+export const reportPeriodSchema = z
+  .object({ from: calendarDay, to: calendarDay })
+  .refine((p) => p.from <= p.to, { message: 'The period ends before it starts.', path: ['to'] })
+  .refine((p) => daysBetween(p.from, p.to) < MAX_REPORT_DAYS, { message: 'A report covers at most five years.', path: ['to'] });
+export type ReportPeriod = z.output<typeof reportPeriodSchema>;
+
+/** Windows drive (D:\), UNC share (\\nas\share) or POSIX (/srv): a relative path would move with the engine's cwd. */
+const ABSOLUTE_PATH = /^(?:[a-zA-Z]:[\\/]|\\\\[^\\]+\\[^\\]+|\/)/;
+
+const absoluteXlsx = z
+  .string()
+  .trim()
+  .regex(ABSOLUTE_PATH, 'Use a full path, like D:\\Audit\\q1.xlsx.')
+  .regex(/\.xlsx$/i, 'The file name must end in .xlsx.');
+
+const absoluteFolder = z.string().trim().regex(ABSOLUTE_PATH, 'Use a full path, like D:\\Audit or \\\\nas\\audit.');
+
+export type OverallStatus = 'ok' | 'attention' | 'failing';
+
+/** The numbers on the workbook's first sheet; the Reports page previews exactly these. */
+export interface ReportSummary {
+  organisation: string | null;
+  from: string;
+  to: string;
+  generatedAt: string;
+  /** IANA name of the engine's time zone: days and times in the workbook are local to it. */
+  timeZone: string;
+  overall: OverallStatus;
+  /** Why the status is not "ok", in plain words; empty when it is. */
+  reasons: string[];
+  vms: number;
+  protectedVms: number;
+  unprotectedVms: number;
+  /** Share of protected VM-minutes in the period spent within RPO, 0–100; null when nothing was protected. */
+  rpoCompliancePercent: number | null;
+  rpoBreaches: number;
+  minutesInBreach: number;
+  /** The oldest the newest recovery point of any VM got during the period, against that VM's RPO. */
+  worstPointAge: { vm: string; seconds: number; targetSeconds: number } | null;
+  drillsRun: number;
+  drillsPassed: number;
+  drillsFailed: number;
+  worstDrillRpo: { vm: string; plan: string; seconds: number; targetSeconds: number | null } | null;
+  worstDrillRto: { plan: string; seconds: number; targetSeconds: number | null } | null;
+  jobsRun: number;
+  jobsFailed: number;
+  openActionItems: number;
+  /** RPO breaches in the period with no action item raised for that VM. */
+  breachesWithoutActionItem: number;
+  auditEntries: number;
+  auditIntact: boolean;
+}
+
+export interface ReportExport {
+  jobId: string;
+  file: string;
+  sha256: string;
+  bytes: number;
+  summary: ReportSummary;
+}
+
+/** Where a started export stands; `result` once it succeeded. */
+export interface ReportExportStatus {
+  jobId: string;
+  file: string;
+  status: Job['status'];
+  progress: JobProgress | null;
+  error: string | null;
+  result: ReportExport | null;
+}
+
+export type ReportFrequency = 'monthly' | 'quarterly';
+
+export interface ReportSchedule {
+  enabled: boolean;
+  frequency: ReportFrequency;
+  /** Where scheduled workbooks are written; null until chosen. */
+  folder: string | null;
+  /** The newest period exported by the schedule. */
+  last: { from: string; to: string; file: string; at: string } | null;
+  /** The period the schedule exports next, and from when (local midnight after it ends); dueNow: it is being written. */
+  next: { from: string; to: string; due: string; dueNow: boolean } | null;
+}
+
+/** What the catalog keeps of the schedule (settings key `reportSchedule`). */
+export interface ReportScheduleSetting {
+  enabled: boolean;
+  frequency: ReportFrequency;
+  folder: string | null;
+  last: ReportSchedule['last'];
+}
+
+/** The most one readReportFile call returns: large workbooks come in pieces, each a modest HTTP response. */
+export const REPORT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+const exportInput = reportPeriodSchema.and(z.object({ outFile: absoluteXlsx.optional() }));
+
+export const reportMethods = {
+  previewReport: method('The Summary numbers of a report over a period, without writing a file.', reportPeriodSchema).returns<ReportSummary>(),
+  exportReport: method(
+    'Write the compliance workbook for a period and wait for it; its SHA-256 is recorded in the audit log.',
+    exportInput,
+  ).returns<ReportExport>(),
+  startReportExport: method(
+    'Start writing the compliance workbook as a job (progress on Activity); follow it with getReportExport.',
+    exportInput,
+  ).returns<ReportExportStatus>(),
+  getReportExport: method('Where a started report export stands, and its file and SHA-256 once written.', z.object({ jobId: z.string().min(1) })).returns<ReportExportStatus>(),
+  openReportFolder: method(
+    'Show a written report in the file manager of the machine running the engine.',
+    z.object({ file: absoluteXlsx }),
+  ).returns<{ opened: boolean; folder: string; message: string | null }>(),
+  readReportFile: method(
+    'A piece of a written report, base64: how a browser console saves the file (the engine may be on another session).',
+    z.object({
+      file: absoluteXlsx,
+      offset: z.number().int().min(0).default(0),
+      length: z.number().int().min(1).max(REPORT_CHUNK_BYTES).default(REPORT_CHUNK_BYTES),
+    }),
+  ).returns<{ data: string; offset: number; bytes: number; size: number }>(),
+  getReportSchedule: method('The scheduled export: how often, to which folder, and what it wrote last.', z.object({}).default({})).returns<ReportSchedule>(),
+  setReportSchedule: method(
+    'Export a workbook automatically after each month or quarter, into a folder.',
+    z
+      .object({ enabled: z.boolean(), frequency: z.enum(['monthly', 'quarterly']).default('monthly'), folder: absoluteFolder.nullable().default(null) })
+      .refine((s) => !s.enabled || s.folder !== null, { message: 'Choose the folder scheduled reports go to.', path: ['folder'] }),
+  ).returns<ReportSchedule>(),
+};
+
+/** Pure calendar helpers, shared by the engine and the Reports page. */
+export function isCalendarDay(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** YYYY-MM-DD of a local date. */
+export function localDay(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The calendar quarter containing `date` (offset 0), or the one before it (offset -1), as local days. */
+export function quarterOf(date: Date, offset = 0): ReportPeriod {
+  const first = new Date(date.getFullYear(), Math.floor(date.getMonth() / 3) * 3 + offset * 3, 1);
+  const last = new Date(first.getFullYear(), first.getMonth() + 3, 0);
+  return { from: localDay(first), to: localDay(last) };
+}
+
+/** The calendar month containing `date` (offset 0), or one before it (offset -1), as local days. */
+export function monthOf(date: Date, offset = 0): ReportPeriod {
+  const first = new Date(date.getFullYear(), date.getMonth() + offset, 1);
+  const last = new Date(first.getFullYear(), first.getMonth() + 1, 0);
+  return { from: localDay(first), to: localDay(last) };
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { method } from './define';
+import type { VaultTarget } from './types';
+
+const credentials = z.union([
+  z.object({ connectionString: z.string().min(1, 'Paste the storage account connection string.') }),
+  z.object({
+    accessKeyId: z.string().min(1, 'Enter the access key id.'),
+    secretAccessKey: z.string().min(1, 'Enter the secret access key.'),
+    endpoint: z.string().url('Use the endpoint URL, e.g. https://s3.eu-central-1.wasabisys.com.').optional(),
+    region: z.string().min(1).optional(),
+  }),
+]);
+
+export type TargetCredentials = z.output<typeof credentials>;
+
+export const targetMethods = {
+  listTargets: method('Vault targets: where copies can go (the wizard\'s vault first).', z.object({}).default({})).returns<VaultTarget[]>(),
+  addTarget: method(
+    'Add a vault target after checking Lifeboat can reach it; cloud credentials are sealed and never shown again.',
+    z.object({
+      name: z.string().trim().min(1, 'Name the target, e.g. "Azure vault".').max(100),
+      location: z.string().trim().min(1, 'Give a folder path, azblob://container/prefix or s3://bucket/prefix.'),
+      credentials: credentials.optional(),
+    }),
+  ).returns<VaultTarget>(),
+  testTarget: method('Check a vault location is reachable with these credentials, without saving anything.', z.object({ location: z.string().trim().min(1), credentials: credentials.optional() })).returns<{ ok: true; vaultExists: boolean }>(),
+  removeTarget: method('Remove a vault target that no policy uses (the vault itself is not touched).', z.object({ id: z.string().min(1) })).returns<void>(),
+};

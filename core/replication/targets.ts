@@ -1,0 +1,104 @@
+import type { ConsoleApi } from '../contract/api';
+import { LifeboatError } from '../contract/errors';
+import type { TargetCredentials } from '../contract/targets';
+import type { VaultLocation } from '../contract/types';
+import type { ServiceContext } from '../service-context';
+import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { openRawBackend, parseLocation } from '../vault/backends/open';
+import { isNotFound } from '../vault/backends/types';
+import { Vault } from '../vault/vault';
+
+const secretId = (targetId: string): string => `target-credentials:${targetId}`;
+
+/** The environment the vault backends read credentials from (they take the same variables as the CLI). */
+export function credentialsEnv(credentials: TargetCredentials | undefined): Record<string, string> {
+  if (!credentials) return {};
+  if ('connectionString' in credentials) return { AZURE_STORAGE_CONNECTION_STRING: credentials.connectionString };
+  return {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.endpoint ? { AWS_ENDPOINT_URL: credentials.endpoint } : {}),
+    ...(credentials.region ? { AWS_REGION: credentials.region } : {}),
+  };
+}
+
+/** A target's unsealed credentials as backend environment, on top of the engine's own. */
+export function targetEnv(ctx: ServiceContext, targetId: string): NodeJS.ProcessEnv {
+  const id = ctx.targets.credentialsSecretId(targetId);
+  const sealed = id ? ctx.secrets.get(id) : undefined;
+  return { ...process.env, ...(sealed ? (JSON.parse(sealed) as Record<string, string>) : {}) };
+}
+
+function toLocation(location: string): VaultLocation {
+  const parsed = parseLocation(location);
+  return parsed.kind === 'folder' ? { kind: 'folder', path: parsed.path } : { kind: parsed.kind === 'azblob' ? 'azure' : 's3', path: location.trim() };
+}
+
+/** Reaches the storage, and opens the vault there when one exists (proving the passphrase fits it). */
+async function probe(ctx: ServiceContext, location: string, env: NodeJS.ProcessEnv): Promise<{ vaultExists: boolean }> {
+  const backend = openRawBackend(location, env);
+  try {
+    await backend.list('config');
+  } catch (error) {
+    // A container or bucket that does not exist yet is fine: the first copy creates it with the vault.
+    if (!isNotFound(error)) throw new LifeboatError('BACKEND_UNAVAILABLE', `Lifeboat cannot reach ${location}: ${(error as Error).message}`, {
+      fix: 'Check the path or the account, container or bucket name, the credentials, and the network.',
+      cause: error,
+    });
+  } finally {
+    await backend.close().catch(() => undefined);
+  }
+  const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
+  if (!passphrase) return { vaultExists: false };
+  try {
+    const vault = await Vault.open(location, passphrase, { env });
+    await vault.close();
+    return { vaultExists: true };
+  } catch (error) {
+    if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND') return { vaultExists: false };
+    throw error;
+  }
+}
+
+export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' | 'addTarget' | 'testTarget' | 'removeTarget'> {
+  return {
+    async listTargets() {
+      return ctx.targets.list();
+    },
+
+    async testTarget({ location, credentials }) {
+      return { ok: true, ...(await probe(ctx, location, { ...process.env, ...credentialsEnv(credentials) })) };
+    },
+
+    async addTarget({ name, location, credentials }) {
+      const parsed = toLocation(location);
+      if (ctx.targets.list().some((t) => t.name.toLowerCase() === name.toLowerCase())) {
+        throw new LifeboatError('INVALID_INPUT', `name: A target called "${name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
+      }
+      if (ctx.targets.findByLocation(parsed.path)) throw new LifeboatError('INVALID_INPUT', `location: ${parsed.path} is already a target.`, { field: 'location', fix: 'Use that target.' });
+      await probe(ctx, location, { ...process.env, ...credentialsEnv(credentials) });
+      const now = ctx.clock.now();
+      return ctx.db.transaction(() => {
+        const target = ctx.targets.create(name, parsed, null, now);
+        if (credentials) {
+          ctx.secrets.put(secretId(target.id), `Credentials for vault target ${name}`, JSON.stringify(credentialsEnv(credentials)), now);
+          ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(target.id), target.id);
+        }
+        ctx.audit.append(ctx.operator, 'target.added', name, { location: parsed.path });
+        return { ...target, hasCredentials: credentials !== undefined };
+      })();
+    },
+
+    async removeTarget({ id }) {
+      const target = ctx.targets.get(id);
+      if (!target) throw new LifeboatError('NOT_FOUND', `There is no target ${id}.`);
+      const used = ctx.db.prepare('SELECT name FROM policies WHERE target_id = ?').pluck().all(id) as string[];
+      if (used.length > 0) throw new LifeboatError('CONFLICT', `"${target.name}" is used by ${used.join(', ')}.`, { fix: 'Move those policies to another target first.' });
+      ctx.db.transaction(() => {
+        ctx.targets.delete(id);
+        ctx.secrets.delete(secretId(id));
+        ctx.audit.append(ctx.operator, 'target.removed', target.name, {});
+      })();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { sleep } from './retry';
+import type { Backend, ByteRange, ObjectInfo, PutOptions } from './types';
+
+/** Bytes are paced in slices this big, so a new limit takes effect within one slice, not one pack. */
+const SLICE = 1 << 20;
+
+/**
+ * A pacer for one direction: each transfer reserves its bytes on a virtual timeline at the current rate and
+ * waits until its reservation ends. No burst allowance: the average over a run equals the limit.
+ */
+export class RatePacer {
+  private nextFree = 0;
+
+  constructor(private bytesPerSecond: number | null = null) {}
+
+  get limit(): number | null {
+    return this.bytesPerSecond;
+  }
+
+  /** null or 0 lifts the limit; takes effect for the next slice, also of transfers already waiting. */
+  setLimit(bytesPerSecond: number | null): void {
+    this.bytesPerSecond = bytesPerSecond && bytesPerSecond > 0 ? bytesPerSecond : null;
+  }
+
+  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+    let left = bytes;
+    while (left > 0) {
+      const rate = this.bytesPerSecond;
+      if (rate === null) return;
+      const slice = Math.min(left, SLICE);
+      const now = performance.now();
+      const start = Math.max(now, this.nextFree);
+      this.nextFree = start + (slice / rate) * 1000;
+      const wait = this.nextFree - now;
+      if (wait > 1) await sleep(wait, signal);
+      left -= slice;
+    }
+  }
+}
+
+/** Bandwidth limits (upload and download, bytes/s) as a wrapper; limits can change while a run goes on. */
+export class ThrottledBackend implements Backend {
+  readonly upload: RatePacer;
+  readonly download: RatePacer;
+
+  constructor(
+    private readonly inner: Backend,
+    limits: { uploadBytesPerSecond?: number | null; downloadBytesPerSecond?: number | null } = {},
+  ) {
+    this.upload = new RatePacer(limits.uploadBytesPerSecond ?? null);
+    this.download = new RatePacer(limits.downloadBytesPerSecond ?? null);
+  }
+
+  get location(): string {
+    return this.inner.location;
+  }
+
+  async put(key: string, data: Buffer, options?: PutOptions): Promise<void> {
+    await this.upload.take(data.length, options?.signal);
+    await this.inner.put(key, data, options);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    await this.download.take(range?.length ?? 0);
+    const data = await this.inner.get(key, range);
+    if (!range) await this.download.take(data.length);
+    return data;
+  }
+
+  list(prefix: string): Promise<ObjectInfo[]> {
+    return this.inner.list(prefix);
+  }
+
+  stat(key: string): Promise<ObjectInfo> {
+    return this.inner.stat(key);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+
+  sync(): Promise<void> {
+    return this.inner.sync();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

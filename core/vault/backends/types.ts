@@ -1,0 +1,82 @@
+/**
+ * Where a vault's objects live. Every backend (folder, Azure Blob, S3) implements this one small interface,
+ * and everything cross-cutting (retries, bandwidth limits, metrics) is a wrapper around it, never an `if`
+ * inside a backend.
+ *
+ * Keys are relative, '/'-separated, made of [A-Za-z0-9._-] segments (e.g. `packs/3f/3f9a…`). Guarantees
+ * every backend gives, and the shared suite (test/integration/vault-backends.test.ts) checks:
+ * - put is atomic: a reader sees the whole new object or nothing (or the whole old one); a put that fails
+ *   or whose process dies leaves no partial object visible under the key.
+ * - read-after-write: once put resolves, get/stat/list see the object.
+ * - get with a range returns exactly the bytes asked for; a range past the end fails with 'invalid-range'.
+ * - missing objects fail get and stat with 'not-found'; delete of a missing object succeeds.
+ * - list(prefix) returns every object whose key starts with prefix, with its size, in no particular order,
+ *   and never temporary files of an unfinished put.
+ * - durability: once put resolves the object survives a power cut, except for puts made with
+ *   `deferDurability`, which are durable once a later sync() resolves (a folder then flushes many packs at
+ *   once instead of one at a time; object stores are durable on every put and sync() does nothing).
+ * Failures are BackendErrors: 'transient' ones may succeed when retried (network, 5xx, throttling).
+ */
+export interface Backend {
+  /** What the user typed, for messages: a folder path, azblob://…, s3://…. */
+  readonly location: string;
+  put(key: string, data: Buffer, options?: PutOptions): Promise<void>;
+  get(key: string, range?: ByteRange): Promise<Buffer>;
+  list(prefix: string): Promise<ObjectInfo[]>;
+  stat(key: string): Promise<ObjectInfo>;
+  delete(key: string): Promise<void>;
+  /** Makes every earlier put made with `deferDurability` durable. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PutOptions {
+  signal?: AbortSignal;
+  /** Durable only after the next sync(): for packs, which no index names until then. */
+  deferDurability?: boolean;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+}
+
+export type BackendErrorKind = 'not-found' | 'invalid-range' | 'transient' | 'permanent' | 'access-denied' | 'full';
+
+export class BackendError extends Error {
+  constructor(
+    readonly kind: BackendErrorKind,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BackendError';
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof BackendError && error.kind === 'not-found';
+}
+
+const KEY = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
+/** Keys are built by the vault, never by users; a bad one is a bug worth failing loudly on. */
+export function checkKey(key: string): void {
+  if (!KEY.test(key) || key.split('/').some((part) => part === '.' || part === '..')) {
+    throw new BackendError('permanent', `Invalid object key "${key}".`);
+  }
+}
+
+/** Network-level failures that are worth another try, whatever library raised them. */
+export function isTransientNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR'].includes(code)
+  );
+}

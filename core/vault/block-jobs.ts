@@ -1,0 +1,93 @@
+/**
+ * The messages the vault's worker threads answer, and the code that answers them. The same handler runs
+ * in-thread when no worker file is available (a test run against sources that were never built).
+ */
+import { blockId, isZero, openBlock, sealBlock, type BlockKeys } from './block-codec';
+
+export type BlockRequest =
+  /** Keyed hash of a block read from a disk. The worker keeps non-zero data until told to seal or drop it. */
+  | { op: 'hash'; seq: number; data: Uint8Array }
+  | { op: 'seal'; seq: number }
+  | { op: 'drop'; seq: number }
+  | { op: 'open'; seq: number; id: Uint8Array; blob: Uint8Array; codec: number; rawLength: number; checkId: boolean }
+  /** Several blobs that sit back to back in one ranged read: the whole range moves, no copies. */
+  | { op: 'openRange'; seq: number; data: Uint8Array; blocks: RangeBlock[] };
+
+export interface RangeBlock {
+  id: Uint8Array;
+  at: number;
+  length: number;
+  codec: number;
+  rawLength: number;
+}
+
+export type BlockReply =
+  | { op: 'hash'; seq: number; id: Uint8Array | null }
+  | { op: 'seal'; seq: number; blob: Uint8Array; codec: number; rawLength: number }
+  | { op: 'open'; seq: number; data: Uint8Array }
+  | { op: 'openRange'; seq: number; datas: Uint8Array[] }
+  | { op: 'error'; seq: number; message: string; broken: boolean };
+
+/** A buffer and the list that moves (not copies) its memory to the other thread, when it owns all of it. */
+export function movable(data: Uint8Array): { data: Uint8Array; transfer: ArrayBuffer[] } {
+  if (data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+    return { data, transfer: [data.buffer] };
+  }
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
+  return { data: copy, transfer: [copy.buffer] };
+}
+
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export function createBlockHandler(keys: BlockKeys): (request: BlockRequest) => { reply: BlockReply; transfer: ArrayBuffer[] } | null {
+  const held = new Map<number, { data: Buffer; id: Buffer }>();
+  return (request) => {
+    try {
+      switch (request.op) {
+        case 'hash': {
+          const data = asBuffer(request.data);
+          if (isZero(data)) return { reply: { op: 'hash', seq: request.seq, id: null }, transfer: [] };
+          const id = blockId(keys.idKey, data);
+          held.set(request.seq, { data, id });
+          return { reply: { op: 'hash', seq: request.seq, id }, transfer: [] };
+        }
+        case 'drop':
+          held.delete(request.seq);
+          return null;
+        case 'seal': {
+          const entry = held.get(request.seq);
+          held.delete(request.seq);
+          if (!entry) throw new Error(`no block held for ${request.seq}`);
+          const { data, id } = entry;
+          const { blob, codec } = sealBlock(keys, id, data);
+          const moved = movable(blob);
+          return { reply: { op: 'seal', seq: request.seq, blob: moved.data, codec, rawLength: data.length }, transfer: moved.transfer };
+        }
+        case 'open': {
+          const data = openBlock(keys, request.id, request.blob, request.codec, request.rawLength, request.checkId);
+          const moved = movable(data);
+          return { reply: { op: 'open', seq: request.seq, data: moved.data }, transfer: moved.transfer };
+        }
+        case 'openRange': {
+          const range = asBuffer(request.data);
+          const datas: Uint8Array[] = [];
+          const transfer: ArrayBuffer[] = [];
+          for (const block of request.blocks) {
+            const moved = movable(openBlock(keys, block.id, range.subarray(block.at, block.at + block.length), block.codec, block.rawLength));
+            datas.push(moved.data);
+            transfer.push(...moved.transfer);
+          }
+          return { reply: { op: 'openRange', seq: request.seq, datas }, transfer };
+        }
+      }
+    } catch (error) {
+      return {
+        reply: { op: 'error', seq: request.seq, message: (error as Error).message, broken: (error as Error).name === 'SealBroken' },
+        transfer: [],
+      };
+    }
+  };
+}

@@ -1,0 +1,138 @@
+import os from 'node:os';
+import { LifeboatError } from '../contract/errors';
+import { isNotFound, type Backend } from './backends/types';
+import { idOf, keys, prefixes, randomId } from './format';
+
+/**
+ * Lock objects (`locks/<id>`, plaintext JSON, see FORMAT.md). 'write' (backup) excludes other writers;
+ * 'exclusive' (prune) excludes everyone; 'read' (restore, verify) only excludes 'exclusive'.
+ * A holder refreshes its lock; one not refreshed for LOCK_TTL is stale. A stale lock whose process is
+ * provably gone (same host, no such pid) is removed by the next run; any other stale lock is reported and
+ * broken only on request (`lifeboat vault unlock`).
+ */
+export type LockKind = 'read' | 'write' | 'exclusive';
+
+export interface LockInfo {
+  id: string;
+  kind: LockKind;
+  host: string;
+  pid: number;
+  operation: string;
+  started: string;
+  refreshed: string;
+}
+
+export const LOCK_TTL_MS = 5 * 60_000;
+const REFRESH_MS = 60_000;
+
+function conflicts(mine: LockKind, theirs: LockKind): boolean {
+  if (mine === 'exclusive' || theirs === 'exclusive') return true;
+  return mine === 'write' && theirs === 'write';
+}
+
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Locks this process holds right now; one of ours that is not here was left by a run whose release failed. */
+const heldHere = new Set<string>();
+
+export function lockState(lock: LockInfo, now: number): 'live' | 'stale' | 'dead' {
+  if (lock.host === os.hostname()) {
+    if (lock.pid === process.pid ? !heldHere.has(lock.id) : processGone(lock.pid)) return 'dead';
+  }
+  return now - Date.parse(lock.refreshed) > LOCK_TTL_MS ? 'stale' : 'live';
+}
+
+export async function readLocks(backend: Backend): Promise<LockInfo[]> {
+  const locks: LockInfo[] = [];
+  for (const object of await backend.list(prefixes.locks)) {
+    try {
+      locks.push(JSON.parse((await backend.get(object.key)).toString('utf8')) as LockInfo);
+    } catch (error) {
+      if (!isNotFound(error)) {
+        // An unreadable lock object still blocks: treat it as live from an unknown holder.
+        locks.push({ id: idOf(object.key), kind: 'exclusive', host: '?', pid: 0, operation: 'unknown', started: '', refreshed: new Date().toISOString() });
+      }
+    }
+  }
+  return locks;
+}
+
+export class VaultLock {
+  private timer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly backend: Backend,
+    readonly info: LockInfo,
+  ) {}
+
+  static async acquire(backend: Backend, kind: LockKind, operation: string): Promise<VaultLock> {
+    await clearDeadLocks(backend, kind);
+    const now = new Date().toISOString();
+    const info: LockInfo = { id: randomId(8), kind, host: os.hostname(), pid: process.pid, operation, started: now, refreshed: now };
+    const lock = new VaultLock(backend, info);
+    await lock.write();
+    // Check after writing: of two runs that start together, both see each other and both back off.
+    const others = (await readLocks(backend)).filter((other) => other.id !== info.id && conflicts(kind, other.kind));
+    const blocking = others.filter((other) => lockState(other, Date.now()) !== 'dead');
+    if (blocking.length > 0) {
+      await backend.delete(keys.lock(info.id)).catch(() => undefined);
+      throw lockedError(blocking[0]!);
+    }
+    heldHere.add(info.id);
+    lock.timer = setInterval(() => void lock.write().catch(() => undefined), REFRESH_MS);
+    lock.timer.unref();
+    return lock;
+  }
+
+  private async write(): Promise<void> {
+    this.info.refreshed = new Date().toISOString();
+    await this.backend.put(keys.lock(this.info.id), Buffer.from(JSON.stringify(this.info)));
+  }
+
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    heldHere.delete(this.info.id);
+    await this.backend.delete(keys.lock(this.info.id)).catch(() => undefined);
+  }
+}
+
+async function clearDeadLocks(backend: Backend, kind: LockKind): Promise<void> {
+  const now = Date.now();
+  for (const lock of await readLocks(backend)) {
+    if (conflicts(kind, lock.kind) && lockState(lock, now) === 'dead') await backend.delete(keys.lock(lock.id));
+  }
+}
+
+function lockedError(lock: LockInfo): LifeboatError {
+  const state = lockState(lock, Date.now());
+  const who = `${lock.operation} on ${lock.host} (pid ${lock.pid}, started ${lock.started}, last seen ${lock.refreshed})`;
+  if (state === 'stale') {
+    return new LifeboatError('VAULT_LOCKED', `The vault is locked by ${who}, and that lock looks stale: it has not been refreshed for over ${LOCK_TTL_MS / 60_000} minutes.`, {
+      fix: `If that run is surely over, break the lock with \`lifeboat vault unlock <location>\` and try again.`,
+    });
+  }
+  return new LifeboatError('VAULT_LOCKED', `The vault is in use by ${who}.`, {
+    fix: 'Wait for that run to finish, then try again.',
+  });
+}
+
+/** `vault unlock`: removes stale and dead locks, or with `all` every lock. Returns what was removed. */
+export async function breakLocks(backend: Backend, all: boolean): Promise<LockInfo[]> {
+  const removed: LockInfo[] = [];
+  const now = Date.now();
+  for (const lock of await readLocks(backend)) {
+    if (all || lockState(lock, now) !== 'live') {
+      await backend.delete(keys.lock(lock.id));
+      removed.push(lock);
+    }
+  }
+  return removed;
+}

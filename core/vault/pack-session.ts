@@ -1,0 +1,140 @@
+import { isNotFound } from './backends/types';
+import type { Backend } from './backends/types';
+import { SealBroken } from './block-codec';
+import { FolderBackend } from './backends/folder';
+import { buildPack, sha256Hex, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
+import type { Vault } from './vault';
+
+/** Packs uploaded but not yet named by an index object are flushed into one after this many. */
+const INDEX_EVERY_PACKS = 64;
+const MAX_UPLOADS = 3;
+
+/**
+ * Collects sealed blocks of one backup into packs, uploads them (at most three at a time, which is also the
+ * back-pressure on the pipeline), and names them in index objects. Order on the backend is what makes a
+ * killed run harmless: a pack is uploaded whole before any index names it, and the index before any
+ * manifest uses it.
+ */
+export class PackSession {
+  /** Ids sealed this run whose pack is not uploaded yet: duplicates of them are dropped, not sealed again. */
+  readonly pending = new Set<string>();
+  private blobs: Buffer[] = [];
+  private entries: PackEntry[] = [];
+  private size = 0;
+  private readonly uploads = new Set<Promise<void>>();
+  private unindexed: IndexedPack[] = [];
+  private failure: unknown = null;
+  packsUploaded = 0;
+  bytesUploaded = 0;
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Packs a killed or failed run uploaded without indexing them: read their headers and adopt them. */
+  async adoptOrphanPacks(): Promise<{ packs: number; bytes: number }> {
+    const backend = this.vault.backend;
+    const orphans = (await backend.list(prefixes.packs)).filter((object) => !this.vault.index.hasPack(idOf(object.key)));
+    let adopted = 0;
+    let bytes = 0;
+    for (const object of orphans) {
+      try {
+        const entries = await readPackEntries(backend, object.key, object.size, this.vault.keys.encKey);
+        // Folder packs are flushed in batches (deferDurability): after a power cut an unindexed one may be
+        // torn, so its content must still match its name. Object stores never show a partial object.
+        if (this.vault.raw instanceof FolderBackend && sha256Hex(await backend.get(object.key)) !== idOf(object.key)) continue;
+        const pack = { packId: idOf(object.key), size: object.size, entries };
+        this.vault.index.addPack(pack);
+        this.unindexed.push(pack);
+        adopted++;
+        bytes += object.size;
+      } catch (error) {
+        // A pack whose header cannot be read is left for prune; the blocks it held are simply stored again.
+        if (!(error instanceof SealBroken) && !isNotFound(error) && !(error instanceof RangeError)) throw error;
+      }
+    }
+    return { packs: adopted, bytes };
+  }
+
+  async add(id: Buffer, blob: Buffer, codec: number, rawLength: number): Promise<void> {
+    this.throwIfFailed();
+    this.entries.push({ id, offset: this.size, length: blob.length, rawLength, codec });
+    this.blobs.push(blob);
+    this.size += blob.length;
+    if (this.size >= this.vault.packSize) await this.flushPack();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private async flushPack(): Promise<void> {
+    if (this.entries.length === 0) return;
+    while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads);
+    this.throwIfFailed();
+    const entries = this.entries;
+    const { id, data } = buildPack(this.blobs, entries, this.vault.keys.encKey);
+    this.blobs = [];
+    this.entries = [];
+    this.size = 0;
+    const upload = this.vault.backend
+      .put(keys.pack(id), data, { deferDurability: true, ...(this.signal ? { signal: this.signal } : {}) })
+      .then(async () => {
+        const pack = { packId: id, size: data.length, entries };
+        this.vault.index.addPack(pack);
+        for (const entry of entries) this.pending.delete(entry.id.toString('latin1'));
+        this.unindexed.push(pack);
+        this.packsUploaded++;
+        this.bytesUploaded += data.length;
+        if (this.unindexed.length >= INDEX_EVERY_PACKS) await this.writeIndex();
+      })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
+    this.uploads.add(upload);
+    void upload.finally(() => this.uploads.delete(upload));
+  }
+
+  private async writeIndex(): Promise<void> {
+    if (this.unindexed.length === 0) return;
+    const packs = this.unindexed;
+    this.unindexed = [];
+    const id = randomId(16);
+    try {
+      await this.vault.backend.sync(); // the packs are durable before an index names them
+      await this.vault.backend.put(keys.index(id), sealIndex(packs, this.vault.keys.encKey));
+      this.vault.noteIndexObject(id);
+    } catch (error) {
+      this.unindexed.push(...packs);
+      throw error;
+    }
+  }
+
+  /** Uploads the last pack, waits for every upload, and indexes all of them. */
+  async finish(): Promise<void> {
+    await this.flushPack();
+    while (this.uploads.size > 0) await Promise.race(this.uploads);
+    this.throwIfFailed();
+    await this.writeIndex();
+  }
+
+  /**
+   * After a failure or cancel: let uploads already under way end, then index what did arrive so the next
+   * run need not read pack headers. Best effort: if the backend is down, the next run adopts the packs.
+   */
+  async salvage(): Promise<void> {
+    await Promise.allSettled([...this.uploads]);
+    await this.writeIndex().catch(() => undefined);
+  }
+}
+
+async function readPackEntries(backend: Backend, key: string, size: number, encKey: Buffer): Promise<PackEntry[]> {
+  if (size < PACK_TRAILER_BYTES) throw new SealBroken('pack too small');
+  const headerLength = parsePackTrailer(await backend.get(key, { offset: size - PACK_TRAILER_BYTES, length: PACK_TRAILER_BYTES }));
+  const headerStart = size - PACK_TRAILER_BYTES - headerLength;
+  if (headerStart < 0) throw new SealBroken('pack header longer than pack');
+  const entries = parsePackHeader(await backend.get(key, { offset: headerStart, length: headerLength }), encKey);
+  if (entries.some((entry) => entry.offset + entry.length > headerStart)) throw new SealBroken('pack entry outside pack');
+  return entries;
+}

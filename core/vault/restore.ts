@@ -1,0 +1,124 @@
+import { LifeboatError } from '../contract/errors';
+import type { DiskWriter } from '../disks/types';
+import { ID_BYTES } from './block-codec';
+import { keys } from './format';
+import { VaultLock } from './lock';
+import { ProgressMeter, type RunOptions } from './progress';
+import { vaultError } from './support';
+import type { Vault } from './vault';
+
+export interface RestoreResult {
+  pointId: string;
+  disk: string;
+  size: number;
+  bytesWritten: number;
+  seconds: number;
+}
+
+/** One ranged GET: blobs that sit back to back in one pack, for consecutive slots. */
+interface Fetch {
+  packId: string;
+  offset: number;
+  length: number;
+  blocks: { slot: number; id: Buffer; at: number; length: number; rawLength: number; codec: number }[];
+}
+
+const MAX_FETCH = 8 * 1024 * 1024;
+/** Enough to keep every worker busy while the next ranges download. */
+const FETCHES_IN_FLIGHT = 6;
+
+/**
+ * Restores one disk of a recovery point into `writer`, in ascending offset order; all-zero blocks are not
+ * written (they stay holes or unallocated blocks). Closes the writer on success, aborts it on failure.
+ */
+export async function restoreDisk(vault: Vault, reference: string, diskName: string, writer: DiskWriter, options: RunOptions = {}): Promise<RestoreResult> {
+  const started = performance.now();
+  let lock: VaultLock | null = null;
+  try {
+    lock = await VaultLock.acquire(vault.backend, 'read', 'restore');
+    const manifest = await vault.resolvePoint(reference);
+    const disk = manifest.disks.find((candidate) => candidate.name === diskName);
+    if (!disk) {
+      throw new LifeboatError('NOT_FOUND', `Recovery point ${manifest.id} has no disk named "${diskName}".`, {
+        fix: `Its disks are: ${manifest.disks.map((candidate) => candidate.name).join(', ') || '(none)'}.`,
+      });
+    }
+    const ids = await vault.readBlockList(disk);
+    await vault.loadIndex();
+    const fetches = planFetches(vault, ids, disk.size, disk.blockSize, manifest.id);
+    const meter = new ProgressMeter('restore', fetches.reduce((sum, fetch) => sum + fetch.blocks.reduce((s, b) => s + b.rawLength, 0), 0), options.onProgress);
+    const workers = vault.workers();
+
+    const load = async (fetch: Fetch): Promise<Buffer[]> => {
+      options.signal?.throwIfAborted();
+      const data = await vault.backend.get(keys.pack(fetch.packId), { offset: fetch.offset, length: fetch.length });
+      return workers.openRange(data, fetch.blocks);
+    };
+
+    let bytesWritten = 0;
+    const queue: Promise<Buffer[]>[] = [];
+    let next = 0;
+    const fill = (): void => {
+      while (queue.length < FETCHES_IN_FLIGHT && next < fetches.length) {
+        const pending = load(fetches[next++]!);
+        pending.catch(() => undefined);
+        queue.push(pending);
+      }
+    };
+    try {
+      fill();
+      for (const fetch of fetches) {
+        const blocks = await queue.shift()!;
+        fill();
+        for (const [i, block] of fetch.blocks.entries()) {
+          options.signal?.throwIfAborted();
+          await writer.write(block.slot * disk.blockSize, blocks[i]!);
+          bytesWritten += block.rawLength;
+          meter.add(block.rawLength);
+        }
+      }
+    } catch (error) {
+      await Promise.allSettled(queue);
+      throw error;
+    }
+    await writer.close();
+    meter.finish();
+    return { pointId: manifest.id, disk: disk.name, size: disk.size, bytesWritten, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location);
+  } finally {
+    await lock?.release();
+  }
+}
+
+function planFetches(vault: Vault, ids: Uint8Array, size: number, blockSize: number, pointId: string): Fetch[] {
+  const fetches: Fetch[] = [];
+  const slots = Math.ceil(size / blockSize);
+  let current: Fetch | null = null;
+  for (let slot = 0; slot < slots; slot++) {
+    const id = Buffer.from(ids.buffer, ids.byteOffset + slot * ID_BYTES, ID_BYTES);
+    if (isZeroId(id)) continue;
+    const where = vault.index.get(id);
+    if (!where) {
+      throw new LifeboatError('VAULT_CORRUPT', `Recovery point ${pointId} needs a block the vault does not have (at offset ${slot * blockSize}).`, {
+        fix: 'Run `lifeboat vault verify` to see every affected recovery point; restore an older one.',
+      });
+    }
+    const block = { slot, id: Buffer.from(id), at: 0, length: where.length, rawLength: where.rawLength, codec: where.codec };
+    if (current && current.packId === where.packId && current.offset + current.length === where.offset && current.length + where.length <= MAX_FETCH) {
+      block.at = current.length;
+      current.length += where.length;
+      current.blocks.push(block);
+    } else {
+      current = { packId: where.packId, offset: where.offset, length: where.length, blocks: [block] };
+      fetches.push(current);
+    }
+  }
+  return fetches;
+}
+
+export function isZeroId(id: Uint8Array): boolean {
+  for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
+  return true;
+}

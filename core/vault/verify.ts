@@ -1,0 +1,217 @@
+import crypto from 'node:crypto';
+import { isNotFound } from './backends/types';
+import { ID_BYTES, SealBroken } from './block-codec';
+import { idOf, keys, parsePack, prefixes, type Manifest } from './format';
+import { VaultLock } from './lock';
+import { ProgressMeter, type RunOptions } from './progress';
+import { isZeroId } from './restore';
+import { mapLimit, vaultError } from './support';
+import type { Vault } from './vault';
+import { BlockBroken } from './worker-pool';
+
+export interface VerifyOptions extends RunOptions {
+  /** 'none': structure only (every block named by a point is indexed in a pack that exists, of the right size). */
+  readData?: 'none' | 'all' | { fraction: number };
+  /** Only these recovery points (a drill's "vault data" check); every point when absent. */
+  points?: readonly string[];
+}
+
+export interface VerifyProblem {
+  kind: 'manifest-unreadable' | 'blocklist-unreadable' | 'block-missing' | 'pack-missing' | 'pack-damaged' | 'block-damaged' | 'index-unreadable';
+  message: string;
+}
+
+export interface AffectedDisk {
+  pointId: string;
+  vm: string;
+  time: string;
+  disk: string;
+  badBlocks: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  points: number;
+  disks: number;
+  packs: number;
+  packsRead: number;
+  bytesRead: number;
+  blocksChecked: number;
+  problems: VerifyProblem[];
+  /** Recovery points and disks that cannot be fully restored. */
+  affected: AffectedDisk[];
+  /** Packs no recovery point needs (left by a killed run or a forgotten point): prune removes them. */
+  unreferencedPacks: number;
+  seconds: number;
+}
+
+/**
+ * Checks that every recovery point can be restored: structure always; with readData, also downloads packs
+ * and proves each block decrypts and hashes to its id. Damage is reported by recovery point and disk.
+ */
+export async function verify(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = performance.now();
+  let lock: VaultLock | null = null;
+  try {
+    lock = await VaultLock.acquire(vault.backend, 'read', 'verify');
+    const problems: VerifyProblem[] = [];
+    try {
+      await vault.loadIndex();
+    } catch (error) {
+      if (!(error instanceof SealBroken)) throw error;
+      problems.push({ kind: 'index-unreadable', message: `An index object is damaged: ${error.message}` });
+    }
+    const listedPacks = new Map((await vault.backend.list(prefixes.packs)).map((object) => [idOf(object.key), object.size]));
+
+    // Every point's block lists, kept to map damaged blocks back to points and disks.
+    const points: { manifest: Manifest; lists: Uint8Array[] }[] = [];
+    const wanted = options.points ? new Set(options.points) : null;
+    for (const id of (await vault.pointIds()).filter((candidate) => !wanted || wanted.has(candidate))) {
+      let manifest: Manifest;
+      try {
+        manifest = await vault.readManifest(id);
+      } catch (error) {
+        if (!(error instanceof SealBroken) && !isNotFound(error)) throw error;
+        problems.push({ kind: 'manifest-unreadable', message: `Recovery point ${id}: its manifest is damaged.` });
+        continue;
+      }
+      const lists: Uint8Array[] = [];
+      for (const disk of manifest.disks) {
+        try {
+          lists.push(await vault.readBlockList(disk));
+        } catch (error) {
+          if (!(error instanceof SealBroken) && !isNotFound(error)) throw error;
+          problems.push({ kind: 'blocklist-unreadable', message: `Recovery point ${id}, disk ${disk.name}: its block list is missing or damaged.` });
+          lists.push(new Uint8Array(0));
+        }
+      }
+      points.push({ manifest, lists });
+    }
+    points.sort((a, b) => a.manifest.time.localeCompare(b.manifest.time));
+
+    // Structure: every referenced block indexed, in a pack that exists with the indexed size.
+    const bad = new Set<string>();
+    const referencedPacks = new Set<string>();
+    let blocksChecked = 0;
+    const missingPacks = new Set<string>();
+    for (const { manifest, lists } of points) {
+      for (const [d, ids] of lists.entries()) {
+        for (let at = 0; at < ids.length; at += ID_BYTES) {
+          const id = ids.subarray(at, at + ID_BYTES);
+          if (isZeroId(id)) continue;
+          blocksChecked++;
+          const key = Buffer.from(id.buffer, id.byteOffset, ID_BYTES).toString('latin1');
+          const where = vault.index.get(id);
+          if (!where) {
+            if (!bad.has(key)) problems.push({ kind: 'block-missing', message: `Recovery point ${manifest.id}, disk ${manifest.disks[d]!.name}: block at offset ${(at / ID_BYTES) * manifest.disks[d]!.blockSize} is in no pack.` });
+            bad.add(key);
+            continue;
+          }
+          referencedPacks.add(where.packId);
+          const size = listedPacks.get(where.packId);
+          if (size === undefined || size !== vault.index.packSize(where.packId)) {
+            if (!missingPacks.has(where.packId)) {
+              missingPacks.add(where.packId);
+              problems.push({
+                kind: 'pack-missing',
+                message: size === undefined ? `Pack ${where.packId} is missing.` : `Pack ${where.packId} has ${size} bytes, the index says ${vault.index.packSize(where.packId)}.`,
+              });
+            }
+            bad.add(key);
+          }
+        }
+      }
+    }
+
+    // Data: download packs, check their hash, decrypt and re-hash every block.
+    let toRead = [...referencedPacks].filter((packId) => !missingPacks.has(packId));
+    const mode = options.readData ?? 'none';
+    if (mode !== 'all' && mode !== 'none') {
+      const count = Math.min(toRead.length, Math.max(1, Math.ceil(toRead.length * mode.fraction)));
+      toRead = shuffle(toRead).slice(0, count);
+    } else if (mode === 'none') {
+      toRead = [];
+    }
+    const meter = new ProgressMeter('verify', toRead.reduce((sum, packId) => sum + (listedPacks.get(packId) ?? 0), 0), options.onProgress);
+    let bytesRead = 0;
+    const workers = vault.workers();
+    const indexedEntries = new Map(vault.index.packs().map((pack) => [pack.packId, pack.entries]));
+    await mapLimit(toRead, 2, async (packId) => {
+      options.signal?.throwIfAborted();
+      const data = await vault.backend.get(keys.pack(packId));
+      bytesRead += data.length;
+      const hashOk = crypto.createHash('sha256').update(data).digest('hex') === packId;
+      const indexed = indexedEntries.get(packId) ?? [];
+      let entries;
+      try {
+        entries = parsePack(data, vault.keys.encKey);
+      } catch {
+        entries = null;
+      }
+      let damaged = 0;
+      for (const expected of indexed) {
+        const entry = entries?.find((candidate) => candidate.offset === expected.offset && candidate.length === expected.length && candidate.id.equals(expected.id));
+        let ok = entry !== undefined && expected.offset + expected.length <= data.length;
+        if (ok) {
+          try {
+            await workers.open(expected.id, data.subarray(expected.offset, expected.offset + expected.length), expected.codec, expected.rawLength, true);
+          } catch (error) {
+            if (!(error instanceof BlockBroken)) throw error;
+            ok = false;
+          }
+        }
+        if (!ok) {
+          damaged++;
+          bad.add(expected.id.toString('latin1'));
+        }
+      }
+      if (!hashOk || damaged > 0 || entries === null) {
+        problems.push({
+          kind: 'pack-damaged',
+          message: `Pack ${packId} is damaged${hashOk ? '' : ' (its content no longer matches its name)'}: ${entries === null ? 'its header is unreadable' : `${damaged} block(s) fail to decrypt or match their id`}.`,
+        });
+      }
+      meter.add(data.length);
+    });
+    meter.finish();
+
+    const affected: AffectedDisk[] = [];
+    for (const { manifest, lists } of points) {
+      for (const [d, ids] of lists.entries()) {
+        let badBlocks = 0;
+        for (let at = 0; at < ids.length; at += ID_BYTES) {
+          if (bad.has(Buffer.from(ids.buffer, ids.byteOffset + at, ID_BYTES).toString('latin1'))) badBlocks++;
+        }
+        const unreadable = ids.length === 0 && manifest.disks[d]!.size > 0;
+        if (badBlocks > 0 || unreadable) affected.push({ pointId: manifest.id, vm: manifest.vm, time: manifest.time, disk: manifest.disks[d]!.name, badBlocks });
+      }
+    }
+    const unreferencedPacks = [...listedPacks.keys()].filter((packId) => !referencedPacks.has(packId)).length;
+    return {
+      ok: problems.length === 0,
+      points: points.length,
+      disks: points.reduce((sum, point) => sum + point.manifest.disks.length, 0),
+      packs: listedPacks.size,
+      packsRead: toRead.length,
+      bytesRead,
+      blocksChecked,
+      problems,
+      affected,
+      unreferencedPacks,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (error) {
+    throw vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location);
+  } finally {
+    await lock?.release();
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = crypto.randomInt(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
