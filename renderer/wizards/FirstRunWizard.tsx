@@ -10,6 +10,8 @@ import {
   List,
   Paper,
   PasswordInput,
+  ScrollArea,
+  Code,
   Progress,
   SegmentedControl,
   SimpleGrid,
@@ -20,13 +22,13 @@ import {
   ThemeIcon,
   Title,
 } from '@mantine/core';
-import { IconCircleCheck, IconFlask, IconInfoCircle, IconKey, IconPlus, IconServer2, IconShieldCheck } from '@tabler/icons-react';
+import { IconCircleCheck, IconDownload, IconFlask, IconInfoCircle, IconKey, IconPlus, IconPrinter, IconServer2, IconShieldCheck } from '@tabler/icons-react';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { LifeboatError, type ErrorBody } from '../../core/contract/errors';
 import type { Host, Vm } from '../../core/contract/hosts';
 import { passphraseStrength } from '../../core/contract/passphrase';
 import type { Job, JobProgress } from '../../core/contract/protection';
-import { folderLocation, organisationName } from '../../core/contract/settings';
+import { firstRunVault, organisationName, type FirstRunVault } from '../../core/contract/settings';
 import type { Settings } from '../../core/contract/types';
 import { api, subscribe } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
@@ -59,7 +61,8 @@ function savedStep(): number | null {
 export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Settings; onSaved(settings: Settings): void; onFinish(page: PageId): void }) {
   const [step, setStepState] = useState<number>(() => (settings.firstRunComplete ? (savedStep() ?? Step.Hosts) : Step.Organisation));
   const [organisation, setOrganisation] = useState('');
-  const [vaultPath, setVaultPath] = useState(settings.suggestedVaultPath);
+  const [vault, setVault] = useState<VaultForm>(() => ({ ...EMPTY_VAULT, folder: settings.suggestedVaultPath }));
+  const [kit, setKit] = useState<{ text: string | null; error: LifeboatError | null }>({ text: null, error: null });
   const [passphrase, setPassphrase] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [stored, setStored] = useState(false);
@@ -81,15 +84,17 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
       if (!result.success) found.organisation = result.error.issues[0]?.message ?? 'Enter your organisation name.';
     }
     if (current === Step.Vault) {
-      const result = folderLocation.safeParse({ kind: 'folder', path: vaultPath });
-      if (!result.success) found.vaultPath = result.error.issues[0]?.message ?? 'Choose a folder for the vault.';
+      const result = firstRunVault.safeParse(vaultInput(vault));
+      if (!result.success) {
+        for (const issue of result.error.issues) found[issue.path.join('.') || 'path'] ??= issue.message;
+      }
     }
     if (current === Step.Passphrase) {
       const strength = passphraseStrength(passphrase);
       if (!strength.acceptable) found.passphrase = `${strength.label}. ${strength.hint}`;
       else if (confirmation !== passphrase) found.confirmation = 'The two passphrases are different. Type the same passphrase twice.';
     }
-    if (current === Step.Kit && !stored) found.stored = 'Tick the box once the passphrase is written down somewhere safe.';
+    if (current === Step.Kit && !stored) found.stored = 'Tick the box once the recovery kit and the passphrase are kept somewhere safe.';
     return found;
   };
 
@@ -97,10 +102,11 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
     setBusy(true);
     setFailure(null);
     try {
-      const saved = await api.completeFirstRun({ organisation, vault: { kind: 'folder', path: vaultPath }, passphrase });
+      const saved = await api.completeFirstRun({ organisation, vault: vaultInput(vault), passphrase });
       localStorage.setItem(PROGRESS_KEY, String(Step.Kit));
       onSaved(saved);
       setStep(Step.Kit);
+      await loadKit();
     } catch (error) {
       const failed = error as LifeboatError;
       setFailure(failed);
@@ -110,6 +116,22 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
       setBusy(false);
     }
   };
+
+  /** Creates the vault at its location (or connects to the one there) and fetches its printable recovery kit. */
+  const loadKit = async (): Promise<void> => {
+    setKit({ text: null, error: null });
+    try {
+      await api.vaultInit({});
+      setKit({ text: (await api.vaultRecoveryKit({})).text, error: null });
+    } catch (error) {
+      setKit({ text: null, error: error as LifeboatError });
+    }
+  };
+  useEffect(() => {
+    // A reload on the kit step: fetch it again (the vault exists by now).
+    if (step === Step.Kit && kit.text === null && kit.error === null && settings.firstRunComplete) void loadKit();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -158,7 +180,7 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
                       required
                     />
                   )}
-                  {step === Step.Vault && <VaultStep path={vaultPath} onPath={setVaultPath} error={errors.vaultPath} />}
+                  {step === Step.Vault && <VaultStep form={vault} onChange={setVault} errors={errors} />}
                   {step === Step.Passphrase && (
                     <Stack>
                       <Alert variant="light" color="orange" icon={<IconKey />} title="This passphrase encrypts everything in the vault">
@@ -181,7 +203,7 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
                       <PasswordInput label="Type it again" value={confirmation} onChange={(e) => setConfirmation(e.currentTarget.value)} error={errors.confirmation} autoComplete="new-password" required />
                     </Stack>
                   )}
-                  {step === Step.Kit && <KitStep settings={settings} stored={stored} onStored={setStored} error={errors.stored} />}
+                  {step === Step.Kit && <KitStep settings={settings} kit={kit} onRetry={() => void loadKit()} stored={stored} onStored={setStored} error={errors.stored} />}
                   {failure && (
                     <Box mt="lg">
                       <ErrorNotice error={failure} title={step <= Step.Passphrase ? 'Setup was not saved' : 'Something went wrong'} />
@@ -218,28 +240,168 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
   );
 }
 
-function VaultStep({ path, onPath, error }: { path: string; onPath(path: string): void; error?: string }) {
+interface VaultForm {
+  kind: 'folder' | 'azure' | 's3';
+  folder: string;
+  container: string;
+  prefix: string;
+  connectionString: string;
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const EMPTY_VAULT: VaultForm = { kind: 'folder', folder: '', container: '', prefix: '', connectionString: '', endpoint: '', region: '', accessKeyId: '', secretAccessKey: '' };
+
+function cloudPath(scheme: 'azblob' | 's3', form: VaultForm): string {
+  const prefix = form.prefix.trim().replace(/^\/+|\/+$/g, '');
+  return `${scheme}://${form.container.trim()}${prefix ? `/${prefix}` : ''}`;
+}
+
+function vaultInput(form: VaultForm): FirstRunVault {
+  if (form.kind === 'folder') return { kind: 'folder', path: form.folder };
+  if (form.kind === 'azure') return { kind: 'azure', path: cloudPath('azblob', form), credentials: { connectionString: form.connectionString.trim() } };
+  return {
+    kind: 's3',
+    path: cloudPath('s3', form),
+    credentials: {
+      accessKeyId: form.accessKeyId.trim(),
+      secretAccessKey: form.secretAccessKey,
+      ...(form.endpoint.trim() ? { endpoint: form.endpoint.trim() } : {}),
+      ...(form.region.trim() ? { region: form.region.trim() } : {}),
+    },
+  };
+}
+
+const VAULT_KINDS = [
+  { value: 'folder', label: 'Folder or network share' },
+  { value: 'azure', label: 'Azure Blob Storage' },
+  { value: 's3', label: 'S3-compatible storage' },
+];
+
+function VaultStep({ form, onChange, errors }: { form: VaultForm; onChange(form: VaultForm): void; errors: Record<string, string> }) {
+  const [testing, setTesting] = useState(false);
+  const [tested, setTested] = useState<{ ok: string } | { error: LifeboatError } | null>(null);
+  const set = (change: Partial<VaultForm>): void => {
+    setTested(null);
+    onChange({ ...form, ...change });
+  };
+  const pathError = errors['path'];
+  const credentialError = (field: string): string | undefined => errors[`credentials.${field}`];
+
+  const test = async (): Promise<void> => {
+    const input = vaultInput(form);
+    const parsed = firstRunVault.safeParse(input);
+    if (!parsed.success) {
+      setTested({ error: new LifeboatError('INVALID_INPUT', parsed.error.issues[0]?.message ?? 'Check the fields above.') });
+      return;
+    }
+    setTesting(true);
+    try {
+      const result = await api.testTarget({ location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
+      setTested({ ok: result.vaultExists ? 'Reached it, and a Lifeboat vault is already there: it will be used with the passphrase you enter next.' : 'Reached it. The vault will be created there in the next step.' });
+    } catch (error) {
+      setTested({ error: error as LifeboatError });
+    } finally {
+      setTesting(false);
+    }
+  };
+
   return (
     <Stack>
       <Text>Where should the encrypted copies of your VMs be kept?</Text>
-      <SegmentedControl aria-label="Kind of vault" data={[{ value: 'folder', label: 'Folder or network share' }]} value="folder" />
-      <TextInput
-        label="Vault folder"
-        description="A folder on a second disk, a NAS, or a network share such as \\server\backups."
-        value={path}
-        onChange={(e) => onPath(e.currentTarget.value)}
-        error={error}
-        autoFocus
-        required
-      />
-      <Alert variant="light" color="blue" icon={<IconInfoCircle />}>
-        Copies on the same disk as your VMs won&apos;t survive that disk failing. If you can, choose another disk or a share on another machine.
-      </Alert>
+      <SegmentedControl aria-label="Kind of vault" data={VAULT_KINDS} value={form.kind} onChange={(value) => set({ kind: value as VaultForm['kind'] })} />
+      {form.kind === 'folder' && (
+        <>
+          <TextInput
+            label="Vault folder"
+            description="A folder on a second disk, a NAS, or a network share such as \\server\backups."
+            value={form.folder}
+            onChange={(e) => set({ folder: e.currentTarget.value })}
+            error={pathError}
+            autoFocus
+            required
+          />
+          <Alert variant="light" color="blue" icon={<IconInfoCircle />}>
+            Copies on the same disk as your VMs won&apos;t survive that disk failing. If you can, choose another disk or a share on another machine.
+          </Alert>
+        </>
+      )}
+      {form.kind === 'azure' && (
+        <>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <TextInput label="Container" description="Lowercase letters, digits and hyphens; created if it does not exist." placeholder="lifeboat" value={form.container} onChange={(e) => set({ container: e.currentTarget.value })} error={pathError} required />
+            <TextInput label="Folder in the container (optional)" placeholder="office" value={form.prefix} onChange={(e) => set({ prefix: e.currentTarget.value })} />
+          </SimpleGrid>
+          <PasswordInput
+            label="Connection string"
+            description="Azure portal → your storage account → Access keys → Connection string. Kept encrypted on this computer, never shown again."
+            value={form.connectionString}
+            onChange={(e) => set({ connectionString: e.currentTarget.value })}
+            error={credentialError('connectionString')}
+            autoComplete="off"
+            required
+          />
+        </>
+      )}
+      {form.kind === 's3' && (
+        <>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <TextInput label="Bucket" placeholder="acme-lifeboat" value={form.container} onChange={(e) => set({ container: e.currentTarget.value })} error={pathError} required />
+            <TextInput label="Folder in the bucket (optional)" placeholder="office" value={form.prefix} onChange={(e) => set({ prefix: e.currentTarget.value })} />
+            <TextInput label="Endpoint URL" description="Leave empty for Amazon S3; for Wasabi, Backblaze, MinIO… their S3 endpoint." placeholder="https://s3.eu-central-1.wasabisys.com" value={form.endpoint} onChange={(e) => set({ endpoint: e.currentTarget.value })} error={credentialError('endpoint')} />
+            <TextInput label="Region (optional)" placeholder="eu-central-1" value={form.region} onChange={(e) => set({ region: e.currentTarget.value })} />
+            <TextInput label="Access key id" value={form.accessKeyId} onChange={(e) => set({ accessKeyId: e.currentTarget.value })} error={credentialError('accessKeyId')} autoComplete="off" required />
+            <PasswordInput label="Secret access key" value={form.secretAccessKey} onChange={(e) => set({ secretAccessKey: e.currentTarget.value })} error={credentialError('secretAccessKey')} autoComplete="off" required />
+          </SimpleGrid>
+          <Text size="sm" c="dimmed">
+            The keys are kept encrypted on this computer and never shown again. Give them access to this bucket only.
+          </Text>
+        </>
+      )}
+      <Group>
+        <Button variant="default" onClick={() => void test()} loading={testing}>
+          Test connection
+        </Button>
+        {tested && 'ok' in tested && (
+          <Text size="sm" c="green" role="status" data-testid="vault-test-result">
+            {tested.ok}
+          </Text>
+        )}
+      </Group>
+      {tested && 'error' in tested && <ErrorNotice error={tested.error} title="Lifeboat cannot use this vault location" />}
     </Stack>
   );
 }
 
-function KitStep({ settings, stored, onStored, error }: { settings: Settings; stored: boolean; onStored(value: boolean): void; error?: string }) {
+function downloadText(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Only the kit is printed: everything else on the page is hidden from the printer. */
+const PRINT_ONLY_KIT = `@media print { body * { visibility: hidden !important; } #recovery-kit, #recovery-kit * { visibility: visible !important; } #recovery-kit { position: absolute; inset: 0; max-height: none !important; overflow: visible !important; } }`;
+
+function KitStep({
+  settings,
+  kit,
+  onRetry,
+  stored,
+  onStored,
+  error,
+}: {
+  settings: Settings;
+  kit: { text: string | null; error: LifeboatError | null };
+  onRetry(): void;
+  stored: boolean;
+  onStored(value: boolean): void;
+  error?: string;
+}) {
   return (
     <Stack>
       <Group wrap="nowrap" align="flex-start">
@@ -252,9 +414,29 @@ function KitStep({ settings, stored, onStored, error }: { settings: Settings; st
         </div>
       </Group>
       <Alert variant="light" color="orange" icon={<IconKey />} title="Keep the way back safe">
-        Write the vault passphrase down and keep it away from the computers it protects — in a safe, or with your manager. Without it, the copies cannot be opened.
+        If this computer is lost, the recovery kit and the passphrase are what bring your VMs back. Print the kit or save it somewhere away from these computers — in a safe, or with your manager.
       </Alert>
-      <Checkbox label="I have stored the passphrase somewhere safe, away from these computers" checked={stored} onChange={(e) => onStored(e.currentTarget.checked)} error={error} />
+      {kit.error && <ErrorNotice error={kit.error} title="The vault could not be created yet" onRetry={onRetry} />}
+      {!kit.text && !kit.error && <Text c="dimmed">Creating the vault and its recovery kit…</Text>}
+      {kit.text && (
+        <>
+          <style>{PRINT_ONLY_KIT}</style>
+          <ScrollArea.Autosize mah={220} type="auto" id="recovery-kit" data-testid="recovery-kit">
+            <Code block style={{ whiteSpace: 'pre', fontSize: 12 }}>
+              {kit.text}
+            </Code>
+          </ScrollArea.Autosize>
+          <Group>
+            <Button variant="default" leftSection={<IconDownload size={18} />} onClick={() => downloadText('lifeboat-recovery-kit.txt', kit.text!)}>
+              Download the recovery kit
+            </Button>
+            <Button variant="default" leftSection={<IconPrinter size={18} />} onClick={() => window.print()}>
+              Print it
+            </Button>
+          </Group>
+        </>
+      )}
+      <Checkbox label="I have stored the recovery kit and the passphrase somewhere safe, away from these computers" checked={stored} onChange={(e) => onStored(e.currentTarget.checked)} error={error} />
     </Stack>
   );
 }
