@@ -15,7 +15,8 @@ export function formatRate(bytesPerSecond: number): string {
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 0.5) return 'under 1 s';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
   const minutes = Math.floor(seconds / 60);
   const rest = (value: number, unit: string): string => (value ? ` ${value} ${unit}` : '');
   if (minutes < 60) return `${minutes} min${rest(Math.round(seconds % 60), 's')}`;

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import { QmpClient } from './qmp';
@@ -44,7 +45,9 @@ export function findQemu(env: NodeJS.ProcessEnv = process.env): string | null {
  */
 export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: string): Promise<QemuVm> {
   fs.mkdirSync(workDir, { recursive: true });
-  const qmpSocket = path.join(workDir, 'qmp.sock');
+  // A unix socket path may not exceed ~107 bytes: under a deep data folder it goes to a short temp folder instead.
+  const socketDir = path.join(workDir, 'qmp.sock').length < 100 ? workDir : fs.mkdtempSync(path.join(os.tmpdir(), 'lb-qmp-'));
+  const qmpSocket = path.join(socketDir, 'qmp.sock');
   fs.rmSync(qmpSocket, { force: true });
   const forwarded = new Map<number, number>();
   for (const port of spec.forwardPorts) forwarded.set(port, await freePort());
@@ -90,7 +93,10 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
         fix: 'Check that the restored disk files exist and that qemu-system-x86_64 works on this machine.',
       });
     }),
-  ]).finally(() => control.close());
+  ]).finally(() => {
+    control.close();
+    if (socketDir !== workDir) fs.rmSync(socketDir, { recursive: true, force: true });
+  });
   const isolation = forwarded.size === 0 ? 'QEMU sandbox: no network adapter' : `QEMU sandbox: restricted user network (no outbound access), ports ${[...forwarded.keys()].join(', ')} reachable from 127.0.0.1 only`;
 
   return {

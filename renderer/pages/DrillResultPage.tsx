@@ -61,7 +61,7 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
       {back}
       <Group justify="space-between" align="flex-start">
         <div>
-          <Title order={2}>Test failover: {d.plan}</Title>
+          <Title order={2}>{d.plan.startsWith('Test failover') ? d.plan : `Test failover: ${d.plan}`}</Title>
           <Text c="dimmed">
             Started {formatDate(d.startedAt)} by {d.operator}
             {d.finishedAt ? ` · took ${formatDuration((Date.parse(d.finishedAt) - Date.parse(d.startedAt)) / 1000)}` : ''}
