@@ -29,12 +29,12 @@ export const vaultLocation = z.discriminatedUnion('kind', [folderLocation]);
 /** The first-run wizard's vault: a folder or share, Azure Blob or S3-compatible storage (credentials sealed on save). */
 export const azureLocation = z.object({
   kind: z.literal('azure'),
-  path: z.string().trim().regex(/^azblob:\/\/[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}(?:\/[A-Za-z0-9._\/-]*)?$/, 'Use azblob://<container> or azblob://<container>/<folder>, with a lowercase container name.'),
+  path: z.string().trim().regex(/^azblob:\/\/[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}(?:\/[A-Za-z0-9._/-]*)?$/, 'Use azblob://<container> or azblob://<container>/<folder>, with a lowercase container name.'),
   credentials: targetCredentials.optional(),
 });
 export const s3Location = z.object({
   kind: z.literal('s3'),
-  path: z.string().trim().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[A-Za-z0-9._\/-]*)?$/, 'Use s3://<bucket> or s3://<bucket>/<folder>, with a lowercase bucket name.'),
+  path: z.string().trim().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[A-Za-z0-9._/-]*)?$/, 'Use s3://<bucket> or s3://<bucket>/<folder>, with a lowercase bucket name.'),
   credentials: targetCredentials.optional(),
 });
 export const firstRunVault = z.discriminatedUnion('kind', [folderLocation, azureLocation, s3Location]);
