@@ -4,11 +4,12 @@ import { useState, type ReactNode } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { Host } from '../../core/contract/hosts';
 import type { EmailSettings } from '../../core/contract/notifications';
-import type { Settings, Status } from '../../core/contract/types';
+import type { Settings, Status, VaultTarget } from '../../core/contract/types';
 import { api, transport } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
 import { EmailSettingsForm } from '../components/EmailSettingsForm';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { EMPTY_VAULT, vaultInput, VaultLocationFields, type VaultForm } from '../components/VaultLocationFields';
 import { browserDesktopNotifications, setBrowserDesktopNotifications } from '../components/JobToasts';
 import { PageHeader } from '../components/PageHeader';
 import { formatAgo, formatDate } from '../format';
@@ -120,46 +121,141 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
   );
 }
 
+const TARGET_KIND = { folder: 'Folder or network share', azure: 'Azure Blob Storage', s3: 'S3-compatible storage' } as const;
+
 function VaultSection({ settings }: { settings: Settings }) {
-  const vault = settings.vault;
+  const targets = useEngine<VaultTarget[]>(() => api.listTargets(), ['settings.changed']);
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<VaultTarget | null>(null);
+  const [failure, setFailure] = useState<LifeboatError | null>(null);
   return (
-    <Section id="vault" title="Vault" description="Where the encrypted copies of your VMs are kept.">
-      <Table variant="vertical" layout="fixed" withTableBorder={false}>
-        <Table.Tbody>
+    <Section id="vault" title="Vault and targets" description="Where the encrypted copies of your VMs are kept. The first is the vault chosen at setup; a policy can send copies to any of them.">
+      {failure && <ErrorNotice error={failure} />}
+      <Table verticalSpacing="xs" mb="sm">
+        <Table.Thead>
           <Table.Tr>
-            <Table.Th w={200}>Name</Table.Th>
-            <Table.Td>{vault?.name ?? 'Not chosen yet'}</Table.Td>
-          </Table.Tr>
-          <Table.Tr>
-            <Table.Th>Location</Table.Th>
-            <Table.Td data-testid="vault-location">{vault ? vault.location.path : 'Not chosen yet'}</Table.Td>
-          </Table.Tr>
-          <Table.Tr>
+            <Table.Th>Name</Table.Th>
             <Table.Th>Kind</Table.Th>
-            <Table.Td>{vault ? 'Folder or network share' : '—'}</Table.Td>
+            <Table.Th>Location</Table.Th>
+            <Table.Th>Credentials</Table.Th>
+            <Table.Th />
           </Table.Tr>
-          <Table.Tr>
-            <Table.Th>Passphrase</Table.Th>
-            <Table.Td>
-              {settings.passphraseStored ? (
+        </Table.Thead>
+        <Table.Tbody>
+          {(targets.data ?? (settings.vault ? [{ ...settings.vault, isDefault: true }] : [])).map((target) => (
+            <Table.Tr key={target.id} data-testid="settings-target">
+              <Table.Td>
                 <Group gap="xs">
-                  <Badge color="green" variant="light">
-                    Stored encrypted
-                  </Badge>
-                  <Text size="sm" c="dimmed">
-                    Kept on this computer so scheduled copies can run. It is never shown.
+                  <Text size="sm" fw={500}>
+                    {target.name}
                   </Text>
+                  {target.id === settings.vault?.id && (
+                    <Badge variant="light" color="gray">
+                      Default
+                    </Badge>
+                  )}
                 </Group>
-              ) : (
-                <Badge color="red" variant="light">
-                  Not stored
-                </Badge>
-              )}
-            </Table.Td>
-          </Table.Tr>
+              </Table.Td>
+              <Table.Td>{TARGET_KIND[target.location.kind]}</Table.Td>
+              <Table.Td data-testid={target.id === settings.vault?.id ? 'vault-location' : undefined} style={{ wordBreak: 'break-all' }}>
+                {target.location.path}
+              </Table.Td>
+              <Table.Td>{target.hasCredentials ? 'Stored encrypted' : target.location.kind === 'folder' ? '—' : "From the engine's environment"}</Table.Td>
+              <Table.Td>
+                {target.id !== settings.vault?.id && (
+                  <Button size="compact-sm" variant="subtle" color="red" onClick={() => setRemoving(target)} aria-label={`Remove ${target.name}`}>
+                    Remove
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
         </Table.Tbody>
       </Table>
+      <Group justify="space-between" align="center">
+        <Group gap="xs">
+          <Text size="sm" fw={500}>
+            Vault passphrase:
+          </Text>
+          {settings.passphraseStored ? (
+            <>
+              <Badge color="green" variant="light">
+                Stored encrypted
+              </Badge>
+              <Text size="sm" c="dimmed">
+                Kept on this computer so scheduled copies can run. It is never shown.
+              </Text>
+            </>
+          ) : (
+            <Badge color="red" variant="light">
+              Not stored
+            </Badge>
+          )}
+        </Group>
+        <Button variant="default" onClick={() => setAdding(true)}>
+          Add a target
+        </Button>
+      </Group>
+      <AddTargetModal opened={adding} onClose={() => setAdding(false)} onAdded={() => (setAdding(false), targets.reload())} />
+      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={`Remove the target ${removing?.name}?`}>
+        <Text size="sm">Lifeboat stops using it. The vault there is not touched: its copies stay where they are.</Text>
+        <Group justify="flex-end" mt="lg">
+          <Button variant="default" onClick={() => setRemoving(null)}>
+            Keep it
+          </Button>
+          <Button
+            color="red"
+            onClick={() => {
+              const target = removing!;
+              setRemoving(null);
+              setFailure(null);
+              void api
+                .removeTarget({ id: target.id })
+                .catch((error: LifeboatError) => setFailure(error))
+                .finally(targets.reload);
+            }}
+          >
+            Remove target
+          </Button>
+        </Group>
+      </Modal>
     </Section>
+  );
+}
+
+function AddTargetModal({ opened, onClose, onAdded }: { opened: boolean; onClose(): void; onAdded(): void }) {
+  const [name, setName] = useState('');
+  const [form, setForm] = useState<VaultForm>({ ...EMPTY_VAULT });
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<LifeboatError | null>(null);
+  const add = async (): Promise<void> => {
+    const input = vaultInput(form);
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api.addTarget({ name: name.trim() || `${TARGET_KIND[input.kind]} ${input.path}`.slice(0, 100), location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
+      setName('');
+      setForm({ ...EMPTY_VAULT });
+      onAdded();
+    } catch (error) {
+      setFailure(error as LifeboatError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal opened={opened} onClose={onClose} title="Add a target" size="lg">
+      <Stack>
+        <TextInput label="Name" placeholder="Offsite copy" value={name} onChange={(e) => setName(e.currentTarget.value)} />
+        <VaultLocationFields form={form} onChange={setForm} errors={{}} />
+        {failure && <ErrorNotice error={failure} title="The target was not added" />}
+        <Group justify="flex-end">
+          <Button onClick={() => void add()} loading={busy}>
+            Check and add
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 

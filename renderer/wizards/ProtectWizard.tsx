@@ -25,7 +25,7 @@ import { useMemo, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { Host, Vm } from '../../core/contract/hosts';
 import type { BandwidthWindow, Consistency, Job, Policy, Retention } from '../../core/contract/protection';
-import type { Settings } from '../../core/contract/types';
+import type { Settings, VaultTarget } from '../../core/contract/types';
 import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { VmPicker } from '../components/VmPicker';
@@ -75,6 +75,8 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   const vms = useEngine<Vm[]>(() => api.listVms());
   const hosts = useEngine<Host[]>(() => api.listHosts());
   const jobs = useEngine<Job[]>(() => api.listJobs({ status: 'succeeded', limit: 50 }));
+  const targets = useEngine<VaultTarget[]>(() => api.listTargets());
+  const [targetId, setTargetId] = useState<string | null>(policy?.targetId ?? settings.vault?.id ?? null);
   const [step, setStep] = useState(0);
   const [vmIds, setVmIds] = useState<string[]>(policy?.vmIds ?? preselected ?? []);
   const [rpoMinutes, setRpoMinutes] = useState(policy?.rpoMinutes ?? 60);
@@ -87,13 +89,14 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   const [saving, setSaving] = useState(false);
 
   const chosen = useMemo(() => (vms.data ?? []).filter((vm) => vmIds.includes(vm.id)), [vms.data, vmIds]);
-  const rate = estimateRate(jobs.data ?? [], settings.vault?.location ?? null, bandwidth);
+  const target = (targets.data ?? []).find((t) => t.id === targetId) ?? (settings.vault?.id === targetId ? settings.vault : null);
+  const rate = estimateRate(jobs.data ?? [], target?.location ?? null, bandwidth);
   const estimate = estimateFirstCopy(chosen, rate);
   const policyName = name.trim() || suggestPolicyName(chosen);
 
   const check = (current: number): string | null => {
     if (current === 0 && vmIds.length === 0) return 'Tick at least one VM to protect.';
-    if (current === 1 && !settings.vault) return 'There is no vault yet: finish setup in Settings first.';
+    if (current === 1 && !targetId) return 'Choose where the copies go.';
     if (current === 2 && !(rpoMinutes >= 1 && rpoMinutes <= 7 * 24 * 60)) return 'Choose between 1 minute and 7 days.';
     if (current === 3 && retention.keepLast < 1) return 'Keep at least the newest copy.';
     if (current === 5 && bandwidth.some((w) => w.days.length === 0)) return 'Every bandwidth limit needs at least one day.';
@@ -110,7 +113,7 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   const save = async (): Promise<void> => {
     setSaving(true);
     setFailure(null);
-    const fields = { name: policyName, vmIds, targetId: policy?.targetId ?? settings.vault!.id, rpoMinutes, retention, consistency, bandwidth };
+    const fields = { name: policyName, vmIds, targetId: targetId!, rpoMinutes, retention, consistency, bandwidth };
     try {
       const saved = policy ? await api.updatePolicy({ id: policy.id, ...fields }) : await api.createPolicy(fields);
       let started: Job[] = [];
@@ -153,25 +156,28 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
       {step === 1 && (
         <Stack gap="xs">
           <Title order={4}>Where should the copies go?</Title>
-          {settings.vault ? (
-            <Paper withBorder p="md">
-              <Group>
-                <ThemeIcon size="xl" variant="light" radius="xl">
-                  <IconDatabase />
-                </ThemeIcon>
-                <div>
-                  <Text fw={600}>{settings.vault.name}</Text>
-                  <Text size="sm" c="dimmed" data-testid="wizard-vault">
-                    {vaultWords(settings)}
-                  </Text>
-                </div>
-              </Group>
-            </Paper>
-          ) : (
-            <Alert color="red">There is no vault yet. Finish the setup first.</Alert>
-          )}
+          <Radio.Group value={targetId} onChange={setTargetId}>
+            <Stack gap="xs">
+              {(targets.data ?? (settings.vault ? [settings.vault] : [])).map((each) => (
+                <Radio.Card key={each.id} value={each.id} p="sm" radius="md">
+                  <Group wrap="nowrap">
+                    <Radio.Indicator />
+                    <ThemeIcon size="lg" variant="light" radius="xl">
+                      <IconDatabase size={18} />
+                    </ThemeIcon>
+                    <div>
+                      <Text fw={600}>{each.name}</Text>
+                      <Text size="sm" c="dimmed" data-testid={each.id === settings.vault?.id ? 'wizard-vault' : undefined}>
+                        {targetWords(each)}
+                      </Text>
+                    </div>
+                  </Group>
+                </Radio.Card>
+              ))}
+            </Stack>
+          </Radio.Group>
           <Text size="sm" c="dimmed">
-            Copies are encrypted with your vault passphrase before they leave this computer, and identical blocks are stored once.
+            Copies are encrypted with your vault passphrase before they leave this computer, and identical blocks are stored once. More targets (another disk, Azure, S3) can be added in Settings.
           </Text>
         </Stack>
       )}
@@ -270,7 +276,7 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
               <b>{chosen.length === 1 ? chosen[0]!.name : `${chosen.length} VMs`}</b>
               {chosen.length > 1 && chosen.length <= 6 ? `: ${chosen.map((vm) => vm.name).join(', ')}` : ''}
             </List.Item>
-            <List.Item>Copies go to {settings.vault ? vaultWords(settings) : '—'}</List.Item>
+            <List.Item>Copies go to {target ? `${target.name}: ${targetWords(target)}` : '—'}</List.Item>
             <List.Item>
               {rpoSentence(rpoMinutes)} — a copy every {minutesInWords(copyIntervalMinutes(rpoMinutes))}
             </List.Item>
@@ -312,11 +318,10 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   );
 }
 
-export function vaultWords(settings: Settings): string {
-  const vault = settings.vault;
-  if (!vault) return 'no vault yet';
-  const location = vault.location as { kind: string; path?: string; url?: string };
-  return location.kind === 'folder' ? `the folder ${location.path}` : `${location.url ?? location.kind}`;
+export function targetWords(target: VaultTarget): string {
+  const location = target.location;
+  if (location.kind === 'folder') return `the folder ${location.path}`;
+  return `${location.kind === 'azure' ? 'Azure Blob Storage' : 'S3-compatible storage'} ${location.path}`;
 }
 
 function BandwidthStep({ windows, onChange }: { windows: BandwidthWindow[]; onChange(windows: BandwidthWindow[]): void }) {
