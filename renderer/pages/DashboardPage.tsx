@@ -1,5 +1,5 @@
 import { AreaChart } from '@mantine/charts';
-import { Alert, Anchor, Button, Card, Group, Paper, Progress, SimpleGrid, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, Paper, Progress, SimpleGrid, Skeleton, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCircleCheck, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { useEffect } from 'react';
@@ -147,7 +147,9 @@ function LastDrillCard({ overview, go }: { overview: Overview | null; go(page: P
       <Text size="sm" c="dimmed" mb="xs">
         Last drill
       </Text>
-      {drill ? (
+      {overview === null ? (
+        <Skeleton h={60} />
+      ) : drill ? (
         <Stack gap={4}>
           <Group gap="xs">
             <DrillBadge status={drill.status} />
@@ -178,20 +180,24 @@ function UpcomingCard({ overview }: { overview: Overview | null }) {
       <Text size="sm" c="dimmed" mb="xs">
         Coming up
       </Text>
-      <Stack gap={6}>
-        <div>
-          <Text size="sm" fw={500}>
-            Next copy
-          </Text>
-          <Text size="sm">{overview?.schedulesPaused ? 'Paused' : run ? `${formatDate(run.at)} · ${run.policy}` : 'None scheduled'}</Text>
-        </div>
-        <div>
-          <Text size="sm" fw={500}>
-            Next drill
-          </Text>
-          <Text size="sm">{drill ? `${formatDate(drill.at)} · ${drill.plan}` : 'None scheduled'}</Text>
-        </div>
-      </Stack>
+      {overview === null ? (
+        <Skeleton h={60} />
+      ) : (
+        <Stack gap={6}>
+          <div>
+            <Text size="sm" fw={500}>
+              Next copy
+            </Text>
+            <Text size="sm">{overview.schedulesPaused ? 'Paused' : run ? `${formatDate(run.at)} · ${run.policy}` : 'None scheduled'}</Text>
+          </div>
+          <div>
+            <Text size="sm" fw={500}>
+              Next drill
+            </Text>
+            <Text size="sm">{drill ? `${formatDate(drill.at)} · ${drill.plan}` : 'None scheduled'}</Text>
+          </div>
+        </Stack>
+      )}
     </Card>
   );
 }

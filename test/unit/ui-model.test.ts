@@ -62,7 +62,7 @@ describe('protect wizard in plain words', () => {
   });
 
   it('estimates the first copy from disk sizes, measured speed, or an explained assumption, capped by the bandwidth limit', () => {
-    const vms = [{ disks: [{ capacityBytes: 100 * GiB }, { capacityBytes: null }] }, { disks: [{ capacityBytes: 27 * GiB }] }] as Parameters<typeof estimateFirstCopy>[0];
+    const vms = [{ disks: [{ capacityBytes: 100 * GiB }, { capacityBytes: null }] }, { disks: [{ capacityBytes: 27 * GiB }] }] as unknown as Parameters<typeof estimateFirstCopy>[0];
     const assumed = estimateRate([], { kind: 'folder', path: '/srv/vault' }, []);
     expect(assumed).toEqual({ bytesPerSecond: ASSUMED_RATE.folder, basis: 'a typical local disk or gigabit network share' });
     const estimate = estimateFirstCopy(vms, assumed);
