@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Code, Group, Modal, Paper, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Code, Group, Modal, Paper, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState, type ReactNode } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
@@ -12,7 +12,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { EMPTY_VAULT, vaultInput, VaultLocationFields, type VaultForm } from '../components/VaultLocationFields';
 import { browserDesktopNotifications, setBrowserDesktopNotifications } from '../components/JobToasts';
 import { PageHeader } from '../components/PageHeader';
-import { formatAgo, formatDate } from '../format';
+import { formatAgo, formatDate, plural } from '../format';
 import { useEngine } from '../hooks';
 
 const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'VMware vSphere', workstation: 'VMware Workstation' } as const;
@@ -110,7 +110,7 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
               <Table.Th>Catalog</Table.Th>
               <Table.Td>
                 {status.data
-                  ? `${status.data.counts.hosts} hosts, ${status.data.counts.vms} VMs, ${status.data.counts.policies} policies, ${status.data.counts.recoveryPoints} recovery points, ${status.data.counts.drills} drills (schema ${status.data.schemaVersion})`
+                  ? `${plural(status.data.counts.hosts, 'host')}, ${plural(status.data.counts.vms, 'VM')}, ${plural(status.data.counts.policies, 'policy', 'policies')}, ${plural(status.data.counts.recoveryPoints, 'recovery point')}, ${plural(status.data.counts.drills, 'drill')} (schema ${status.data.schemaVersion})`
                   : '…'}
               </Table.Td>
             </Table.Tr>
@@ -392,7 +392,7 @@ function DataSection({ settings }: { settings: Settings }) {
         </Button>
         {result && (
           <Text size="sm">
-            Saved to <Anchor component="span">{result}</Anchor> (logs and catalog, with every secret removed).
+            Saved to <Code>{result}</Code> (logs and catalog, with every secret removed).
           </Text>
         )}
       </Group>

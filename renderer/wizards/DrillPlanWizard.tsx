@@ -8,7 +8,7 @@ import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { VmPicker } from '../components/VmPicker';
 import { useEngine } from '../hooks';
-import { choiceOf, DEFAULT_CHECKS, gateWords, moveVm, SCHEDULES, syncGroups, toPlanGroups, type CheckChoice, type DraftGroup } from '../model/drills';
+import { choiceOf, DEFAULT_CHECKS, moveVm, SCHEDULES, syncGroups, toPlanGroups, type CheckChoice, type DraftGroup } from '../model/drills';
 import { minutesInWords } from '../model/protection';
 
 const STEPS = ['VMs', 'Start order', 'Checks', 'Goals and schedule'] as const;
@@ -282,9 +282,6 @@ function OrderStep({ groups, onChange, vmName }: { groups: DraftGroup[]; onChang
                   onChange={(v) => onChange(groups.map((each, i) => (i === g ? { ...each, then: { kind: 'delay', seconds: Number(v) || 1 } } : each)))}
                 />
               )}
-              <Text size="xs" c="dimmed">
-                ({gateWords(group.then)})
-              </Text>
             </Group>
           )}
         </Stack>

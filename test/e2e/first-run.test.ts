@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { ActionCounter } from '../helpers/ui';
+import { ActionCounter, shot } from '../helpers/ui';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 /** The issue's budget: launch to "protected" on the sample lab in at most this many clicks or fields. */
@@ -41,7 +41,7 @@ describe('first run in the browser console', () => {
     expect(page.url()).not.toContain('token=');
 
     await page.getByRole('heading', { name: 'Welcome to Lifeboat' }).waitFor();
-    await screenshot(page, 'first-run-1-organisation');
+    await shot(page, 'first-run-1-organisation');
     await user.fill(page.getByLabel('Organisation name'), 'Acme Dental Group', 'organisation');
     await user.click(page.getByRole('button', { name: 'Next' }), 'Next');
 
@@ -51,12 +51,12 @@ describe('first run in the browser console', () => {
     await user.fill(vault, path.join(data, 'vault'), 'vault folder');
     await user.click(page.getByRole('button', { name: 'Test connection' }), 'Test connection');
     await page.getByTestId('vault-test-result').filter({ hasText: 'Reached it' }).waitFor();
-    await screenshot(page, 'first-run-2-vault');
+    await shot(page, 'first-run-2-vault');
     await user.click(page.getByRole('button', { name: 'Next' }), 'Next');
 
     await user.fill(page.getByLabel('Vault passphrase'), PASSPHRASE, 'passphrase');
     await user.fill(page.getByLabel('Type it again'), PASSPHRASE, 'passphrase again');
-    await screenshot(page, 'first-run-3-passphrase');
+    await shot(page, 'first-run-3-passphrase');
     await user.click(page.getByRole('button', { name: 'Create the vault' }), 'Create the vault');
 
     await page.getByRole('heading', { name: 'The vault is ready' }).waitFor();
@@ -69,31 +69,31 @@ describe('first run in the browser console', () => {
     expect(saved.suggestedFilename()).toBe('lifeboat-recovery-kit.txt');
     expect(fs.readFileSync(await saved.path(), 'utf8')).toContain(path.join(data, 'vault'));
     await user.check(page.getByLabel(/I have stored/), 'I stored it');
-    await screenshot(page, 'first-run-4-recovery-kit');
+    await shot(page, 'first-run-4-recovery-kit');
     await user.click(page.getByRole('button', { name: 'Next' }), 'Next');
 
     await page.getByRole('button', { name: 'Try the sample lab' }).waitFor();
-    await screenshot(page, 'first-run-5-hosts');
+    await shot(page, 'first-run-5-hosts');
     await user.click(page.getByRole('button', { name: 'Try the sample lab' }), 'Try the sample lab');
 
     const protect = page.getByRole('button', { name: 'Protect 3 VMs and copy now' });
     await protect.waitFor();
     expect(await page.getByTestId('vm-picker-count').textContent()).toBe('3 of 3 selected');
-    await screenshot(page, 'first-run-6-protect');
+    await shot(page, 'first-run-6-protect');
     await user.click(protect, 'Protect and copy now');
 
     await page.getByRole('heading', { name: 'Your VMs are protected' }).waitFor();
     expect(await page.getByTestId('first-copy').count()).toBe(3);
-    await screenshot(page, 'first-run-7-done');
+    await shot(page, 'first-run-7-done');
     console.log(`first-run actions: ${user.count}\n  ${user.log.join('\n  ')}`);
     expect(user.count).toBeLessThanOrEqual(ACTION_BUDGET);
 
     // The first copies of the lab's small disks finish in seconds: the user sees them through.
     await page.getByTestId('first-copy').filter({ hasText: 'Copied' }).nth(2).waitFor({ timeout: 60_000 });
-    await screenshot(page, 'first-run-8-copied');
+    await shot(page, 'first-run-8-copied');
     await page.getByRole('button', { name: 'Go to the dashboard' }).click();
     await page.getByTestId('status-sentence').filter({ hasText: 'All 3 VMs within their RPO.' }).waitFor();
-    await screenshot(page, 'first-run-9-dashboard');
+    await shot(page, 'first-run-9-dashboard');
     await page.reload();
     await page.getByTestId('status-sentence').waitFor();
     expect(await page.getByRole('heading', { name: 'Welcome to Lifeboat' }).count()).toBe(0);
@@ -126,7 +126,7 @@ describe('first run in the browser console', () => {
     await page.getByLabel('Type it again').fill(PASSPHRASE + 'x');
     await page.getByRole('button', { name: 'Create the vault' }).click();
     await page.getByText('The two passphrases are different').waitFor();
-    await screenshot(page, 'first-run-mistake-passphrase');
+    await shot(page, 'first-run-mistake-passphrase');
     await page.getByLabel('Type it again').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Create the vault' }).click();
 
@@ -150,7 +150,7 @@ describe('first run in the browser console', () => {
     expect(await page.getByTestId('vault-location').textContent()).toBe(vaultPath);
     await page.getByText('Stored encrypted').waitFor();
     expect(await page.content()).not.toContain(PASSPHRASE);
-    await screenshot(page, 'settings');
+    await shot(page, 'settings');
 
     const pages: [string, string][] = [
       ['Virtual machines', 'No virtual machines found yet'],
@@ -163,7 +163,7 @@ describe('first run in the browser console', () => {
     for (const [link, emptyTitle] of pages) {
       await page.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { name: emptyTitle }).waitFor();
-      await screenshot(page, `empty-${link.toLowerCase().replace(/\s+/g, '-')}`);
+      await shot(page, `empty-${link.toLowerCase().replace(/\s+/g, '-')}`);
     }
     await page.getByRole('link', { name: 'Drills' }).click();
     await page.getByRole('button', { name: 'Protect VMs' }).click();

@@ -1,10 +1,12 @@
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { runCli, serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { dismissToasts, seriousAxeViolations, settle, type AxeViolation } from '../helpers/ui';
+import { type AxeViolation, dismissToasts, seriousAxeViolations, settle, shot } from '../helpers/ui';
 import { seedLivedInCatalog } from '../helpers/ui-seed';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
@@ -53,15 +55,61 @@ describe('dashboard after an RPO breach', () => {
     expect(await page.getByTestId('upcoming').textContent()).toMatch(/Next drill.*Office servers/);
     expect(await page.getByTestId('storage').textContent()).toMatch(/Vault storage used\d/);
     await page.locator('.recharts-area').first().waitFor();
-    await screenshot(page, 'dashboard-rpo-breach');
+    await shot(page, 'dashboard-rpo-breach');
 
     await alert.getByRole('button', { name: 'Copy now' }).click();
     await page.getByText('Copying now').waitFor();
     await alert.getByRole('button', { name: 'Open Activity' }).click();
     await page.getByRole('heading', { name: 'Activity' }).waitFor();
     await page.getByText('The host did not answer').first().waitFor();
-    await screenshot(page, 'activity');
+    await shot(page, 'activity');
     await page.close();
+  });
+});
+
+describe('email alerts in Settings', () => {
+  it('explains a wrong password, then sends a test email through an SMTP server', async () => {
+    const inbox: string[] = [];
+    const smtp = new SMTPServer({
+      secure: false,
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      onAuth: (auth, _session, callback) =>
+        auth.username === 'alerts@acme.test' && auth.password === 'Sm7p-P4ss' ? callback(null, { user: auth.username }) : callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 })),
+      onData: (stream, session, callback) => {
+        stream.resume();
+        stream.on('end', () => {
+          inbox.push(session.envelope.rcptTo.map((r) => r.address).join(','));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await open('light');
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Send email alerts').check();
+      await page.getByLabel('Mail server', { exact: true }).fill('127.0.0.1');
+      await page.getByLabel('Port', { exact: true }).fill(String((smtp.server.address() as AddressInfo).port));
+      await page.getByRole('textbox', { name: 'Security' }).or(page.getByRole('combobox', { name: 'Security' })).first().click();
+      await page.getByRole('option', { name: 'None (internal relay)' }).click();
+      await page.getByLabel('User name', { exact: true }).fill('alerts@acme.test');
+      await page.getByLabel('Password', { exact: true }).fill('wrong');
+      await page.getByLabel('From', { exact: true }).fill('alerts@acme.test');
+      await page.getByPlaceholder('Type an address and press Enter').fill('it@acme.test');
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Send a test email' }).click();
+      await page.getByRole('alert').filter({ hasText: /password/i }).first().waitFor();
+      await shot(page, 'settings-email-wrong-password');
+      await page.getByLabel('Password', { exact: true }).fill('Sm7p-P4ss');
+      await page.getByRole('button', { name: 'Send a test email' }).click();
+      await page.getByText('Test email sent').waitFor();
+      expect(inbox).toEqual(['it@acme.test']);
+      await shot(page, 'settings-email-sent');
+      await page.close();
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
   });
 });
 
@@ -84,7 +132,7 @@ describe('accessibility', () => {
         await settle(page);
         const violations = await seriousAxeViolations(page);
         if (violations.length > 0) found[name] = violations;
-        await screenshot(page, `${scheme}-${name}`);
+        await shot(page, `${scheme}-${name}`);
       };
       for (const [id, link, ready] of pages) {
         await page.getByRole('link', { name: link, exact: true }).click();

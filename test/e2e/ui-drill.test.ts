@@ -3,10 +3,10 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { runCli, serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { callApi, dismissToasts, settle } from '../helpers/ui';
+import { callApi, dismissToasts, settle, shot } from '../helpers/ui';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 
@@ -63,7 +63,7 @@ describe('test failover', () => {
     await page.getByRole('button', { name: 'Test failover of lab-web01' }).click();
     await page.getByRole('heading', { name: /^Test failover: / }).waitFor();
     await page.getByTestId('drill-timeline').waitFor();
-    await screenshot(page, 'drill-1-live-timeline');
+    await shot(page, 'drill-1-live-timeline');
     await page.getByTestId('drill-summary').waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('drill-summary').textContent()).toContain('Every VM came back');
     const evidence = page.getByTestId('drill-vm').filter({ hasText: 'lab-web01' });
@@ -72,7 +72,7 @@ describe('test failover', () => {
     expect(await page.getByTestId('drill-timeline').textContent()).toContain('Verify nothing is left');
     await dismissToasts(page);
     await settle(page);
-    await screenshot(page, 'drill-2-passed');
+    await shot(page, 'drill-2-passed');
   });
 
   it('builds a recovery plan from VMs, ordered by dragging, and tests it with one click', async () => {
@@ -96,7 +96,7 @@ describe('test failover', () => {
     expect(await wizard.getByTestId('plan-group').nth(0).textContent()).toContain('lab-web01');
     await wizard.getByRole('button', { name: 'Start lab-web01 later' }).click();
     expect(await wizard.getByTestId('plan-group').nth(1).textContent()).toContain('lab-web01');
-    await screenshot(page, 'drill-3-plan-order');
+    await shot(page, 'drill-3-plan-order');
     await wizard.getByRole('button', { name: 'Next' }).click();
 
     await wizard.getByTestId('plan-checks').first().waitFor();
@@ -105,7 +105,7 @@ describe('test failover', () => {
     await wizard.getByRole('textbox', { name: 'Run a drill automatically' }).or(wizard.getByRole('combobox', { name: 'Run a drill automatically' })).first().click();
     await page.getByRole('option', { name: 'Monthly (1st, 06:00)' }).click();
     await wizard.getByLabel('Name of this plan').fill('Office servers');
-    await screenshot(page, 'drill-4-plan-goals');
+    await shot(page, 'drill-4-plan-goals');
     await wizard.getByRole('button', { name: 'Save plan' }).click();
     await wizard.waitFor({ state: 'hidden' });
 
@@ -120,7 +120,7 @@ describe('test failover', () => {
     expect(await page.getByTestId('drill-summary').textContent(), JSON.stringify((await callApi<{ vms: unknown[] }[]>(lifeboat, 'listDrills'))[0]?.vms)).toContain('Within the goal of 30 min');
     await dismissToasts(page);
     await settle(page);
-    await screenshot(page, 'drill-5-plan-passed');
+    await shot(page, 'drill-5-plan-passed');
 
     const plans = await callApi<{ name: string; schedule: string | null; groups: { vms: unknown[] }[] }[]>(lifeboat, 'listPlans');
     expect(plans.find((p) => p.name === 'Office servers')).toMatchObject({ schedule: '0 6 1 * *', groups: [{ vms: [expect.anything()] }, { vms: [expect.anything(), expect.anything()] }] });
@@ -133,7 +133,7 @@ describe('test failover', () => {
     await page.getByRole('button', { name: 'Export workbook' }).click();
     await page.getByTestId('export-result').waitFor({ timeout: 60_000 });
     const file = (await page.getByTestId('export-file').textContent())!.trim();
-    await screenshot(page, 'drill-6-report-exported');
+    await shot(page, 'drill-6-report-exported');
     expect(fs.existsSync(file)).toBe(true);
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(file);

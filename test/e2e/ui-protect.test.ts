@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { runCli, serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { callApi, dismissToasts } from '../helpers/ui';
+import { callApi, dismissToasts, shot } from '../helpers/ui';
 import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
@@ -49,17 +49,17 @@ describe('add a vSphere host', () => {
     const thumbprint = dialog.getByTestId('certificate-thumbprint');
     await thumbprint.waitFor();
     expect((await thumbprint.textContent())?.replace(/:/g, '').toLowerCase()).toBe(sim.thumbprint);
-    await screenshot(page, 'vsphere-1-confirm-certificate');
+    await shot(page, 'vsphere-1-confirm-certificate');
     await dialog.getByRole('button', { name: 'Trust this certificate and add' }).click();
     await dialog.getByText('wrong user name or password').waitFor();
     await dialog.getByRole('button', { name: 'Try again' }).waitFor();
-    await screenshot(page, 'vsphere-2-wrong-password');
+    await shot(page, 'vsphere-2-wrong-password');
     // The certificate was confirmed once: retrying with the right password does not ask again.
     await dialog.locator('input[type="password"]').fill(VCSIM_PASSWORD);
     await dialog.getByRole('button', { name: 'Try again' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await page.getByTestId('vm-count').filter({ hasText: /^[4-9] VMs$/ }).waitFor();
-    await screenshot(page, 'vsphere-3-vms-listed');
+    await shot(page, 'vsphere-3-vms-listed');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByTestId('settings-host').filter({ hasText: 'vcenter01' }).getByText('Reachable').waitFor();
   });
@@ -82,7 +82,7 @@ describe('protect wizard', () => {
     await wizard.getByTestId('vm-picker-row').first().waitFor();
     expect(await wizard.getByTestId('vm-picker-row').count()).toBe(1);
     expect(await wizard.getByTestId('vm-picker-count').textContent()).toMatch(/^3 of \d+ selected$/);
-    await screenshot(page, 'protect-1-vms');
+    await shot(page, 'protect-1-vms');
     await wizard.getByRole('button', { name: 'Next' }).click();
 
     await wizard.getByTestId('wizard-vault').waitFor();
@@ -91,14 +91,14 @@ describe('protect wizard', () => {
 
     await wizard.getByText('Lose at most 15 minutes of work').click();
     expect(await wizard.getByTestId('rpo-explained').textContent()).toContain('starts a copy every 7 minutes');
-    await screenshot(page, 'protect-2-rpo');
+    await shot(page, 'protect-2-rpo');
     await wizard.getByRole('button', { name: 'Next' }).click();
 
     await wizard.getByText('Audit (7 years)').click();
     await wizard.getByText('one a year for 7 years').waitFor();
     await wizard.getByLabel('Monthly, for months').fill('36');
     expect(await wizard.getByRole('radio', { name: 'Custom' }).isChecked()).toBe(true);
-    await screenshot(page, 'protect-3-retention');
+    await shot(page, 'protect-3-retention');
     await wizard.getByRole('button', { name: 'Next' }).click();
 
     await wizard.getByText('Application-consistent or not at all').click();
@@ -106,7 +106,7 @@ describe('protect wizard', () => {
 
     await wizard.getByText('Limit during working hours').click();
     await wizard.getByText('Weekdays 08:00–18:00: at most 20 MB/s').waitFor();
-    await screenshot(page, 'protect-4-bandwidth');
+    await shot(page, 'protect-4-bandwidth');
     await wizard.getByRole('button', { name: 'Next' }).click();
 
     const estimate = wizard.getByTestId('first-copy-estimate');
@@ -115,7 +115,7 @@ describe('protect wizard', () => {
     expect(await estimate.textContent()).toContain('First copy: at most 218 MB, under a minute (estimate)');
     expect(await estimate.textContent()).toContain('your bandwidth limit of 20 MB/s');
     await wizard.getByLabel('Name of this protection policy').fill('Office servers');
-    await screenshot(page, 'protect-5-review');
+    await shot(page, 'protect-5-review');
     await wizard.getByRole('button', { name: 'Protect and copy now' }).click();
     await wizard.waitFor({ state: 'hidden' });
 
@@ -124,7 +124,7 @@ describe('protect wizard', () => {
     expect(await card.getByTestId('policy-vm-row').count()).toBe(3);
     await card.getByText('Lose at most 15 minutes of work').waitFor();
     await card.getByText('one a month for 36 months').waitFor();
-    await screenshot(page, 'protect-6-policy');
+    await shot(page, 'protect-6-policy');
     const policies = await callApi<{ name: string; consistency: string; bandwidth: unknown[]; rpoMinutes: number }[]>(lifeboat, 'listPolicies');
     expect(policies).toEqual([expect.objectContaining({ name: 'Office servers', consistency: 'require', rpoMinutes: 15, bandwidth: [expect.objectContaining({ days: [1, 2, 3, 4, 5], bytesPerSecond: 20_000_000 })] })]);
     const jobs = await callApi<{ title: string }[]>(lifeboat, 'listJobs');
@@ -151,7 +151,7 @@ describe('protect wizard', () => {
     await page.getByRole('button', { name: 'Pause all' }).click();
     await page.getByText('Every schedule is paused', { exact: true }).waitFor();
     await page.getByText('Schedules paused', { exact: true }).waitFor();
-    await screenshot(page, 'protect-7-paused');
+    await shot(page, 'protect-7-paused');
     await page.getByRole('button', { name: 'Resume schedules' }).click();
     await page.getByText('Schedules paused', { exact: true }).waitFor({ state: 'hidden' });
   });

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
+import { screenshot } from './browser';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -78,4 +79,11 @@ export async function dismissToasts(page: Page): Promise<void> {
     await close.first().click({ timeout: 2000 }).catch(() => undefined);
     await page.waitForTimeout(50);
   }
+}
+
+/** A settled, full-page screenshot from the top (fixed header and navbar drawn once, where they belong). */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await settle(page);
+  await screenshot(page, name);
 }
