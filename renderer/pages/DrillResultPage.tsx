@@ -92,9 +92,11 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
         </SimpleGrid>
       )}
 
-      <Text size="sm" c="dimmed">
-        Isolation: {d.isolation || 'preparing'}. Production VMs and their network were not touched.
-      </Text>
+      {d.isolation && (
+        <Text size="sm" c="dimmed">
+          Isolation: {d.isolation}. Production VMs and their network {d.status === 'running' ? 'are not touched' : 'were not touched'}.
+        </Text>
+      )}
 
       {d.vms.map((vm) => (
         <VmEvidence key={vm.vm} drillId={d.id} vm={vm} />
