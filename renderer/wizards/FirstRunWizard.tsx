@@ -134,12 +134,28 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  /** The vault step goes on only when Lifeboat can reach the location (with its credentials). */
+  const checkVault = async (): Promise<void> => {
+    const input = vaultInput(vault);
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api.testTarget({ location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
+      setStep(Step.Passphrase);
+    } catch (error) {
+      setFailure(error as LifeboatError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     const found = validate(step);
     setErrors(found);
     if (Object.keys(found).length > 0) return;
     if (step === Step.Passphrase) void createVault();
+    else if (step === Step.Vault) void checkVault();
     else if (step < Step.Hosts) setStep(step + 1);
   };
 
@@ -207,7 +223,7 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
                   {step === Step.Kit && <KitStep settings={settings} kit={kit} onRetry={() => void loadKit()} stored={stored} onStored={setStored} error={errors.stored} />}
                   {failure && (
                     <Box mt="lg">
-                      <ErrorNotice error={failure} title={step <= Step.Passphrase ? 'Setup was not saved' : 'Something went wrong'} />
+                      <ErrorNotice error={failure} title={step === Step.Vault ? 'Lifeboat cannot use this vault location' : step <= Step.Passphrase ? 'Setup was not saved' : 'Something went wrong'} />
                     </Box>
                   )}
                   <Group justify="space-between" mt="xl">

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
 import { serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { ActionCounter, shot } from '../helpers/ui';
+import { startAzurite } from '../helpers/azurite';
+import { ActionCounter, callApi, shot } from '../helpers/ui';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 /** The budget: launch to "protected" on the sample lab in at most this many clicks or fields. */
@@ -170,4 +171,40 @@ describe('first run in the browser console', () => {
     await page.getByRole('heading', { name: 'No protection policies yet' }).waitFor();
     expect(page.url()).toMatch(/#\/protection$/);
   });
+
+  it('sets up an Azure Blob vault: tests the connection, keeps the connection string sealed, and prints its recovery kit', async () => {
+    const azurite = await startAzurite();
+    cleanups.push(() => azurite.dispose());
+    const { page, lifeboat } = await freshConsole();
+    await page.goto(lifeboat.url);
+    await page.getByLabel('Organisation name').fill('Acme Dental Group');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Azure Blob Storage').click();
+    await page.getByRole('textbox', { name: /^Container/ }).fill('lifeboat');
+    await page.getByLabel('Folder in the container (optional)').fill('office');
+    await page.getByLabel('Connection string').fill(azurite.connectionString.replace(/AccountKey=[^;]+/, 'AccountKey=d3Jvbmcta2V5'));
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Lifeboat cannot use this vault location').first().waitFor();
+    // Next checks the location too: a vault Lifeboat cannot reach is never saved.
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => page.getByText('Lifeboat cannot use this vault location').count()).toBe(2);
+    expect(await page.getByLabel('Vault passphrase').count()).toBe(0);
+    await shot(page, 'first-run-azure-1-wrong-key');
+    await page.getByLabel('Connection string').fill(azurite.connectionString);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByTestId('vault-test-result').filter({ hasText: 'Reached it' }).waitFor();
+    await shot(page, 'first-run-azure-2-reached');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Vault passphrase').fill(PASSPHRASE);
+    await page.getByLabel('Type it again').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Create the vault' }).click();
+    const kit = page.getByTestId('recovery-kit');
+    await kit.waitFor({ timeout: 30_000 });
+    expect(await kit.textContent()).toContain('azblob://lifeboat/office');
+    expect(await page.content()).not.toContain(azurite.connectionString.match(/AccountKey=([^;]+)/)![1]);
+    await shot(page, 'first-run-azure-3-kit');
+    const targets = await callApi<{ location: { kind: string; path: string }; hasCredentials: boolean }[]>(lifeboat, 'listTargets');
+    expect(targets).toEqual([expect.objectContaining({ location: { kind: 'azure', path: 'azblob://lifeboat/office' }, hasCredentials: true })]);
+  });
 });
+
