@@ -166,4 +166,42 @@ describe('accessibility', () => {
       await page.close();
     });
   }
+
+  it('works with the keyboard alone: navigation, a wizard, ticking VMs and reordering without dragging', async () => {
+    const page = await open('light');
+    const tabTo = async (accessibleName: RegExp): Promise<void> => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        const name = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el) return '';
+          const labelled = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+          return el.getAttribute('aria-label') ?? labelled ?? el.textContent ?? '';
+        });
+        if (accessibleName.test(name.trim())) return;
+      }
+      throw new Error(`Tab never reached ${accessibleName}`);
+    };
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).focus();
+    await tabTo(/^Drills$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Drills', exact: true }).waitFor();
+    await tabTo(/New recovery plan/);
+    await page.keyboard.press('Enter');
+    const wizard = page.getByRole('dialog', { name: 'New recovery plan' });
+    await wizard.getByTestId('vm-picker').waitFor();
+    await tabTo(/^Select all$/);
+    await page.keyboard.press('Space');
+    expect(await wizard.getByTestId('vm-picker-count').textContent()).toBe('3 of 3 selected');
+    await tabTo(/^Next$/);
+    await page.keyboard.press('Enter');
+    await tabTo(/^Start lab-web01 later$/);
+    await page.keyboard.press('Enter');
+    await wizard.getByTestId('plan-group').nth(1).filter({ hasText: 'lab-web01' }).waitFor();
+    await shot(page, 'keyboard-plan-order');
+    await page.keyboard.press('Escape');
+    await wizard.waitFor({ state: 'hidden' });
+    await page.close();
+  });
 });
+
