@@ -3,6 +3,7 @@ import { LifeboatError, toLifeboatError } from './contract/errors';
 import { registerAgent } from './cli/agent';
 import { registerAudit } from './cli/audit';
 import { registerCall } from './cli/call';
+import { registerCatalog } from './cli/catalog';
 import { registerDiagnostics } from './cli/diagnostics';
 import { registerDrills } from './cli/drills';
 import { registerProtection } from './cli/protection';
@@ -52,6 +53,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerDiscover(program, ctx);
   registerLab(program, ctx);
   registerReport(program, ctx);
+  registerCatalog(program, ctx);
   registerCall(program, ctx);
   registerVault(program, ctx);
 

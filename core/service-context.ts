@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit/log';
+import type { HostConnector } from './hypervisors/connector';
 import type { JobQueue } from './jobs/queue';
 import type { Clock } from './clock';
 import type { EventBus } from './event-bus';
@@ -21,6 +22,8 @@ export interface ServiceContext {
   readonly settings: SettingsStore;
   readonly targets: TargetsStore;
   readonly secrets: SecretsStore;
+  /** Catalog hosts to connected hypervisors (runs, drills, leftovers, discovery share it). */
+  readonly hosts: HostConnector;
   /** Every long-running piece of work (runs, drills, exports) goes through this queue. */
   readonly jobs: JobQueue;
   /** Every change to protection is appended here, with `operator` as the actor for user actions. */

@@ -10,7 +10,7 @@ import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
 import { releaseLeftovers } from './jobs/leftovers';
 import { JobQueue } from './jobs/queue';
-import { HostConnector } from './hypervisors/connector';
+import { HostConnector, type Providers } from './hypervisors/connector';
 import { drillsApi } from './drills/api';
 import { scheduleDrills } from './drills/drill-scheduler';
 import { overviewApi } from './overview/api';
@@ -18,6 +18,7 @@ import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { targetsApi } from './replication/targets';
+import { catalogRebuildApi } from './replication/catalog-rebuild';
 import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -39,14 +40,19 @@ export interface ServiceConfig {
   operator?: string;
   /** false: no once-a-minute timer; the embedder (a test moving a clock) calls tick() itself. */
   heartbeat?: boolean;
+  /** The hypervisor providers by host kind (default: Hyper-V, vSphere, Workstation as shipped). */
+  providers?: Providers;
 }
 
 export interface LifeboatService {
   readonly api: ConsoleApi;
   readonly dataDir: string;
   subscribe(listener: EventListener): () => void;
-  /** Starts schedules and watchdogs; call once, from the process that holds the engine lock. */
-  startBackground(): void;
+  /**
+   * Recovers from a previous process's death (jobs marked interrupted, what they held released), then
+   * starts schedules and watchdogs. Call once, from the process that holds the engine lock.
+   */
+  startBackground(): Promise<void>;
   /** One heartbeat now: due runs start, the RPO watchdog looks, scheduled drills and reports fire. */
   tick(): void;
   close(): Promise<void>;
@@ -77,6 +83,7 @@ export function createService(config: ServiceConfig): LifeboatService {
   const bus = new EventBus();
   const clock = config.clock ?? systemClock;
   const settings = new SettingsStore(db);
+  const secrets = new SecretsStore(db, secretBox);
   const ctx: ServiceContext = {
     dataDir: config.dataDir,
     db,
@@ -85,9 +92,10 @@ export function createService(config: ServiceConfig): LifeboatService {
     secretBox,
     settings,
     targets: new TargetsStore(db),
-    secrets: new SecretsStore(db, secretBox),
+    secrets,
     audit: new AuditLog(db, settings, clock),
     jobs: new JobQueue(new JobsStore(db), bus, clock),
+    hosts: new HostConnector(db, secrets, config.providers),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),
@@ -100,6 +108,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
     ...targetsApi(ctx),
+    ...catalogRebuildApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
     ...drillsApi(ctx),
@@ -117,18 +126,18 @@ export function createService(config: ServiceConfig): LifeboatService {
     dataDir: config.dataDir,
     subscribe: (listener) => bus.subscribe(listener),
     tick,
-    startBackground: () => {
+    startBackground: async () => {
       if (started) return;
       started = true;
-      // A process that died mid-job left its jobs "running": they are interrupted, and what they held is given back.
+      // A process that died mid-job left its jobs "running": they are interrupted, and what they held (a
+      // checkpoint, a sandbox VM, restored files) is given back before any new run could trip over it.
       new JobsStore(db).markInterrupted(clock.now());
+      const { failed } = await releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => ctx.hosts.connect(hostId) });
+      for (const { jobId, error } of failed) {
+        bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
+      }
       for (const start of starters) start();
       if (config.heartbeat !== false) heartbeat = schedule('* * * * *', tick, { name: 'lifeboat-heartbeat', noOverlap: true });
-      void releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => new HostConnector(db, ctx.secrets).connect(hostId) }).then(({ failed }) => {
-        for (const { jobId, error } of failed) {
-          bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
-        }
-      });
     },
     close: () =>
       (closing ??= (async () => {

@@ -65,7 +65,7 @@ export function startLocalEngine(dataDir: string, rendererDir: string): DesktopE
     return new Response(new Uint8Array(file.body), { headers: { 'content-type': file.contentType, 'content-security-policy': CONTENT_SECURITY_POLICY } });
   });
   registerIpc(ipcMain, service);
-  service.startBackground();
+  void service.startBackground().catch((error: unknown) => log.write('error', `background start failed: ${(error as Error).message}`));
   log.write('info', `desktop engine started (process ${process.pid}, Lifeboat ${app.getVersion()})`);
   return {
     client: createLocalClient(service.api),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { LifeboatError } from '../contract/errors';
+import type { TargetCredentials } from '../contract/targets';
 import { resolveDataDir } from '../data-dir';
 import { createService, type LifeboatService } from '../service';
 
@@ -52,4 +53,18 @@ export function readPassphrase(ctx: CliContext, file: string | undefined): strin
   throw new LifeboatError('INVALID_INPUT', 'No vault passphrase given.', {
     fix: 'Set LIFEBOAT_PASSPHRASE or pass --passphrase-file FILE.',
   });
+}
+
+/** Credentials for a cloud target from the environment the vault CLI also reads. */
+export function cloudCredentials(location: string, env: NodeJS.ProcessEnv): TargetCredentials | null {
+  if (location.startsWith('azblob://') && env.AZURE_STORAGE_CONNECTION_STRING) return { connectionString: env.AZURE_STORAGE_CONNECTION_STRING };
+  if (location.startsWith('s3://') && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    };
+  }
+  return null;
 }

@@ -3,7 +3,7 @@ import type { Drill } from '../contract/drills';
 import { LifeboatError } from '../contract/errors';
 import { createLocalClient } from '../contract/dispatch';
 import { withService, type CliContext } from './context';
-import { findVm, openEngineSession } from './engine-client';
+import { findVm, openEngineSession, startAndWait } from './engine-client';
 
 /** `lifeboat plan create`, `drill run`, `drills`: recovery plans and test failovers from a terminal. */
 export function registerDrills(program: Command, ctx: CliContext): void {
@@ -49,22 +49,17 @@ export function registerDrills(program: Command, ctx: CliContext): void {
         const chosen = plans.find((p) => p.id === planName || p.name.toLowerCase() === planName.toLowerCase());
         if (!chosen) throw new LifeboatError('NOT_FOUND', `There is no plan called "${planName}".`, { fix: 'Create one with `lifeboat plan create <name> --vm <vm>`.' });
         let drillId = '';
-        const done = new Promise<void>((resolve) => {
-          const stop = session.subscribe(
-            (event) => {
-              if (event.type === 'job.finished' && event.jobId === drillId) {
-                stop();
-                resolve();
-              }
-            },
-            () =>
-              void session.client.startDrill({ planId: chosen.id, notes: options.notes ?? null }).then(({ drillId: id }) => {
-                drillId = id;
-                ctx.stderr(`Drill ${id} of "${chosen.name}" started.\n`);
-              }),
-          );
-        });
-        await done;
+        await startAndWait(
+          session,
+          async () => {
+            drillId = (await session.client.startDrill({ planId: chosen.id, notes: options.notes ?? null })).drillId;
+            ctx.stderr(`Drill ${drillId} of "${chosen.name}" started.\n`);
+            return [{ id: drillId, title: `Drill: ${chosen.name}` }];
+          },
+          (_title, event) => {
+            if (event.type === 'job.progress' && event.bytesTotal === 0) ctx.stderr(`${event.phase}\n`);
+          },
+        );
         const drill = await session.client.getDrill({ id: drillId });
         const summary = drillSummary(drill);
         if (options.json) ctx.stdout(JSON.stringify(summary, null, 2) + '\n');

@@ -60,3 +60,61 @@ export async function findVm(client: ConsoleClient, nameOrId: string): Promise<V
   }
   throw new LifeboatError('INVALID_INPUT', `"${nameOrId}" matches VMs on several hosts: ${matches.map((vm) => vm.hostName).join(', ')}.`, { fix: 'Use the VM id from `lifeboat discover --json`.' });
 }
+
+export interface FinishedJob {
+  status: string;
+  message?: string;
+}
+
+/**
+ * Starts jobs once the event stream is open (so no finish is missed), then waits until each has finished;
+ * jobs that finished before the first event arrived are read from the job list.
+ */
+export function startAndWait(session: EngineSession, start: () => Promise<{ id: string; title: string }[]>, onEvent?: (title: string, event: Parameters<EventListener>[0]) => void): Promise<Map<string, FinishedJob & { title: string }>> {
+  return new Promise((resolve, reject) => {
+    const titles = new Map<string, string>();
+    const results = new Map<string, FinishedJob & { title: string }>();
+    const early: Parameters<EventListener>[0][] = [];
+    let started = false;
+    const settleIfDone = (): void => {
+      if (started && results.size === titles.size) {
+        stop();
+        resolve(results);
+      }
+    };
+    const record = (event: Parameters<EventListener>[0]): void => {
+      if (event.type !== 'job.progress' && event.type !== 'job.finished') return;
+      const title = titles.get(event.jobId);
+      if (title === undefined) return;
+      onEvent?.(title, event);
+      if (event.type === 'job.finished') results.set(event.jobId, { title, status: event.status, ...(event.message ? { message: event.message } : {}) });
+    };
+    const stop = session.subscribe(
+      (event) => {
+        if (!started) early.push(event);
+        else {
+          record(event);
+          settleIfDone();
+        }
+      },
+      () => {
+        start()
+          .then(async (jobs) => {
+            for (const job of jobs) titles.set(job.id, job.title);
+            started = true;
+            early.forEach(record);
+            for (const job of await session.client.listJobs({ limit: 500 })) {
+              if (titles.has(job.id) && !results.has(job.id) && !['queued', 'running'].includes(job.status)) {
+                results.set(job.id, { title: job.title, status: job.status, ...(job.error ? { message: job.error } : {}) });
+              }
+            }
+            settleIfDone();
+          })
+          .catch((error: unknown) => {
+            stop();
+            reject(error);
+          });
+      },
+    );
+  });
+}

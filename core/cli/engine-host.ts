@@ -45,7 +45,7 @@ export async function hostEngine(ctx: CliContext, command: Command, options: Hos
     });
   }
   lock.setUrl(server.url);
-  service.startBackground();
+  await service.startBackground();
   log.write('info', `${options.kind} started (process ${process.pid}) on ${server.origin}`);
   ctx.stdout(options.announce(server.url));
 

@@ -1,12 +1,39 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
-import { withService, type CliContext } from './context';
-import { findVm, openEngineSession } from './engine-client';
+import { cloudCredentials, withService, type CliContext } from './context';
+import { findVm, openEngineSession, startAndWait } from './engine-client';
 
-/** `lifeboat run`, `jobs`, `rpo`, `points`: protection from a terminal. */
+/** `lifeboat protect`, `run`, `jobs`, `rpo`, `points`: protection from a terminal. */
 export function registerProtection(program: Command, ctx: CliContext): void {
+  program
+    .command('protect')
+    .description('Protect VMs: copy them to a vault on a schedule that meets the RPO.')
+    .requiredOption('--vm <vm>', 'a VM name or id (repeat for more)', collect, [])
+    .requiredOption('--target <location>', 'vault: a folder path, azblob://<container>[/<prefix>] or s3://<bucket>[/<prefix>] (credentials from AZURE_STORAGE_CONNECTION_STRING or AWS_*), or a target name')
+    .requiredOption('--rpo <minutes>', 'recovery point objective, e.g. 15m (or 15), 4h', parseRpo)
+    .option('--name <policy>', 'policy name (default: the VM names)')
+    .option('--json', 'print the policy as one JSON document')
+    .action(async (options: { vm: string[]; target: string; rpo: number; name?: string; json?: boolean }, command: Command) => {
+      const policy = await withService(ctx, command, async (service) => {
+        const client = createLocalClient(service.api);
+        const vms = [];
+        for (const name of options.vm) vms.push(await findVm(client, name));
+        const targets = await client.listTargets();
+        const resolved = path.resolve(options.target);
+        let target = targets.find((t) => t.name.toLowerCase() === options.target.toLowerCase() || t.location.path === options.target || t.location.path === resolved);
+        if (!target) {
+          const credentials = cloudCredentials(options.target, ctx.env);
+          target = await client.addTarget({ name: options.target, location: options.target, ...(credentials ? { credentials } : {}) });
+        }
+        return client.createPolicy({ name: options.name ?? vms.map((vm) => vm.name).join(', ').slice(0, 100), vmIds: vms.map((vm) => vm.id), targetId: target.id, rpoMinutes: options.rpo });
+      });
+      if (options.json) ctx.stdout(JSON.stringify(policy, null, 2) + '\n');
+      else ctx.stdout(`Policy "${policy.name}" protects ${policy.vmIds.length} VM(s) with an RPO of ${policy.rpoMinutes} min: a copy starts every ${policy.intervalMinutes} min while Lifeboat runs (\`lifeboat agent\` or the console). Copy now with \`lifeboat run "${policy.name}"\`.\n`);
+    });
+
   program
     .command('run')
     .description('Copy a VM (or every VM of a policy) now and wait; exits 1 if any copy fails.')
@@ -14,47 +41,21 @@ export function registerProtection(program: Command, ctx: CliContext): void {
     .action(async (target: string, _options: unknown, command: Command) => {
       const session = await openEngineSession(ctx, command);
       try {
-        const policies = await session.client.listPolicies();
-        const policy = policies.find((p) => p.name.toLowerCase() === target.toLowerCase() || p.id === target);
-        const pending = new Map<string, string>();
-        const finished = new Promise<Map<string, { status: string; message?: string }>>((resolve) => {
-          const results = new Map<string, { status: string; message?: string }>();
-          let opened!: () => void;
-          const ready = new Promise<void>((r) => (opened = r));
-          const stop = session.subscribe((event) => {
-            if (event.type === 'job.progress' && pending.has(event.jobId)) {
-              const percent = event.bytesTotal > 0 ? Math.floor((event.bytesDone / event.bytesTotal) * 100) : 0;
-              ctx.stderr(`${pending.get(event.jobId)}: ${event.phase} ${percent}%\n`);
-            }
-            if (event.type === 'job.finished' && pending.has(event.jobId)) {
-              results.set(event.jobId, event.message === undefined ? { status: event.status } : { status: event.status, message: event.message });
-              if (results.size === pending.size) {
-                stop();
-                resolve(results);
-              }
-            }
-          }, () => opened());
-          void ready.then(async () => {
+        const policy = (await session.client.listPolicies()).find((p) => p.name.toLowerCase() === target.toLowerCase() || p.id === target);
+        const results = await startAndWait(
+          session,
+          async () => {
             const jobs: Job[] = policy ? await session.client.runNow({ policyId: policy.id }) : await session.client.runNow({ vmId: (await findVm(session.client, target)).id });
-            for (const job of jobs) pending.set(job.id, job.title);
             ctx.stderr(`Started ${jobs.map((j) => j.title).join(', ')}.\n`);
-            // Jobs that were already running may have finished before we subscribed.
-            for (const job of await session.client.listJobs({ limit: 500 })) {
-              if (pending.has(job.id) && !['queued', 'running'].includes(job.status)) results.set(job.id, { status: job.status, ...(job.error ? { message: job.error } : {}) });
-            }
-            if (results.size === pending.size) {
-              stop();
-              resolve(results);
-            }
-          });
-        });
-        const results = await finished;
-        let failed = 0;
-        for (const [id, result] of results) {
-          ctx.stdout(`${pending.get(id)}: ${result.status}${result.message ? ` — ${result.message}` : ''}\n`);
-          if (result.status !== 'succeeded') failed++;
-        }
-        if (failed > 0) throw new LifeboatError('INTERNAL', `${failed} of ${results.size} copies did not succeed.`, { fix: 'See `lifeboat jobs` for the logs.' });
+            return jobs;
+          },
+          (title, event) => {
+            if (event.type === 'job.progress' && event.bytesTotal > 0) ctx.stderr(`${title}: ${event.phase} ${Math.floor((event.bytesDone / event.bytesTotal) * 100)}%\n`);
+          },
+        );
+        const failed = [...results.values()].filter((r) => r.status !== 'succeeded');
+        for (const result of results.values()) ctx.stdout(`${result.title}: ${result.status}${result.message ? ` — ${result.message}` : ''}\n`);
+        if (failed.length > 0) throw new LifeboatError('INTERNAL', `${failed.length} of ${results.size} copies did not succeed.`, { fix: 'See `lifeboat jobs` for the logs.' });
       } finally {
         await session.close();
       }
@@ -115,4 +116,15 @@ export function registerProtection(program: Command, ctx: CliContext): void {
       if (options.json) return void ctx.stdout(JSON.stringify(points, null, 2) + '\n');
       for (const p of points) ctx.stdout(`${p.id}\t${p.time}\t${p.appConsistent ? 'app-consistent' : 'crash-consistent'}\t${p.sizeBytes} bytes\n`);
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** "15m", "15", "4h" → minutes. */
+function parseRpo(value: string): number {
+  const match = /^(\d+)\s*(m|min|h)?$/i.exec(value.trim());
+  if (!match) throw new LifeboatError('INVALID_INPUT', `--rpo must look like 15m or 4h, not "${value}".`);
+  return Number(match[1]) * (match[2]?.toLowerCase() === 'h' ? 60 : 1);
 }

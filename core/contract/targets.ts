@@ -26,5 +26,9 @@ export const targetMethods = {
     }),
   ).returns<VaultTarget>(),
   testTarget: method('Check a vault location is reachable with these credentials, without saving anything.', z.object({ location: z.string().trim().min(1), credentials: credentials.optional() })).returns<{ ok: true; vaultExists: boolean }>(),
+  rebuildCatalog: method(
+    'Rebuild the catalog from a vault alone: every recovery point, and the policies behind them once their VMs are discovered again.',
+    z.object({ location: z.string().trim().min(1), passphrase: z.string().min(1).optional(), credentials: credentials.optional() }),
+  ).returns<{ targetId: string; points: number; policiesRestored: string[]; waitingForVms: { policy: string; vms: string[] }[] }>(),
   removeTarget: method('Remove a vault target that no policy uses (the vault itself is not touched).', z.object({ id: z.string().min(1) })).returns<void>(),
 };

@@ -13,7 +13,6 @@ import { PlansStore } from '../store/plans';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { HostsStore } from '../store/hosts';
-import { HostConnector } from '../hypervisors/connector';
 import { hypervisorDrillSandbox } from './hypervisor-sandbox';
 import { datastoreOf, vsphereStaging } from './vsphere-staging';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
@@ -32,7 +31,6 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
   const plans = new PlansStore(ctx.db);
   const vms = new VmsStore(ctx.db);
   const hosts = new HostsStore(ctx.db);
-  const connector = new HostConnector(ctx.db, ctx.secrets);
   /** The plan's isolated network, by drill work folder (the engine asks for a sandbox per VM). */
   const planNetwork = new Map<string, string | null>();
   let qemu: string | null | undefined;
@@ -49,7 +47,7 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
       if (vm.hostKind === 'hyperv' && host && host.address === null) {
         // Lifeboat runs on this Hyper-V host: the host reads the restored VHDX files where they are.
         return hypervisorDrillSandbox({
-          hypervisor: connector.connect(vm.hostId),
+          hypervisor: ctx.hosts.connect(vm.hostId),
           hostId: vm.hostId,
           diskFormat: 'vhdx',
           isolatedNetwork: planNetwork.get(workDir) ?? null,
@@ -59,7 +57,7 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
       const datastore = datastoreOf(vm.disks[0]?.path);
       if (vm.hostKind === 'vsphere' && datastore) {
         // Restored as ESXi flat disks, uploaded next to the VM's own disks, registered with no NIC.
-        const hypervisor = connector.connect(vm.hostId) as VsphereHost;
+        const hypervisor = ctx.hosts.connect(vm.hostId) as VsphereHost;
         return hypervisorDrillSandbox({ hypervisor, hostId: vm.hostId, diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: vsphereStaging(hypervisor, datastore) });
       }
       qemu ??= findQemu();

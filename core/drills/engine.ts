@@ -169,6 +169,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
         member.sandboxVm = booted;
         resources.push(...booted.resources);
         deps.jobs.setResources(drillId, resources);
+        run.progress(`Checking ${vm.name}`, 0, 0);
         for (const check of checks) result.checks.push(await runCheck(check, booted, vault, point, vm.name));
       } finally {
         await vault.close().catch(() => undefined);

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import fs from 'node:fs';
 import os from 'node:os';
+import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import { QmpClient } from './qmp';
@@ -18,6 +19,8 @@ export interface QemuVmSpec {
 
 export interface QemuVm {
   readonly pid: number;
+  /** QEMU's control socket (in the temp folder: unix socket paths are short). */
+  readonly controlSocket: string;
   /** Host port forwarded to each guest port (127.0.0.1 only). */
   readonly forwarded: ReadonlyMap<number, number>;
   readonly isolation: string;
@@ -45,9 +48,8 @@ export function findQemu(env: NodeJS.ProcessEnv = process.env): string | null {
  */
 export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: string): Promise<QemuVm> {
   fs.mkdirSync(workDir, { recursive: true });
-  // A unix socket path may not exceed ~107 bytes: under a deep data folder it goes to a short temp folder instead.
-  const socketDir = path.join(workDir, 'qmp.sock').length < 100 ? workDir : fs.mkdtempSync(path.join(os.tmpdir(), 'lb-qmp-'));
-  const qmpSocket = path.join(socketDir, 'qmp.sock');
+  // Unix socket paths are limited to 108 bytes: the control socket lives in the temp folder, not the work folder.
+  const qmpSocket = path.join(os.tmpdir(), `lifeboat-qmp-${randomBytes(6).toString('hex')}.sock`);
   fs.rmSync(qmpSocket, { force: true });
   const forwarded = new Map<number, number>();
   for (const port of spec.forwardPorts) forwarded.set(port, await freePort());
@@ -93,14 +95,12 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
         fix: 'Check that the restored disk files exist and that qemu-system-x86_64 works on this machine.',
       });
     }),
-  ]).finally(() => {
-    control.close();
-    if (socketDir !== workDir) fs.rmSync(socketDir, { recursive: true, force: true });
-  });
+  ]).finally(() => control.close());
   const isolation = forwarded.size === 0 ? 'QEMU sandbox: no network adapter' : `QEMU sandbox: restricted user network (no outbound access), ports ${[...forwarded.keys()].join(', ')} reachable from 127.0.0.1 only`;
 
   return {
     pid: child.pid!,
+    controlSocket: qmpSocket,
     forwarded,
     isolation,
     serialOutput: () => serial,

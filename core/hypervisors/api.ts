@@ -18,7 +18,7 @@ export type { Providers } from './connector';
  * anything is saved; discovery replaces a host's VM list and announces what changed.
  */
 export function hostsApi(ctx: ServiceContext, providers?: Providers): HostsApi {
-  const connector = new HostConnector(ctx.db, ctx.secrets, providers);
+  const connector = providers ? new HostConnector(ctx.db, ctx.secrets, providers) : ctx.hosts;
   const hosts = new HostsStore(ctx.db);
   const vms = new VmsStore(ctx.db);
   const secretId = (hostId: string): string => `host-credentials:${hostId}`;

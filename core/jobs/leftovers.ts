@@ -20,7 +20,7 @@ export async function releaseLeftovers(deps: LeftoverDeps): Promise<{ released: 
     for (const resource of resources) {
       try {
         await release(resource, deps);
-        deps.jobs.appendLog(jobId, `Released the ${resource.description} left by this job.`);
+        deps.jobs.appendLog(jobId, `${new Date().toISOString()} Released the ${resource.description} left by this job.`);
         released++;
       } catch (error) {
         remaining.push(resource);

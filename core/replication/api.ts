@@ -9,7 +9,6 @@ import type { ServiceContext } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { JobsStore } from '../store/jobs';
 import { PoliciesStore, type PolicyFields } from '../store/policies';
-import { HostConnector } from '../hypervisors/connector';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { replicateVm, type ReplicationDeps } from './run';
@@ -39,9 +38,8 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
   const alerts = new AlertsStore(ctx.db);
 
   const vms = new VmsStore(ctx.db);
-  const connector = new HostConnector(ctx.db, ctx.secrets);
   const deps: ReplicationDeps = {
-    connect: (hostId) => connector.connect(hostId),
+    connect: (hostId) => ctx.hosts.connect(hostId),
     openVault: (targetId, policy) => openVaultPort(ctx, targetId, { uploadLimit: () => (policy ? bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) : null) }),
     points: new RecoveryPointsStore(ctx.db),
     jobs,

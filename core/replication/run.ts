@@ -94,7 +94,7 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
       storedBytes: point.storedBytes,
       details: { checkpointKind: checkpoint.kind, disks: checkpoint.disks.map((d) => ({ name: d.key, sizeBytes: d.capacityBytes, changeId: d.changeId })) },
     });
-    run.log(`Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes.`);
+    run.log(`Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes, uploaded at ${Math.round(point.uploadBytesPerSecond)} bytes/s.`);
 
     run.progress('Applying retention', 0, 0);
     const remaining = await vault.prune(vm.name, policy.retention);

@@ -72,7 +72,14 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
           },
           { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) },
         );
-        return { id: result.id, time: result.time, sizeBytes: result.disks.reduce((sum, d) => sum + d.size, 0), storedBytes: result.stats.bytesStored, bytesRead: result.stats.bytesRead };
+        return {
+          id: result.id,
+          time: result.time,
+          sizeBytes: result.disks.reduce((sum, d) => sum + d.size, 0),
+          storedBytes: result.stats.bytesStored,
+          bytesRead: result.stats.bytesRead,
+          uploadBytesPerSecond: result.stats.upload.bytesPerSecond,
+        };
       } finally {
         pointTime = null;
       }
@@ -90,7 +97,16 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
     async restoreDisk(pointId, disk, writer, run) {
       // The vault closes what it writes; the port's caller owns the writer, so it gets a view it cannot close.
       const view: DiskWriter = { format: writer.format, files: writer.files, write: (offset, data) => writer.write(offset, data), close: async () => undefined, abort: async () => undefined };
-      await restoreDisk(vault, pointId, disk, view, { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) });
+      try {
+        await restoreDisk(vault, pointId, disk, view, { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) });
+      } catch (error) {
+        if (error instanceof LifeboatError || run.signal.aborted) throw error;
+        // Decryption or decompression failing means the stored data no longer is what was written.
+        throw new LifeboatError('VAULT_CORRUPT', `Disk ${disk} of recovery point ${pointId} cannot be restored: its data in the vault is damaged (${(error as Error).message}).`, {
+          fix: 'Run `lifeboat vault verify <location> --read-data` to see every damaged point, and restore from an older point meanwhile.',
+          cause: error,
+        });
+      }
     },
 
     async verifyPoint(pointId, signal) {

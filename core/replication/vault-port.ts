@@ -45,4 +45,6 @@ export interface VaultPointResult {
   /** New bytes this point added to the vault (after dedup and compression). */
   storedBytes: number;
   bytesRead: number;
+  /** Measured upload rate of the run's packs (bytes/s), to show a bandwidth limit is honoured. */
+  uploadBytesPerSecond: number;
 }

@@ -35,7 +35,7 @@ describe('protection on a schedule', () => {
     const alerts = recordAlerts(service);
 
     let finished = nextFinishedJobs(service, 2);
-    service.startBackground(); // the launch tick starts the first copies
+    await service.startBackground(); // the launch tick starts the first copies
     expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual(['succeeded', 'succeeded']);
     expect((await client.listPoints()).map((p) => p.vm).sort()).toEqual(['lab-dc01', 'lab-web01']);
     expect((await client.getRpoStatus()).map((s) => s.status)).toEqual(['ok', 'ok']);
@@ -100,7 +100,7 @@ describe('protection of vSphere VMs to Azure Blob (Azurite)', () => {
     await client.createPolicy({ name: 'vSphere', vmIds: vms.map((vm) => vm.id), targetId: azure.id, rpoMinutes: 5 });
 
     let finished = nextFinishedJobs(service, 2);
-    service.startBackground();
+    await service.startBackground();
     expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual(['succeeded', 'succeeded']);
     clock.advanceMinutes(2);
     finished = nextFinishedJobs(service, 2);

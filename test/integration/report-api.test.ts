@@ -151,7 +151,7 @@ describe('report API', () => {
 
     const finished = finishedEvents(s);
     const firstJob = new Promise<string>((resolve) => s.subscribe((event) => event.type === 'job.progress' && resolve(event.jobId)));
-    s.startBackground();
+    void s.startBackground();
     expect(await finished(await firstJob)).toMatchObject({ status: 'succeeded' });
     expect(fs.readdirSync(folder)).toEqual(['lifeboat-report-2026-02-01-to-2026-02-28.xlsx']);
     const after = await client.getReportSchedule();

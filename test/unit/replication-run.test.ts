@@ -48,7 +48,7 @@ function vaultThat(backup: (input: VaultBackupInput, signal: AbortSignal) => Pro
     latest: async () => null,
     backup: async (input, options) => {
       await backup(input, options.signal);
-      return { id: 'point-1', time: input.time.toISOString(), sizeBytes: 1024, storedBytes: 100, bytesRead: 1024 };
+      return { id: 'point-1', time: input.time.toISOString(), sizeBytes: 1024, storedBytes: 100, bytesRead: 1024, uploadBytesPerSecond: 0 };
     },
     prune: async () => ['point-1'],
     pointDisks: async () => [],
