@@ -5,7 +5,7 @@ import { useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { Overview } from '../../core/contract/overview';
 import type { Job, Policy, VmRpoStatus } from '../../core/contract/protection';
-import type { Settings } from '../../core/contract/types';
+import type { Settings, VaultTarget } from '../../core/contract/types';
 import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
@@ -24,6 +24,7 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
   const policies = useEngine<Policy[]>(() => api.listPolicies(), ['local:policies']);
   const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'local:policies']);
   const overview = useEngine<Overview>(() => api.getOverview({ days: 2 }), ['job.finished', 'local:policies', 'local:schedules']);
+  const targets = useEngine<VaultTarget[]>(() => api.listTargets());
   const [wizard, setWizard] = useState<{ policy: Policy | null } | null>(null);
   const [deleting, setDeleting] = useState<Policy | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
@@ -136,6 +137,7 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
           <PolicyCard
             key={policy.id}
             policy={policy}
+            targetName={(targets.data ?? []).find((t) => t.id === policy.targetId)?.name ?? null}
             statuses={(rpo.data ?? []).filter((s) => s.policyId === policy.id)}
             nextRun={overview.data?.upcomingRuns.find((r) => r.policyId === policy.id)?.at ?? null}
             paused={paused}
@@ -171,6 +173,7 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
 
 function PolicyCard({
   policy,
+  targetName,
   statuses,
   nextRun,
   paused,
@@ -181,6 +184,7 @@ function PolicyCard({
   onDelete,
 }: {
   policy: Policy;
+  targetName: string | null;
   statuses: VmRpoStatus[];
   nextRun: string | null;
   paused: boolean;
@@ -210,6 +214,7 @@ function PolicyCard({
           </Group>
           <Text size="sm">
             {rpoSentence(policy.rpoMinutes)} · {policy.schedule ? `copies on schedule ${policy.schedule}` : `a copy every ${minutesInWords(copyIntervalMinutes(policy.rpoMinutes))}`}
+            {targetName ? ` · to ${targetName}` : ''}
           </Text>
           <Text size="sm" c="dimmed">
             {retentionSentence(policy.retention)}
