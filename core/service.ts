@@ -12,6 +12,8 @@ import { releaseLeftovers } from './jobs/leftovers';
 import { JobQueue } from './jobs/queue';
 import { HostConnector, type Providers } from './hypervisors/connector';
 import { drillsApi } from './drills/api';
+import { scheduleDrills } from './drills/drill-scheduler';
+import { overviewApi } from './overview/api';
 import { plansApi } from './drills/plans-api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
@@ -113,7 +115,9 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...hostsApi(ctx),
     ...reportsApi(ctx),
     ...vaultApi(ctx),
+    ...overviewApi(ctx),
   };
+  scheduleDrills(ctx, (planId) => api.startDrill({ planId, notes: 'Scheduled drill' }));
 
   let closing: Promise<void> | null = null;
   let started = false;

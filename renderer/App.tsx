@@ -1,28 +1,31 @@
-import { AppShell, Center, Container, Group, Loader, NavLink, Text, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { ActionIcon, AppShell, Badge, Center, Container, Group, Loader, NavLink, Text, Title, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import {
   IconActivity,
   IconFileSpreadsheet,
   IconLayoutDashboard,
   IconLifebuoy,
+  IconMoon,
   IconServer2,
   IconSettings,
   IconShieldCheck,
+  IconSun,
 } from '@tabler/icons-react';
-import type { ComponentType } from 'react';
+import { useState, type ComponentType } from 'react';
 import type { Settings } from '../core/contract/types';
 import { api } from './api';
 import { ErrorNotice } from './components/ErrorNotice';
+import { useJobToasts } from './components/JobToasts';
 import { useEngine } from './hooks';
 import { ActivityPage } from './pages/ActivityPage';
 import { DashboardPage } from './pages/DashboardPage';
+import { DrillResultPage } from './pages/DrillResultPage';
 import { DrillsPage } from './pages/DrillsPage';
 import { ProtectionPage } from './pages/ProtectionPage';
 import { ReportsPage } from './pages/ReportsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { VirtualMachinesPage } from './pages/VirtualMachinesPage';
-import { useRoute, type PageId } from './router';
-import { FirstRunWizard } from './wizards/FirstRunWizard';
+import { navigate, useRoute, type PageId } from './router';
+import { FirstRunWizard, onboardingInProgress } from './wizards/FirstRunWizard';
 
 const NAV: { id: PageId; label: string; icon: ComponentType<{ size?: number; stroke?: number }> }[] = [
   { id: 'dashboard', label: 'Dashboard', icon: IconLayoutDashboard },
@@ -36,6 +39,8 @@ const NAV: { id: PageId; label: string; icon: ComponentType<{ size?: number; str
 
 export function App() {
   const settings = useEngine<Settings>(() => api.getSettings(), ['settings.changed']);
+  // The wizard stays open after setup is saved: its later steps (recovery kit, hosts, first VMs) follow.
+  const [wizard, setWizard] = useState<boolean | null>(null);
 
   if (settings.error && !settings.data) {
     return (
@@ -51,13 +56,17 @@ export function App() {
       </Center>
     );
   }
-  if (!settings.data.firstRunComplete) {
+  if (wizard ?? (!settings.data.firstRunComplete || onboardingInProgress())) {
     return (
       <FirstRunWizard
         settings={settings.data}
-        onDone={(saved) => {
+        onSaved={(saved) => {
+          setWizard(true);
           settings.set(saved);
-          notifications.show({ color: 'green', title: 'Lifeboat is set up', message: 'Next: add the hosts where your VMs run.' });
+        }}
+        onFinish={(page) => {
+          setWizard(false);
+          navigate(page);
         }}
       />
     );
@@ -65,19 +74,44 @@ export function App() {
   return <Shell settings={settings.data} onSettings={settings.set} />;
 }
 
+function ThemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const scheme = useComputedColorScheme('light');
+  const next = scheme === 'dark' ? 'light' : 'dark';
+  return (
+    <Tooltip label={`Switch to the ${next} theme`}>
+      <ActionIcon variant="default" size="lg" aria-label={`Switch to the ${next} theme`} onClick={() => setColorScheme(next)}>
+        {scheme === 'dark' ? <IconSun size={18} /> : <IconMoon size={18} />}
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
 function Shell({ settings, onSettings }: { settings: Settings; onSettings(settings: Settings): void }) {
-  const [page, go] = useRoute();
+  const [{ page, param }, go] = useRoute();
+  const paused = useEngine(() => api.getSchedulesPaused(), ['local:schedules']);
+  useJobToasts();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'xs' }} padding="lg">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="xs">
             <img src="./lifeboat.svg" alt="" width={28} height={28} />
-            <Title order={3}>Lifeboat</Title>
+            <Title order={3} component="p">
+              Lifeboat
+            </Title>
           </Group>
-          <Text size="sm" c="dimmed" data-testid="header-organisation">
-            {settings.organisation}
-          </Text>
+          <Group gap="sm">
+            {paused.data?.paused && (
+              <Badge color="yellow" variant="light" size="lg" style={{ cursor: 'pointer' }} onClick={() => go('protection')}>
+                Schedules paused
+              </Badge>
+            )}
+            <Text size="sm" c="dimmed" data-testid="header-organisation">
+              {settings.organisation}
+            </Text>
+            <ThemeToggle />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
@@ -100,8 +134,8 @@ function Shell({ settings, onSettings }: { settings: Settings; onSettings(settin
         <Container size="lg" px={0}>
           {page === 'dashboard' && <DashboardPage settings={settings} go={go} />}
           {page === 'vms' && <VirtualMachinesPage />}
-          {page === 'protection' && <ProtectionPage go={go} />}
-          {page === 'drills' && <DrillsPage go={go} />}
+          {page === 'protection' && <ProtectionPage settings={settings} go={go} />}
+          {page === 'drills' && (param ? <DrillResultPage drillId={param} go={go} /> : <DrillsPage go={go} />)}
           {page === 'reports' && <ReportsPage />}
           {page === 'activity' && <ActivityPage />}
           {page === 'settings' && <SettingsPage settings={settings} onSaved={onSettings} />}

@@ -61,8 +61,25 @@ export const api = new Proxy({} as ConsoleClient, {
     },
 });
 
+const listeners = new Set<(event: ConsoleEvent) => void>();
+let unsubscribeBridge: (() => void) | null = null;
+
+/**
+ * Every component listens through one bridge subscription: in browser mode each subscription is an
+ * EventSource, and a page with many live parts would otherwise use up the browser's six connections per host.
+ */
 export function subscribe(listener: (event: ConsoleEvent) => void): () => void {
-  return bridge.subscribe(listener);
+  listeners.add(listener);
+  unsubscribeBridge ??= bridge.subscribe((event) => {
+    for (const each of [...listeners]) each(event);
+  });
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && unsubscribeBridge) {
+      unsubscribeBridge();
+      unsubscribeBridge = null;
+    }
+  };
 }
 
 export const transport: 'electron' | 'browser' = window.lifeboat ? 'electron' : 'browser';

@@ -6,7 +6,7 @@ export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes <= 0) return '0 B';
   const exponent = Math.min(Math.floor(Math.log10(bytes) / 3), UNITS.length - 1);
   const value = bytes / 1000 ** exponent;
-  return `${value >= 100 || exponent === 0 ? Math.round(value) : value.toFixed(1)} ${UNITS[exponent]}`;
+  return `${value >= 100 || exponent === 0 ? Math.round(value) : value.toFixed(1).replace(/\.0$/, '')} ${UNITS[exponent]}`;
 }
 
 export function formatRate(bytesPerSecond: number): string {
@@ -15,12 +15,14 @@ export function formatRate(bytesPerSecond: number): string {
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 0.5) return 'under 1 s';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  const rest = (value: number, unit: string): string => (value ? ` ${value} ${unit}` : '');
+  if (minutes < 60) return `${minutes} min${rest(Math.round(seconds % 60), 's')}`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
+  if (hours < 48) return `${hours} h${rest(minutes % 60, 'min')}`;
+  return `${Math.floor(hours / 24)} days${rest(hours % 24, 'h')}`;
 }
 
 /** "3 min ago", "2 h ago", or the date for anything older than a week. */

@@ -11,8 +11,18 @@ export interface Loaded<T> {
   set(value: T): void;
 }
 
-/** Loads a value from the engine, and reloads it whenever one of `refreshOn` events arrives. */
-export function useEngine<T>(load: () => Promise<T>, refreshOn: ConsoleEvent['type'][] = []): Loaded<T> {
+const LOCAL_REFRESH = 'lifeboat-refresh';
+
+/** Things the console changed itself that the engine announces no event for (e.g. "pause all"). */
+export type LocalTopic = 'local:schedules' | 'local:plans' | 'local:policies';
+
+/** Tells every useEngine listening for `topic` to reload. */
+export function refreshLocal(topic: LocalTopic): void {
+  window.dispatchEvent(new CustomEvent(LOCAL_REFRESH, { detail: topic }));
+}
+
+/** Loads a value from the engine, and reloads it whenever one of `refreshOn` events (or local topics) arrives. */
+export function useEngine<T>(load: () => Promise<T>, refreshOn: (ConsoleEvent['type'] | LocalTopic)[] = []): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<LifeboatError | null>(null);
   const [loading, setLoading] = useState(true);
@@ -47,10 +57,18 @@ export function useEngine<T>(load: () => Promise<T>, refreshOn: ConsoleEvent['ty
 
   useEffect(() => {
     if (!refreshKey) return;
-    const types = new Set(refreshKey.split(','));
-    return subscribe((event) => {
+    const types = new Set<string>(refreshKey.split(','));
+    const onLocal = (event: Event): void => {
+      if (types.has(String((event as CustomEvent<string>).detail))) reload();
+    };
+    window.addEventListener(LOCAL_REFRESH, onLocal);
+    const unsubscribe = subscribe((event) => {
       if (types.has(event.type)) reload();
     });
+    return () => {
+      window.removeEventListener(LOCAL_REFRESH, onLocal);
+      unsubscribe();
+    };
   }, [refreshKey, reload]);
 
   return { data, error, loading, reload, set: setData };

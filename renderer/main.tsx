@@ -1,21 +1,17 @@
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
-import { createTheme, MantineProvider } from '@mantine/core';
+import '@mantine/charts/styles.css';
+import { localStorageColorSchemeManager, MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-
-const theme = createTheme({
-  primaryColor: 'orange',
-  defaultRadius: 'md',
-  fontFamily: 'Segoe UI, system-ui, -apple-system, Roboto, Helvetica Neue, Arial, sans-serif',
-});
+import { cssVariablesResolver, theme } from './theme';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
-      <Notifications position="bottom-right" />
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto" colorSchemeManager={localStorageColorSchemeManager({ key: 'lifeboat-color-scheme' })}>
+      <Notifications position="bottom-left" limit={3} containerWidth={380} />
       <App />
     </MantineProvider>
   </StrictMode>,

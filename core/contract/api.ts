@@ -5,6 +5,7 @@ import { diagnosticsMethods } from './diagnostics';
 import { notificationMethods } from './notifications';
 import { drillMethods, planMethods } from './plans';
 import { hostsMethods } from './hosts';
+import { overviewMethods } from './overview';
 import { protectionMethods } from './protection';
 import { targetMethods } from './targets';
 import { reportMethods } from './reports';
@@ -27,6 +28,7 @@ export const methods = {
   ...hostsMethods,
   ...reportMethods,
   ...vaultMethods,
+  ...overviewMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method } from './define';
 import { passphraseStrength } from './passphrase';
+import { targetCredentials } from './targets';
 import type { Settings, Status } from './types';
 
 const noInput = z.object({}).default({});
@@ -25,6 +26,20 @@ export const folderLocation = z.object({
 
 export const vaultLocation = z.discriminatedUnion('kind', [folderLocation]);
 
+/** The first-run wizard's vault: a folder or share, Azure Blob or S3-compatible storage (credentials sealed on save). */
+export const azureLocation = z.object({
+  kind: z.literal('azure'),
+  path: z.string().trim().regex(/^azblob:\/\/[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}(?:\/[A-Za-z0-9._/-]*)?$/, 'Use azblob://<container> or azblob://<container>/<folder>, with a lowercase container name.'),
+  credentials: targetCredentials.optional(),
+});
+export const s3Location = z.object({
+  kind: z.literal('s3'),
+  path: z.string().trim().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[A-Za-z0-9._/-]*)?$/, 'Use s3://<bucket> or s3://<bucket>/<folder>, with a lowercase bucket name.'),
+  credentials: targetCredentials.optional(),
+});
+export const firstRunVault = z.discriminatedUnion('kind', [folderLocation, azureLocation, s3Location]);
+export type FirstRunVault = z.input<typeof firstRunVault>;
+
 export const newPassphrase = z.string().superRefine((value, ctx) => {
   const strength = passphraseStrength(value);
   if (!strength.acceptable) {
@@ -37,7 +52,7 @@ export const settingsMethods = {
   getSettings: method('Organisation, vault location and where data lives.', noInput).returns<Settings>(),
   completeFirstRun: method(
     'Save the first-run wizard: organisation, vault location and the vault passphrase (kept encrypted).',
-    z.object({ organisation: organisationName, vault: vaultLocation, passphrase: newPassphrase }),
+    z.object({ organisation: organisationName, vault: firstRunVault, passphrase: newPassphrase }),
   ).returns<Settings>(),
   updateSettings: method(
     'Change the organisation name or desktop behaviour; omitted fields keep their value.',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { method } from './define';
 import type { VaultTarget } from './types';
 
-const credentials = z.union([
+export const targetCredentials = z.union([
   z.object({ connectionString: z.string().min(1, 'Paste the storage account connection string.') }),
   z.object({
     accessKeyId: z.string().min(1, 'Enter the access key id.'),
@@ -12,7 +12,8 @@ const credentials = z.union([
   }),
 ]);
 
-export type TargetCredentials = z.output<typeof credentials>;
+export type TargetCredentials = z.output<typeof targetCredentials>;
+const credentials = targetCredentials;
 
 export const targetMethods = {
   listTargets: method('Vault targets: where copies can go (the wizard\'s vault first).', z.object({}).default({})).returns<VaultTarget[]>(),

@@ -60,6 +60,12 @@ async function probe(ctx: ServiceContext, location: string, env: NodeJS.ProcessE
   }
 }
 
+/** Seals a target's cloud credentials (as backend environment) and links them to the target. */
+export function sealTargetCredentials(ctx: ServiceContext, targetId: string, name: string, credentials: TargetCredentials, now: Date): void {
+  ctx.secrets.put(secretId(targetId), `Credentials for vault target ${name}`, JSON.stringify(credentialsEnv(credentials)), now);
+  ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(targetId), targetId);
+}
+
 export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' | 'addTarget' | 'testTarget' | 'removeTarget'> {
   return {
     async listTargets() {
@@ -80,10 +86,7 @@ export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' 
       const now = ctx.clock.now();
       return ctx.db.transaction(() => {
         const target = ctx.targets.create(name, parsed, null, now);
-        if (credentials) {
-          ctx.secrets.put(secretId(target.id), `Credentials for vault target ${name}`, JSON.stringify(credentialsEnv(credentials)), now);
-          ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(target.id), target.id);
-        }
+        if (credentials) sealTargetCredentials(ctx, target.id, name, credentials, now);
         ctx.audit.append(ctx.operator, 'target.added', name, { location: parsed.path });
         return { ...target, hasCredentials: credentials !== undefined };
       })();

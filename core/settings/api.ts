@@ -6,6 +6,7 @@ import type { ServiceContext } from '../service-context';
 import { schemaVersion } from '../store/database';
 import { catalogCounts } from '../store/stats';
 import { VERSION } from '../version';
+import { sealTargetCredentials } from '../replication/targets';
 
 export const VAULT_PASSPHRASE_SECRET = 'vault-passphrase';
 const DEFAULT_VAULT_NAME = 'Primary vault';
@@ -57,10 +58,12 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
       const now = ctx.clock.now();
       ctx.db.transaction(() => {
         ctx.settings.set('organisation', input.organisation, now);
-        ctx.targets.setDefault(DEFAULT_VAULT_NAME, input.vault, now);
+        const { credentials, ...location } = { credentials: undefined, ...input.vault };
+        const target = ctx.targets.setDefault(DEFAULT_VAULT_NAME, location, now);
+        if (credentials) sealTargetCredentials(ctx, target.id, DEFAULT_VAULT_NAME, credentials, now);
         ctx.secrets.put(VAULT_PASSPHRASE_SECRET, 'Vault passphrase for scheduled runs', input.passphrase, now);
         ctx.settings.set('firstRunCompletedAt', now.toISOString(), now);
-        ctx.audit.append(ctx.operator, 'setup.completed', input.organisation, { vault: input.vault });
+        ctx.audit.append(ctx.operator, 'setup.completed', input.organisation, { vault: location });
       })();
       return changed();
     },

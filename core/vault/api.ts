@@ -19,18 +19,21 @@ export function vaultApi(ctx: ServiceContext): VaultApi {
     for (const controller of running.values()) controller.abort(new LifeboatError('CANCELLED', 'Lifeboat is shutting down.'));
   });
 
-  const resolve = (input: { location?: string | undefined; passphrase?: string | undefined }): { location: string; passphrase: string } => {
-    const location = input.location ?? ctx.targets.getDefault()?.location.path;
+  const resolve = (input: { location?: string | undefined; passphrase?: string | undefined }): { location: string; passphrase: string; env: NodeJS.ProcessEnv } => {
+    const fallback = input.location === undefined ? ctx.targets.getDefault() : null;
+    const location = input.location ?? fallback?.location.path;
     const passphrase = input.passphrase ?? ctx.secrets.get(VAULT_PASSPHRASE_SECRET);
     if (!location || !passphrase) {
       throw new LifeboatError('NOT_SET_UP', 'No vault is set up yet.', { fix: 'Finish the first-run wizard, or give the vault location and passphrase.' });
     }
-    return { location, passphrase };
+    // The default vault's sealed cloud credentials; an explicit location uses the engine's environment.
+    const sealed = fallback ? ctx.targets.credentialsSecretId(fallback.id) : null;
+    return { location, passphrase, env: sealed ? { ...process.env, ...(JSON.parse(ctx.secrets.get(sealed) ?? '{}') as Record<string, string>) } : process.env };
   };
 
   const withVault = async <T>(input: { location?: string | undefined; passphrase?: string | undefined }, work: (vault: Vault) => Promise<T>): Promise<T> => {
-    const { location, passphrase } = resolve(input);
-    const vault = await Vault.open(location, passphrase, { env: process.env });
+    const { location, passphrase, env } = resolve(input);
+    const vault = await Vault.open(location, passphrase, { env });
     try {
       return await work(vault);
     } finally {
@@ -61,14 +64,14 @@ export function vaultApi(ctx: ServiceContext): VaultApi {
 
   return {
     async vaultInit(input) {
-      const { location, passphrase } = resolve(input);
+      const { location, passphrase, env } = resolve(input);
       try {
-        const vault = await Vault.init(location, passphrase, { env: process.env });
+        const vault = await Vault.init(location, passphrase, { env });
         await vault.close();
         return { location: vault.location, id: vault.config.id, blockSize: vault.config.blockSize, created: true };
       } catch (error) {
         if (!(error instanceof LifeboatError) || error.code !== 'VAULT_EXISTS') throw error;
-        return withVault({ location, passphrase }, async (vault) => ({ location: vault.location, id: vault.config.id, blockSize: vault.config.blockSize, created: false }));
+        return withVault(input, async (vault) => ({ location: vault.location, id: vault.config.id, blockSize: vault.config.blockSize, created: false }));
       }
     },
 

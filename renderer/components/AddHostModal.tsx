@@ -21,6 +21,9 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
   const [password, setPassword] = useState('');
   const [folder, setFolder] = useState('');
   const [plainHttp, setPlainHttp] = useState(false);
+  const [remote, setRemote] = useState(false);
+  /** The thumbprint the user confirmed for this address: retries (a mistyped password) do not ask again. */
+  const [trusted, setTrusted] = useState<string | null>(null);
   const [certificate, setCertificate] = useState<CertificateInfo | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -35,18 +38,20 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
     const named = name.trim() ? { name: name.trim() } : {};
     if (kind === 'workstation') return { kind, folders: [folder], ...named };
     if (kind === 'hyperv') {
-      return { kind, ...named, ...(address.trim() ? { address } : {}), ...(username.trim() ? { username, password } : {}) };
+      if (!remote) return { kind, ...named };
+      return { kind, ...named, address, ...(username.trim() ? { username, password } : {}) };
     }
     return { kind, address, username, password, scheme: plainHttp ? 'http' : 'https', ...named, ...(thumbprint ? { thumbprint } : {}) };
   };
 
-  const submit = async (thumbprint?: string): Promise<void> => {
+  const submit = async (thumbprint: string | undefined = trusted ?? undefined): Promise<void> => {
     setSaving(true);
     setFailure(null);
     try {
       const host = await api.addHost(input(thumbprint));
       // The next host starts from a clean form (a lab's "plain HTTP" must not carry over to a real host).
       reset();
+      setTrusted(null);
       setName('');
       setAddress('');
       setUsername('');
@@ -95,9 +100,25 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
             }}
           />
           {kind === 'hyperv' && (
-            <Text size="sm" c="dimmed">
-              Leave the address empty for the Hyper-V host Lifeboat runs on. A remote host needs PowerShell remoting (WinRM) and an account in its Hyper-V Administrators group.
-            </Text>
+            <>
+              <SegmentedControl
+                aria-label="Which Hyper-V host"
+                data={[
+                  { value: 'local', label: 'This computer' },
+                  { value: 'remote', label: 'Another Hyper-V host' },
+                ]}
+                value={remote ? 'remote' : 'local'}
+                onChange={(value) => {
+                  setRemote(value === 'remote');
+                  reset();
+                }}
+              />
+              <Text size="sm" c="dimmed">
+                {remote
+                  ? 'A remote host needs PowerShell remoting (WinRM) and an account in its Hyper-V Administrators group. Leave the user name empty to use your own Windows account.'
+                  : 'The Hyper-V host Lifeboat runs on, with your own Windows account (a member of Hyper-V Administrators).'}
+              </Text>
+            </>
           )}
           {kind === 'vsphere' && (
             <Text size="sm" c="dimmed">
@@ -109,19 +130,22 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
               A folder on this computer that holds VMware Workstation VMs (each a folder with a .vmx file). Workstation&apos;s own VM list is read too.
             </Text>
           )}
-          {kind === 'workstation' ? (
+          {kind === 'hyperv' && !remote ? null : kind === 'workstation' ? (
             <TextInput label="Folder" placeholder="D:\Virtual Machines" value={folder} onChange={(e) => setFolder(e.currentTarget.value)} required data-autofocus />
           ) : (
             <TextInput
-              label={kind === 'hyperv' ? 'Host name (optional)' : 'Host name or IP address'}
+              label={kind === 'hyperv' ? 'Host name' : 'Host name or IP address'}
               placeholder={kind === 'hyperv' ? 'HV02.corp.local' : 'vcenter.corp.local'}
               value={address}
-              onChange={(e) => setAddress(e.currentTarget.value)}
-              required={kind === 'vsphere'}
+              onChange={(e) => {
+                setAddress(e.currentTarget.value);
+                setTrusted(null);
+              }}
+              required
               data-autofocus
             />
           )}
-          {kind !== 'workstation' && (
+          {(kind === 'vsphere' || (kind === 'hyperv' && remote)) && (
             <Group grow>
               <TextInput
                 label={kind === 'hyperv' ? 'User name (optional)' : 'User name'}
@@ -151,7 +175,15 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
                 {certificate.sha256.toUpperCase().match(/../g)?.join(':')}
               </Code>
               <Group mt="sm">
-                <Button color="orange" onClick={() => void submit(certificate.sha256)} loading={saving}>
+                <Button
+                  color="orange"
+                  onClick={() => {
+                    setTrusted(certificate.sha256);
+                    setCertificate(null);
+                    void submit(certificate.sha256);
+                  }}
+                  loading={saving}
+                >
                   Trust this certificate and add
                 </Button>
                 <Button variant="default" onClick={() => setCertificate(null)}>
@@ -160,7 +192,7 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
               </Group>
             </Alert>
           )}
-          {failure && <ErrorNotice error={failure} title="The host was not added" />}
+          {failure && <ErrorNotice error={failure} title="The host was not added" onRetry={() => void submit()} />}
           {!certificate && (
             <Group justify="flex-end">
               <Button type="submit" loading={saving}>

@@ -12,6 +12,8 @@ import { JobBadge } from '../components/StatusBadge';
 import { formatBytes, formatDate, formatDuration, formatRate } from '../format';
 import { useEngine } from '../hooks';
 
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
 /** Live progress by job id, fed by job.progress events between list refreshes. */
 function useLiveProgress(): Record<string, JobProgress> {
   const [live, setLive] = useState<Record<string, JobProgress>>({});
@@ -60,7 +62,7 @@ export function ActivityPage() {
         <Stack gap="sm">
           <Title order={4}>Running now</Title>
           {running.map((job) => (
-            <RunningJob key={job.id} job={job} progress={live[job.id] ?? job.progress} onCancel={() => void cancel(job)} />
+            <RunningJob key={job.id} job={job} progress={live[job.id] ?? job.progress} onCancel={() => void cancel(job)} onLog={() => void api.getJob({ id: job.id }).then(setOpen)} />
           ))}
         </Stack>
       )}
@@ -91,13 +93,13 @@ export function ActivityPage() {
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={NOWRAP}>
                     <JobBadge status={job.status} />
                   </Table.Td>
                   <Table.Td>{formatDate(job.startedAt ?? job.createdAt)}</Table.Td>
-                  <Table.Td>{job.startedAt && job.finishedAt ? formatDuration((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000) : '—'}</Table.Td>
-                  <Table.Td>{formatBytes(job.bytesRead)}</Table.Td>
-                  <Table.Td>{formatBytes(job.bytesStored)}</Table.Td>
+                  <Table.Td style={NOWRAP}>{job.startedAt && job.finishedAt ? formatDuration((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000) : '—'}</Table.Td>
+                  <Table.Td style={NOWRAP}>{formatBytes(job.bytesRead)}</Table.Td>
+                  <Table.Td style={NOWRAP}>{formatBytes(job.bytesStored)}</Table.Td>
                   <Table.Td>
                     <Button size="compact-xs" variant="subtle" onClick={() => void api.getJob({ id: job.id }).then(setOpen)}>
                       Log
@@ -118,7 +120,7 @@ export function ActivityPage() {
   );
 }
 
-function RunningJob({ job, progress, onCancel }: { job: Job; progress: JobProgress | null; onCancel(): void }) {
+function RunningJob({ job, progress, onCancel, onLog }: { job: Job; progress: JobProgress | null; onCancel(): void; onLog(): void }) {
   const percent = progress && progress.bytesTotal > 0 ? Math.min(100, (progress.bytesDone / progress.bytesTotal) * 100) : 0;
   return (
     <Card withBorder data-testid="running-job">
@@ -129,9 +131,14 @@ function RunningJob({ job, progress, onCancel }: { job: Job; progress: JobProgre
             {job.status === 'queued' ? 'Waiting for a free slot on its host or target' : (progress?.phase ?? 'Starting')}
           </Text>
         </div>
-        <Button variant="default" size="xs" onClick={onCancel}>
-          Cancel
-        </Button>
+        <Group gap="xs">
+          <Button variant="subtle" size="xs" onClick={onLog}>
+            Log so far
+          </Button>
+          <Button variant="default" size="xs" onClick={onCancel}>
+            Cancel
+          </Button>
+        </Group>
       </Group>
       <Progress value={percent} size="lg" striped animated={job.status === 'running'} aria-label={`${job.title} progress`} />
       <Group justify="space-between" mt={6}>

@@ -1,23 +1,32 @@
-import { Alert, Card, Group, Paper, Progress, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
+import { AreaChart } from '@mantine/charts';
+import { Alert, Anchor, Button, Card, Group, Paper, Progress, SimpleGrid, Skeleton, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCircleCheck, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { useEffect } from 'react';
+import type { LifeboatError } from '../../core/contract/errors';
+import type { Overview } from '../../core/contract/overview';
 import type { Alert as EngineAlert, VmRpoStatus } from '../../core/contract/protection';
 import { statusSentence } from '../../core/contract/status-sentence';
 import type { Settings } from '../../core/contract/types';
 import { api } from '../api';
+import { DrillBadge } from '../components/DrillBadge';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
+import { RpoRing } from '../components/RpoRing';
 import { RpoBadge } from '../components/StatusBadge';
-import { formatAgo, formatDuration } from '../format';
+import { formatAgo, formatBytes, formatDate, formatDuration } from '../format';
 import { useEngine } from '../hooks';
 import type { PageId } from '../router';
 
 const TONE = { ok: 'green', warning: 'yellow', breach: 'red', idle: 'gray' } as const;
+const WORST_FIRST = { breach: 0, warning: 1, pending: 2, ok: 3 } as const;
+const ROWS_SHOWN = 10;
 
-export function DashboardPage({ settings, go }: { settings: Settings; go(page: PageId): void }) {
-  const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'inventory.changed']);
+export function DashboardPage({ settings, go }: { settings: Settings; go(page: PageId, param?: string | null): void }) {
+  const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'inventory.changed', 'local:policies']);
   const alerts = useEngine<EngineAlert[]>(() => api.listAlerts(), ['alert.raised', 'job.finished']);
+  const overview = useEngine<Overview>(() => api.getOverview({ days: 30 }), ['job.finished', 'local:schedules', 'local:plans', 'local:policies']);
   // Ages grow with time: re-read once a minute even when nothing happens.
   const reloadRpo = rpo.reload;
   useEffect(() => {
@@ -25,7 +34,18 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
     return () => clearInterval(timer);
   }, [reloadRpo]);
 
+  const copyNow = async (vmId: string): Promise<void> => {
+    try {
+      const jobs = await api.runNow({ vmId });
+      notifications.show({ color: 'blue', title: 'Copying now', message: `${jobs.map((j) => j.title).join(', ')}: follow it on Activity.` });
+    } catch (error) {
+      const failed = error as LifeboatError;
+      notifications.show({ color: 'red', title: failed.message, message: failed.fix ?? '' });
+    }
+  };
+
   const sentence = statusSentence(rpo.data ?? []);
+  const worst = [...(rpo.data ?? [])].sort((a, b) => WORST_FIRST[a.status] - WORST_FIRST[b.status] || a.vm.localeCompare(b.vm)).slice(0, ROWS_SHOWN);
   return (
     <Stack>
       <PageHeader title="Dashboard" subtitle={settings.organisation ?? undefined} />
@@ -34,30 +54,70 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
         <PageEmptyState
           icon={<IconShieldCheck />}
           title="Nothing is protected yet"
-          description="Lifeboat copies your virtual machines to the vault on a schedule, so you can bring them back after a failure. Start by adding the Hyper-V host, VMware server or Workstation folder where your VMs run."
+          description="Lifeboat copies your virtual machines to the vault on a schedule, so you can bring them back after a failure. Start by adding the Hyper-V host, VMware server or Workstation folder where your VMs run, then protect them."
           action={{ label: 'Add your VMs', onClick: () => go('vms') }}
         />
       )}
       {rpo.data && rpo.data.length > 0 && (
         <>
           <Paper withBorder p="lg" data-testid="status-sentence">
-            <Group>
+            <Group wrap="nowrap">
               <ThemeIcon size={44} radius="xl" color={TONE[sentence.tone]} variant="light">
                 {sentence.tone === 'ok' ? <IconCircleCheck /> : sentence.tone === 'breach' ? <IconShieldX /> : <IconAlertTriangle />}
               </ThemeIcon>
-              <Title order={3}>{sentence.text}</Title>
+              <Title order={2} size="h3">
+                {sentence.text}
+              </Title>
             </Group>
           </Paper>
           {(alerts.data ?? []).map((alert) => (
-            <Alert key={alert.id} color={alert.severity === 'critical' ? 'red' : 'yellow'} icon={<IconAlertTriangle />} title={alert.message}>
-              {alert.fix}
+            <Alert
+              key={alert.id}
+              color={alert.severity === 'critical' ? 'red' : alert.severity === 'warning' ? 'orange' : 'blue'}
+              icon={<IconAlertTriangle />}
+              title={alert.message}
+              data-testid="dashboard-alert"
+            >
+              {alert.fix && (
+                <Text size="sm">
+                  <b>What to do:</b> {alert.fix}
+                </Text>
+              )}
+              <Group gap="xs" mt="xs">
+                {alert.kind === 'rpo' && (
+                  <Button size="xs" onClick={() => void copyNow(alert.subject)}>
+                    Copy now
+                  </Button>
+                )}
+                <Button size="xs" variant="default" onClick={() => go('activity')}>
+                  Open Activity
+                </Button>
+              </Group>
             </Alert>
           ))}
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
+            <Card withBorder>
+              <Text size="sm" c="dimmed" mb="xs">
+                Protected VMs
+              </Text>
+              <RpoRing statuses={rpo.data} />
+            </Card>
+            <LastDrillCard overview={overview.data} go={go} />
+            <UpcomingCard overview={overview.data} />
+            <StorageCard overview={overview.data} />
+          </SimpleGrid>
           <Card withBorder padding={0}>
-            <Title order={4} p="md" pb="xs">
-              Recovery point health
-            </Title>
-            <Table verticalSpacing="sm" highlightOnHover>
+            <Group justify="space-between" p="md" pb="xs">
+              <Title order={3} size="h4">
+                Recovery point health
+              </Title>
+              {rpo.data.length > ROWS_SHOWN && (
+                <Anchor component="button" size="sm" onClick={() => go('protection')}>
+                  See all {rpo.data.length} VMs
+                </Anchor>
+              )}
+            </Group>
+            <Table verticalSpacing="sm" highlightOnHover data-testid="rpo-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>VM</Table.Th>
@@ -68,7 +128,7 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {rpo.data.map((vm) => (
+                {worst.map((vm) => (
                   <RpoRow key={vm.vmId} status={vm} />
                 ))}
               </Table.Tbody>
@@ -76,12 +136,92 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
           </Card>
         </>
       )}
-      {settings.vault && (
-        <Text size="sm" c="dimmed">
-          Copies are stored in {settings.vault.location.path}.
-        </Text>
-      )}
     </Stack>
+  );
+}
+
+function LastDrillCard({ overview, go }: { overview: Overview | null; go(page: PageId, param?: string | null): void }) {
+  const drill = overview?.lastDrill ?? null;
+  return (
+    <Card withBorder data-testid="last-drill">
+      <Text size="sm" c="dimmed" mb="xs">
+        Last drill
+      </Text>
+      {overview === null ? (
+        <Skeleton h={60} />
+      ) : drill ? (
+        <Stack gap={4}>
+          <Group gap="xs">
+            <DrillBadge status={drill.status} />
+            <Anchor component="button" size="sm" onClick={() => go('drills', drill.id)}>
+              {formatDate(drill.startedAt)}
+            </Anchor>
+          </Group>
+          <Text size="sm">{drill.plan}</Text>
+          {drill.rtoSeconds !== null && <Text size="sm">Back in {formatDuration(drill.rtoSeconds)}</Text>}
+        </Stack>
+      ) : (
+        <Stack gap={4} align="flex-start">
+          <Text size="sm">No drill yet: nothing proves the copies start.</Text>
+          <Button size="xs" variant="light" onClick={() => go('drills')}>
+            Run a drill
+          </Button>
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function UpcomingCard({ overview }: { overview: Overview | null }) {
+  const run = overview?.upcomingRuns.find((r) => r.at !== null);
+  const drill = overview?.upcomingDrills[0];
+  return (
+    <Card withBorder data-testid="upcoming">
+      <Text size="sm" c="dimmed" mb="xs">
+        Coming up
+      </Text>
+      {overview === null ? (
+        <Skeleton h={60} />
+      ) : (
+        <Stack gap={6}>
+          <div>
+            <Text size="sm" fw={500}>
+              Next copy
+            </Text>
+            <Text size="sm">{overview.schedulesPaused ? 'Paused' : run ? `${formatDate(run.at)} · ${run.policy}` : 'None scheduled'}</Text>
+          </div>
+          <div>
+            <Text size="sm" fw={500}>
+              Next drill
+            </Text>
+            <Text size="sm">{drill ? `${formatDate(drill.at)} · ${drill.plan}` : 'None scheduled'}</Text>
+          </div>
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function StorageCard({ overview }: { overview: Overview | null }) {
+  const storage = overview?.storage;
+  const data = (storage?.trend ?? []).map((d) => ({ day: d.day.slice(5), GB: Number((d.storedBytes / 1e9).toFixed(3)) }));
+  return (
+    <Card withBorder data-testid="storage">
+      <Text size="sm" c="dimmed">
+        Vault storage used
+      </Text>
+      <Text fw={700} size="xl">
+        {formatBytes(storage?.storedBytes ?? 0)}
+      </Text>
+      <Text size="xs" c="dimmed">
+        for {formatBytes(storage?.protectedBytes ?? 0)} of protected disks
+      </Text>
+      {data.length > 1 && (
+        <div role="img" aria-label={`Storage used over the last ${data.length} days`}>
+          <AreaChart h={70} data={data} dataKey="day" series={[{ name: 'GB', color: 'orange.6' }]} curveType="monotone" withXAxis={false} withYAxis={false} gridAxis="none" withDots={false} withTooltip />
+        </div>
+      )}
+    </Card>
   );
 }
 
