@@ -17,9 +17,9 @@ export function tuneAllocator(): void {
     const M_TRIM_THRESHOLD = -1;
     const M_TOP_PAD = -2;
     const M_MMAP_THRESHOLD = -3;
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
   } catch {
     // musl, no koffi binary: the defaults work, only slower.
   }

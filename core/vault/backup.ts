@@ -243,7 +243,7 @@ async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, st
   const inherited = plan.parentIds && plan.disk.changedExtents ? plan.slots - plan.runs.reduce((sum, [a, b]) => sum + b - a, 0) : 0;
   stats.blocksInherited += inherited;
 
-  const process = async (slot: number, data: Buffer): Promise<BlockResult> => {
+  const hashAndSeal = async (slot: number, data: Buffer): Promise<BlockResult> => {
     const held: HeldBlock = await workers.hash(data);
     const id = held.id;
     if (!id) return { slot, id: null, sealed: null };
@@ -298,7 +298,7 @@ async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, st
       const data = await pending;
       readNext();
       stats.bytesRead += data.length;
-      const result = process(slot, data);
+      const result = hashAndSeal(slot, data);
       result.catch(() => undefined); // observed when committed, in order
       queue.push(result);
       while (queue.length >= depth) await commit(await queue.shift()!);
