@@ -31,8 +31,12 @@ interface Measure {
   rssKiB: number;
 }
 
-/** Runs a command under GNU time; fails the bench on a non-zero exit. */
+/**
+ * Runs a command under GNU time; fails the bench on a non-zero exit. Dirty pages left by the previous
+ * step are written out first (untimed), so no tool pays for another's writes.
+ */
 function timed(command: string, args: string[], options: { cwd?: string } = {}): Measure {
+  spawnSync('sync');
   const stats = path.join(work, 'time.txt');
   const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, command, ...args], { env, cwd: options.cwd ?? work, encoding: 'utf8', maxBuffer: 64 * MiB });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
@@ -153,6 +157,8 @@ function main(): void {
   const ours = lifeboatTool(blockSizes[0]!);
   const tools = [ours, restic, borg];
   const rows: Row[] = [];
+  /** Each repetition starts with another tool, so none always runs right after the same neighbour. */
+  const rotated = (rep: number): Tool[] => [...tools.slice(rep % tools.length), ...tools.slice(0, rep % tools.length)];
   const record = (tool: Tool, phase: Row['phase'], runs: Measure[], storedBytes: number | null): void => {
     rows.push({ tool: tool.name, phase, seconds: median(runs.map((run) => run.seconds)), rssKiB: Math.max(...runs.map((run) => run.rssKiB)), storedBytes });
   };
@@ -160,7 +166,7 @@ function main(): void {
   // Initial backups into empty repositories, interleaved so that load from elsewhere hits every tool alike.
   const initial = new Map<Tool, Measure[]>(tools.map((tool) => [tool, []]));
   for (let rep = 0; rep < repeat; rep++) {
-    for (const tool of tools) {
+    for (const tool of rotated(rep)) {
       tool.init();
       initial.get(tool)!.push(tool.backup('initial'));
     }
@@ -176,7 +182,7 @@ function main(): void {
   const incremental = new Map<Tool, Measure[]>(tools.map((tool) => [tool, []]));
   const added = new Map<Tool, number>();
   for (let rep = 0; rep < repeat; rep++) {
-    for (const tool of tools) {
+    for (const tool of rotated(rep)) {
       if (rep > 0) for (const dir of [tool.repo, ...tool.state]) snapshot(saved(dir), dir);
       const before = duBytes(tool.repo);
       incremental.get(tool)!.push(tool.backup('incremental'));
@@ -188,7 +194,7 @@ function main(): void {
   // Full restores of the latest point, each flushed to disk and compared with the disk.
   const restores = new Map<Tool, Measure[]>(tools.map((tool) => [tool, []]));
   for (let rep = 0; rep < repeat; rep++) {
-    for (const tool of tools) {
+    for (const tool of rotated(rep)) {
       const out = path.join(work, `restore-${tool.name.split(' ')[0]}`);
       fs.rmSync(out, { recursive: true, force: true });
       const m = tool.restore(out);
