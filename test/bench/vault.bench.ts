@@ -160,6 +160,7 @@ function main(): void {
   /** Each repetition starts with another tool, so none always runs right after the same neighbour. */
   const rotated = (rep: number): Tool[] => [...tools.slice(rep % tools.length), ...tools.slice(0, rep % tools.length)];
   const record = (tool: Tool, phase: Row['phase'], runs: Measure[], storedBytes: number | null): void => {
+    console.log(`${tool.name} ${phase}: ${runs.map((run) => `${run.seconds.toFixed(2)} s`).join(', ')}`);
     rows.push({ tool: tool.name, phase, seconds: median(runs.map((run) => run.seconds)), rssKiB: Math.max(...runs.map((run) => run.rssKiB)), storedBytes });
   };
 

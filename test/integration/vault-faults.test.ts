@@ -87,7 +87,7 @@ describe('vault crash safety', () => {
     const report = JSON.parse(runCli(['vault', 'verify', location, '--read-data', '--json'], env).stdout) as { ok: boolean; unreferencedPacks: number };
     expect(report).toMatchObject({ ok: true, unreferencedPacks: 0 });
     expect(fs.readdirSync(path.join(location, 'locks'))).toEqual([]);
-  });
+  }, 300_000);
 });
 
 describe('vault on Azure Blob (Azurite)', () => {
