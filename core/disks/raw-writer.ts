@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { DiskWriter } from './types';
 
 /** Written data is flushed to disk in the background every this many bytes (see write()). */
-const FLUSH_EVERY = 128 * 1024 * 1024;
+const FLUSH_EVERY = 32 * 1024 * 1024;
 
 /** A raw image; ranges never written stay holes because the file is sized with truncate, not filled. */
 export class RawDiskWriter implements DiskWriter {
