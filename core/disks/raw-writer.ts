@@ -1,10 +1,15 @@
 import fs from 'node:fs/promises';
 import type { DiskWriter } from './types';
 
+/** Written data is flushed to disk in the background every this many bytes (see write()). */
+const FLUSH_EVERY = 32 * 1024 * 1024;
+
 /** A raw image; ranges never written stay holes because the file is sized with truncate, not filled. */
 export class RawDiskWriter implements DiskWriter {
   readonly format = 'raw' as const;
   readonly files: readonly string[];
+  private unflushed = 0;
+  private flushing: Promise<void> | null = null;
 
   private constructor(
     private readonly file: string,
@@ -27,15 +32,25 @@ export class RawDiskWriter implements DiskWriter {
       const { bytesWritten } = await this.handle.write(data, done, data.length - done, offset + done);
       done += bytesWritten;
     }
+    // A machine with lots of RAM would otherwise hold gigabytes of dirty pages and write them all at
+    // close(); flushing as we go overlaps the disk's work with decrypting the next blocks.
+    this.unflushed += data.length;
+    if (this.unflushed >= FLUSH_EVERY && !this.flushing) {
+      this.unflushed = 0;
+      this.flushing = this.handle.datasync().finally(() => (this.flushing = null));
+      this.flushing.catch(() => undefined); // a failure shows again in close()'s sync
+    }
   }
 
   async close(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
     await this.handle.truncate(this.virtualSize);
     await this.handle.sync();
     await this.handle.close();
   }
 
   async abort(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await fs.rm(this.file, { force: true });
   }

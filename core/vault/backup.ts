@@ -52,6 +52,8 @@ export interface BackupResult extends RecoveryPointSummary {
 
 /** Blocks in flight between reading and committing: enough to keep every worker busy, few enough to bound memory. */
 const PIPELINE_DEPTH_PER_WORKER = 4;
+/** Disk reads in flight ahead of the one being hashed. */
+const READ_AHEAD = 4;
 
 interface BlockResult {
   slot: number;
@@ -241,7 +243,7 @@ async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, st
   const inherited = plan.parentIds && plan.disk.changedExtents ? plan.slots - plan.runs.reduce((sum, [a, b]) => sum + b - a, 0) : 0;
   stats.blocksInherited += inherited;
 
-  const process = async (slot: number, data: Buffer): Promise<BlockResult> => {
+  const hashAndSeal = async (slot: number, data: Buffer): Promise<BlockResult> => {
     const held: HeldBlock = await workers.hash(data);
     const id = held.id;
     if (!id) return { slot, id: null, sealed: null };
@@ -274,23 +276,36 @@ async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, st
     await session.add(result.id, result.sealed.blob, result.sealed.codec, result.sealed.rawLength);
   };
 
+  // Reads run ahead of hashing (the OS serves them in parallel from its thread pool), so a disk read is
+  // never waited for while a worker is idle.
+  const slots = (function* () {
+    for (const [first, end] of plan.runs) for (let slot = first; slot < end; slot++) yield slot;
+  })();
+  const reads: { slot: number; data: Promise<Buffer> }[] = [];
+  const readNext = (): void => {
+    const next = slots.next();
+    if (next.done) return;
+    const offset = next.value * blockSize;
+    const data = plan.disk.reader.read(offset, Math.min(blockSize, plan.size - offset));
+    data.catch(() => undefined); // observed in order below
+    reads.push({ slot: next.value, data });
+  };
   try {
-    for (const [first, end] of plan.runs) {
-      for (let slot = first; slot < end; slot++) {
-        signal?.throwIfAborted();
-        const offset = slot * blockSize;
-        const length = Math.min(blockSize, plan.size - offset);
-        const data = await plan.disk.reader.read(offset, length);
-        stats.bytesRead += length;
-        const result = process(slot, data);
-        result.catch(() => undefined); // observed when committed, in order
-        queue.push(result);
-        while (queue.length >= depth) await commit(await queue.shift()!);
-      }
+    for (let i = 0; i < READ_AHEAD; i++) readNext();
+    while (reads.length > 0) {
+      signal?.throwIfAborted();
+      const { slot, data: pending } = reads.shift()!;
+      const data = await pending;
+      readNext();
+      stats.bytesRead += data.length;
+      const result = hashAndSeal(slot, data);
+      result.catch(() => undefined); // observed when committed, in order
+      queue.push(result);
+      while (queue.length >= depth) await commit(await queue.shift()!);
     }
     while (queue.length > 0) await commit(await queue.shift()!);
   } catch (error) {
-    await Promise.allSettled(queue);
+    await Promise.allSettled([...queue, ...reads.map((read) => read.data)]);
     throw error;
   }
 }

@@ -52,7 +52,8 @@ export function createBlockHandler(keys: BlockKeys): (request: BlockRequest) => 
           if (isZero(data)) return { reply: { op: 'hash', seq: request.seq, id: null }, transfer: [] };
           const id = blockId(keys.idKey, data);
           held.set(request.seq, { data, id });
-          return { reply: { op: 'hash', seq: request.seq, id }, transfer: [] };
+          // A digest is a view into a pooled 8 KiB buffer, which postMessage would clone whole: send 32 bytes.
+          return { reply: { op: 'hash', seq: request.seq, id: new Uint8Array(id) }, transfer: [] };
         }
         case 'drop':
           held.delete(request.seq);

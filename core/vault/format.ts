@@ -73,9 +73,11 @@ function readEntries(data: Buffer, at: number, count: number): PackEntry[] {
 /**
  * A pack: blobs back to back, then the sealed header (entry table), its length and a magic. The header
  * makes a pack self-describing: the index can be rebuilt from packs alone (crash recovery does).
- * The pack id is the SHA-256 of the whole pack, so corruption is found without the key.
+ * The pack id is random; every blob and the header carry their own GCM tag, so damage is found blob by
+ * blob (hashing whole packs as well cost 6% of a backup's CPU and found nothing the tags do not).
+ * Returned as parts, written back to back, so a pack is never copied into one buffer.
  */
-export function buildPack(blobs: readonly Buffer[], entries: readonly PackEntry[], encKey: Buffer): { id: string; data: Buffer } {
+export function buildPack(blobs: readonly Buffer[], entries: readonly PackEntry[], encKey: Buffer): { id: string; parts: Buffer[]; size: number } {
   const table = Buffer.allocUnsafe(4 + entries.length * ENTRY_BYTES);
   table.writeUInt32LE(entries.length, 0);
   writeEntries(entries, table, 4);
@@ -83,12 +85,8 @@ export function buildPack(blobs: readonly Buffer[], entries: readonly PackEntry[
   const trailer = Buffer.allocUnsafe(PACK_TRAILER_BYTES);
   trailer.writeUInt32LE(header.length, 0);
   PACK_MAGIC.copy(trailer, 4);
-  const data = Buffer.concat([...blobs, header, trailer]);
-  return { id: sha256Hex(data), data };
-}
-
-export function sha256Hex(data: Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
+  const parts = [...blobs, header, trailer];
+  return { id: randomId(32), parts, size: parts.reduce((sum, part) => sum + part.length, 0) };
 }
 
 /** Length of the sealed header from a pack's last 8 bytes. */

@@ -2,15 +2,16 @@ import { isNotFound } from './backends/types';
 import type { Backend } from './backends/types';
 import { SealBroken } from './block-codec';
 import { FolderBackend } from './backends/folder';
-import { buildPack, sha256Hex, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
+import { buildPack, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
 import type { Vault } from './vault';
+import { BlockBroken } from './worker-pool';
 
 /** Packs uploaded but not yet named by an index object are flushed into one after this many. */
-const INDEX_EVERY_PACKS = 64;
-const MAX_UPLOADS = 3;
+const INDEX_EVERY_PACKS = 16;
+const MAX_UPLOADS = 2;
 
 /**
- * Collects sealed blocks of one backup into packs, uploads them (at most three at a time, which is also the
+ * Collects sealed blocks of one backup into packs, uploads them (at most two at a time, which is also the
  * back-pressure on the pipeline), and names them in index objects. Order on the backend is what makes a
  * killed run harmless: a pack is uploaded whole before any index names it, and the index before any
  * manifest uses it.
@@ -42,8 +43,8 @@ export class PackSession {
       try {
         const entries = await readPackEntries(backend, object.key, object.size, this.vault.keys.encKey);
         // Folder packs are flushed in batches (deferDurability): after a power cut an unindexed one may be
-        // torn, so its content must still match its name. Object stores never show a partial object.
-        if (this.vault.raw instanceof FolderBackend && sha256Hex(await backend.get(object.key)) !== idOf(object.key)) continue;
+        // torn, so every blob must still open. Object stores never show a partial object.
+        if (this.vault.raw instanceof FolderBackend && !(await blobsOpen(this.vault, object.key, entries))) continue;
         const pack = { packId: idOf(object.key), size: object.size, entries };
         this.vault.index.addPack(pack);
         this.unindexed.push(pack);
@@ -74,19 +75,19 @@ export class PackSession {
     while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads);
     this.throwIfFailed();
     const entries = this.entries;
-    const { id, data } = buildPack(this.blobs, entries, this.vault.keys.encKey);
+    const { id, parts, size } = buildPack(this.blobs, entries, this.vault.keys.encKey);
     this.blobs = [];
     this.entries = [];
     this.size = 0;
     const upload = this.vault.backend
-      .put(keys.pack(id), data, { deferDurability: true, ...(this.signal ? { signal: this.signal } : {}) })
+      .put(keys.pack(id), parts, { deferDurability: true, ...(this.signal ? { signal: this.signal } : {}) })
       .then(async () => {
-        const pack = { packId: id, size: data.length, entries };
+        const pack = { packId: id, size, entries };
         this.vault.index.addPack(pack);
         for (const entry of entries) this.pending.delete(entry.id.toString('latin1'));
         this.unindexed.push(pack);
         this.packsUploaded++;
-        this.bytesUploaded += data.length;
+        this.bytesUploaded += size;
         if (this.unindexed.length >= INDEX_EVERY_PACKS) await this.writeIndex();
       })
       .catch((error: unknown) => {
@@ -137,4 +138,18 @@ async function readPackEntries(backend: Backend, key: string, size: number, encK
   const entries = parsePackHeader(await backend.get(key, { offset: headerStart, length: headerLength }), encKey);
   if (entries.some((entry) => entry.offset + entry.length > headerStart)) throw new SealBroken('pack entry outside pack');
   return entries;
+}
+
+/** Whether every blob of a pack decrypts (GCM tags): a torn pack fails at once. */
+async function blobsOpen(vault: Vault, key: string, entries: PackEntry[]): Promise<boolean> {
+  if (entries.length === 0) return true;
+  const end = Math.max(...entries.map((entry) => entry.offset + entry.length));
+  const data = await vault.backend.get(key, { offset: 0, length: end });
+  try {
+    await vault.workers().openRange(data, entries.map((entry) => ({ id: entry.id, at: entry.offset, length: entry.length, codec: entry.codec, rawLength: entry.rawLength })));
+    return true;
+  } catch (error) {
+    if (error instanceof BlockBroken) return false;
+    throw error;
+  }
 }

@@ -23,9 +23,9 @@ interface Fetch {
   blocks: { slot: number; id: Buffer; at: number; length: number; rawLength: number; codec: number }[];
 }
 
-const MAX_FETCH = 8 * 1024 * 1024;
-/** Enough to keep every worker busy while the next ranges download. */
-const FETCHES_IN_FLIGHT = 6;
+const MAX_FETCH = 4 * 1024 * 1024;
+/** Measured: 3 ranged reads of 4 MiB in flight restore fastest here and keep memory lowest. */
+const FETCHES_IN_FLIGHT = 3;
 
 /**
  * Restores one disk of a recovery point into `writer`, in ascending offset order; all-zero blocks are not

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { tuneAllocator } from './allocator';
 import type { BlockKeys } from './block-codec';
 import { asBuffer, createBlockHandler, movable, type BlockReply, type BlockRequest, type RangeBlock } from './block-jobs';
 
@@ -49,6 +50,7 @@ export class BlockWorkers {
   readonly threaded: boolean;
 
   constructor(keys: BlockKeys, count = Math.max(1, os.availableParallelism())) {
+    tuneAllocator();
     const file = workerFile();
     this.threaded = file !== null;
     this.lanes = file ? Array.from({ length: count }, () => threadLane(file, keys)) : [inThreadLane(keys)];

@@ -80,7 +80,7 @@ export interface DiskLayout {
   regions: { offset: number; length: number; kind: 'random' | 'text' | 'zeros' | 'dup-aligned' | 'dup-shifted'; from?: number }[];
 }
 
-/** Decides regions: holes ~40%; allocated split random 35%, text 35%, zeros 10%, duplicates 20%. */
+/** Decides regions: holes ~40% of the disk; allocated split random 35%, text 35%, zeros 10%, duplicates 20%. */
 export function layout(size: number, seed: number): DiskLayout {
   const prng = new Prng(seed);
   const regions: DiskLayout['regions'] = [];
@@ -88,7 +88,7 @@ export function layout(size: number, seed: number): DiskLayout {
   while (offset < size) {
     const length = Math.min(size - offset, prng.int(1, 48) * MiB);
     const roll = prng.next();
-    if (roll < 0.4) {
+    if (roll < 0.3) {
       offset += length; // hole
       continue;
     }

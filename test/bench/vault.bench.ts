@@ -6,6 +6,7 @@
  *   LIFEBOAT_BENCH_SIZE_MIB=4096   disk size (default 4 GiB)
  *   LIFEBOAT_BENCH_BLOCK_SIZES=1,2,4   Lifeboat block sizes to measure (MiB; the first is the one compared)
  *   LIFEBOAT_BENCH_DIR=/tmp/…      where the disk and repositories go (default: os.tmpdir()/lifeboat-bench)
+ *   LIFEBOAT_BENCH_REPEAT=3        runs per measurement, interleaved across tools; the median is reported
  *
  * Throughput is disk size / seconds (what a user waits for a disk of that size). Restore times include
  * flushing the restored file to disk (`sync FILE`) for every tool: Lifeboat's restore does so itself.
@@ -23,15 +24,19 @@ const size = Number(process.env.LIFEBOAT_BENCH_SIZE_MIB ?? 4096) * MiB;
 const blockSizes = (process.env.LIFEBOAT_BENCH_BLOCK_SIZES ?? '1,2,4').split(',').map(Number);
 const work = process.env.LIFEBOAT_BENCH_DIR ?? path.join(os.tmpdir(), 'lifeboat-bench');
 const PASSPHRASE = 'Bench-Passphrase-Harbour-77';
-const env = { ...process.env, LIFEBOAT_PASSPHRASE: PASSPHRASE, LIFEBOAT_DATA: path.join(work, 'data'), RESTIC_PASSWORD: PASSPHRASE, BORG_PASSPHRASE: PASSPHRASE, BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes' };
+const env = { ...process.env, RESTIC_CACHE_DIR: path.join(work, 'state', 'restic-cache'), BORG_BASE_DIR: path.join(work, 'state', 'borg'), LIFEBOAT_PASSPHRASE: PASSPHRASE, LIFEBOAT_DATA: path.join(work, 'data'), RESTIC_PASSWORD: PASSPHRASE, BORG_PASSPHRASE: PASSPHRASE, BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes' };
 
 interface Measure {
   seconds: number;
   rssKiB: number;
 }
 
-/** Runs a command under GNU time; fails the bench on a non-zero exit. */
+/**
+ * Runs a command under GNU time; fails the bench on a non-zero exit. Dirty pages left by the previous
+ * step are written out first (untimed), so no tool pays for another's writes.
+ */
 function timed(command: string, args: string[], options: { cwd?: string } = {}): Measure {
+  spawnSync('sync');
   const stats = path.join(work, 'time.txt');
   const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, command, ...args], { env, cwd: options.cwd ?? work, encoding: 'utf8', maxBuffer: 64 * MiB });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
@@ -62,6 +67,30 @@ interface Row {
   rssKiB: number;
 }
 
+const repeat = Number(process.env.LIFEBOAT_BENCH_REPEAT ?? 3);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Copies a repository as it is (to reset it before each repetition of the incremental). */
+function snapshot(from: string, to: string): void {
+  fs.rmSync(to, { recursive: true, force: true });
+  const copy = spawnSync('cp', ['-a', '--reflink=auto', from, to]);
+  if (copy.status !== 0) throw new Error(`cp ${from} ${to} failed`);
+}
+
+interface Tool {
+  name: string;
+  repo: string;
+  /** Folders that must be rolled back with the repository (caches and security state of the peers). */
+  state: string[];
+  init(): void;
+  backup(label: string): Measure;
+  restore(out: string): { seconds: number; rssKiB: number; file: string };
+}
+
 function main(): void {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
@@ -76,60 +105,133 @@ function main(): void {
       .map(([kind, bytes]) => `${kind} ${(bytes / MiB).toFixed(0)} MiB`)
       .join(', ')}), written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at start; each measurement is the median of ${repeat} interleaved runs`);
 
+  const lifeboatTool = (bs: number): Tool => {
+    const repo = path.join(work, `vault-${bs}`);
+    return {
+      name: `lifeboat ${bs} MiB`,
+      repo,
+      state: [],
+      init: () => {
+        fs.rmSync(repo, { recursive: true, force: true });
+        timed('node', [bin, 'vault', 'init', repo, '--block-size', `${bs}MiB`]);
+      },
+      backup: () => timed('node', [bin, 'vault', 'backup-disk', repo, disk, '--vm', 'bench', '--disk', 'disk0', '--json']),
+      restore: (out) => {
+        const file = path.join(out, 'disk.img');
+        fs.mkdirSync(out, { recursive: true });
+        const m = timed('node', [bin, 'vault', 'restore-disk', repo, 'latest', 'disk0', file]);
+        return { ...m, file };
+      },
+    };
+  };
+  const resticRepo = path.join(work, 'restic');
+  const restic: Tool = {
+    name: 'restic',
+    repo: resticRepo,
+    state: [env.RESTIC_CACHE_DIR],
+    init: () => {
+      fs.rmSync(resticRepo, { recursive: true, force: true });
+      timed('restic', ['init', '-q', '--repository-version', '2', '-r', resticRepo]);
+    },
+    backup: () => timed('restic', ['-r', resticRepo, 'backup', '-q', disk]),
+    restore: (out) => ({ ...timed('restic', ['-r', resticRepo, 'restore', 'latest', '--target', out]), file: path.join(out, disk) }),
+  };
+  const borgRepo = path.join(work, 'borg');
+  const borg: Tool = {
+    name: 'borg',
+    repo: borgRepo,
+    state: [env.BORG_BASE_DIR],
+    init: () => {
+      fs.rmSync(borgRepo, { recursive: true, force: true });
+      timed('borg', ['init', '-e', 'repokey', borgRepo]);
+    },
+    backup: (label) => timed('borg', ['create', `${borgRepo}::${label}`, 'disk.img']),
+    restore: (out) => {
+      fs.mkdirSync(out, { recursive: true });
+      const archives = spawnSync('borg', ['list', '--short', borgRepo], { env, encoding: 'utf8' }).stdout.trim().split('\n');
+      return { ...timed('borg', ['extract', '--sparse', `${borgRepo}::${archives.at(-1)}`], { cwd: out }), file: path.join(out, 'disk.img') };
+    },
+  };
+  const ours = lifeboatTool(blockSizes[0]!);
+  const tools = [ours, restic, borg];
   const rows: Row[] = [];
-  const lifeboat = (bs: number) => `lifeboat ${bs} MiB`;
-  const vaults = new Map(blockSizes.map((bs) => [bs, path.join(work, `vault-${bs}`)]));
-  const restic = path.join(work, 'restic');
-  const borg = path.join(work, 'borg');
+  /** Each repetition starts with another tool, so none always runs right after the same neighbour. */
+  const rotated = (rep: number): Tool[] => [...tools.slice(rep % tools.length), ...tools.slice(0, rep % tools.length)];
+  const record = (tool: Tool, phase: Row['phase'], runs: Measure[], storedBytes: number | null): void => {
+    console.log(`${tool.name} ${phase}: ${runs.map((run) => `${run.seconds.toFixed(2)} s`).join(', ')}`);
+    rows.push({ tool: tool.name, phase, seconds: median(runs.map((run) => run.seconds)), rssKiB: Math.max(...runs.map((run) => run.rssKiB)), storedBytes });
+  };
 
-  // Initial backups.
-  for (const [bs, vault] of vaults) {
-    timed('node', [bin, 'vault', 'init', vault, '--block-size', `${bs}MiB`]);
-    const m = timed('node', [bin, 'vault', 'backup-disk', vault, disk, '--vm', 'bench', '--disk', 'disk0', '--json']);
-    rows.push({ tool: lifeboat(bs), phase: 'initial', ...m, storedBytes: duBytes(vault) });
+  // Initial backups into empty repositories, interleaved so that load from elsewhere hits every tool alike.
+  const initial = new Map<Tool, Measure[]>(tools.map((tool) => [tool, []]));
+  for (let rep = 0; rep < repeat; rep++) {
+    for (const tool of rotated(rep)) {
+      tool.init();
+      initial.get(tool)!.push(tool.backup('initial'));
+    }
   }
-  timed('restic', ['init', '-q', '--repository-version', '2', '-r', restic]);
-  rows.push({ tool: 'restic', phase: 'initial', ...timed('restic', ['-r', restic, 'backup', '-q', disk]), storedBytes: duBytes(restic) });
-  timed('borg', ['init', '-e', 'repokey', borg]);
-  rows.push({ tool: 'borg', phase: 'initial', ...timed('borg', ['create', `${borg}::initial`, 'disk.img']), storedBytes: duBytes(borg) });
+  for (const tool of tools) record(tool, 'initial', initial.get(tool)!, duBytes(tool.repo));
+  const saved = (dir: string) => `${dir}.after-initial`;
+  for (const tool of tools) for (const dir of [tool.repo, ...tool.state]) snapshot(dir, saved(dir));
 
-  // Incremental: 1% of the disk changed in clustered runs of 4 KiB–1 MiB.
+  // Incremental: 1% of the disk changed in clustered runs of 4 KiB–1 MiB; each repetition starts from the
+  // repository as the initial backup left it.
   const changed = changeDisk(disk, size, 0.01, 2);
   console.log(`changed ${(changed / MiB).toFixed(1)} MiB (${((changed / size) * 100).toFixed(2)}%) in clustered writes`);
-  for (const [bs, vault] of vaults) {
-    const before = duBytes(vault);
-    const m = timed('node', [bin, 'vault', 'backup-disk', vault, disk, '--vm', 'bench', '--disk', 'disk0', '--json']);
-    rows.push({ tool: lifeboat(bs), phase: 'incremental', ...m, storedBytes: duBytes(vault) - before });
+  const incremental = new Map<Tool, Measure[]>(tools.map((tool) => [tool, []]));
+  const added = new Map<Tool, number>();
+  for (let rep = 0; rep < repeat; rep++) {
+    for (const tool of rotated(rep)) {
+      if (rep > 0) for (const dir of [tool.repo, ...tool.state]) snapshot(saved(dir), dir);
+      const before = duBytes(tool.repo);
+      incremental.get(tool)!.push(tool.backup('incremental'));
+      added.set(tool, duBytes(tool.repo) - before);
+    }
   }
-  let before = duBytes(restic);
-  rows.push({ tool: 'restic', phase: 'incremental', ...timed('restic', ['-r', restic, 'backup', '-q', disk]), storedBytes: duBytes(restic) - before });
-  before = duBytes(borg);
-  rows.push({ tool: 'borg', phase: 'incremental', ...timed('borg', ['create', `${borg}::incremental`, 'disk.img']), storedBytes: duBytes(borg) - before });
+  for (const tool of tools) record(tool, 'incremental', incremental.get(tool)!, added.get(tool)!);
 
-  // Full restores of the latest point (the first block size only), each flushed to disk.
-  const check = (tool: string, file: string): void => {
-    if (!sameContent(disk, file)) throw new Error(`${tool} restored a different disk`);
-    fs.rmSync(file, { force: true });
-  };
-  const mainVault = vaults.get(blockSizes[0]!)!;
-  const out = path.join(work, 'restored.img');
-  let m = timed('node', [bin, 'vault', 'restore-disk', mainVault, 'latest', 'disk0', out]);
-  rows.push({ tool: lifeboat(blockSizes[0]!), phase: 'restore', seconds: m.seconds + syncFile(out), rssKiB: m.rssKiB, storedBytes: null });
-  check('lifeboat', out);
-  const resticOut = path.join(work, 'restic-out');
-  m = timed('restic', ['-r', restic, 'restore', 'latest', '--target', resticOut]);
-  const resticFile = path.join(resticOut, disk);
-  rows.push({ tool: 'restic', phase: 'restore', seconds: m.seconds + syncFile(resticFile), rssKiB: m.rssKiB, storedBytes: null });
-  check('restic', resticFile);
-  const borgOut = path.join(work, 'borg-out');
-  fs.mkdirSync(borgOut);
-  m = timed('borg', ['extract', '--sparse', `${borg}::incremental`], { cwd: borgOut });
-  rows.push({ tool: 'borg', phase: 'restore', seconds: m.seconds + syncFile(path.join(borgOut, 'disk.img')), rssKiB: m.rssKiB, storedBytes: null });
-  check('borg', path.join(borgOut, 'disk.img'));
+  // Full restores of the latest point, each flushed to disk and compared with the disk.
+  const restores = new Map<Tool, Measure[]>(tools.map((tool) => [tool, []]));
+  for (let rep = 0; rep < repeat; rep++) {
+    for (const tool of rotated(rep)) {
+      const out = path.join(work, `restore-${tool.name.split(' ')[0]}`);
+      fs.rmSync(out, { recursive: true, force: true });
+      const m = tool.restore(out);
+      restores.get(tool)!.push({ seconds: m.seconds + syncFile(m.file), rssKiB: m.rssKiB });
+      if (!sameContent(disk, m.file)) throw new Error(`${tool.name} restored a different disk`);
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }
+  for (const tool of tools) record(tool, 'restore', restores.get(tool)!, null);
 
-  print(rows, lifeboat(blockSizes[0]!));
+  // Other block sizes, once each, for the choice explained in FORMAT.md.
+  const sizes: string[] = [];
+  for (const bs of blockSizes.slice(1)) {
+    const tool = lifeboatTool(bs);
+    tool.init();
+    writeDisk(disk, size, 1);
+    const first = tool.backup('initial');
+    const stored = duBytes(tool.repo);
+    changeDisk(disk, size, 0.01, 2);
+    const second = tool.backup('incremental');
+    sizes.push(
+      `| ${bs} MiB | ${first.seconds.toFixed(2)} | ${(stored / MiB).toFixed(1)} MiB | ${second.seconds.toFixed(2)} | ${((duBytes(tool.repo) - stored) / MiB).toFixed(1)} MiB | ${(Math.max(first.rssKiB, second.rssKiB) / 1024).toFixed(0)} MiB |`,
+    );
+    fs.rmSync(tool.repo, { recursive: true, force: true });
+  }
+
+  print(rows, ours.name);
+  if (sizes.length > 0) {
+    const mine = (phase: Row['phase']) => rows.find((row) => row.tool === ours.name && row.phase === phase)!;
+    console.log('Lifeboat block sizes (one run each):\n');
+    console.log('| block size | initial s | stored | incremental s | incremental stored | peak RSS |\n|---|---:|---:|---:|---:|---:|');
+    console.log(
+      `| ${blockSizes[0]} MiB | ${mine('initial').seconds.toFixed(2)} | ${(mine('initial').storedBytes! / MiB).toFixed(1)} MiB | ${mine('incremental').seconds.toFixed(2)} | ${(mine('incremental').storedBytes! / MiB).toFixed(1)} MiB | ${(Math.max(mine('initial').rssKiB, mine('incremental').rssKiB) / 1024).toFixed(0)} MiB |`,
+    );
+    console.log(sizes.join('\n') + '\n');
+  }
   console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -71,12 +71,14 @@ interface Point {
 }
 
 describe('vault CLI round trips', () => {
-  const work = tempDirManual('lifeboat-vault-');
-  const location = path.join(work.dir, 'vault');
+  let work: ReturnType<typeof tempDirManual>;
+  let location: string;
   beforeAll(() => {
+    work = tempDirManual('lifeboat-vault-');
+    location = path.join(work.dir, 'vault');
     ok(['init', location]);
   });
-  afterAll(() => work.remove());
+  afterAll(() => work?.remove());
 
   const disks: [string, (file: string) => void][] = [
     ['empty', (file) => writeFile(file, 0, [])],

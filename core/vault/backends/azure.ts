@@ -1,5 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutOptions } from './types';
+import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, joined } from './types';
 
 /** Single-shot uploads up to this size are one Put Blob call, which Azure makes atomic; packs stay well below. */
 const SINGLE_SHOT_LIMIT = 256 * 1024 * 1024;
@@ -43,7 +43,8 @@ export class AzureBlobBackend implements Backend {
     }
   }
 
-  async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
+  async put(key: string, parts: PutData, options: PutOptions = {}): Promise<void> {
+    const data = joined(parts);
     try {
       await (await this.container()).getBlockBlobClient(this.name(key)).uploadData(data, {
         maxSingleShotSize: SINGLE_SHOT_LIMIT,

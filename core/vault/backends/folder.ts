@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { BackendError, checkKey, type Backend, type ByteRange, type ObjectInfo, type PutOptions } from './types';
+import { BackendError, checkKey, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
 
 const TEMP_PREFIX = '.tmp-';
 
@@ -26,7 +26,7 @@ export class FolderBackend implements Backend {
     return path.join(this.root, ...key.split('/'));
   }
 
-  async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
+  async put(key: string, data: PutData, options: PutOptions = {}): Promise<void> {
     const target = this.file(key);
     const dir = path.dirname(target);
     const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
@@ -34,11 +34,13 @@ export class FolderBackend implements Backend {
       await fs.mkdir(dir, { recursive: true });
       const handle = await fs.open(temp, 'wx');
       try {
-        let done = 0;
-        while (done < data.length) {
-          options.signal?.throwIfAborted();
-          const { bytesWritten } = await handle.write(data, done, Math.min(data.length - done, 8 << 20));
-          done += bytesWritten;
+        for (const part of Buffer.isBuffer(data) ? [data] : data) {
+          let done = 0;
+          while (done < part.length) {
+            options.signal?.throwIfAborted();
+            const { bytesWritten } = await handle.write(part, done, Math.min(part.length - done, 8 << 20));
+            done += bytesWritten;
+          }
         }
         if (!options.deferDurability) await handle.datasync();
       } finally {

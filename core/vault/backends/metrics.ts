@@ -1,4 +1,4 @@
-import type { Backend, ByteRange, ObjectInfo, PutOptions } from './types';
+import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
 
 export interface BackendMetrics {
   puts: number;
@@ -44,12 +44,12 @@ export class MeteredBackend implements Backend {
     }
   }
 
-  async put(key: string, data: Buffer, options?: PutOptions): Promise<void> {
+  async put(key: string, data: PutData, options?: PutOptions): Promise<void> {
     this.firstPutStart ??= performance.now();
     await this.count(() => this.inner.put(key, data, options));
     this.lastPutEnd = performance.now();
     this.counters.puts++;
-    this.counters.bytesPut += data.length;
+    this.counters.bytesPut += byteLength(data);
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import { BackendError, type Backend, type ByteRange, type ObjectInfo, type PutOptions } from './types';
+import { BackendError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
 
 export interface RetryOptions {
   /** Total tries of one operation, the first included. */
@@ -43,7 +43,7 @@ export class RetryingBackend implements Backend {
     }
   }
 
-  put(key: string, data: Buffer, options?: PutOptions): Promise<void> {
+  put(key: string, data: PutData, options?: PutOptions): Promise<void> {
     return this.retry('put', key, () => this.inner.put(key, data, options), options?.signal);
   }
 

@@ -1,6 +1,6 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutOptions } from './types';
+import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, joined } from './types';
 
 export interface S3Settings {
   bucket: string;
@@ -65,7 +65,8 @@ export class S3Backend implements Backend {
     }
   }
 
-  async put(key: string, data: Buffer, options: PutOptions = {}): Promise<void> {
+  async put(key: string, parts: PutData, options: PutOptions = {}): Promise<void> {
+    const data = joined(parts);
     try {
       const { sdk, client } = await this.sdk();
       await client.send(new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key), Body: data, ContentLength: data.length }),

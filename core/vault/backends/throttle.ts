@@ -1,5 +1,5 @@
 import { sleep } from './retry';
-import type { Backend, ByteRange, ObjectInfo, PutOptions } from './types';
+import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
 
 /** Bytes are paced in slices this big, so a new limit takes effect within one slice, not one pack. */
 const SLICE = 1 << 20;
@@ -55,8 +55,8 @@ export class ThrottledBackend implements Backend {
     return this.inner.location;
   }
 
-  async put(key: string, data: Buffer, options?: PutOptions): Promise<void> {
-    await this.upload.take(data.length, options?.signal);
+  async put(key: string, data: PutData, options?: PutOptions): Promise<void> {
+    await this.upload.take(byteLength(data), options?.signal);
     await this.inner.put(key, data, options);
   }
 

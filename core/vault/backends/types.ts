@@ -20,7 +20,8 @@
 export interface Backend {
   /** What the user typed, for messages: a folder path, azblob://…, s3://…. */
   readonly location: string;
-  put(key: string, data: Buffer, options?: PutOptions): Promise<void>;
+  /** `data` may come in parts (a pack's blobs), written back to back without joining them first. */
+  put(key: string, data: PutData, options?: PutOptions): Promise<void>;
   get(key: string, range?: ByteRange): Promise<Buffer>;
   list(prefix: string): Promise<ObjectInfo[]>;
   stat(key: string): Promise<ObjectInfo>;
@@ -28,6 +29,16 @@ export interface Backend {
   /** Makes every earlier put made with `deferDurability` durable. */
   sync(): Promise<void>;
   close(): Promise<void>;
+}
+
+export type PutData = Buffer | readonly Buffer[];
+
+export function byteLength(data: PutData): number {
+  return Buffer.isBuffer(data) ? data.length : data.reduce((sum, part) => sum + part.length, 0);
+}
+
+export function joined(data: PutData): Buffer {
+  return Buffer.isBuffer(data) ? data : data.length === 1 ? data[0]! : Buffer.concat(data);
 }
 
 export interface PutOptions {
