@@ -16,6 +16,7 @@ export type ConsoleEvent =
       bytesPerSecond: number;
       etaSeconds: number | null;
     }
+  | { type: 'job.started'; jobId: string; kind: string; title: string }
   | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled'; message?: string }
   | { type: 'alert.raised'; alert: { id: string; severity: 'info' | 'warning' | 'critical'; message: string; fix?: string } };
 

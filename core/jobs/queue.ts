@@ -131,6 +131,7 @@ export class JobQueue {
   private start(live: LiveJob): void {
     live.state = 'running';
     this.store.markRunning(live.id, this.clock.now());
+    this.bus.emit({ type: 'job.started', jobId: live.id, kind: live.request.kind, title: live.request.title });
     const ctx: JobRunContext = {
       jobId: live.id,
       signal: live.controller.signal,

@@ -4,6 +4,9 @@ import type { RotatingLog } from './rotating-log';
 /** The engine events worth a line in the log file; progress ticks are not. */
 export function logEvent(log: RotatingLog, event: ConsoleEvent): void {
   switch (event.type) {
+    case 'job.started':
+      log.write('info', `job ${event.jobId} started: ${event.title}`);
+      break;
     case 'job.finished':
       log.write(event.status === 'failed' ? 'error' : 'info', `job ${event.jobId} ${event.status}${event.message ? `: ${event.message}` : ''}`);
       break;

@@ -79,7 +79,7 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
           config: { cpus: vm.cpus, memoryMiB: vm.memoryMiB, firmware: vm.firmware, generation: vm.generation, guestOs: vm.guestOs, disks: vm.disks, nics: vm.nics },
         },
       },
-      { signal: run.signal, onProgress: (done, total) => run.progress('Copying disks', done, total) },
+      { signal: run.signal, onProgress: (done, total, stage) => run.progress(stage === 'send' ? 'Sending the last data to the vault' : 'Copying disks', done, total) },
     );
     const appConsistent = checkpoint.kind !== 'crash-consistent';
     deps.points.upsert({

@@ -70,7 +70,7 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
             // CBT change ids travel in the manifest: the vault alone says where the next incremental starts.
             metadata: { ...input.metadata, changeIds: Object.fromEntries(input.disks.map((d) => [d.name, d.changeId])) },
           },
-          { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) },
+          { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal, p.phase === 'upload' ? 'send' : 'read') },
         );
         return {
           id: result.id,

@@ -8,7 +8,8 @@ import type { DiskReader, DiskWriter, Extent } from '../disks/types';
 export interface VaultPort {
   /** The VM's newest recovery point in this vault, with each disk's change id (VMware CBT) when recorded. */
   latest(vm: string): Promise<{ id: string; time: string; disks: { name: string; changeId: string | null }[] } | null>;
-  backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number): void }): Promise<VaultPointResult>;
+  /** Progress comes in two stages: reading the disks, then sending what is still queued for the vault. */
+  backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number, stage: 'read' | 'send'): void }): Promise<VaultPointResult>;
   /** Applies retention to the VM's points; returns the ids that remain. */
   prune(vm: string, retention: Retention): Promise<string[]>;
   /** The disks a point holds, with their virtual sizes, for a restore. */

@@ -108,8 +108,12 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
       await backupDisk(vault, session, plan, stats, meter, options.signal);
       stored.push(stats.bytesStored - storedBefore);
     }
-    await session.finish();
     meter.finish();
+    // Under a bandwidth limit the last packs can take most of the run: report them as their own phase.
+    const upload = new ProgressMeter('upload', session.bytesUnsent, options.onProgress);
+    session.onSent = (bytes) => upload.add(bytes);
+    await session.finish();
+    upload.finish();
     const disks: ManifestDisk[] = plans.map((plan, i) => ({ ...plan.manifestDisk(), storedBytes: stored[i]!, referencedBytes: referencedBytes(vault, plan.ids) }));
 
     for (const [i, plan] of plans.entries()) {

@@ -27,6 +27,10 @@ export class PackSession {
   private failure: unknown = null;
   packsUploaded = 0;
   bytesUploaded = 0;
+  private bytesQueued = 0;
+  private bytesSent = 0;
+  /** Told of pack bytes as they go out (paced slices under a bandwidth limit). */
+  onSent: ((bytes: number) => void) | null = null;
 
   constructor(
     private readonly vault: Vault,
@@ -79,8 +83,13 @@ export class PackSession {
     this.blobs = [];
     this.entries = [];
     this.size = 0;
+    this.bytesQueued += size;
+    const onSent = (bytes: number): void => {
+      this.bytesSent += bytes;
+      this.onSent?.(bytes);
+    };
     const upload = this.vault.backend
-      .put(keys.pack(id), parts, { deferDurability: true, ...(this.signal ? { signal: this.signal } : {}) })
+      .put(keys.pack(id), parts, { deferDurability: true, onSent, ...(this.signal ? { signal: this.signal } : {}) })
       .then(async () => {
         const pack = { packId: id, size, entries };
         this.vault.index.addPack(pack);
@@ -110,6 +119,11 @@ export class PackSession {
       this.unindexed.push(...packs);
       throw error;
     }
+  }
+
+  /** Sealed bytes not sent yet: packs still uploading and the one being filled. */
+  get bytesUnsent(): number {
+    return this.bytesQueued - this.bytesSent + this.size;
   }
 
   /** Uploads the last pack, waits for every upload, and indexes all of them. */

@@ -31,7 +31,7 @@ function useLiveProgress(): Record<string, JobProgress> {
 }
 
 export function ActivityPage() {
-  const jobs = useEngine<Job[]>(() => api.listJobs({ limit: 200 }), ['job.finished']);
+  const jobs = useEngine<Job[]>(() => api.listJobs({ limit: 200 }), ['job.started', 'job.finished']);
   const live = useLiveProgress();
   const [open, setOpen] = useState<JobWithLog | null>(null);
 
@@ -72,7 +72,7 @@ export function ActivityPage() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Job</Table.Th>
-                <Table.Th>Result</Table.Th>
+                <Table.Th w={130}>Result</Table.Th>
                 <Table.Th>Started</Table.Th>
                 <Table.Th>Took</Table.Th>
                 <Table.Th>Read</Table.Th>

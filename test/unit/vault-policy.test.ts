@@ -54,6 +54,19 @@ describe('bandwidth pacer', () => {
     await transfer;
   });
 
+  it('reports paced bytes a quarter second at a time, so a slow upload shows progress', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const KiB = 1024;
+    const pacer = new RatePacer(64 * KiB);
+    const sent: number[] = [];
+    const transfer = pacer.take(64 * KiB, undefined, (bytes) => sent.push(bytes));
+    await vi.advanceTimersByTimeAsync(600);
+    expect(sent).toEqual([16 * KiB, 16 * KiB]);
+    pacer.setLimit(null); // the rest goes unpaced: the caller reports it once the put is done
+    await vi.advanceTimersByTimeAsync(300);
+    expect(await transfer).toBe(48 * KiB);
+  });
+
   it('lets transfers through at once without a limit', async () => {
     const pacer = new RatePacer(null);
     const started = performance.now();

@@ -1,8 +1,12 @@
 import { sleep } from './retry';
 import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
 
-/** Bytes are paced in slices this big, so a new limit takes effect within one slice, not one pack. */
-const SLICE = 1 << 20;
+/**
+ * Bytes are paced in slices of at most a quarter second at the current rate (and at most 1 MiB), so a new
+ * limit takes effect, and progress moves, within a fraction of a second rather than once a pack.
+ */
+const MAX_SLICE = 1 << 20;
+const SLICES_PER_SECOND = 4;
 
 /**
  * A pacer for one direction: each transfer reserves its bytes on a virtual timeline at the current rate and
@@ -22,19 +26,22 @@ export class RatePacer {
     this.bytesPerSecond = bytesPerSecond && bytesPerSecond > 0 ? bytesPerSecond : null;
   }
 
-  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+  /** Waits until `bytes` may go; returns how many were paced (the rest, if the limit was lifted, go at once). */
+  async take(bytes: number, signal?: AbortSignal, onSlice?: (bytes: number) => void): Promise<number> {
     let left = bytes;
     while (left > 0) {
       const rate = this.bytesPerSecond;
-      if (rate === null) return;
-      const slice = Math.min(left, SLICE);
+      if (rate === null) break;
+      const slice = Math.min(left, MAX_SLICE, Math.max(1, Math.floor(rate / SLICES_PER_SECOND)));
       const now = performance.now();
       const start = Math.max(now, this.nextFree);
       this.nextFree = start + (slice / rate) * 1000;
       const wait = this.nextFree - now;
       if (wait > 1) await sleep(wait, signal);
       left -= slice;
+      onSlice?.(slice);
     }
+    return bytes - left;
   }
 }
 
@@ -55,9 +62,12 @@ export class ThrottledBackend implements Backend {
     return this.inner.location;
   }
 
-  async put(key: string, data: PutData, options?: PutOptions): Promise<void> {
-    await this.upload.take(byteLength(data), options?.signal);
-    await this.inner.put(key, data, options);
+  async put(key: string, data: PutData, options: PutOptions = {}): Promise<void> {
+    const { onSent, ...inner } = options;
+    const length = byteLength(data);
+    const paced = await this.upload.take(length, options.signal, onSent);
+    await this.inner.put(key, data, inner);
+    if (paced < length) onSent?.(length - paced);
   }
 
   async get(key: string, range?: ByteRange): Promise<Buffer> {

@@ -45,6 +45,8 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Durable only after the next sync(): for packs, which no index names until then. */
   deferDurability?: boolean;
+  /** Told of bytes as they go out, so an upload slowed by a bandwidth limit still shows progress. */
+  onSent?: (bytes: number) => void;
 }
 
 export interface ByteRange {
