@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
 import { releaseLeftovers } from './jobs/leftovers';
-import { JobQueue } from './jobs/queue';
+import { DEFAULT_LIMITS, JobQueue } from './jobs/queue';
 import { HostConnector, type Providers } from './hypervisors/connector';
 import { drillsApi } from './drills/api';
 import { scheduleDrills } from './drills/drill-scheduler';
@@ -94,7 +94,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     targets: new TargetsStore(db),
     secrets,
     audit: new AuditLog(db, settings, clock),
-    jobs: new JobQueue(new JobsStore(db), bus, clock),
+    jobs: new JobQueue(new JobsStore(db), bus, clock, () => settings.get('concurrency') ?? DEFAULT_LIMITS),
     hosts: new HostConnector(db, secrets, config.providers),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),

@@ -55,9 +55,21 @@ export const settingsMethods = {
     z.object({ organisation: organisationName, vault: firstRunVault, passphrase: newPassphrase }),
   ).returns<Settings>(),
   updateSettings: method(
-    'Change the organisation name or desktop behaviour; omitted fields keep their value.',
+    'Change the organisation name, desktop behaviour or how many jobs run at once; omitted fields keep their value.',
     z
-      .object({ organisation: organisationName.optional(), startAtLogin: z.boolean().optional(), autoUpdate: z.boolean().optional() })
+      .object({
+        organisation: organisationName.optional(),
+        startAtLogin: z.boolean().optional(),
+        autoUpdate: z.boolean().optional(),
+        concurrency: z
+          .object({
+            total: z.number().int().min(1, 'Allow at least one job at a time.').max(16, 'More than 16 jobs at once would starve each other; use 16 or fewer.'),
+            perHost: z.number().int().min(1).max(8, 'A host serves at most 8 copies at once well; use 8 or fewer.'),
+            perTarget: z.number().int().min(1).max(8, 'A target takes at most 8 copies at once; use 8 or fewer.'),
+          })
+          .refine((limits) => limits.perHost <= limits.total && limits.perTarget <= limits.total, { message: 'Per host and per target cannot exceed the total.', path: ['total'] })
+          .optional(),
+      })
       .refine((input) => Object.values(input).some((value) => value !== undefined), { message: 'Nothing to change.' }),
   ).returns<Settings>(),
 };

@@ -26,6 +26,14 @@ export interface Settings {
   /** A sensible default for the wizard's vault folder on this machine. */
   suggestedVaultPath: string;
   desktop: DesktopSettings;
+  concurrency: ConcurrencyLimits;
+}
+
+/** How many copies and drills run at once: in all, per host (its disks) and per target (its uplink). */
+export interface ConcurrencyLimits {
+  total: number;
+  perHost: number;
+  perTarget: number;
 }
 
 /** How the desktop app behaves; ignored by the agent and browser mode. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import { LifeboatError, toLifeboatError } from '../contract/errors';
 import type { Job, JobProgress } from '../contract/protection';
+import type { ConcurrencyLimits } from '../contract/types';
 import type { EventBus } from '../event-bus';
 import type { JobsStore, NewJob } from '../store/jobs';
 import { ProgressMeter } from './progress-meter';
@@ -28,14 +29,11 @@ export interface JobRequest extends Omit<NewJob, 'id'> {
   run(ctx: JobRunContext): Promise<JobOutcome>;
 }
 
-export interface ConcurrencyLimits {
-  total: number;
-  perHost: number;
-  perTarget: number;
-}
-
-/** One writer per vault at a time: a vault admits a single backup (its lock), so a second waits in the queue. */
-export const DEFAULT_LIMITS: ConcurrencyLimits = { total: 4, perHost: 2, perTarget: 1 };
+/**
+ * Two copies per target: a vault takes several writers, and two streams fill a cloud uplink that one
+ * stream's round trips leave idle, without the copies starving each other on a small office line.
+ */
+export const DEFAULT_LIMITS: ConcurrencyLimits = { total: 4, perHost: 2, perTarget: 2 };
 
 interface LiveJob {
   id: string;
@@ -63,7 +61,8 @@ export class JobQueue {
     private readonly store: JobsStore,
     private readonly bus: EventBus,
     private readonly clock: Clock,
-    private readonly limits: ConcurrencyLimits = DEFAULT_LIMITS,
+    /** Read each time a slot frees up, so a changed setting applies to jobs already waiting. */
+    private readonly limits: () => ConcurrencyLimits = () => DEFAULT_LIMITS,
     private readonly monotonicNow: () => number = () => performance.now(),
   ) {}
 
@@ -115,14 +114,16 @@ export class JobQueue {
     await Promise.all(pending.map((live) => live.done));
   }
 
-  private pump(): void {
+  /** Starts whatever the (possibly changed) limits now allow. */
+  pump(): void {
+    const limits = this.limits();
     const running = [...this.live.values()].filter((live) => live.state === 'running');
     for (const live of this.live.values()) {
       if (live.state !== 'queued') continue;
-      if (running.length >= this.limits.total) break;
+      if (running.length >= limits.total) break;
       const onHost = running.filter((r) => live.request.hostId !== null && r.request.hostId === live.request.hostId).length;
       const onTarget = running.filter((r) => live.request.targetId !== null && r.request.targetId === live.request.targetId).length;
-      if (onHost >= this.limits.perHost || onTarget >= this.limits.perTarget) continue;
+      if (onHost >= limits.perHost || onTarget >= limits.perTarget) continue;
       running.push(live);
       this.start(live);
     }

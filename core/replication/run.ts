@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import { LifeboatError } from '../contract/errors';
 import type { Vm } from '../contract/hosts';
 import type { Policy } from '../contract/protection';
 import type { DiskReader } from '../disks/types';
@@ -97,9 +98,7 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
     run.log(`Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes, uploaded at ${Math.round(point.uploadBytesPerSecond)} bytes/s.`);
 
     run.progress('Applying retention', 0, 0);
-    const remaining = await vault.prune(vm.name, policy.retention);
-    const removed = deps.points.retainOnlyForVm(policy.targetId, vm.id, remaining);
-    if (removed > 0) run.log(`Retention removed ${removed} older recovery point${removed === 1 ? '' : 's'}.`);
+    await applyRetention(deps, run, vault, policy, vm.id, vm.name);
     return { bytesRead: point.bytesRead, bytesStored: point.storedBytes, appConsistent };
   } finally {
     for (const reader of readers) await reader.close().catch(() => undefined);
@@ -116,4 +115,21 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
     case 'crash-consistent':
       return `Crash-consistent checkpoint taken${checkpoint.note ? `: ${checkpoint.note}` : ''}. Applications will recover as after a power loss.`;
   }
+}
+
+/**
+ * Retention needs the vault to itself. While another copy writes to it or a drill reads from it, it waits
+ * for a later run: the new point is committed either way, and keeping an old point a while longer is safe.
+ */
+async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: VaultPort, policy: Policy, vmId: string, vmName: string): Promise<void> {
+  let remaining: string[];
+  try {
+    remaining = await vault.prune(vmName, policy.retention);
+  } catch (error) {
+    if (!(error instanceof LifeboatError) || error.code !== 'VAULT_LOCKED') throw error;
+    run.log(`Retention postponed to the next copy: ${error.message}`);
+    return;
+  }
+  const removed = deps.points.retainOnlyForVm(policy.targetId, vmId, remaining);
+  if (removed > 0) run.log(`Retention removed ${removed} older recovery point${removed === 1 ? '' : 's'}.`);
 }

@@ -8,6 +8,7 @@ import { prune } from '../vault/prune';
 import { restoreDisk } from '../vault/restore';
 import { Vault } from '../vault/vault';
 import { verify } from '../vault/verify';
+import { sharedTarget } from './shared-target';
 import { targetEnv } from './targets';
 import type { VaultPort } from './vault-port';
 
@@ -30,20 +31,23 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
   if (!passphrase) throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is not stored on this machine.', { fix: 'Enter it again in Settings → Vault so scheduled copies can open the vault.' });
   const location = target.location.path;
   let pointTime: Date | null = null;
-  const vaultOptions = { env: targetEnv(ctx, targetId), now: () => pointTime ?? ctx.clock.now() };
-  let vault: Vault;
-  try {
-    vault = await Vault.open(location, passphrase, vaultOptions);
-  } catch (error) {
-    const neverUsed = new RecoveryPointsStore(ctx.db).listForTarget(targetId).length === 0;
-    if (!(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND' || !neverUsed) throw error;
-    vault = await Vault.init(location, passphrase, vaultOptions);
-    ctx.audit.append('system', 'vault.created', location, { targetId });
-  }
+  const shared = sharedTarget(ctx, targetId);
+  const { bandwidth } = shared;
+  const vaultOptions = { env: targetEnv(ctx, targetId), now: () => pointTime ?? ctx.clock.now(), pacers: bandwidth.pacers };
+  const vault = await shared.openSerially(async () => {
+    try {
+      return await Vault.open(location, passphrase, vaultOptions);
+    } catch (error) {
+      const neverUsed = new RecoveryPointsStore(ctx.db).listForTarget(targetId).length === 0;
+      if (!(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND' || !neverUsed) throw error;
+      const created = await Vault.init(location, passphrase, vaultOptions);
+      ctx.audit.append('system', 'vault.created', location, { targetId });
+      return created;
+    }
+  });
 
-  const applyLimit = (): void => vault.setUploadLimit(options.uploadLimit?.() ?? null);
-  applyLimit();
-  const recheck = options.uploadLimit ? setInterval(applyLimit, BANDWIDTH_RECHECK_MS) : null;
+  const leave = options.uploadLimit ? bandwidth.join(options.uploadLimit) : null;
+  const recheck = options.uploadLimit ? setInterval(() => bandwidth.apply(), BANDWIDTH_RECHECK_MS) : null;
   recheck?.unref();
 
   return {
@@ -119,6 +123,7 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
 
     async close() {
       if (recheck) clearInterval(recheck);
+      leave?.();
       await vault.close();
     },
   };

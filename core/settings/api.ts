@@ -6,6 +6,7 @@ import type { ServiceContext } from '../service-context';
 import { schemaVersion } from '../store/database';
 import { catalogCounts } from '../store/stats';
 import { VERSION } from '../version';
+import { DEFAULT_LIMITS } from '../jobs/queue';
 import { sealTargetCredentials } from '../replication/targets';
 
 export const VAULT_PASSPHRASE_SECRET = 'vault-passphrase';
@@ -29,6 +30,7 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
       startAtLogin: ctx.settings.get('startAtLogin') ?? true,
       autoUpdate: ctx.settings.get('autoUpdate') ?? false,
     },
+    concurrency: ctx.settings.get('concurrency') ?? DEFAULT_LIMITS,
   });
 
   const changed = (): Settings => {
@@ -85,7 +87,13 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
           ctx.settings.set(key, value, now);
           ctx.audit.append(ctx.operator, 'settings.changed', key, { from: before.desktop[key], to: value });
         }
+        const limits = input.concurrency;
+        if (limits && JSON.stringify(limits) !== JSON.stringify(before.concurrency)) {
+          ctx.settings.set('concurrency', limits, now);
+          ctx.audit.append(ctx.operator, 'settings.changed', 'concurrency', { from: before.concurrency, to: limits });
+        }
       })();
+      ctx.jobs.pump(); // raised limits start waiting jobs now
       return changed();
     },
   };

@@ -1,5 +1,6 @@
 import type { EmailSettings } from '../contract/notifications';
 import type { ReportScheduleSetting } from '../contract/reports';
+import type { ConcurrencyLimits } from '../contract/types';
 import type { Db } from './database';
 
 /** Known settings and their value types; values are stored as JSON. */
@@ -13,6 +14,7 @@ export interface SettingValues {
   email: Omit<EmailSettings, 'passwordStored'>;
   autoUpdate: boolean;
   reportSchedule: ReportScheduleSetting;
+  concurrency: ConcurrencyLimits;
 }
 
 export class SettingsStore {

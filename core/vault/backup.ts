@@ -83,7 +83,8 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
     vault.backend.reset();
     await vault.loadIndex();
     session = new PackSession(vault, options.signal);
-    const adopted = await session.adoptOrphanPacks();
+    // A pack another live backup has uploaded but not indexed yet is not an orphan: leave it to that backup.
+    const adopted = (await lock.othersWriting()) ? { packs: 0, bytes: 0 } : await session.adoptOrphanPacks();
 
     const stats: BackupStats = {
       bytesRead: 0,

@@ -4,8 +4,9 @@ import { isNotFound, type Backend } from './backends/types';
 import { idOf, keys, prefixes, randomId } from './format';
 
 /**
- * Lock objects (`locks/<id>`, plaintext JSON, see FORMAT.md). 'write' (backup) excludes other writers;
- * 'exclusive' (prune) excludes everyone; 'read' (restore, verify) only excludes 'exclusive'.
+ * Lock objects (`locks/<id>`, plaintext JSON, see FORMAT.md). 'write' (backup) and 'read' (restore, verify)
+ * share the vault with each other: writers only add uniquely named objects. 'exclusive' (prune) excludes
+ * everyone, because it deletes packs no manifest names yet — which a running backup's packs are.
  * A holder refreshes its lock; one not refreshed for LOCK_TTL is stale. A stale lock whose process is
  * provably gone (same host, no such pid) is removed by the next run; any other stale lock is reported and
  * broken only on request (`lifeboat vault unlock`).
@@ -26,8 +27,7 @@ export const LOCK_TTL_MS = 5 * 60_000;
 const REFRESH_MS = 60_000;
 
 function conflicts(mine: LockKind, theirs: LockKind): boolean {
-  if (mine === 'exclusive' || theirs === 'exclusive') return true;
-  return mine === 'write' && theirs === 'write';
+  return mine === 'exclusive' || theirs === 'exclusive';
 }
 
 function processGone(pid: number): boolean {
@@ -94,6 +94,12 @@ export class VaultLock {
   private async write(): Promise<void> {
     this.info.refreshed = new Date().toISOString();
     await this.backend.put(keys.lock(this.info.id), Buffer.from(JSON.stringify(this.info)));
+  }
+
+  /** Whether another backup, here or on another machine, is writing to the vault right now. */
+  async othersWriting(): Promise<boolean> {
+    const now = Date.now();
+    return (await readLocks(this.backend)).some((other) => other.id !== this.info.id && other.kind === 'write' && lockState(other, now) === 'live');
   }
 
   async release(): Promise<void> {

@@ -7,6 +7,7 @@ import type { EmailSettings } from '../../core/contract/notifications';
 import type { Settings, Status, VaultTarget } from '../../core/contract/types';
 import { api, transport } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
+import { ConcurrencyForm } from '../components/ConcurrencyForm';
 import { EmailSettingsForm } from '../components/EmailSettingsForm';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { EMPTY_VAULT, vaultInput, VaultLocationFields, type VaultForm } from '../components/VaultLocationFields';
@@ -73,6 +74,9 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
           Email
         </Title>
         {email.data && <EmailSettingsForm initial={email.data} />}
+      </Section>
+      <Section id="jobs" title="Jobs at the same time" description="More at once finishes a round of copies sooner, if the hosts and the line to the vault keep up.">
+        <ConcurrencyForm settings={settings} onSaved={onSaved} />
       </Section>
       <Section id="desktop" title="Desktop app">
         <Stack gap="xs">

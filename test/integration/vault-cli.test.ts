@@ -265,26 +265,29 @@ describe('vault faults and bad input', () => {
     });
   });
 
-  it('stops a second writer with a lock; a stale lock is named and broken by unlock', () => {
+  it('shares the vault with another writer, stops a backup while prune holds it, and names and breaks a stale lock', () => {
     const dir = tempDir();
     const location = path.join(dir, 'vault');
     ok(['init', location]);
     const disk = path.join(dir, 'd.img');
     writeFile(disk, MiB, [{ offset: 0, data: crypto.randomBytes(MiB) }]);
-    const lock = (refreshed: Date) =>
-      JSON.stringify({ id: 'feedbeef', kind: 'write', host: 'other-host', pid: 4242, operation: 'backup of vm9', started: refreshed.toISOString(), refreshed: refreshed.toISOString() });
+    const lock = (kind: string, operation: string, refreshed: Date) =>
+      JSON.stringify({ id: 'feedbeef', kind, host: 'other-host', pid: 4242, operation, started: refreshed.toISOString(), refreshed: refreshed.toISOString() });
     fs.mkdirSync(path.join(location, 'locks'), { recursive: true });
-    fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock(new Date()));
+    fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock('write', 'backup of vm9', new Date()));
+    ok(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
+
+    fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock('exclusive', 'prune', new Date()));
     const live = vault(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
     expect(live.status).toBe(1);
-    expect(live.stderr).toContain('in use by backup of vm9 on other-host');
+    expect(live.stderr).toContain('in use by prune on other-host');
     expect(ok(['unlock', location])).toContain('No stale locks');
 
-    fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock(new Date(Date.now() - 3600_000)));
+    fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock('exclusive', 'prune', new Date(Date.now() - 3600_000)));
     const stale = vault(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
     expect(stale.status).toBe(1);
     expect(stale.stderr).toMatch(/looks stale[\s\S]*fix: .*vault unlock/);
-    expect(ok(['unlock', location])).toContain('Removed lock of backup of vm9 on other-host');
+    expect(ok(['unlock', location])).toContain('Removed lock of prune on other-host');
     ok(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
     expect(fs.readdirSync(path.join(location, 'locks'))).toEqual([]);
   });

@@ -22,7 +22,7 @@ function setup(limits = { total: 4, perHost: 1, perTarget: 2 }) {
   const events: ConsoleEvent[] = [];
   bus.subscribe((event) => events.push(event));
   let tick = 0;
-  const queue = new JobQueue(store, bus, manualClock('2026-11-25T10:00:00Z'), limits, () => (tick += 1000));
+  const queue = new JobQueue(store, bus, manualClock('2026-11-25T10:00:00Z'), () => limits, () => (tick += 1000));
   const started: string[] = [];
   const request = (key: string, hostId: string, work: (ctx: JobRunContext) => Promise<void>): JobRequest => ({
     key,

@@ -5,7 +5,7 @@ import { FolderBackend } from './folder';
 import { MeteredBackend } from './metrics';
 import { defaultRetry, RetryingBackend, type RetryOptions } from './retry';
 import { S3Backend } from './s3';
-import { ThrottledBackend } from './throttle';
+import { ThrottledBackend, type SharedPacers } from './throttle';
 import type { Backend } from './types';
 
 export type ParsedLocation =
@@ -89,6 +89,8 @@ export interface BackendStackOptions {
   retry?: Partial<RetryOptions>;
   uploadBytesPerSecond?: number | null;
   downloadBytesPerSecond?: number | null;
+  /** Pacers shared with other vaults open on the same location (the limits above are then ignored). */
+  pacers?: SharedPacers;
   /** Tests wrap the raw backend to inject faults beneath the retries. */
   wrapRaw?: (backend: Backend) => Backend;
 }
@@ -107,6 +109,7 @@ export function openBackendStack(location: string, options: BackendStackOptions 
   const throttle = new ThrottledBackend(retrying, {
     uploadBytesPerSecond: options.uploadBytesPerSecond ?? null,
     downloadBytesPerSecond: options.downloadBytesPerSecond ?? null,
+    ...(options.pacers ? { pacers: options.pacers } : {}),
   });
   return { backend: new MeteredBackend(throttle), throttle, raw };
 }

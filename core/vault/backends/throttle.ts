@@ -45,6 +45,12 @@ export class RatePacer {
   }
 }
 
+/** Pacers one location's vaults share, so copies running side by side split its limit instead of each taking it. */
+export interface SharedPacers {
+  upload: RatePacer;
+  download: RatePacer;
+}
+
 /** Bandwidth limits (upload and download, bytes/s) as a wrapper; limits can change while a run goes on. */
 export class ThrottledBackend implements Backend {
   readonly upload: RatePacer;
@@ -52,10 +58,10 @@ export class ThrottledBackend implements Backend {
 
   constructor(
     private readonly inner: Backend,
-    limits: { uploadBytesPerSecond?: number | null; downloadBytesPerSecond?: number | null } = {},
+    limits: { uploadBytesPerSecond?: number | null; downloadBytesPerSecond?: number | null; pacers?: SharedPacers } = {},
   ) {
-    this.upload = new RatePacer(limits.uploadBytesPerSecond ?? null);
-    this.download = new RatePacer(limits.downloadBytesPerSecond ?? null);
+    this.upload = limits.pacers?.upload ?? new RatePacer(limits.uploadBytesPerSecond ?? null);
+    this.download = limits.pacers?.download ?? new RatePacer(limits.downloadBytesPerSecond ?? null);
   }
 
   get location(): string {
