@@ -67,7 +67,7 @@ export const settingsMethods = {
             perHost: z.number().int().min(1).max(8, 'A host serves at most 8 copies at once well; use 8 or fewer.'),
             perTarget: z.number().int().min(1).max(8, 'A target takes at most 8 copies at once; use 8 or fewer.'),
           })
-          .refine((limits) => limits.perHost <= limits.total && limits.perTarget <= limits.total, { message: 'Per host and per target cannot exceed the total.', path: ['total'] })
+          .refine((limits) => limits.perHost <= limits.total && limits.perTarget <= limits.total, { message: 'Per host and per vault cannot exceed the total.', path: ['total'] })
           .optional(),
       })
       .refine((input) => Object.values(input).some((value) => value !== undefined), { message: 'Nothing to change.' }),

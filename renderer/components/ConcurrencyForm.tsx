@@ -7,8 +7,8 @@ import { api } from '../api';
 
 const FIELDS: { key: keyof ConcurrencyLimits; label: string; description: string; max: number }[] = [
   { key: 'total', label: 'In all', description: 'Copies and drills running at once.', max: 16 },
-  { key: 'perHost', label: 'Per host', description: 'Reading more VMs at once slows the host’s own work.', max: 8 },
-  { key: 'perTarget', label: 'Per vault', description: 'Copies sharing one vault also share its bandwidth limit.', max: 8 },
+  { key: 'perHost', label: 'Per host', description: 'More at once slows the host’s own work.', max: 8 },
+  { key: 'perTarget', label: 'Per vault', description: 'Copies to a vault share its speed limit.', max: 8 },
 ];
 
 /** How many jobs run side by side; the rest wait their turn in Activity. */
@@ -46,7 +46,7 @@ export function ConcurrencyForm({ settings, onSaved }: { settings: Settings; onS
             allowDecimal={false}
             value={limits[key]}
             onChange={(value) => setLimits((current) => ({ ...current, [key]: typeof value === 'number' ? value : current[key] }))}
-            w={220}
+            w={260}
           />
         ))}
       </Group>

@@ -153,6 +153,19 @@ describe('first run in the browser console', () => {
     expect(await page.content()).not.toContain(PASSPHRASE);
     await shot(page, 'settings');
 
+    // Jobs at the same time: a limit above the total is refused in words; a sensible one is saved.
+    const perVault = page.getByLabel('Per vault');
+    expect(await perVault.inputValue()).toBe('2');
+    await page.getByLabel('In all').fill('1');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Per host and per vault cannot exceed the total.' }).waitFor();
+    await page.getByLabel('In all').fill('3');
+    await perVault.fill('1');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    await page.getByText('Waiting jobs start as soon as the new limits allow.').waitFor();
+    await page.locator('#settings-jobs').scrollIntoViewIfNeeded();
+    await shot(page, 'settings-jobs');
+
     const pages: [string, string][] = [
       ['Virtual machines', 'No virtual machines found yet'],
       ['Protection', 'No protection policies yet'],
