@@ -11,6 +11,7 @@ import { createService, type LifeboatService } from '../../core/service';
 import { openCatalog, type Db } from '../../core/store/database';
 import { nextFinishedJobs } from '../helpers/engine';
 import { tempDirManual } from '../helpers/temp';
+import { sheetOf, summaryOf, tableOf } from '../helpers/workbook';
 
 // The compliance workbook from a catalog made by real work, not seeded rows: copies of two sample-lab VMs
 // into a real folder vault, and a drill that restores one of them from it and boots it in QEMU.
@@ -26,27 +27,8 @@ let db: Db;
 const localDay = (d: Date): string => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const cell = (ws: ExcelJS.Worksheet, row: number, col: number): unknown => ws.getRow(row).getCell(col).value;
 
-function sheet(name: string): ExcelJS.Worksheet {
-  const ws = book.getWorksheet(name);
-  if (!ws) throw new Error(`no sheet ${name}`);
-  return ws;
-}
-
-function dataRows(name: string, headerRow = 1): ExcelJS.Row[] {
-  const ws = sheet(name);
-  const rows: ExcelJS.Row[] = [];
-  for (let r = headerRow + 1; r <= ws.rowCount; r++) if (ws.getRow(r).hasValues) rows.push(ws.getRow(r));
-  return rows;
-}
-
-function summaryValues(): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  sheet('Summary').eachRow((row) => {
-    const label = row.getCell(1).value;
-    if (typeof label === 'string') map.set(label, row.getCell(2).value);
-  });
-  return map;
-}
+const sheet = (name: string): ExcelJS.Worksheet => sheetOf(book, name);
+const dataRows = (name: string): ExcelJS.Row[] => tableOf(book, name).rows;
 
 beforeAll(async () => {
   if (!qemu) return;
@@ -88,7 +70,7 @@ const count = (sql: string, ...params: unknown[]): number => db.prepare(sql).plu
 describe.skipIf(!qemu)('the compliance workbook of real runs and a real drill on the sample lab', () => {
   it('has every sheet, and Summary numbers that equal the catalog', () => {
     expect(book.worksheets.map((ws) => ws.name)).toEqual([...SHEETS]);
-    const s = summaryValues();
+    const s = summaryOf(book);
     expect(s.get('Organisation')).toBe('Acme Dental');
     expect(s.get('VMs')).toBe(count('SELECT COUNT(*) FROM vms WHERE removed_at IS NULL'));
     expect(s.get('VMs')).toBe(3);

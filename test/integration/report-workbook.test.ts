@@ -14,6 +14,7 @@ import { runCli } from '../helpers/cli';
 import { seedQuarter, type SeededQuarter } from '../helpers/seed-catalog';
 import { SCREENSHOT_DIR } from '../helpers/browser';
 import { tempDirManual } from '../helpers/temp';
+import { sheetOf, summaryOf, tableOf } from '../helpers/workbook';
 
 // Days and times in the workbook are local: a zone with DST inside the quarter (EU: 29 March) exercises both.
 process.env.TZ = 'Europe/Amsterdam';
@@ -47,30 +48,9 @@ afterAll(async () => {
 
 const count = (sql: string, ...params: unknown[]): number => db.prepare(sql).pluck().get(...params) as number;
 
-function sheet(name: string): ExcelJS.Worksheet {
-  const ws = book.getWorksheet(name);
-  if (!ws) throw new Error(`no sheet ${name}`);
-  return ws;
-}
-
-/** Header row values and the data rows below it (up to the last non-empty row). */
-function table(name: string, headerRow = 1): { headers: string[]; rows: ExcelJS.Row[] } {
-  const ws = sheet(name);
-  const headers = (ws.getRow(headerRow).values as unknown[]).slice(1).map(String);
-  const rows: ExcelJS.Row[] = [];
-  for (let r = headerRow + 1; r <= ws.rowCount; r++) if (ws.getRow(r).hasValues) rows.push(ws.getRow(r));
-  return { headers, rows };
-}
-
-/** Summary label (column A) → value (column B). */
-function summaryValues(): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  sheet('Summary').eachRow((row) => {
-    const label = row.getCell(1).value;
-    if (typeof label === 'string') map.set(label, row.getCell(2).value);
-  });
-  return map;
-}
+const sheet = (name: string): ExcelJS.Worksheet => sheetOf(book, name);
+const table = (name: string, headerRow = 1): { headers: string[]; rows: ExcelJS.Row[] } => tableOf(book, name, headerRow);
+const summaryValues = (): Map<string, unknown> => summaryOf(book);
 
 /** Excel stores wall-clock time: the Date exceljs reads back has the local time in its UTC fields. */
 const wallClock = (ms: number): string => {
