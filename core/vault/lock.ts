@@ -4,9 +4,10 @@ import { isNotFound, type Backend } from './backends/types';
 import { idOf, keys, prefixes, randomId } from './format';
 
 /**
- * Lock objects (`locks/<id>`, plaintext JSON, see FORMAT.md). 'write' (backup) and 'read' (restore, verify)
- * share the vault with each other: writers only add uniquely named objects. 'exclusive' (prune) excludes
- * everyone, because it deletes packs no manifest names yet — which a running backup's packs are.
+ * Lock objects (`locks/<id>`, plaintext JSON, see FORMAT.md). 'write' (backup) excludes writers of other
+ * processes — another console or machine — but not this process's own: the engine runs copies side by side
+ * and coordinates them itself. 'exclusive' (prune) excludes everyone, because it deletes packs no manifest
+ * names yet, as a running backup's packs are. 'read' (restore, verify) only excludes 'exclusive'.
  * A holder refreshes its lock; one not refreshed for LOCK_TTL is stale. A stale lock whose process is
  * provably gone (same host, no such pid) is removed by the next run; any other stale lock is reported and
  * broken only on request (`lifeboat vault unlock`).
@@ -26,8 +27,9 @@ export interface LockInfo {
 export const LOCK_TTL_MS = 5 * 60_000;
 const REFRESH_MS = 60_000;
 
-function conflicts(mine: LockKind, theirs: LockKind): boolean {
-  return mine === 'exclusive' || theirs === 'exclusive';
+function conflicts(mine: LockKind, theirs: LockInfo): boolean {
+  if (mine === 'exclusive' || theirs.kind === 'exclusive') return true;
+  return mine === 'write' && theirs.kind === 'write' && !heldHere.has(theirs.id);
 }
 
 function processGone(pid: number): boolean {
@@ -77,15 +79,21 @@ export class VaultLock {
     const now = new Date().toISOString();
     const info: LockInfo = { id: randomId(8), kind, host: os.hostname(), pid: process.pid, operation, started: now, refreshed: now };
     const lock = new VaultLock(backend, info);
-    await lock.write();
-    // Check after writing: of two runs that start together, both see each other and both back off.
-    const others = (await readLocks(backend)).filter((other) => other.id !== info.id && conflicts(kind, other.kind));
-    const blocking = others.filter((other) => lockState(other, Date.now()) !== 'dead');
-    if (blocking.length > 0) {
-      await backend.delete(keys.lock(info.id)).catch(() => undefined);
-      throw lockedError(blocking[0]!);
-    }
+    // Known here before it exists there, so a sibling copy starting now neither fears it nor clears it as dead.
     heldHere.add(info.id);
+    try {
+      await lock.write();
+      // Check after writing: of two runs that start together, both see each other and both back off.
+      const others = (await readLocks(backend)).filter((other) => other.id !== info.id && conflicts(kind, other));
+      const blocking = others.filter((other) => lockState(other, Date.now()) !== 'dead');
+      if (blocking.length > 0) {
+        await backend.delete(keys.lock(info.id)).catch(() => undefined);
+        throw lockedError(blocking[0]!);
+      }
+    } catch (error) {
+      heldHere.delete(info.id);
+      throw error;
+    }
     lock.timer = setInterval(() => void lock.write().catch(() => undefined), REFRESH_MS);
     lock.timer.unref();
     return lock;
@@ -113,7 +121,7 @@ export class VaultLock {
 async function clearDeadLocks(backend: Backend, kind: LockKind): Promise<void> {
   const now = Date.now();
   for (const lock of await readLocks(backend)) {
-    if (conflicts(kind, lock.kind) && lockState(lock, now) === 'dead') await backend.delete(keys.lock(lock.id));
+    if (conflicts(kind, lock) && lockState(lock, now) === 'dead') await backend.delete(keys.lock(lock.id));
   }
 }
 

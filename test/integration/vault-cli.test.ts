@@ -265,7 +265,7 @@ describe('vault faults and bad input', () => {
     });
   });
 
-  it('shares the vault with another writer, stops a backup while prune holds it, and names and breaks a stale lock', () => {
+  it('stops a second writer and a backup during prune with a lock; a stale lock is named and broken by unlock', () => {
     const dir = tempDir();
     const location = path.join(dir, 'vault');
     ok(['init', location]);
@@ -275,7 +275,9 @@ describe('vault faults and bad input', () => {
       JSON.stringify({ id: 'feedbeef', kind, host: 'other-host', pid: 4242, operation, started: refreshed.toISOString(), refreshed: refreshed.toISOString() });
     fs.mkdirSync(path.join(location, 'locks'), { recursive: true });
     fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock('write', 'backup of vm9', new Date()));
-    ok(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
+    const writing = vault(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
+    expect(writing.status).toBe(1);
+    expect(writing.stderr).toContain('in use by backup of vm9 on other-host');
 
     fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock('exclusive', 'prune', new Date()));
     const live = vault(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
