@@ -56,6 +56,8 @@ const PROGRESS_EVENT_INTERVAL_MS = 500;
 export class JobQueue {
   private readonly live = new Map<string, LiveJob>();
   private closed = false;
+  private pumping = false;
+  private pumpAgain = false;
 
   constructor(
     private readonly store: JobsStore,
@@ -116,6 +118,24 @@ export class JobQueue {
 
   /** Starts whatever the (possibly changed) limits now allow. */
   pump(): void {
+    if (this.closed) return;
+    // A job.started listener may submit or cancel, which pumps again: that pass waits for this one to end.
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.startWhatFits();
+      } while (this.pumpAgain && !this.closed);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private startWhatFits(): void {
     const limits = this.limits();
     const running = [...this.live.values()].filter((live) => live.state === 'running');
     for (const live of this.live.values()) {

@@ -1,5 +1,4 @@
 import type { Clock } from '../clock';
-import { LifeboatError } from '../contract/errors';
 import type { Vm } from '../contract/hosts';
 import type { Policy } from '../contract/protection';
 import type { DiskReader } from '../disks/types';
@@ -7,6 +6,7 @@ import type { Checkpoint, Hypervisor } from '../hypervisors/types';
 import type { JobOutcome, JobRunContext } from '../jobs/queue';
 import type { JobsStore } from '../store/jobs';
 import type { RecoveryPointsStore } from '../store/recovery-points';
+import { VaultLockedError } from '../vault/lock';
 import type { VaultPort } from './vault-port';
 
 export interface ReplicationDeps {
@@ -118,15 +118,17 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
 }
 
 /**
- * Retention needs the vault to itself. While another copy writes to it or a drill reads from it, it waits
- * for a later run: the new point is committed either way, and keeping an old point a while longer is safe.
+ * Retention needs the vault to itself. This engine's other copies are waited for (the vault port's gate);
+ * a drill restoring from it, or another console at work on it, postpones retention to the next run: the new
+ * point is committed either way, and keeping an old point a while longer is safe. A stale lock is not
+ * waited out: it fails the run, so the operator hears that someone must unlock the vault.
  */
 async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: VaultPort, policy: Policy, vmId: string, vmName: string): Promise<void> {
   let remaining: string[];
   try {
-    remaining = await vault.prune(vmName, policy.retention);
+    remaining = await vault.prune(vmName, policy.retention, run.signal);
   } catch (error) {
-    if (!(error instanceof LifeboatError) || error.code !== 'VAULT_LOCKED') throw error;
+    if (!(error instanceof VaultLockedError) || error.stale) throw error;
     run.log(`Retention postponed to the next copy: ${error.message}`);
     return;
   }

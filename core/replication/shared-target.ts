@@ -1,5 +1,6 @@
 import type { ServiceContext } from '../service-context';
 import { RatePacer, type SharedPacers } from '../vault/backends/throttle';
+import { WriteGate } from './write-gate';
 
 /**
  * One target's uplink, shared by every copy writing to it at once: they draw from the same pacer, so two
@@ -29,6 +30,7 @@ export class TargetBandwidth {
 /** What the jobs of one target share inside this engine. */
 export class SharedTarget {
   readonly bandwidth = new TargetBandwidth();
+  readonly gate = new WriteGate();
   private opening: Promise<unknown> = Promise.resolve();
 
   /**

@@ -60,6 +60,7 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
     },
 
     async backup(input, run) {
+      const leaveGate = await shared.gate.enterWrite(run.signal);
       pointTime = input.time;
       try {
         const result = await backup(
@@ -86,11 +87,13 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
         };
       } finally {
         pointTime = null;
+        leaveGate();
       }
     },
 
-    async prune(vm, retention) {
-      const report = await prune(vault, { keepLast: retention.keepLast, keepDaily: retention.daily, keepWeekly: retention.weekly, keepMonthly: retention.monthly, keepYearly: retention.yearly }, { vm });
+    async prune(vm, retention, signal) {
+      const policy = { keepLast: retention.keepLast, keepDaily: retention.daily, keepWeekly: retention.weekly, keepMonthly: retention.monthly, keepYearly: retention.yearly };
+      const report = await shared.gate.exclusive(() => prune(vault, policy, { vm, ...(signal ? { signal } : {}) }), signal);
       return report.kept;
     },
 

@@ -10,8 +10,8 @@ export interface VaultPort {
   latest(vm: string): Promise<{ id: string; time: string; disks: { name: string; changeId: string | null }[] } | null>;
   /** Progress comes in two stages: reading the disks, then sending what is still queued for the vault. */
   backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number, stage: 'read' | 'send'): void }): Promise<VaultPointResult>;
-  /** Applies retention to the VM's points; returns the ids that remain. */
-  prune(vm: string, retention: Retention): Promise<string[]>;
+  /** Applies retention to the VM's points, once no other copy of this engine writes to the vault; returns the ids that remain. */
+  prune(vm: string, retention: Retention, signal?: AbortSignal): Promise<string[]>;
   /** The disks a point holds, with their virtual sizes, for a restore. */
   pointDisks(pointId: string): Promise<{ name: string; size: number }[]>;
   /** Writes the disk into `writer` (the caller closes or aborts it). */

@@ -81,6 +81,8 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
   try {
     lock = await VaultLock.acquire(vault.backend, 'write', `backup of ${request.vm}`);
     vault.backend.reset();
+    // Under the write lock no prune runs; one that ran before it may have removed packs this handle knew.
+    vault.forgetIndex();
     await vault.loadIndex();
     session = new PackSession(vault, options.signal);
     // A pack another live backup has uploaded but not indexed yet is not an orphan: leave it to that backup.

@@ -125,17 +125,28 @@ async function clearDeadLocks(backend: Backend, kind: LockKind): Promise<void> {
   }
 }
 
-function lockedError(lock: LockInfo): LifeboatError {
+/** VAULT_LOCKED, telling a holder that is at work (wait) from one that looks gone (someone must unlock). */
+export class VaultLockedError extends LifeboatError {
+  constructor(
+    message: string,
+    fix: string,
+    readonly stale: boolean,
+  ) {
+    super('VAULT_LOCKED', message, { fix });
+  }
+}
+
+function lockedError(lock: LockInfo): VaultLockedError {
   const state = lockState(lock, Date.now());
   const who = `${lock.operation} on ${lock.host} (pid ${lock.pid}, started ${lock.started}, last seen ${lock.refreshed})`;
   if (state === 'stale') {
-    return new LifeboatError('VAULT_LOCKED', `The vault is locked by ${who}, and that lock looks stale: it has not been refreshed for over ${LOCK_TTL_MS / 60_000} minutes.`, {
-      fix: `If that run is surely over, break the lock with \`lifeboat vault unlock <location>\` and try again.`,
-    });
+    return new VaultLockedError(
+      `The vault is locked by ${who}, and that lock looks stale: it has not been refreshed for over ${LOCK_TTL_MS / 60_000} minutes.`,
+      `If that run is surely over, break the lock with \`lifeboat vault unlock <location>\` and try again.`,
+      true,
+    );
   }
-  return new LifeboatError('VAULT_LOCKED', `The vault is in use by ${who}.`, {
-    fix: 'Wait for that run to finish, then try again.',
-  });
+  return new VaultLockedError(`The vault is in use by ${who}.`, 'Wait for that run to finish, then try again.', false);
 }
 
 /** `vault unlock`: removes stale and dead locks, or with `all` every lock. Returns what was removed. */

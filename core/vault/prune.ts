@@ -67,6 +67,7 @@ export async function prune(vault: Vault, policy: RetentionPolicy, options: RunO
         }
       }
     }
+    vault.forgetIndex(); // what this handle loaded earlier may name packs and indexes another prune removed
     const indexObjects = [...(await vault.loadIndex())];
     const compact = new BlockIndex();
     for (const pack of vault.index.packs()) {

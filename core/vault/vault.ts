@@ -56,7 +56,7 @@ export type VaultSecret = string | { passphrase: string } | { recoveryKey: strin
  * restore.ts, verify.ts, prune.ts) and take a Vault; this class holds what they share.
  */
 export class Vault {
-  readonly index = new BlockIndex();
+  index = new BlockIndex();
   private indexObjects: Set<string> | null = null;
   private workersInstance: BlockWorkers | null = null;
 
@@ -149,6 +149,12 @@ export class Vault {
   workers(): BlockWorkers {
     this.workersInstance ??= new BlockWorkers(this.keys, this.options.workers);
     return this.workersInstance;
+  }
+
+  /** Forgets the loaded index, so the next loadIndex reads what is there now (another prune may have run). */
+  forgetIndex(): void {
+    this.index = new BlockIndex();
+    this.indexObjects = null;
   }
 
   /** Loads every index object not loaded yet. Returns the ids of the index objects now known. */

@@ -55,13 +55,6 @@ export async function verify(vault: Vault, options: VerifyOptions = {}): Promise
   try {
     lock = await VaultLock.acquire(vault.backend, 'read', 'verify');
     const problems: VerifyProblem[] = [];
-    try {
-      await vault.loadIndex();
-    } catch (error) {
-      if (!(error instanceof SealBroken)) throw error;
-      problems.push({ kind: 'index-unreadable', message: `An index object is damaged: ${error.message}` });
-    }
-    const listedPacks = new Map((await vault.backend.list(prefixes.packs)).map((object) => [idOf(object.key), object.size]));
 
     // Every point's block lists, kept to map damaged blocks back to points and disks.
     const points: { manifest: Manifest; lists: Uint8Array[] }[] = [];
@@ -88,6 +81,16 @@ export async function verify(vault: Vault, options: VerifyOptions = {}): Promise
       points.push({ manifest, lists });
     }
     points.sort((a, b) => a.manifest.time.localeCompare(b.manifest.time));
+
+    // Index and packs are read after the points: a backup committing meanwhile indexed its packs before it
+    // wrote its manifest, so every point listed above finds its blocks (copies may be running).
+    try {
+      await vault.loadIndex();
+    } catch (error) {
+      if (!(error instanceof SealBroken)) throw error;
+      problems.push({ kind: 'index-unreadable', message: `An index object is damaged: ${error.message}` });
+    }
+    const listedPacks = new Map((await vault.backend.list(prefixes.packs)).map((object) => [idOf(object.key), object.size]));
 
     // Structure: every referenced block indexed, in a pack that exists with the indexed size.
     const bad = new Set<string>();

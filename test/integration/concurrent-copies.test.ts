@@ -33,21 +33,31 @@ function jobOrder(service: LifeboatService): string[] {
 }
 
 describe('copies side by side', () => {
-  it('runs two copies into one vault at once by default, one at a time when limited to one per vault, and both points restore exactly', async () => {
+  it('runs two copies into one vault at once by default, applies every VM’s retention, and each point restores exactly', async () => {
     const { dir, service, client, vaultPath, targetId, vms } = await labWithVault();
-    const chosen = vms.filter((vm) => vm.name === 'lab-dc01' || vm.name === 'lab-web01');
-    const policy = await client.createPolicy({ name: 'Servers', vmIds: chosen.map((vm) => vm.id), targetId, rpoMinutes: 60 });
+    const policy = await client.createPolicy({ name: 'Lab', vmIds: vms.map((vm) => vm.id), targetId, rpoMinutes: 60, retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
     expect((await client.getSettings()).concurrency).toEqual({ total: 4, perHost: 2, perTarget: 2 });
 
     const order = jobOrder(service);
-    let done = nextFinishedJobs(service, 2);
-    await client.runNow({ policyId: policy.id });
-    await done;
-    expect(order.slice(0, 2).every((step) => step.startsWith('start'))).toBe(true);
-    expect(order.slice(2)).toEqual(['end succeeded', 'end succeeded']);
+    const round = async (): Promise<string[]> => {
+      const finished = await (async () => {
+        const done = nextFinishedJobs(service, 3);
+        await client.runNow({ policyId: policy.id });
+        return done;
+      })();
+      expect(finished.map((event) => event.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      return Promise.all(finished.map(async (event) => (await client.getJob({ id: event.jobId })).log));
+    };
+    await round();
+    expect(order.slice(0, 3).map((step) => step.split(' ')[0])).toEqual(['start', 'start', 'end']);
+    // Second round: each copy's retention waits for the copy still writing beside it, then runs; none is skipped.
+    const logs = await round();
+    expect(logs.join('\n')).not.toMatch(/postponed/);
+    expect(logs.filter((log) => /Retention removed 1 older recovery point\./.test(log))).toHaveLength(3);
+    for (const vm of vms) expect(await client.listPoints({ vmId: vm.id })).toHaveLength(1);
 
-    // Each point, written while the other copy wrote to the same vault, restores byte for byte.
-    for (const vm of chosen) {
+    // Each point, written while another copy wrote to the same vault, restores byte for byte.
+    for (const vm of vms) {
       const [point] = await client.listPoints({ vmId: vm.id });
       const restored = path.join(dir, `${vm.name}.img`);
       await client.vaultRestoreDisk({ location: vaultPath, pointId: point!.id, disk: vm.disks[0]!.key, outFile: restored, format: 'raw' });
@@ -63,10 +73,8 @@ describe('copies side by side', () => {
     const saved = await client.updateSettings({ concurrency: { total: 4, perHost: 2, perTarget: 1 } });
     expect(saved.concurrency.perTarget).toBe(1);
     order.length = 0;
-    done = nextFinishedJobs(service, 2);
-    await client.runNow({ policyId: policy.id });
-    await done;
-    expect(order.map((step) => step.split(' ')[0])).toEqual(['start', 'end', 'start', 'end']);
+    await round();
+    expect(order.map((step) => step.split(' ')[0])).toEqual(['start', 'end', 'start', 'end', 'start', 'end']);
     await service.close();
   });
 
@@ -98,9 +106,18 @@ describe('copies side by side', () => {
     expect(await client.listPoints({ vmId: vm.id })).toHaveLength(2);
 
     await drillLock.release();
-    await stack.backend.close();
     expect(await copy()).toMatch(/Retention removed 2 older recovery points/);
     expect(await client.listPoints({ vmId: vm.id })).toHaveLength(1);
+
+    // A lock nobody refreshes any more is not waited out: the copy says someone must unlock the vault.
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    await stack.backend.put('locks/0badf00d', Buffer.from(JSON.stringify({ id: '0badf00d', kind: 'read', host: 'old-console', pid: 4242, operation: 'verify', started: hourAgo, refreshed: hourAgo })));
+    const done = nextFinishedJobs(service, 1);
+    await client.runNow({ policyId: policy.id });
+    const [failed] = await done;
+    expect(failed).toMatchObject({ status: 'failed', message: expect.stringMatching(/locked by verify on old-console.*looks stale/) });
+    expect((await client.getJob({ id: failed!.jobId })).log).toMatch(/vault unlock/);
+    await stack.backend.close();
     await service.close();
   });
 });
