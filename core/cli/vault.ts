@@ -280,7 +280,9 @@ export function registerVault(program: Command, ctx: CliContext): void {
       if (options.json) return json(ctx, report);
       ctx.stdout(
         `${report.dryRun ? 'Would forget' : 'Forgot'} ${report.forgotten.length} recovery point(s), kept ${report.kept.length}; ` +
-          `${report.dryRun ? 'would delete' : 'deleted'} ${report.packsDeleted} pack(s), ${formatBytes(report.bytesFreed)} freed.\n`,
+          `${report.dryRun ? 'would delete' : 'deleted'} ${report.packsDeleted} pack(s)` +
+          (report.packsRepacked > 0 ? ` (${report.packsRepacked} rewritten, moving ${formatBytes(report.bytesRepacked)} still needed)` : '') +
+          `, ${formatBytes(report.bytesFreed)} freed.\n`,
       );
     },
   );

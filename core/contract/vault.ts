@@ -64,6 +64,9 @@ export interface VaultPruneInfo {
   forgotten: string[];
   packsDeleted: number;
   bytesFreed: number;
+  /** Packs rewritten with only the blocks still needed, and the bytes that moved. */
+  packsRepacked: number;
+  bytesRepacked: number;
   dryRun: boolean;
 }
 

@@ -155,7 +155,7 @@ export function vaultApi(ctx: ServiceContext): VaultApi {
       );
       return withVault(input, async (vault) => {
         const report = await vault.prune(policy, { dryRun: input.dryRun });
-        return { kept: report.kept, forgotten: report.forgotten, packsDeleted: report.packsDeleted, bytesFreed: report.bytesFreed, dryRun: report.dryRun };
+        return { kept: report.kept, forgotten: report.forgotten, packsDeleted: report.packsDeleted, bytesFreed: report.bytesFreed, packsRepacked: report.packsRepacked, bytesRepacked: report.bytesRepacked, dryRun: report.dryRun };
       });
     },
 

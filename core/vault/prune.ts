@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import { FolderBackend } from './backends/folder';
 import { ID_BYTES } from './block-codec';
-import { BlockIndex } from './block-index';
 import { idOf, keys, prefixes, randomId, sealIndex } from './format';
 import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
+import { indexAfterRepack, planRepack, writeRepacked } from './repack';
 import { applyRetention, type RetentionPolicy } from './retention';
 import { isZeroId } from './restore';
 import { vaultError } from './support';
@@ -16,6 +16,9 @@ export interface PruneReport {
   packsDeleted: number;
   bytesFreed: number;
   packsKept: number;
+  /** Packs rewritten because most of what they held is no longer needed, and the live bytes moved. */
+  packsRepacked: number;
+  bytesRepacked: number;
   indexObjectsReplaced: number;
   blockListsDeleted: number;
   dryRun: boolean;
@@ -30,7 +33,7 @@ const TEMP_FILE_AGE_MS = 10 * 60_000;
  * (including those a killed run left), block lists, and index objects, replaced by one compact index.
  * Order keeps the vault valid if prune itself is killed: manifests go first, the new index is written
  * before the old ones are removed, and packs are deleted only once no index names them.
- * Packs that are partly used are kept whole (no repacking yet).
+ * A pack mostly unused is rewritten with only what is still needed (repack.ts); others are kept whole.
  */
 export async function prune(vault: Vault, policy: RetentionPolicy, options: RunOptions & { dryRun?: boolean; vm?: string } = {}): Promise<PruneReport> {
   const started = performance.now();
@@ -49,6 +52,8 @@ export async function prune(vault: Vault, policy: RetentionPolicy, options: RunO
       packsDeleted: 0,
       bytesFreed: 0,
       packsKept: 0,
+      packsRepacked: 0,
+      bytesRepacked: 0,
       indexObjectsReplaced: 0,
       blockListsDeleted: 0,
       dryRun: options.dryRun ?? false,
@@ -69,29 +74,36 @@ export async function prune(vault: Vault, policy: RetentionPolicy, options: RunO
     }
     vault.forgetIndex(); // what this handle loaded earlier may name packs and indexes another prune removed
     const indexObjects = [...(await vault.loadIndex())];
-    const compact = new BlockIndex();
-    for (const pack of vault.index.packs()) {
-      if (pack.entries.some((entry) => used.has(entry.id.toString('latin1')))) compact.addPack(pack);
-    }
+    const usedPacks = vault.index.packs().filter((pack) => pack.entries.some((entry) => used.has(entry.id.toString('latin1'))));
+    const repack = planRepack(usedPacks, used);
+    const stillUsed = new Set(usedPacks.map((pack) => pack.packId));
     const packs = await vault.backend.list(prefixes.packs);
-    const doomed = packs.filter((object) => !compact.hasPack(idOf(object.key)));
+    const doomed = packs.filter((object) => !stillUsed.has(idOf(object.key)));
     const lists = (await vault.backend.list(prefixes.blockLists)).filter((object) => !usedLists.has(idOf(object.key)));
-    report.packsDeleted = doomed.length;
-    report.bytesFreed = doomed.reduce((sum, object) => sum + object.size, 0) + lists.reduce((sum, object) => sum + object.size, 0);
-    report.packsKept = compact.packCount;
+    report.packsDeleted = doomed.length + repack.rewrite.length;
+    report.bytesFreed = doomed.reduce((sum, object) => sum + object.size, 0) + lists.reduce((sum, object) => sum + object.size, 0) + repack.bytesFreed;
+    report.packsKept = repack.keep.length;
+    report.packsRepacked = repack.rewrite.length;
+    report.bytesRepacked = repack.bytesMoving;
     report.indexObjectsReplaced = indexObjects.length;
     report.blockListsDeleted = lists.length;
     if (options.dryRun) return { ...report, seconds: (performance.now() - started) / 1000 };
 
-    const meter = new ProgressMeter('prune', doomed.length + forget.length, options.onProgress);
+    const meter = new ProgressMeter('prune', forget.length + repack.bytesMoving + doomed.length + repack.rewrite.length, options.onProgress);
     for (const point of forget) {
       await vault.backend.delete(keys.point(point.id));
       meter.add(1);
     }
+    // New packs, then an index naming them instead of the old ones, then the old packs go: killed at any
+    // step, the vault still opens every kept point.
+    const written = await writeRepacked(vault, repack, options.signal, (bytes) => meter.add(bytes));
+    const compact = indexAfterRepack(repack, written);
+    report.packsKept += written.length;
+    await vault.backend.sync();
     const newIndex = randomId(16);
     await vault.backend.put(keys.index(newIndex), sealIndex(compact.packs(), vault.keys.encKey));
     for (const id of indexObjects) await vault.backend.delete(keys.index(id));
-    for (const object of doomed) {
+    for (const object of [...doomed, ...repack.rewrite.map((pack) => ({ key: keys.pack(pack.packId) }))]) {
       options.signal?.throwIfAborted();
       await vault.backend.delete(object.key);
       meter.add(1);

@@ -338,6 +338,38 @@ describe('vault retention, recovery kit and changed extents', () => {
     expect(sameFiles(disk, out)).toBe(true);
   });
 
+  it('rewrites a pack that mostly holds forgotten blocks, so their space comes back, and kept points still restore', () => {
+    const dir = tempDir();
+    const location = path.join(dir, 'vault');
+    ok(['init', location]);
+    const disk = path.join(dir, 'd.img');
+    const stable = crypto.randomBytes(2 * MiB);
+    writeFile(disk, 8 * MiB, [{ offset: 0, data: stable }, { offset: 2 * MiB, data: crypto.randomBytes(6 * MiB) }]);
+    json<Point>(['backup-disk', location, disk, '--vm', 'app', '--disk', 'd', '--pack-size', '8MiB']);
+    // Six of the eight blocks change: the first point's pack keeps only the two stable ones alive.
+    writeFile(disk, 8 * MiB, [{ offset: 0, data: stable }, { offset: 2 * MiB, data: crypto.randomBytes(6 * MiB) }]);
+    const second = json<Point>(['backup-disk', location, disk, '--vm', 'app', '--disk', 'd', '--pack-size', '8MiB']);
+    const before = bytesOf(location);
+
+    const report = json<{ forgotten: string[]; packsRepacked: number; bytesRepacked: number; bytesFreed: number }>(['prune', location, '--keep-last', '1']);
+    expect(report.forgotten).toHaveLength(1);
+    expect(report.packsRepacked).toBe(1);
+    expect(report.bytesRepacked).toBeGreaterThanOrEqual(2 * MiB);
+    expect(report.bytesRepacked).toBeLessThan(2.1 * MiB);
+    expect(report.bytesFreed).toBeGreaterThan(6 * MiB);
+    const after = bytesOf(location);
+    console.log(`repack: vault ${before} bytes before prune, ${after} after (8 MiB of live data)`);
+    expect(after).toBeLessThan(8.5 * MiB);
+    expect(before - after).toBeGreaterThan(5.9 * MiB);
+
+    expect(json<{ ok: boolean }>(['verify', location, '--read-data']).ok).toBe(true);
+    const out = path.join(dir, 'out.img');
+    ok(['restore-disk', location, second.id, 'd', out]);
+    expect(sameFiles(disk, out)).toBe(true);
+    // The new pack is full of live blocks: a second prune leaves it alone.
+    expect(json<{ packsRepacked: number }>(['prune', location, '--keep-last', '1']).packsRepacked).toBe(0);
+  });
+
   it('prints a recovery kit whose key opens the vault without the passphrase', () => {
     const dir = tempDir();
     const location = path.join(dir, 'vault');
