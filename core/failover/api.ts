@@ -16,7 +16,8 @@ import { PlansStore } from '../store/plans';
 import { PoliciesStore } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
-import { runFailback, runFailover, type FailoverDeps } from './engine';
+import type { Vm } from '../contract/hosts';
+import { runFailback, runFailover, type FailoverDeps, type ReplicaPair } from './engine';
 import { qemuStandbySite, type RecoverySite } from './site';
 
 type FailoverApi = Pick<ConsoleApi, 'startFailover' | 'startFailback' | 'listFailovers' | 'getFailover' | 'listFailoverStates'>;
@@ -47,9 +48,30 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
     policyOf: (vmId) => policies.policyOfVm(vmId),
     openVault: (targetId) => openVaultPort(ctx, targetId),
     connect: (hostId) => ctx.hosts.connect(hostId),
+    replicaFor: (vm) => replicaFor(vm),
     localDisks: (vm) => vm.hostKind === 'workstation' || (vm.hostKind === 'hyperv' && hosts.get(vm.hostId)?.address === null),
     evidenceDir: path.join(ctx.dataDir, 'evidence'),
   };
+
+  /** A VM that Hyper-V Replica copies to a host registered here fails over through Hyper-V itself. */
+  function replicaFor(vm: Vm): ReplicaPair | null {
+    if (vm.hostKind !== 'hyperv' || vm.replication?.mode !== 'Primary' || !vm.replication.partner) return null;
+    const partner = vm.replication.partner.toLowerCase();
+    const short = (name: string): string => name.toLowerCase().split('.')[0]!;
+    const host = hosts.list().find((h) => h.kind === 'hyperv' && h.id !== vm.hostId && [h.address, h.name].some((n) => n && (n.toLowerCase() === partner || short(n) === short(partner))));
+    if (!host) return null;
+    const source = hosts.get(vm.hostId);
+    return { replicaHostId: host.id, replicaHostName: host.name, primaryServer: source?.address ?? source?.name ?? vm.hostName };
+  }
+
+  const planVms = (plan: RecoveryPlan): Vm[] =>
+    plan.groups.flatMap((g) =>
+      g.vms.map(({ vmId }) => {
+        const vm = vms.get(vmId);
+        if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${vmId} of "${plan.name}" is no longer in the inventory.`, { fix: 'Run discovery again, or edit the plan.' });
+        return vm;
+      }),
+    );
 
   const findPlan = (id: string): RecoveryPlan => {
     const plan = plans.get(id) ?? plans.findByName(id);
@@ -132,21 +154,19 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
         });
       }
       notBusy(plan);
+      const members = planVms(plan);
+      const fromVault = members.filter((vm) => !replicaFor(vm));
       if (input.mode === 'unplanned') {
-        const missing = choosePoints(plan, plan.points, { vm: (id) => vms.get(id), points }).filter((c) => !c.point);
+        const missing = choosePoints(plan, plan.points, { vm: (id) => vms.get(id), points }).filter((c) => !c.point && fromVault.some((vm) => vm.id === c.vmId));
         if (missing.length > 0) throw new LifeboatError('NO_RECOVERY_POINT', missing.map((m) => m.problem).join(' '), { fix: 'Protect the VMs and let a copy finish, or change the plan\'s point choice (latest instead of app-consistent).' });
       } else {
-        for (const group of plan.groups) {
-          for (const { vmId } of group.vms) {
-            const vm = vms.get(vmId);
-            if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${vmId} of "${plan.name}" is no longer in the inventory.`, { fix: 'Run discovery again, or edit the plan.' });
-            if (!policies.policyOfVm(vmId)) throw new LifeboatError('NO_RECOVERY_POINT', `${vm.name} is not in a protection policy: a planned failover copies its last changes into that policy's vault.`, { fix: `Protect ${vm.name} first, or use an unplanned failover from its existing points.` });
-          }
+        for (const vm of fromVault) {
+          if (!policies.policyOfVm(vm.id)) throw new LifeboatError('NO_RECOVERY_POINT', `${vm.name} is not in a protection policy: a planned failover copies its last changes into that policy's vault.`, { fix: `Protect ${vm.name} first, or use an unplanned failover from its existing points.` });
         }
       }
-      const site = siteFor(plan, plan.recoveryHostId);
+      const site = fromVault.length > 0 ? siteFor(plan, plan.recoveryHostId) : null;
       const id = submit(plan, input.mode, (run) => runFailover(plan, input.mode, site, { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds }, run, deps));
-      ctx.audit.append(ctx.operator, 'failover.started', plan.name, { failoverId: id, mode: input.mode, site: site.label });
+      ctx.audit.append(ctx.operator, 'failover.started', plan.name, { failoverId: id, mode: input.mode, site: site?.label ?? 'Hyper-V Replica' });
       return { failoverId: id };
     },
 
@@ -156,9 +176,10 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
       const state = states.get(plan.id);
       if (!state) throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is not failed over: its VMs run at their own hosts.`, { fix: 'Nothing to fail back. Run a drill to test recovery instead.' });
       notBusy(plan);
-      const site = siteFor(plan, state.vms[0]?.hostId ?? null);
+      const fromVault = state.vms.find((v) => !v.replica);
+      const site = fromVault ? siteFor(plan, fromVault.hostId) : null;
       const id = submit(plan, 'failback', (run) => runFailback(plan, state, site, { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds }, run, deps));
-      ctx.audit.append(ctx.operator, 'failback.started', plan.name, { failoverId: id, site: site.label });
+      ctx.audit.append(ctx.operator, 'failback.started', plan.name, { failoverId: id, site: site?.label ?? 'Hyper-V Replica' });
       return { failoverId: id };
     },
 

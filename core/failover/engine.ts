@@ -12,6 +12,8 @@ import { choosePoints, EXTENSION } from '../drills/engine';
 import type { SandboxVm } from '../drills/sandbox';
 import { checkName, runPlanCheck, safeName, stepRecorder, wait, type StepFn } from '../drills/steps';
 import type { Hypervisor } from '../hypervisors/types';
+import { HypervHost } from '../hypervisors/hyperv/provider';
+import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { resolveDiskPath } from '../hypervisors/workstation/provider';
 import type { JobRunContext } from '../jobs/queue';
 import { replicateVm } from '../replication/run';
@@ -34,7 +36,18 @@ export interface FailoverDeps {
   connect(hostId: string): Hypervisor;
   /** Whether Lifeboat can write the host's VM disk files itself (this computer's Workstation or Hyper-V). */
   localDisks(vm: Vm): boolean;
+  /** Hyper-V Replica: the registered replica host of a VM replicated by Hyper-V itself, else null. */
+  replicaFor(vm: Vm): ReplicaPair | null;
   evidenceDir: string;
+  /** Seconds between heartbeat polls of a host. */
+  pollSeconds?: number;
+}
+
+export interface ReplicaPair {
+  replicaHostId: string;
+  replicaHostName: string;
+  /** How the replica host names the primary (where replication is reversed to). */
+  primaryServer: string;
 }
 
 export interface FailoverOptions {
@@ -47,6 +60,9 @@ interface Member {
   vm: Vm;
   checks: PlanCheck[];
   point: CatalogPoint | null;
+  /** Hyper-V Replica VMs fail over through Hyper-V, from the replica's own copy. */
+  replica: ReplicaPair | null;
+  replicaPointTime: string | null;
   result: DrillVmResult;
   recovered: RecoveredVm | null;
   started: SandboxVm | null;
@@ -64,7 +80,7 @@ interface Member {
  * the sources too, and the record says so.
  * Unplanned: the sources are presumed lost and never touched; the plan's points are started.
  */
-export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: RecoverySite, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
+export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: RecoverySite | null, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
   const started = deps.clock.now();
   const drill = newRecord(plan, run.jobId, mode, started, options, site);
   deps.drills.save(drill);
@@ -77,17 +93,30 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
   try {
     if (mode === 'planned') {
       for (const member of [...members].reverse()) {
-        await step('Shut down the source', member.vm.name, () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps), (how) => how);
+        if (member.replica) {
+          await step('Shut down and send the last changes to the replica (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)), (r) => `Source ${r.stopped}; replication ${r.replicationState}.`);
+        } else {
+          await step('Shut down the source', member.vm.name, () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps), (how) => how);
+        }
         stopped.push(member);
       }
       sourcesStoppedAt = deps.clock.now();
       for (const member of members) {
+        if (member.replica) {
+          member.replicaPointTime = sourcesStoppedAt.toISOString();
+          continue;
+        }
         member.point = await step('Copy the last changes into the vault', member.vm.name, () => finalCopy(member.vm, run, deps), (p) => `Recovery point ${p.id} of ${p.time}: taken after the shutdown, so no change is lost.`);
       }
     } else {
       note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
       const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
-      for (const member of members) {
+      for (const member of members.filter((m) => m.replica)) {
+        const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`);
+        member.replicaPointTime = stats.lastReplicationTime;
+        if (!stats.lastReplicationTime) fail(member, `${member.vm.name} has never been replicated to ${member.replica!.replicaHostName}.`);
+      }
+      for (const member of members.filter((m) => !m.replica)) {
         const pick = chosen.find((c) => c.vmId === member.vm.id);
         member.point = pick?.point ?? null;
         if (!member.point) fail(member, pick?.problem ?? 'No recovery point.');
@@ -95,19 +124,19 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
     }
   } catch (error) {
     // Nothing started at the recovery site yet: give the sources back.
-    for (const member of members) if (!member.result.failure && !member.point) fail(member, run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
+    for (const member of members) if (!member.result.failure && !member.point && !member.replicaPointTime) fail(member, run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
     await restartSources(stopped, step, deps);
     outcome = stopped.length > 0 ? 'Nothing changed: the sources were started again at their own hosts.' : 'Nothing changed.';
     return finish();
   }
 
   for (const member of members) member.result.recoveryPointId = member.point?.id ?? '';
-  for (const member of members) member.result.recoveryPointTime = member.point?.time ?? '';
+  for (const member of members) member.result.recoveryPointTime = member.point?.time ?? member.replicaPointTime ?? '';
 
   for (const group of plan.groups) {
     if (run.signal.aborted) break;
-    const inGroup = members.filter((m) => group.vms.some((v) => v.vmId === m.vm.id) && m.point);
-    for (const member of inGroup) await recover(member);
+    const inGroup = members.filter((m) => group.vms.some((v) => v.vmId === m.vm.id) && m.result.status !== 'failed');
+    for (const member of inGroup) await (member.replica ? recoverReplica(member, member.replica) : recover(member));
     if (group.then.kind === 'delay') {
       const seconds = group.then.seconds;
       await step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, run.signal)).catch(() => undefined);
@@ -123,7 +152,13 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
   if (mode === 'planned' && (failed.length > 0 || run.signal.aborted)) {
     // The sources are intact and shut down: going back is safer than running half the plan at the recovery site.
     for (const member of members.filter((m) => m.recovered)) {
-      await step('Remove the recovery copy', member.vm.name, () => site.remove(member.recovered!.recoveryVmId)).catch(() => undefined);
+      if (member.recovered!.replica) {
+        // Failed over and reversed already: the way back is a planned failover home, as failback does it.
+        const back = member.recovered!;
+        await replicaHome(member.vm, back, 'planned', options.shutdownTimeoutSeconds, step, deps).then(() => stopped.splice(stopped.indexOf(member), 1), () => undefined);
+      } else {
+        await step('Remove the recovery copy', member.vm.name, () => site!.remove(member.recovered!.recoveryVmId)).catch(() => undefined);
+      }
       member.recovered = null;
     }
     await restartSources(stopped, step, deps);
@@ -134,12 +169,44 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
   const recovered = members.flatMap((m) => (m.recovered ? [m.recovered] : []));
   if (recovered.length > 0) {
     deps.states.save({ planId: plan.id, mode, failoverId: drill.id, since: deps.clock.now().toISOString(), vms: recovered });
-    note('Plan is failed over', null, 'passed', `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${site.label}. Fail back when the original site is ready.`);
+    note('Plan is failed over', null, 'passed', `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${[...new Set(recovered.map((r) => r.site))].join(', ')}. Fail back when the original site is ready.`);
   }
   return finish();
 
+  async function recoverReplica(member: Member, pair: ReplicaPair): Promise<void> {
+    const { vm, result } = member;
+    const host = deps.connect(pair.replicaHostId) as HypervHost;
+    try {
+      const state = await step(
+        `Start at ${pair.replicaHostName}`,
+        vm.name,
+        () => (mode === 'planned' ? host.plannedFailover(vm.externalId) : host.unplannedFailover(vm.externalId)),
+        (r) => `Hyper-V Replica failover: ${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}${mode === 'planned' ? ' (reversed towards the old primary)' : ''}.`,
+      );
+      member.recovered = { vmId: vm.id, vm: vm.name, hostId: pair.replicaHostId, site: pair.replicaHostName, recoveryVmId: vm.externalId, pointId: '', pointTime: member.replicaPointTime ?? '', networks: [], diskNames: [], replica: true };
+      member.started = hostSandboxVm(host, pair.replicaHostId, vm.externalId, `failed-over VM ${state.name}`, (deps.pollSeconds ?? 5) * 1000, run.signal, async () => undefined);
+      for (const check of member.checks) result.checks.push(await check_(check, member.started, null, null, vm.name));
+    } catch (error) {
+      result.failure = run.signal.aborted ? 'Cancelled.' : toLifeboatError(error).message;
+    } finally {
+      await host.close().catch(() => undefined);
+    }
+    settle(member);
+  }
+
+  function settle(member: Member): void {
+    const { result } = member;
+    const failedChecks = result.checks.filter((c) => c.status === 'failed');
+    if (result.failure || failedChecks.length > 0 || !member.started) {
+      fail(member, result.failure ?? (failedChecks.map((c) => `${c.name}: ${c.detail}`).join('; ') || 'The VM could not be started.'));
+    } else {
+      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+    }
+  }
+
   async function recover(member: Member): Promise<void> {
     const { vm, point, result } = member;
+    if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
     const networks = recoveryNetworks(vm, plan);
     try {
       const vault = await deps.openVault(point!.targetId);
@@ -174,15 +241,10 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
       if (run.signal.aborted) return fail(member, 'Cancelled.');
       result.failure = toLifeboatError(error).message;
     }
-    const failedChecks = result.checks.filter((c) => c.status === 'failed');
-    if (result.failure || failedChecks.length > 0 || !member.started) {
-      fail(member, result.failure ?? (failedChecks.map((c) => `${c.name}: ${c.detail}`).join('; ') || 'The VM could not be started.'));
-    } else {
-      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
-    }
+    settle(member);
   }
 
-  async function check_(check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
+  async function check_(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
     const name = checkName(check);
     const result = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => value.detail);
     return { name, kind: check.kind, status: result.status, detail: result.detail, at: deps.clock.now().toISOString() };
@@ -217,7 +279,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
  * copy. A VM that is back is taken off the plan's failover state at once, so a failed failback can be retried
  * for the rest.
  */
-export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, site: RecoverySite, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
+export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, site: RecoverySite | null, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
   const started = deps.clock.now();
   const drill = newRecord(plan, run.jobId, 'failback', started, options, site);
   deps.drills.save(drill);
@@ -233,6 +295,15 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
     try {
       const vm = deps.vm(recovered.vmId);
       if (!vm) throw new LifeboatError('VM_NOT_FOUND', `${recovered.vm} is no longer in the inventory of its original host.`, { fix: 'Run discovery on the original host; if the VM is gone, restore it from the vault with its recovery points.' });
+      if (recovered.replica) {
+        await replicaHome(vm, recovered, state.mode, options.shutdownTimeoutSeconds, step, deps);
+        remaining.splice(remaining.indexOf(recovered), 1);
+        if (remaining.length > 0) deps.states.save({ ...state, vms: remaining });
+        else deps.states.clear(plan.id);
+        result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+        continue;
+      }
+      if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
       await step(`Shut down the copy at ${recovered.site}`, vm.name, () => site.shutDown(recovered.recoveryVmId, options.shutdownTimeoutSeconds), (how) => how);
       const point = await step('Copy it back into the vault', vm.name, () => failbackCopy(vm, recovered, site, run, deps), (p) => `Recovery point ${p.id} of ${p.time} holds every change made while failed over.`);
       result.recoveryPointId = point.id;
@@ -275,7 +346,7 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
   return drill;
 }
 
-function newRecord(plan: RecoveryPlan, id: string, kind: Drill['kind'], started: Date, options: FailoverOptions, site: RecoverySite): Drill {
+function newRecord(plan: RecoveryPlan, id: string, kind: Drill['kind'], started: Date, options: FailoverOptions, site: RecoverySite | null): Drill {
   const mapping = plan.networkMapping.map((m) => `${m.source} → ${m.recovery}`).join(', ');
   return {
     id,
@@ -291,7 +362,7 @@ function newRecord(plan: RecoveryPlan, id: string, kind: Drill['kind'], started:
     rtoSeconds: null,
     rpoTargetSeconds: plan.rpoTargetMinutes * 60,
     rtoTargetSeconds: plan.rtoTargetMinutes * 60,
-    isolation: `Not isolated: recovery site ${site.label}${mapping ? `; networks ${mapping}` : '; source network names kept'}`,
+    isolation: `Not isolated: recovery site ${site?.label ?? 'the Hyper-V Replica hosts'}${mapping ? `; networks ${mapping}` : '; source network names kept'}`,
     cleanupConfirmed: false,
     vms: [],
   };
@@ -303,7 +374,7 @@ function planMembers(plan: RecoveryPlan, deps: FailoverDeps): Member[] {
       const vm = deps.vm(planVm.vmId);
       if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${planVm.vmId} of plan "${plan.name}" is no longer in the inventory.`, { fix: 'Edit the plan, or run discovery again.' });
       const result: DrillVmResult = { vmId: vm.id, vm: vm.name, recoveryPointId: '', recoveryPointTime: '', status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
-      return { vm, checks: planVm.checks, point: null, result, recovered: null, started: null };
+      return { vm, checks: planVm.checks, point: null, replica: deps.replicaFor(vm), replicaPointTime: null, result, recovered: null, started: null };
     }),
   );
 }
@@ -324,11 +395,45 @@ async function restartSources(stopped: Member[], step: StepFn, deps: FailoverDep
     await step(`Start the source again at ${member.vm.hostName}`, member.vm.name, async () => {
       const host = deps.connect(member.vm.hostId);
       try {
-        await host.powerOn(member.vm.externalId);
+        if (member.replica) await (host as HypervHost).undoFailoverPrepare(member.vm.externalId);
+        else await host.powerOn(member.vm.externalId);
       } finally {
         await host.close().catch(() => undefined);
       }
     }).catch(() => undefined);
+  }
+}
+
+/**
+ * A Hyper-V Replica VM home again: a planned failover in the other direction (prepare where it runs, fail
+ * over and reverse at the original host). After an unplanned failover the replication must first run
+ * backwards: the first failback starts that (initial copy) and says to come back when it is done.
+ */
+async function replicaHome(vm: Vm, recovered: RecoveredVm, mode: FailoverMode, shutdownTimeoutSeconds: number, step: StepFn, deps: FailoverDeps): Promise<void> {
+  if (mode === 'unplanned') {
+    const stats = await step(`Check the replication back to ${vm.hostName}`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.measureReplication(vm.externalId)), (r) => `${r.mode}, ${r.state}, health ${r.health}.`);
+    if (stats.mode !== 'Primary') {
+      const primary = deps.replicaFor(vm)?.primaryServer ?? vm.hostName;
+      await step(`Reverse the replication towards ${vm.hostName}`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.reverseReplication(vm.externalId, primary)), (r) => `Replication ${r.replicationMode} ${r.replicationState}.`);
+    }
+    if (stats.mode !== 'Primary' || stats.state !== 'Replicating') {
+      throw new LifeboatError('CONFLICT', `Hyper-V is copying ${vm.name} back to ${vm.hostName} first (replication ${stats.state}).`, { fix: 'Fail back again once Hyper-V Manager shows its replication as Normal (state Replicating).' });
+    }
+  }
+  await step(`Shut down at ${recovered.site} and send the last changes (Hyper-V Replica)`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.prepareFailover(vm.externalId, shutdownTimeoutSeconds)), (r) => `Copy ${r.stopped}; replication ${r.replicationState}.`);
+  await step(`Start at ${vm.hostName}`, vm.name, () => withHyperv(deps, vm.hostId, (h) => h.plannedFailover(vm.externalId)), (r) => `${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}: back to ${recovered.site} as before.`);
+}
+
+async function withHyperv<T>(deps: Pick<FailoverDeps, 'connect'>, hostId: string, work: (host: HypervHost) => Promise<T>): Promise<T> {
+  const host = deps.connect(hostId);
+  if (!(host instanceof HypervHost)) {
+    await host.close().catch(() => undefined);
+    throw new LifeboatError('CONFLICT', `The host ${hostId} is not a Hyper-V host; Hyper-V Replica failover needs Hyper-V on both sides.`, { fix: 'Check the plan\'s VMs and their replica hosts on the Virtual machines page.' });
+  }
+  try {
+    return await work(host);
+  } finally {
+    await host.close().catch(() => undefined);
   }
 }
 
