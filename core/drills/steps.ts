@@ -7,7 +7,8 @@ import type { DrillsStore } from '../store/drills';
 import type { CatalogPoint } from '../store/recovery-points';
 import type { CheckResult, SandboxVm } from './sandbox';
 
-export type StepFn = <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => string) => Promise<T>;
+/** `describe` may mark a step that finished without doing its work (nothing could be done from here) as skipped. */
+export type StepFn = <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => string | { skipped: string }) => Promise<T>;
 export type NoteFn = (name: string, vm: string | null, status: DrillStep['status'], detail: string) => void;
 
 /**
@@ -21,7 +22,9 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
     run.log(`${vm ? `${vm}: ` : ''}${name}`);
     try {
       const value = await work();
-      store.finishStep(record.id, 'passed', clock.now().toISOString(), describe ? describe(value) : null);
+      const detail = describe ? describe(value) : null;
+      if (detail !== null && typeof detail === 'object') store.finishStep(record.id, 'skipped', clock.now().toISOString(), detail.skipped);
+      else store.finishStep(record.id, 'passed', clock.now().toISOString(), detail);
       return value;
     } catch (error) {
       const failure = toLifeboatError(error);

@@ -246,7 +246,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
 
   async function check_(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
     const name = checkName(check);
-    const result = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => value.detail);
+    const result = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => (value.status === 'skipped' ? { skipped: value.detail } : value.detail));
     return { name, kind: check.kind, status: result.status, detail: result.detail, at: deps.clock.now().toISOString() };
   }
 
@@ -285,6 +285,7 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
   deps.drills.save(drill);
   const { step } = stepRecorder(drill.id, deps.drills, deps.clock, run);
   const remaining = [...state.vms];
+  const notes: string[] = [];
   const order = plan.groups.flatMap((g) => g.vms.map((v) => v.vmId));
   remaining.sort((a, b) => order.indexOf(a.vmId) - order.indexOf(b.vmId));
 
@@ -310,14 +311,9 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
       result.recoveryPointTime = point.time;
       await step(`Make sure ${vm.name} is off at ${vm.hostName}`, vm.name, () => shutDownSource(vm, 0, run.signal, deps), (how) => how);
       await restoreOntoOriginal(vm, point, run, step, deps);
-      await step(`Start at ${vm.hostName}`, vm.name, async () => {
-        const host = deps.connect(vm.hostId);
-        try {
-          await host.powerOn(vm.externalId);
-        } finally {
-          await host.close().catch(() => undefined);
-        }
-      });
+      const cannotStart = await step(`Start at ${vm.hostName}`, vm.name, () => startAtHome(vm, deps), (problem) => (problem ? { skipped: `Not started: ${problem} Start ${vm.name} on ${vm.hostName} yourself.` } : `${vm.name} is running at ${vm.hostName}.`));
+      // No way to start it from here (Workstation without vmrun): its disks are home; the operator starts it.
+      if (cannotStart) notes.push(`Start ${vm.name} on ${vm.hostName} yourself: ${cannotStart}`);
       await step(`Remove the copy at ${recovered.site}`, vm.name, () => site.remove(recovered.recoveryVmId));
       remaining.splice(remaining.indexOf(recovered), 1);
       if (remaining.length > 0) deps.states.save({ ...state, vms: remaining });
@@ -340,6 +336,7 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
   drill.rpoSeconds = allPassed ? 0 : null; // the copy is taken after the shutdown
   drill.rtoSeconds = allPassed ? Math.round((finishedAt.getTime() - started.getTime()) / 1000) : null;
   drill.cleanupConfirmed = allPassed;
+  if (notes.length > 0) drill.notes = [drill.notes, ...notes].filter(Boolean).join('\n');
   if (!allPassed) drill.notes = [drill.notes, `${remaining.map((r) => r.vm).join(', ')} still run at the recovery site; the plan stays failed over for ${remaining.length === 1 ? 'it' : 'them'}. Fix the cause and fail back again.`].filter(Boolean).join('\n');
   deps.drills.save(drill);
   run.log(`Failback ${drill.status}.`);
@@ -402,6 +399,21 @@ async function restartSources(stopped: Member[], step: StepFn, deps: FailoverDep
       }
     }).catch(() => undefined);
   }
+}
+
+/** Starts the original VM; returns why it cannot be started from here (MODULE_MISSING), or null once started. */
+async function startAtHome(vm: Vm, deps: Pick<FailoverDeps, 'connect'>): Promise<string | null> {
+  const host = deps.connect(vm.hostId);
+  try {
+    await host.powerOn(vm.externalId);
+  } catch (error) {
+    const failure = toLifeboatError(error);
+    if (failure.code === 'MODULE_MISSING') return failure.message;
+    throw error;
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+  return null;
 }
 
 /**

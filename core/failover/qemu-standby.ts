@@ -86,9 +86,14 @@ function readRecord(folder: string): StandbyRecord | null {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // An exited QEMU not yet reaped by its new parent still answers signal 0; on Linux, /proc says it is a zombie.
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
