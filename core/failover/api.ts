@@ -19,6 +19,9 @@ import { VmsStore } from '../store/vms';
 import type { Vm } from '../contract/hosts';
 import { runFailback, runFailover, type FailoverDeps, type ReplicaPair } from './engine';
 import { qemuStandbySite, type RecoverySite } from './site';
+import { hostSite, vsphereRecoverySite } from './host-site';
+import { datastoreOf } from '../drills/vsphere-staging';
+import type { VsphereHost } from '../hypervisors/vsphere/provider';
 
 type FailoverApi = Pick<ConsoleApi, 'startFailover' | 'startFailback' | 'listFailovers' | 'getFailover' | 'listFailoverStates'>;
 
@@ -98,8 +101,19 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
     if (hostId) {
       const host = hosts.get(hostId);
       if (!host) throw new LifeboatError('NOT_FOUND', `The recovery host of "${plan.name}" is no longer in the catalog.`, { fix: 'Edit the plan and choose a recovery host, or leave it empty to recover on this machine.' });
-      throw new LifeboatError('MODULE_MISSING', `Starting recovered VMs on ${host.name} (${host.kind}) is not available in this version.`, {
-        fix: 'Leave the plan\'s recovery host empty to recover on this machine\'s QEMU standby; Hyper-V Replica VMs fail over through Hyper-V itself.',
+      const local = path.join(root, plan.id);
+      if (host.kind === 'vsphere') {
+        // Restored as ESXi disks and uploaded next to the plan's VMs, on a datastore the recovery host can use.
+        const datastore = planVms(plan).map((vm) => datastoreOf(vm.disks[0]?.path)).find(Boolean);
+        if (!datastore) throw new LifeboatError('INVALID_INPUT', `Lifeboat does not know a datastore on ${host.name} for "${plan.name}".`, { field: 'recoveryHostId', fix: 'Choose a recovery host that sees the datastore of the plan\'s VMs, or leave it empty to recover on this machine.' });
+        return vsphereRecoverySite({ hostId: host.id, hostName: host.name, connect: () => ctx.hosts.connect(host.id) as VsphereHost, datastore, root: local });
+      }
+      if (host.kind === 'hyperv' && host.address === null) {
+        // Lifeboat runs on this Hyper-V host: the restored VHDX files become the recovered VM's disks where they are.
+        return hostSite({ hostId: host.id, hostName: host.name, connect: () => ctx.hosts.connect(host.id), diskFormat: 'vhdx', root: local, stage: async (files) => files, unstage: async () => undefined });
+      }
+      throw new LifeboatError('MODULE_MISSING', `Lifeboat cannot start recovered VMs on ${host.name} (${host.kind === 'hyperv' ? 'a remote Hyper-V host' : host.kind}) from this machine.`, {
+        fix: 'Choose a vSphere host, the Hyper-V host Lifeboat runs on, or leave the recovery host empty to recover on this machine\'s QEMU standby; Hyper-V Replica VMs fail over through Hyper-V itself.',
       });
     }
     qemu ??= findQemu();

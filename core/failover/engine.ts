@@ -157,7 +157,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
         const back = member.recovered!;
         await replicaHome(member.vm, back, 'planned', options.shutdownTimeoutSeconds, step, deps).then(() => stopped.splice(stopped.indexOf(member), 1), () => undefined);
       } else {
-        await step('Remove the recovery copy', member.vm.name, () => site!.remove(member.recovered!.recoveryVmId)).catch(() => undefined);
+        await step('Remove the recovery copy', member.vm.name, () => site!.remove(member.recovered!)).catch(() => undefined);
       }
       member.recovered = null;
     }
@@ -314,7 +314,7 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
       const cannotStart = await step(`Start at ${vm.hostName}`, vm.name, () => startAtHome(vm, deps), (problem) => (problem ? { skipped: `Not started: ${problem} Start ${vm.name} on ${vm.hostName} yourself.` } : `${vm.name} is running at ${vm.hostName}.`));
       // No way to start it from here (Workstation without vmrun): its disks are home; the operator starts it.
       if (cannotStart) notes.push(`Start ${vm.name} on ${vm.hostName} yourself: ${cannotStart}`);
-      await step(`Remove the copy at ${recovered.site}`, vm.name, () => site.remove(recovered.recoveryVmId));
+      await step(`Remove the copy at ${recovered.site}`, vm.name, () => site.remove(recovered));
       remaining.splice(remaining.indexOf(recovered), 1);
       if (remaining.length > 0) deps.states.save({ ...state, vms: remaining });
       else deps.states.clear(plan.id);

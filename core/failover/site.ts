@@ -40,7 +40,8 @@ export interface RecoverySite {
   shutDown(recoveryVmId: string, timeoutSeconds: number): Promise<string>;
   /** The stopped recovered VM as a host replication can copy from, its disks named as in the recovery point. */
   copySource(recovered: RecoveredVm): Hypervisor;
-  remove(recoveryVmId: string): Promise<void>;
+  /** Removes the recovered VM and its disks there. */
+  remove(recovered: RecoveredVm): Promise<void>;
   isGone(recoveryVmId: string): Promise<boolean>;
 }
 
@@ -62,7 +63,7 @@ export function qemuStandbySite(qemu: string, root: string): RecoverySite {
     isRunning: async (id) => standbyRunning(id),
     shutDown: (id, timeoutSeconds) => shutDownStandby(id, timeoutSeconds),
     copySource: (recovered) => new StoppedDisks(recovered, standbyDisks(recovered.recoveryVmId)),
-    remove: (id) => removeStandby(id),
+    remove: (recovered) => removeStandby(recovered.recoveryVmId),
     async isGone(id) {
       return !standbyRunning(id) && !fs.existsSync(id);
     },

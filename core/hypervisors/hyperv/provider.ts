@@ -143,6 +143,7 @@ export class HypervHost implements Hypervisor {
         disks: spec.disks,
         path: spec.location ?? null,
         switchName: spec.isolatedNetwork ?? null,
+        networks: spec.networks ?? [],
         marker: ISOLATED_VM_MARKER,
       },
       z.object({ id: z.string(), name: z.string(), path: z.string().nullable().optional() }),
