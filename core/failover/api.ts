@@ -20,6 +20,7 @@ import type { Vm } from '../contract/hosts';
 import { runFailback, runFailover, type FailoverDeps, type ReplicaPair } from './engine';
 import { qemuStandbySite, type RecoverySite } from './site';
 import { hostSite, vsphereRecoverySite } from './host-site';
+import { removeStandby } from './qemu-standby';
 import { datastoreOf } from '../drills/vsphere-staging';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
 
@@ -54,6 +55,7 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
     replicaFor: (vm) => replicaFor(vm),
     localDisks: (vm) => vm.hostKind === 'workstation' || (vm.hostKind === 'hyperv' && hosts.get(vm.hostId)?.address === null),
     evidenceDir: path.join(ctx.dataDir, 'evidence'),
+    workRoot: path.join(ctx.dataDir, 'failover'),
   };
 
   /** A VM that Hyper-V Replica copies to a host registered here fails over through Hyper-V itself. */
@@ -152,9 +154,16 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
   };
 
   ctx.onStartBackground(() => {
-    // A failover's recovered VMs outlive the engine; only forget standby folders of plans that are not failed over.
     if (!fs.existsSync(root)) return;
-    for (const planId of fs.readdirSync(root)) if (!states.get(planId) && !drills.list({ limit: 50 }).some((d) => d.planId === planId && d.status === 'running')) fs.rmSync(path.join(root, planId), { recursive: true, force: true });
+    // A failover killed half-way left standby VMs of a plan that never became failed over: stop and remove them.
+    void (async () => {
+      for (const planId of fs.readdirSync(root)) {
+        if (states.get(planId)) continue;
+        const folder = path.join(root, planId);
+        for (const vm of fs.readdirSync(folder)) await removeStandby(path.join(folder, vm)).catch(() => undefined);
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    })();
   });
 
   return {

@@ -13,6 +13,7 @@ import type { SandboxVm } from '../drills/sandbox';
 import { checkName, runPlanCheck, safeName, stepRecorder, wait, type StepFn } from '../drills/steps';
 import type { Hypervisor } from '../hypervisors/types';
 import { HypervHost } from '../hypervisors/hyperv/provider';
+import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { resolveDiskPath } from '../hypervisors/workstation/provider';
 import type { JobRunContext } from '../jobs/queue';
@@ -39,6 +40,8 @@ export interface FailoverDeps {
   /** Hyper-V Replica: the registered replica host of a VM replicated by Hyper-V itself, else null. */
   replicaFor(vm: Vm): ReplicaPair | null;
   evidenceDir: string;
+  /** Scratch space for failback restores that are uploaded to the original host (vSphere). */
+  workRoot: string;
   /** Seconds between heartbeat polls of a host. */
   pollSeconds?: number;
 }
@@ -492,7 +495,8 @@ async function failbackCopy(vm: Vm, recovered: RecoveredVm, site: RecoverySite, 
 
 /** Writes the point over the original VM's disks: each to a new file first, renamed over the old one when complete. */
 async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunContext, step: StepFn, deps: FailoverDeps): Promise<void> {
-  if (!deps.localDisks(vm)) {
+  const upload = vm.hostKind === 'vsphere';
+  if (!upload && !deps.localDisks(vm)) {
     throw new LifeboatError('CONFLICT', `Lifeboat cannot write ${vm.name}'s disks on ${vm.hostName} (${vm.hostKind}) from this machine.`, {
       fix: 'Run Lifeboat on that host (Hyper-V) or add the VM folder as a Workstation host; or restore the VM from the vault by hand.',
     });
@@ -503,6 +507,10 @@ async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunConte
     for (const [index, disk] of disks.entries()) {
       const original = vm.disks.find((d) => d.key === disk.name) ?? vm.disks[index];
       if (!original) throw new LifeboatError('CONFLICT', `${vm.name} at ${vm.hostName} has no disk for ${disk.name}.`, { fix: 'Add the disk to the VM again, then fail back.' });
+      if (upload) {
+        await step(`Write disk ${disk.name} at ${vm.hostName}`, vm.name, () => uploadOver(vm, original.path, vault, point, disk, run, deps), () => `ESXi disk ${original.path} replaced with point ${point.id}.`);
+        continue;
+      }
       const file = vm.hostKind === 'workstation' ? resolveDiskPath(vm.externalId, original.path) : original.path;
       const format: WriteFormat = original.format === 'vhdx' ? 'vhdx' : original.format === 'vmdk' ? 'vmdk' : 'raw';
       await step(`Write disk ${disk.name} at ${vm.hostName}`, vm.name, async () => {
@@ -513,6 +521,24 @@ async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunConte
     }
   } finally {
     await vault.close().catch(() => undefined);
+  }
+}
+
+/** vSphere: the point restored as an ESXi disk here, then uploaded over the original's descriptor and extent. */
+async function uploadOver(vm: Vm, datastorePath: string, vault: VaultPort, point: CatalogPoint, disk: { name: string; size: number }, run: JobRunContext, deps: FailoverDeps): Promise<void> {
+  const folder = path.join(deps.workRoot, 'failback', safeName(vm.name));
+  const descriptor = path.join(folder, path.posix.basename(datastorePath.replace(/^\[[^\]]+\]\s*/, '')));
+  fs.mkdirSync(folder, { recursive: true });
+  const host = deps.connect(vm.hostId) as VsphereHost;
+  try {
+    await restoreInto(vault, point, disk.name, disk.size, 'vmdk-esxi', descriptor, run, vm.name);
+    // The extent first: the descriptor that names it only changes once the data is there.
+    const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
+    if (fs.existsSync(flat)) await host.uploadFile(flat, datastorePath.replace(/\.vmdk$/, '-flat.vmdk'));
+    await host.uploadFile(descriptor, datastorePath);
+  } finally {
+    await host.close().catch(() => undefined);
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 }
 

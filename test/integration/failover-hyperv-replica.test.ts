@@ -48,6 +48,7 @@ function setUp(): { db: Db; plan: RecoveryPlan; deps: (primary: ReplayPowerShell
       localDisks: () => false,
       replicaFor: (candidate) => (candidate.replication?.mode === 'Primary' ? { replicaHostId: 'hv02', replicaHostName: 'HV02', primaryServer: 'hv01.acme.local' } : null),
       evidenceDir: path.join(dir, 'evidence'),
+      workRoot: path.join(dir, 'failover'),
       pollSeconds: 0,
     };
   };
