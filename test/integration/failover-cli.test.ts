@@ -5,6 +5,7 @@ import { connectQmp, standbyControlSocket } from '../../core/failover/qemu-stand
 import { openDisk } from '../../core/disks';
 import { fileResolver } from '../../core/disks/file-source';
 import { openCatalog } from '../../core/store/database';
+import { DrillsStore } from '../../core/store/drills';
 import { FailoverStateStore } from '../../core/store/failovers';
 import { PlansStore } from '../../core/store/plans';
 import { runCli } from '../helpers/cli';
@@ -59,7 +60,7 @@ describe('lifeboat failover and failback on the sample lab', () => {
     expect(cli('lab', 'create').status).toBe(0);
     expect(cli('protect', '--vm', 'lab-dc01', '--vm', 'lab-files01', '--target', vault, '--rpo', '15m', '--name', 'Servers').status).toBe(0);
     expect(cli('run', 'Servers').status).toBe(0);
-    expect(cli('plan', 'create', 'Office', '--group', 'lab-dc01', '--group', 'lab-files01').status).toBe(0);
+    expect(cli('plan', 'create', 'Office', '--group', 'lab-dc01', '--group', 'lab-files01', '--map-network', 'nat=DR LAN').status).toBe(0);
     const lab = path.join(dir, 'sample-lab');
     const vmx = (vm: string) => path.join(lab, vm, `${vm}.vmx`);
     // The production VMs are running.
@@ -92,7 +93,13 @@ describe('lifeboat failover and failback on the sample lab', () => {
       expect(fs.readFileSync(path.join(standby(vm), 'serial.log'), 'latin1')).toContain(`LIFEBOAT-BOOT-OK ${vm}`);
     }
     db = openCatalog(dir);
-    expect(new FailoverStateStore(db).get(planId)).toMatchObject({ mode: 'planned', vms: [{ vm: 'lab-dc01' }, { vm: 'lab-files01' }] });
+    expect(new FailoverStateStore(db).get(planId)).toMatchObject({ mode: 'planned', vms: [{ vm: 'lab-dc01', networks: ['DR LAN'] }, { vm: 'lab-files01', networks: ['DR LAN'] }] });
+    // Every step was timed and stored, in order: sources shut down last-first, then copied, restored and started in plan order.
+    const steps = new DrillsStore(db).steps(result.id).map((s) => `${s.vm ?? '-'}: ${s.name}: ${s.status}`);
+    expect(steps.slice(0, 4)).toEqual(['lab-files01: Shut down the source: passed', 'lab-dc01: Shut down the source: passed', 'lab-dc01: Copy the last changes into the vault: passed', 'lab-files01: Copy the last changes into the vault: passed']);
+    expect(steps).toContain('lab-files01: Start at this machine (QEMU standby): passed');
+    expect(steps.indexOf('lab-dc01: Start at this machine (QEMU standby): passed')).toBeLessThan(steps.indexOf('lab-files01: Start at this machine (QEMU standby): passed'));
+    expect(db.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'failover.finished'").get()).toEqual({ n: 1 });
     db.close();
 
     // Work goes on at the recovery site: the file server's data disk is written through the running VM.
