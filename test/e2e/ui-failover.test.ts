@@ -65,12 +65,22 @@ describe('real failover from the Drills page', () => {
     await settle(page);
     await shot(page, 'failover-2-done');
 
+    // The plan says where its VMs run; a drill or another failover is not offered while it is failed over.
+    await page.getByRole('link', { name: 'Drills' }).click();
+    const card = page.getByTestId('plan-card').filter({ hasText: 'Office' });
+    await card.getByTestId('failed-over-banner').waitFor();
+    expect(await card.getByRole('button', { name: 'Test failover of Office' }).count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Fail over Office' }).count()).toBe(0);
+    expect(await page.getByTestId('drill-row').first().textContent()).toContain('planned failover');
+    await settle(page);
+    await shot(page, 'failover-3-plan-failed-over');
+
     await page.getByRole('link', { name: 'Dashboard' }).click();
     const banner = page.getByTestId('failed-over-banner');
     await banner.waitFor();
     expect(await banner.textContent()).toContain('lab-dc01 runs at this machine (QEMU standby)');
     await settle(page);
-    await shot(page, 'failover-3-dashboard-banner');
+    await shot(page, 'failover-4-dashboard-banner');
     await banner.getByRole('button', { name: 'Fail back…' }).click();
     const back = page.getByRole('dialog', { name: 'Fail back “Office”' });
     await back.getByLabel('Wait for each guest to shut down (seconds)').fill('1'); // the lab's boot-sector guest ignores the power button
@@ -81,7 +91,7 @@ describe('real failover from the Drills page', () => {
     expect(await page.getByTestId('drill-summary').textContent()).toContain('Back at their own hosts');
     await dismissToasts(page);
     await settle(page);
-    await shot(page, 'failover-4-failed-back');
+    await shot(page, 'failover-5-failed-back');
     expect(qemuProcesses('lifeboat-recovered-lab-dc01')).toEqual([]);
     expect(await callApi<unknown[]>(lifeboat, 'listFailoverStates')).toEqual([]);
     await page.getByRole('link', { name: 'Dashboard' }).click();
