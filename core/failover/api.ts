@@ -154,8 +154,23 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
   };
 
   ctx.onStartBackground(() => {
-    if (!fs.existsSync(root)) return;
+    // A failover or failback cut short by the engine stopping (marked interrupted by the drills room, which
+    // starts first): what it did to the sources is not undone automatically, so the operator is told what to check.
+    const raised = new Set(drills.actionItems().map((item) => item.drillId));
+    for (const record of drills.list({ limit: 200 }).filter((d) => d.kind !== 'test' && d.status === 'interrupted' && !raised.has(d.id))) {
+      const stoppedSources = drills.steps(record.id).filter((st) => st.status === 'passed' && /^Shut down (the source|and send)/.test(st.name)).map((st) => st.vm);
+      const what = record.kind === 'failback' ? 'failback' : `${record.kind} failover`;
+      drills.raiseActionItem({
+        source: 'drill',
+        subject: record.plan,
+        description: `The ${what} of "${record.plan}" was interrupted when Lifeboat stopped.${stoppedSources.length > 0 ? ` ${stoppedSources.join(', ')} ${stoppedSources.length === 1 ? 'was' : 'were'} shut down at the original host: start ${stoppedSources.length === 1 ? 'it' : 'them'} there, or run the failover again.` : ' Check its steps, then run it again.'}`,
+        owner: record.operator,
+        createdAt: ctx.clock.now().toISOString(),
+        drillId: record.id,
+      });
+    }
     // A failover killed half-way left standby VMs of a plan that never became failed over: stop and remove them.
+    if (!fs.existsSync(root)) return;
     void (async () => {
       for (const planId of fs.readdirSync(root)) {
         if (states.get(planId)) continue;

@@ -40,4 +40,27 @@ describe('failover API refusals', () => {
     expect(await client.listFailoverStates()).toMatchObject([{ plan: 'Office', mode: 'unplanned', vms: [{ vm: 'dc01' }] }]);
     await service.close();
   });
+
+  it('a failover cut short by the engine stopping is marked interrupted and says which sources it shut down', async () => {
+    const { dir, service, plan } = await setup();
+    await service.close();
+    const db = openCatalog(dir);
+    const drills = new DrillsStore(db);
+    drills.save({ id: 'f9', planId: plan.id, plan: 'Office', kind: 'planned', status: 'running', startedAt: new Date().toISOString(), finishedAt: null, operator: 'bob', notes: null, rpoSeconds: null, rtoSeconds: null, rpoTargetSeconds: 3600, rtoTargetSeconds: 3600, isolation: '', cleanupConfirmed: false, vms: [] });
+    const shut = drills.addStep({ drillId: 'f9', seq: 1, vm: 'dc01', name: 'Shut down the source', status: 'running', startedAt: new Date().toISOString(), finishedAt: null, detail: null });
+    drills.finishStep(shut.id, 'passed', new Date().toISOString(), 'The guest shut down.');
+    db.close();
+
+    const restarted = createService({ dataDir: dir, operator: 'alice' });
+    await restarted.startBackground();
+    const client = createLocalClient(restarted.api);
+    expect(await client.getFailover({ id: 'f9' })).toMatchObject({ status: 'interrupted' });
+    const items = (await client.listActionItems()).filter((item) => item.drillId === 'f9');
+    expect(items.map((item) => item.description)).toEqual([expect.stringContaining('dc01 was shut down at the original host: start it there')]);
+    await restarted.close();
+    const again = createService({ dataDir: dir, operator: 'alice' });
+    await again.startBackground();
+    expect((await createLocalClient(again.api).listActionItems()).filter((item) => item.drillId === 'f9')).toHaveLength(1); // raised once
+    await again.close();
+  });
 });
