@@ -115,7 +115,12 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
       note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
       const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
       for (const member of members.filter((m) => m.replica)) {
-        const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`);
+        // One unreachable replica host fails its own VMs, not the whole failover.
+        const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {
+          fail(member, toLifeboatError(error).message);
+          return null;
+        });
+        if (!stats) continue;
         member.replicaPointTime = stats.lastReplicationTime;
         if (!stats.lastReplicationTime) fail(member, `${member.vm.name} has never been replicated to ${member.replica!.replicaHostName}.`);
       }
