@@ -13,14 +13,18 @@ export function registerFailover(program: Command, ctx: CliContext): void {
     .description('Fail a plan over for real and wait. Planned (default): shut the sources down, copy their last changes, start them at the recovery site. --unplanned: the sources are lost; start the latest points and never touch the sources. Exits 0 only when it succeeded.')
     .argument('<plan>', 'plan name or id')
     .option('--unplanned', 'the source site is lost: start from the latest recovery points')
+    .option('--at <time>', 'unplanned: start from the newest points at or before this time (ISO 8601, e.g. 2026-11-25T08:00:00Z)')
+    .option('--app-consistent', 'unplanned: start from the newest application-consistent points')
     .option('--yes', 'do not ask for the plan name (needed when not on a terminal)')
     .option('--shutdown-timeout <seconds>', 'seconds to wait for a guest shutdown before powering off', '300')
     .option('--notes <text>', 'operator notes recorded with the failover')
     .option('--json', 'print the result as one JSON document')
-    .action(async (planName: string, options: { unplanned?: boolean; yes?: boolean; shutdownTimeout: string; notes?: string; json?: boolean }, command: Command) => {
+    .action(async (planName: string, options: { unplanned?: boolean; at?: string; appConsistent?: boolean; yes?: boolean; shutdownTimeout: string; notes?: string; json?: boolean }, command: Command) => {
       const mode = options.unplanned ? 'unplanned' : 'planned';
+      if ((options.at || options.appConsistent) && mode === 'planned') throw new LifeboatError('INVALID_INPUT', '--at and --app-consistent choose points for an unplanned failover.', { fix: 'Add --unplanned, or leave them out: a planned failover copies the last changes itself.' });
+      const points = options.at ? { kind: 'at' as const, time: options.at } : options.appConsistent ? { kind: 'latest-app-consistent' as const } : undefined;
       await run(ctx, command, planName, options, mode === 'planned' ? 'Planned failover: the source VMs will be shut down and started at the recovery site.' : 'Unplanned failover: the latest recovery points will be started at the recovery site; the sources are not touched.', (session, planId, confirm) =>
-        session.client.startFailover({ planId, mode, confirm, shutdownTimeoutSeconds: seconds(options.shutdownTimeout), notes: options.notes ?? null }),
+        session.client.startFailover({ planId, mode, confirm, shutdownTimeoutSeconds: seconds(options.shutdownTimeout), notes: options.notes ?? null, ...(points ? { points } : {}) }),
       );
     });
 

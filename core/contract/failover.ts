@@ -59,6 +59,10 @@ export const failoverMethods = {
       planId: z.string().min(1),
       mode: z.enum(['planned', 'unplanned']),
       confirm,
+      /** Unplanned only: start from these points instead of the plan's choice (e.g. before a ransomware infection). */
+      points: z
+        .discriminatedUnion('kind', [z.object({ kind: z.literal('latest') }), z.object({ kind: z.literal('latest-app-consistent') }), z.object({ kind: z.literal('at'), time: z.iso.datetime({ offset: true }) })])
+        .optional(),
       /** Seconds to wait for a guest shutdown before the VM is turned off. */
       shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(300),
       notes: z.string().max(5000).nullable().default(null),

@@ -185,6 +185,9 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
     async startFailover(input) {
       const plan = findPlan(input.planId);
       confirmed(plan, input.confirm, 'A failover');
+      if (input.points && input.mode === 'planned') {
+        throw new LifeboatError('INVALID_INPUT', 'points: A planned failover always starts from the copy it takes after the shutdown.', { field: 'points', fix: 'Leave the point choice out, or choose an unplanned failover.' });
+      }
       const state = states.get(plan.id);
       if (state) {
         throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is already failed over (${state.mode}, since ${state.since}); its VMs run at ${state.vms[0]?.site ?? 'the recovery site'}.`, {
@@ -195,7 +198,7 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
       const members = planVms(plan);
       const fromVault = members.filter((vm) => !replicaFor(vm));
       if (input.mode === 'unplanned') {
-        const missing = choosePoints(plan, plan.points, { vm: (id) => vms.get(id), points }).filter((c) => !c.point && fromVault.some((vm) => vm.id === c.vmId));
+        const missing = choosePoints(plan, input.points ?? plan.points, { vm: (id) => vms.get(id), points }).filter((c) => !c.point && fromVault.some((vm) => vm.id === c.vmId));
         if (missing.length > 0) throw new LifeboatError('NO_RECOVERY_POINT', missing.map((m) => m.problem).join(' '), { fix: 'Protect the VMs and let a copy finish, or change the plan\'s point choice (latest instead of app-consistent).' });
       } else {
         for (const vm of fromVault) {
@@ -203,7 +206,7 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
         }
       }
       const site = fromVault.length > 0 ? siteFor(plan, plan.recoveryHostId) : null;
-      const id = submit(plan, input.mode, (run) => runFailover(plan, input.mode, site, { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds }, run, deps));
+      const id = submit(plan, input.mode, (run) => runFailover(plan, input.mode, site, { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds, ...(input.points ? { points: input.points } : {}) }, run, deps));
       ctx.audit.append(ctx.operator, 'failover.started', plan.name, { failoverId: id, mode: input.mode, site: site?.label ?? 'Hyper-V Replica' });
       return { failoverId: id };
     },

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock';
-import type { Drill, DrillCheck, DrillVmResult, PlanCheck, RecoveryPlan } from '../contract/drills';
+import type { Drill, DrillCheck, DrillVmResult, PlanCheck, PointSelection, RecoveryPlan } from '../contract/drills';
 import { LifeboatError, toLifeboatError } from '../contract/errors';
 import type { FailoverMode, PlanFailoverState, RecoveredVm } from '../contract/failover';
 import type { Vm } from '../contract/hosts';
@@ -57,6 +57,8 @@ export interface FailoverOptions {
   operator: string;
   notes: string | null;
   shutdownTimeoutSeconds: number;
+  /** Unplanned: overrides the plan's point choice. */
+  points?: PointSelection;
 }
 
 interface Member {
@@ -113,7 +115,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
       }
     } else {
       note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
-      const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
+      const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
       for (const member of members.filter((m) => m.replica)) {
         // One unreachable replica host fails its own VMs, not the whole failover.
         const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {

@@ -130,9 +130,12 @@ describe('lifeboat failover and failback on the sample lab', () => {
 
     // Unplanned: the site is lost; the sources are never touched (no vmrun call at all).
     const calls = fs.readFileSync(vmrun.log, 'utf8');
-    const unplanned = cli('failover', 'Office', '--unplanned', '--yes', '--json');
+    // (From the points of the first copies: as after ransomware, a time before the trouble is chosen.)
+    const unplanned = cli('failover', 'Office', '--unplanned', '--at', before, '--yes', '--json');
     expect(unplanned.status, unplanned.stderr + unplanned.stdout).toBe(0);
-    expect(JSON.parse(unplanned.stdout)).toMatchObject({ status: 'passed', mode: 'unplanned' });
+    const chosen = JSON.parse(unplanned.stdout) as { status: string; mode: string; vms: { pointTime: string }[] };
+    expect(chosen).toMatchObject({ status: 'passed', mode: 'unplanned' });
+    for (const vm of chosen.vms) expect(vm.pointTime <= before).toBe(true);
     expect(fs.readFileSync(vmrun.log, 'utf8')).toBe(calls);
     expect(fs.existsSync(`${vmx('lab-dc01')}.lck`)).toBe(true);
     expect(qemuProcesses('lifeboat-recovered')).toHaveLength(2);

@@ -27,6 +27,8 @@ describe('failover API refusals', () => {
     await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office' })).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('dc01 has no recovery point') });
     await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office' })).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('dc01 is not in a protection policy') });
     await expect(client.startFailback({ planId: plan.id, confirm: 'Office' })).rejects.toMatchObject({ code: 'PLAN_BUSY', message: expect.stringContaining('is not failed over') });
+    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office', points: { kind: 'at', time: '2026-01-01T00:00:00Z' } })).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('at or before 2026-01-01T00:00:00Z') });
+    await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office', points: { kind: 'latest' } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'points' });
 
     const db = openCatalog(dir);
     new DrillsStore(db).save({ id: 'd1', planId: plan.id, plan: 'Office', kind: 'test', status: 'running', startedAt: new Date().toISOString(), finishedAt: null, operator: 'bob', notes: null, rpoSeconds: null, rtoSeconds: null, rpoTargetSeconds: 3600, rtoTargetSeconds: 3600, isolation: '', cleanupConfirmed: false, vms: [] });
