@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, NumberInput, Radio, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, NumberInput, Radio, Select, Stack, Text, TextInput } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { RecoveryPlan } from '../../core/contract/drills';
@@ -17,10 +17,12 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
   const [mode, setMode] = useState<FailoverMode>('planned');
   const [typed, setTyped] = useState('');
   const [shutdownSeconds, setShutdownSeconds] = useState<number>(300);
+  const [pointChoice, setPointChoice] = useState<'plan' | 'latest' | 'latest-app-consistent' | 'at'>('plan');
+  const [pointTime, setPointTime] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   if (!plan) return null;
-  const matches = typed.trim() === plan.name;
+  const ready = typed.trim() === plan.name && !(mode === 'unplanned' && !failback && pointChoice === 'at' && !pointTime);
 
   const start = async (): Promise<void> => {
     setBusy(true);
@@ -28,7 +30,7 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
     try {
       const { failoverId } = failback
         ? await api.startFailback({ planId: plan.id, confirm: typed, shutdownTimeoutSeconds: shutdownSeconds })
-        : await api.startFailover({ planId: plan.id, mode, confirm: typed, shutdownTimeoutSeconds: shutdownSeconds });
+        : await api.startFailover({ planId: plan.id, mode, confirm: typed, shutdownTimeoutSeconds: shutdownSeconds, ...(mode === 'unplanned' && pointChoice !== 'plan' ? { points: pointChoice === 'at' ? { kind: 'at' as const, time: pointTime ? new Date(pointTime).toISOString() : '' } : { kind: pointChoice } } : {}) });
       onStarted(failoverId);
     } catch (error) {
       setFailure(error as LifeboatError);
@@ -65,6 +67,24 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
             </Radio.Group>
           </>
         )}
+        {!failback && mode === 'unplanned' && (
+          <Group align="flex-end">
+            <Select
+              label="Start from"
+              w={320}
+              allowDeselect={false}
+              value={pointChoice}
+              onChange={(value) => setPointChoice((value ?? 'plan') as typeof pointChoice)}
+              data={[
+                { value: 'plan', label: 'What the plan says' },
+                { value: 'latest', label: 'The newest copy' },
+                { value: 'latest-app-consistent', label: 'The newest application-consistent copy' },
+                { value: 'at', label: 'The newest copy before a time' },
+              ]}
+            />
+            {pointChoice === 'at' && <TextInput type="datetime-local" label="Before (your local time)" description="E.g. before ransomware struck" value={pointTime} onChange={(event) => setPointTime(event.currentTarget.value)} />}
+          </Group>
+        )}
         {(failback || mode === 'planned') && (
           <NumberInput
             label="Wait for each guest to shut down (seconds)"
@@ -82,7 +102,7 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button color={failback ? undefined : 'red'} disabled={!matches} loading={busy} onClick={() => void start()}>
+          <Button color={failback ? undefined : 'red'} disabled={!ready} loading={busy} onClick={() => void start()}>
             {failback ? 'Fail back now' : mode === 'planned' ? 'Start planned failover' : 'Start unplanned failover'}
           </Button>
         </Group>

@@ -41,6 +41,10 @@ describe('real failover from the Drills page', () => {
     await page.getByRole('button', { name: 'Fail over Office' }).click();
     const dialog = page.getByRole('dialog', { name: 'Fail over “Office”' });
     await dialog.waitFor();
+    // Unplanned offers the choice of point (newest, app-consistent, before a time); this one is planned.
+    await dialog.getByRole('radio', { name: /^Unplanned/ }).check();
+    await dialog.getByLabel('Start from').first().waitFor();
+    await dialog.getByRole('radio', { name: /^Planned/ }).check();
     const start = dialog.getByRole('button', { name: 'Start planned failover' });
     expect(await start.isDisabled()).toBe(true);
     await dialog.getByLabel('Type the plan name “Office” to confirm').fill('office');
