@@ -47,14 +47,15 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
     diskFolder: (vmName) => path.join(options.root, safeName(vmName)),
     async start(spec, signal) {
       const hostPaths = await options.stage(spec.disks, spec.name, signal);
-      const host = options.connect();
-      const created = await host.createIsolatedVm({ name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: hostPaths, networks: spec.networks });
-      await host.powerOn(created.vmId);
-      // The host's checks keep this connection while the failover runs; it is closed with the process.
-      return { recoveryVmId: created.vmId, vm: hostSandboxVm(host, options.hostId, created.vmId, `failed-over VM ${created.name}`, poll, signal, async () => undefined) };
+      const created = await withHost(async (host) => {
+        const vm = await host.createIsolatedVm({ name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: hostPaths, networks: spec.networks });
+        await host.powerOn(vm.vmId);
+        return vm;
+      });
+      return { recoveryVmId: created.vmId, vm: hostSandboxVm(perCall(options.connect), options.hostId, created.vmId, `failed-over VM ${created.name}`, poll, signal, async () => undefined) };
     },
     attach(recoveryVmId) {
-      return hostSandboxVm(options.connect(), options.hostId, recoveryVmId, 'failed-over VM', poll, new AbortController().signal, async () => undefined);
+      return hostSandboxVm(perCall(options.connect), options.hostId, recoveryVmId, 'failed-over VM', poll, new AbortController().signal, async () => undefined);
     },
     isRunning: (id) => withHost(async (host) => (await powerState(host, id)) === 'running'),
     shutDown: (id, timeoutSeconds) =>
@@ -82,6 +83,23 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
     },
     isGone: (id) => withHost(async (host) => (await powerState(host, id)) === undefined),
   };
+}
+
+/** A hypervisor that connects for each call and closes after it: the recovered VM's checks hold no session open. */
+function perCall(connect: () => Hypervisor): Hypervisor {
+  return new Proxy({} as Hypervisor, {
+    get(_target, property) {
+      if (property === 'then' || typeof property === 'symbol') return undefined; // not a promise, whatever awaits it
+      return async (...args: unknown[]) => {
+        const host = connect();
+        try {
+          return await (Reflect.get(host, property) as (...a: unknown[]) => Promise<unknown>).apply(host, args);
+        } finally {
+          await host.close().catch(() => undefined);
+        }
+      };
+    },
+  });
 }
 
 /**
