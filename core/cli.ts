@@ -6,6 +6,7 @@ import { registerCall } from './cli/call';
 import { registerCatalog } from './cli/catalog';
 import { registerDiagnostics } from './cli/diagnostics';
 import { registerDrills } from './cli/drills';
+import { registerFailover } from './cli/failover';
 import { registerProtection } from './cli/protection';
 import { registerDiscover } from './cli/discover';
 import { registerHosts } from './cli/hosts';
@@ -48,6 +49,7 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
   registerAudit(program, ctx);
   registerProtection(program, ctx);
   registerDrills(program, ctx);
+  registerFailover(program, ctx);
   registerDiagnostics(program, ctx);
   registerHosts(program, ctx);
   registerDiscover(program, ctx);

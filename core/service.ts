@@ -15,6 +15,7 @@ import { drillsApi } from './drills/api';
 import { scheduleDrills } from './drills/drill-scheduler';
 import { overviewApi } from './overview/api';
 import { plansApi } from './drills/plans-api';
+import { failoverApi } from './failover/api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { targetsApi } from './replication/targets';
@@ -112,6 +113,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...notificationsApi(ctx),
     ...plansApi(ctx),
     ...drillsApi(ctx),
+    ...failoverApi(ctx),
     ...hostsApi(ctx),
     ...reportsApi(ctx),
     ...vaultApi(ctx),

@@ -16,19 +16,33 @@ export function registerDrills(program: Command, ctx: CliContext): void {
     .option('--group <vms>', 'comma-separated VMs that start together (repeat: groups boot in this order)', collect, [])
     .option('--rto <minutes>', 'recovery time objective in minutes', '60')
     .option('--rpo <minutes>', 'recovery point objective in minutes', '60')
+    .option('--recovery-host <host>', 'where a real failover starts the VMs (a host name); default: this machine\'s QEMU standby')
+    .option('--map-network <source=recovery>', 'a source network and the recovery network failover connects it to (repeat)', collect, [])
     .option('--json', 'print one JSON document')
-    .action(async (name: string, options: { vm: string[]; group: string[]; rto: string; rpo: string; json?: boolean }, command: Command) => {
+    .action(async (name: string, options: { vm: string[]; group: string[]; rto: string; rpo: string; recoveryHost?: string; mapNetwork: string[]; json?: boolean }, command: Command) => {
       const groups = options.group.length > 0 ? options.group.map((g) => g.split(',').map((s) => s.trim()).filter(Boolean)) : [options.vm];
       if (groups.flat().length === 0) throw new LifeboatError('INVALID_INPUT', 'A plan needs at least one VM.', { fix: 'Add --vm <name> (repeat for more), or --group a,b --group c.' });
+      const networkMapping = options.mapNetwork.map((pair) => {
+        const [source, recovery] = pair.split('=').map((part) => part.trim());
+        if (!source || !recovery) throw new LifeboatError('INVALID_INPUT', `--map-network: "${pair}" is not source=recovery.`, { field: 'mapNetwork', fix: 'Write it as --map-network "VM Network=DR Network".' });
+        return { source, recovery };
+      });
       const created = await withService(ctx, command, async (service) => {
         const client = createLocalClient(service.api);
+        let recoveryHostId: string | null = null;
+        if (options.recoveryHost) {
+          const wanted = options.recoveryHost.toLowerCase();
+          const host = (await client.listHosts()).find((h) => h.id === options.recoveryHost || h.name.toLowerCase() === wanted || h.address?.toLowerCase() === wanted);
+          if (!host) throw new LifeboatError('INVALID_INPUT', `--recovery-host: There is no host "${options.recoveryHost}".`, { field: 'recoveryHost', fix: 'List hosts with `lifeboat hosts list`, or leave it out to recover on this machine.' });
+          recoveryHostId = host.id;
+        }
         const resolved = [];
         for (const [index, names] of groups.entries()) {
           const vms = [];
           for (const vmName of names) vms.push({ vmId: (await findVm(client, vmName)).id });
           resolved.push({ name: `Group ${index + 1}`, vms });
         }
-        return client.createPlan({ name, groups: resolved, rtoTargetMinutes: Number(options.rto), rpoTargetMinutes: Number(options.rpo) });
+        return client.createPlan({ name, groups: resolved, rtoTargetMinutes: Number(options.rto), rpoTargetMinutes: Number(options.rpo), networkMapping, recoveryHostId });
       });
       if (options.json) ctx.stdout(JSON.stringify(created, null, 2) + '\n');
       else ctx.stdout(`Plan "${created.name}" created with ${created.groups.length} group(s). Run a drill with \`lifeboat drill run "${created.name}"\`.\n`);
@@ -89,6 +103,7 @@ function drillSummary(drill: Drill) {
   return {
     id: drill.id,
     plan: drill.plan,
+    kind: drill.kind,
     status: drill.status,
     startedAt: drill.startedAt,
     rpoSeconds: drill.rpoSeconds,

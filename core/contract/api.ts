@@ -4,6 +4,7 @@ import { auditMethods } from './audit';
 import { diagnosticsMethods } from './diagnostics';
 import { notificationMethods } from './notifications';
 import { drillMethods, planMethods } from './plans';
+import { failoverMethods } from './failover';
 import { hostsMethods } from './hosts';
 import { overviewMethods } from './overview';
 import { protectionMethods } from './protection';
@@ -25,6 +26,7 @@ export const methods = {
   ...notificationMethods,
   ...planMethods,
   ...drillMethods,
+  ...failoverMethods,
   ...hostsMethods,
   ...reportMethods,
   ...vaultMethods,

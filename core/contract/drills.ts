@@ -120,6 +120,11 @@ export interface RecoveryPlan {
   rtoTargetMinutes: number;
   /** Scheduled drills, e.g. "0 6 1 * *" (monthly); null: on demand only. */
   schedule: string | null;
+  /**
+   * Where a real failover starts the VMs: a registered host's id, or null for this machine (the Lifeboat
+   * machine's QEMU standby), which needs nothing of the lost site.
+   */
+  recoveryHostId: string | null;
   createdAt: string;
   updatedAt: string;
 }

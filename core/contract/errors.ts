@@ -36,6 +36,10 @@ export const errorCodes = {
   CERTIFICATE_CHANGED: { http: 495, exit: 1 },
   SESSION_EXPIRED: { http: 401, exit: 1 },
   PROVIDER_OUTPUT_INVALID: { http: 502, exit: 1 },
+  // Failover and failback
+  CONFIRMATION_MISMATCH: { http: 400, exit: 2 },
+  PLAN_BUSY: { http: 409, exit: 1 },
+  NO_RECOVERY_POINT: { http: 409, exit: 1 },
   INTERNAL: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 

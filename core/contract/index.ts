@@ -10,6 +10,7 @@ export * from './hosts';
 export * from './passphrase';
 export * from './plans';
 export * from './drills';
+export * from './failover';
 export * from './protection';
 export * from './reports';
 export * from './settings';

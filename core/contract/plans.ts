@@ -50,6 +50,8 @@ const planFields = z.object({
     .regex(/^(\S+\s+){4}\S+$/, 'Use a five-field cron expression, like "0 6 1 * *" (06:00 on the 1st of each month).')
     .nullable()
     .default(null),
+  // Optional so plans saved before failover existed, and callers that do not care, read as "this machine".
+  recoveryHostId: z.string().min(1).nullable().optional(),
 });
 
 export type PlanFields = z.output<typeof planFields>;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Clock } from '../clock';
 import { LifeboatError, toLifeboatError } from '../contract/errors';
 import type { Vm } from '../contract/hosts';
-import type { Drill, DrillCheck, DrillStep, DrillVmResult, PlanCheck, PointSelection, RecoveryPlan } from '../contract/drills';
+import type { Drill, DrillCheck, DrillVmResult, PlanCheck, PointSelection, RecoveryPlan } from '../contract/drills';
 import { createDiskWriter } from '../disks';
 import type { WriteFormat } from '../disks/types';
 import type { JobRunContext } from '../jobs/queue';
@@ -12,6 +12,7 @@ import type { DrillsStore } from '../store/drills';
 import type { JobResource, JobsStore } from '../store/jobs';
 import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
 import type { DrillSandbox, SandboxVm } from './sandbox';
+import { checkName, runPlanCheck, safeName, stepRecorder, wait } from './steps';
 
 export interface DrillDeps {
   drills: DrillsStore;
@@ -33,7 +34,7 @@ export interface DrillOptions {
   points?: PointSelection;
 }
 
-const EXTENSION: Record<WriteFormat, string> = { raw: 'img', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
+export const EXTENSION: Record<WriteFormat, string> = { raw: 'img', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
 
 interface Running {
   vm: Vm;
@@ -73,26 +74,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
   deps.drills.save(drill);
   const resources: JobResource[] = [{ kind: 'path', hostId: null, ref: { path: workDir }, description: `restored disks in ${workDir}` }];
   deps.jobs.setResources(drillId, resources);
-  let seq = 0;
-  const step = async <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> => {
-    const record = deps.drills.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: deps.clock.now().toISOString(), finishedAt: null, detail: null });
-    run.log(`${vm ? `${vm}: ` : ''}${name}`);
-    try {
-      const value = await work();
-      deps.drills.finishStep(record.id, 'passed', deps.clock.now().toISOString(), describe ? describe(value) : null);
-      return value;
-    } catch (error) {
-      const failure = toLifeboatError(error);
-      deps.drills.finishStep(record.id, 'failed', deps.clock.now().toISOString(), failure.message);
-      run.log(`  failed: ${failure.message}`);
-      throw error;
-    }
-  };
-  const note = (name: string, vm: string | null, status: DrillStep['status'], detail: string): void => {
-    const at = deps.clock.now().toISOString();
-    const record = deps.drills.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: at, finishedAt: null, detail: null });
-    deps.drills.finishStep(record.id, status, at, detail);
-  };
+  const { step, note } = stepRecorder(drillId, deps.drills, deps.clock, run);
 
   const running: Running[] = [];
   const sandboxes: DrillSandbox[] = [];
@@ -194,22 +176,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
 
   async function runCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
     const name = checkName(check);
-    const outcome = await step(name, vmName, async () => {
-      switch (check.kind) {
-        case 'boot':
-          return vm.checkBoot(300, run.signal);
-        case 'heartbeat':
-          return vm.checkHeartbeat(check.timeoutSeconds, run.signal);
-        case 'tcp':
-          return vm.checkTcp(check.port, check.timeoutSeconds, run.signal);
-        case 'script':
-          return vm.runScript(check.script, check.timeoutSeconds, run.signal);
-        case 'vault-verify': {
-          const verified = await vault.verifyPoint(point.id, run.signal);
-          return verified.ok ? { status: 'passed' as const, detail: `Every block of point ${point.id} re-read and matched its hash.` } : { status: 'failed' as const, detail: verified.problem ?? 'The vault data check failed.' };
-        }
-      }
-    }, (value) => value.detail);
+    const outcome = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => value.detail);
     if (outcome.status === 'failed') run.log(`  check failed: ${outcome.detail}`);
     return { name, kind: check.kind, status: outcome.status, detail: outcome.detail, at: deps.clock.now().toISOString() };
   }
@@ -259,7 +226,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
   }
 }
 
-function choosePoints(plan: RecoveryPlan, selection: PointSelection, deps: DrillDeps) {
+export function choosePoints(plan: RecoveryPlan, selection: PointSelection, deps: Pick<DrillDeps, 'vm' | 'points'>) {
   return plan.groups.flatMap((group) =>
     group.vms.map(({ vmId }) => {
       const vm = deps.vm(vmId);
@@ -286,33 +253,3 @@ function choosePoints(plan: RecoveryPlan, selection: PointSelection, deps: Drill
 function failedVm(name: string, vmId: string, failure: string): DrillVmResult {
   return { vmId, vm: name, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure };
 }
-
-function checkName(check: PlanCheck): string {
-  switch (check.kind) {
-    case 'boot':
-      return 'Boot';
-    case 'heartbeat':
-      return 'Guest heartbeat';
-    case 'tcp':
-      return `TCP port ${check.port}`;
-    case 'script':
-      return `Script: ${check.name}`;
-    case 'vault-verify':
-      return 'Vault data verification';
-  }
-}
-
-function safeName(name: string): string {
-  return name.replace(/[^\w.-]+/g, '_');
-}
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}
-

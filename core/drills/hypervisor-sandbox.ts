@@ -39,51 +39,58 @@ export function hypervisorDrillSandbox(options: HypervisorSandboxOptions): Drill
         ...(isolatedNetwork ? { isolatedNetwork } : {}),
       });
       await hypervisor.powerOn(created.vmId);
-      const heartbeatUntil = async (accept: (state: string) => boolean, timeoutSeconds: number): Promise<string> => {
-        const deadline = performance.now() + timeoutSeconds * 1000;
-        let state = await hypervisor.heartbeat(created.vmId);
-        while (!accept(state) && performance.now() < deadline) {
-          signal.throwIfAborted();
-          await new Promise((resolve) => setTimeout(resolve, poll)); // the host is polled, as its own console does
-          state = await hypervisor.heartbeat(created.vmId);
-        }
-        return state;
-      };
-      const vm: SandboxVm = {
-        resources: [{ kind: 'vm', hostId: options.hostId, ref: { vmId: created.vmId }, description: `drill VM ${created.name}` }],
-        async checkBoot(timeoutSeconds): Promise<CheckResult> {
-          const state = await heartbeatUntil((s) => s === 'ok' || s === 'degraded' || s === 'not-installed', timeoutSeconds);
-          if (state === 'ok' || state === 'degraded') return { status: 'passed', detail: `The guest answered its heartbeat (${state}).` };
-          if (state === 'not-installed') return { status: 'passed', detail: 'The VM is running; it has no integration services, so its heartbeat cannot be read.' };
-          return { status: 'failed', detail: `No guest heartbeat within ${timeoutSeconds} s (last state: ${state}).` };
-        },
-        async checkHeartbeat(timeoutSeconds): Promise<CheckResult> {
-          const state = await heartbeatUntil((s) => s === 'ok', timeoutSeconds);
-          return state === 'ok' ? { status: 'passed', detail: 'Guest heartbeat OK.' } : { status: 'failed', detail: `Guest heartbeat ${state} after ${timeoutSeconds} s.` };
-        },
-        async checkTcp(port): Promise<CheckResult> {
-          return { status: 'skipped', detail: `Port ${port}: the VM is on a network Lifeboat cannot reach by design; use an in-guest script check.` };
-        },
-        async runScript(): Promise<CheckResult> {
-          return { status: 'skipped', detail: 'In-guest scripts are not available through this host connection yet.' };
-        },
-        async screenshot(): Promise<boolean> {
-          return false;
-        },
-        async stop() {
-          await hypervisor.powerOff(created.vmId, { hard: true });
-        },
-        async remove() {
-          await hypervisor.powerOff(created.vmId, { hard: true }).catch(() => undefined);
-          await hypervisor.removeVm(created.vmId);
-          await staged.remove();
-        },
-        async isGone() {
-          return !(await hypervisor.listVms()).some((listed) => listed.externalId === created.vmId);
-        },
-      };
-      return vm;
+      return hostSandboxVm(hypervisor, options.hostId, created.vmId, `drill VM ${created.name}`, poll, signal, async () => {
+        await hypervisor.powerOff(created.vmId, { hard: true }).catch(() => undefined);
+        await hypervisor.removeVm(created.vmId);
+        await staged.remove();
+      });
     },
     close: () => hypervisor.close(),
+  };
+}
+
+/**
+ * Checks and evidence of a VM on a hypervisor, read through the host: boot and heartbeat from integration
+ * services / VMware Tools. Drills use it for their isolated VMs, real failovers for VMs started on a host.
+ */
+export function hostSandboxVm(hypervisor: Hypervisor, hostId: string, vmId: string, description: string, poll: number, signal: AbortSignal, remove: () => Promise<void>): SandboxVm {
+  const heartbeatUntil = async (accept: (state: string) => boolean, timeoutSeconds: number): Promise<string> => {
+    const deadline = performance.now() + timeoutSeconds * 1000;
+    let state = await hypervisor.heartbeat(vmId);
+    while (!accept(state) && performance.now() < deadline) {
+      signal.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, poll)); // the host is polled, as its own console does
+      state = await hypervisor.heartbeat(vmId);
+    }
+    return state;
+  };
+  return {
+    resources: [{ kind: 'vm', hostId, ref: { vmId }, description }],
+    async checkBoot(timeoutSeconds): Promise<CheckResult> {
+      const state = await heartbeatUntil((s) => s === 'ok' || s === 'degraded' || s === 'not-installed', timeoutSeconds);
+      if (state === 'ok' || state === 'degraded') return { status: 'passed', detail: `The guest answered its heartbeat (${state}).` };
+      if (state === 'not-installed') return { status: 'passed', detail: 'The VM is running; it has no integration services, so its heartbeat cannot be read.' };
+      return { status: 'failed', detail: `No guest heartbeat within ${timeoutSeconds} s (last state: ${state}).` };
+    },
+    async checkHeartbeat(timeoutSeconds): Promise<CheckResult> {
+      const state = await heartbeatUntil((s) => s === 'ok', timeoutSeconds);
+      return state === 'ok' ? { status: 'passed', detail: 'Guest heartbeat OK.' } : { status: 'failed', detail: `Guest heartbeat ${state} after ${timeoutSeconds} s.` };
+    },
+    async checkTcp(port): Promise<CheckResult> {
+      return { status: 'skipped', detail: `Port ${port}: the VM is on a network Lifeboat cannot reach by design; use an in-guest script check.` };
+    },
+    async runScript(): Promise<CheckResult> {
+      return { status: 'skipped', detail: 'In-guest scripts are not available through this host connection yet.' };
+    },
+    async screenshot(): Promise<boolean> {
+      return false;
+    },
+    async stop() {
+      await hypervisor.powerOff(vmId, { hard: true });
+    },
+    remove,
+    async isGone() {
+      return !(await hypervisor.listVms()).some((listed) => listed.externalId === vmId);
+    },
   };
 }

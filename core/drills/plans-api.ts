@@ -22,6 +22,9 @@ export function plansApi(ctx: ServiceContext): Pick<ConsoleApi, 'listPlans' | 'g
     if (fields.schedule !== null && !CronSchedule.isValid(fields.schedule)) {
       throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, { field: 'schedule', fix: 'Use five fields, like "0 6 1 * *" (monthly).' });
     }
+    if (fields.recoveryHostId && !ctx.db.prepare('SELECT 1 FROM hosts WHERE id = ?').get(fields.recoveryHostId)) {
+      throw new LifeboatError('INVALID_INPUT', `recoveryHostId: There is no host ${fields.recoveryHostId}.`, { field: 'recoveryHostId', fix: 'Choose a registered host, or leave it empty to recover on this machine.' });
+    }
     const seen = new Set<string>();
     for (const [g, group] of fields.groups.entries()) {
       for (const [v, vm] of group.vms.entries()) {
@@ -57,6 +60,9 @@ export function plansApi(ctx: ServiceContext): Pick<ConsoleApi, 'listPlans' | 'g
     },
     async deletePlan({ id }) {
       const plan = find(id);
+      if (ctx.db.prepare('SELECT 1 FROM plan_failover WHERE plan_id = ?').get(id)) {
+        throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is failed over: its VMs run at the recovery site.`, { fix: 'Fail back first; then the plan can be deleted.' });
+      }
       plans.delete(id);
       ctx.audit.append(ctx.operator, 'plan.deleted', plan.name, {});
     },

@@ -28,7 +28,7 @@ export interface Hypervisor {
   changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<Extent[] | null>;
   /** Removes the checkpoint and merges its changes back; safe to call twice. */
   releaseCheckpoint(checkpoint: Checkpoint): Promise<void>;
-  /** Registers a VM on restored disks with networking off or on an isolated network, powered off. */
+  /** Registers a VM on restored disks, powered off: networking off or isolated (drills), or on the recovery networks (failover). */
   createIsolatedVm(spec: IsolatedVmSpec): Promise<IsolatedVm>;
   powerOn(vmId: string): Promise<void>;
   /** Guest shutdown when possible; `hard` turns it off at once. */
@@ -91,6 +91,11 @@ export interface IsolatedVmSpec {
   location?: string;
   /** Hyper-V: name of a private virtual switch to attach (created when missing); otherwise no network at all. */
   isolatedNetwork?: string;
+  /**
+   * Real failover only: one connected adapter per network (vSphere port group, Hyper-V switch), the plan's
+   * recovery networks. Absent for drills, which never join a production network.
+   */
+  networks?: string[];
 }
 
 export interface IsolatedVm {

@@ -22,7 +22,7 @@ export function overviewApi(ctx: ServiceContext): Pick<ConsoleApi, 'getOverview'
       return {
         upcomingRuns: upcomingRuns(ctx, policies, now, paused),
         upcomingDrills: upcomingDrills(plans, now),
-        lastDrill: drills.list({ limit: 1 })[0] ?? null,
+        lastDrill: drills.list({ limit: 50 }).find((d) => d.kind === 'test') ?? null, // failovers are not drills
         storage: storageUsage(ctx, now, days),
         schedulesPaused: paused,
       };

@@ -47,5 +47,5 @@ export class PlansStore {
 }
 
 function toPlan(row: PlanRow): RecoveryPlan {
-  return { id: row.id, name: row.name, ...(JSON.parse(row.definition) as Omit<PlanFields, 'name'>), createdAt: row.created_at, updatedAt: row.updated_at };
+  return { id: row.id, name: row.name, recoveryHostId: null, ...(JSON.parse(row.definition) as Omit<PlanFields, 'name'>), createdAt: row.created_at, updatedAt: row.updated_at };
 }

@@ -2,7 +2,10 @@ import { AreaChart } from '@mantine/charts';
 import { Alert, Anchor, Button, Card, Group, Paper, Progress, SimpleGrid, Skeleton, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCircleCheck, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { RecoveryPlan } from '../../core/contract/drills';
+import type { PlanFailoverState } from '../../core/contract/failover';
+import { FailedOverBanner, FailoverModal } from '../components/FailoverModal';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { Overview } from '../../core/contract/overview';
 import type { Alert as EngineAlert, VmRpoStatus } from '../../core/contract/protection';
@@ -27,6 +30,9 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
   const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'inventory.changed', 'local:policies']);
   const alerts = useEngine<EngineAlert[]>(() => api.listAlerts(), ['alert.raised', 'job.finished']);
   const overview = useEngine<Overview>(() => api.getOverview({ days: 30 }), ['job.finished', 'local:schedules', 'local:plans', 'local:policies']);
+  const failedOver = useEngine<PlanFailoverState[]>(() => api.listFailoverStates(), ['job.finished', 'local:plans']);
+  const [failingBack, setFailingBack] = useState<{ plan: RecoveryPlan; state: PlanFailoverState } | null>(null);
+  const openFailback = async (state: PlanFailoverState): Promise<void> => setFailingBack({ plan: await api.getPlan({ id: state.planId }), state });
   // Ages grow with time: re-read once a minute even when nothing happens.
   const reloadRpo = rpo.reload;
   useEffect(() => {
@@ -49,6 +55,20 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
   return (
     <Stack>
       <PageHeader title="Dashboard" subtitle={settings.organisation ?? undefined} />
+      {(failedOver.data ?? []).map((state) => (
+        <FailedOverBanner key={state.planId} state={state} onFailBack={() => void openFailback(state)} />
+      ))}
+      {failingBack && (
+        <FailoverModal
+          plan={failingBack?.plan ?? null}
+          failback={failingBack?.state ?? null}
+          onClose={() => setFailingBack(null)}
+          onStarted={(id) => {
+            setFailingBack(null);
+            go('drills', id);
+          }}
+        />
+      )}
       {rpo.error && <ErrorNotice error={rpo.error} onRetry={rpo.reload} />}
       {rpo.data && rpo.data.length === 0 && (
         <PageEmptyState

@@ -55,13 +55,15 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
     );
   }
   const d = drill.data;
+  const real = d.kind !== 'test';
+  const heading = d.kind === 'planned' ? 'Planned failover' : d.kind === 'unplanned' ? 'Unplanned failover' : d.kind === 'failback' ? 'Failback' : 'Test failover';
   const raised = (items.data ?? []).filter((item) => item.drillId === d.id);
   return (
     <Stack>
       {back}
       <Group justify="space-between" align="flex-start">
         <div>
-          <Title order={2}>{d.plan.startsWith('Test failover') ? d.plan : `Test failover: ${d.plan}`}</Title>
+          <Title order={2}>{d.plan.startsWith('Test failover') ? d.plan : `${heading}: ${d.plan}`}</Title>
           <Text c="dimmed">
             Started {formatDate(d.startedAt)} by {d.operator}
             {d.finishedAt ? ` · took ${formatDuration((Date.parse(d.finishedAt) - Date.parse(d.startedAt)) / 1000)}` : ''}
@@ -71,7 +73,7 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
           <DrillBadge status={d.status} size="xl" />
           {d.status === 'running' && (
             <Button variant="default" onClick={() => void api.cancelJob({ id: d.id }).then(drill.reload)}>
-              Stop drill
+              {real ? 'Stop' : 'Stop drill'}
             </Button>
           )}
         </Group>
@@ -88,11 +90,25 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
           />
           <GoalCard title="Recovery time (RTO)" seconds={d.rtoSeconds} target={d.rtoTargetSeconds} />
           <GoalCard title="Work that would be lost (RPO)" seconds={d.rpoSeconds} target={d.rpoTargetSeconds} />
-          <Outcome title="Sandbox cleaned up" ok={d.cleanupConfirmed} value={d.cleanupConfirmed ? 'Confirmed: nothing left behind' : 'Not confirmed: check Activity'} />
+          {real ? (
+            <Outcome title="Where the VMs run" ok={d.status === 'passed'} value={d.status === 'passed' ? (d.kind === 'failback' ? 'Back at their own hosts' : 'At the recovery site') : 'See the notes below'} />
+          ) : (
+            <Outcome title="Sandbox cleaned up" ok={d.cleanupConfirmed} value={d.cleanupConfirmed ? 'Confirmed: nothing left behind' : 'Not confirmed: check Activity'} />
+          )}
         </SimpleGrid>
       )}
 
-      {d.isolation && (
+      {real && d.notes && d.status !== 'running' && (
+        <Alert color={d.status === 'passed' ? 'blue' : 'red'} variant="light" title={d.status === 'passed' ? 'Notes' : 'What happened'} data-testid="failover-notes">
+          {d.notes}
+        </Alert>
+      )}
+      {real && d.isolation && (
+        <Text size="sm" c="dimmed">
+          {d.isolation}.
+        </Text>
+      )}
+      {!real && d.isolation && (
         <Text size="sm" c="dimmed">
           Isolation: {d.isolation}. Production VMs and their network {d.status === 'running' ? 'are not touched' : 'were not touched'}.
         </Text>

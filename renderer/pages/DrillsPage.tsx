@@ -7,6 +7,8 @@ import type { LifeboatError } from '../../core/contract/errors';
 import type { Vm } from '../../core/contract/hosts';
 import { api } from '../api';
 import { DrillBadge } from '../components/DrillBadge';
+import { FailedOverBanner, FailoverModal } from '../components/FailoverModal';
+import type { PlanFailoverState } from '../../core/contract/failover';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
@@ -21,6 +23,8 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
   const drills = useEngine<Drill[]>(() => api.listDrills({ limit: 100 }), ['job.finished', 'local:plans']);
   const items = useEngine<ActionItem[]>(() => api.listActionItems({}), ['job.finished', 'local:plans']);
   const vms = useEngine<Vm[]>(() => api.listVms());
+  const failedOver = useEngine<PlanFailoverState[]>(() => api.listFailoverStates(), ['job.finished', 'local:plans']);
+  const [failover, setFailover] = useState<{ plan: RecoveryPlan; back: PlanFailoverState | null } | null>(null);
   const [wizard, setWizard] = useState<{ plan: RecoveryPlan | null } | null>(null);
   const [deleting, setDeleting] = useState<RecoveryPlan | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
@@ -28,7 +32,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
 
   const names = new Map((vms.data ?? []).map((vm) => [vm.id, vm.name]));
   const protectedVms = (vms.data ?? []).filter((vm) => vm.protection);
-  const lastOf = (planId: string): Drill | undefined => (drills.data ?? []).find((d) => d.planId === planId);
+  const lastOf = (planId: string): Drill | undefined => (drills.data ?? []).find((d) => d.planId === planId && d.kind === 'test');
 
   const start = async (input: { planId: string } | { vmIds: string[] }, key: string): Promise<void> => {
     setStarting(key);
@@ -103,10 +107,22 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
         }
       />
       {wizardModal}
+      {failover && (
+        <FailoverModal
+          plan={failover?.plan ?? null}
+          failback={failover?.back ?? null}
+          onClose={() => setFailover(null)}
+          onStarted={(id) => {
+            setFailover(null);
+            go('drills', id);
+          }}
+        />
+      )}
       <Stack>
         {failure && <ErrorNotice error={failure} title="The drill did not start" />}
         {(plans.data ?? []).map((plan) => {
           const last = lastOf(plan.id);
+          const state = (failedOver.data ?? []).find((s) => s.planId === plan.id) ?? null;
           return (
             <Card key={plan.id} withBorder padding="lg" data-testid="plan-card">
               <Group justify="space-between" align="flex-start" wrap="nowrap">
@@ -120,6 +136,11 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                   <Text size="sm" c="dimmed">
                     Goals: running again within {formatDuration(plan.rtoTargetMinutes * 60)}, at most {formatDuration(plan.rpoTargetMinutes * 60)} of work lost · {scheduleWords(plan.schedule)}
                   </Text>
+                  {state && (
+                    <div style={{ marginTop: 8 }}>
+                      <FailedOverBanner state={state} onFailBack={() => setFailover({ plan, back: state })} />
+                    </div>
+                  )}
                   <Text size="sm">
                     {last ? (
                       <>
@@ -135,9 +156,16 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                   </Text>
                 </Stack>
                 <Group wrap="nowrap" style={{ flexShrink: 0 }}>
-                  <Button onClick={() => void start({ planId: plan.id }, plan.id)} loading={starting === plan.id} aria-label={`Test failover of ${plan.name}`}>
-                    Test failover
-                  </Button>
+                  {!state && (
+                    <Button onClick={() => void start({ planId: plan.id }, plan.id)} loading={starting === plan.id} aria-label={`Test failover of ${plan.name}`}>
+                      Test failover
+                    </Button>
+                  )}
+                  {!state && (
+                    <Button variant="outline" color="red" onClick={() => setFailover({ plan, back: null })} aria-label={`Fail over ${plan.name}`}>
+                      Fail over…
+                    </Button>
+                  )}
                   <Menu position="bottom-end">
                     <Menu.Target>
                       <ActionIcon variant="default" size="lg" aria-label={`More actions for ${plan.name}`}>
@@ -180,7 +208,15 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                         {formatDate(drill.startedAt)}
                       </Anchor>
                     </Table.Td>
-                    <Table.Td>{drill.plan}</Table.Td>
+                    <Table.Td>
+                      {drill.plan}
+                      {drill.kind !== 'test' && (
+                        <Text span size="xs" c="dimmed">
+                          {' '}
+                          · {drill.kind === 'failback' ? 'failback' : `${drill.kind} failover`}
+                        </Text>
+                      )}
+                    </Table.Td>
                     <Table.Td>
                       <DrillBadge status={drill.status} />
                     </Table.Td>
@@ -190,7 +226,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                     <Table.Td>
                       <Measured seconds={drill.rpoSeconds} target={drill.rpoTargetSeconds} />
                     </Table.Td>
-                    <Table.Td>{drill.status === 'running' ? '—' : drill.cleanupConfirmed ? 'Yes' : 'Not confirmed'}</Table.Td>
+                    <Table.Td>{drill.status === 'running' || drill.kind !== 'test' ? '—' : drill.cleanupConfirmed ? 'Yes' : 'Not confirmed'}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

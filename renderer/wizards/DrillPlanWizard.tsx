@@ -33,6 +33,8 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
   const [schedule, setSchedule] = useState<string>(SCHEDULES.find((s) => s.cron === (plan?.schedule ?? null))?.value ?? 'custom');
   const [customCron, setCustomCron] = useState(plan?.schedule ?? '');
   const [name, setName] = useState(plan?.name ?? '');
+  const [recoveryHostId, setRecoveryHostId] = useState<string>(plan?.recoveryHostId ?? '');
+  const [mapping, setMapping] = useState<Record<string, string>>(() => Object.fromEntries((plan?.networkMapping ?? []).map((m) => [m.source, m.recovery])));
   const [problem, setProblem] = useState<string | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -40,6 +42,9 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
   const byId = useMemo(() => new Map((vms.data ?? []).map((vm) => [vm.id, vm])), [vms.data]);
   const vmIds = groups.flatMap((g) => g.vmIds);
   const vmName = (id: string): string => byId.get(id)?.name ?? id;
+  const sourceNetworks = [...new Set(vmIds.flatMap((id) => (byId.get(id)?.nics ?? []).map((nic) => nic.network ?? '').filter(Boolean)))].sort();
+  // Recovery sites Lifeboat can start VMs on: this machine, vSphere hosts, the Hyper-V host it runs on.
+  const sites = [{ value: '', label: 'This machine (QEMU standby): works when the production host is gone' }, ...(hosts.data ?? []).filter((h) => h.kind === 'vsphere' || (h.kind === 'hyperv' && h.address === null)).map((h) => ({ value: h.id, label: `${h.name} (${h.kind === 'vsphere' ? 'vSphere' : 'Hyper-V'})` }))];
 
   const next = (): void => {
     const found = step === 0 && vmIds.length === 0 ? 'Tick at least one VM for the plan.' : null;
@@ -55,6 +60,8 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
       rtoTargetMinutes: rtoMinutes,
       rpoTargetMinutes: rpoMinutes,
       schedule: cron,
+      recoveryHostId: recoveryHostId || null,
+      networkMapping: sourceNetworks.filter((n) => mapping[n]?.trim() && mapping[n]!.trim() !== n).map((n) => ({ source: n, recovery: mapping[n]!.trim() })),
     };
     setSaving(true);
     setFailure(null);
@@ -157,6 +164,26 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
             allowDeselect={false}
           />
           {schedule === 'custom' && <TextInput label="Cron expression" placeholder="0 6 1 * *" value={customCron} onChange={(e) => setCustomCron(e.currentTarget.value)} error={failure?.field === 'schedule' ? failure.message : undefined} />}
+          <Title order={5} mt="xs">
+            For a real failover
+          </Title>
+          <Select label="Start the VMs at" data={sites} value={recoveryHostId} onChange={(value) => setRecoveryHostId(value ?? '')} allowDeselect={false} />
+          {sourceNetworks.length > 0 && (
+            <SimpleGrid cols={{ base: 1, sm: 2 }}>
+              {sourceNetworks.map((network) => (
+                <TextInput
+                  key={network}
+                  label={`Connect “${network}” to`}
+                  description="The network at the recovery site (drills always stay isolated)."
+                  value={mapping[network] ?? network}
+                  onChange={(event) => {
+                    const value = event.currentTarget.value;
+                    setMapping((current) => ({ ...current, [network]: value }));
+                  }}
+                />
+              ))}
+            </SimpleGrid>
+          )}
           <TextInput label="Name of this plan" placeholder="Office servers" value={name} onChange={(e) => setName(e.currentTarget.value)} error={failure?.field === 'name' ? failure.message.replace(/^name: /, '') : undefined} />
           <Alert variant="light" icon={<IconInfoCircle />}>
             Auditors (ISO 27001 A.5.30, SOC 2) usually expect a recovery test at least once a year; a monthly drill keeps the proof fresh and catches problems early.

@@ -1,6 +1,7 @@
 # A drill VM on restored disks: no network adapter at all, or one on a private switch (created when missing,
 # private switches reach no physical network). Marked in its Notes so Remove-LifeboatVm.ps1 only ever
-# deletes VMs Lifeboat made.
+# deletes VMs Lifeboat made. A real failover passes `networks` instead: one adapter on each existing switch
+# (the plan's recovery networks), never a new one.
 param([Parameter(Mandatory = $true)][string]$ParamsBase64)
 . (Join-Path $PSScriptRoot '_Lifeboat.ps1')
 
@@ -19,6 +20,10 @@ Invoke-LifeboatScript $ParamsBase64 'create-vm' {
     }
     $vm = New-VM @arguments
     if (-not $p.switchName) { Get-VMNetworkAdapter -VM $vm | Remove-VMNetworkAdapter }
+    foreach ($network in @($p.networks | Where-Object { $_ })) {
+        $switch = Get-VMSwitch -Name ([string]$network)
+        Add-VMNetworkAdapter -VM $vm -SwitchName $switch.Name
+    }
     Set-VMProcessor -VM $vm -Count ([int]$p.cpus)
     foreach ($disk in @($p.disks)) { Add-VMHardDiskDrive -VM $vm -Path ([string]$disk) }
     if ($generation -eq 2) {

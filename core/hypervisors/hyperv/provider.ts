@@ -143,6 +143,7 @@ export class HypervHost implements Hypervisor {
         disks: spec.disks,
         path: spec.location ?? null,
         switchName: spec.isolatedNetwork ?? null,
+        networks: spec.networks ?? [],
         marker: ISOLATED_VM_MARKER,
       },
       z.object({ id: z.string(), name: z.string(), path: z.string().nullable().optional() }),
@@ -206,10 +207,48 @@ export class HypervHost implements Hypervisor {
     await this.call(scripts.stopTestFailover, { vmId: replicaVmId }, z.object({ replicationState: z.unknown() }), replicaVmId);
   }
 
+  // Hyper-V Replica real failover: the failover engine calls these on the primary and replica hosts.
+
+  /** On the primary: guest shutdown (turned off after the timeout), then Start-VMFailover -Prepare. */
+  async prepareFailover(vmId: string, shutdownTimeoutSeconds: number): Promise<ReplicaVmState & { stopped: string }> {
+    return this.call(scripts.failoverPrepare, { vmId, shutdownTimeoutSeconds }, replicaVmSchema.extend({ stopped: z.string() }), vmId);
+  }
+
+  /** On the replica, after prepareFailover on the primary: Start-VMFailover, Set-VMReplication -Reverse, Start-VM. */
+  async plannedFailover(vmId: string): Promise<ReplicaVmState> {
+    return this.call(scripts.plannedFailover, { vmId }, replicaVmSchema, vmId);
+  }
+
+  /** On the replica, the primary lost: Start-VMFailover (latest or a chosen point), Complete-VMFailover, Start-VM. */
+  async unplannedFailover(vmId: string, recoverySnapshotId: string | null = null): Promise<ReplicaVmState & { point: string }> {
+    return this.call(scripts.unplannedFailover, { vmId, recoverySnapshotId }, replicaVmSchema.extend({ point: z.string() }), vmId);
+  }
+
+  /** On the primary, when the replica side failed: Stop-VMFailover (cancels the prepare), Start-VM. */
+  async undoFailoverPrepare(vmId: string): Promise<ReplicaVmState> {
+    return this.call(scripts.undoFailoverPrepare, { vmId }, replicaVmSchema, vmId);
+  }
+
+  /** After an unplanned failover, where the VM now runs: replicate back to `replicaServer` (initial copy starts). */
+  async reverseReplication(vmId: string, replicaServer: string): Promise<ReplicaVmState> {
+    return this.call(scripts.reverseReplication, { vmId, replicaServer }, replicaVmSchema, vmId);
+  }
+
   async close(): Promise<void> {
     await this.runner.close();
   }
 }
+
+const replicaVmSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string().optional().default(''),
+  replicationState: z.string(),
+  replicationMode: z.string(),
+  replicationHealth: z.string().optional().default(''),
+});
+
+export type ReplicaVmState = z.output<typeof replicaVmSchema>;
 
 /** D:\VMs\a.vhdx on HV02 → \\HV02\D$\VMs\a.vhdx; UNC paths (SMB3 storage) stay as they are. */
 export function adminSharePath(host: string, file: string): string {

@@ -16,6 +16,11 @@ export const scripts = {
   measureReplication: 'Measure-LifeboatReplication.ps1',
   startTestFailover: 'Start-LifeboatTestFailover.ps1',
   stopTestFailover: 'Stop-LifeboatTestFailover.ps1',
+  failoverPrepare: 'Invoke-LifeboatFailoverPrepare.ps1',
+  plannedFailover: 'Invoke-LifeboatPlannedFailover.ps1',
+  unplannedFailover: 'Invoke-LifeboatUnplannedFailover.ps1',
+  undoFailoverPrepare: 'Undo-LifeboatFailoverPrepare.ps1',
+  reverseReplication: 'Set-LifeboatReverseReplication.ps1',
 } as const;
 
 export type ScriptName = (typeof scripts)[keyof typeof scripts];

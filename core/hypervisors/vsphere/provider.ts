@@ -237,11 +237,25 @@ export class VsphereHost implements Hypervisor {
           ],
         ],
       ),
+      ...(spec.networks ?? []).map(
+        (network, index): Fields => [
+          ['operation', 'add'],
+          [
+            'device',
+            new Typed('VirtualE1000', [
+              ['key', -200 - index],
+              ['backing', new Typed('VirtualEthernetCardNetworkBackingInfo', [['deviceName', network]])],
+              ['connectable', [['startConnected', true], ['allowGuestControl', true], ['connected', true]]],
+              ['addressType', 'generated'],
+            ]),
+          ],
+        ],
+      ),
     ];
     const config: Fields = [
       ['name', spec.name],
       ['guestId', spec.guestOs ?? 'otherGuest64'],
-      ['annotation', `${ISOLATED_VM_MARKER}: created by Lifeboat for a drill; Lifeboat deletes it afterwards.`],
+      ['annotation', spec.networks ? `${ISOLATED_VM_MARKER}: started by a Lifeboat failover; failback removes it.` : `${ISOLATED_VM_MARKER}: created by Lifeboat for a drill; Lifeboat deletes it afterwards.`],
       ['files', [['vmPathName', spec.location ?? `[${firstDisk.datastore}]`]]],
       ['numCPUs', spec.cpus],
       ['memoryMB', spec.memoryMiB],
@@ -359,6 +373,7 @@ export class VsphereHost implements Hypervisor {
 
   /** Deletes a file or folder on a datastore (FileManager.DeleteDatastoreFile_Task); a missing one is fine. */
   async deleteDatastorePath(datastorePath: string): Promise<void> {
+    await this.client.connect(); // a fresh connection (failback in a later process) has no session yet
     const fileManager = this.client.serviceContent.fileManager;
     if (!fileManager) return;
     const target = parseDatastorePath(datastorePath);

@@ -4,6 +4,7 @@ import { sql as jobsDetailAndAlerts } from './003-jobs-detail-and-alerts';
 import { sql as actionItems } from './004-action-items';
 import { sql as jobResources } from './005-job-resources';
 import { sql as recoveryPlans } from './006-recovery-plans';
+import { sql as planFailover } from './007-plan-failover';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'action items', sql: actionItems },
   { version: 5, name: 'job resources', sql: jobResources },
   { version: 6, name: 'recovery plans', sql: recoveryPlans },
+  { version: 7, name: 'plan failover state', sql: planFailover },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,90 @@
+import type { Clock } from '../clock';
+import { toLifeboatError } from '../contract/errors';
+import type { DrillStep, PlanCheck } from '../contract/drills';
+import type { JobRunContext } from '../jobs/queue';
+import type { VaultPort } from '../replication/vault-port';
+import type { DrillsStore } from '../store/drills';
+import type { CatalogPoint } from '../store/recovery-points';
+import type { CheckResult, SandboxVm } from './sandbox';
+
+/** `describe` may mark a step that finished without doing its work (nothing could be done from here) as skipped. */
+export type StepFn = <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => string | { skipped: string }) => Promise<T>;
+export type NoteFn = (name: string, vm: string | null, status: DrillStep['status'], detail: string) => void;
+
+/**
+ * Timed steps of a drill or failover record: each is stored as running when it starts and finished with its
+ * outcome, so an interrupted run still shows how far it got and how long each step took.
+ */
+export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, run: JobRunContext): { step: StepFn; note: NoteFn } {
+  let seq = 0;
+  const step: StepFn = async (name, vm, work, describe) => {
+    const record = store.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: clock.now().toISOString(), finishedAt: null, detail: null });
+    run.log(`${vm ? `${vm}: ` : ''}${name}`);
+    try {
+      const value = await work();
+      const detail = describe ? describe(value) : null;
+      if (detail !== null && typeof detail === 'object') store.finishStep(record.id, 'skipped', clock.now().toISOString(), detail.skipped);
+      else store.finishStep(record.id, 'passed', clock.now().toISOString(), detail);
+      return value;
+    } catch (error) {
+      const failure = toLifeboatError(error);
+      store.finishStep(record.id, 'failed', clock.now().toISOString(), failure.message);
+      run.log(`  failed: ${failure.message}`);
+      throw error;
+    }
+  };
+  const note: NoteFn = (name, vm, status, detail) => {
+    const at = clock.now().toISOString();
+    const record = store.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: at, finishedAt: null, detail: null });
+    store.finishStep(record.id, status, at, detail);
+  };
+  return { step, note };
+}
+
+/** One plan check against a started VM: the same checks prove a drill and a real failover. */
+export async function runPlanCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, signal: AbortSignal): Promise<CheckResult> {
+  switch (check.kind) {
+    case 'boot':
+      return vm.checkBoot(300, signal);
+    case 'heartbeat':
+      return vm.checkHeartbeat(check.timeoutSeconds, signal);
+    case 'tcp':
+      return vm.checkTcp(check.port, check.timeoutSeconds, signal);
+    case 'script':
+      return vm.runScript(check.script, check.timeoutSeconds, signal);
+    case 'vault-verify': {
+      if (!vault || !point) return { status: 'skipped', detail: 'This VM was not restored from the vault.' };
+      const verified = await vault.verifyPoint(point.id, signal);
+      return verified.ok ? { status: 'passed', detail: `Every block of point ${point.id} re-read and matched its hash.` } : { status: 'failed', detail: verified.problem ?? 'The vault data check failed.' };
+    }
+  }
+}
+
+export function checkName(check: PlanCheck): string {
+  switch (check.kind) {
+    case 'boot':
+      return 'Boot';
+    case 'heartbeat':
+      return 'Guest heartbeat';
+    case 'tcp':
+      return `TCP port ${check.port}`;
+    case 'script':
+      return `Script: ${check.name}`;
+    case 'vault-verify':
+      return 'Vault data verification';
+  }
+}
+
+export function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_');
+}
+
+export function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

@@ -1,0 +1,562 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../clock';
+import type { Drill, DrillCheck, DrillVmResult, PlanCheck, PointSelection, RecoveryPlan } from '../contract/drills';
+import { LifeboatError, toLifeboatError } from '../contract/errors';
+import type { FailoverMode, PlanFailoverState, RecoveredVm } from '../contract/failover';
+import type { Vm } from '../contract/hosts';
+import type { Policy } from '../contract/protection';
+import { createDiskWriter } from '../disks';
+import type { WriteFormat } from '../disks/types';
+import { choosePoints, EXTENSION } from '../drills/engine';
+import type { SandboxVm } from '../drills/sandbox';
+import { checkName, runPlanCheck, safeName, stepRecorder, wait, type StepFn } from '../drills/steps';
+import type { Hypervisor } from '../hypervisors/types';
+import { HypervHost } from '../hypervisors/hyperv/provider';
+import type { VsphereHost } from '../hypervisors/vsphere/provider';
+import { hostSandboxVm } from '../drills/hypervisor-sandbox';
+import { resolveDiskPath } from '../hypervisors/workstation/provider';
+import type { JobRunContext } from '../jobs/queue';
+import { replicateVm } from '../replication/run';
+import type { VaultPort } from '../replication/vault-port';
+import type { DrillsStore } from '../store/drills';
+import type { FailoverStateStore } from '../store/failovers';
+import type { JobsStore } from '../store/jobs';
+import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
+import type { RecoverySite } from './site';
+
+export interface FailoverDeps {
+  drills: DrillsStore;
+  jobs: JobsStore;
+  points: RecoveryPointsStore;
+  states: FailoverStateStore;
+  clock: Clock;
+  vm(vmId: string): Vm | undefined;
+  policyOf(vmId: string): Policy | undefined;
+  openVault(targetId: string, policy?: Policy): Promise<VaultPort>;
+  connect(hostId: string): Hypervisor;
+  /** Whether Lifeboat can write the host's VM disk files itself (this computer's Workstation or Hyper-V). */
+  localDisks(vm: Vm): boolean;
+  /** Hyper-V Replica: the registered replica host of a VM replicated by Hyper-V itself, else null. */
+  replicaFor(vm: Vm): ReplicaPair | null;
+  evidenceDir: string;
+  /** Scratch space for failback restores that are uploaded to the original host (vSphere). */
+  workRoot: string;
+  /** Seconds between heartbeat polls of a host. */
+  pollSeconds?: number;
+}
+
+export interface ReplicaPair {
+  replicaHostId: string;
+  replicaHostName: string;
+  /** How the replica host names the primary (where replication is reversed to). */
+  primaryServer: string;
+}
+
+export interface FailoverOptions {
+  operator: string;
+  notes: string | null;
+  shutdownTimeoutSeconds: number;
+  /** Unplanned: overrides the plan's point choice. */
+  points?: PointSelection;
+}
+
+interface Member {
+  vm: Vm;
+  checks: PlanCheck[];
+  point: CatalogPoint | null;
+  /** Hyper-V Replica VMs fail over through Hyper-V, from the replica's own copy. */
+  replica: ReplicaPair | null;
+  replicaPointTime: string | null;
+  result: DrillVmResult;
+  recovered: RecoveredVm | null;
+  started: SandboxVm | null;
+}
+
+/**
+ * A real failover, recorded like a drill (kind planned | unplanned) with the same timed steps, checks and
+ * evidence, but: VMs join the plan's recovery networks, nothing is removed afterwards, and the plan stays
+ * failed over (catalog table plan_failover) until failback.
+ *
+ * Planned: shut the sources down (reverse boot order), copy their last changes into the vault — the copy
+ * is taken after the shutdown, so nothing written before it is lost — then restore those points at the
+ * recovery site and start them in plan order. A failure before anything started at the recovery site
+ * restarts the sources: nothing changed. A failure to start there removes the recovery copies and restarts
+ * the sources too, and the record says so.
+ * Unplanned: the sources are presumed lost and never touched; the plan's points are started.
+ */
+export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: RecoverySite | null, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
+  const started = deps.clock.now();
+  const drill = newRecord(plan, run.jobId, mode, started, options, site);
+  deps.drills.save(drill);
+  const { step, note } = stepRecorder(drill.id, deps.drills, deps.clock, run);
+  const members = planMembers(plan, deps);
+  const stopped: Member[] = [];
+  let sourcesStoppedAt: Date | null = null;
+  let outcome = '';
+
+  try {
+    if (mode === 'planned') {
+      for (const member of [...members].reverse()) {
+        if (member.replica) {
+          await step('Shut down and send the last changes to the replica (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)), (r) => `Source ${r.stopped}; replication ${r.replicationState}.`);
+        } else {
+          await step('Shut down the source', member.vm.name, () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps), (how) => how);
+        }
+        stopped.push(member);
+      }
+      sourcesStoppedAt = deps.clock.now();
+      for (const member of members) {
+        if (member.replica) {
+          member.replicaPointTime = sourcesStoppedAt.toISOString();
+          continue;
+        }
+        member.point = await step('Copy the last changes into the vault', member.vm.name, () => finalCopy(member.vm, run, deps), (p) => `Recovery point ${p.id} of ${p.time}: taken after the shutdown, so no change is lost.`);
+      }
+    } else {
+      note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
+      const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
+      for (const member of members.filter((m) => m.replica)) {
+        // One unreachable replica host fails its own VMs, not the whole failover.
+        const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {
+          fail(member, toLifeboatError(error).message);
+          return null;
+        });
+        if (!stats) continue;
+        member.replicaPointTime = stats.lastReplicationTime;
+        if (!stats.lastReplicationTime) fail(member, `${member.vm.name} has never been replicated to ${member.replica!.replicaHostName}.`);
+      }
+      for (const member of members.filter((m) => !m.replica)) {
+        const pick = chosen.find((c) => c.vmId === member.vm.id);
+        member.point = pick?.point ?? null;
+        if (!member.point) fail(member, pick?.problem ?? 'No recovery point.');
+      }
+    }
+  } catch (error) {
+    // Nothing started at the recovery site yet: give the sources back.
+    for (const member of members) if (!member.result.failure && !member.point && !member.replicaPointTime) fail(member, run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
+    await restartSources(stopped, step, deps);
+    outcome = stopped.length > 0 ? 'Nothing changed: the sources were started again at their own hosts.' : 'Nothing changed.';
+    return finish();
+  }
+
+  for (const member of members) member.result.recoveryPointId = member.point?.id ?? '';
+  for (const member of members) member.result.recoveryPointTime = member.point?.time ?? member.replicaPointTime ?? '';
+
+  for (const group of plan.groups) {
+    if (run.signal.aborted) break;
+    const inGroup = members.filter((m) => group.vms.some((v) => v.vmId === m.vm.id) && m.result.status !== 'failed');
+    for (const member of inGroup) await (member.replica ? recoverReplica(member, member.replica) : recover(member));
+    if (group.then.kind === 'delay') {
+      const seconds = group.then.seconds;
+      await step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, run.signal)).catch(() => undefined);
+    } else if (group.then.kind === 'heartbeat') {
+      for (const member of inGroup.filter((m) => m.started)) {
+        const result = await member.started!.checkHeartbeat(group.then.timeoutSeconds, run.signal);
+        note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
+      }
+    }
+  }
+
+  const failed = members.filter((m) => m.result.status === 'failed');
+  if (mode === 'planned' && (failed.length > 0 || run.signal.aborted)) {
+    // The sources are intact and shut down: going back is safer than running half the plan at the recovery site.
+    for (const member of members.filter((m) => m.recovered)) {
+      if (member.recovered!.replica) {
+        // Failed over and reversed already: the way back is a planned failover home, as failback does it.
+        const back = member.recovered!;
+        await replicaHome(member.vm, back, 'planned', options.shutdownTimeoutSeconds, step, deps).then(() => stopped.splice(stopped.indexOf(member), 1), () => undefined);
+      } else {
+        await step('Remove the recovery copy', member.vm.name, () => site!.remove(member.recovered!)).catch(() => undefined);
+      }
+      member.recovered = null;
+    }
+    await restartSources(stopped, step, deps);
+    outcome = `${failed.map((m) => m.vm.name).join(', ') || 'The failover'} could not start at the recovery site; the recovery copies were removed and the sources were started again at their own hosts. The plan is back to normal.`;
+  } else if (failed.length > 0) {
+    outcome = `${failed.map((m) => m.vm.name).join(', ')} could not be started at the recovery site. When the original host is back, start ${failed.length === 1 ? 'it' : 'them'} there; or fix the cause and fail back, then over again.`;
+  }
+  const recovered = members.flatMap((m) => (m.recovered ? [m.recovered] : []));
+  if (recovered.length > 0) {
+    deps.states.save({ planId: plan.id, mode, failoverId: drill.id, since: deps.clock.now().toISOString(), vms: recovered });
+    note('Plan is failed over', null, 'passed', `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${[...new Set(recovered.map((r) => r.site))].join(', ')}. Fail back when the original site is ready.`);
+  }
+  return finish();
+
+  async function recoverReplica(member: Member, pair: ReplicaPair): Promise<void> {
+    const { vm, result } = member;
+    const host = deps.connect(pair.replicaHostId) as HypervHost;
+    try {
+      const state = await step(
+        `Start at ${pair.replicaHostName}`,
+        vm.name,
+        () => (mode === 'planned' ? host.plannedFailover(vm.externalId) : host.unplannedFailover(vm.externalId)),
+        (r) => `Hyper-V Replica failover: ${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}${mode === 'planned' ? ' (reversed towards the old primary)' : ''}.`,
+      );
+      member.recovered = { vmId: vm.id, vm: vm.name, hostId: pair.replicaHostId, site: pair.replicaHostName, recoveryVmId: vm.externalId, pointId: '', pointTime: member.replicaPointTime ?? '', networks: [], diskNames: [], replica: true };
+      member.started = hostSandboxVm(host, pair.replicaHostId, vm.externalId, `failed-over VM ${state.name}`, (deps.pollSeconds ?? 5) * 1000, run.signal, async () => undefined);
+      for (const check of member.checks) result.checks.push(await check_(check, member.started, null, null, vm.name));
+    } catch (error) {
+      result.failure = run.signal.aborted ? 'Cancelled.' : toLifeboatError(error).message;
+    } finally {
+      await host.close().catch(() => undefined);
+    }
+    settle(member);
+  }
+
+  function settle(member: Member): void {
+    const { result } = member;
+    const failedChecks = result.checks.filter((c) => c.status === 'failed');
+    if (result.failure || failedChecks.length > 0 || !member.started) {
+      fail(member, result.failure ?? (failedChecks.map((c) => `${c.name}: ${c.detail}`).join('; ') || 'The VM could not be started.'));
+    } else {
+      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+    }
+  }
+
+  async function recover(member: Member): Promise<void> {
+    const { vm, point, result } = member;
+    if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
+    const networks = recoveryNetworks(vm, plan);
+    try {
+      const vault = await deps.openVault(point!.targetId);
+      try {
+        const disks = await vault.pointDisks(point!.id);
+        const folder = site.diskFolder(vm.name);
+        fs.rmSync(folder, { recursive: true, force: true });
+        fs.mkdirSync(folder, { recursive: true });
+        const files: string[] = [];
+        for (const disk of disks) {
+          const file = path.join(folder, `${safeName(disk.name)}.${EXTENSION[site.diskFormat]}`);
+          await step(`Restore disk ${disk.name}`, vm.name, () => restoreInto(vault, point!, disk.name, disk.size, site.diskFormat, file, run, vm.name), () => `${site.diskFormat} disk of ${disk.size} bytes restored from point ${point!.id}.`);
+          files.push(file);
+        }
+        const { recoveryVmId, vm: running } = await step(
+          `Start at ${site.label}`,
+          vm.name,
+          () => site.start({ name: vm.name, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', networks }, run.signal),
+          () => (networks.length > 0 ? `Connected to ${networks.join(', ')}.` : 'The source had no network adapter.'),
+        );
+        member.started = running;
+        member.recovered = { vmId: vm.id, vm: vm.name, hostId: site.hostId, site: site.label, recoveryVmId, pointId: point!.id, pointTime: point!.time, networks, diskNames: disks.map((d) => d.name), replica: false };
+        for (const check of member.checks) result.checks.push(await check_(check, running, vault, point!, vm.name));
+      } finally {
+        await vault.close().catch(() => undefined);
+      }
+      if (member.started) {
+        const file = path.join(deps.evidenceDir, drill.id, `${safeName(vm.name)}.png`);
+        if (await step('Capture the console screenshot', vm.name, () => member.started!.screenshot(file)).catch(() => false)) result.screenshot = file;
+      }
+    } catch (error) {
+      if (run.signal.aborted) return fail(member, 'Cancelled.');
+      result.failure = toLifeboatError(error).message;
+    }
+    settle(member);
+  }
+
+  async function check_(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
+    const name = checkName(check);
+    const result = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => (value.status === 'skipped' ? { skipped: value.detail } : value.detail));
+    return { name, kind: check.kind, status: result.status, detail: result.detail, at: deps.clock.now().toISOString() };
+  }
+
+  function finish(): Drill {
+    const finishedAt = deps.clock.now();
+    drill.vms = members.map((m) => m.result);
+    drill.finishedAt = finishedAt.toISOString();
+    // Data lost: for planned, up to the moment the sources stopped; for unplanned, up to now.
+    const reference = (sourcesStoppedAt ?? started).getTime();
+    const ages = drill.vms.filter((v) => v.recoveryPointTime).map((v) => Math.max(0, (reference - Date.parse(v.recoveryPointTime)) / 1000));
+    drill.rpoSeconds = ages.length ? Math.round(Math.max(...ages)) : null;
+    const allPassed = drill.vms.length > 0 && drill.vms.every((v) => v.status === 'passed') && !outcome.startsWith('Nothing') && !run.signal.aborted;
+    drill.rtoSeconds = allPassed ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
+    drill.status = run.signal.aborted ? 'cancelled' : allPassed ? 'passed' : 'failed';
+    drill.cleanupConfirmed = allPassed;
+    if (outcome) drill.notes = [drill.notes, outcome].filter(Boolean).join('\n');
+    deps.drills.save(drill);
+    for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
+      deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `${mode === 'planned' ? 'Planned' : 'Unplanned'} failover of ${vm.vm} ("${plan.name}") failed: ${vm.failure}`, owner: options.operator, createdAt: drill.finishedAt, drillId: drill.id });
+    }
+    run.log(`Failover ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s. ${outcome}`);
+    return drill;
+  }
+}
+
+/**
+ * Failback: for each recovered VM in plan order — shut it down, copy it into the vault (an ordinary
+ * replication run reading its stopped disks, so every change made while failed over is kept), make sure the
+ * original is off, write that point over the original VM's disks, start the original, remove the recovery
+ * copy. A VM that is back is taken off the plan's failover state at once, so a failed failback can be retried
+ * for the rest.
+ */
+export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, site: RecoverySite | null, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
+  const started = deps.clock.now();
+  const drill = newRecord(plan, run.jobId, 'failback', started, options, site);
+  deps.drills.save(drill);
+  const { step } = stepRecorder(drill.id, deps.drills, deps.clock, run);
+  const remaining = [...state.vms];
+  const notes: string[] = [];
+  const order = plan.groups.flatMap((g) => g.vms.map((v) => v.vmId));
+  remaining.sort((a, b) => order.indexOf(a.vmId) - order.indexOf(b.vmId));
+
+  for (const recovered of [...remaining]) {
+    if (run.signal.aborted) break;
+    const result: DrillVmResult = { vmId: recovered.vmId, vm: recovered.vm, recoveryPointId: '', recoveryPointTime: '', status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
+    drill.vms.push(result);
+    try {
+      const vm = deps.vm(recovered.vmId);
+      if (!vm) throw new LifeboatError('VM_NOT_FOUND', `${recovered.vm} is no longer in the inventory of its original host.`, { fix: 'Run discovery on the original host; if the VM is gone, restore it from the vault with its recovery points.' });
+      if (recovered.replica) {
+        await replicaHome(vm, recovered, state.mode, options.shutdownTimeoutSeconds, step, deps);
+        remaining.splice(remaining.indexOf(recovered), 1);
+        if (remaining.length > 0) deps.states.save({ ...state, vms: remaining });
+        else deps.states.clear(plan.id);
+        result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+        continue;
+      }
+      if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
+      await step(`Shut down the copy at ${recovered.site}`, vm.name, () => site.shutDown(recovered.recoveryVmId, options.shutdownTimeoutSeconds), (how) => how);
+      const point = await step('Copy it back into the vault', vm.name, () => failbackCopy(vm, recovered, site, run, deps), (p) => `Recovery point ${p.id} of ${p.time} holds every change made while failed over.`);
+      result.recoveryPointId = point.id;
+      result.recoveryPointTime = point.time;
+      await step(`Make sure ${vm.name} is off at ${vm.hostName}`, vm.name, () => shutDownSource(vm, 0, run.signal, deps), (how) => how);
+      await restoreOntoOriginal(vm, point, run, step, deps);
+      const cannotStart = await step(`Start at ${vm.hostName}`, vm.name, () => startAtHome(vm, deps), (problem) => (problem ? { skipped: `Not started: ${problem} Start ${vm.name} on ${vm.hostName} yourself.` } : `${vm.name} is running at ${vm.hostName}.`));
+      // No way to start it from here (Workstation without vmrun): its disks are home; the operator starts it.
+      if (cannotStart) notes.push(`Start ${vm.name} on ${vm.hostName} yourself: ${cannotStart}`);
+      await step(`Remove the copy at ${recovered.site}`, vm.name, () => site.remove(recovered));
+      remaining.splice(remaining.indexOf(recovered), 1);
+      if (remaining.length > 0) deps.states.save({ ...state, vms: remaining });
+      else deps.states.clear(plan.id);
+      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
+    } catch (error) {
+      result.status = 'failed';
+      result.failure = run.signal.aborted ? 'Cancelled.' : toLifeboatError(error).message;
+      break; // plan order matters: later VMs depend on earlier ones
+    }
+  }
+  for (const recovered of remaining.filter((r) => !drill.vms.some((v) => v.vmId === r.vmId))) {
+    drill.vms.push({ vmId: recovered.vmId, vm: recovered.vm, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure: `Still running at ${recovered.site}: failback stopped before it.` });
+  }
+  if (remaining.length === 0) deps.states.clear(plan.id);
+  const finishedAt = deps.clock.now();
+  drill.finishedAt = finishedAt.toISOString();
+  const allPassed = remaining.length === 0 && drill.vms.every((v) => v.status === 'passed');
+  drill.status = run.signal.aborted ? 'cancelled' : allPassed ? 'passed' : 'failed';
+  drill.rpoSeconds = allPassed ? 0 : null; // the copy is taken after the shutdown
+  drill.rtoSeconds = allPassed ? Math.round((finishedAt.getTime() - started.getTime()) / 1000) : null;
+  drill.cleanupConfirmed = allPassed;
+  if (notes.length > 0) drill.notes = [drill.notes, ...notes].filter(Boolean).join('\n');
+  if (!allPassed) drill.notes = [drill.notes, `${remaining.map((r) => r.vm).join(', ')} still run at the recovery site; the plan stays failed over for ${remaining.length === 1 ? 'it' : 'them'}. Fix the cause and fail back again.`].filter(Boolean).join('\n');
+  deps.drills.save(drill);
+  run.log(`Failback ${drill.status}.`);
+  return drill;
+}
+
+function newRecord(plan: RecoveryPlan, id: string, kind: Drill['kind'], started: Date, options: FailoverOptions, site: RecoverySite | null): Drill {
+  const mapping = plan.networkMapping.map((m) => `${m.source} → ${m.recovery}`).join(', ');
+  return {
+    id,
+    planId: plan.id,
+    plan: plan.name,
+    kind,
+    status: 'running',
+    startedAt: started.toISOString(),
+    finishedAt: null,
+    operator: options.operator,
+    notes: options.notes,
+    rpoSeconds: null,
+    rtoSeconds: null,
+    rpoTargetSeconds: plan.rpoTargetMinutes * 60,
+    rtoTargetSeconds: plan.rtoTargetMinutes * 60,
+    isolation: `Not isolated: recovery site ${site?.label ?? 'the Hyper-V Replica hosts'}${mapping ? `; networks ${mapping}` : '; source network names kept'}`,
+    cleanupConfirmed: false,
+    vms: [],
+  };
+}
+
+function planMembers(plan: RecoveryPlan, deps: FailoverDeps): Member[] {
+  return plan.groups.flatMap((group) =>
+    group.vms.map((planVm) => {
+      const vm = deps.vm(planVm.vmId);
+      if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${planVm.vmId} of plan "${plan.name}" is no longer in the inventory.`, { fix: 'Edit the plan, or run discovery again.' });
+      const result: DrillVmResult = { vmId: vm.id, vm: vm.name, recoveryPointId: '', recoveryPointTime: '', status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
+      return { vm, checks: planVm.checks, point: null, replica: deps.replicaFor(vm), replicaPointTime: null, result, recovered: null, started: null };
+    }),
+  );
+}
+
+function fail(member: Member, failure: string): void {
+  member.result.status = 'failed';
+  member.result.failure = failure;
+}
+
+/** Each source adapter's network, through the plan's mapping; unmapped names are kept. */
+export function recoveryNetworks(vm: Vm, plan: RecoveryPlan): string[] {
+  return vm.nics.map((nic) => plan.networkMapping.find((m) => m.source === nic.network)?.recovery ?? nic.network ?? 'default');
+}
+
+/** Starts shut-down sources again, in plan order (stopped holds them in shutdown order: reverse). */
+async function restartSources(stopped: Member[], step: StepFn, deps: FailoverDeps): Promise<void> {
+  for (const member of [...stopped].reverse()) {
+    await step(`Start the source again at ${member.vm.hostName}`, member.vm.name, async () => {
+      const host = deps.connect(member.vm.hostId);
+      try {
+        if (member.replica) await (host as HypervHost).undoFailoverPrepare(member.vm.externalId);
+        else await host.powerOn(member.vm.externalId);
+      } finally {
+        await host.close().catch(() => undefined);
+      }
+    }).catch(() => undefined);
+  }
+}
+
+/** Starts the original VM; returns why it cannot be started from here (MODULE_MISSING), or null once started. */
+async function startAtHome(vm: Vm, deps: Pick<FailoverDeps, 'connect'>): Promise<string | null> {
+  const host = deps.connect(vm.hostId);
+  try {
+    await host.powerOn(vm.externalId);
+  } catch (error) {
+    const failure = toLifeboatError(error);
+    if (failure.code === 'MODULE_MISSING') return failure.message;
+    throw error;
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+  return null;
+}
+
+/**
+ * A Hyper-V Replica VM home again: a planned failover in the other direction (prepare where it runs, fail
+ * over and reverse at the original host). After an unplanned failover the replication must first run
+ * backwards: the first failback starts that (initial copy) and says to come back when it is done.
+ */
+async function replicaHome(vm: Vm, recovered: RecoveredVm, mode: FailoverMode, shutdownTimeoutSeconds: number, step: StepFn, deps: FailoverDeps): Promise<void> {
+  if (mode === 'unplanned') {
+    const stats = await step(`Check the replication back to ${vm.hostName}`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.measureReplication(vm.externalId)), (r) => `${r.mode}, ${r.state}, health ${r.health}.`);
+    if (stats.mode !== 'Primary') {
+      const primary = deps.replicaFor(vm)?.primaryServer ?? vm.hostName;
+      await step(`Reverse the replication towards ${vm.hostName}`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.reverseReplication(vm.externalId, primary)), (r) => `Replication ${r.replicationMode} ${r.replicationState}.`);
+    }
+    if (stats.mode !== 'Primary' || stats.state !== 'Replicating') {
+      throw new LifeboatError('CONFLICT', `Hyper-V is copying ${vm.name} back to ${vm.hostName} first (replication ${stats.state}).`, { fix: 'Fail back again once Hyper-V Manager shows its replication as Normal (state Replicating).' });
+    }
+  }
+  await step(`Shut down at ${recovered.site} and send the last changes (Hyper-V Replica)`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.prepareFailover(vm.externalId, shutdownTimeoutSeconds)), (r) => `Copy ${r.stopped}; replication ${r.replicationState}.`);
+  await step(`Start at ${vm.hostName}`, vm.name, () => withHyperv(deps, vm.hostId, (h) => h.plannedFailover(vm.externalId)), (r) => `${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}: back to ${recovered.site} as before.`);
+}
+
+async function withHyperv<T>(deps: Pick<FailoverDeps, 'connect'>, hostId: string, work: (host: HypervHost) => Promise<T>): Promise<T> {
+  const host = deps.connect(hostId);
+  if (!(host instanceof HypervHost)) {
+    await host.close().catch(() => undefined);
+    throw new LifeboatError('CONFLICT', `The host ${hostId} is not a Hyper-V host; Hyper-V Replica failover needs Hyper-V on both sides.`, { fix: 'Check the plan\'s VMs and their replica hosts on the Virtual machines page.' });
+  }
+  try {
+    return await work(host);
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+}
+
+/** Guest shutdown; powered off when it has not stopped within the timeout (0: power off at once). */
+export async function shutDownSource(vm: Vm, timeoutSeconds: number, signal: AbortSignal, deps: Pick<FailoverDeps, 'connect'>): Promise<string> {
+  const host = deps.connect(vm.hostId);
+  try {
+    const state = async () => (await host.listVms()).find((v) => v.externalId === vm.externalId)?.powerState;
+    const now = await state();
+    if (now === undefined) throw new LifeboatError('VM_NOT_FOUND', `${vm.name} is not on ${vm.hostName} any more.`, { fix: 'Run discovery on the host, or choose an unplanned failover if the source is lost.' });
+    if (now === 'off') return `${vm.name} was already off.`;
+    if (timeoutSeconds > 0) {
+      await host.powerOff(vm.externalId, { hard: false });
+      const deadline = performance.now() + timeoutSeconds * 1000;
+      while (performance.now() < deadline) {
+        if ((await state()) === 'off') return 'The guest shut down.';
+        await wait(2000, signal); // the host is polled, as its own console does
+      }
+    }
+    await host.powerOff(vm.externalId, { hard: true });
+    return timeoutSeconds > 0 ? `The guest did not shut down within ${timeoutSeconds} s: powered off.` : 'Powered off.';
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+}
+
+async function finalCopy(vm: Vm, run: JobRunContext, deps: FailoverDeps): Promise<CatalogPoint> {
+  const policy = deps.policyOf(vm.id);
+  if (!policy) throw new LifeboatError('NO_RECOVERY_POINT', `${vm.name} is not in a protection policy, so its last changes have nowhere to go.`, { fix: 'Protect it first, or use an unplanned failover from its existing points.' });
+  await replicateVm(policy, vm, run, { connect: deps.connect, openVault: deps.openVault, points: deps.points, jobs: deps.jobs, clock: deps.clock });
+  return deps.points.listForVm(vm.id)[0]!;
+}
+
+async function failbackCopy(vm: Vm, recovered: RecoveredVm, site: RecoverySite, run: JobRunContext, deps: FailoverDeps): Promise<CatalogPoint> {
+  const policy = deps.policyOf(vm.id);
+  const targetId = policy?.targetId ?? deps.points.get(recovered.pointId)?.targetId;
+  if (!targetId) throw new LifeboatError('NO_RECOVERY_POINT', `Lifeboat does not know which vault holds ${vm.name}.`, { fix: 'Protect the VM with a policy, then fail back again.' });
+  // Without a policy (removed while failed over) the copy goes to the vault of the point it started from, pruning nothing.
+  const effective = policy ?? ({ id: 'failback', name: 'Failback', targetId, consistency: 'crash', rpoMinutes: 60, retention: { keepLast: 10_000, daily: 0, weekly: 0, monthly: 0, yearly: 0 } } as unknown as Policy);
+  // The recovered copy is read as the VM itself: same name and id, so its points continue the VM's history.
+  await replicateVm(effective, { ...vm, externalId: recovered.recoveryVmId }, run, { connect: () => site.copySource(recovered), openVault: deps.openVault, points: deps.points, jobs: deps.jobs, clock: deps.clock });
+  return deps.points.listForVm(vm.id)[0]!;
+}
+
+/** Writes the point over the original VM's disks: each to a new file first, renamed over the old one when complete. */
+async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunContext, step: StepFn, deps: FailoverDeps): Promise<void> {
+  const upload = vm.hostKind === 'vsphere';
+  if (!upload && !deps.localDisks(vm)) {
+    throw new LifeboatError('CONFLICT', `Lifeboat cannot write ${vm.name}'s disks on ${vm.hostName} (${vm.hostKind}) from this machine.`, {
+      fix: 'Run Lifeboat on that host (Hyper-V) or add the VM folder as a Workstation host; or restore the VM from the vault by hand.',
+    });
+  }
+  const vault = await deps.openVault(point.targetId);
+  try {
+    const disks = await vault.pointDisks(point.id);
+    for (const [index, disk] of disks.entries()) {
+      const original = vm.disks.find((d) => d.key === disk.name) ?? vm.disks[index];
+      if (!original) throw new LifeboatError('CONFLICT', `${vm.name} at ${vm.hostName} has no disk for ${disk.name}.`, { fix: 'Add the disk to the VM again, then fail back.' });
+      if (upload) {
+        await step(`Write disk ${disk.name} at ${vm.hostName}`, vm.name, () => uploadOver(vm, original.path, vault, point, disk, run, deps), () => `ESXi disk ${original.path} replaced with point ${point.id}.`);
+        continue;
+      }
+      const file = vm.hostKind === 'workstation' ? resolveDiskPath(vm.externalId, original.path) : original.path;
+      const format: WriteFormat = original.format === 'vhdx' ? 'vhdx' : original.format === 'vmdk' ? 'vmdk' : 'raw';
+      await step(`Write disk ${disk.name} at ${vm.hostName}`, vm.name, async () => {
+        const fresh = `${file}.lifeboat-failback`;
+        await restoreInto(vault, point, disk.name, disk.size, format, fresh, run, vm.name);
+        fs.renameSync(fresh, file);
+      }, () => `${format} disk ${path.basename(file)} replaced with point ${point.id}.`);
+    }
+  } finally {
+    await vault.close().catch(() => undefined);
+  }
+}
+
+/** vSphere: the point restored as an ESXi disk here, then uploaded over the original's descriptor and extent. */
+async function uploadOver(vm: Vm, datastorePath: string, vault: VaultPort, point: CatalogPoint, disk: { name: string; size: number }, run: JobRunContext, deps: FailoverDeps): Promise<void> {
+  const folder = path.join(deps.workRoot, 'failback', safeName(vm.name));
+  const descriptor = path.join(folder, path.posix.basename(datastorePath.replace(/^\[[^\]]+\]\s*/, '')));
+  fs.mkdirSync(folder, { recursive: true });
+  const host = deps.connect(vm.hostId) as VsphereHost;
+  try {
+    await restoreInto(vault, point, disk.name, disk.size, 'vmdk-esxi', descriptor, run, vm.name);
+    // The extent first: the descriptor that names it only changes once the data is there.
+    const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
+    if (fs.existsSync(flat)) await host.uploadFile(flat, datastorePath.replace(/\.vmdk$/, '-flat.vmdk'));
+    await host.uploadFile(descriptor, datastorePath);
+  } finally {
+    await host.close().catch(() => undefined);
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function restoreInto(vault: VaultPort, point: CatalogPoint, disk: string, size: number, format: WriteFormat, file: string, run: JobRunContext, vmName: string): Promise<void> {
+  const writer = await createDiskWriter(format, file, size);
+  try {
+    await vault.restoreDisk(point.id, disk, writer, { signal: run.signal, onProgress: (done, total) => run.progress(`Restoring ${vmName}`, done, total) });
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WriteFormat } from '../disks/types';
+import { hostSandboxVm } from '../drills/hypervisor-sandbox';
+import { safeName, wait } from '../drills/steps';
+import type { Hypervisor } from '../hypervisors/types';
+import type { VsphereHost } from '../hypervisors/vsphere/provider';
+import type { RecoverySite } from './site';
+
+export interface HostSiteOptions {
+  hostId: string;
+  hostName: string;
+  /** A fresh connection to the recovery host; the site closes what it opens. */
+  connect(): Hypervisor;
+  diskFormat: WriteFormat;
+  /** Local folder where disks are restored before the host sees them. */
+  root: string;
+  /**
+   * Makes restored files visible to the host (Hyper-V here reads them in place; vSphere gets them uploaded
+   * to a datastore) and says how to remove them again — also from a later Lifeboat process, by VM name.
+   */
+  stage(files: string[], vmName: string, signal: AbortSignal): Promise<string[]>;
+  unstage(vmName: string): Promise<void>;
+  pollSeconds?: number;
+}
+
+/**
+ * A registered host as the recovery site: the VM is created there from the restored disks with one
+ * connected adapter per recovery network, powered on, and watched through the host (heartbeat).
+ */
+export function hostSite(options: HostSiteOptions): RecoverySite {
+  const poll = (options.pollSeconds ?? 5) * 1000;
+  const withHost = async <T>(work: (host: Hypervisor) => Promise<T>): Promise<T> => {
+    const host = options.connect();
+    try {
+      return await work(host);
+    } finally {
+      await host.close().catch(() => undefined);
+    }
+  };
+  const powerState = async (host: Hypervisor, vmId: string) => (await host.listVms()).find((vm) => vm.externalId === vmId)?.powerState;
+  const recoveredName = (vmName: string): string => `${vmName}-recovered`;
+  return {
+    hostId: options.hostId,
+    label: options.hostName,
+    diskFormat: options.diskFormat,
+    diskFolder: (vmName) => path.join(options.root, safeName(vmName)),
+    async start(spec, signal) {
+      const hostPaths = await options.stage(spec.disks, spec.name, signal);
+      const created = await withHost(async (host) => {
+        const vm = await host.createIsolatedVm({ name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: hostPaths, networks: spec.networks });
+        await host.powerOn(vm.vmId);
+        return vm;
+      });
+      return { recoveryVmId: created.vmId, vm: hostSandboxVm(perCall(options.connect), options.hostId, created.vmId, `failed-over VM ${created.name}`, poll, signal, async () => undefined) };
+    },
+    attach(recoveryVmId) {
+      return hostSandboxVm(perCall(options.connect), options.hostId, recoveryVmId, 'failed-over VM', poll, new AbortController().signal, async () => undefined);
+    },
+    isRunning: (id) => withHost(async (host) => (await powerState(host, id)) === 'running'),
+    shutDown: (id, timeoutSeconds) =>
+      withHost(async (host) => {
+        if ((await powerState(host, id)) !== 'running') return 'not running';
+        if (timeoutSeconds > 0) {
+          await host.powerOff(id, { hard: false }).catch(() => undefined);
+          const deadline = performance.now() + timeoutSeconds * 1000;
+          while (performance.now() < deadline) {
+            if ((await powerState(host, id)) !== 'running') return 'guest shutdown';
+            await wait(poll, new AbortController().signal); // the host is polled, as its own console does
+          }
+        }
+        await host.powerOff(id, { hard: true });
+        return 'powered off';
+      }),
+    copySource: () => readOnlyCopySource(options.connect()),
+    async remove(recovered) {
+      await withHost(async (host) => {
+        await host.powerOff(recovered.recoveryVmId, { hard: true }).catch(() => undefined);
+        await host.removeVm(recovered.recoveryVmId);
+      });
+      await options.unstage(recovered.vm);
+      fs.rmSync(path.join(options.root, safeName(recovered.vm)), { recursive: true, force: true });
+    },
+    isGone: (id) => withHost(async (host) => (await powerState(host, id)) === undefined),
+  };
+}
+
+/** A hypervisor that connects for each call and closes after it: the recovered VM's checks hold no session open. */
+function perCall(connect: () => Hypervisor): Hypervisor {
+  return new Proxy({} as Hypervisor, {
+    get(_target, property) {
+      if (property === 'then' || typeof property === 'symbol') return undefined; // not a promise, whatever awaits it
+      return async (...args: unknown[]) => {
+        const host = connect();
+        try {
+          return await (Reflect.get(host, property) as (...a: unknown[]) => Promise<unknown>).apply(host, args);
+        } finally {
+          await host.close().catch(() => undefined);
+        }
+      };
+    },
+  });
+}
+
+/**
+ * The recovery host, seen by failback's replication run: the original VM's change ids mean nothing to the
+ * recovered copy, so every allocated block is read (the vault keeps only what changed).
+ */
+function readOnlyCopySource(host: Hypervisor): Hypervisor {
+  return new Proxy(host, {
+    get(target, property, receiver) {
+      if (property === 'changedAreas') return async () => null;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A vSphere host as the recovery site: disks restored as ESXi disks and uploaded to `[datastore] lifeboat-failover/<vm>/`. */
+export function vsphereRecoverySite(options: { hostId: string; hostName: string; connect(): VsphereHost; datastore: string; root: string; pollSeconds?: number }): RecoverySite {
+  const folder = (vmName: string): string => `[${options.datastore}] lifeboat-failover/${safeName(vmName)}`;
+  const withClient = async <T>(work: (client: VsphereHost) => Promise<T>): Promise<T> => {
+    const client = options.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  };
+  return hostSite({
+    hostId: options.hostId,
+    hostName: options.hostName,
+    connect: options.connect,
+    diskFormat: 'vmdk-esxi',
+    root: options.root,
+    ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+    stage: (files, vmName) =>
+      withClient(async (client) => {
+        const paths: string[] = [];
+        for (const descriptor of files) {
+          const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
+          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await client.uploadFile(file, `${folder(vmName)}/${path.basename(file)}`);
+          paths.push(`${folder(vmName)}/${path.basename(descriptor)}`);
+        }
+        for (const file of files) fs.rmSync(path.dirname(file), { recursive: true, force: true }); // the datastore holds them now
+        return paths;
+      }),
+    unstage: (vmName) => withClient((client) => client.deleteDatastorePath(folder(vmName))),
+  });
+}
