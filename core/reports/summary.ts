@@ -33,12 +33,14 @@ export function summarise(data: ReportData): ReportSummary {
     }
   }
 
-  const finished = data.drills.filter((d) => d.status !== 'running');
+  // The drill figures are about tests; real failovers and failbacks are listed on the Drills sheet by kind.
+  const tests = data.drills.filter((d) => d.kind === 'test');
+  const finished = tests.filter((d) => d.status !== 'running');
   const drillsPassed = finished.filter((d) => d.status === 'passed').length;
   const drillsFailed = finished.filter((d) => d.status === 'failed').length;
   let worstDrillRpo: ReportSummary['worstDrillRpo'] = null;
   let worstDrillRto: ReportSummary['worstDrillRto'] = null;
-  for (const drill of data.drills) {
+  for (const drill of tests) {
     for (const vm of drill.vms) {
       const seconds = drillRpoSeconds(drill.startedAt, vm.recoveryPointTime);
       if (seconds !== null && (worstDrillRpo === null || seconds > worstDrillRpo.seconds)) {

@@ -171,13 +171,13 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
 
   const check = (name: string, kind: DrillCheck['kind'], status: DrillCheck['status'], detail: string, at: number): DrillCheck => ({ name, kind, status, detail, at: new Date(at).toISOString() });
   const seededDrills: Drill[] = [];
-  const drill = (d: { plan: string; start: number; vmsResults: (Omit<DrillVmResult, 'vmId' | 'recoveryPointId' | 'recoveryPointTime'> & { pointAgeMinutes: number })[]; rto: number | null; status: Drill['status']; notes: string; operator: string }): Drill => {
+  const drill = (d: { plan: string; kind?: Drill['kind']; start: number; vmsResults: (Omit<DrillVmResult, 'vmId' | 'recoveryPointId' | 'recoveryPointTime'> & { pointAgeMinutes: number })[]; rto: number | null; status: Drill['status']; notes: string; operator: string }): Drill => {
     const vmResults: DrillVmResult[] = d.vmsResults.map(({ pointAgeMinutes, ...r }) => ({ ...r, vmId: vms[r.vm]!, recoveryPointId: randomUUID(), recoveryPointTime: new Date(d.start - pointAgeMinutes * MIN).toISOString() }));
     const record: Drill = {
       id: randomUUID(),
       planId: null,
       plan: d.plan,
-      kind: 'test',
+      kind: d.kind ?? 'test',
       status: d.status,
       startedAt: new Date(d.start).toISOString(),
       finishedAt: new Date(d.start + 40 * MIN).toISOString(),
@@ -250,6 +250,19 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
       { vm: 'web01', pointAgeMinutes: 50, status: 'passed', recoveredSeconds: 1900, failure: null, screenshot: shot('web01-2026-03-25', true), checks: [check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t3 + 30 * MIN)] },
       { vm: 'web02', pointAgeMinutes: 55, status: 'passed', recoveredSeconds: 2100, failure: null, screenshot: shot('web02-2026-03-25', true), checks: [check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t3 + 35 * MIN)] },
     ],
+  });
+
+  // A planned failover for host maintenance: listed on the Drills sheet by kind, not counted as a test.
+  const t4 = local(2026, 3, 28, 20);
+  drill({
+    plan: 'Tier 1 quarterly',
+    kind: 'planned',
+    start: t4,
+    status: 'passed',
+    rto: 3000,
+    operator: 'alice',
+    notes: 'HV01 firmware update: ran on HV02 overnight, failed back on Sunday.',
+    vmsResults: [{ vm: 'dc01', pointAgeMinutes: 0, status: 'passed', recoveredSeconds: 3000, failure: null, screenshot: shot('dc01-2026-03-28-failover', true), checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 40 s', t4 + 49 * MIN)] }],
   });
 
   const fromDrill = drills.raiseActionItem({ source: 'drill', subject: 'web02', description: 'IIS site does not start after recovery: set the W3SVC dependency and re-test.', owner: 'bob', createdAt: new Date(t2 + 41 * MIN).toISOString(), drillId: failed.id });

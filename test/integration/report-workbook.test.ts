@@ -82,7 +82,9 @@ describe('the compliance workbook', () => {
     const s = summaryValues();
     const vms = count('SELECT COUNT(*) FROM vms WHERE removed_at IS NULL');
     const protectedVms = count('SELECT COUNT(*) FROM policy_vms pv JOIN policies p ON p.id = pv.policy_id JOIN vms v ON v.id = pv.vm_id WHERE p.enabled = 1 AND v.removed_at IS NULL AND p.created_at < ?', periodEnd);
-    const drills = new DrillsStore(db).list({ from: periodStart, to: periodEnd });
+    const all = new DrillsStore(db).list({ from: periodStart, to: periodEnd });
+    const drills = all.filter((d) => d.kind === 'test');
+    expect(all.length - drills.length).toBe(1); // the planned failover is not a test
     expect(s.get('Organisation')).toBe(seeded.organisation);
     expect(s.get('VMs')).toBe(vms);
     expect(s.get('Protected VMs')).toBe(protectedVms);
@@ -112,6 +114,8 @@ describe('the compliance workbook', () => {
     // Worst age: sql01's five hours without a point, against its one-hour RPO.
     expect(seconds(s.get('Worst recovery point age'))).toBe(5 * 3600);
     expect(exported.summary).toMatchObject({ vms, protectedVms, rpoBreaches: 3, minutesInBreach: 1320, drillsRun: 3, auditIntact: true });
+    // The failover's 50-minute recovery is not the worst drill RTO: web tier's 35-minute re-test is.
+    expect(exported.summary.worstDrillRto).toMatchObject({ plan: 'Web tier', seconds: 2100 });
   });
 
   it('lists every VM with its policy, last good point and status', () => {
@@ -158,6 +162,7 @@ describe('the compliance workbook', () => {
       'Check results', 'Isolation network', 'Cleanup confirmed', 'Operator', 'Notes', 'Result', 'Failure', 'Screenshot',
     ]);
     expect(rows).toHaveLength(seeded.drills.reduce((sum, d) => sum + d.vms.length, 0));
+    expect(rows.filter((r) => r.getCell(3).value !== 'Test').map((r) => [r.getCell(3).value, r.getCell(4).value])).toEqual([['Planned', 'dc01']]);
     const failed = rows.find((r) => r.getCell(17).value === 'Failed')!;
     expect(failed.getCell(4).value).toBe('web02');
     expect(failed.getCell(11).value).toBe(1);
