@@ -138,7 +138,7 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
       )}
       {d.status !== 'running' && (
         <Text size="sm">
-          This drill is part of your audit evidence.{' '}
+          {real ? `This ${heading.toLowerCase()} is on record for your auditor.` : 'This drill is part of your audit evidence.'}{' '}
           <Anchor component="button" size="sm" onClick={() => go('reports')}>
             Export a report for your auditor
           </Anchor>
