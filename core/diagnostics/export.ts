@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import JSZip from 'jszip';
 import type { ServiceContext } from '../service-context';
 import { LOG_DIR } from '../logging/rotating-log';
 import { VERSION } from '../version';
@@ -27,6 +26,7 @@ const SECRET_KEY = /pass(word|phrase)?|secret|token|credential|sas|key$/i;
 export async function exportDiagnostics(ctx: ServiceContext, outFile: string): Promise<DiagnosticsResult> {
   const secrets = knownSecrets(ctx);
   const redact = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), text);
+  const { default: JSZip } = await import('jszip'); // loaded when used: every CLI start would pay for it
   const zip = new JSZip();
 
   const logDir = path.join(ctx.dataDir, LOG_DIR);

@@ -43,7 +43,7 @@ export async function writeWorkbook(options: WriteOptions): Promise<void> {
   const { data, summary } = options;
   const org = data.organisation ?? 'Organisation not set';
   const footer = `${org} — DR compliance report ${data.period.from} to ${data.period.to}`;
-  const book = new StreamingWorkbook(options.file, {
+  const book = await StreamingWorkbook.create(options.file, {
     title: `Disaster-recovery compliance report ${data.period.from} to ${data.period.to}`,
     subject: `Backups, RPO, DR drills and audit log of ${org}`,
     creator: `Lifeboat ${VERSION}`,
