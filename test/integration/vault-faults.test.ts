@@ -87,7 +87,9 @@ describe('vault crash safety', () => {
     expect(runCli(['vault', 'prune', location, '--keep-last', '3'], env).status).toBe(0);
     const report = JSON.parse(runCli(['vault', 'verify', location, '--read-data', '--json'], env).stdout) as { ok: boolean; unreferencedPacks: number };
     expect(report).toMatchObject({ ok: true, unreferencedPacks: 0 });
-    expect(fs.readdirSync(path.join(location, 'locks'))).toEqual([]);
+    // No lock is left. A run killed while writing its lock may leave a `.tmp-*` file, which no reader lists
+    // and prune sweeps once it is ten minutes old (the folder backend's documented crash residue).
+    expect(fs.readdirSync(path.join(location, 'locks')).filter((name) => !name.startsWith('.tmp-'))).toEqual([]);
   }, 300_000);
 });
 
