@@ -7,6 +7,7 @@ import { evaluateRpo } from '../schedule/rpo';
 import { Scheduler } from '../schedule/scheduler';
 import type { ServiceContext } from '../service-context';
 import { AlertsStore } from '../store/alerts';
+import { FailoverStateStore } from '../store/failovers';
 import { JobsStore } from '../store/jobs';
 import { PoliciesStore, type PolicyFields } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
@@ -63,6 +64,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     }).job;
   };
 
+  const failovers = new FailoverStateStore(ctx.db);
   const scheduler = new Scheduler({
     db: ctx.db,
     policies,
@@ -73,6 +75,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
     isBusy: (vmId) => ctx.jobs.isBusy(runKey(vmId)),
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
+    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId))),
   });
   ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
   ctx.onTick(() => scheduler.tick());

@@ -22,6 +22,8 @@ export interface SchedulerDeps {
   isBusy(vmId: string): boolean;
   /** "Pause all" from the tray: no run starts; the watchdog keeps watching. */
   paused(): boolean;
+  /** VMs of failed-over plans: their sources are stopped and the work happens at the recovery site. */
+  failedOver(): ReadonlySet<string>;
 }
 
 export interface TickResult {
@@ -48,17 +50,19 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const rpo = evaluateRpo(this.deps.db, now);
     const started: TickResult['started'] = [];
+    // Copying a stopped source would only make the RPO look kept while the real work runs elsewhere.
+    const away = this.deps.failedOver();
     for (const policy of this.deps.paused() ? [] : this.deps.policies.list()) {
       if (!policy.enabled) continue;
       for (const vmId of policy.vmIds) {
-        if (this.deps.isBusy(vmId)) continue;
+        if (away.has(vmId) || this.deps.isBusy(vmId)) continue;
         const trigger = this.dueTrigger(policy, vmId, now, rpo, options.atLaunch ?? false);
         if (!trigger) continue;
         this.deps.startRun(policy, vmId, trigger);
         started.push({ policyId: policy.id, vmId, trigger });
       }
     }
-    this.watch(rpo, now);
+    this.watch(rpo, now, away);
     return { started, rpo };
   }
 
@@ -91,7 +95,7 @@ export class Scheduler {
   }
 
   /** The RPO watchdog: raise on warning/breach, clear when a VM is back within its RPO. */
-  private watch(rpo: VmRpoStatus[], now: Date): void {
+  private watch(rpo: VmRpoStatus[], now: Date, away: ReadonlySet<string>): void {
     for (const status of rpo) {
       if (status.status === 'ok' || status.status === 'pending') {
         this.deps.alerts.clear('rpo', status.vmId, now);
@@ -107,7 +111,9 @@ export class Scheduler {
           message: breach
             ? `${status.vm} is outside its RPO of ${status.rpoMinutes} min: its ${age}.`
             : `${status.vm} is at risk: its ${age}, over ${Math.round(WARNING_FRACTION * 100)}% of its ${status.rpoMinutes}-minute RPO.`,
-          fix: 'Open Activity to see why recent copies failed or did not start; check the host and the vault are reachable, then run the policy now.',
+          fix: away.has(status.vmId)
+            ? 'It is failed over: what it does at the recovery site is not copied until you fail back. Fail back (Drills) as soon as the original site is ready.'
+            : 'Open Activity to see why recent copies failed or did not start; check the host and the vault are reachable, then run the policy now.',
         },
         now,
       );

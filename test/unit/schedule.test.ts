@@ -83,6 +83,7 @@ describe('scheduler', () => {
     bus.subscribe((event) => events.push(event.type === 'alert.raised' ? `alert:${event.alert.severity}` : event.type));
     const runs: { vmId: string; trigger: RunTrigger; at: string }[] = [];
     let busy = false;
+    const away = new Set<string>();
     const scheduler = new Scheduler({
       db,
       policies,
@@ -92,6 +93,7 @@ describe('scheduler', () => {
       clock,
       isBusy: () => busy,
       paused: () => false,
+      failedOver: () => away,
       startRun: (_policy: Policy, vmId, trigger) => {
         runs.push({ vmId, trigger, at: clock.now().toISOString() });
         jobs.insert({ id: `job-${runs.length}`, kind: 'replication', title: 't', trigger, vmId, policyId: policy.id, hostId: host, targetId: target }, clock.now());
@@ -99,8 +101,21 @@ describe('scheduler', () => {
       },
     });
     const completeRun = () => seedPoint(db, vm, 'web01', target, clock.now().toISOString());
-    return { db, clock, scheduler, runs, events, vm, policy, policies, completeRun, setBusy: (b: boolean) => (busy = b) };
+    return { db, clock, scheduler, runs, events, vm, policy, policies, completeRun, away, setBusy: (b: boolean) => (busy = b) };
   }
+
+  it('copies nothing of a failed-over VM, and its RPO alert says why and how to end it', () => {
+    const { scheduler, clock, runs, vm, away, db } = setup(null, 10);
+    away.add(vm);
+    expect(scheduler.tick().started).toHaveLength(0);
+    clock.advanceMinutes(30);
+    expect(scheduler.tick().started).toHaveLength(0);
+    expect(runs).toHaveLength(0);
+    const alert = new AlertsStore(db).open('rpo', vm);
+    expect(alert).toMatchObject({ severity: 'critical', fix: expect.stringMatching(/^It is failed over: .*Fail back/) });
+    away.delete(vm);
+    expect(scheduler.tick().started).toHaveLength(1);
+  });
 
   it('starts interval runs every half RPO as the clock moves, never twice for a busy VM', () => {
     const { scheduler, clock, runs, setBusy } = setup(null, 10);
