@@ -169,8 +169,8 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                   <Menu position="bottom-end">
                     <Menu.Target>
                       <ActionIcon variant="default" size="lg" aria-label={`More actions for ${plan.name}`}>
-                <IconDots size={18} />
-              </ActionIcon>
+                        <IconDots size={18} />
+                      </ActionIcon>
                     </Menu.Target>
                     <Menu.Dropdown>
                       <Menu.Item onClick={() => setWizard({ plan })}>Change…</Menu.Item>

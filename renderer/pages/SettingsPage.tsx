@@ -7,6 +7,7 @@ import type { EmailSettings } from '../../core/contract/notifications';
 import type { Settings, Status, VaultTarget } from '../../core/contract/types';
 import { api, transport } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
+import { ConfirmRemove } from '../components/ConfirmRemove';
 import { ConcurrencyForm } from '../components/ConcurrencyForm';
 import { EmailSettingsForm } from '../components/EmailSettingsForm';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -201,28 +202,20 @@ function VaultSection({ settings }: { settings: Settings }) {
         </Button>
       </Group>
       <AddTargetModal opened={adding} onClose={() => setAdding(false)} onAdded={() => (setAdding(false), targets.reload())} />
-      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={`Remove the target ${removing?.name}?`}>
-        <Text size="sm">Lifeboat stops using it. The vault there is not touched: its copies stay where they are.</Text>
-        <Group justify="flex-end" mt="lg">
-          <Button variant="default" onClick={() => setRemoving(null)}>
-            Keep it
-          </Button>
-          <Button
-            color="red"
-            onClick={() => {
-              const target = removing!;
-              setRemoving(null);
-              setFailure(null);
-              void api
-                .removeTarget({ id: target.id })
-                .catch((error: LifeboatError) => setFailure(error))
-                .finally(targets.reload);
-            }}
-          >
-            Remove target
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmRemove
+        item={removing}
+        title={(target) => `Remove the target ${target.name}?`}
+        consequence="Lifeboat stops using it. The vault there is not touched: its copies stay where they are."
+        action="Remove target"
+        onClose={() => setRemoving(null)}
+        onConfirm={(target) => {
+          setFailure(null);
+          void api
+            .removeTarget({ id: target.id })
+            .catch((error: LifeboatError) => setFailure(error))
+            .finally(targets.reload);
+        }}
+      />
     </Section>
   );
 }
@@ -323,28 +316,20 @@ function HostsSection() {
           void api.discover({ hostId: host.id }).finally(hosts.reload);
         }}
       />
-      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={`Remove ${removing?.name}?`}>
-        <Text size="sm">Lifeboat forgets this host and its VMs. Nothing on the host changes, and copies in the vault stay there.</Text>
-        <Group justify="flex-end" mt="lg">
-          <Button variant="default" onClick={() => setRemoving(null)}>
-            Keep it
-          </Button>
-          <Button
-            color="red"
-            onClick={() => {
-              const host = removing!;
-              setRemoving(null);
-              setFailure(null);
-              void api
-                .removeHost({ id: host.id })
-                .catch((error: LifeboatError) => setFailure(error))
-                .finally(hosts.reload);
-            }}
-          >
-            Remove host
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmRemove
+        item={removing}
+        title={(host) => `Remove ${host.name}?`}
+        consequence="Lifeboat forgets this host and its VMs. Nothing on the host changes, and copies in the vault stay there."
+        action="Remove host"
+        onClose={() => setRemoving(null)}
+        onConfirm={(host) => {
+          setFailure(null);
+          void api
+            .removeHost({ id: host.id })
+            .catch((error: LifeboatError) => setFailure(error))
+            .finally(hosts.reload);
+        }}
+      />
     </Section>
   );
 }

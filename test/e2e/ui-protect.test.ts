@@ -62,6 +62,13 @@ describe('add a vSphere host', () => {
     await shot(page, 'vsphere-3-vms-listed');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByTestId('settings-host').filter({ hasText: 'vcenter01' }).getByText('Reachable').waitFor();
+    // Removing asks first, in words; "Keep it" changes nothing.
+    await page.getByRole('button', { name: 'Remove vcenter01' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove vcenter01?' });
+    await confirm.getByText('Lifeboat forgets this host and its VMs.').waitFor();
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    await page.getByTestId('settings-host').filter({ hasText: 'vcenter01' }).waitFor();
   });
 });
 
