@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { DiskWriter } from './types';
+import type { DiskWriter, PositionalTarget } from './types';
 
 /** Written data is flushed to disk in the background every this many bytes (see write()). */
 const FLUSH_EVERY = 32 * 1024 * 1024;
@@ -8,6 +8,7 @@ const FLUSH_EVERY = 32 * 1024 * 1024;
 export class RawDiskWriter implements DiskWriter {
   readonly format = 'raw' as const;
   readonly files: readonly string[];
+  readonly positional: PositionalTarget;
   private unflushed = 0;
   private flushing: Promise<void> | null = null;
 
@@ -17,6 +18,7 @@ export class RawDiskWriter implements DiskWriter {
     private readonly virtualSize: number,
   ) {
     this.files = [file];
+    this.positional = { file, written: (bytes) => this.accumulate(bytes) };
   }
 
   static async create(file: string, virtualSize: number): Promise<RawDiskWriter> {
@@ -32,9 +34,15 @@ export class RawDiskWriter implements DiskWriter {
       const { bytesWritten } = await this.handle.write(data, done, data.length - done, offset + done);
       done += bytesWritten;
     }
-    // A machine with lots of RAM would otherwise hold gigabytes of dirty pages and write them all at
-    // close(); flushing as we go overlaps the disk's work with decrypting the next blocks.
-    this.unflushed += data.length;
+    this.accumulate(data.length);
+  }
+
+  /**
+   * A machine with lots of RAM would otherwise hold gigabytes of dirty pages and write them all at close();
+   * flushing as we go overlaps the disk's work with decrypting the next blocks.
+   */
+  private accumulate(bytes: number): void {
+    this.unflushed += bytes;
     if (this.unflushed >= FLUSH_EVERY && !this.flushing) {
       this.unflushed = 0;
       this.flushing = this.handle.datasync().finally(() => (this.flushing = null));

@@ -50,6 +50,13 @@ export interface DiskReader {
   close(): Promise<void>;
 }
 
+/** A file that holds virtual-disk bytes at their own offsets; see DiskWriter.positional. */
+export interface PositionalTarget {
+  readonly file: string;
+  /** Bytes another thread wrote into the file (the writer flushes as data accumulates). */
+  written(bytes: number): void;
+}
+
 export type WriteFormat = 'raw' | 'vhdx' | 'vmdk' | 'vmdk-esxi';
 
 /**
@@ -62,6 +69,11 @@ export interface DiskWriter {
   /** Files the writer produced (e.g. a VMDK descriptor and its -flat extent), for cleanup and upload. */
   readonly files: readonly string[];
   write(offset: number, data: Buffer): Promise<void>;
+  /**
+   * Set by writers whose file takes data at its virtual offset in any order (raw images): a restore may then
+   * write blocks straight from its worker threads, in whatever order they finish, and report them here.
+   */
+  readonly positional?: PositionalTarget;
   close(): Promise<void>;
   /** Removes whatever was written: used when a restore fails or is cancelled. */
   abort(): Promise<void>;

@@ -103,7 +103,14 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
 
     async restoreDisk(pointId, disk, writer, run) {
       // The vault closes what it writes; the port's caller owns the writer, so it gets a view it cannot close.
-      const view: DiskWriter = { format: writer.format, files: writer.files, write: (offset, data) => writer.write(offset, data), close: async () => undefined, abort: async () => undefined };
+      const view: DiskWriter = {
+        format: writer.format,
+        files: writer.files,
+        write: (offset, data) => writer.write(offset, data),
+        ...(writer.positional ? { positional: writer.positional } : {}),
+        close: async () => undefined,
+        abort: async () => undefined,
+      };
       try {
         await restoreDisk(vault, pointId, disk, view, { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal) });
       } catch (error) {

@@ -2,6 +2,7 @@
  * The messages the vault's worker threads answer, and the code that answers them. The same handler runs
  * in-thread when no worker file is available (a test run against sources that were never built).
  */
+import fs from 'node:fs';
 import { blockId, isZero, openBlock, sealBlock, type BlockKeys } from './block-codec';
 
 export type BlockRequest =
@@ -11,7 +12,9 @@ export type BlockRequest =
   | { op: 'drop'; seq: number }
   | { op: 'open'; seq: number; id: Uint8Array; blob: Uint8Array; codec: number; rawLength: number; checkId: boolean }
   /** Several blobs that sit back to back in one ranged read: the whole range moves, no copies. */
-  | { op: 'openRange'; seq: number; data: Uint8Array; blocks: RangeBlock[] };
+  | { op: 'openRange'; seq: number; data: Uint8Array; blocks: RangeBlock[] }
+  /** As openRange, but the worker writes each block into `file` at its `position` (raw restore targets). */
+  | { op: 'writeRange'; seq: number; data: Uint8Array; blocks: (RangeBlock & { position: number })[]; file: string };
 
 export interface RangeBlock {
   id: Uint8Array;
@@ -26,7 +29,9 @@ export type BlockReply =
   | { op: 'seal'; seq: number; blob: Uint8Array; codec: number; rawLength: number }
   | { op: 'open'; seq: number; data: Uint8Array }
   | { op: 'openRange'; seq: number; datas: Uint8Array[] }
-  | { op: 'error'; seq: number; message: string; broken: boolean };
+  | { op: 'writeRange'; seq: number; bytes: number }
+  /** `code`: the errno name of a failed file write (ENOSPC…), so the caller can say what to do. */
+  | { op: 'error'; seq: number; message: string; broken: boolean; code?: string };
 
 /** A buffer and the list that moves (not copies) its memory to the other thread, when it owns all of it. */
 export function movable(data: Uint8Array): { data: Uint8Array; transfer: ArrayBuffer[] } {
@@ -83,10 +88,31 @@ export function createBlockHandler(keys: BlockKeys): (request: BlockRequest) => 
           }
           return { reply: { op: 'openRange', seq: request.seq, datas }, transfer };
         }
+        case 'writeRange': {
+          const range = asBuffer(request.data);
+          const fd = fs.openSync(request.file, 'r+');
+          let bytes = 0;
+          try {
+            for (const block of request.blocks) {
+              const data = openBlock(keys, block.id, range.subarray(block.at, block.at + block.length), block.codec, block.rawLength);
+              for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, block.position + done);
+              bytes += data.length;
+            }
+          } finally {
+            fs.closeSync(fd);
+          }
+          return { reply: { op: 'writeRange', seq: request.seq, bytes }, transfer: [] };
+        }
       }
     } catch (error) {
       return {
-        reply: { op: 'error', seq: request.seq, message: (error as Error).message, broken: (error as Error).name === 'SealBroken' },
+        reply: {
+          op: 'error',
+          seq: request.seq,
+          message: (error as Error).message,
+          broken: (error as Error).name === 'SealBroken',
+          ...(typeof (error as NodeJS.ErrnoException).code === 'string' ? { code: (error as NodeJS.ErrnoException).code } : {}),
+        },
         transfer: [],
       };
     }

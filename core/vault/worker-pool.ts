@@ -72,7 +72,7 @@ export class BlockWorkers {
       lane.post(request, transfer);
     }).then((reply) => {
       const answer = reply as BlockReply;
-      if (answer.op === 'error') throw answer.broken ? new BlockBroken(answer.message) : new Error(answer.message);
+      if (answer.op === 'error') throw answer.broken ? new BlockBroken(answer.message) : Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
       return answer;
     });
   }
@@ -115,6 +115,15 @@ export class BlockWorkers {
     const reply = await this.call(this.pick(), { op: 'openRange', seq, data: moved.data, blocks }, moved.transfer);
     if (reply.op !== 'openRange') throw new Error('unexpected worker reply');
     return reply.datas.map(asBuffer);
+  }
+
+  /** Decrypt and decompress every blob of one ranged read and write each into `file` at its position. */
+  async writeRange(data: Buffer, blocks: (RangeBlock & { position: number })[], file: string): Promise<number> {
+    const seq = ++this.seq;
+    const moved = movable(data);
+    const reply = await this.call(this.pick(), { op: 'writeRange', seq, data: moved.data, blocks, file }, moved.transfer);
+    if (reply.op !== 'writeRange') throw new Error('unexpected worker reply');
+    return reply.bytes;
   }
 
   async close(): Promise<void> {

@@ -237,6 +237,16 @@ describe('vault faults and bad input', () => {
         expect(vault(['verify', location]).status).toBe(0);
         // A subset check that reads every pack finds it too.
         expect(vault(['verify', location, '--read-data-subset', '100%']).status).toBe(1);
+        // Restoring the damaged disk fails alike whether worker threads write it (raw) or it is written in
+        // order (VHDX), and leaves no half-restored file behind.
+        for (const format of ['raw', 'vhdx']) {
+          const out = path.join(dir.dir, `damaged.${format}`);
+          const restore = vault(['restore-disk', location, point.id, `${point.vm}-disk0`, out, '--format', format]);
+          expect(restore.status, restore.stderr).toBe(1);
+          expect(restore.stderr).toContain(`Disk ${point.vm}-disk0 of recovery point ${point.id} cannot be restored: its data in the vault is damaged`);
+          expect(restore.stderr).toContain('lifeboat vault verify --read-data');
+          expect(fs.existsSync(out)).toBe(false);
+        }
       } finally {
         fs.writeFileSync(pack, original);
       }
