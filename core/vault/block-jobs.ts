@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { blockId, isZero, openBlock, sealBlock, type BlockKeys } from './block-codec';
+import { WriteTurn } from './write-turn';
 
 export type BlockRequest =
   /** Keyed hash of a block read from a disk. The worker keeps non-zero data until told to seal or drop it. */
@@ -47,7 +48,11 @@ export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function createBlockHandler(keys: BlockKeys): (request: BlockRequest) => { reply: BlockReply; transfer: ArrayBuffer[] } | null {
+function writeAll(fd: number, data: Buffer, position: number): void {
+  for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+}
+
+export function createBlockHandler(keys: BlockKeys, turn = new WriteTurn()): (request: BlockRequest) => { reply: BlockReply; transfer: ArrayBuffer[] } | null {
   const held = new Map<number, { data: Buffer; id: Buffer }>();
   return (request) => {
     try {
@@ -91,12 +96,26 @@ export function createBlockHandler(keys: BlockKeys): (request: BlockRequest) => 
         case 'writeRange': {
           const range = asBuffer(request.data);
           const fd = fs.openSync(request.file, 'r+');
+          const ready: { data: Buffer; position: number }[] = [];
+          const write = (): void => {
+            try {
+              for (const { data, position } of ready) writeAll(fd, data, position);
+              ready.length = 0;
+            } finally {
+              turn.give();
+            }
+          };
           let bytes = 0;
           try {
             for (const block of request.blocks) {
               const data = openBlock(keys, block.id, range.subarray(block.at, block.at + block.length), block.codec, block.rawLength);
-              for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, block.position + done);
+              ready.push({ data, position: block.position });
               bytes += data.length;
+              if (turn.tryTake()) write();
+            }
+            if (ready.length > 0) {
+              turn.take();
+              write();
             }
           } finally {
             fs.closeSync(fd);

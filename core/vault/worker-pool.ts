@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { tuneAllocator } from './allocator';
 import type { BlockKeys } from './block-codec';
+import { WriteTurn } from './write-turn';
 import { asBuffer, createBlockHandler, movable, type BlockReply, type BlockRequest, type RangeBlock } from './block-jobs';
 
 /** A hashed block still held by the worker that hashed it, until it is sealed or dropped. */
@@ -53,7 +54,8 @@ export class BlockWorkers {
     tuneAllocator();
     const file = workerFile();
     this.threaded = file !== null;
-    this.lanes = file ? Array.from({ length: count }, () => threadLane(file, keys)) : [inThreadLane(keys)];
+    const turn = new WriteTurn();
+    this.lanes = file ? Array.from({ length: count }, () => threadLane(file, keys, turn)) : [inThreadLane(keys)];
   }
 
   get size(): number {
@@ -131,12 +133,15 @@ export class BlockWorkers {
   }
 }
 
-function threadLane(file: string, keys: BlockKeys): Lane {
-  const worker = new Worker(file, { workerData: { encKey: new Uint8Array(keys.encKey), idKey: new Uint8Array(keys.idKey) } });
+function threadLane(file: string, keys: BlockKeys, turn: WriteTurn): Lane {
+  const worker = new Worker(file, { workerData: { encKey: new Uint8Array(keys.encKey), idKey: new Uint8Array(keys.idKey), writeTurn: turn.shared } });
   const waiting: Lane['waiting'] = new Map();
   const failAll = (error: Error): void => {
     for (const pending of waiting.values()) pending.reject(error);
     waiting.clear();
+    // A thread that died holding the write turn must not leave the others waiting for ever (the turn only
+    // spares CPU: writes at distinct offsets are correct in any order, so giving it back early is harmless).
+    turn.give();
   };
   worker.on('message', (reply: BlockReply) => {
     const pending = waiting.get(reply.seq);
