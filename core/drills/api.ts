@@ -5,6 +5,7 @@ import type { RecoveryPlan } from '../contract/drills';
 import { LifeboatError } from '../contract/errors';
 import type { HostKind, Vm } from '../contract/hosts';
 import type { WriteFormat } from '../disks/types';
+import { jobKeys } from '../jobs/keys';
 import { openVaultPort } from '../replication/vault-adapter';
 import type { ServiceContext } from '../service-context';
 import { DrillsStore } from '../store/drills';
@@ -113,7 +114,7 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
       const plan = input.planId ? plans.get(input.planId) : planForVms(input.vmIds!);
       if (!plan) throw new LifeboatError('NOT_FOUND', `There is no recovery plan ${input.planId}.`, { fix: 'Refresh the Drills page.' });
       const { job } = ctx.jobs.submit({
-        key: `drill:${plan.id}`,
+        key: jobKeys.drill(plan.id),
         kind: 'drill',
         title: `Drill: ${plan.name}`,
         trigger: 'manual',

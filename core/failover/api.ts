@@ -6,6 +6,7 @@ import { LifeboatError } from '../contract/errors';
 import type { FailoverMode } from '../contract/failover';
 import { choosePoints } from '../drills/engine';
 import { findQemu } from '../drills/qemu-sandbox';
+import { jobKeys } from '../jobs/keys';
 import { openVaultPort } from '../replication/vault-adapter';
 import type { ServiceContext } from '../service-context';
 import { DrillsStore } from '../store/drills';
@@ -53,6 +54,11 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
     openVault: (targetId) => openVaultPort(ctx, targetId),
     connect: (hostId) => ctx.hosts.connect(hostId),
     replicaFor: (vm) => replicaFor(vm),
+    stopCopies: async (vmIds) => {
+      const cancelled: string[] = [];
+      for (const vmId of vmIds) if (await ctx.jobs.cancelKey(jobKeys.replicate(vmId))) cancelled.push(vmId);
+      return cancelled;
+    },
     localDisks: (vm) => vm.hostKind === 'workstation' || (vm.hostKind === 'hyperv' && hosts.get(vm.hostId)?.address === null),
     evidenceDir: path.join(ctx.dataDir, 'evidence'),
     workRoot: path.join(ctx.dataDir, 'failover'),
@@ -132,7 +138,7 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
   const submit = (plan: RecoveryPlan, kind: FailoverMode | 'failback', work: (run: Parameters<Parameters<typeof ctx.jobs.submit>[0]['run']>[0]) => Promise<Drill>): string => {
     const title = kind === 'failback' ? `Failback: ${plan.name}` : `${kind === 'planned' ? 'Planned' : 'Unplanned'} failover: ${plan.name}`;
     const { job } = ctx.jobs.submit({
-      key: `failover:${plan.id}`,
+      key: jobKeys.failover(plan.id),
       kind: kind === 'failback' ? 'failback' : 'failover',
       title,
       trigger: 'manual',

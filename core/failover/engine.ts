@@ -10,7 +10,7 @@ import { createDiskWriter } from '../disks';
 import type { WriteFormat } from '../disks/types';
 import { choosePoints, EXTENSION } from '../drills/engine';
 import type { SandboxVm } from '../drills/sandbox';
-import { checkName, runPlanCheck, safeName, stepRecorder, wait, type StepFn } from '../drills/steps';
+import { checkName, runPlanCheck, safeName, stepRecorder, wait, type NoteFn, type StepFn } from '../drills/steps';
 import type { Hypervisor } from '../hypervisors/types';
 import { HypervHost } from '../hypervisors/hyperv/provider';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
@@ -35,6 +35,11 @@ export interface FailoverDeps {
   policyOf(vmId: string): Policy | undefined;
   openVault(targetId: string, policy?: Policy): Promise<VaultPort>;
   connect(hostId: string): Hypervisor;
+  /**
+   * Cancels the copies of these VMs that are queued or running and waits for them to clean up; returns the
+   * VMs whose copy was cancelled. (While the failover job runs, the scheduler starts no new ones.)
+   */
+  stopCopies(vmIds: string[]): Promise<string[]>;
   /** Whether Lifeboat can write the host's VM disk files itself (this computer's Workstation or Hyper-V). */
   localDisks(vm: Vm): boolean;
   /** Hyper-V Replica: the registered replica host of a VM replicated by Hyper-V itself, else null. */
@@ -97,6 +102,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
 
   try {
     if (mode === 'planned') {
+      await stopRunningCopies(members.map((member) => member.vm), deps, note);
       for (const member of [...members].reverse()) {
         if (member.replica) {
           await step('Shut down and send the last changes to the replica (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)), (r) => `Source ${r.stopped}; replication ${r.replicationState}.`);
@@ -293,8 +299,10 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
   const started = deps.clock.now();
   const drill = newRecord(plan, run.jobId, 'failback', started, options, site);
   deps.drills.save(drill);
-  const { step } = stepRecorder(drill.id, deps.drills, deps.clock, run);
+  const { step, note } = stepRecorder(drill.id, deps.drills, deps.clock, run);
   const remaining = [...state.vms];
+  // A copy reading an original VM while failback rewrites its disks in place would store a torn point.
+  await stopRunningCopies(state.vms.map((vm) => ({ id: vm.vmId, name: vm.vm })), deps, note);
   const notes: string[] = [];
   const order = plan.groups.flatMap((g) => g.vms.map((v) => v.vmId));
   remaining.sort((a, b) => order.indexOf(a.vmId) - order.indexOf(b.vmId));
@@ -480,6 +488,14 @@ export async function shutDownSource(vm: Vm, timeoutSeconds: number, signal: Abo
   } finally {
     await host.close().catch(() => undefined);
   }
+}
+
+/** A copy already running when a planned failover or a failback starts reads disks about to change: stop it. */
+async function stopRunningCopies(vms: { id: string; name: string }[], deps: FailoverDeps, note: NoteFn): Promise<void> {
+  const cancelled = await deps.stopCopies(vms.map((vm) => vm.id));
+  if (cancelled.length === 0) return;
+  const names = vms.filter((vm) => cancelled.includes(vm.id)).map((vm) => vm.name);
+  note('Stop copies already running', null, 'passed', `Cancelled the scheduled copy of ${names.join(', ')}: it was reading disks that are about to be shut down or rewritten.`);
 }
 
 async function finalCopy(vm: Vm, run: JobRunContext, deps: FailoverDeps): Promise<CatalogPoint> {

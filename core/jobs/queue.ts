@@ -100,6 +100,15 @@ export class JobQueue {
     return live?.state === 'running' ? live.meter.snapshot() : null;
   }
 
+  /** Cancels the job with this key, if one is queued or running, and waits until it has cleaned up. */
+  async cancelKey(key: string): Promise<boolean> {
+    const live = [...this.live.values()].find((candidate) => candidate.request.key === key);
+    if (!live) return false;
+    this.cancel(live.id);
+    await live.done;
+    return true;
+  }
+
   isBusy(key: string): boolean {
     return [...this.live.values()].some((live) => live.request.key === key);
   }

@@ -1,4 +1,5 @@
 import type { ConsoleApi } from '../contract/api';
+import { jobKeys } from '../jobs/keys';
 import { LifeboatError } from '../contract/errors';
 import type { Job, Policy } from '../contract/protection';
 import { CronSchedule } from '../schedule/cron';
@@ -8,6 +9,7 @@ import { Scheduler } from '../schedule/scheduler';
 import type { ServiceContext } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { FailoverStateStore } from '../store/failovers';
+import { PlansStore } from '../store/plans';
 import { JobsStore } from '../store/jobs';
 import { PoliciesStore, type PolicyFields } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
@@ -46,13 +48,12 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     jobs,
     clock: ctx.clock,
   };
-  const runKey = (vmId: string): string => `replicate:${vmId}`;
 
   const startRun = (policy: Policy, vmId: string, trigger: Job['trigger']): Job => {
     const vm = vms.get(vmId);
     if (!vm) throw new LifeboatError('NOT_FOUND', `The VM ${vmId} is no longer in the inventory.`, { fix: 'Run discovery, then edit the policy.' });
     return ctx.jobs.submit({
-      key: runKey(vmId),
+      key: jobKeys.replicate(vmId),
       kind: 'replication',
       title: `Copy ${vm.name}`,
       trigger,
@@ -65,6 +66,10 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
   };
 
   const failovers = new FailoverStateStore(ctx.db);
+  const plans = new PlansStore(ctx.db);
+  /** The plan failing over or back with this VM in it, if any: the VM's copies wait until it is done. */
+  const failingOver = (vmId: string): string | null =>
+    plans.list().find((plan) => plan.groups.some((group) => group.vms.some((member) => member.vmId === vmId)) && ctx.jobs.isBusy(jobKeys.failover(plan.id)))?.name ?? null;
   const scheduler = new Scheduler({
     db: ctx.db,
     policies,
@@ -73,7 +78,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     bus: ctx.bus,
     clock: ctx.clock,
     startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
-    isBusy: (vmId) => ctx.jobs.isBusy(runKey(vmId)),
+    isBusy: (vmId) => ctx.jobs.isBusy(jobKeys.replicate(vmId)) || failingOver(vmId) !== null,
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
     failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId))),
   });
@@ -161,8 +166,18 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     async runNow({ policyId, vmId }) {
       const chosen = policyId ? [find(policyId)] : policies.list();
       const started: Job[] = [];
+      const held: string[] = [];
       for (const policy of chosen) {
-        for (const id of policy.vmIds.filter((v) => vmId === undefined || v === vmId)) started.push(startRun(policy, id, 'manual'));
+        for (const id of policy.vmIds.filter((v) => vmId === undefined || v === vmId)) {
+          const plan = failingOver(id);
+          if (plan) held.push(`${vms.get(id)?.name ?? id} (plan "${plan}")`);
+          else started.push(startRun(policy, id, 'manual'));
+        }
+      }
+      if (started.length === 0 && held.length > 0) {
+        throw new LifeboatError('PLAN_BUSY', `${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} failing over or back right now; a copy would read disks that are being shut down or rewritten.`, {
+          fix: 'Wait until the failover or failback finishes (Activity shows it); copies start again by themselves.',
+        });
       }
       if (started.length === 0) {
         throw new LifeboatError('NOT_FOUND', vmId ? 'That VM is not protected by any policy.' : 'Nothing is protected yet.', { fix: 'Protect the VM first (Protection → Protect VMs).' });

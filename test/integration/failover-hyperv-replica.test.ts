@@ -47,6 +47,7 @@ function setUp(): { db: Db; plan: RecoveryPlan; deps: (primary: ReplayPowerShell
       connect,
       localDisks: () => false,
       replicaFor: (candidate) => (candidate.replication?.mode === 'Primary' ? { replicaHostId: 'hv02', replicaHostName: 'HV02', primaryServer: 'hv01.acme.local' } : null),
+      stopCopies: async () => [],
       evidenceDir: path.join(dir, 'evidence'),
       workRoot: path.join(dir, 'failover'),
       pollSeconds: 0,

@@ -72,6 +72,7 @@ describe('failover onto vSphere (govmomi simulator)', () => {
       connect: () => connect(),
       localDisks: () => false,
       replicaFor: () => null,
+      stopCopies: async () => [],
       evidenceDir: path.join(dir, 'evidence'),
       workRoot: path.join(dir, 'failover'),
     };
@@ -95,9 +96,11 @@ describe('failover onto vSphere (govmomi simulator)', () => {
     expect((await datastoreGet(`lifeboat-failover/${vm.name}/disk1-flat.vmdk`)).status).toBe(200); // the recovered VM's disk
 
     // Failback: copy the recovered VM into the vault, write it over the original's disk, start the original, remove the copy.
-    const back = await runFailback(plan, state, site, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 0 }, run('b1'), { ...deps, policyOf: () => ({ id: 'pol', name: 'vSphere', targetId: 't', consistency: 'prefer', rpoMinutes: 60, retention: { keepLast: 10, daily: 0, weekly: 0, monthly: 0, yearly: 0 } }) as never });
+    const back = await runFailback(plan, state, site, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 0 }, run('b1'), { ...deps, stopCopies: async (ids) => ids, policyOf: () => ({ id: 'pol', name: 'vSphere', targetId: 't', consistency: 'prefer', rpoMinutes: 60, retention: { keepLast: 10, daily: 0, weekly: 0, monthly: 0, yearly: 0 } }) as never });
     expect(back, JSON.stringify(new DrillsStore(db).steps('b1'), null, 1)).toMatchObject({ kind: 'failback', status: 'passed' });
     expect(copiedBootSector).toContain(`LIFEBOAT-BOOT-OK ${vm.name}`);
+    // A copy of the original VM running when failback starts is stopped first: failback rewrites its disks.
+    expect(new DrillsStore(db).steps('b1')[0]).toMatchObject({ name: 'Stop copies already running', status: 'passed', detail: expect.stringContaining(`Cancelled the scheduled copy of ${vm.name}`) });
     const originalDisk = vm.disks[0]!.path.replace(/^\[[^\]]+\]\s*/, '').replace(/\.vmdk$/, '-flat.vmdk');
     expect(Buffer.from(await (await datastoreGet(originalDisk)).arrayBuffer()).subarray(0, 512).toString('latin1')).toContain('written while failed over');
     const after = await host.listVms();

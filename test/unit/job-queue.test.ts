@@ -110,6 +110,32 @@ describe('job queue', () => {
     expect(started).toEqual(['vm-a']);
   });
 
+  it('cancels by key and resolves only once the job has cleaned up (a failover stopping a VM\'s copy)', async () => {
+    const { queue, request } = setup();
+    const working = gate();
+    const cleanup: string[] = [];
+    const running = queue.submit(
+      request('replicate:vm-a', 'h1', (ctx) => {
+        working.release();
+        return new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            // The snapshot is released later, on another turn of the event loop: cancelKey must wait for it.
+            setImmediate(() => {
+              cleanup.push('snapshot released');
+              reject(ctx.signal.reason);
+            });
+          }),
+        );
+      }),
+    );
+    await working.opened;
+    expect(await queue.cancelKey('replicate:vm-b')).toBe(false);
+    expect(await queue.cancelKey('replicate:vm-a')).toBe(true);
+    expect(cleanup).toEqual(['snapshot released']);
+    expect(queue.isBusy('replicate:vm-a')).toBe(false);
+    expect((await running.done).status).toBe('cancelled');
+  });
+
   it('marks jobs a dead process left running as interrupted', () => {
     const { db, store } = setup();
     store.insert({ id: 'j1', kind: 'replication', title: 'x', trigger: 'schedule', vmId: 'v', policyId: null, hostId: null, targetId: null }, new Date());
