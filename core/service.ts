@@ -20,6 +20,7 @@ import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { targetsApi } from './replication/targets';
 import { catalogRebuildApi } from './replication/catalog-rebuild';
+import { RecoveredCopies } from './replication/recovered-copies';
 import { reportsApi } from './reports/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -97,6 +98,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     audit: new AuditLog(db, settings, clock),
     jobs: new JobQueue(new JobsStore(db), bus, clock, () => settings.get('concurrency') ?? DEFAULT_LIMITS),
     hosts: new HostConnector(db, secrets, config.providers),
+    recoveredCopies: new RecoveredCopies(),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),

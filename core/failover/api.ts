@@ -18,7 +18,7 @@ import { PoliciesStore } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import type { Vm } from '../contract/hosts';
-import { runFailback, runFailover, type FailoverDeps, type ReplicaPair } from './engine';
+import { copyRecoveredVm, runFailback, runFailover, type FailoverDeps, type ReplicaPair } from './engine';
 import { qemuStandbySite, type RecoverySite } from './site';
 import { hostSite, vsphereRecoverySite } from './host-site';
 import { removeStandby } from './qemu-standby';
@@ -158,6 +158,23 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
     });
     return job.id;
   };
+
+  // While failed over, a VM's scheduled copies (and Copy now) read its recovered copy where it runs, so the
+  // work done at the recovery site is protected too. Hyper-V Replica VMs are copied by Hyper-V itself.
+  ctx.recoveredCopies.register((vmId) => {
+    const state = states.list().find((candidate) => candidate.vms.some((v) => v.vmId === vmId && !v.replica));
+    const recovered = state?.vms.find((v) => v.vmId === vmId);
+    const plan = state ? plans.get(state.planId) : undefined;
+    const vm = vms.get(vmId);
+    if (!recovered || !plan || !vm) return null;
+    let site: RecoverySite;
+    try {
+      site = siteFor(plan, recovered.hostId);
+    } catch {
+      return null; // its recovery host was removed or QEMU is gone: nothing to read it from
+    }
+    return (policy, run) => copyRecoveredVm(vm, recovered, site, policy, true, run, deps);
+  });
 
   ctx.onStartBackground(() => {
     // A failover or failback cut short by the engine stopping (marked interrupted by the drills room, which

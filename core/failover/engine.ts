@@ -16,7 +16,7 @@ import { HypervHost } from '../hypervisors/hyperv/provider';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { resolveDiskPath } from '../hypervisors/workstation/provider';
-import type { JobRunContext } from '../jobs/queue';
+import type { JobOutcome, JobRunContext } from '../jobs/queue';
 import { replicateVm } from '../replication/run';
 import type { VaultPort } from '../replication/vault-port';
 import type { DrillsStore } from '../store/drills';
@@ -505,14 +505,25 @@ async function finalCopy(vm: Vm, run: JobRunContext, deps: FailoverDeps): Promis
   return deps.points.listForVm(vm.id)[0]!;
 }
 
+/**
+ * Copies a recovered VM into the vault as the VM itself: same name and id, so its points continue the VM's
+ * history. `live`: while it runs at the recovery site (the scheduler protects the work done there);
+ * otherwise it is stopped (failback's last copy).
+ */
+export async function copyRecoveredVm(vm: Vm, recovered: RecoveredVm, site: RecoverySite, policy: Policy, live: boolean, run: JobRunContext, deps: Pick<FailoverDeps, 'openVault' | 'points' | 'jobs' | 'clock'>): Promise<JobOutcome> {
+  // Named after where it runs now, so a checkpoint left by a crash is released there, not at the original host.
+  const asRecovered: Vm = { ...vm, externalId: recovered.recoveryVmId, hostId: recovered.hostId ?? '', hostName: recovered.site };
+  const source = (): Hypervisor => (live ? site.liveCopySource(recovered) : site.copySource(recovered));
+  return replicateVm(policy, asRecovered, run, { connect: source, openVault: deps.openVault, points: deps.points, jobs: deps.jobs, clock: deps.clock });
+}
+
 async function failbackCopy(vm: Vm, recovered: RecoveredVm, site: RecoverySite, run: JobRunContext, deps: FailoverDeps): Promise<CatalogPoint> {
   const policy = deps.policyOf(vm.id);
   const targetId = policy?.targetId ?? deps.points.get(recovered.pointId)?.targetId;
   if (!targetId) throw new LifeboatError('NO_RECOVERY_POINT', `Lifeboat does not know which vault holds ${vm.name}.`, { fix: 'Protect the VM with a policy, then fail back again.' });
   // Without a policy (removed while failed over) the copy goes to the vault of the point it started from, pruning nothing.
   const effective = policy ?? ({ id: 'failback', name: 'Failback', targetId, consistency: 'crash', rpoMinutes: 60, retention: { keepLast: 10_000, daily: 0, weekly: 0, monthly: 0, yearly: 0 } } as unknown as Policy);
-  // The recovered copy is read as the VM itself: same name and id, so its points continue the VM's history.
-  await replicateVm(effective, { ...vm, externalId: recovered.recoveryVmId }, run, { connect: () => site.copySource(recovered), openVault: deps.openVault, points: deps.points, jobs: deps.jobs, clock: deps.clock });
+  await copyRecoveredVm(vm, recovered, site, effective, false, run, deps);
   return deps.points.listForVm(vm.id)[0]!;
 }
 

@@ -73,6 +73,8 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
         return 'powered off';
       }),
     copySource: () => readOnlyCopySource(options.connect()),
+    // The recovered VM is a VM of that host: its own snapshots give points while it runs.
+    liveCopySource: () => readOnlyCopySource(options.connect()),
     async remove(recovered) {
       await withHost(async (host) => {
         await host.powerOff(recovered.recoveryVmId, { hard: true }).catch(() => undefined);

@@ -7,8 +7,9 @@ import { fileResolver } from '../disks/file-source';
 import type { DiskReader, WriteFormat } from '../disks/types';
 import type { SandboxVm } from '../drills/sandbox';
 import { safeName } from '../drills/steps';
-import type { Checkpoint, Hypervisor } from '../hypervisors/types';
-import { removeStandby, shutDownStandby, standbyDisks, standbyRunning, standbyVm, startStandbyVm } from './qemu-standby';
+import type { Checkpoint, CheckpointOptions, Hypervisor } from '../hypervisors/types';
+import { connectQmp, removeStandby, shutDownStandby, standbyControlSocket, standbyDisks, standbyRunning, standbyVm, startStandbyVm } from './qemu-standby';
+import { commitLeftoverOverlays, freezeStandbyDisks, thawStandbyDisks } from './standby-snapshot';
 
 export interface RecoveryVmSpec {
   name: string;
@@ -40,6 +41,8 @@ export interface RecoverySite {
   shutDown(recoveryVmId: string, timeoutSeconds: number): Promise<string>;
   /** The stopped recovered VM as a host replication can copy from, its disks named as in the recovery point. */
   copySource(recovered: RecoveredVm): Hypervisor;
+  /** The recovered VM as a host replication can copy from while it runs (a crash-consistent point at least). */
+  liveCopySource(recovered: RecoveredVm): Hypervisor;
   /** Removes the recovered VM and its disks there. */
   remove(recovered: RecoveredVm): Promise<void>;
   isGone(recoveryVmId: string): Promise<boolean>;
@@ -63,6 +66,7 @@ export function qemuStandbySite(qemu: string, root: string): RecoverySite {
     isRunning: async (id) => standbyRunning(id),
     shutDown: (id, timeoutSeconds) => shutDownStandby(id, timeoutSeconds),
     copySource: (recovered) => new StoppedDisks(recovered, standbyDisks(recovered.recoveryVmId)),
+    liveCopySource: (recovered) => new RunningStandbyDisks(recovered, standbyDisks(recovered.recoveryVmId)),
     remove: (recovered) => removeStandby(recovered.recoveryVmId),
     async isGone(id) {
       return !standbyRunning(id) && !fs.existsSync(id);
@@ -78,14 +82,20 @@ class StoppedDisks implements Hypervisor {
   readonly kind = 'workstation' as const;
 
   constructor(
-    private readonly recovered: RecoveredVm,
-    private readonly files: string[],
+    protected readonly recovered: RecoveredVm,
+    protected readonly files: string[],
   ) {}
 
   async createCheckpoint(vmId: string): Promise<Checkpoint> {
     if (this.files.length === 0) throw new LifeboatError('VM_NOT_FOUND', `The recovered copy of ${this.recovered.vm} has no disks left at ${this.recovered.recoveryVmId}.`, { fix: 'It was removed by hand: restore the VM from the vault instead.' });
+    // A copy taken while it ran and cut short may have left its last writes in an overlay: merge them first.
+    commitLeftoverOverlays(this.files);
+    return this.checkpointOf(vmId, 'powered-off', null);
+  }
+
+  protected checkpointOf(vmId: string, kind: Checkpoint['kind'], note: string | null): Checkpoint {
     const disks = this.files.map((file, index) => ({ key: this.recovered.diskNames[index] ?? `disk${index}`, path: file, capacityBytes: fs.statSync(file).size, changeId: null }));
-    return { id: `powered-off:${Date.now()}`, vmId, name: 'failback', kind: 'powered-off', createdAt: new Date().toISOString(), note: null, disks };
+    return { id: `${kind}:${Date.now()}`, vmId, name: 'recovered copy', kind, createdAt: new Date().toISOString(), note, disks };
   }
 
   async openCheckpointDisk(checkpoint: Checkpoint, diskKey: string): Promise<DiskReader> {
@@ -97,7 +107,7 @@ class StoppedDisks implements Hypervisor {
     return null;
   }
 
-  async releaseCheckpoint(): Promise<void> {}
+  async releaseCheckpoint(_checkpoint: Checkpoint): Promise<void> {}
   async close(): Promise<void> {}
 
   private unsupported(): never {
@@ -110,4 +120,41 @@ class StoppedDisks implements Hypervisor {
   powerOff = async () => this.unsupported();
   heartbeat = async () => this.unsupported();
   removeVm = async () => this.unsupported();
+}
+
+/**
+ * A running standby VM seen through the Hypervisor interface: a checkpoint redirects its writes to overlays
+ * (standby-snapshot.ts) so the raw files hold still while they are copied; releasing it merges them back.
+ * A standby VM that is not running is read as stopped disks.
+ */
+class RunningStandbyDisks extends StoppedDisks {
+  override async createCheckpoint(vmId: string, options?: CheckpointOptions): Promise<Checkpoint> {
+    if (options?.consistency === 'require') {
+      throw new LifeboatError('CHECKPOINT_FAILED', `${this.recovered.vm} runs at the QEMU standby, which cannot quiesce its applications, and its policy requires application-consistent points.`, {
+        fix: 'While the plan is failed over, set the policy\'s consistency to "prefer" so its work there is copied, or fail back.',
+      });
+    }
+    const socket = standbyControlSocket(this.recovered.recoveryVmId);
+    if (!standbyRunning(this.recovered.recoveryVmId) || !socket) return super.createCheckpoint(vmId);
+    const qmp = await connectQmp(socket);
+    try {
+      await freezeStandbyDisks(qmp, this.files);
+    } finally {
+      qmp.close();
+    }
+    return this.checkpointOf(vmId, 'crash-consistent', 'Taken while the recovered VM ran at the QEMU standby: every disk frozen at the same instant.');
+  }
+
+  override async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    if (checkpoint.kind !== 'crash-consistent') return;
+    const socket = standbyControlSocket(this.recovered.recoveryVmId);
+    // Stopped meanwhile: the overlays are merged offline before the next copy or failback reads the disks.
+    if (!standbyRunning(this.recovered.recoveryVmId) || !socket) return;
+    const qmp = await connectQmp(socket);
+    try {
+      await thawStandbyDisks(qmp, this.files);
+    } finally {
+      qmp.close();
+    }
+  }
 }

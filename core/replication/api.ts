@@ -61,7 +61,8 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
       policyId: policy.id,
       hostId: vm.hostId,
       targetId: policy.targetId,
-      run: (run) => replicateVm(policy, vm, run, deps),
+      // While its plan is failed over, the VM runs at the recovery site: that copy is the one to protect.
+      run: (run) => (ctx.recoveredCopies.of(vmId) ?? ((p, r) => replicateVm(p, vm, r, deps)))(policy, run),
     }).job;
   };
 
@@ -80,7 +81,8 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
     isBusy: (vmId) => ctx.jobs.isBusy(jobKeys.replicate(vmId)) || failingOver(vmId) !== null,
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
-    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId))),
+    // Failed-over VMs whose recovered copy can be read are copied as usual (from there); the others wait for failback.
+    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !ctx.recoveredCopies.of(vmId))),
   });
   ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
   ctx.onTick(() => scheduler.tick());

@@ -107,6 +107,21 @@ describe('lifeboat failover and failback on the sample lab', () => {
     await qmp.execute('human-monitor-command', { 'command-line': 'qemu-io disk1 "write -P 0x5a 8M 64k"' });
     qmp.close();
 
+    // That work is protected while failed over: a copy reads the running recovered VMs (frozen at one instant
+    // through QEMU overlays, merged back after), not the stopped sources. The VMs keep running throughout.
+    const copied = cli('run', 'Servers');
+    expect(copied.status, copied.stderr + copied.stdout).toBe(0);
+    const listed = JSON.parse(cli('vault', 'list', vault, '--json').stdout) as { id: string; vm: string; time: string; disks: { name: string }[] }[];
+    const latest = listed.filter((p) => p.vm === 'lab-files01').sort((a, b) => b.time.localeCompare(a.time))[0]!;
+    expect(latest.time > result.vms[1]!.pointTime).toBe(true);
+    const restored = path.join(dir, 'while-failed-over.raw');
+    expect(cli('vault', 'restore-disk', vault, latest.id, latest.disks[1]!.name, restored).status).toBe(0);
+    expect((await readAt(restored, 8 * MiB, 64 * 1024)).equals(Buffer.alloc(64 * 1024, 0x5a))).toBe(true);
+    for (const vm of ['lab-dc01', 'lab-files01']) {
+      expect(qemuProcesses(`lifeboat-recovered-${vm}`)).toHaveLength(1);
+      expect(fs.readdirSync(path.join(standby(vm), 'disks')).filter((name) => name.includes('overlay'))).toEqual([]);
+    }
+
     const again = cli('call', 'startFailover', JSON.stringify({ planId, mode: 'unplanned', confirm: 'Office' }));
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already failed over[\s\S]*fix: Fail back first/);

@@ -1,0 +1,23 @@
+import type { Policy } from '../contract/protection';
+import type { JobOutcome, JobRunContext } from '../jobs/queue';
+
+/** Copies a failed-over VM's recovered copy into the policy's vault, as the VM itself. */
+export type RecoveredCopy = (policy: Policy, run: JobRunContext) => Promise<JobOutcome>;
+
+/**
+ * While a plan is failed over, its VMs' copies must come from the recovered copies at the recovery site
+ * (that is where the work happens), not from the stopped sources. The failover room knows the recovery
+ * sites and registers the lookup; the replication room asks it before every copy.
+ */
+export class RecoveredCopies {
+  private lookup: (vmId: string) => RecoveredCopy | null = () => null;
+
+  register(lookup: (vmId: string) => RecoveredCopy | null): void {
+    this.lookup = lookup;
+  }
+
+  /** How to copy this VM while it is failed over, or null when it is not (or its copy cannot be read). */
+  of(vmId: string): RecoveredCopy | null {
+    return this.lookup(vmId);
+  }
+}
