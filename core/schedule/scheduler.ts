@@ -22,7 +22,7 @@ export interface SchedulerDeps {
   isBusy(vmId: string): boolean;
   /** "Pause all" from the tray: no run starts; the watchdog keeps watching. */
   paused(): boolean;
-  /** VMs of failed-over plans: their sources are stopped and the work happens at the recovery site. */
+  /** Failed-over VMs whose recovered copy cannot be read: their sources are stopped, so nothing is copied. */
   failedOver(): ReadonlySet<string>;
 }
 
@@ -112,7 +112,7 @@ export class Scheduler {
             ? `${status.vm} is outside its RPO of ${status.rpoMinutes} min: its ${age}.`
             : `${status.vm} is at risk: its ${age}, over ${Math.round(WARNING_FRACTION * 100)}% of its ${status.rpoMinutes}-minute RPO.`,
           fix: away.has(status.vmId)
-            ? 'It is failed over: what it does at the recovery site is not copied until you fail back. Fail back (Drills) as soon as the original site is ready.'
+            ? 'It is failed over: Lifeboat cannot read its recovered copy at the recovery site (the recovery host is gone from Settings, or Hyper-V Replica copies it), so nothing new reaches the vault. Fail back (Drills) as soon as the original site is ready.'
             : 'Open Activity to see why recent copies failed or did not start; check the host and the vault are reachable, then run the policy now.',
         },
         now,
