@@ -118,7 +118,8 @@ export function FailedOverBanner({ state, onFailBack }: { state: PlanFailoverSta
     <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} title={`“${state.plan}” is failed over`} data-testid="failed-over-banner">
       <Group justify="space-between" align="center" wrap="nowrap">
         <Text size="sm">
-          Since {formatDate(state.since)} ({state.mode}), {state.vms.map((vm) => vm.vm).join(', ')} {state.vms.length === 1 ? 'runs' : 'run'} at {sites}. Fail back when the original site is ready.
+          Since {formatDate(state.since)} ({state.mode}), {state.vms.map((vm) => vm.vm).join(', ')} {state.vms.length === 1 ? 'runs' : 'run'} at {sites}.
+          {state.vms.some((vm) => !vm.replica) ? ' Lifeboat keeps copying the work done there into the vault, on the usual schedule.' : ''} Fail back when the original site is ready.
         </Text>
         <Button onClick={onFailBack} style={{ flexShrink: 0 }}>
           Fail back…

@@ -82,7 +82,7 @@ describe('real failover from the Drills page', () => {
     await page.getByRole('link', { name: 'Dashboard' }).click();
     const banner = page.getByTestId('failed-over-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('lab-dc01 runs at this machine (QEMU standby)');
+    expect(await banner.textContent()).toContain('lab-dc01 runs at this machine (QEMU standby). Lifeboat keeps copying the work done there into the vault');
     await settle(page);
     await shot(page, 'failover-4-dashboard-banner');
     await banner.getByRole('button', { name: 'Fail back…' }).click();
