@@ -93,6 +93,51 @@ describe('vault crash safety', () => {
   }, 300_000);
 });
 
+describe('cancelling a restore', () => {
+  it('stops a restore into a raw image (written by the worker threads) and into a VHDX, leaving no file and the vault readable', async () => {
+    const dir = tempDir();
+    const location = path.join(dir, 'vault');
+    await (await Vault.init(location, PASSPHRASE)).close();
+    const file = path.join(dir, 'disk.img');
+    fs.writeFileSync(file, crypto.randomBytes(48 * MiB));
+    const vault = await Vault.open(location, PASSPHRASE);
+    try {
+      const reader = await openDisk(file);
+      const point = await vault.backup({ vm: 'fs01', disks: [{ name: 'd0', reader }] });
+      await reader.close();
+      for (const format of ['raw', 'vhdx'] as const) {
+        const out = path.join(dir, `cancelled.${format}`);
+        const controller = new AbortController();
+        let seen = 0;
+        const failure = await vault
+          .restoreDisk(point.id, 'd0', await createDiskWriter(format, out, 48 * MiB), {
+            signal: controller.signal,
+            // Cancelled by the operator once the first data is written.
+            onProgress: (progress) => {
+              seen = progress.bytesDone;
+              if (progress.bytesDone > 0) controller.abort();
+            },
+          })
+          .then(
+            () => null,
+            (error: unknown) => error,
+          );
+        expect(failure, format).toBeInstanceOf(LifeboatError);
+        expect((failure as LifeboatError).code).toBe('CANCELLED');
+        expect(seen).toBeGreaterThan(0);
+        expect(seen).toBeLessThan(48 * MiB);
+        expect(fs.existsSync(out)).toBe(false);
+      }
+      // Nothing was left locked or damaged: the next restore completes.
+      const out = path.join(dir, 'restored.img');
+      await vault.restoreDisk(point.id, 'd0', await createDiskWriter('raw', out, 48 * MiB));
+      expect(sameFiles(file, out)).toBe(true);
+    } finally {
+      await vault.close();
+    }
+  });
+});
+
 describe('vault on Azure Blob (Azurite)', () => {
   let azurite: Azurite;
   beforeAll(async () => {
