@@ -107,6 +107,7 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
     waitForSerial(marker, timeoutMs, signal) {
       const started = performance.now();
       return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason); // an aborted signal fires no more events
         const check = (): void => {
           if (serial.includes(marker)) return done(() => resolve((performance.now() - started) / 1000));
           if (child.exitCode !== null) return done(() => reject(new LifeboatError('INTERNAL', `The VM stopped before it printed "${marker}" (QEMU exit ${child.exitCode}): ${stderr.trim() || 'no error output'}.`)));
