@@ -44,6 +44,16 @@ export function movable(data: Uint8Array): { data: Uint8Array; transfer: ArrayBu
   return { data: copy, transfer: [copy.buffer] };
 }
 
+/**
+ * Frees a block's memory now instead of at the thread's next garbage collection, which V8 starts only once
+ * some 64 MiB of such buffers have piled up (per thread: measured ~135 MiB of peak RSS per worker during a
+ * backup). Only for a buffer that owns all of its memory and that nothing else refers to.
+ */
+export function release(data: Uint8Array): void {
+  const buffer = data.buffer as ArrayBuffer & { transfer?(length: number): ArrayBuffer; detached?: boolean };
+  if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && !buffer.detached) buffer.transfer?.(0);
+}
+
 export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -59,23 +69,31 @@ export function createBlockHandler(keys: BlockKeys, turn = new WriteTurn()): (re
       switch (request.op) {
         case 'hash': {
           const data = asBuffer(request.data);
-          if (isZero(data)) return { reply: { op: 'hash', seq: request.seq, id: null }, transfer: [] };
+          if (isZero(data)) {
+            release(data);
+            return { reply: { op: 'hash', seq: request.seq, id: null }, transfer: [] };
+          }
           const id = blockId(keys.idKey, data);
           held.set(request.seq, { data, id });
           // A digest is a view into a pooled 8 KiB buffer, which postMessage would clone whole: send 32 bytes.
           return { reply: { op: 'hash', seq: request.seq, id: new Uint8Array(id) }, transfer: [] };
         }
-        case 'drop':
+        case 'drop': {
+          const entry = held.get(request.seq);
           held.delete(request.seq);
+          if (entry) release(entry.data);
           return null;
+        }
         case 'seal': {
           const entry = held.get(request.seq);
           held.delete(request.seq);
           if (!entry) throw new Error(`no block held for ${request.seq}`);
           const { data, id } = entry;
           const { blob, codec } = sealBlock(keys, id, data);
+          const rawLength = data.length;
+          release(data);
           const moved = movable(blob);
-          return { reply: { op: 'seal', seq: request.seq, blob: moved.data, codec, rawLength: data.length }, transfer: moved.transfer };
+          return { reply: { op: 'seal', seq: request.seq, blob: moved.data, codec, rawLength }, transfer: moved.transfer };
         }
         case 'open': {
           const data = openBlock(keys, request.id, request.blob, request.codec, request.rawLength, request.checkId);
@@ -99,7 +117,10 @@ export function createBlockHandler(keys: BlockKeys, turn = new WriteTurn()): (re
           const ready: { data: Buffer; position: number }[] = [];
           const write = (): void => {
             try {
-              for (const { data, position } of ready) writeAll(fd, data, position);
+              for (const { data, position } of ready) {
+                writeAll(fd, data, position);
+                release(data);
+              }
               ready.length = 0;
             } finally {
               turn.give();
@@ -120,6 +141,7 @@ export function createBlockHandler(keys: BlockKeys, turn = new WriteTurn()): (re
           } finally {
             fs.closeSync(fd);
           }
+          release(range);
           return { reply: { op: 'writeRange', seq: request.seq, bytes }, transfer: [] };
         }
       }

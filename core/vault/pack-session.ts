@@ -1,3 +1,4 @@
+import { release } from './block-jobs';
 import { isNotFound } from './backends/types';
 import type { Backend } from './backends/types';
 import { SealBroken } from './block-codec';
@@ -94,6 +95,7 @@ export class PackSession {
         const pack = { packId: id, size, entries };
         this.vault.index.addPack(pack);
         for (const entry of entries) this.pending.delete(entry.id.toString('latin1'));
+        for (const part of parts) release(part);
         this.unindexed.push(pack);
         this.packsUploaded++;
         this.bytesUploaded += size;
