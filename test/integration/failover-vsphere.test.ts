@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markerBootSector } from '../../core/disks/marker-mbr';
 import { datastoreOf } from '../../core/drills/vsphere-staging';
-import { runFailback, runFailover, type FailoverDeps } from '../../core/failover/engine';
+import { copyRecoveredVm, runFailback, runFailover, type FailoverDeps } from '../../core/failover/engine';
 import { vsphereRecoverySite } from '../../core/failover/host-site';
 import { VsphereHost } from '../../core/hypervisors/vsphere/provider';
 import type { VaultPort } from '../../core/replication/vault-port';
@@ -95,8 +95,16 @@ describe('failover onto vSphere (govmomi simulator)', () => {
       });
     expect((await datastoreGet(`lifeboat-failover/${vm.name}/disk1-flat.vmdk`)).status).toBe(200); // the recovered VM's disk
 
+    // While failed over, the scheduler's copies read the running recovered VM through its own snapshot.
+    const policy = { id: 'pol', name: 'vSphere', targetId: 't', consistency: 'prefer', rpoMinutes: 60, retention: { keepLast: 10, daily: 0, weekly: 0, monthly: 0, yearly: 0 } } as never;
+    jobs.insert({ id: 'c1', kind: 'replication', title: 'c1', trigger: 'schedule', vmId: vm.id, policyId: 'pol', hostId: 'vc', targetId: 't' }, new Date());
+    await copyRecoveredVm(vm, state.vms[0]!, site, policy, true, run('c1'), deps);
+    expect(copiedBootSector).toContain(`LIFEBOAT-BOOT-OK ${vm.name}`);
+    expect((await host.listVms()).find((v) => v.name === `${vm.name}-recovered`)?.powerState).toBe('running');
+    copiedBootSector = '';
+
     // Failback: copy the recovered VM into the vault, write it over the original's disk, start the original, remove the copy.
-    const back = await runFailback(plan, state, site, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 0 }, run('b1'), { ...deps, stopCopies: async (ids) => ids, policyOf: () => ({ id: 'pol', name: 'vSphere', targetId: 't', consistency: 'prefer', rpoMinutes: 60, retention: { keepLast: 10, daily: 0, weekly: 0, monthly: 0, yearly: 0 } }) as never });
+    const back = await runFailback(plan, state, site, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 0 }, run('b1'), { ...deps, stopCopies: async (ids) => ids, policyOf: () => policy });
     expect(back, JSON.stringify(new DrillsStore(db).steps('b1'), null, 1)).toMatchObject({ kind: 'failback', status: 'passed' });
     expect(copiedBootSector).toContain(`LIFEBOAT-BOOT-OK ${vm.name}`);
     // A copy of the original VM running when failback starts is stopped first: failback rewrites its disks.
