@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textBytes, writeDisk } from '../bench/vault-disk';
 import { runCli } from '../helpers/cli';
 import { tempDir, tempDirManual } from '../helpers/temp';
+import { sameFiles } from '../helpers/vault-resume';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 const ENV = { LIFEBOAT_PASSPHRASE: PASSPHRASE };
@@ -42,13 +42,6 @@ function objects(dir: string): Map<string, number> {
 const bytesOf = (dir: string): number => [...objects(dir).values()].reduce((sum, size) => sum + size, 0);
 
 /** qemu-img compare is the referee (sparse-aware, fast on huge holes); cmp double-checks smaller files. */
-function sameFiles(a: string, b: string): boolean {
-  const size = fs.statSync(a).size;
-  if (size !== fs.statSync(b).size) return false;
-  if (size > 0 && spawnSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'raw', a, b]).status !== 0) return false;
-  return size > 256 * MiB || spawnSync('cmp', ['-s', a, b]).status === 0;
-}
-
 function writeFile(file: string, size: number, parts: { offset: number; data: Buffer }[]): void {
   const fd = fs.openSync(file, 'w');
   fs.ftruncateSync(fd, size);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,14 +12,11 @@ import { startAzurite, type Azurite } from '../helpers/azurite';
 import { runCli } from '../helpers/cli';
 import { startS3 } from '../helpers/s3';
 import { repoRoot, tempDir } from '../helpers/temp';
+import { backupAgainAfterFailure, sameFiles } from '../helpers/vault-resume';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 const MiB = 1024 * 1024;
 const BIN = path.join(repoRoot, 'bin', 'lifeboat.js');
-
-function sameFiles(a: string, b: string): boolean {
-  return spawnSync('cmp', ['-s', a, b]).status === 0;
-}
 
 /** Rewrites a few regions so every backup has new blocks to upload. */
 function mutate(file: string, prng: Prng, regions: number): void {
@@ -184,24 +181,11 @@ describe('vault on Azure Blob (Azurite)', () => {
     expect((failure as LifeboatError).fix).toContain('reuses everything already uploaded');
 
     await azurite.start();
-    const again = await Vault.open(location, PASSPHRASE, options);
-    try {
-      expect((await again.verify({ readData: 'all' })).ok).toBe(true);
-      expect(await again.list()).toEqual([]);
-      const second = await openDisk(file);
-      const point = await again.backup({ vm: 'fs01', disks: [{ name: 'd0', reader: second }] });
-      await second.close();
-      // The packs uploaded before the outage were adopted; only the rest was uploaded again.
-      expect(point.stats.packsAdopted).toBeGreaterThanOrEqual(4);
-      expect(point.stats.blocksKnown).toBeGreaterThan(0);
-      expect(point.stats.bytesNew).toBeLessThan(24 * MiB);
-      const out = path.join(dir, 'restored.img');
-      await again.restoreDisk(point.id, 'd0', await createDiskWriter('raw', out, 24 * MiB));
-      expect(sameFiles(file, out)).toBe(true);
-      expect((await again.verify({ readData: 'all' })).ok).toBe(true);
-    } finally {
-      await again.close();
-    }
+    const stats = await backupAgainAfterFailure(location, PASSPHRASE, options, file, dir);
+    // The packs uploaded before the outage were adopted; only the rest was uploaded again.
+    expect(stats.packsAdopted).toBeGreaterThanOrEqual(4);
+    expect(stats.blocksKnown).toBeGreaterThan(0);
+    expect(stats.bytesNew).toBeLessThan(24 * MiB);
   });
 
   it('backs up, lists and restores through the CLI with azblob:// and a prefix', () => {
