@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { HostConnection } from '../../core/hypervisors/types';
 import { repoRoot } from './temp';
 
 const MAIN = path.join(repoRoot, 'test', 'vcsim', 'main.go');
@@ -21,6 +22,19 @@ export interface Vcsim {
   /** SHA-256 of the simulator's certificate (TLS only). */
   thumbprint: string;
   stop(): Promise<void>;
+}
+
+/** How Lifeboat connects to a running simulator, as a host added in Settings would. */
+export function vcsimConnection(sim: Vcsim, overrides: Partial<HostConnection> = {}, settings: HostConnection['settings'] = {}): HostConnection {
+  return {
+    id: 'vc',
+    name: 'vcsim',
+    kind: 'vsphere',
+    address: sim.host,
+    settings: { scheme: sim.scheme, port: sim.port, ...settings },
+    credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD },
+    ...overrides,
+  };
 }
 
 export interface VcsimOptions {

@@ -14,7 +14,7 @@ import { PlansStore } from '../../core/store/plans';
 import { RecoveryPointsStore } from '../../core/store/recovery-points';
 import { VmsStore } from '../../core/store/vms';
 import { tempDir } from '../helpers/temp';
-import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
+import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, vcsimConnection, type Vcsim } from '../helpers/vcsim';
 
 let sim: Vcsim;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('drill on vSphere (govmomi simulator)', () => {
   it('uploads the restored disk, registers the VM with no NIC, powers it on, then removes VM and files', async () => {
     const dir = tempDir();
-    const connection = { id: 'vc', name: 'vcsim', kind: 'vsphere' as const, address: sim.host, settings: { scheme: sim.scheme, port: sim.port }, credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD } };
+    const connection = vcsimConnection(sim);
     const host = new VsphereHost(connection, { taskPollMs: 20 });
     const production = await host.listVms();
     const db = openCatalog(dir);

@@ -14,7 +14,7 @@ import { PlansStore } from '../../core/store/plans';
 import { RecoveryPointsStore } from '../../core/store/recovery-points';
 import { VmsStore } from '../../core/store/vms';
 import { tempDir } from '../helpers/temp';
-import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
+import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, vcsimConnection, type Vcsim } from '../helpers/vcsim';
 
 let sim: Vcsim;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('failover onto vSphere (govmomi simulator)', () => {
   it('registers the recovered VM with its NIC on the mapped network and powers it on; failback writes it over the original and removes it', async () => {
     const dir = tempDir();
-    const connection = { id: 'vc', name: 'vcsim', kind: 'vsphere' as const, address: sim.host, settings: { scheme: sim.scheme, port: sim.port }, credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD } };
+    const connection = vcsimConnection(sim);
     const connect = () => new VsphereHost(connection, { taskPollMs: 20 });
     const host = connect();
     const production = await host.listVms();

@@ -7,7 +7,7 @@ import { createDiskWriter } from '../../core/disks';
 import { VsphereHost } from '../../core/hypervisors/vsphere/provider';
 import { runCli, startEngine } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/temp';
-import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
+import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, vcsimConnection, type Vcsim } from '../helpers/vcsim';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 const MiB = 1024 * 1024;
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 async function snapshotOf(vmName: string): Promise<unknown> {
-  const host = new VsphereHost({ id: 'x', name: 'vcsim', kind: 'vsphere', address: sim.host, settings: { scheme: 'http', port: sim.port }, credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD } });
+  const host = new VsphereHost(vcsimConnection(sim, { id: 'x' }));
   try {
     const vm = (await host.listVms()).find((v) => v.name === vmName)!;
     return (await host.client.properties(await host.vmRef(vm.externalId), ['snapshot'])).get('snapshot');

@@ -10,7 +10,7 @@ import { startAzurite, type Azurite } from '../helpers/azurite';
 import { manualClock } from '../helpers/catalog';
 import { nextFinishedJobs, recordAlerts } from '../helpers/engine';
 import { tempDir } from '../helpers/temp';
-import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
+import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, vcsimConnection, type Vcsim } from '../helpers/vcsim';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 
@@ -114,7 +114,7 @@ describe('protection of vSphere VMs to Azure Blob (Azurite)', () => {
     const log = (await client.getJob({ id: (await client.listJobs({ limit: 1 }))[0]!.id })).log;
     expect(log).toMatch(/Application-consistent checkpoint taken[\s\S]*committed[\s\S]*Checkpoint released/);
     // Every snapshot the runs took is gone again.
-    const vsphere = new VsphereHost({ id: 'x', name: 'vcsim', kind: 'vsphere', address: sim.host, settings: { scheme: 'http', port: sim.port }, credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD } });
+    const vsphere = new VsphereHost(vcsimConnection(sim, { id: 'x' }));
     for (const vm of vms) {
       const props = await vsphere.client.properties(await vsphere.vmRef(vm.externalId), ['snapshot']);
       expect(props.get('snapshot'), vm.name).toBeUndefined();

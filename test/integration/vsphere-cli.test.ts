@@ -5,7 +5,7 @@ import { VsphereHost } from '../../core/hypervisors/vsphere/provider';
 import { CATALOG_FILE } from '../../core/store/database';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
-import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
+import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, vcsimConnection, type Vcsim } from '../helpers/vcsim';
 
 let sim: Vcsim;
 let tlsSim: Vcsim;
@@ -36,7 +36,7 @@ describe('lifeboat hosts add vsphere + discover, against the simulator', () => {
       expect(vm.nics).toHaveLength(1);
     }
 
-    const admin = new VsphereHost({ id: 'x', name: 'x', kind: 'vsphere', address: sim.host, settings: { scheme: 'http', port: sim.port }, credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD } }, { taskPollMs: 20 });
+    const admin = new VsphereHost(vcsimConnection(sim, { id: 'x', name: 'x' }), { taskPollMs: 20 });
     await admin.createIsolatedVm({ name: 'new-vm', cpus: 1, memoryMiB: 256, firmware: 'bios', disks: [vms[0]!.disks[0]!.path] });
     await admin.close();
     const second = runCli(['--data', data, 'discover']);

@@ -11,20 +11,12 @@ import { VsphereHost } from '../../core/hypervisors/vsphere/provider';
 import { children, first, text } from '../../core/hypervisors/vsphere/xml';
 import { convertToRaw } from '../helpers/qemu-images';
 import { tempDirManual } from '../helpers/temp';
-import { startVcsim, VCSIM_PASSWORD, VCSIM_USER, type Vcsim } from '../helpers/vcsim';
+import { startVcsim, VCSIM_USER, vcsimConnection, type Vcsim } from '../helpers/vcsim';
 
 const M = 1024 * 1024;
 
 function connection(sim: Vcsim, overrides: Partial<HostConnection> = {}, settings: HostConnection['settings'] = {}): HostConnection {
-  return {
-    id: 'test',
-    name: 'vcsim',
-    kind: 'vsphere',
-    address: sim.host,
-    settings: { scheme: sim.scheme, port: sim.port, ...settings },
-    credentials: { username: VCSIM_USER, password: VCSIM_PASSWORD },
-    ...overrides,
-  };
+  return vcsimConnection(sim, { id: 'test', ...overrides }, settings);
 }
 
 async function failure(promise: Promise<unknown>): Promise<LifeboatError> {
