@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
 import { runCli, serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { type AxeViolation, dismissToasts, seriousAxeViolations, settle, shot } from '../helpers/ui';
+import { type AxeViolation, dismissToasts, openDashboard, seriousAxeViolations, settle, shot } from '../helpers/ui';
 import { seedLivedInCatalog } from '../helpers/ui-seed';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
@@ -34,11 +34,7 @@ afterAll(async () => {
 
 async function open(scheme: 'light' | 'dark'): Promise<Page> {
   // bypassCSP only lets the test inject axe-core; the console's own CSP forbids inline scripts.
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, colorScheme: scheme, bypassCSP: true });
-  page.setDefaultTimeout(15_000);
-  await page.goto(lifeboat.url);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  return page;
+  return openDashboard(browser, lifeboat.url, { colorScheme: scheme, bypassCSP: true }, 15_000);
 }
 
 describe('dashboard after an RPO breach', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
 import { runCli, serveConsole, type ServingConsole } from '../helpers/cli';
 import { tempDirManual } from '../helpers/temp';
-import { callApi, dismissToasts, settle, shot } from '../helpers/ui';
+import { callApi, dismissToasts, openDashboard, settle, shot } from '../helpers/ui';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 
@@ -45,10 +45,7 @@ beforeAll(async () => {
   const policy = await callApi<{ id: string }>(lifeboat, 'createPolicy', { name: 'Sample lab', vmIds: vms.map((vm) => vm.id), targetId: settings.vault.id, rpoMinutes: 60 });
   await callApi(lifeboat, 'runNow', { policyId: policy.id });
   await waitForCopies(3);
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, colorScheme: 'light', acceptDownloads: true });
-  page.setDefaultTimeout(20_000);
-  await page.goto(lifeboat.url);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  page = await openDashboard(browser, lifeboat.url, { acceptDownloads: true });
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { launchBrowser } from '../helpers/browser';
 import { runCli, serveConsole, type ServingConsole } from '../helpers/cli';
 import { qemuProcesses } from '../helpers/engine';
 import { tempDirManual } from '../helpers/temp';
-import { callApi, dismissToasts, settle, shot } from '../helpers/ui';
+import { callApi, dismissToasts, openDashboard, settle, shot } from '../helpers/ui';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 
@@ -23,10 +23,7 @@ beforeAll(async () => {
   expect(runCli(['--data', data.dir, 'run', 'Servers'], env).status).toBe(0);
   expect(runCli(['--data', data.dir, 'plan', 'create', 'Office', '--vm', 'lab-dc01']).status).toBe(0);
   [lifeboat, browser] = await Promise.all([serveConsole(['--data', data.dir]), launchBrowser()]);
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(20_000);
-  await page.goto(lifeboat.url);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  page = await openDashboard(browser, lifeboat.url);
 });
 
 afterAll(async () => {

@@ -1,8 +1,17 @@
 import { createRequire } from 'node:module';
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { screenshot } from './browser';
 
 const require = createRequire(import.meta.url);
+
+/** The console as a user first sees it: a 1366×900 window on the Dashboard (light theme unless told). */
+export async function openDashboard(browser: Browser, url: string, options: BrowserContextOptions = {}, timeoutMs = 20_000): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, colorScheme: 'light', ...options });
+  page.setDefaultTimeout(timeoutMs);
+  await page.goto(url);
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  return page;
+}
 const AXE = require.resolve('axe-core/axe.min.js');
 
 /**
