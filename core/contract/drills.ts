@@ -5,14 +5,29 @@
  */
 
 export type DrillKind = 'test' | 'planned' | 'unplanned' | 'failback';
-export type DrillStatus = 'running' | 'passed' | 'failed' | 'cancelled' | 'interrupted';
+/**
+ * `unverified`: the drill finished and nothing failed, but at least one VM gave no positive proof that its
+ * guest came up (no marker, heartbeat, answered port or in-guest result). Never counted as passed.
+ */
+export type DrillStatus = 'running' | 'passed' | 'unverified' | 'failed' | 'cancelled' | 'interrupted';
+
+/** What a check saw in the guest, kept verbatim as evidence. */
+export interface CheckEvidence {
+  kind: 'serial-line' | 'tcp-answer' | 'screen-text' | 'script-output' | 'heartbeat';
+  text: string;
+}
 
 export interface DrillCheck {
   name: string;
   kind: 'boot' | 'heartbeat' | 'tcp' | 'script' | 'vault-verify' | 'manual';
-  status: 'passed' | 'failed' | 'skipped';
+  /** `unverified`: it ran but saw nothing that proves the guest is up; `skipped`: this sandbox cannot run it. */
+  status: 'passed' | 'failed' | 'skipped' | 'unverified';
   /** What was observed: "serial marker seen after 0.4 s", "port 443 refused". */
   detail: string;
+  /** What to do about a check that did not pass. */
+  fix?: string | null;
+  /** The guest's own words behind the result: the serial line, the HTTP answer, the screen text. */
+  evidence?: CheckEvidence[];
   at: string;
 }
 
@@ -21,10 +36,13 @@ export interface DrillVmResult {
   vm: string;
   recoveryPointId: string;
   recoveryPointTime: string;
-  status: 'passed' | 'failed';
+  /** passed: positive evidence from the guest and every check passed; unverified: it ran, nothing proved it came up. */
+  status: 'passed' | 'unverified' | 'failed';
   checks: DrillCheck[];
   /** Absolute path of the console screenshot PNG kept as evidence, if one was captured. */
   screenshot: string | null;
+  /** Why a VM is unverified, in plain words, and what to change so the next drill can prove it. */
+  unverified?: { reason: string; fix: string } | null;
   /** Seconds from the drill's start until this VM's checks passed. */
   recoveredSeconds: number | null;
   /** Why it failed, in plain words. */
@@ -64,6 +82,8 @@ export interface Drill {
   isolation: string;
   cleanupConfirmed: boolean;
   vms: DrillVmResult[];
+  /** A failure of the drill itself rather than of one VM (a plan script), in plain words. */
+  failure?: string | null;
 }
 
 export interface DrillStep {
@@ -72,7 +92,7 @@ export interface DrillStep {
   seq: number;
   vm: string | null;
   name: string;
-  status: 'running' | 'passed' | 'failed' | 'skipped';
+  status: 'running' | 'passed' | 'failed' | 'skipped' | 'unverified';
   startedAt: string;
   finishedAt: string | null;
   detail: string | null;
@@ -80,7 +100,8 @@ export interface DrillStep {
 
 /** A check run against a recovered VM inside the sandbox. */
 export type PlanCheck =
-  | { kind: 'boot' }
+  /** readyText: the guest's own readiness line or login prompt on its serial console or screen. */
+  | { kind: 'boot'; readyText?: string | null }
   | { kind: 'heartbeat'; timeoutSeconds: number }
   | { kind: 'tcp'; port: number; timeoutSeconds: number }
   | { kind: 'script'; name: string; script: string; timeoutSeconds: number }
@@ -89,6 +110,16 @@ export type PlanCheck =
 export interface PlanVm {
   vmId: string;
   checks: PlanCheck[];
+  /** A sealed guest credential (saveGuestCredential) for in-guest checks through the hypervisor. */
+  guestCredentialId?: string | null;
+}
+
+/** A script run on the Lifeboat machine with the drill's context as JSON on stdin. */
+export interface PlanScript {
+  /** Full path of the executable or script file (.ps1 through PowerShell, .sh through bash, .js through Node). */
+  path: string;
+  args: string[];
+  timeoutSeconds: number;
 }
 
 /** What happens before the next group starts. */
@@ -98,6 +129,10 @@ export interface PlanGroup {
   name: string;
   vms: PlanVm[];
   then: GroupGate;
+  /** Before the group's VMs start; a failing one fails the group and its VMs are not started. */
+  preScript?: PlanScript | null;
+  /** After the group's VMs are checked; a failing one fails the drill (cleanup still runs). */
+  postScript?: PlanScript | null;
 }
 
 export type PointSelection = { kind: 'latest' } | { kind: 'latest-app-consistent' } | { kind: 'at'; time: string };
@@ -114,8 +149,8 @@ export interface RecoveryPlan {
   drillNetwork: string | null;
   /** Steps the operator performs and ticks off during a drill ("call the accounting team"). */
   manualSteps: string[];
-  preScript: string | null;
-  postScript: string | null;
+  preScript: PlanScript | null;
+  postScript: PlanScript | null;
   rpoTargetMinutes: number;
   rtoTargetMinutes: number;
   /** Scheduled drills, e.g. "0 6 1 * *" (monthly); null: on demand only. */

@@ -40,6 +40,8 @@ export const errorCodes = {
   CONFIRMATION_MISMATCH: { http: 400, exit: 2 },
   PLAN_BUSY: { http: 409, exit: 1 },
   NO_RECOVERY_POINT: { http: 409, exit: 1 },
+  // Drills
+  SCRIPT_FAILED: { http: 422, exit: 1 },
   INTERNAL: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 

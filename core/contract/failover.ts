@@ -45,7 +45,7 @@ export interface FailoverSummary {
   id: string;
   status: Drill['status'];
   mode: FailoverMode | 'failback';
-  vms: { name: string; status: 'passed' | 'failed'; pointTime: string; host: string }[];
+  vms: { name: string; status: 'passed' | 'unverified' | 'failed'; pointTime: string; host: string }[];
   rpoSeconds: number | null;
   rtoSeconds: number | null;
 }

@@ -3,7 +3,8 @@ import { method } from './define';
 import type { ActionItem, Drill, DrillStep, RecoveryPlan } from './drills';
 
 const checkSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('boot') }),
+  // readyText: the guest's own readiness line or login prompt, as it appears on its serial console or screen.
+  z.object({ kind: z.literal('boot'), readyText: z.string().trim().min(3, 'A readiness text needs at least 3 characters, e.g. "login:".').max(200).nullable().optional() }),
   z.object({ kind: z.literal('heartbeat'), timeoutSeconds: z.number().int().min(10).max(3600).default(300) }),
   z.object({ kind: z.literal('tcp'), port: z.number().int().min(1).max(65535), timeoutSeconds: z.number().int().min(5).max(3600).default(120) }),
   z.object({
@@ -23,14 +24,36 @@ const gateSchema = z.discriminatedUnion('kind', [
 
 const DEFAULT_CHECKS = [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }];
 
+const scriptSchema = z.object({
+  path: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    .refine((p) => /^([A-Za-z]:[\\/]|\\\\|\/)/.test(p), 'Use the script\'s full path, e.g. C:\\Scripts\\notify.ps1.'),
+  args: z.array(z.string().max(2000)).max(50).default([]),
+  timeoutSeconds: z.number().int().min(1).max(3600).default(300),
+});
+
+/** Plans saved before scripts ran stored a text; a text that is a path becomes that script, anything else none. */
+export const planScriptSchema = z
+  .union([scriptSchema, z.string().max(20_000)])
+  .nullable()
+  .default(null)
+  .transform((value) => (typeof value === 'string' ? (scriptSchema.safeParse({ path: value }).data ?? null) : value));
+
 const planFields = z.object({
   name: z.string().trim().min(1, 'Name the plan, e.g. "Office servers".').max(100),
   groups: z
     .array(
       z.object({
         name: z.string().trim().min(1).max(100),
-        vms: z.array(z.object({ vmId: z.string().min(1), checks: z.array(checkSchema).max(20).default(DEFAULT_CHECKS) })).min(1, 'A group needs at least one VM.'),
+        vms: z
+          .array(z.object({ vmId: z.string().min(1), checks: z.array(checkSchema).max(20).default(DEFAULT_CHECKS), guestCredentialId: z.string().min(1).nullable().optional() }))
+          .min(1, 'A group needs at least one VM.'),
         then: gateSchema.default({ kind: 'none' }),
+        preScript: planScriptSchema.optional(),
+        postScript: planScriptSchema.optional(),
       }),
     )
     .min(1, 'Add at least one VM to the plan.'),
@@ -40,8 +63,8 @@ const planFields = z.object({
   networkMapping: z.array(z.object({ source: z.string().min(1), recovery: z.string().min(1) })).max(50).default([]),
   drillNetwork: z.string().trim().min(1).max(100).nullable().default(null),
   manualSteps: z.array(z.string().trim().min(1).max(500)).max(50).default([]),
-  preScript: z.string().max(20_000).nullable().default(null),
-  postScript: z.string().max(20_000).nullable().default(null),
+  preScript: planScriptSchema,
+  postScript: planScriptSchema,
   rpoTargetMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
   rtoTargetMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
   schedule: z
@@ -81,6 +104,10 @@ export const drillMethods = {
   listDrills: method('Drills, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>(),
   getDrill: method('A drill with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>(),
   getDrillScreenshot: method('A drill VM\'s console screenshot as a PNG data URL, for the result page.', z.object({ drillId: z.string().min(1), vm: z.string().min(1) })).returns<{ dataUrl: string | null }>(),
+  saveGuestCredential: method(
+    'Seal a guest account for in-guest drill checks (PowerShell Direct, VMware guest operations); a plan VM names it by the id returned. The password is never shown again.',
+    z.object({ username: z.string().trim().min(1).max(256), password: z.string().min(1).max(1024) }),
+  ).returns<{ id: string; username: string }>(),
   listActionItems: method('Action items: open ones, and those raised in a period.', z.object({ from: z.string().optional(), to: z.string().optional() }).default({})).returns<ActionItem[]>(),
   closeActionItem: method('Mark an action item done.', z.object({ id: z.string().min(1) })).returns<void>(),
 };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConsoleApi } from '../contract/api';
@@ -21,7 +22,9 @@ import { runDrill, type DrillDeps } from './engine';
 import { qemuDrillSandbox } from './qemu-drill-sandbox';
 import { findQemu } from './qemu-sandbox';
 
-type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'getDrillScreenshot' | 'listActionItems' | 'closeActionItem'>;
+type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'getDrillScreenshot' | 'saveGuestCredential' | 'listActionItems' | 'closeActionItem'>;
+
+const guestCredentialSecret = (id: string): string => `guest-credential:${id}`;
 
 /** Restored disks are written in the source hypervisor's own format: what its sandbox (or QEMU) boots. */
 const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
@@ -68,6 +71,10 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
         });
       }
       return qemuDrillSandbox(qemu, workDir, FORMAT_FOR[vm.hostKind]);
+    },
+    guestCredential: (id) => {
+      const sealed = ctx.secrets.get(guestCredentialSecret(id));
+      return sealed ? (JSON.parse(sealed) as { username: string; password: string }) : null;
     },
     evidenceDir: path.join(ctx.dataDir, 'evidence'),
     workRoot: path.join(ctx.dataDir, 'drills'),
@@ -147,9 +154,18 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
     },
 
     async getDrillScreenshot({ drillId, vm }) {
-      const file = drills.get(drillId)?.vms.find((v) => v.vm === vm)?.screenshot;
+      // By VM id (names repeat); a name still finds drills recorded before ids were used here.
+      const vms = drills.get(drillId)?.vms ?? [];
+      const file = (vms.find((v) => v.vmId === vm) ?? vms.find((v) => v.vm === vm))?.screenshot;
       if (!file || !fs.existsSync(file)) return { dataUrl: null };
       return { dataUrl: `data:image/png;base64,${fs.readFileSync(file).toString('base64')}` };
+    },
+
+    async saveGuestCredential({ username, password }) {
+      const id = randomUUID();
+      ctx.secrets.put(guestCredentialSecret(id), 'guest credential for in-guest drill checks', JSON.stringify({ username, password }), ctx.clock.now());
+      ctx.audit.append(ctx.operator, 'guest-credential.saved', username, { id });
+      return { id, username };
     },
 
     async listActionItems(input) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Clock } from '../clock';
 import { LifeboatError, toLifeboatError } from '../contract/errors';
 import type { Vm } from '../contract/hosts';
-import type { Drill, DrillCheck, DrillVmResult, PlanCheck, PointSelection, RecoveryPlan } from '../contract/drills';
+import type { Drill, DrillCheck, DrillVmResult, PlanCheck, PlanGroup, PlanScript, PointSelection, RecoveryPlan } from '../contract/drills';
 import { createDiskWriter } from '../disks';
 import type { WriteFormat } from '../disks/types';
 import type { JobRunContext } from '../jobs/queue';
@@ -11,8 +11,11 @@ import type { VaultPort } from '../replication/vault-port';
 import type { DrillsStore } from '../store/drills';
 import type { JobResource, JobsStore } from '../store/jobs';
 import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
-import type { DrillSandbox, SandboxVm } from './sandbox';
-import { checkName, runPlanCheck, safeName, stepRecorder, wait } from './steps';
+import { runPlanScript, type ScriptContext } from './plan-scripts';
+import type { DrillSandbox, GuestCredential, SandboxVm } from './sandbox';
+import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck } from './steps';
+import { drillVerdict, vmVerdict } from './verdict';
+import { vmFileName } from './vm-file-name';
 
 export interface DrillDeps {
   drills: DrillsStore;
@@ -22,6 +25,8 @@ export interface DrillDeps {
   vm(vmId: string): Vm | undefined;
   openVault(targetId: string): Promise<VaultPort>;
   sandboxFor(vm: Vm, workDir: string): DrillSandbox;
+  /** A plan VM's sealed guest credential, for in-guest checks; null when none is stored. */
+  guestCredential?(id: string): GuestCredential | null;
   /** <data>/evidence: screenshots and check output kept for the audit window. */
   evidenceDir: string;
   /** <data>/drills: restored disks live here only while a drill runs. */
@@ -38,6 +43,7 @@ export const EXTENSION: Record<WriteFormat, string> = { raw: 'img', vhdx: 'vhdx'
 
 interface Running {
   vm: Vm;
+  group: string;
   point: CatalogPoint;
   sandboxVm: SandboxVm | null;
   result: DrillVmResult;
@@ -86,18 +92,27 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
         drill.vms.push(failedVm(vm?.name ?? vmId, vmId, problem ?? 'No recovery point.'));
         continue;
       }
-      const result: DrillVmResult = { vmId, vm: vm.name, recoveryPointId: point.id, recoveryPointTime: point.time, status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
+      const result: DrillVmResult = { vmId, vm: vm.name, recoveryPointId: point.id, recoveryPointTime: point.time, status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure: null, unverified: null };
       drill.vms.push(result);
-      running.push({ vm, point, sandboxVm: null, result });
+      const group = plan.groups.find((g) => g.vms.some((v) => v.vmId === vmId))!.name;
+      running.push({ vm, group, point, sandboxVm: null, result });
     }
-    if (plan.preScript) note('Run the pre-drill script', null, 'skipped', 'Pre-drill scripts run on Windows hosts with PowerShell; not run on this machine.');
+    if (plan.preScript && !(await planScript('Run the pre-drill script', plan.preScript, 'pre', null))) {
+      for (const member of running) member.result.failure = 'Not started: the pre-drill script failed.';
+      drill.failure = 'The pre-drill script failed, so no VM was started: see its step for its output.';
+      return drill;
+    }
 
     for (const group of plan.groups) {
       run.signal.throwIfAborted();
       const members = running.filter((r) => group.vms.some((v) => v.vmId === r.vm.id));
+      if (group.preScript && !(await planScript(`Run the pre-start script of ${group.name}`, group.preScript, 'pre', group))) {
+        for (const member of members) member.result.failure = `Not started: the pre-start script of group "${group.name}" failed.`;
+        continue;
+      }
       for (const member of members) {
-        const checks = group.vms.find((v) => v.vmId === member.vm.id)!.checks;
-        await recoverVm(member, checks);
+        const planVm = group.vms.find((v) => v.vmId === member.vm.id)!;
+        await recoverVm(member, withBootCheck(planVm.checks), planVm.guestCredentialId ?? null);
       }
       if (group.then.kind === 'delay') {
         const seconds = group.then.seconds;
@@ -109,19 +124,52 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
           note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
         }
       }
+      if (group.postScript && !(await planScript(`Run the post-check script of ${group.name}`, group.postScript, 'post', group))) {
+        for (const member of members) {
+          member.result.failure = [member.result.failure, `The post-check script of group "${group.name}" failed.`].filter(Boolean).join(' ');
+        }
+      }
     }
     for (const manual of plan.manualSteps) note(`Manual step: ${manual}`, null, 'skipped', 'To be confirmed by the operator in the drill record.');
-    if (plan.postScript) note('Run the post-drill script', null, 'skipped', 'Post-drill scripts run on Windows hosts with PowerShell; not run on this machine.');
+    if (plan.postScript && !(await planScript('Run the post-drill script', plan.postScript, 'post', null))) drill.failure = 'The post-drill script failed: see its step for its output.';
   } catch (error) {
     if (!run.signal.aborted) throw error;
   } finally {
+    for (const member of running) settle(member);
     drill.cleanupConfirmed = await cleanUp();
     finish();
   }
   return drill;
 
-  async function recoverVm(member: Running, checks: PlanCheck[]): Promise<void> {
+  /** Runs a plan or group script with the drill's context on stdin; false when it failed (its step says why). */
+  async function planScript(name: string, script: PlanScript, phase: 'pre' | 'post', group: PlanGroup | null): Promise<boolean> {
+    const context: ScriptContext = {
+      drillId,
+      kind: drill.kind,
+      plan: { id: plan.id, name: plan.name },
+      phase,
+      group: group?.name ?? null,
+      vms: running.map((r) => ({
+        id: r.vm.id,
+        name: r.vm.name,
+        group: r.group,
+        status: r.result.failure ? 'failed' : r.sandboxVm ? 'running' : 'not started',
+        recoveryPoint: { id: r.point.id, time: r.point.time },
+        address: r.sandboxVm?.address ?? null,
+      })),
+    };
+    try {
+      await step(name, null, () => runPlanScript(script, context, run.signal), (outcome) => outcome.output || `${path.basename(script.path)} finished (exit 0) and printed nothing.`);
+      return true;
+    } catch (error) {
+      if (run.signal.aborted) throw error;
+      return false;
+    }
+  }
+
+  async function recoverVm(member: Running, checks: PlanCheck[], credentialId: string | null): Promise<void> {
     const { vm, point, result } = member;
+    const key = vmFileName(vm.id, vm.name);
     const sandbox = deps.sandboxFor(vm, workDir);
     sandboxes.push(sandbox);
     drill.isolation = sandbox.isolation;
@@ -129,8 +177,9 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
       const vault = await deps.openVault(point.targetId);
       const files: string[] = [];
       try {
-        for (const disk of await vault.pointDisks(point.id)) {
-          const file = path.join(workDir, safeName(vm.name), `${safeName(disk.name)}.${EXTENSION[sandbox.diskFormat]}`);
+        for (const [index, disk] of (await vault.pointDisks(point.id)).entries()) {
+          // Disk names come from the source; the index keeps two that slug alike apart.
+          const file = path.join(workDir, key, `${index}-${safeName(disk.name)}.${EXTENSION[sandbox.diskFormat]}`);
           fs.mkdirSync(path.dirname(file), { recursive: true });
           await step(`Restore disk ${disk.name}`, vm.name, async () => {
             const writer = await createDiskWriter(sandbox.diskFormat, file, disk.size);
@@ -145,19 +194,22 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
           files.push(file);
         }
         const tcpPorts = checks.flatMap((c) => (c.kind === 'tcp' ? [c.port] : []));
+        const guestCredential = credentialId ? (deps.guestCredential?.(credentialId) ?? null) : null;
         const booted = await step('Start in isolation', vm.name, () =>
-          sandbox.boot({ name: `lifeboat-drill-${vm.name}`, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', tcpPorts }, run.signal),
+          sandbox.boot({ name: `lifeboat-drill-${vm.name}`, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', tcpPorts, guestCredential }, run.signal),
         );
         member.sandboxVm = booted;
-        resources.push(...booted.resources);
-        deps.jobs.setResources(drillId, resources);
+        const trackResources = (): void => deps.jobs.setResources(drillId, [...resources, ...running.flatMap((r) => r.sandboxVm?.resources ?? [])]);
+        trackResources();
         run.progress(`Checking ${vm.name}`, 0, 0);
         for (const check of checks) result.checks.push(await runCheck(check, booted, vault, point, vm.name));
+        trackResources(); // a sandbox may have restarted its VM (KVM that cannot run the guest)
       } finally {
         await vault.close().catch(() => undefined);
       }
       if (member.sandboxVm) {
-        const file = path.join(evidenceDir, `${safeName(vm.name)}.png`);
+        // Taken after the checks: the screen then shows what the guest came up to (or where it stopped).
+        const file = path.join(evidenceDir, `${key}.png`);
         const taken = await step('Capture the console screenshot', vm.name, () => member.sandboxVm!.screenshot(file)).catch(() => false);
         if (taken) result.screenshot = file;
       }
@@ -165,20 +217,22 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
       if (run.signal.aborted) throw error;
       result.failure = toLifeboatError(error).message;
     }
-    const failed = result.checks.filter((c) => c.status === 'failed');
-    if (result.failure || failed.length > 0 || !member.sandboxVm) {
-      result.status = 'failed';
-      result.failure ??= failed.map((c) => `${c.name}: ${c.detail}`).join('; ') || 'The VM could not be started.';
-    } else {
+    if (result.checks.every((c) => c.status !== 'failed') && !result.failure && member.sandboxVm) {
       result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
     }
   }
 
+  /** The VM's outcome once every script and check had its say. */
+  function settle(member: Running): void {
+    const verdict = vmVerdict(member.result.checks, member.sandboxVm !== null, member.result.failure);
+    Object.assign(member.result, verdict);
+    if (verdict.status !== 'passed') member.result.recoveredSeconds = null;
+  }
+
   async function runCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
-    const name = checkName(check);
-    const outcome = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => value.detail);
+    const outcome = await step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, run.signal), checkStepOutcome);
     if (outcome.status === 'failed') run.log(`  check failed: ${outcome.detail}`);
-    return { name, kind: check.kind, status: outcome.status, detail: outcome.detail, at: deps.clock.now().toISOString() };
+    return recordCheck(check, outcome, deps.clock.now().toISOString());
   }
 
   async function cleanUp(): Promise<boolean> {
@@ -207,14 +261,19 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
     drill.finishedAt = finishedAt.toISOString();
     const times = drill.vms.filter((v) => v.recoveryPointTime).map((v) => (started.getTime() - Date.parse(v.recoveryPointTime)) / 1000);
     drill.rpoSeconds = times.length ? Math.round(Math.max(...times)) : null;
-    const allPassed = drill.vms.length > 0 && drill.vms.every((v) => v.status === 'passed');
-    drill.rtoSeconds = allPassed ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
-    drill.status = run.signal.aborted ? 'cancelled' : allPassed && drill.cleanupConfirmed ? 'passed' : 'failed';
+    const verdict = drillVerdict(drill.vms, !!drill.failure || !drill.cleanupConfirmed);
+    // RTO is a measurement of recovery proven: an unverified VM has no recovery time to report.
+    drill.rtoSeconds = verdict === 'passed' ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
+    drill.status = run.signal.aborted ? 'cancelled' : verdict;
     deps.drills.save(drill);
     const at = finishedAt.toISOString();
     for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
       deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} failed in drill "${plan.name}": ${vm.failure}`, owner: options.operator, createdAt: at, drillId });
     }
+    for (const vm of drill.vms.filter((v) => v.status === 'unverified')) {
+      deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} is unverified in drill "${plan.name}": ${vm.unverified?.reason ?? 'nothing proved the guest came up.'} ${vm.unverified?.fix ?? ''}`.trim(), owner: options.operator, createdAt: at, drillId });
+    }
+    if (drill.failure) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: drill.failure, owner: options.operator, createdAt: at, drillId });
     if (!drill.cleanupConfirmed) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: 'Drill cleanup could not be confirmed: remove the leftovers listed in the drill steps.', owner: options.operator, createdAt: at, drillId });
     if (drill.rtoSeconds !== null && drill.rtoTargetSeconds !== null && drill.rtoSeconds > drill.rtoTargetSeconds) {
       deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `Recovery took ${drill.rtoSeconds} s, over the ${drill.rtoTargetSeconds} s RTO target.`, owner: options.operator, createdAt: at, drillId });
@@ -251,5 +310,5 @@ export function choosePoints(plan: RecoveryPlan, selection: PointSelection, deps
 }
 
 function failedVm(name: string, vmId: string, failure: string): DrillVmResult {
-  return { vmId, vm: name, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure };
+  return { vmId, vm: name, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure, unverified: null };
 }

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { WriteFormat } from '../disks/types';
-import { startQemuVm, type QemuVm } from './qemu-sandbox';
-import type { DrillSandbox, SandboxVm, SandboxVmSpec } from './sandbox';
+import { watchBoot, type BootConsole } from './boot-watch';
+import { probeTcp } from './tcp-probe';
+import { markKvmBroken, startQemuVm, type QemuVm, type QemuVmSpec } from './qemu-sandbox';
+import type { BootCheckOptions, CheckResult, DrillSandbox, SandboxVm, SandboxVmSpec } from './sandbox';
+import { wait } from './steps';
 
-/** Every lab and test disk prints this on COM1 once it has booted (core/disks/marker-mbr.ts). */
-export const BOOT_MARKER = 'LIFEBOAT-BOOT-OK';
-/** A guest without the marker counts as booted when it is still running after this long. */
-const BOOT_GRACE_SECONDS = 20;
+export { BOOT_MARKER } from './boot-evidence';
+
 
 const QEMU_FORMAT: Record<WriteFormat, 'raw' | 'vhdx' | 'vmdk'> = { raw: 'raw', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
+
 
 /**
  * Drills in QEMU on this machine: works for every source hypervisor (QEMU reads VHDX and VMDK) and needs
@@ -23,60 +24,79 @@ export function qemuDrillSandbox(qemu: string, workDir: string, diskFormat: Writ
     diskFormat,
     async boot(spec: SandboxVmSpec, signal: AbortSignal): Promise<SandboxVm> {
       signal.throwIfAborted();
-      const vmDir = path.join(workDir, 'qemu', spec.name.replace(/[^\w.-]+/g, '_'));
-      const vm = await startQemuVm(qemu, { name: spec.name, disks: spec.disks.map((file) => ({ file, format: QEMU_FORMAT[diskFormat] })), memoryMiB: spec.memoryMiB, firmware: spec.firmware, forwardPorts: spec.tcpPorts }, vmDir);
-      return qemuSandboxVm(vm, spec.name, vmDir);
+      const vmDir = path.join(workDir, 'qemu', spec.key ?? spec.name.replace(/[^\w.-]+/g, '_'));
+      const qemuSpec: QemuVmSpec = { name: spec.name, disks: spec.disks.map((file) => ({ file, format: QEMU_FORMAT[diskFormat] })), memoryMiB: spec.memoryMiB, firmware: spec.firmware, forwardPorts: spec.tcpPorts };
+      const vm = await startQemuVm(qemu, qemuSpec, vmDir);
+      return qemuSandboxVm(vm, { qemu, spec: qemuSpec, vmDir, name: spec.name });
     },
   };
 }
 
-function qemuSandboxVm(vm: QemuVm, name: string, vmDir: string): SandboxVm {
-  const started = performance.now();
+interface Restart {
+  qemu: string;
+  spec: QemuVmSpec;
+  vmDir: string;
+  name: string;
+}
+
+function qemuSandboxVm(first: QemuVm, restart: Restart): SandboxVm {
+  let vm = first;
+  let poweredOn = performance.now();
+  const { vmDir, name } = restart;
+  const bootConsole = (): BootConsole => ({
+    serial: () => vm.serialOutput(),
+    screen: () => vm.screenText(),
+    exitStatus: () => vm.exitStatus(),
+    kvmFailed: () => vm.kvmFailed(),
+    poweredOn: () => poweredOn,
+  });
+
   return {
-    resources: [
-      { kind: 'process', hostId: null, ref: { pid: vm.pid }, description: `QEMU sandbox process ${vm.pid} for ${name}` },
-      { kind: 'path', hostId: null, ref: { path: vmDir }, description: `sandbox folder ${vmDir}` },
-      { kind: 'path', hostId: null, ref: { path: vm.controlSocket }, description: `QEMU control socket ${vm.controlSocket}` },
-    ],
-    async checkBoot(timeoutSeconds, signal) {
-      // A guest that writes nothing at all to its serial port within the grace period has no marker support
-      // (a real Windows or Linux guest): still running then is the evidence, with the screenshot.
-      const silent = new AbortController();
-      const grace = setTimeout(() => {
-        if (vm.serialOutput().length === 0) silent.abort();
-      }, Math.min(timeoutSeconds, BOOT_GRACE_SECONDS) * 1000);
-      try {
-        const seconds = await vm.waitForSerial(BOOT_MARKER, timeoutSeconds * 1000, AbortSignal.any([signal, silent.signal]));
-        return { status: 'passed', detail: `Boot marker seen on the serial console after ${seconds.toFixed(1)} s.` };
-      } catch (error) {
-        signal.throwIfAborted();
-        if (silent.signal.aborted) {
-          const elapsed = (performance.now() - started) / 1000;
-          return { status: 'passed', detail: `The VM was still running ${elapsed.toFixed(0)} s after power-on (this guest prints no boot marker; see the screenshot).` };
-        }
-        return { status: 'failed', detail: (error as Error).message };
-      } finally {
-        clearTimeout(grace);
-      }
+    get resources() {
+      return [
+        { kind: 'process' as const, hostId: null, ref: { pid: vm.pid }, description: `QEMU sandbox process ${vm.pid} for ${name}` },
+        { kind: 'path' as const, hostId: null, ref: { path: vmDir }, description: `sandbox folder ${vmDir}` },
+        { kind: 'path' as const, hostId: null, ref: { path: vm.controlSocket }, description: `QEMU control socket ${vm.controlSocket}` },
+      ];
+    },
+    get address() {
+      return vm.forwarded.size ? { host: '127.0.0.1', ports: Object.fromEntries(vm.forwarded) } : null;
+    },
+    checkBoot(timeoutSeconds: number, signal: AbortSignal, options?: BootCheckOptions): Promise<CheckResult> {
+      return watchBoot(bootConsole(), {
+        timeoutSeconds,
+        signal,
+        readyText: options?.readyText ?? null,
+        restartUnderTcg: async () => {
+          // A KVM that opens but cannot run the guest: later VMs of this process skip it.
+          markKvmBroken();
+          await vm.stop();
+          vm = await startQemuVm(restart.qemu, { ...restart.spec, accel: 'tcg' }, vmDir);
+          poweredOn = performance.now();
+          return bootConsole();
+        },
+      });
     },
     async checkHeartbeat() {
-      return { status: 'skipped', detail: 'QEMU has no guest integration services; the boot check and screenshot stand in.' };
+      return { status: 'skipped', detail: 'QEMU has no guest integration services, so there is no heartbeat to read.', fix: 'Use a TCP check or the boot check\'s readiness text in QEMU drills.' };
     },
     async checkTcp(port, timeoutSeconds, signal) {
       const hostPort = vm.forwarded.get(port);
       if (!hostPort) return { status: 'failed', detail: `Port ${port} was not forwarded into the sandbox.` };
       const deadline = performance.now() + timeoutSeconds * 1000;
-      let last = '';
-      while (performance.now() < deadline) {
-        signal.throwIfAborted();
-        last = await probe(hostPort);
-        if (last === 'open') return { status: 'passed', detail: `Port ${port} accepted a connection inside the sandbox.` };
-        await new Promise((resolve) => setTimeout(resolve, 1000)); // the guest's service may still be starting
+      let last = await probeTcp(hostPort, port);
+      while (last.state !== 'answered' && performance.now() < deadline) {
+        await wait(1000, signal); // the guest's service may still be starting
+        last = await probeTcp(hostPort, port);
       }
-      return { status: 'failed', detail: `Port ${port} did not accept a connection within ${timeoutSeconds} s (${last}).` };
+      if (last.state === 'answered') return { status: 'passed', detail: `Port ${port} answered inside the sandbox: "${last.answer.split('\n')[0]}".`, evidence: [{ kind: 'tcp-answer', text: last.answer }] };
+      if (last.state === 'silent') {
+        return { status: 'unverified', detail: `Port ${port} accepted a connection but sent nothing back within ${timeoutSeconds} s; QEMU's port forwarder accepts on its own, so that does not prove the guest answered.`, fix: `Check a port whose service speaks first or answers HTTP (web, SSH, SMTP), or add an in-guest check.` };
+      }
+      return { status: 'failed', detail: `Port ${port} did not answer within ${timeoutSeconds} s (${last.state === 'refused' ? 'the guest refused the connection' : last.message}).`, fix: `Check that the service on port ${port} starts by itself when the VM boots.` };
     },
     async runScript() {
-      return { status: 'skipped', detail: 'In-guest scripts need Hyper-V PowerShell Direct or VMware guest operations; the QEMU sandbox has neither.' };
+      return { status: 'skipped', detail: 'In-guest scripts need Hyper-V PowerShell Direct or VMware guest operations; the QEMU sandbox has neither.', fix: 'Use a TCP check in QEMU drills, or drill on the VM\'s own hypervisor.' };
     },
     async screenshot(file) {
       await vm.screenshot(file);
@@ -97,18 +117,4 @@ function qemuSandboxVm(vm: QemuVm, name: string, vmDir: string): SandboxVm {
       return !alive && !fs.existsSync(vmDir);
     },
   };
-}
-
-function probe(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (result: string): void => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(3000, () => done('timed out'));
-    // QEMU's forwarder accepts on the host side even when the guest refuses; a reset right away means closed.
-    socket.once('connect', () => socket.once('data', () => done('open')).once('close', () => done('refused by the guest')).setTimeout(1500, () => done('open')));
-    socket.once('error', (error) => done(error.message));
-  });
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
+import { decodeVgaText } from './boot-evidence';
 import { QmpClient } from './qmp';
 
 export interface QemuVmSpec {
@@ -15,7 +16,11 @@ export interface QemuVmSpec {
   firmware: 'bios' | 'uefi';
   /** Guest TCP ports to reach from this machine through a restricted user network; none: no NIC at all. */
   forwardPorts: number[];
+  /** Defaults to KVM where it exists and has not failed in this process, else software emulation. */
+  accel?: Accel;
 }
+
+export type Accel = 'kvm' | 'tcg';
 
 export interface QemuVm {
   readonly pid: number;
@@ -24,11 +29,39 @@ export interface QemuVm {
   /** Host port forwarded to each guest port (127.0.0.1 only). */
   readonly forwarded: ReadonlyMap<number, number>;
   readonly isolation: string;
+  readonly accel: Accel;
+  /** True once KVM could not run this guest ("KVM internal error", run state internal-error): restart it under TCG. */
+  kvmFailed(): Promise<boolean>;
+  /** Null while running; QEMU's exit code and its error output once it has stopped. */
+  exitStatus(): { code: number | null; stderr: string } | null;
+  /** The VGA text screen as lines of text (what a firmware or text console shows). */
+  screenText(): Promise<string>;
   /** Resolves when the marker appears on the serial port; rejects on timeout, exit or abort. */
   waitForSerial(marker: string, timeoutMs: number, signal: AbortSignal): Promise<number>;
   serialOutput(): string;
   screenshot(file: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+let kvmBroken = false;
+
+/** KVM where /dev/kvm exists and has not failed to run a guest in this process; else software emulation. */
+export function preferredAccel(env: NodeJS.ProcessEnv = process.env): Accel {
+  if (env.LIFEBOAT_QEMU_ACCEL === 'tcg' || env.LIFEBOAT_QEMU_ACCEL === 'kvm') return env.LIFEBOAT_QEMU_ACCEL;
+  return !kvmBroken && fs.existsSync('/dev/kvm') ? 'kvm' : 'tcg';
+}
+
+/** Some hosts expose /dev/kvm yet cannot run a real kernel in it: later VMs go straight to TCG. */
+export function markKvmBroken(): void {
+  kvmBroken = true;
+}
+
+/** What QEMU prints when KVM opens but cannot run the guest. */
+export const KVM_FAILURE = /KVM internal error|kvm run failed|KVM: entry failed/i;
+
+/** QEMU parses commas as option separators: a value keeps its commas by doubling them. */
+export function qemuValue(value: string): string {
+  return value.replace(/,/g, ',,');
 }
 
 /** The QEMU binary, if this machine has one; drills fall back to the hypervisor's own sandbox otherwise. */
@@ -54,9 +87,11 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
   const forwarded = new Map<number, number>();
   for (const port of spec.forwardPorts) forwarded.set(port, await freePort());
 
+  const accel = spec.accel ?? preferredAccel();
   const args = [
-    '-name', spec.name,
-    '-machine', `pc,accel=${fs.existsSync('/dev/kvm') ? 'kvm:tcg' : 'tcg'}`,
+    '-name', qemuValue(spec.name),
+    // kvm:tcg still falls back when /dev/kvm cannot be opened; a KVM that opens but fails is caught later.
+    '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
     '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
     '-display', 'none',
     '-serial', 'stdio',
@@ -67,8 +102,14 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
   ];
   if (spec.firmware === 'uefi') args.push('-bios', 'OVMF.fd');
   if (forwarded.size === 0) args.push('-nic', 'none');
-  else args.push('-nic', `user,model=e1000,restrict=on,${[...forwarded].map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join(',')}`);
-  spec.disks.forEach((disk, index) => args.push('-drive', `file=${disk.file},format=${disk.format},if=ide,index=${index},snapshot=on`));
+  else {
+    // romfile= drops the NIC's network-boot ROM: a disk that does not boot must fail at once, not try PXE.
+    args.push('-netdev', `user,id=n0,restrict=on,${[...forwarded].map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join(',')}`);
+    args.push('-device', 'e1000,netdev=n0,romfile=');
+  }
+  spec.disks.forEach((disk, index) => args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format},if=ide,index=${index},snapshot=on`));
+  args.push('-boot', 'strict=on');
+  const screenFile = path.join(workDir, 'screen.bin');
 
   const control = net.createServer();
   const connected = new Promise<net.Socket>((resolve) => control.once('connection', resolve));
@@ -103,6 +144,19 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
     controlSocket: qmpSocket,
     forwarded,
     isolation,
+    accel,
+    async kvmFailed() {
+      if (accel !== 'kvm' || child.exitCode !== null) return false;
+      if (KVM_FAILURE.test(stderr)) return true;
+      const status = (await qmp.execute('query-status').catch(() => null)) as { status?: string } | null;
+      return status?.status === 'internal-error';
+    },
+    exitStatus: () => (child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, stderr: stderr.trim() }),
+    async screenText() {
+      // The VGA text buffer at 0xB8000: 80x25 character/attribute pairs, exactly what a text console shows.
+      await qmp.execute('pmemsave', { val: 0xb8000, size: 4000, filename: screenFile });
+      return decodeVgaText(fs.readFileSync(screenFile));
+    },
     serialOutput: () => serial,
     waitForSerial(marker, timeoutMs, signal) {
       const started = performance.now();

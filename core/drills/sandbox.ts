@@ -1,3 +1,4 @@
+import type { CheckEvidence } from '../contract/drills';
 import type { WriteFormat } from '../disks/types';
 import type { JobResource } from '../store/jobs';
 
@@ -14,6 +15,8 @@ export interface DrillSandbox {
 
 export interface SandboxVmSpec {
   name: string;
+  /** File-safe and unique within the drill (derived from the VM's id): folders and files are named by it. */
+  key?: string;
   /** Restored disk files, boot disk first. */
   disks: string[];
   memoryMiB: number;
@@ -21,21 +24,46 @@ export interface SandboxVmSpec {
   firmware: 'bios' | 'uefi';
   /** Guest TCP ports the plan's checks will try. */
   tcpPorts: number[];
+  /** For in-guest checks through the hypervisor (PowerShell Direct, VMware guest operations); never logged. */
+  guestCredential?: GuestCredential | null;
 }
 
+export interface GuestCredential {
+  username: string;
+  password: string;
+}
+
+/**
+ * passed: the guest itself proved something (a marker, a heartbeat, an answer); unverified: it ran but
+ * nothing proved the guest is up; skipped: this sandbox cannot run the check (detail says why).
+ */
 export interface CheckResult {
-  status: 'passed' | 'failed' | 'skipped';
+  status: 'passed' | 'failed' | 'skipped' | 'unverified';
   detail: string;
+  /** What to do when it did not pass: "add a TCP check for a port the guest serves". */
+  fix?: string;
+  /** The guest's own output behind the result, verbatim (trimmed). */
+  evidence?: CheckEvidence[];
+}
+
+export interface BootCheckOptions {
+  /** The guest's own readiness line or login prompt; defaults to Lifeboat's marker or a login prompt. */
+  readyText?: string | null;
 }
 
 export interface SandboxVm {
   /** What to give back if the engine dies mid-drill. */
   readonly resources: JobResource[];
-  /** Boot evidence: a serial marker (lab and test disks), or the VM still running after a grace period. */
-  checkBoot(timeoutSeconds: number, signal: AbortSignal): Promise<CheckResult>;
+  /**
+   * Boot evidence from the guest itself: a readiness line on its serial console or screen, a heartbeat.
+   * A VM that merely keeps running is `unverified`; a firmware or boot-loader failure is `failed`, fast.
+   */
+  checkBoot(timeoutSeconds: number, signal: AbortSignal, options?: BootCheckOptions): Promise<CheckResult>;
   checkHeartbeat(timeoutSeconds: number, signal: AbortSignal): Promise<CheckResult>;
   checkTcp(port: number, timeoutSeconds: number, signal: AbortSignal): Promise<CheckResult>;
   runScript(script: string, timeoutSeconds: number, signal: AbortSignal): Promise<CheckResult>;
+  /** How the recovered VM is reached from this machine, for plan scripts (null: not reachable by design). */
+  readonly address?: { host: string; ports: Record<number, number> } | null;
   /** Writes a PNG of the console; false when the sandbox cannot take one. */
   screenshot(file: string): Promise<boolean>;
   stop(): Promise<void>;

@@ -1,14 +1,18 @@
 import type { Clock } from '../clock';
 import { toLifeboatError } from '../contract/errors';
-import type { DrillStep, PlanCheck } from '../contract/drills';
+import type { DrillCheck, DrillStep, PlanCheck } from '../contract/drills';
 import type { JobRunContext } from '../jobs/queue';
 import type { VaultPort } from '../replication/vault-port';
 import type { DrillsStore } from '../store/drills';
 import type { CatalogPoint } from '../store/recovery-points';
 import type { CheckResult, SandboxVm } from './sandbox';
 
-/** `describe` may mark a step that finished without doing its work (nothing could be done from here) as skipped. */
-export type StepFn = <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => string | { skipped: string }) => Promise<T>;
+/**
+ * `describe` may give a step that finished its work another outcome than passed: skipped (nothing could be
+ * done from here), unverified (it ran but proved nothing) or failed (a check that ran and failed).
+ */
+export type StepOutcome = string | { skipped: string } | { status: Exclude<DrillStep['status'], 'running'>; detail: string };
+export type StepFn = <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => StepOutcome) => Promise<T>;
 export type NoteFn = (name: string, vm: string | null, status: DrillStep['status'], detail: string) => void;
 
 /**
@@ -22,9 +26,11 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
     run.log(`${vm ? `${vm}: ` : ''}${name}`);
     try {
       const value = await work();
-      const detail = describe ? describe(value) : null;
-      if (detail !== null && typeof detail === 'object') store.finishStep(record.id, 'skipped', clock.now().toISOString(), detail.skipped);
-      else store.finishStep(record.id, 'passed', clock.now().toISOString(), detail);
+      const outcome = describe ? describe(value) : null;
+      const at = clock.now().toISOString();
+      if (outcome === null || typeof outcome === 'string') store.finishStep(record.id, 'passed', at, outcome);
+      else if ('skipped' in outcome) store.finishStep(record.id, 'skipped', at, outcome.skipped);
+      else store.finishStep(record.id, outcome.status, at, outcome.detail);
       return value;
     } catch (error) {
       const failure = toLifeboatError(error);
@@ -41,11 +47,14 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
   return { step, note };
 }
 
+/** How long a VM gets to show it came up (a guest that goes quiet earlier is judged then). */
+const BOOT_TIMEOUT_SECONDS = 300;
+
 /** One plan check against a started VM: the same checks prove a drill and a real failover. */
 export async function runPlanCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, signal: AbortSignal): Promise<CheckResult> {
   switch (check.kind) {
     case 'boot':
-      return vm.checkBoot(300, signal);
+      return vm.checkBoot(BOOT_TIMEOUT_SECONDS, signal, { readyText: check.readyText ?? null });
     case 'heartbeat':
       return vm.checkHeartbeat(check.timeoutSeconds, signal);
     case 'tcp':
@@ -58,6 +67,22 @@ export async function runPlanCheck(check: PlanCheck, vm: SandboxVm, vault: Vault
       return verified.ok ? { status: 'passed', detail: `Every block of point ${point.id} re-read and matched its hash.` } : { status: 'failed', detail: verified.problem ?? 'The vault data check failed.' };
     }
   }
+}
+
+/** A VM's checks as run: the boot check first, always — it is how a drill tells a VM that came up from one that did not. */
+export function withBootCheck(checks: PlanCheck[]): PlanCheck[] {
+  const boot = checks.find((c) => c.kind === 'boot') ?? { kind: 'boot' as const };
+  return [boot, ...checks.filter((c) => c.kind !== 'boot')];
+}
+
+/** A check's result as the drill records it, and as its step ends. */
+export function recordCheck(check: PlanCheck, result: CheckResult, at: string): DrillCheck {
+  return { name: checkName(check), kind: check.kind, status: result.status, detail: result.detail, fix: result.fix ?? null, evidence: result.evidence ?? [], at };
+}
+
+export function checkStepOutcome(result: CheckResult): StepOutcome {
+  const detail = result.fix && result.status !== 'passed' ? `${result.detail} Fix: ${result.fix}` : result.detail;
+  return result.status === 'passed' ? detail : { status: result.status, detail };
 }
 
 export function checkName(check: PlanCheck): string {

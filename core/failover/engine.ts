@@ -10,7 +10,8 @@ import { createDiskWriter } from '../disks';
 import type { WriteFormat } from '../disks/types';
 import { choosePoints, EXTENSION } from '../drills/engine';
 import type { SandboxVm } from '../drills/sandbox';
-import { checkName, runPlanCheck, safeName, stepRecorder, wait, type NoteFn, type StepFn } from '../drills/steps';
+import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck, type NoteFn, type StepFn } from '../drills/steps';
+import { drillVerdict, vmVerdict } from '../drills/verdict';
 import type { Hypervisor } from '../hypervisors/types';
 import { HypervHost } from '../hypervisors/hyperv/provider';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
@@ -212,12 +213,11 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
 
   function settle(member: Member): void {
     const { result } = member;
-    const failedChecks = result.checks.filter((c) => c.status === 'failed');
-    if (result.failure || failedChecks.length > 0 || !member.started) {
-      fail(member, result.failure ?? (failedChecks.map((c) => `${c.name}: ${c.detail}`).join('; ') || 'The VM could not be started.'));
-    } else {
-      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
-    }
+    const verdict = vmVerdict(result.checks, member.started !== null, result.failure);
+    if (verdict.status === 'failed') return fail(member, verdict.failure!);
+    Object.assign(result, verdict);
+    // An unverified VM runs at the recovery site, but nothing proved it came up: no recovery time for it.
+    result.recoveredSeconds = verdict.status === 'passed' ? Math.round((deps.clock.now().getTime() - started.getTime()) / 1000) : null;
   }
 
   async function recover(member: Member): Promise<void> {
@@ -261,9 +261,8 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
   }
 
   async function check_(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
-    const name = checkName(check);
-    const result = await step(name, vmName, () => runPlanCheck(check, vm, vault, point, run.signal), (value) => (value.status === 'skipped' ? { skipped: value.detail } : value.detail));
-    return { name, kind: check.kind, status: result.status, detail: result.detail, at: deps.clock.now().toISOString() };
+    const result = await step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, run.signal), checkStepOutcome);
+    return recordCheck(check, result, deps.clock.now().toISOString());
   }
 
   function finish(): Drill {
@@ -274,10 +273,11 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
     const reference = (sourcesStoppedAt ?? started).getTime();
     const ages = drill.vms.filter((v) => v.recoveryPointTime).map((v) => Math.max(0, (reference - Date.parse(v.recoveryPointTime)) / 1000));
     drill.rpoSeconds = ages.length ? Math.round(Math.max(...ages)) : null;
-    const allPassed = drill.vms.length > 0 && drill.vms.every((v) => v.status === 'passed') && !outcome.startsWith('Nothing') && !run.signal.aborted;
+    const verdict = drillVerdict(drill.vms, outcome.startsWith('Nothing'));
+    const allPassed = verdict === 'passed' && !run.signal.aborted;
     drill.rtoSeconds = allPassed ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
-    drill.status = run.signal.aborted ? 'cancelled' : allPassed ? 'passed' : 'failed';
-    drill.cleanupConfirmed = allPassed;
+    drill.status = run.signal.aborted ? 'cancelled' : verdict;
+    drill.cleanupConfirmed = verdict !== 'failed' && !run.signal.aborted;
     if (outcome) drill.notes = [drill.notes, outcome].filter(Boolean).join('\n');
     deps.drills.save(drill);
     for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
@@ -389,7 +389,7 @@ function planMembers(plan: RecoveryPlan, deps: FailoverDeps): Member[] {
       const vm = deps.vm(planVm.vmId);
       if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${planVm.vmId} of plan "${plan.name}" is no longer in the inventory.`, { fix: 'Edit the plan, or run discovery again.' });
       const result: DrillVmResult = { vmId: vm.id, vm: vm.name, recoveryPointId: '', recoveryPointTime: '', status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
-      return { vm, checks: planVm.checks, point: null, replica: deps.replicaFor(vm), replicaPointTime: null, result, recovered: null, started: null };
+      return { vm, checks: withBootCheck(planVm.checks), point: null, replica: deps.replicaFor(vm), replicaPointTime: null, result, recovered: null, started: null };
     }),
   );
 }

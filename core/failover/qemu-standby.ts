@@ -5,7 +5,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
-import { BOOT_MARKER } from '../drills/qemu-drill-sandbox';
+import { decodeVgaText } from '../drills/boot-evidence';
+import { watchBoot, type BootConsole } from '../drills/boot-watch';
+import { markKvmBroken, preferredAccel, qemuValue, type Accel } from '../drills/qemu-sandbox';
 import { QmpClient } from '../drills/qmp';
 import type { CheckResult, SandboxVm } from '../drills/sandbox';
 import { wait } from '../drills/steps';
@@ -28,6 +30,9 @@ export interface StandbySpec {
 
 interface StandbyRecord {
   name: string;
+  /** What started it, so a VM that KVM cannot run is started again the same way under TCG. */
+  qemu?: string;
+  spec?: StandbySpec;
   pid: number;
   qmpSocket: string;
   serialLog: string;
@@ -37,7 +42,7 @@ interface StandbyRecord {
 
 const RECORD = 'standby.json';
 
-export async function startStandbyVm(qemu: string, folder: string, spec: StandbySpec): Promise<SandboxVm> {
+export async function startStandbyVm(qemu: string, folder: string, spec: StandbySpec, accel: Accel = preferredAccel()): Promise<SandboxVm> {
   fs.mkdirSync(folder, { recursive: true });
   // Unix socket paths are limited to 108 bytes: the control socket lives in the temp folder.
   const qmpSocket = path.join(os.tmpdir(), `lifeboat-standby-${randomBytes(6).toString('hex')}.sock`);
@@ -45,20 +50,20 @@ export async function startStandbyVm(qemu: string, folder: string, spec: Standby
   const pidFile = path.join(folder, 'qemu.pid');
   for (const file of [serialLog, pidFile]) fs.rmSync(file, { force: true });
   const args = [
-    '-name', spec.name,
-    '-machine', `pc,accel=${fs.existsSync('/dev/kvm') ? 'kvm:tcg' : 'tcg'}`,
+    '-name', qemuValue(spec.name),
+    '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
     '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
     '-display', 'none',
-    '-serial', `file:${serialLog}`,
+    '-serial', `file:${qemuValue(serialLog)}`,
     '-monitor', 'none',
-    '-qmp', `unix:${qmpSocket},server=on,wait=off`,
+    '-qmp', `unix:${qemuValue(qmpSocket)},server=on,wait=off`,
     '-pidfile', pidFile,
     '-daemonize',
   ];
   if (spec.firmware === 'uefi') args.push('-bios', 'OVMF.fd');
   if (spec.networks.length === 0) args.push('-nic', 'none');
   spec.networks.forEach(() => args.push('-nic', 'user,model=e1000'));
-  spec.disks.forEach((file, index) => args.push('-drive', `file=${file},format=raw,if=ide,index=${index},id=disk${index}`));
+  spec.disks.forEach((file, index) => args.push('-drive', `file=${qemuValue(file)},format=raw,if=ide,index=${index},id=disk${index}`));
 
   // -daemonize: QEMU returns once the VM is set up (or failed), and the VM keeps running after Lifeboat exits.
   const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,7 +75,7 @@ export async function startStandbyVm(qemu: string, folder: string, spec: Standby
       fix: 'Check that the restored disk files exist and that qemu-system-x86_64 works on this machine.',
     });
   }
-  const record: StandbyRecord = { name: spec.name, pid: Number(fs.readFileSync(pidFile, 'utf8').trim()), qmpSocket, serialLog, disks: spec.disks, networks: spec.networks };
+  const record: StandbyRecord = { name: spec.name, qemu, spec, pid: Number(fs.readFileSync(pidFile, 'utf8').trim()), qmpSocket, serialLog, disks: spec.disks, networks: spec.networks };
   fs.writeFileSync(path.join(folder, RECORD), JSON.stringify(record, null, 2));
   return standbyVm(folder);
 }
@@ -164,31 +169,52 @@ export async function removeStandby(folder: string): Promise<void> {
   fs.rmSync(folder, { recursive: true, force: true });
 }
 
+/** The consoles of a standby VM, read from its serial log and through its control socket. */
+function standbyConsole(folder: string, poweredOn: number): BootConsole {
+  const record = readRecord(folder)!;
+  const screenFile = path.join(folder, 'screen.bin');
+  return {
+    serial: () => {
+      try {
+        return fs.readFileSync(record.serialLog, 'latin1');
+      } catch {
+        return '';
+      }
+    },
+    screen: () =>
+      withQmp(record, async (qmp) => {
+        await qmp.execute('pmemsave', { val: 0xb8000, size: 4000, filename: screenFile });
+        return decodeVgaText(fs.readFileSync(screenFile));
+      }),
+    exitStatus: () => (alive(record.pid) ? null : { code: null, stderr: '' }),
+    kvmFailed: async () => {
+      const status = (await withQmp(record, (qmp) => qmp.execute('query-status')).catch(() => null)) as { status?: string } | null;
+      return status?.status === 'internal-error';
+    },
+    poweredOn: () => poweredOn,
+  };
+}
+
 /** Checks and evidence for a running standby VM, the same interface the drill sandboxes give. */
 export function standbyVm(folder: string): SandboxVm {
   const record = readRecord(folder);
   if (!record) throw new LifeboatError('VM_NOT_FOUND', `There is no standby VM in ${folder}.`, { fix: 'It was removed by hand; fail back or clear the plan state.' });
   const started = performance.now();
-  const serial = (): string => {
-    try {
-      return fs.readFileSync(record.serialLog, 'latin1');
-    } catch {
-      return '';
-    }
-  };
   return {
     resources: [],
-    async checkBoot(timeoutSeconds, signal): Promise<CheckResult> {
-      const deadline = performance.now() + timeoutSeconds * 1000;
-      const grace = performance.now() + Math.min(timeoutSeconds, 20) * 1000;
-      while (performance.now() < deadline) {
-        const output = serial();
-        if (output.includes(BOOT_MARKER)) return { status: 'passed', detail: `Boot marker seen on the serial console after ${((performance.now() - started) / 1000).toFixed(1)} s.` };
-        if (!alive(record.pid)) return { status: 'failed', detail: 'The VM stopped before it printed its boot marker.' };
-        if (output.length === 0 && performance.now() > grace) return { status: 'passed', detail: 'The VM is running (this guest prints no boot marker; see the screenshot).' };
-        await wait(250, signal); // the serial log is a file written by another process
-      }
-      return { status: 'failed', detail: `The VM did not print "${BOOT_MARKER}" within ${timeoutSeconds} s.` };
+    checkBoot(timeoutSeconds, signal, options): Promise<CheckResult> {
+      return watchBoot(standbyConsole(folder, started), {
+        timeoutSeconds,
+        signal,
+        readyText: options?.readyText ?? null,
+        restartUnderTcg: async () => {
+          markKvmBroken();
+          await shutDownStandby(folder, 0);
+          if (!record.qemu || !record.spec) throw new LifeboatError('INTERNAL', `KVM could not run ${record.name}, and it was started by an older Lifeboat that did not record how.`, { fix: 'Fail back, then fail over again: it starts under software emulation.' });
+          await startStandbyVm(record.qemu, folder, record.spec, 'tcg');
+          return standbyConsole(folder, performance.now());
+        },
+      });
     },
     async checkHeartbeat() {
       return { status: 'skipped', detail: 'QEMU has no guest integration services; the boot check and screenshot stand in.' };
@@ -207,7 +233,8 @@ export function standbyVm(folder: string): SandboxVm {
     stop: async () => void (await shutDownStandby(folder, 0)),
     remove: () => removeStandby(folder),
     async isGone() {
-      return !alive(record.pid) && !fs.existsSync(folder);
+      const current = readRecord(folder) ?? record; // a restart under TCG has a new process
+      return !alive(current.pid) && !fs.existsSync(folder);
     },
   };
 }

@@ -34,9 +34,53 @@ export interface Hypervisor {
   /** Guest shutdown when possible; `hard` turns it off at once. */
   powerOff(vmId: string, options?: { hard?: boolean }): Promise<void>;
   heartbeat(vmId: string): Promise<GuestHeartbeat>;
+  /**
+   * The heartbeat with the host's own words behind it ("heartbeat service Takt: Ok (OK)", "VMware Tools
+   * guestToolsRunning, guestHeartbeatStatus green"), kept as drill evidence. Optional: callers fall back to heartbeat().
+   */
+  heartbeatEvidence?(vmId: string): Promise<HeartbeatReading>;
+  /**
+   * Connects to `port` on 127.0.0.1 from inside the guest (Hyper-V: PowerShell Direct), signed in with a guest
+   * account, retrying until `timeoutSeconds` pass. Optional: a provider without in-guest access leaves it out.
+   * A refused or silent port is a result; a guest that refuses the sign-in is ACCESS_DENIED, one that cannot be
+   * reached this way CONFLICT (both with a fix).
+   */
+  guestTcpCheck?(vmId: string, port: number, credential: Credentials, timeoutSeconds: number): Promise<GuestTcpResult>;
+  /**
+   * Runs a check script (PowerShell text, the user's own) inside the guest, signed in with a guest account; its
+   * output, errors and exit code come back. Errors as for guestTcpCheck.
+   */
+  guestScript?(vmId: string, script: string, credential: Credentials, timeoutSeconds: number): Promise<GuestScriptResult>;
   /** Deletes a VM this interface created (createIsolatedVm) with its files; refuses any other VM. */
   removeVm(vmId: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface HeartbeatReading {
+  state: GuestHeartbeat;
+  /** What the host said, verbatim enough to be evidence. */
+  hostSaid: string;
+}
+
+/**
+ * answered: something accepted the connection; `answer` is the first bytes it sent (a banner, an HTTP status
+ * line), null when it sent nothing. refused / timeout: the last attempt's outcome when the time ran out.
+ */
+export type GuestTcpResult =
+  | { outcome: 'answered'; port: number; answer: string | null }
+  | { outcome: 'refused' | 'timeout'; port: number; message: string };
+
+/**
+ * succeeded: no error record, no thrown error, exit code 0 (or none); failed: any of those; timeout: still
+ * running after the timeout (it was stopped).
+ */
+export interface GuestScriptResult {
+  outcome: 'succeeded' | 'failed' | 'timeout';
+  /** Success output as text, trimmed and capped. */
+  output: string;
+  /** Error records and the terminating error, as text. */
+  errors: string[];
+  exitCode: number | null;
 }
 
 export interface HostDescription {

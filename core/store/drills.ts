@@ -17,7 +17,7 @@ interface DrillRow {
 }
 
 /** Fields of a drill kept in the details JSON column (the catalog never queries them). */
-type DrillDetails = Pick<Drill, 'plan' | 'rpoTargetSeconds' | 'rtoTargetSeconds' | 'isolation' | 'cleanupConfirmed' | 'vms'>;
+type DrillDetails = Pick<Drill, 'plan' | 'rpoTargetSeconds' | 'rtoTargetSeconds' | 'isolation' | 'cleanupConfirmed' | 'vms' | 'failure'>;
 
 interface StepRow {
   id: string;
@@ -58,6 +58,7 @@ export class DrillsStore {
       isolation: drill.isolation,
       cleanupConfirmed: drill.cleanupConfirmed,
       vms: drill.vms,
+      failure: drill.failure ?? null,
     };
     this.db
       .prepare(
@@ -157,6 +158,7 @@ function toDrill(row: DrillRow): Drill {
     isolation: details.isolation,
     cleanupConfirmed: details.cleanupConfirmed,
     vms: details.vms,
+    failure: details.failure ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PlanFields } from '../contract/plans';
+import { planScriptSchema, type PlanFields } from '../contract/plans';
 import type { RecoveryPlan } from '../contract/drills';
 import type { Db } from './database';
 
@@ -47,5 +47,9 @@ export class PlansStore {
 }
 
 function toPlan(row: PlanRow): RecoveryPlan {
-  return { id: row.id, name: row.name, recoveryHostId: null, ...(JSON.parse(row.definition) as Omit<PlanFields, 'name'>), createdAt: row.created_at, updatedAt: row.updated_at };
+  const definition = JSON.parse(row.definition) as Omit<PlanFields, 'name'>;
+  // Plans saved before scripts ran hold a text there: read it the way the contract does today.
+  const preScript = planScriptSchema.parse(definition.preScript ?? null);
+  const postScript = planScriptSchema.parse(definition.postScript ?? null);
+  return { id: row.id, name: row.name, recoveryHostId: null, ...definition, preScript, postScript, createdAt: row.created_at, updatedAt: row.updated_at };
 }

@@ -109,7 +109,8 @@ describe.skipIf(!qemu)('drill engine on the sample lab', () => {
     expect(drill.vms.map((v) => `${v.vm}:${v.status}`)).toEqual(['lab-dc01:passed', 'lab-files01:passed', 'lab-web01:failed']);
     expect(drill.vms[2]!.failure).toContain('failed its checksum');
     expect(drill.vms[0]!.checks.map((c) => `${c.kind}:${c.status}`)).toEqual(['boot:passed', 'vault-verify:passed']);
-    expect(drill.vms[0]!.checks[0]!.detail).toContain('Boot marker seen');
+    expect(drill.vms[0]!.checks[0]!.detail).toContain('LIFEBOAT-BOOT-OK lab-dc01');
+    expect(drill.vms[0]!.checks[0]!.evidence).toContainEqual({ kind: 'serial-line', text: 'LIFEBOAT-BOOT-OK lab-dc01' });
     for (const vm of drill.vms) expect(fs.readFileSync(vm.screenshot!).subarray(1, 4).toString()).toBe('PNG');
     expect(drill.rpoSeconds).toBe(10 * 60 + 1);
     expect(drill.rtoSeconds).toBeNull(); // not every VM recovered

@@ -68,11 +68,13 @@ describe('drill on Hyper-V (recorded host)', () => {
 
     expect(drill).toMatchObject({ status: 'passed', cleanupConfirmed: true, isolation: 'no network adapter', rpoSeconds: 15 * 60 + 2 });
     expect(drill.vms[0]!.checks.map((c) => `${c.kind}:${c.status}`)).toEqual(['boot:passed', 'heartbeat:passed']);
+    // The heartbeat is the guest's own evidence, with what the host said (its localized service name).
+    expect(drill.vms[0]!.checks[0]!.evidence).toEqual([{ kind: 'heartbeat', text: 'ok: Hyper-V on HV01: VM Running, heartbeat integration service "Takt" enabled, status Ok (OK)' }]);
     expect(runner.calls.map((c) => c.script)).toEqual([scripts.createVm, scripts.power, scripts.heartbeat, scripts.heartbeat, scripts.power, scripts.removeVm, scripts.listVms]);
     const create = runner.calls[0]!;
     expect(create.params).toMatchObject({ name: 'lifeboat-drill-FS01', generation: 2, memoryBytes: 4096 * 1024 * 1024, cpus: 2 });
     expect(create.params.switchName ?? null).toBeNull(); // no network at all
-    expect((create.params.disks as string[])[0]).toMatch(/FS01[\\/]scsi0-0\.vhdx$/);
+    expect((create.params.disks as string[])[0]).toMatch(/FS01[\\/](\d+-)?scsi0-0\.vhdx$/);
     expect(runner.calls[4]!.params).toMatchObject({ action: 'turnoff' });
     expect(runner.calls[5]!.params).toMatchObject({ marker: 'lifeboat-isolated-vm' });
     // Parameters travel as base64 data, never as script text.

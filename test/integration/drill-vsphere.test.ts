@@ -60,6 +60,7 @@ describe('drill on vSphere (govmomi simulator)', () => {
         headers: { authorization: `Basic ${Buffer.from(`${VCSIM_USER}:${VCSIM_PASSWORD}`).toString('base64')}` },
       });
     let stagedStatus = 0;
+    let flatPath = '';
     const drill = await runDrill(plan, { operator: 'alice' }, { jobId: 'd1', signal: new AbortController().signal, log: () => undefined, progress: () => undefined }, {
       drills: new DrillsStore(db),
       jobs,
@@ -71,7 +72,9 @@ describe('drill on vSphere (govmomi simulator)', () => {
         const stage = vsphereStaging(host, datastore);
         const checkedStage: typeof stage = async (files, name) => {
           const staged = await stage(files, name);
-          stagedStatus = (await datastoreGet(`lifeboat-drills/${name}/disk1-flat.vmdk`)).status;
+          // The restored descriptor's -flat extent, as the engine named it (…disk1.vmdk).
+          flatPath = `lifeboat-drills/${name}/${path.basename(files[0]!).replace(/\.vmdk$/, '-flat.vmdk')}`;
+          stagedStatus = (await datastoreGet(flatPath)).status;
           return staged;
         };
         const sandbox = hypervisorDrillSandbox({ hypervisor: host, hostId: 'vc', diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: checkedStage, pollSeconds: 0.05 });
@@ -82,16 +85,26 @@ describe('drill on vSphere (govmomi simulator)', () => {
     });
     const steps = new DrillsStore(db).steps('d1');
     expect(steps.find((s) => s.name === 'Start in isolation')?.status).toBe('passed');
-    expect(drill).toMatchObject({ status: 'passed', cleanupConfirmed: true, isolation: 'no network adapter' });
-    expect(drill.vms[0]!.checks[0]).toMatchObject({ kind: 'boot', status: 'passed' });
+    // The simulator's VMs have no VMware Tools (toolsNotInstalled): the VM ran, but nothing proved the guest
+    // came up, so the drill is unverified, never passed.
+    expect(drill).toMatchObject({ status: 'unverified', cleanupConfirmed: true, isolation: 'no network adapter' });
+    expect(drill.vms[0]!.checks[0]).toMatchObject({
+      kind: 'boot',
+      status: 'unverified',
+      detail: 'The VM is running but has no VMware Tools, so nothing proves the guest came up.',
+      fix: expect.stringMatching(/^Install VMware Tools in the guest/),
+      evidence: [{ kind: 'heartbeat', text: expect.stringMatching(/^not-installed: .*guestHeartbeatStatus \w+, VMware Tools toolsNotInstalled \(guestToolsNotRunning\)/) }],
+    });
+    expect(drill.vms[0]!.status).toBe('unverified');
     const after = await host.listVms();
     expect(after.map((v) => v.name).sort()).toEqual(production.map((v) => v.name).sort()); // the drill VM is gone, production untouched
     expect(after.every((v) => v.powerState === 'running')).toBe(true);
-    expect(steps.filter((s) => s.status !== 'passed').map((s) => s.name)).toEqual([]);
+    expect(steps.filter((s) => s.status !== 'passed').map((s) => s.name)).toEqual(['Boot']); // the unverified boot, nothing else
     expect(steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Restore disk disk1', 'Start in isolation', 'Boot', 'Power off and remove the VM', 'Verify nothing is left']));
     // The restored disk was on the datastore during the drill, and is gone after it.
     expect(stagedStatus).toBe(200);
-    expect((await datastoreGet(`lifeboat-drills/${vm.name}/disk1-flat.vmdk`)).status).toBe(404);
+    expect(flatPath).toMatch(/disk1-flat\.vmdk$/);
+    expect((await datastoreGet(flatPath)).status).toBe(404);
     await host.close();
     db.close();
   });

@@ -124,6 +124,27 @@ export const checkpointSchema = z.object({
 
 export const heartbeatSchema = z.object({ state: psEnum(VM_STATES), integrationServices: psArray(integrationServiceSchema) });
 
+/** What Test-LifeboatGuestPort.ps1 found inside the guest (or why PowerShell Direct could not sign in). */
+export const guestPortSchema = z.object({
+  outcome: z.enum(['answered', 'refused', 'timeout', 'no-session']),
+  port: z.number().int(),
+  answer: z.string().nullable().optional().default(null),
+  message: nullableText,
+  exceptionType: nullableText,
+  errorId: nullableText,
+});
+
+/** What Invoke-LifeboatGuestScript.ps1 saw of the check script inside the guest. */
+export const guestScriptSchema = z.object({
+  outcome: z.enum(['succeeded', 'failed', 'timeout', 'no-session']),
+  output: z.union([z.string(), z.null()]).optional().transform((v) => v ?? ''),
+  errors: psArray(text),
+  exitCode: nullableNumber,
+  message: nullableText,
+  exceptionType: nullableText,
+  errorId: nullableText,
+});
+
 export const replicationStatsSchema = z.object({
   vmName: nullableText,
   health: psEnum(REPLICATION_HEALTH),
@@ -245,9 +266,14 @@ function firstLine(text: string): string {
 
 const HEARTBEAT_ID_SUFFIX = '\\84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47';
 
-/** The heartbeat integration service, found by its Id (its Name is localized), as one vocabulary. */
+/** The heartbeat integration service, found by its Id (its Name is localized). */
+export function heartbeatServiceOf(services: z.output<typeof integrationServiceSchema>[]): z.output<typeof integrationServiceSchema> | undefined {
+  return services.find((s) => s.id.toUpperCase().endsWith(HEARTBEAT_ID_SUFFIX));
+}
+
+/** The heartbeat integration service as one vocabulary. */
 export function heartbeatOf(services: z.output<typeof integrationServiceSchema>[], state: string): GuestHeartbeat {
-  const service = services.find((s) => s.id.toUpperCase().endsWith(HEARTBEAT_ID_SUFFIX));
+  const service = heartbeatServiceOf(services);
   if (!service) return 'not-installed';
   if (!service.enabled) return 'unknown';
   switch (service.primaryStatus) {

@@ -9,6 +9,10 @@ import {
   ISOLATED_VM_MARKER,
   type Checkpoint,
   type CheckpointOptions,
+  type Credentials,
+  type GuestScriptResult,
+  type GuestTcpResult,
+  type HeartbeatReading,
   type HostConnection,
   type HostDescription,
   type Hypervisor,
@@ -20,7 +24,10 @@ import { NodePowerShellRunner } from './node-runner';
 import {
   checkpointSchema,
   diskKey,
+  guestPortSchema,
+  guestScriptSchema,
   heartbeatOf,
+  heartbeatServiceOf,
   heartbeatSchema,
   hostSchema,
   inventorySchema,
@@ -164,6 +171,53 @@ export class HypervHost implements Hypervisor {
     return heartbeatOf(result.integrationServices, result.state);
   }
 
+  async heartbeatEvidence(vmId: string): Promise<HeartbeatReading> {
+    const result = await this.call(scripts.heartbeat, { vmId }, heartbeatSchema, vmId);
+    const state = heartbeatOf(result.integrationServices, result.state);
+    const service = heartbeatServiceOf(result.integrationServices);
+    const said = service
+      ? `heartbeat integration service "${service.name}" ${service.enabled ? 'enabled' : 'disabled'}, status ${service.primaryStatus || 'none'}${service.statusDescription ? ` (${service.statusDescription})` : ''}`
+      : 'no heartbeat integration service';
+    return { state, hostSaid: `Hyper-V on ${this.label}: VM ${result.state}, ${said}` };
+  }
+
+  /**
+   * Port `port` on 127.0.0.1 inside the guest, through PowerShell Direct (the host reaches the guest over VMBus,
+   * so the isolated VM needs no network). The guest account travels in the parameters, as host credentials do.
+   */
+  async guestTcpCheck(vmId: string, port: number, credential: Credentials, timeoutSeconds: number): Promise<GuestTcpResult> {
+    const result = await this.guestCall(scripts.guestPort, vmId, credential, { port, timeoutSeconds }, guestPortSchema);
+    if (result.outcome === 'no-session') throw guestSessionFailed(this.label, vmId, result, credential);
+    if (result.outcome === 'answered') return { outcome: 'answered', port: result.port, answer: result.answer };
+    return { outcome: result.outcome, port: result.port, message: redact(result.message ?? (result.outcome === 'timeout' ? `no answer within ${timeoutSeconds} s` : 'refused'), credential.password) };
+  }
+
+  /** The plan's check script inside the guest, through PowerShell Direct; its text is a parameter value. */
+  async guestScript(vmId: string, script: string, credential: Credentials, timeoutSeconds: number): Promise<GuestScriptResult> {
+    const result = await this.guestCall(scripts.guestScript, vmId, credential, { script, timeoutSeconds }, guestScriptSchema);
+    if (result.outcome === 'no-session') throw guestSessionFailed(this.label, vmId, result, credential);
+    return {
+      outcome: result.outcome,
+      output: redact(result.output, credential.password),
+      errors: result.errors.map((e) => redact(e, credential.password)),
+      exitCode: result.exitCode,
+    };
+  }
+
+  /** A guest call: the guest account as data, and never the password in an error that comes back. */
+  private async guestCall<T extends z.ZodType>(script: ScriptName, vmId: string, credential: Credentials, params: Record<string, unknown>, schema: T): Promise<z.output<T>> {
+    try {
+      return await this.call(script, { vmId, ...params, guestUsername: credential.username, guestPassword: credential.password }, schema, vmId);
+    } catch (error) {
+      if (error instanceof LifeboatError) {
+        const options: { fix?: string } = {};
+        if (error.fix !== undefined) options.fix = redact(error.fix, credential.password);
+        throw new LifeboatError(error.code, redact(error.message, credential.password), options);
+      }
+      throw error;
+    }
+  }
+
   async removeVm(vmId: string): Promise<void> {
     const result = await this.call(scripts.removeVm, { vmId, marker: ISOLATED_VM_MARKER }, z.object({ removed: z.boolean(), reason: z.string().nullable().optional() }), vmId);
     if (!result.removed && result.reason === 'not-lifeboat') throw notLifeboatVm(this.label, vmId);
@@ -249,6 +303,25 @@ const replicaVmSchema = z.object({
 });
 
 export type ReplicaVmState = z.output<typeof replicaVmSchema>;
+
+/** PowerShell Direct could not sign in to the guest: the guest account, or a guest it cannot reach. */
+function guestSessionFailed(host: string, vmId: string, result: { message: string | null; exceptionType: string | null; errorId: string | null }, credential: Credentials): LifeboatError {
+  const message = redact(result.message ?? 'no reason given', credential.password);
+  const haystack = `${result.exceptionType ?? ''} ${result.errorId ?? ''} ${result.message ?? ''}`;
+  if (/credential|password|user name|logon failure|access is denied|UnauthorizedAccess/i.test(haystack)) {
+    return new LifeboatError('ACCESS_DENIED', `The guest of ${vmId} on ${host} refused the guest account ${credential.username}: ${message}`, {
+      fix: 'Check the guest credential saved for this VM in the recovery plan: an account of the guest itself (".\\Administrator" or "DOMAIN\\user") with its current password. A domain account needs a reachable domain controller or a cached logon inside the isolated guest; a local account always works.',
+    });
+  }
+  return new LifeboatError('CONFLICT', `PowerShell Direct could not open a session in ${vmId} on ${host}: ${message}`, {
+    fix: 'PowerShell Direct needs a Windows 10 / Windows Server 2016 or later guest that has finished starting, on a Windows 10 / Server 2016 or later host, and the Lifeboat account must be a Hyper-V administrator there. Linux guests cannot be checked this way: use a heartbeat check for them.',
+  });
+}
+
+/** The secret never comes back in text Lifeboat shows or records. */
+function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join('••••') : text;
+}
 
 /** D:\VMs\a.vhdx on HV02 → \\HV02\D$\VMs\a.vhdx; UNC paths (SMB3 storage) stay as they are. */
 export function adminSharePath(host: string, file: string): string {

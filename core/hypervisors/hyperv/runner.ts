@@ -21,6 +21,8 @@ export const scripts = {
   unplannedFailover: 'Invoke-LifeboatUnplannedFailover.ps1',
   undoFailoverPrepare: 'Undo-LifeboatFailoverPrepare.ps1',
   reverseReplication: 'Set-LifeboatReverseReplication.ps1',
+  guestPort: 'Test-LifeboatGuestPort.ps1',
+  guestScript: 'Invoke-LifeboatGuestScript.ps1',
 } as const;
 
 export type ScriptName = (typeof scripts)[keyof typeof scripts];

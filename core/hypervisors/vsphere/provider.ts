@@ -10,6 +10,7 @@ import {
   type Checkpoint,
   type CheckpointKind,
   type CheckpointOptions,
+  type HeartbeatReading,
   type HostConnection,
   type HostDescription,
   type Hypervisor,
@@ -351,6 +352,20 @@ export class VsphereHost implements Hypervisor {
     const props = await this.client.properties(vm, ['guestHeartbeatStatus', 'guest.toolsStatus', 'runtime.powerState']);
     const power = text(props.get('runtime.powerState')) === 'poweredOn' ? 'running' : 'off';
     return heartbeatOf(text(props.get('guestHeartbeatStatus')), text(props.get('guest.toolsStatus')), power);
+  }
+
+  /** VMware Tools as evidence: the heartbeat status vCenter/ESXi computes from Tools, and whether Tools runs. */
+  async heartbeatEvidence(vmId: string): Promise<HeartbeatReading> {
+    const vm = await this.vmRef(vmId);
+    const props = await this.client.properties(vm, ['guestHeartbeatStatus', 'guest.toolsStatus', 'guest.toolsRunningStatus', 'runtime.powerState']);
+    const powerState = text(props.get('runtime.powerState')) ?? 'unknown';
+    const heartbeat = text(props.get('guestHeartbeatStatus')) ?? 'none';
+    const tools = text(props.get('guest.toolsStatus')) ?? 'unknown';
+    const running = text(props.get('guest.toolsRunningStatus')) ?? 'unknown';
+    return {
+      state: heartbeatOf(heartbeat, tools, powerState === 'poweredOn' ? 'running' : 'off'),
+      hostSaid: `${this.host.name}: ${powerState}, guestHeartbeatStatus ${heartbeat}, VMware Tools ${tools} (${running})`,
+    };
   }
 
   /**
