@@ -79,7 +79,10 @@ export function registerDrills(program: Command, ctx: CliContext): void {
         if (options.json) ctx.stdout(JSON.stringify(summary, null, 2) + '\n');
         else {
           ctx.stdout(`Drill ${summary.status}: RPO ${summary.rpoSeconds ?? '—'} s, RTO ${summary.rtoSeconds ?? '—'} s, cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}\n`);
-          for (const vm of summary.vms) ctx.stdout(`  ${vm.name}: ${vm.status}${vm.failure ? ` — ${vm.failure}` : ''}\n`);
+          for (const vm of summary.vms) ctx.stdout(`  ${vm.name}: ${vm.status}${vm.failure ? ` — ${vm.failure}` : vm.unverified ? ` — ${vm.unverified.reason}` : ''}\n`);
+        }
+        if (summary.status === 'unverified') {
+          throw new LifeboatError('INTERNAL', 'The drill is unverified: the VMs ran, but not every one proved that its guest came up.', { fix: summary.vms.find((v) => v.unverified)?.unverified?.fix ?? 'Add a TCP check for a port each guest serves.' });
         }
         if (summary.status !== 'passed') throw new LifeboatError('INTERNAL', `The drill ${summary.status}.`, { fix: `See the steps with \`lifeboat drills --json\` or on the Drills page.` });
       } finally {
@@ -109,7 +112,15 @@ function drillSummary(drill: Drill) {
     rpoSeconds: drill.rpoSeconds,
     rtoSeconds: drill.rtoSeconds,
     cleanupConfirmed: drill.cleanupConfirmed,
-    vms: drill.vms.map((vm) => ({ name: vm.vm, status: vm.status, failure: vm.failure, checks: vm.checks.map((c) => ({ name: c.name, status: c.status, detail: c.detail })), screenshot: vm.screenshot })),
+    failure: drill.failure ?? null,
+    vms: drill.vms.map((vm) => ({
+      name: vm.vm,
+      status: vm.status,
+      failure: vm.failure,
+      unverified: vm.unverified ?? null,
+      checks: vm.checks.map((c) => ({ name: c.name, status: c.status, detail: c.detail, evidence: c.evidence ?? [] })),
+      screenshot: vm.screenshot,
+    })),
   };
 }
 

@@ -47,7 +47,7 @@ function describe(s: ReportSummary): string {
     ...s.reasons.map((reason) => `    - ${reason}`),
     `  VMs: ${s.vms} (${s.protectedVms} protected, ${s.unprotectedVms} unprotected)`,
     `  RPO compliance: ${percent}, ${s.rpoBreaches} breaches, ${s.minutesInBreach} minutes in breach`,
-    `  Drills: ${s.drillsRun} run, ${s.drillsPassed} passed, ${s.drillsFailed} failed`,
+    `  Drills: ${s.drillsRun} run, ${s.drillsPassed} passed, ${s.drillsUnverified} unverified, ${s.drillsFailed} failed`,
     `  Runs: ${s.jobsRun} (${s.jobsFailed} failed); open action items: ${s.openActionItems}`,
     `  Audit log: ${s.auditEntries} entries in the period, chain ${s.auditIntact ? 'intact' : 'BROKEN'}`,
   ];

@@ -116,7 +116,7 @@ export interface PlanVm {
 
 /** A script run on the Lifeboat machine with the drill's context as JSON on stdin. */
 export interface PlanScript {
-  /** Full path of the executable or script file (.ps1 through PowerShell, .sh through bash, .js through Node). */
+  /** Full path of the executable or script file (.ps1 through PowerShell, .sh through bash, .js/.cjs/.mjs through Node). */
   path: string;
   args: string[];
   timeoutSeconds: number;

@@ -56,6 +56,8 @@ export interface ReportSummary {
   worstPointAge: { vm: string; seconds: number; targetSeconds: number } | null;
   drillsRun: number;
   drillsPassed: number;
+  /** Ran with nothing failed, but some VM gave no positive proof that its guest came up: not passed. */
+  drillsUnverified: number;
   drillsFailed: number;
   worstDrillRpo: { vm: string; plan: string; seconds: number; targetSeconds: number | null } | null;
   worstDrillRto: { plan: string; seconds: number; targetSeconds: number | null } | null;

@@ -48,13 +48,14 @@ export function findReadiness(text: string, readyText?: string | null): Readines
   return login ? { line: lineAround(text, login.index + login[0].length - 1) } : null;
 }
 
-/** The failure the console shows, in its own words, or null. */
+/** The first failure the console shows, in its own words, or null. */
 export function findBootFailure(text: string): string | null {
+  let first: RegExpExecArray | null = null;
   for (const pattern of FAILURES) {
     const match = pattern.exec(text);
-    if (match) return match[0].trim();
+    if (match && (!first || match.index < first.index)) first = match;
   }
-  return null;
+  return first ? first[0].trim() : null;
 }
 
 /** The 80x25 VGA text buffer (character, attribute pairs) as lines of text, trailing blanks dropped. */

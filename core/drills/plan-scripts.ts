@@ -96,7 +96,7 @@ function commandFor(script: PlanScript): [string, string[]] {
     const powershell = process.platform === 'win32' ? 'powershell.exe' : 'pwsh';
     return [powershell, ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', script.path, ...script.args]];
   }
-  if (ext === '.js' || ext === '.mjs') return [process.execPath, [script.path, ...script.args]];
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return [process.execPath, [script.path, ...script.args]];
   if (ext === '.sh' && process.platform !== 'win32') return ['bash', [script.path, ...script.args]];
   return [script.path, script.args];
 }

@@ -1,4 +1,5 @@
 import type { ConsoleApi } from '../contract/api';
+import type { Drill } from '../contract/drills';
 import type { Overview, StorageUsage, UpcomingDrill, UpcomingRun } from '../contract/overview';
 import { CronSchedule } from '../schedule/cron';
 import type { ServiceContext } from '../service-context';
@@ -22,12 +23,23 @@ export function overviewApi(ctx: ServiceContext): Pick<ConsoleApi, 'getOverview'
       return {
         upcomingRuns: upcomingRuns(ctx, policies, now, paused),
         upcomingDrills: upcomingDrills(plans, now),
-        lastDrill: drills.list({ limit: 50 }).find((d) => d.kind === 'test') ?? null, // failovers are not drills
+        lastDrill: lastDrill(drills),
         storage: storageUsage(ctx, now, days),
         schedulesPaused: paused,
       };
     },
   };
+}
+
+/**
+ * The newest test drill as it went, never dressed up: an unverified one (it started, nothing proved the guest
+ * came up) stays unverified rather than falling back to an older pass, and a drill that did not pass has no
+ * recovery time, since RTO runs until every check passed.
+ */
+function lastDrill(drills: DrillsStore): Drill | null {
+  const last = drills.list({ limit: 50 }).find((d) => d.kind === 'test'); // failovers are not drills
+  if (!last) return null;
+  return last.status === 'passed' || last.status === 'running' ? last : { ...last, rtoSeconds: null };
 }
 
 function upcomingRuns(ctx: ServiceContext, policies: PoliciesStore, now: Date, paused: boolean): UpcomingRun[] {

@@ -90,9 +90,10 @@ export function displayLength(kind: Kind, value: unknown): number {
   }
 }
 
-export function statusRules(bad: string[], good: string[]): Rule[] {
+export function statusRules(bad: string[], good: string[], doubtful: string[] = []): Rule[] {
   return [
     ...bad.map((v): Rule => ({ type: 'cellIs', operator: 'equal', formulae: [`"${v}"`], style: RED })),
+    ...doubtful.map((v): Rule => ({ type: 'cellIs', operator: 'equal', formulae: [`"${v}"`], style: AMBER })),
     ...good.map((v): Rule => ({ type: 'cellIs', operator: 'equal', formulae: [`"${v}"`], style: GREEN })),
   ];
 }

@@ -38,9 +38,11 @@ export function summarise(data: ReportData): ReportSummary {
   const finished = tests.filter((d) => d.status !== 'running');
   const drillsPassed = finished.filter((d) => d.status === 'passed').length;
   const drillsFailed = finished.filter((d) => d.status === 'failed').length;
+  const drillsUnverified = finished.filter((d) => d.status === 'unverified').length;
   let worstDrillRpo: ReportSummary['worstDrillRpo'] = null;
   let worstDrillRto: ReportSummary['worstDrillRto'] = null;
-  for (const drill of tests) {
+  // Recovery figures come from drills that proved recovery: an unverified or failed drill measured nothing.
+  for (const drill of tests.filter((d) => d.status === 'passed')) {
     for (const vm of drill.vms) {
       const seconds = drillRpoSeconds(drill.startedAt, vm.recoveryPointTime);
       if (seconds !== null && (worstDrillRpo === null || seconds > worstDrillRpo.seconds)) {
@@ -67,6 +69,7 @@ export function summarise(data: ReportData): ReportSummary {
   if (rpoBreaches > 0) attention.push(`${rpoBreaches} RPO breach${rpoBreaches === 1 ? '' : 'es'}, ${Math.round(breachSeconds / 60)} minutes in breach.`);
   if (finished.length === 0) attention.push('No drill ran in the period.');
   if (drillsFailed > 0 && drillsPassed > 0) attention.push(`${drillsFailed} drill${drillsFailed === 1 ? '' : 's'} failed.`);
+  if (drillsUnverified > 0) attention.push(`${drillsUnverified} drill${drillsUnverified === 1 ? '' : 's'} unverified: the VMs ran, but nothing proved their guests came up.`);
   if (worstDrillRto?.targetSeconds != null && worstDrillRto.seconds > worstDrillRto.targetSeconds) attention.push('A drill recovered slower than its RTO target.');
   if (openActionItems > 0) attention.push(`${openActionItems} action item${openActionItems === 1 ? ' is' : 's are'} open.`);
   if (withoutItem > 0) attention.push(`${withoutItem} VM${withoutItem === 1 ? '' : 's'} breached the RPO with no action item raised.`);
@@ -88,6 +91,7 @@ export function summarise(data: ReportData): ReportSummary {
     worstPointAge,
     drillsRun: finished.length,
     drillsPassed,
+    drillsUnverified,
     drillsFailed,
     worstDrillRpo,
     worstDrillRto,

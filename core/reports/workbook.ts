@@ -94,7 +94,7 @@ async function writeSheets(book: StreamingWorkbook, options: WriteOptions, foote
   step('Drills', small.drills.length);
 
   const steps = book.addSheet({ name: 'Drill steps', tableName: 'DrillSteps', columns: fit(STEP_COLUMNS, small.steps), footer });
-  steps.addRules([9], statusRules(['Failed'], ['Passed']));
+  steps.addRules([9], statusRules(['Failed'], ['Passed'], ['Unverified']));
   for (const row of small.steps) steps.addRow(row.map((v, i) => toCell(STEP_COLUMNS[i]!.kind, v)));
   steps.finish();
   step('Drill steps', small.steps.length);

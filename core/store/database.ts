@@ -55,6 +55,7 @@ function migrate(db: Db, file: string, migrations: readonly Migration[]): void {
     // Each step is all-or-nothing: a crash mid-upgrade leaves the previous version intact.
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.up?.(db);
       db.pragma(`user_version = ${migration.version}`);
     })();
   }

@@ -62,9 +62,33 @@ export function useJobToasts(): void {
                   </>
                 ),
               });
+            } else if (event.status === 'succeeded' && isDrill) {
+              // A drill job that ends well may still be unverified: only the drill record says it passed.
+              void api
+                .getDrill({ id: event.jobId })
+                .then((drill) => drill.status)
+                .catch(() => null)
+                .then((status) => {
+                  if (status === 'unverified') {
+                    desktop(`Lifeboat: ${title} not proven`, 'It started, but nothing proved the guest came up.');
+                    notifications.show({
+                      color: 'yellow',
+                      title: `${title}: started, not proven`,
+                      autoClose: 20_000,
+                      message: (
+                        <>
+                          <Text size="sm">It started, but nothing proved the guest came up. It does not count as a pass.</Text>
+                          {open}
+                        </>
+                      ),
+                    });
+                    return;
+                  }
+                  if (status === 'passed') desktop(`Lifeboat: ${title} passed`, event.message ?? '');
+                  notifications.show({ color: status === 'passed' ? 'green' : 'gray', title: `${title} finished`, autoClose: 6000, message: open });
+                });
             } else if (event.status === 'succeeded') {
-              if (isDrill) desktop(`Lifeboat: ${title} passed`, event.message ?? '');
-              notifications.show({ color: 'green', title: `${title} finished`, autoClose: 6000, message: isDrill ? open : (event.message ?? 'Done.') });
+              notifications.show({ color: 'green', title: `${title} finished`, autoClose: 6000, message: event.message ?? 'Done.' });
             } else {
               notifications.show({ color: 'gray', title: `${title} cancelled`, autoClose: 4000, message: 'Stopped on request.' });
             }

@@ -80,7 +80,12 @@ export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
           <Stat label="VMs" value={summary.vms} hint={`${summary.protectedVms} protected, ${summary.unprotectedVms} not`} bad={summary.unprotectedVms > 0} />
           <Stat label="RPO breaches" value={summary.rpoBreaches} hint={`${summary.minutesInBreach.toLocaleString()} minutes in breach`} bad={summary.rpoBreaches > 0} />
           <Stat label="Worst point age" value={worstAge.value} hint={summary.worstPointAge ? `${summary.worstPointAge.vm}, ${worstAge.hint}` : worstAge.hint} bad={worstAge.bad} />
-          <Stat label="Drills" value={`${summary.drillsPassed} / ${summary.drillsRun}`} hint={summary.drillsFailed > 0 ? `passed; ${summary.drillsFailed} failed` : 'passed'} bad={summary.drillsFailed > 0 || summary.drillsRun === 0} />
+          <Stat
+            label="Drills"
+            value={`${summary.drillsPassed} / ${summary.drillsRun}`}
+            hint={['passed', summary.drillsUnverified > 0 ? `${summary.drillsUnverified} not proven` : null, summary.drillsFailed > 0 ? `${summary.drillsFailed} failed` : null].filter(Boolean).join('; ')}
+            bad={summary.drillsFailed > 0 || summary.drillsUnverified > 0 || summary.drillsRun === 0}
+          />
           <Stat label="Worst drill RPO" value={worstRpo.value} hint={worstRpo.hint} bad={worstRpo.bad} />
           <Stat label="Worst drill RTO" value={worstRto.value} hint={worstRto.hint} bad={worstRto.bad} />
           <Stat label="Open action items" value={summary.openActionItems} hint={summary.breachesWithoutActionItem > 0 ? `${summary.breachesWithoutActionItem} breached VMs without one` : undefined} bad={summary.openActionItems + summary.breachesWithoutActionItem > 0} />

@@ -1,5 +1,5 @@
 /** The drill wizard's model: boot-order groups, checks and schedules in plain words. Pure, unit-tested. */
-import type { Drill, DrillStep, GroupGate, PlanCheck, PlanGroup } from '../../core/contract/drills';
+import type { CheckEvidence, Drill, DrillStep, GroupGate, PlanCheck, PlanGroup } from '../../core/contract/drills';
 import { formatDuration } from '../format';
 
 export interface DraftGroup {
@@ -96,4 +96,66 @@ export function drillProgress(drill: Pick<Drill, 'status'>, steps: readonly Dril
   if (steps.length === 0) return 2;
   const finished = steps.filter((s) => s.status !== 'running').length;
   return Math.min(95, Math.max(2, (finished / (steps.length + 1)) * 100));
+}
+
+/**
+ * The recovery time a drill achieved, or null when it is not one: RTO is "start until the checks pass", so a
+ * drill that did not pass (unverified, failed, stopped) has no measured RTO, whatever the engine recorded.
+ */
+export function achievedRto(drill: Pick<Drill, 'status' | 'rtoSeconds'>): number | null {
+  return drill.status === 'passed' ? drill.rtoSeconds : null;
+}
+
+export type Tone = 'ok' | 'warn' | 'bad';
+
+/** The result page's headline for a finished drill: a few plain words and how it reads (green, yellow, red). */
+export function drillOutcome(drill: Pick<Drill, 'status' | 'vms'>): { tone: Tone; value: string; hint: string | null } {
+  const count = (status: string): number => drill.vms.filter((v) => v.status === status).length;
+  const vms = (n: number): string => `${n} VM${n === 1 ? '' : 's'}`;
+  switch (drill.status) {
+    case 'passed':
+      return { tone: 'ok', value: 'Every VM came back', hint: null };
+    case 'unverified':
+      return { tone: 'warn', value: 'Started, not proven', hint: `${unprovenWords(drill)}. Not counted as a pass.` };
+    case 'failed': {
+      const failed = count('failed');
+      return { tone: 'bad', value: failed ? `${vms(failed)} failed` : 'The drill failed', hint: null };
+    }
+    case 'cancelled':
+      return { tone: 'bad', value: 'Stopped before the end', hint: null };
+    default:
+      return { tone: 'bad', value: 'Lifeboat stopped during the drill', hint: null };
+  }
+}
+
+/** The VMs of a drill nothing proved, named for a sentence: "lab-web01", "a and b", "a, b, c and 2 more". */
+export function unprovenVms(drill: Pick<Drill, 'vms'>): { names: string; count: number; parts: { name: string; after: string }[] } {
+  const all = drill.vms.filter((v) => v.status === 'unverified').map((v) => v.vm);
+  const shown = all.slice(0, all.length > 3 ? 3 : all.length);
+  const parts = shown.map((name, i) => ({
+    name,
+    after: all.length > 3 ? (i < 2 ? ', ' : ` and ${all.length - 3} more`) : i < shown.length - 2 ? ', ' : i === shown.length - 2 ? ' and ' : '',
+  }));
+  return { names: parts.map((p) => p.name + p.after).join(''), count: all.length, parts };
+}
+
+/** "lab-web01 started, but nothing proved its guest came up". */
+export function unprovenWords(drill: Pick<Drill, 'vms'>): string {
+  const { names, count } = unprovenVms(drill);
+  if (count === 0) return 'The VMs started, but nothing proved every guest came up';
+  return `${names} started, but nothing proved ${count === 1 ? 'its guest' : 'their guests'} came up`;
+}
+
+const EVIDENCE_LABEL: Record<CheckEvidence['kind'], string> = {
+  'serial-line': 'Serial console',
+  'tcp-answer': 'HTTP answer',
+  'screen-text': 'Screen text',
+  'script-output': 'Script output',
+  heartbeat: 'Heartbeat',
+};
+
+/** What a piece of evidence is, in the words the result page labels it with; a port's non-HTTP answer is a "Port answer". */
+export function evidenceLabel(evidence: CheckEvidence): string {
+  if (evidence.kind === 'tcp-answer' && !/^HTTP\//.test(evidence.text)) return 'Port answer';
+  return EVIDENCE_LABEL[evidence.kind];
 }

@@ -20,6 +20,7 @@ import { RpoRing } from '../components/RpoRing';
 import { RpoBadge } from '../components/StatusBadge';
 import { formatAgo, formatBytes, formatDate, formatDuration } from '../format';
 import { useEngine } from '../hooks';
+import { achievedRto, unprovenVms } from '../model/drills';
 import type { PageId } from '../router';
 
 const TONE = { ok: 'green', warning: 'yellow', breach: 'red', idle: 'gray' } as const;
@@ -178,7 +179,8 @@ function LastDrillCard({ overview, go }: { overview: Overview | null; go(page: P
             </Anchor>
           </Group>
           <Text size="sm">{drill.plan}</Text>
-          {drill.rtoSeconds !== null && <Text size="sm">Back in {formatDuration(drill.rtoSeconds)}</Text>}
+          {achievedRto(drill) !== null && <Text size="sm">Back in {formatDuration(achievedRto(drill))}</Text>}
+          {drill.status === 'unverified' && <UnprovenWords drill={drill} />}
         </Stack>
       ) : (
         <Stack gap={4} align="flex-start">
@@ -189,6 +191,34 @@ function LastDrillCard({ overview, go }: { overview: Overview | null; go(page: P
         </Stack>
       )}
     </Card>
+  );
+}
+
+/** "Started, not proven: lab-web01 started, but nothing proved its guest came up", VM names unbroken at their hyphens. */
+function UnprovenWords({ drill }: { drill: Overview['lastDrill'] & object }) {
+  const { parts, count } = unprovenVms(drill);
+  return (
+    <Text size="sm">
+      <Text span size="sm" fw={600}>
+        Started, not proven:
+      </Text>{' '}
+      {count === 0 ? (
+        'nothing proved every guest came up.'
+      ) : (
+        <>
+          {parts.map((part) => (
+            <span key={part.name}>
+              <Text span size="sm" style={{ whiteSpace: 'nowrap' }}>
+                {part.name}
+              </Text>
+              {part.after}
+            </span>
+          ))}{' '}
+          started, but nothing proved {count === 1 ? 'its guest' : 'their guests'} came up.
+        </>
+      )}{' '}
+      Not counted as a pass.
+    </Text>
   );
 }
 

@@ -1,14 +1,14 @@
-import { Alert, Anchor, Button, Card, Group, Image, Loader, Paper, Progress, SimpleGrid, Stack, Text, ThemeIcon, Timeline, Title } from '@mantine/core';
-import { IconArrowLeft, IconCheck, IconCircleDashed, IconPlayerSkipForward, IconX } from '@tabler/icons-react';
+import { Alert, Anchor, Button, Card, Code, Grid, Group, Image, Loader, Paper, Progress, SimpleGrid, Stack, Text, ThemeIcon, Timeline, Title } from '@mantine/core';
+import { IconAlertTriangle, IconArrowLeft, IconCheck, IconCircleDashed, IconQuestionMark, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
-import type { ActionItem, Drill, DrillStep, DrillVmResult } from '../../core/contract/drills';
+import type { ActionItem, Drill, DrillCheck, DrillStep, DrillVmResult } from '../../core/contract/drills';
 import type { LifeboatError } from '../../core/contract/errors';
 import { api } from '../api';
-import { DrillBadge } from '../components/DrillBadge';
+import { CheckBadge, CheckIcon, DrillBadge } from '../components/DrillBadge';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { formatDate, formatDuration } from '../format';
 import { useEngine } from '../hooks';
-import { drillProgress, verdict } from '../model/drills';
+import { achievedRto, drillOutcome, drillProgress, evidenceLabel, verdict, type Tone, type Verdict } from '../model/drills';
 import type { PageId } from '../router';
 
 type LiveDrill = Drill & { steps: DrillStep[] };
@@ -58,6 +58,7 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
   const real = d.kind !== 'test';
   const heading = d.kind === 'planned' ? 'Planned failover' : d.kind === 'unplanned' ? 'Unplanned failover' : d.kind === 'failback' ? 'Failback' : 'Test failover';
   const raised = (items.data ?? []).filter((item) => item.drillId === d.id);
+  const outcome = drillOutcome(d);
   return (
     <Stack>
       {back}
@@ -83,23 +84,28 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
 
       {d.status !== 'running' && (
         <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} data-testid="drill-summary">
-          <Outcome
-            title="Result"
-            ok={d.status === 'passed'}
-            value={d.status === 'passed' ? 'Every VM came back' : d.status === 'failed' ? `${d.vms.filter((v) => v.status === 'failed').length || 'Some'} VM(s) failed` : d.status === 'cancelled' ? 'Stopped before the end' : 'Lifeboat stopped during the drill'}
+          <Outcome title="Result" {...outcome} testId="drill-outcome" />
+          <GoalCard
+            title="Recovery time (RTO)"
+            seconds={achievedRto(d)}
+            target={d.rtoTargetSeconds}
+            unmeasured={d.status === 'unverified' ? 'Not every guest proved it came up' : d.status === 'passed' ? null : 'The drill did not pass'}
           />
-          <GoalCard title="Recovery time (RTO)" seconds={d.rtoSeconds} target={d.rtoTargetSeconds} />
           <GoalCard title="Work that would be lost (RPO)" seconds={d.rpoSeconds} target={d.rpoTargetSeconds} />
           {real ? (
-            <Outcome title="Where the VMs run" ok={d.status === 'passed'} value={d.status === 'passed' ? (d.kind === 'failback' ? 'Back at their own hosts' : 'At the recovery site') : 'See the notes below'} />
+            <Outcome
+              title="Where the VMs run"
+              tone={d.status === 'passed' ? 'ok' : d.status === 'unverified' ? 'warn' : 'bad'}
+              value={d.status === 'passed' ? (d.kind === 'failback' ? 'Back at their own hosts' : 'At the recovery site') : d.status === 'unverified' ? 'Started, not proven' : 'See the notes below'}
+            />
           ) : (
-            <Outcome title="Sandbox cleaned up" ok={d.cleanupConfirmed} value={d.cleanupConfirmed ? 'Confirmed: nothing left behind' : 'Not confirmed: check Activity'} />
+            <Outcome title="Sandbox cleaned up" tone={d.cleanupConfirmed ? 'ok' : 'bad'} value={d.cleanupConfirmed ? 'Confirmed: nothing left behind' : 'Not confirmed: check Activity'} />
           )}
         </SimpleGrid>
       )}
 
       {real && d.notes && d.status !== 'running' && (
-        <Alert color={d.status === 'passed' ? 'blue' : 'red'} variant="light" title={d.status === 'passed' ? 'Notes' : 'What happened'} data-testid="failover-notes">
+        <Alert color={d.status === 'passed' ? 'blue' : d.status === 'unverified' ? 'yellow' : 'red'} variant="light" title={d.status === 'passed' ? 'Notes' : 'What happened'} data-testid="failover-notes">
           {d.notes}
         </Alert>
       )}
@@ -149,23 +155,36 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
   );
 }
 
-function Outcome({ title, ok, value }: { title: string; ok: boolean; value: string }) {
+const TONE: Record<Tone, { color: string; icon: typeof IconCheck }> = {
+  ok: { color: 'green', icon: IconCheck },
+  warn: { color: 'yellow', icon: IconQuestionMark },
+  bad: { color: 'red', icon: IconX },
+};
+
+function Outcome({ title, tone, value, hint, testId }: { title: string; tone: Tone; value: string; hint?: string | null; testId?: string }) {
+  const { color, icon: Icon } = TONE[tone];
   return (
-    <Paper withBorder p="md">
+    <Paper withBorder p="md" data-testid={testId}>
       <Text size="sm" c="dimmed">
         {title}
       </Text>
       <Group gap="xs" mt={4} wrap="nowrap">
-        <ThemeIcon color={ok ? 'green' : 'red'} variant="light" radius="xl">
-          {ok ? <IconCheck size={18} /> : <IconX size={18} />}
+        <ThemeIcon color={color} variant="light" radius="xl">
+          <Icon size={18} />
         </ThemeIcon>
         <Text fw={600}>{value}</Text>
       </Group>
+      {hint && (
+        <Text size="sm" mt={4}>
+          {hint}
+        </Text>
+      )}
     </Paper>
   );
 }
 
-function GoalCard({ title, seconds, target }: { title: string; seconds: number | null; target: number | null }) {
+/** A measured goal; `unmeasured` says why there is no value (RTO counts only once every check passed). */
+function GoalCard({ title, seconds, target, unmeasured = null }: { title: string; seconds: number | null; target: number | null; unmeasured?: string | null }) {
   const result = verdict(seconds, target);
   const share = seconds !== null && target ? Math.min(100, (seconds / target) * 100) : 0;
   return (
@@ -174,14 +193,20 @@ function GoalCard({ title, seconds, target }: { title: string; seconds: number |
         {title}
       </Text>
       <Text fw={700} size="xl">
-        {formatDuration(seconds)}
+        {seconds === null ? 'Not measured' : formatDuration(seconds)}
       </Text>
       <Progress value={share} color={result === 'missed' ? 'red' : 'green'} size="sm" mt={4} aria-label={`${title} against its goal`} />
       <Text size="sm" mt={4} c={result === 'missed' ? 'red' : undefined}>
-        {result === 'unknown' ? 'Not measured' : `${result === 'met' ? 'Within' : 'Over'} the goal of ${formatDuration(target)}`}
+        {goalWords(result, seconds, target, unmeasured)}
       </Text>
     </Paper>
   );
+}
+
+function goalWords(result: Verdict, seconds: number | null, target: number | null, unmeasured: string | null): string {
+  if (result !== 'unknown') return `${result === 'met' ? 'Within' : 'Over'} the goal of ${formatDuration(target)}`;
+  if (seconds !== null) return 'No goal set';
+  return [unmeasured, target !== null ? `Goal: ${formatDuration(target)}` : null].filter(Boolean).join('. ') || 'No goal set';
 }
 
 function VmEvidence({ drillId, vm }: { drillId: string; vm: DrillVmResult }) {
@@ -200,51 +225,139 @@ function VmEvidence({ drillId, vm }: { drillId: string; vm: DrillVmResult }) {
         <Title order={3} size="h4">
           {vm.vm}
         </Title>
-        <DrillBadge status={vm.status} />
+        <DrillBadge status={vm.status} size="lg" />
       </Group>
-      <SimpleGrid cols={{ base: 1, md: shot ? 2 : 1 }}>
-        <Stack gap={6}>
-          <Text size="sm">
-            From the copy of {formatDate(vm.recoveryPointTime)}
-            {vm.recoveredSeconds !== null ? ` · running after ${formatDuration(vm.recoveredSeconds)}` : ''}
-          </Text>
-          {vm.checks.map((check) => (
-            <Group key={`${check.name}-${check.at}`} gap="xs" wrap="nowrap" align="flex-start">
-              <ThemeIcon size="sm" radius="xl" variant="light" color={check.status === 'passed' ? 'green' : check.status === 'failed' ? 'red' : 'gray'}>
-                {check.status === 'passed' ? <IconCheck size={14} /> : check.status === 'failed' ? <IconX size={14} /> : <IconPlayerSkipForward size={14} />}
-              </ThemeIcon>
-              <div>
-                <Text size="sm" fw={500}>
-                  {check.name}
+      <Stack gap="sm">
+        <Text size="sm">
+          From the copy of {formatDate(vm.recoveryPointTime)}
+          {vm.status === 'passed' && vm.recoveredSeconds !== null ? ` · proven up after ${formatDuration(vm.recoveredSeconds)}` : ''}
+        </Text>
+        {vm.status === 'unverified' && (
+          <Alert color="yellow" variant="light" icon={<IconQuestionMark size={18} />} title="It started, but nothing proved the guest came up" data-testid="vm-unverified">
+            <Stack gap={4}>
+              {vm.unverified?.reason && <Text size="sm">{vm.unverified.reason}</Text>}
+              <Text size="sm">
+                <Text span fw={600} size="sm">
+                  What to do next:{' '}
                 </Text>
+                {vm.unverified?.fix ?? 'Add a check the guest must answer (a TCP port it serves, a heartbeat or a script), then run the drill again.'}
+              </Text>
+            </Stack>
+          </Alert>
+        )}
+        {vm.status === 'failed' && (
+          <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title="It did not come back" data-testid="vm-failure">
+            <Text size="sm">{vm.failure ?? 'A check failed: see the checks below.'}</Text>
+          </Alert>
+        )}
+        <Grid gap="md">
+          <Grid.Col span={{ base: 12, md: vm.screenshot ? 7 : 12 }}>
+            <Stack gap="sm">
+              <Text size="sm" fw={600}>
+                Checks
+              </Text>
+              {vm.checks.length === 0 && (
+                <Text size="sm" c="dimmed">
+                  No check ran.
+                </Text>
+              )}
+              {vm.checks.map((check) => (
+                <CheckRow key={`${check.name}-${check.at}`} check={check} />
+              ))}
+            </Stack>
+          </Grid.Col>
+          {vm.screenshot && (
+            <Grid.Col span={{ base: 12, md: 5 }}>
+              <Stack gap={4} data-testid="vm-screenshot">
+                <Text size="sm" fw={600}>
+                  Console screenshot
+                </Text>
+                {shot ? (
+                  <Image src={shot} alt={`Console of ${vm.vm} during the drill`} radius="sm" fit="contain" style={{ imageRendering: 'pixelated' }} />
+                ) : (
+                  <Text size="sm" c="dimmed">
+                    The screenshot file is no longer there.
+                  </Text>
+                )}
                 <Text size="xs" c="dimmed">
-                  {check.detail}
+                  {vm.status === 'unverified'
+                    ? `What the console of ${vm.vm} showed during the drill. A picture alone does not prove the guest came up.`
+                    : `What the console of ${vm.vm} showed during the drill, kept as evidence.`}
                 </Text>
-              </div>
-            </Group>
-          ))}
-          {vm.failure && (
-            <Text size="sm" c="red">
-              {vm.failure}
-            </Text>
+              </Stack>
+            </Grid.Col>
           )}
-        </Stack>
-        {shot && <Image src={shot} alt={`Console of ${vm.vm} during the drill`} radius="sm" maw={480} fit="contain" style={{ imageRendering: 'pixelated' }} />}
-      </SimpleGrid>
+        </Grid>
+      </Stack>
     </Card>
   );
 }
 
+/** One check: its status, what was observed, what to do, and the guest's own words, verbatim. */
+function CheckRow({ check }: { check: DrillCheck }) {
+  return (
+    <Group gap="xs" wrap="nowrap" align="flex-start" data-testid="drill-check">
+      <CheckIcon status={check.status} />
+      <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
+        <Group gap="xs">
+          <Text size="sm" fw={500}>
+            {check.name}
+          </Text>
+          <CheckBadge status={check.status} />
+        </Group>
+        <Text size="sm" c={check.status === 'failed' ? 'red' : 'dimmed'}>
+          {check.status === 'skipped' ? `Not run: ${check.detail}` : check.detail}
+        </Text>
+        {check.fix && check.status !== 'passed' && (
+          <Text size="sm">
+            <Text span fw={600} size="sm">
+              What to do:{' '}
+            </Text>
+            {check.fix}
+          </Text>
+        )}
+        {(check.evidence ?? []).map((evidence, i) => (
+          <div key={i} data-testid="check-evidence">
+            <Text size="xs" fw={600} c="dimmed" mb={2}>
+              {evidenceLabel(evidence)}
+            </Text>
+            <Code block style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', maxHeight: 240, overflowY: 'auto', border: '1px solid var(--mantine-color-default-border)' }}>
+              {evidence.text}
+            </Code>
+          </div>
+        ))}
+      </Stack>
+    </Group>
+  );
+}
+
+/** A step the engine may record as unverified (a check that ran but proved nothing): never drawn green. */
+function unproven(step: DrillStep): boolean {
+  return (step.status as string) === 'unverified';
+}
+
 export function StepTimeline({ steps }: { steps: readonly DrillStep[] }) {
   if (steps.length === 0) return <Text c="dimmed">Waiting for the first step…</Text>;
-  // Every step is "active" so each bullet shows its own colour: green passed, blue running, red failed.
+  // Every step is "active" so each bullet shows its own colour: green passed, blue running, red failed, yellow unproven.
   return (
     <Timeline active={steps.length - 1} bulletSize={22} lineWidth={2} data-testid="drill-timeline">
       {steps.map((step) => (
         <Timeline.Item
           key={step.id}
-          color={step.status === 'failed' ? 'red' : step.status === 'running' ? 'blue' : step.status === 'skipped' ? 'gray' : 'green'}
-          bullet={step.status === 'running' ? <Loader size={12} color="white" /> : step.status === 'failed' ? <IconX size={14} /> : step.status === 'skipped' ? <IconCircleDashed size={14} /> : <IconCheck size={14} />}
+          color={step.status === 'failed' ? 'red' : step.status === 'running' ? 'blue' : step.status === 'skipped' ? 'gray' : unproven(step) ? 'yellow' : 'green'}
+          bullet={
+            step.status === 'running' ? (
+              <Loader size={12} color="white" />
+            ) : step.status === 'failed' ? (
+              <IconX size={14} />
+            ) : step.status === 'skipped' ? (
+              <IconCircleDashed size={14} />
+            ) : unproven(step) ? (
+              <IconQuestionMark size={14} />
+            ) : (
+              <IconCheck size={14} />
+            )
+          }
           title={`${step.vm ? `${step.vm}: ` : ''}${step.name}`}
         >
           <Text size="xs" c="dimmed">

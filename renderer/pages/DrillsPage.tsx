@@ -14,7 +14,7 @@ import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { formatDate, formatDuration } from '../format';
 import { refreshLocal, useEngine } from '../hooks';
-import { gateWords, scheduleWords, verdict } from '../model/drills';
+import { achievedRto, gateWords, scheduleWords, verdict } from '../model/drills';
 import type { PageId } from '../router';
 import { DrillPlanWizard } from '../wizards/DrillPlanWizard';
 
@@ -221,7 +221,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                       <DrillBadge status={drill.status} />
                     </Table.Td>
                     <Table.Td>
-                      <Measured seconds={drill.rtoSeconds} target={drill.rtoTargetSeconds} />
+                      <Measured seconds={achievedRto(drill)} target={drill.rtoTargetSeconds} unmeasured={drill.status === 'running' ? undefined : 'Not measured'} />
                     </Table.Td>
                     <Table.Td>
                       <Measured seconds={drill.rpoSeconds} target={drill.rpoTargetSeconds} />
@@ -260,8 +260,14 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
   );
 }
 
-export function Measured({ seconds, target }: { seconds: number | null; target: number | null }) {
+export function Measured({ seconds, target, unmeasured }: { seconds: number | null; target: number | null; unmeasured?: string }) {
   const result = verdict(seconds, target);
+  if (seconds === null && unmeasured)
+    return (
+      <Text size="sm" c="dimmed">
+        {unmeasured}
+      </Text>
+    );
   return (
     <Text size="sm" c={result === 'missed' ? 'red' : undefined} fw={result === 'missed' ? 600 : undefined}>
       {formatDuration(seconds)}

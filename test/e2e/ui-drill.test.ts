@@ -64,7 +64,9 @@ describe('test failover', () => {
     await page.getByTestId('drill-summary').waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('drill-summary').textContent()).toContain('Every VM came back');
     const evidence = page.getByTestId('drill-vm').filter({ hasText: 'lab-web01' });
-    expect(await evidence.textContent()).toContain('Boot marker seen on the serial console');
+    expect(await evidence.innerText()).toMatch(/printed "LIFEBOAT-BOOT-OK lab-web01" on its serial console/);
+    // The guest's own words, verbatim, labelled in plain words.
+    expect(await evidence.getByTestId('check-evidence').filter({ hasText: 'Serial console' }).locator('pre').innerText()).toContain('LIFEBOAT-BOOT-OK lab-web01');
     await evidence.getByRole('img', { name: 'Console of lab-web01 during the drill' }).waitFor();
     expect(await page.getByTestId('drill-timeline').textContent()).toContain('Verify nothing is left');
     await dismissToasts(page);

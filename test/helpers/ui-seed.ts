@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Drill, DrillCheck } from '../../core/contract/drills';
 import type { DiscoveredVm } from '../../core/contract/hosts';
 import { openCatalog, type Db } from '../../core/store/database';
 import { DrillsStore } from '../../core/store/drills';
@@ -9,6 +12,7 @@ import { PoliciesStore } from '../../core/store/policies';
 import { RecoveryPointsStore } from '../../core/store/recovery-points';
 import { TargetsStore } from '../../core/store/targets';
 import { VmsStore } from '../../core/store/vms';
+import { consolePng } from './seed-catalog';
 
 const MINUTE = 60_000;
 const MB = 1_000_000;
@@ -157,6 +161,186 @@ export function seedLivedInCatalog(dataDir: string, now = Date.now()): { policyI
     });
     drills.raiseActionItem({ source: 'drill', subject: 'lab-web01', description: 'Port 443 answered only after 40 s: check the web service starts automatically.', owner: null, createdAt: at(95), drillId });
     return { policyId: policy.id, planId: plan.id, drillId, vmIds: ids };
+  } finally {
+    db.close();
+  }
+}
+
+export const DRILL_EVIDENCE = {
+  serialLine: 'DRILL-GUEST-READY host=drillguest kernel=6.1.0-lifeboat uptime=3.21s ip=10.99.0.2',
+  httpAnswer: 'HTTP/1.0 200 OK\nServer: BaseHTTP/0.6 Python/3.11.2\nContent-Type: text/html\nContent-Length: 24\n\n<h1>drill guest OK</h1>',
+  screenText: 'Debian GNU/Linux 12 lab-files01 tty1\n\nlab-files01 login:',
+  unverifiedFix: 'Add a TCP check for a port the guest serves',
+} as const;
+
+/**
+ * Two drills of a "Web shop" plan (lab-web01, lab-files01) that show the evidence a result page keeps: one
+ * passed two days ago with the guests' own words (serial readiness line, HTTP answer, screen text) and console
+ * screenshots; one two hours ago that is unverified, as lab-web01 ran but printed no marker and was asked
+ * nothing it had to answer. The newest test drill, so the Dashboard's last drill. Run after seedLivedInCatalog.
+ */
+export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: string; passedId: string; unverifiedId: string } {
+  const db = openCatalog(dataDir);
+  try {
+    const ids = vmIdsByName(db);
+    const [files, web] = ['lab-files01', 'lab-web01'].map((name) => ids.get(name)!);
+    if (!files || !web) throw new Error('seedDrillEvidence: run setup and `lab create` first');
+    const plan = new PlansStore(db).create(
+      {
+        name: 'Web shop',
+        groups: [{ name: 'Group 1', vms: [{ vmId: files, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }, { vmId: web, checks: [{ kind: 'boot' }, { kind: 'tcp', port: 80, timeoutSeconds: 120 }, { kind: 'vault-verify' }] }], then: { kind: 'none' } }],
+        points: { kind: 'latest' },
+        networkMapping: [],
+        drillNetwork: null,
+        manualSteps: [],
+        preScript: null,
+        postScript: null,
+        rpoTargetMinutes: 60,
+        rtoTargetMinutes: 30,
+        schedule: null,
+      },
+      new Date(now - 10 * 24 * 60 * MINUTE),
+    );
+    const evidenceDir = path.join(dataDir, 'evidence');
+    fs.mkdirSync(evidenceDir, { recursive: true });
+    const png = (name: string, ok: boolean): string => {
+      const file = path.join(evidenceDir, `${name}.png`);
+      fs.writeFileSync(file, consolePng(640, 400, ok));
+      return file;
+    };
+    const drills = new DrillsStore(db);
+    const record = (status: Drill['status'], startedMinutesAgo: number, vms: (at: (s: number) => string) => Drill['vms'], rtoSeconds: number | null): string => {
+      const id = randomUUID();
+      const started = now - startedMinutesAgo * MINUTE;
+      const at = (seconds: number): string => new Date(started + seconds * 1000).toISOString();
+      const results = vms(at);
+      drills.save({
+        id,
+        planId: plan.id,
+        plan: plan.name,
+        kind: 'test',
+        status,
+        startedAt: at(0),
+        finishedAt: at(150),
+        operator: 'alice',
+        notes: null,
+        rpoSeconds: 14 * 60,
+        rtoSeconds,
+        rpoTargetSeconds: 3600,
+        rtoTargetSeconds: 1800,
+        isolation: 'none: the VMs started with no network adapter',
+        cleanupConfirmed: true,
+        vms: results,
+      });
+      let seq = 0;
+      const step = (vm: string | null, name: string, from: number, to: number, detail: string | null, state: 'passed' | 'skipped' = 'passed'): void => {
+        const added = drills.addStep({ drillId: id, seq: ++seq, vm, name, status: 'running', startedAt: at(from), finishedAt: null, detail: null });
+        drills.finishStep(added.id, state, at(to), detail);
+      };
+      step(null, 'Choose recovery points', 0, 2, null);
+      for (const r of results) {
+        step(r.vm, 'Restore disks into the sandbox', 2, 20, null);
+        step(r.vm, 'Boot', 20, 24, null);
+        for (const c of r.checks) step(r.vm, `Check: ${c.name}`, 24, 60, c.detail, c.status === 'passed' ? 'passed' : 'skipped');
+      }
+      step(null, 'Clean up the sandbox', 130, 148, null);
+      step(null, 'Confirm nothing is left behind', 148, 150, null);
+      return id;
+    };
+    const check = (c: Omit<DrillCheck, 'at'>, at: string): DrillCheck => ({ ...c, at });
+    const point = (started: number) => new Date(now - started * MINUTE - 14 * MINUTE).toISOString();
+
+    const passedId = record(
+      'passed',
+      2 * 24 * 60,
+      (at) => [
+        {
+          vmId: web,
+          vm: 'lab-web01',
+          recoveryPointId: randomUUID(),
+          recoveryPointTime: point(2 * 24 * 60),
+          status: 'passed',
+          checks: [
+            check({ name: 'Boots', kind: 'boot', status: 'passed', detail: 'Readiness line seen on the serial console after 3.2 s', evidence: [{ kind: 'serial-line', text: DRILL_EVIDENCE.serialLine }] }, at(27)),
+            check({ name: 'Port 80 answers', kind: 'tcp', status: 'passed', detail: 'Port 80 answered after 4.1 s', evidence: [{ kind: 'tcp-answer', text: DRILL_EVIDENCE.httpAnswer }] }, at(31)),
+            check({ name: 'Heartbeat', kind: 'heartbeat', status: 'skipped', detail: 'this sandbox (QEMU) has no Hyper-V integration services to ask', fix: null }, at(31)),
+            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(40)),
+          ],
+          screenshot: png('lab-web01-passed', true),
+          unverified: null,
+          recoveredSeconds: 64,
+          failure: null,
+        },
+        {
+          vmId: files,
+          vm: 'lab-files01',
+          recoveryPointId: randomUUID(),
+          recoveryPointTime: point(2 * 24 * 60),
+          status: 'passed',
+          checks: [
+            check({ name: 'Boots', kind: 'boot', status: 'passed', detail: 'Login prompt seen on the screen after 9 s', evidence: [{ kind: 'screen-text', text: DRILL_EVIDENCE.screenText }] }, at(35)),
+            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(44)),
+          ],
+          screenshot: png('lab-files01-passed', true),
+          unverified: null,
+          recoveredSeconds: 58,
+          failure: null,
+        },
+      ],
+      64,
+    );
+
+    const unverifiedId = record(
+      'unverified',
+      2 * 60,
+      (at) => [
+        {
+          vmId: web,
+          vm: 'lab-web01',
+          recoveryPointId: randomUUID(),
+          recoveryPointTime: point(2 * 60),
+          status: 'unverified',
+          checks: [
+            check(
+              {
+                name: 'Boots',
+                kind: 'boot',
+                status: 'unverified',
+                detail: 'The VM kept running for 120 s, but no readiness line or login prompt appeared on its serial console or screen',
+                fix: `${DRILL_EVIDENCE.unverifiedFix}, or have it print a readiness line on its serial console.`,
+              },
+              at(144),
+            ),
+            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(60)),
+          ],
+          screenshot: png('lab-web01-unverified', false),
+          unverified: {
+            reason: 'It ran for 2 minutes, but printed no readiness line, and no check asked it something only a running guest can answer.',
+            fix: `${DRILL_EVIDENCE.unverifiedFix} (port 80 or 443 for a web server), or a heartbeat, then run the drill again.`,
+          },
+          recoveredSeconds: null,
+          failure: null,
+        },
+        {
+          vmId: files,
+          vm: 'lab-files01',
+          recoveryPointId: randomUUID(),
+          recoveryPointTime: point(2 * 60),
+          status: 'passed',
+          checks: [
+            check({ name: 'Boots', kind: 'boot', status: 'passed', detail: 'Login prompt seen on the screen after 8 s', evidence: [{ kind: 'screen-text', text: DRILL_EVIDENCE.screenText }] }, at(32)),
+            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(41)),
+          ],
+          screenshot: null,
+          unverified: null,
+          recoveredSeconds: 52,
+          failure: null,
+        },
+      ],
+      null,
+    );
+    drills.raiseActionItem({ source: 'drill', subject: 'lab-web01', description: `Nothing proved the guest came up. ${DRILL_EVIDENCE.unverifiedFix}.`, owner: null, createdAt: new Date(now - 2 * 60 * MINUTE + 150_000).toISOString(), drillId: unverifiedId });
+    return { planId: plan.id, passedId, unverifiedId };
   } finally {
     db.close();
   }

@@ -89,6 +89,30 @@ describe('dashboard overview', () => {
     db.close();
     await service.close();
   });
+
+  it('shows a newer unverified drill as unverified, with no recovery time, not the older pass', async () => {
+    const { db, service, client } = await setup();
+    const insert = db.prepare("INSERT INTO drills (id, plan_id, kind, status, started_at, finished_at, operator, rpo_seconds, rto_seconds, details) VALUES (?, NULL, 'test', ?, ?, ?, 'alice', 600, ?, ?)");
+    const details = (status: string) =>
+      JSON.stringify({
+        plan: 'Monthly',
+        rpoTargetSeconds: 3600,
+        rtoTargetSeconds: 3600,
+        isolation: 'none',
+        cleanupConfirmed: true,
+        vms: [{ vmId: null, vm: 'web01', recoveryPointId: 'p1', recoveryPointTime: '2026-11-20T09:50:00Z', status, checks: [], screenshot: null, unverified: status === 'unverified' ? { reason: 'No marker, no heartbeat, no port answered.', fix: 'Add a TCP check for a port the guest serves' } : null, recoveredSeconds: null, failure: null }],
+      });
+    insert.run('d1', 'passed', '2026-11-20T10:00:00Z', '2026-11-20T10:05:00Z', 300, details('passed'));
+    insert.run('d2', 'unverified', '2026-11-24T10:00:00Z', '2026-11-24T10:05:00Z', 280, details('unverified'));
+    const { lastDrill } = await client.getOverview();
+    expect(lastDrill).toMatchObject({ id: 'd2', status: 'unverified', rtoSeconds: null, vms: [{ status: 'unverified', unverified: { fix: 'Add a TCP check for a port the guest serves' } }] });
+    // A failover is not a drill: it does not become the last drill either way.
+    insert.run('f1', 'passed', '2026-11-25T10:00:00Z', '2026-11-25T10:05:00Z', 200, details('passed'));
+    db.prepare("UPDATE drills SET kind = 'planned' WHERE id = 'f1'").run();
+    expect((await client.getOverview()).lastDrill).toMatchObject({ id: 'd2', status: 'unverified' });
+    db.close();
+    await service.close();
+  });
 });
 
 describe('drill scheduler', () => {

@@ -63,7 +63,8 @@ export function writeSummarySheet(book: StreamingWorkbook, s: ReportSummary, ope
     'above-target',
   );
   measure('Drills run', s.drillsRun, 'int', '', 'text', 'Test failovers and failovers started in the period and finished (sheet Drills).');
-  measure('Drills passed', s.drillsPassed, 'int', '', 'text', 'Every VM recovered and every check passed.');
+  measure('Drills passed', s.drillsPassed, 'int', '', 'text', 'Every VM proved by its own guest (a readiness line, heartbeat or answered port) and every check passed.');
+  measure('Drills unverified', s.drillsUnverified, 'int', 0, 'int', 'Ran, but nothing proved the guests came up: not counted as passed. See sheet Drills for what to add.', 'nonzero');
   measure('Drills failed', s.drillsFailed, 'int', 0, 'int', 'See the failure reason per VM on sheet Drills.', 'nonzero');
   measure(
     'Worst RPO achieved in a drill',

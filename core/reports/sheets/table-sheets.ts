@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import type { CheckEvidence, DrillCheck } from '../../contract/drills';
 import type { Db } from '../../store/database';
 import { pngSize } from '../png';
 import type { AuditLine, JobLine, ReportData, ReportVm } from '../report-data';
@@ -93,7 +94,7 @@ export interface DrillLine {
 export function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer: string): void {
   const columns = fit(DRILL_COLUMNS, lines.map((l) => l.values));
   const sheet = book.addSheet({ name: 'Drills', tableName: 'Drills', columns, footer, frozenColumns: 1 });
-  sheet.addRules([17], statusRules(['Failed'], ['Passed']));
+  sheet.addRules([17], statusRules(['Failed'], ['Passed'], ['Unverified']));
   sheet.addRules([14], statusRules(['No'], ['Yes']));
   sheet.addRules([6], overTarget('G'));
   sheet.addRules([8], overTarget('I'));
@@ -271,13 +272,13 @@ export function smallSheetRows(data: ReportData): { vms: unknown[][]; compliance
           drill.rtoTargetSeconds,
           checks.filter((c) => c.status === 'passed').length,
           checks.filter((c) => c.status === 'failed').length,
-          checks.map((c) => `${c.status === 'passed' ? '✓' : c.status === 'failed' ? '✗' : '–'} ${c.name}: ${c.detail}`).join('\n'),
+          checks.map(checkLine).join('\n'),
           drill.isolation,
           drill.cleanupConfirmed ? 'Yes' : 'No',
           drill.operator,
           drill.notes ?? '',
           capitalise(vm ? vm.status : drill.status),
-          vm?.failure ?? '',
+          vm?.failure ?? (vm?.unverified ? `Unverified: ${vm.unverified.reason} What to do: ${vm.unverified.fix}` : ''),
           null,
         ],
       });
@@ -332,3 +333,19 @@ export function smallSheetRows(data: ReportData): { vms: unknown[][]; compliance
 
 const HOST_KIND: Record<string, string> = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' };
 const SOURCE = { drill: 'Drill', rpo: 'RPO breach', job: 'Failed run' } as const;
+
+const CHECK_MARK: Record<DrillCheck['status'], string> = { passed: '✓', failed: '✗', unverified: '?', skipped: '–' };
+
+/** One check for the auditor: its outcome, what was seen, and the guest's own words behind it. */
+function checkLine(check: DrillCheck): string {
+  const evidence = (check.evidence ?? []).map((e) => `\n    ${EVIDENCE_LABEL[e.kind]}: ${e.text.split('\n').slice(-3).join(' | ').slice(0, 300)}`).join('');
+  return `${CHECK_MARK[check.status]} ${check.name}${check.status === 'unverified' ? ' (unverified)' : check.status === 'skipped' ? ' (skipped)' : ''}: ${check.detail}${evidence}`;
+}
+
+const EVIDENCE_LABEL: Record<CheckEvidence['kind'], string> = {
+  'serial-line': 'serial console',
+  'tcp-answer': 'answer',
+  'screen-text': 'screen',
+  'script-output': 'output',
+  heartbeat: 'heartbeat',
+};

@@ -5,11 +5,15 @@ import { sql as actionItems } from './004-action-items';
 import { sql as jobResources } from './005-job-resources';
 import { sql as recoveryPlans } from './006-recovery-plans';
 import { sql as planFailover } from './007-plan-failover';
+import { sql as unverifiedDrills, up as unverifiedDrillsUp } from './008-unverified-drills';
+import type { Db } from '../database';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Data changes SQL cannot express well (JSON documents), run in the same transaction after `sql`. */
+  up?: (db: Db) => void;
 }
 
 /**
@@ -24,6 +28,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'job resources', sql: jobResources },
   { version: 6, name: 'recovery plans', sql: recoveryPlans },
   { version: 7, name: 'plan failover state', sql: planFailover },
+  { version: 8, name: 'unverified drills', sql: unverifiedDrills, up: unverifiedDrillsUp },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;
