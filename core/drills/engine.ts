@@ -110,10 +110,16 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
         for (const member of members) member.result.failure = `Not started: the pre-start script of group "${group.name}" failed.`;
         continue;
       }
-      for (const member of members) {
-        const planVm = group.vms.find((v) => v.vmId === member.vm.id)!;
-        await recoverVm(member, withBootCheck(planVm.checks), planVm.guestCredentialId ?? null);
-      }
+      // A group's VMs start together, as the plan says: one slow guest does not hold up its peers' recovery time.
+      // allSettled: on cancel, cleanup must not begin while a peer is still starting its VM.
+      const outcomes = await Promise.allSettled(
+        members.map((member) => {
+          const planVm = group.vms.find((v) => v.vmId === member.vm.id)!;
+          return recoverVm(member, withBootCheck(planVm.checks), planVm.guestCredentialId ?? null);
+        }),
+      );
+      const rejected = outcomes.find((o) => o.status === 'rejected');
+      if (rejected) throw rejected.reason;
       if (group.then.kind === 'delay') {
         const seconds = group.then.seconds;
         await step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, run.signal));

@@ -45,15 +45,33 @@ export interface QemuVm {
 
 let kvmBroken = false;
 
-/** KVM where /dev/kvm exists and has not failed to run a guest in this process; else software emulation. */
+/**
+ * Where a KVM that failed is remembered until the machine restarts, so the next drill or CLI process does
+ * not lose seconds finding out again (keyed by the kernel's boot id).
+ */
+function kvmMarkerFile(): string | null {
+  try {
+    const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return path.join(os.tmpdir(), `lifeboat-kvm-unusable-${bootId}`);
+  } catch {
+    return null;
+  }
+}
+
+/** KVM where /dev/kvm exists and has not failed to run a guest since this machine started; else software emulation. */
 export function preferredAccel(env: NodeJS.ProcessEnv = process.env): Accel {
   if (env.LIFEBOAT_QEMU_ACCEL === 'tcg' || env.LIFEBOAT_QEMU_ACCEL === 'kvm') return env.LIFEBOAT_QEMU_ACCEL;
-  return !kvmBroken && fs.existsSync('/dev/kvm') ? 'kvm' : 'tcg';
+  if (!fs.existsSync('/dev/kvm')) return 'tcg';
+  const marker = kvmMarkerFile();
+  if (!kvmBroken && marker && fs.existsSync(marker)) kvmBroken = true;
+  return kvmBroken ? 'tcg' : 'kvm';
 }
 
 /** Some hosts expose /dev/kvm yet cannot run a real kernel in it: later VMs go straight to TCG. */
 export function markKvmBroken(): void {
   kvmBroken = true;
+  const marker = kvmMarkerFile();
+  if (marker) fs.writeFileSync(marker, `KVM could not run a guest (KVM internal error) at ${new Date().toISOString()}\n`);
 }
 
 /** What QEMU prints when KVM opens but cannot run the guest. */
