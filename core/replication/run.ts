@@ -7,7 +7,7 @@ import type { JobOutcome, JobRunContext } from '../jobs/queue';
 import type { JobsStore } from '../store/jobs';
 import type { RecoveryPointsStore } from '../store/recovery-points';
 import { VaultLockedError } from '../vault/lock';
-import type { VaultPort } from './vault-port';
+import type { PointOwner, VaultPort } from './vault-port';
 
 export interface ReplicationDeps {
   /** A connected hypervisor for the host; the run closes it. */
@@ -57,7 +57,8 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
   const vault = await deps.openVault(policy.targetId, policy);
   const readers: DiskReader[] = [];
   try {
-    const parent = await vault.latest(vm.name);
+    const owner = pointOwner(deps, policy.targetId, vm.id);
+    const parent = await vault.latest(owner);
     const disks = [];
     for (const disk of checkpoint.disks) {
       const reader = await hypervisor.openCheckpointDisk(checkpoint, disk.key);
@@ -98,12 +99,16 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
     run.log(`Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes, uploaded at ${Math.round(point.uploadBytesPerSecond)} bytes/s.`);
 
     run.progress('Applying retention', 0, 0);
-    await applyRetention(deps, run, vault, policy, vm.id, vm.name);
+    await applyRetention(deps, run, vault, policy, pointOwner(deps, policy.targetId, vm.id));
     return { bytesRead: point.bytesRead, bytesStored: point.storedBytes, appConsistent };
   } finally {
     for (const reader of readers) await reader.close().catch(() => undefined);
     await vault.close().catch(() => undefined);
   }
+}
+
+function pointOwner(deps: ReplicationDeps, targetId: string, vmId: string): PointOwner {
+  return { vmId, knownPointIds: new Set(deps.points.listForVm(vmId).filter((p) => p.targetId === targetId).map((p) => p.id)) };
 }
 
 function describeCheckpoint(checkpoint: Checkpoint): string {
@@ -123,15 +128,15 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
  * point is committed either way, and keeping an old point a while longer is safe. A stale lock is not
  * waited out: it fails the run, so the operator hears that someone must unlock the vault.
  */
-async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: VaultPort, policy: Policy, vmId: string, vmName: string): Promise<void> {
+async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: VaultPort, policy: Policy, owner: PointOwner): Promise<void> {
   let remaining: string[];
   try {
-    remaining = await vault.prune(vmName, policy.retention, run.signal);
+    remaining = await vault.prune(owner, policy.retention, run.signal);
   } catch (error) {
     if (!(error instanceof VaultLockedError) || error.stale) throw error;
     run.log(`Retention postponed to the next copy: ${error.message}`);
     return;
   }
-  const removed = deps.points.retainOnlyForVm(policy.targetId, vmId, remaining);
+  const removed = deps.points.retainOnlyForVm(policy.targetId, owner.vmId, remaining);
   if (removed > 0) run.log(`Retention removed ${removed} older recovery point${removed === 1 ? '' : 's'}.`);
 }

@@ -10,7 +10,7 @@ import { Vault } from '../vault/vault';
 import { verify } from '../vault/verify';
 import { sharedTarget } from './shared-target';
 import { targetEnv } from './targets';
-import type { VaultPort } from './vault-port';
+import { ownsPoint, type VaultPort } from './vault-port';
 
 export interface VaultPortOptions {
   /** The upload limit in force now (bytes/s, null: unlimited); re-read every BANDWIDTH_RECHECK_MS during a run. */
@@ -51,8 +51,8 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
   recheck?.unref();
 
   return {
-    async latest(vm) {
-      const points = (await vault.list()).filter((p) => p.vm === vm).sort((a, b) => b.time.localeCompare(a.time));
+    async latest(owner) {
+      const points = (await vault.list()).filter((p) => ownsPoint(owner, p)).sort((a, b) => b.time.localeCompare(a.time));
       const newest = points[0];
       if (!newest) return null;
       const changeIds = (newest.metadata.changeIds ?? {}) as Record<string, string | null>;
@@ -91,9 +91,9 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
       }
     },
 
-    async prune(vm, retention, signal) {
+    async prune(owner, retention, signal) {
       const policy = { keepLast: retention.keepLast, keepDaily: retention.daily, keepWeekly: retention.weekly, keepMonthly: retention.monthly, keepYearly: retention.yearly };
-      const report = await shared.gate.exclusive(() => prune(vault, policy, { vm, ...(signal ? { signal } : {}) }), signal);
+      const report = await shared.gate.exclusive(() => prune(vault, policy, { vm: (manifest) => ownsPoint(owner, manifest), ...(signal ? { signal } : {}) }), signal);
       return report.kept;
     },
 
