@@ -12,6 +12,7 @@ import { choosePoints, EXTENSION } from '../drills/engine';
 import type { SandboxVm } from '../drills/sandbox';
 import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck, type NoteFn, type StepFn } from '../drills/steps';
 import { drillVerdict, vmVerdict } from '../drills/verdict';
+import { vmFileName } from '../drills/vm-file-name';
 import type { Hypervisor } from '../hypervisors/types';
 import { HypervHost } from '../hypervisors/hyperv/provider';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
@@ -228,19 +229,20 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
       const vault = await deps.openVault(point!.targetId);
       try {
         const disks = await vault.pointDisks(point!.id);
-        const folder = site.diskFolder(vm.name);
+        const key = vmFileName(vm.id, vm.name);
+        const folder = site.diskFolder(key);
         fs.rmSync(folder, { recursive: true, force: true });
         fs.mkdirSync(folder, { recursive: true });
         const files: string[] = [];
         for (const disk of disks) {
-          const file = path.join(folder, `${safeName(disk.name)}.${EXTENSION[site.diskFormat]}`);
+          const file = path.join(folder, `${disks.indexOf(disk)}-${safeName(disk.name)}.${EXTENSION[site.diskFormat]}`);
           await step(`Restore disk ${disk.name}`, vm.name, () => restoreInto(vault, point!, disk.name, disk.size, site.diskFormat, file, run, vm.name), () => `${site.diskFormat} disk of ${disk.size} bytes restored from point ${point!.id}.`);
           files.push(file);
         }
         const { recoveryVmId, vm: running } = await step(
           `Start at ${site.label}`,
           vm.name,
-          () => site.start({ name: vm.name, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', networks }, run.signal),
+          () => site.start({ name: vm.name, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', networks }, run.signal),
           () => (networks.length > 0 ? `Connected to ${networks.join(', ')}.` : 'The source had no network adapter.'),
         );
         member.started = running;
@@ -250,7 +252,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
         await vault.close().catch(() => undefined);
       }
       if (member.started) {
-        const file = path.join(deps.evidenceDir, drill.id, `${safeName(vm.name)}.png`);
+        const file = path.join(deps.evidenceDir, drill.id, `${vmFileName(vm.id, vm.name)}.png`);
         if (await step('Capture the console screenshot', vm.name, () => member.started!.screenshot(file)).catch(() => false)) result.screenshot = file;
       }
     } catch (error) {
@@ -560,7 +562,7 @@ async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunConte
 
 /** vSphere: the point restored as an ESXi disk here, then uploaded over the original's descriptor and extent. */
 async function uploadOver(vm: Vm, datastorePath: string, vault: VaultPort, point: CatalogPoint, disk: { name: string; size: number }, run: JobRunContext, deps: FailoverDeps): Promise<void> {
-  const folder = path.join(deps.workRoot, 'failback', safeName(vm.name));
+  const folder = path.join(deps.workRoot, 'failback', vmFileName(vm.id, vm.name));
   const descriptor = path.join(folder, path.posix.basename(datastorePath.replace(/^\[[^\]]+\]\s*/, '')));
   fs.mkdirSync(folder, { recursive: true });
   const host = deps.connect(vm.hostId) as VsphereHost;

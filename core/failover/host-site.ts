@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WriteFormat } from '../disks/types';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
-import { safeName, wait } from '../drills/steps';
+import { wait } from '../drills/steps';
+import { vmFileName } from '../drills/vm-file-name';
 import type { Hypervisor } from '../hypervisors/types';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import type { RecoverySite } from './site';
@@ -19,8 +20,8 @@ export interface HostSiteOptions {
    * Makes restored files visible to the host (Hyper-V here reads them in place; vSphere gets them uploaded
    * to a datastore) and says how to remove them again — also from a later Lifeboat process, by VM name.
    */
-  stage(files: string[], vmName: string, signal: AbortSignal): Promise<string[]>;
-  unstage(vmName: string): Promise<void>;
+  stage(files: string[], key: string, signal: AbortSignal): Promise<string[]>;
+  unstage(key: string): Promise<void>;
   pollSeconds?: number;
 }
 
@@ -44,9 +45,9 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
     hostId: options.hostId,
     label: options.hostName,
     diskFormat: options.diskFormat,
-    diskFolder: (vmName) => path.join(options.root, safeName(vmName)),
+    diskFolder: (key) => path.join(options.root, key),
     async start(spec, signal) {
-      const hostPaths = await options.stage(spec.disks, spec.name, signal);
+      const hostPaths = await options.stage(spec.disks, spec.key, signal);
       const created = await withHost(async (host) => {
         const vm = await host.createIsolatedVm({ name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: hostPaths, networks: spec.networks });
         await host.powerOn(vm.vmId);
@@ -80,8 +81,9 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
         await host.powerOff(recovered.recoveryVmId, { hard: true }).catch(() => undefined);
         await host.removeVm(recovered.recoveryVmId);
       });
-      await options.unstage(recovered.vm);
-      fs.rmSync(path.join(options.root, safeName(recovered.vm)), { recursive: true, force: true });
+      const key = vmFileName(recovered.vmId, recovered.vm);
+      await options.unstage(key);
+      fs.rmSync(path.join(options.root, key), { recursive: true, force: true });
     },
     isGone: (id) => withHost(async (host) => (await powerState(host, id)) === undefined),
   };
@@ -120,7 +122,7 @@ function readOnlyCopySource(host: Hypervisor): Hypervisor {
 
 /** A vSphere host as the recovery site: disks restored as ESXi disks and uploaded to `[datastore] lifeboat-failover/<vm>/`. */
 export function vsphereRecoverySite(options: { hostId: string; hostName: string; connect(): VsphereHost; datastore: string; root: string; pollSeconds?: number }): RecoverySite {
-  const folder = (vmName: string): string => `[${options.datastore}] lifeboat-failover/${safeName(vmName)}`;
+  const folder = (key: string): string => `[${options.datastore}] lifeboat-failover/${key}`;
   const withClient = async <T>(work: (client: VsphereHost) => Promise<T>): Promise<T> => {
     const client = options.connect();
     try {
@@ -136,17 +138,17 @@ export function vsphereRecoverySite(options: { hostId: string; hostName: string;
     diskFormat: 'vmdk-esxi',
     root: options.root,
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
-    stage: (files, vmName) =>
+    stage: (files, key) =>
       withClient(async (client) => {
         const paths: string[] = [];
         for (const descriptor of files) {
           const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
-          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await client.uploadFile(file, `${folder(vmName)}/${path.basename(file)}`);
-          paths.push(`${folder(vmName)}/${path.basename(descriptor)}`);
+          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await client.uploadFile(file, `${folder(key)}/${path.basename(file)}`);
+          paths.push(`${folder(key)}/${path.basename(descriptor)}`);
         }
         for (const file of files) fs.rmSync(path.dirname(file), { recursive: true, force: true }); // the datastore holds them now
         return paths;
       }),
-    unstage: (vmName) => withClient((client) => client.deleteDatastorePath(folder(vmName))),
+    unstage: (key) => withClient((client) => client.deleteDatastorePath(folder(key))),
   });
 }

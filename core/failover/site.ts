@@ -6,13 +6,14 @@ import { openDisk } from '../disks';
 import { fileResolver } from '../disks/file-source';
 import type { DiskReader, WriteFormat } from '../disks/types';
 import type { SandboxVm } from '../drills/sandbox';
-import { safeName } from '../drills/steps';
 import type { Checkpoint, CheckpointOptions, Hypervisor } from '../hypervisors/types';
 import { connectQmp, removeStandby, shutDownStandby, standbyControlSocket, standbyDisks, standbyRunning, standbyVm, startStandbyVm } from './qemu-standby';
 import { commitLeftoverOverlays, freezeStandbyDisks, thawStandbyDisks } from './standby-snapshot';
 
 export interface RecoveryVmSpec {
   name: string;
+  /** File-safe and unique (from the VM's id, vm-file-name.ts): folders and staged files are named by it. */
+  key: string;
   /** Restored disk files, boot disk first. */
   disks: string[];
   memoryMiB: number;
@@ -31,8 +32,8 @@ export interface RecoverySite {
   readonly hostId: string | null;
   readonly label: string;
   readonly diskFormat: WriteFormat;
-  /** Where one VM's restored disks go; they are the recovered VM's disks from then on. */
-  diskFolder(vmName: string): string;
+  /** Where one VM's restored disks go (by its key); they are the recovered VM's disks from then on. */
+  diskFolder(key: string): string;
   start(spec: RecoveryVmSpec, signal: AbortSignal): Promise<{ recoveryVmId: string; vm: SandboxVm }>;
   /** Checks and evidence for a recovered VM started earlier. */
   attach(recoveryVmId: string): SandboxVm;
@@ -50,15 +51,15 @@ export interface RecoverySite {
 
 /** The QEMU standby on this machine: needs nothing of the lost site (see qemu-standby.ts). */
 export function qemuStandbySite(qemu: string, root: string): RecoverySite {
-  const folderOf = (vmName: string): string => path.join(root, safeName(vmName));
+  const folderOf = (key: string): string => path.join(root, key);
   return {
     hostId: null,
     label: 'this machine (QEMU standby)',
     diskFormat: 'raw',
-    diskFolder: (vmName) => path.join(folderOf(vmName), 'disks'),
+    diskFolder: (key) => path.join(folderOf(key), 'disks'),
     async start(spec, signal) {
       signal.throwIfAborted();
-      const folder = folderOf(spec.name);
+      const folder = folderOf(spec.key);
       const vm = await startStandbyVm(qemu, folder, { name: `lifeboat-recovered-${spec.name}`, disks: spec.disks, memoryMiB: spec.memoryMiB, firmware: spec.firmware, networks: spec.networks });
       return { recoveryVmId: folder, vm };
     },

@@ -87,7 +87,11 @@ describe('lifeboat failover and failback on the sample lab', () => {
     expect(fs.existsSync(`${vmx('lab-files01')}.lck`)).toBe(false);
     expect(fs.readFileSync(vmrun.log, 'utf8')).toMatch(new RegExp(`stop ${vmx('lab-files01')} soft[\\s\\S]*stop ${vmx('lab-dc01')} soft`));
     // Recovered VMs run on, booted, after the command has exited.
-    const standby = (vm: string) => path.join(dir, 'failover', planId, vm);
+    // The standby folder is named by the VM's id, its name beside it.
+    const standbyRoot = path.join(dir, 'failover', planId);
+    const folders = new Map(fs.readdirSync(standbyRoot).map((name) => [name.slice(name.lastIndexOf('-lab-') + 1), path.join(standbyRoot, name)]));
+    expect([...folders.keys()].sort()).toEqual(['lab-dc01', 'lab-files01']);
+    const standby = (vm: string) => folders.get(vm)!;
     for (const vm of ['lab-dc01', 'lab-files01']) {
       expect(qemuProcesses(`lifeboat-recovered-${vm}`)).toHaveLength(1);
       expect(fs.readFileSync(path.join(standby(vm), 'serial.log'), 'latin1')).toContain(`LIFEBOAT-BOOT-OK ${vm}`);

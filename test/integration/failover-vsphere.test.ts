@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vmFileName } from '../../core/drills/vm-file-name';
 import { markerBootSector } from '../../core/disks/marker-mbr';
 import { datastoreOf } from '../../core/drills/vsphere-staging';
 import { copyRecoveredVm, runFailback, runFailover, type FailoverDeps } from '../../core/failover/engine';
@@ -80,7 +81,8 @@ describe('failover onto vSphere (govmomi simulator)', () => {
     for (const id of ['f1', 'b1']) jobs.insert({ id, kind: 'failover', title: id, trigger: 'manual', vmId: null, policyId: null, hostId: null, targetId: null }, new Date());
     const run = (jobId: string) => ({ jobId, signal: new AbortController().signal, log: () => undefined, progress: () => undefined });
     const failover = await runFailover(plan, 'unplanned', site, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 0 }, run('f1'), deps);
-    expect(failover, JSON.stringify(new DrillsStore(db).steps('f1'), null, 1)).toMatchObject({ kind: 'unplanned', status: 'passed' });
+    // The simulator's VMs have no VMware Tools: the recovered VM runs, but nothing proves its guest came up.
+    expect(failover, JSON.stringify(new DrillsStore(db).steps('f1'), null, 1)).toMatchObject({ kind: 'unplanned', status: 'unverified', vms: [{ status: 'unverified', unverified: { fix: expect.stringContaining('VMware Tools') } }] });
     expect(failover.isolation).toContain(`networks ${sourceNetwork} → VM Network`);
     const recovered = (await host.listVms()).find((v) => v.name === `${vm.name}-recovered`)!;
     expect(recovered).toMatchObject({ powerState: 'running' });
@@ -93,7 +95,7 @@ describe('failover onto vSphere (govmomi simulator)', () => {
       fetch(`${sim.scheme}://${sim.host}:${sim.port}/folder/${file}?${new URLSearchParams({ dcPath: 'DC0', dsName: datastoreOf(vm.disks[0]!.path)! })}`, {
         headers: { authorization: `Basic ${Buffer.from(`${VCSIM_USER}:${VCSIM_PASSWORD}`).toString('base64')}` },
       });
-    expect((await datastoreGet(`lifeboat-failover/${vm.name}/disk1-flat.vmdk`)).status).toBe(200); // the recovered VM's disk
+    expect((await datastoreGet(`lifeboat-failover/${vmFileName(vm.id, vm.name)}/0-disk1-flat.vmdk`)).status).toBe(200); // the recovered VM's disk, by its id
 
     // While failed over, the scheduler's copies read the running recovered VM through its own snapshot.
     const policy = { id: 'pol', name: 'vSphere', targetId: 't', consistency: 'prefer', rpoMinutes: 60, retention: { keepLast: 10, daily: 0, weekly: 0, monthly: 0, yearly: 0 } } as never;
@@ -114,7 +116,7 @@ describe('failover onto vSphere (govmomi simulator)', () => {
     const after = await host.listVms();
     expect(after.some((v) => v.name === `${vm.name}-recovered`)).toBe(false);
     expect(after.find((v) => v.name === vm.name)?.powerState).toBe('running');
-    expect((await datastoreGet(`lifeboat-failover/${vm.name}/disk1-flat.vmdk`)).status).toBe(404);
+    expect((await datastoreGet(`lifeboat-failover/${vmFileName(vm.id, vm.name)}/0-disk1-flat.vmdk`)).status).toBe(404);
     expect(states.get(plan.id)).toBeUndefined();
     await host.close();
     db.close();

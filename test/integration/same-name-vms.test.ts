@@ -63,7 +63,7 @@ describe('two VMs with the same name on two hosts, one vault', () => {
       const done = nextFinishedJobs(service, 1);
       await client.runNow({ policyId });
       const [finished] = await done;
-      expect(finished!.status, finished!.error ?? '').toBe('succeeded');
+      expect(finished!.status, finished!.message ?? '').toBe('succeeded');
     };
 
     await copy(policyB.id);
