@@ -54,9 +54,12 @@ export async function startStandbyVm(qemu: string, folder: string, spec: Standby
     '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
     '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
     '-display', 'none',
-    '-serial', `file:${qemuValue(serialLog)}`,
+    // -chardev, not -serial file:/-qmp unix:, whose shorthand takes a path with commas neither whole nor escaped.
+    '-chardev', `file,id=serial0,path=${qemuValue(serialLog)}`,
+    '-serial', 'chardev:serial0',
     '-monitor', 'none',
-    '-qmp', `unix:${qemuValue(qmpSocket)},server=on,wait=off`,
+    '-chardev', `socket,id=qmp0,path=${qemuValue(qmpSocket)},server=on,wait=off`,
+    '-mon', 'chardev=qmp0,mode=control',
     '-pidfile', pidFile,
     '-daemonize',
   ];
