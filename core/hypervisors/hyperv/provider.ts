@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { LifeboatError } from '../../contract/errors';
 import type { DiscoveredVm, GuestHeartbeat } from '../../contract/hosts';
@@ -148,7 +149,8 @@ export class HypervHost implements Hypervisor {
         memoryBytes: spec.memoryMiB * 1024 * 1024,
         cpus: spec.cpus,
         disks: spec.disks,
-        path: spec.location ?? null,
+        // A folder of Lifeboat's own beside the restored disks (the script marks it): never the host's default.
+        path: spec.location ?? ownedVmFolder(spec.disks[0] ?? '', spec.name),
         switchName: spec.isolatedNetwork ?? null,
         networks: spec.networks ?? [],
         marker: ISOLATED_VM_MARKER,
@@ -219,8 +221,18 @@ export class HypervHost implements Hypervisor {
   }
 
   async removeVm(vmId: string): Promise<void> {
-    const result = await this.call(scripts.removeVm, { vmId, marker: ISOLATED_VM_MARKER }, z.object({ removed: z.boolean(), reason: z.string().nullable().optional() }), vmId);
+    const result = await this.call(
+      scripts.removeVm,
+      { vmId, marker: ISOLATED_VM_MARKER },
+      z.object({ removed: z.boolean(), reason: z.string().nullable().optional(), folderRemoved: z.boolean().optional(), folderKept: z.string().nullable().optional() }),
+      vmId,
+    );
     if (!result.removed && result.reason === 'not-lifeboat') throw notLifeboatVm(this.label, vmId);
+    if (result.removed && result.folderRemoved === false) {
+      throw new LifeboatError('CONFLICT', `The VM was removed from ${this.label}, but its folder ${result.folderKept ?? '(unknown)'} was left: it carries no Lifeboat marker, so Lifeboat does not delete it.`, {
+        fix: 'Look at the folder on the host and delete it by hand if it holds only this VM\'s files.',
+      });
+    }
   }
 
   // Hyper-V Replica: used by the drill engine through this provider.
@@ -321,6 +333,16 @@ function guestSessionFailed(host: string, vmId: string, result: { message: strin
 /** The secret never comes back in text Lifeboat shows or records. */
 function redact(text: string, secret: string): string {
   return secret ? text.split(secret).join('••••') : text;
+}
+
+/**
+ * Where a drill or failover VM's configuration goes on the host: a folder beside its restored disks, which
+ * Lifeboat restored into a folder of its own. Hyper-V hosts take Windows paths; tests run with POSIX ones.
+ */
+export function ownedVmFolder(firstDisk: string, vmName: string): string {
+  const paths = /^([A-Za-z]:[\\/]|\\\\)/.test(firstDisk) ? path.win32 : path.posix;
+  const slug = vmName.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 60);
+  return paths.join(paths.dirname(firstDisk), `lifeboat-vm-${slug}`);
 }
 
 /** D:\VMs\a.vhdx on HV02 → \\HV02\D$\VMs\a.vhdx; UNC paths (SMB3 storage) stay as they are. */
