@@ -65,6 +65,8 @@ export interface VmRpoStatus {
   ageSeconds: number | null;
   /** ok ≤ 80% of the RPO < warning ≤ 100% < breach; pending: protected less than one RPO ago, no point yet. */
   status: RpoState;
+  /** Why the status cannot be trusted as measured (a point dated in the future); null when it can. */
+  problem?: string | null;
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';

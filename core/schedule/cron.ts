@@ -21,6 +21,16 @@ export class CronSchedule {
     return this.task.match(minute);
   }
 
+  private missed: { from: number; next: number | null } | null = null;
+
+  /** True when a firing fell after `lastStart` and before the current minute of `now` (remembered per start). */
+  missedSince(lastStart: Date, now: Date): boolean {
+    if (this.missed?.from !== lastStart.getTime()) this.missed = { from: lastStart.getTime(), next: this.nextAfter(lastStart)?.getTime() ?? null };
+    const minute = new Date(now);
+    minute.setSeconds(0, 0);
+    return this.missed.next !== null && this.missed.next < minute.getTime();
+  }
+
   /** The first firing strictly after `date`, searched minute by minute for up to a year. */
   nextAfter(date: Date): Date | null {
     const probe = new Date(date);

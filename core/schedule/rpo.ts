@@ -3,6 +3,8 @@ import type { Db } from '../store/database';
 
 /** Above this share of the RPO a VM is "at risk": one more missed run and it breaches. */
 export const WARNING_FRACTION = 0.8;
+/** Clocks of a host and this machine may differ this much before a point "from the future" is a problem. */
+export const FUTURE_TOLERANCE_SECONDS = 120;
 
 export function rpoState(ageSeconds: number | null, rpoMinutes: number, protectedForSeconds: number): RpoState {
   const rpoSeconds = rpoMinutes * 60;
@@ -35,8 +37,23 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
     )
     .all() as Row[];
   return rows.map((row) => {
-    const ageSeconds = row.last === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(row.last)) / 1000));
-    const protectedFor = Math.round((now.getTime() - Date.parse(row.since)) / 1000);
+    const rawAge = row.last === null ? null : Math.round((now.getTime() - Date.parse(row.last)) / 1000);
+    const ageSeconds = rawAge === null ? null : Math.max(0, rawAge);
+    const protectedFor = Math.max(0, Math.round((now.getTime() - Date.parse(row.since)) / 1000));
+    // A point dated ahead of this machine's clock has no age to judge: say so instead of "0 min old, OK".
+    if (rawAge !== null && rawAge < -FUTURE_TOLERANCE_SECONDS) {
+      return {
+        vmId: row.vm_id,
+        vm: row.vm,
+        policyId: row.policy_id,
+        policy: row.policy,
+        rpoMinutes: row.rpo_minutes,
+        lastPointTime: row.last,
+        ageSeconds,
+        status: 'warning' as const,
+        problem: `Its newest recovery point is dated ${row.last}, ${formatAhead(-rawAge)} ahead of this machine's clock, so its age cannot be judged: the clock of this machine or of the VM's host is wrong.`,
+      };
+    }
     return {
       vmId: row.vm_id,
       vm: row.vm,
@@ -46,6 +63,11 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
       lastPointTime: row.last,
       ageSeconds,
       status: rpoState(ageSeconds, row.rpo_minutes, protectedFor),
+      problem: null,
     };
   });
+}
+
+function formatAhead(seconds: number): string {
+  return seconds < 7200 ? `${Math.round(seconds / 60)} minutes` : seconds < 172_800 ? `${Math.round(seconds / 3600)} hours` : `${Math.round(seconds / 86_400)} days`;
 }

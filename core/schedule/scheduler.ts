@@ -71,11 +71,14 @@ export class Scheduler {
     if (policy.schedule === null) {
       if (lastStart === null) return atLaunch ? 'catch-up' : 'schedule';
       const minutesSince = (now.getTime() - Date.parse(lastStart)) / 60_000;
-      if (minutesSince >= policy.intervalMinutes) return atLaunch ? 'catch-up' : 'schedule';
+      // A last start "in the future" means the clock went back: waiting for it would stop copies for that long.
+      if (minutesSince >= policy.intervalMinutes || minutesSince < 0) return atLaunch ? 'catch-up' : 'schedule';
       return null;
     }
     const cron = this.cronOf(policy);
     if (cron.firesInMinuteOf(now) && !(lastStart && sameMinute(new Date(lastStart), now))) return 'schedule';
+    // A firing passed with no run since (the machine slept through it, or the engine was stopped): run now.
+    if (lastStart && cron.missedSince(new Date(lastStart), now)) return 'catch-up';
     if (!atLaunch) return null;
     // Closed across a firing: run now if waiting for the next one would push the VM past its RPO.
     const status = rpo.find((r) => r.vmId === vmId && r.policyId === policy.id);
@@ -99,6 +102,14 @@ export class Scheduler {
     for (const status of rpo) {
       if (status.status === 'ok' || status.status === 'pending') {
         this.deps.alerts.clear('rpo', status.vmId, now);
+        continue;
+      }
+      if (status.problem) {
+        const alert = this.deps.alerts.raise(
+          { kind: 'rpo', subject: status.vmId, severity: 'warning', message: `${status.vm}: ${status.problem}`, fix: 'Set the clocks of this machine and of the VM\'s host right (Windows Time / NTP); the next copy is then judged against the RPO again.' },
+          now,
+        );
+        if (alert) this.deps.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
         continue;
       }
       const age = status.ageSeconds === null ? 'has no recovery point yet' : `last recovery point is ${formatAge(status.ageSeconds)} old`;

@@ -157,6 +157,34 @@ describe('scheduler', () => {
     expect(fine.scheduler.tick({ atLaunch: true }).started).toEqual([]);
   });
 
+  it('catches up a cron firing the machine slept through on the next tick, once', () => {
+    const { scheduler, clock, runs } = setup('0 * * * *', 180);
+    clock.set('2026-11-25T10:00:10Z');
+    scheduler.tick();
+    clock.set('2026-11-25T11:42:00Z'); // asleep from 10:05 to 11:42: the 11:00 firing passed unseen
+    expect(scheduler.tick().started).toEqual([expect.objectContaining({ trigger: 'catch-up' })]);
+    clock.set('2026-11-25T11:43:00Z');
+    expect(scheduler.tick().started).toEqual([]);
+    expect(runs.map((r) => `${r.at} ${r.trigger}`)).toEqual(['2026-11-25T10:00:10.000Z schedule', '2026-11-25T11:42:00.000Z catch-up']);
+  });
+
+  it('keeps copying when the clock goes back, instead of waiting for a last start "in the future"', () => {
+    const { scheduler, clock } = setup(null, 10);
+    expect(scheduler.tick().started).toHaveLength(1);
+    clock.set('2026-11-25T08:00:00Z');
+    expect(scheduler.tick().started).toHaveLength(1);
+  });
+
+  it('flags a recovery point dated in the future as a warning with the reason, not "OK, 0 minutes old"', () => {
+    const { scheduler, db, vm, clock } = setup(null, 60);
+    seedPoint(db, vm, 'web01', 'unused', '2026-11-26T10:00:00Z');
+    const status = scheduler.tick().rpo.find((r) => r.vmId === vm)!;
+    expect(status).toMatchObject({ status: 'warning', ageSeconds: 0 });
+    expect(status.problem).toContain("ahead of this machine's clock");
+    expect(new AlertsStore(db).open('rpo', vm)).toMatchObject({ severity: 'warning', message: expect.stringContaining('dated 2026-11-26T10:00:00'), fix: expect.stringContaining('clocks') });
+    expect(clock.now().toISOString()).toBe('2026-11-25T10:00:30.000Z');
+  });
+
   it('watchdog: ok, then warning, then breach when runs stop, and clear after a good run', () => {
     const { scheduler, clock, events, completeRun, setBusy, db } = setup(null, 10);
     completeRun();
