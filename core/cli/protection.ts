@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
-import { cloudCredentials, withService, type CliContext } from './context';
+import { cloudCredentials, readPassphrase, withService, type CliContext } from './context';
 import { findVm, openEngineSession, startAndWait } from './engine-client';
 
 /** `lifeboat protect`, `run`, `jobs`, `rpo`, `points`: protection from a terminal. */
@@ -16,7 +16,8 @@ export function registerProtection(program: Command, ctx: CliContext): void {
     .requiredOption('--rpo <minutes>', 'recovery point objective, e.g. 15m (or 15), 4h', parseRpo)
     .option('--name <policy>', 'policy name (default: the VM names)')
     .option('--json', 'print the policy as one JSON document')
-    .action(async (options: { vm: string[]; target: string; rpo: number; name?: string; json?: boolean }, command: Command) => {
+    .option('--passphrase-file <file>', 'the vault passphrase for a new target, when none is stored (default: LIFEBOAT_PASSPHRASE)')
+    .action(async (options: { vm: string[]; target: string; rpo: number; name?: string; json?: boolean; passphraseFile?: string }, command: Command) => {
       const policy = await withService(ctx, command, async (service) => {
         const client = createLocalClient(service.api);
         const vms = [];
@@ -26,7 +27,9 @@ export function registerProtection(program: Command, ctx: CliContext): void {
         let target = targets.find((t) => t.name.toLowerCase() === options.target.toLowerCase() || t.location.path === options.target || t.location.path === resolved);
         if (!target) {
           const credentials = cloudCredentials(options.target, ctx.env);
-          target = await client.addTarget({ name: options.target, location: options.target, ...(credentials ? { credentials } : {}) });
+          // A new location must be opened (or created) with the passphrase before a policy may use it.
+          const passphrase = options.passphraseFile || ctx.env.LIFEBOAT_PASSPHRASE ? readPassphrase(ctx, options.passphraseFile) : undefined;
+          target = await client.addTarget({ name: options.target, location: options.target, ...(credentials ? { credentials } : {}), ...(passphrase ? { passphrase } : {}) });
         }
         return client.createPolicy({ name: options.name ?? vms.map((vm) => vm.name).join(', ').slice(0, 100), vmIds: vms.map((vm) => vm.id), targetId: target.id, rpoMinutes: options.rpo });
       });

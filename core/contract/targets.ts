@@ -23,6 +23,8 @@ export const targetMethods = {
       name: z.string().trim().min(1, 'Name the target, e.g. "Azure vault".').max(100),
       location: z.string().trim().min(1, 'Give a folder path, azblob://container/prefix or s3://bucket/prefix.'),
       credentials: credentials.optional(),
+      /** The vault passphrase, when this machine has none stored yet: proved against the vault, then sealed. */
+      passphrase: z.string().min(1).max(1024).optional(),
     }),
   ).returns<VaultTarget>(),
   testTarget: method('Check a vault location is reachable with these credentials, without saving anything.', z.object({ location: z.string().trim().min(1), credentials: credentials.optional() })).returns<{ ok: true; vaultExists: boolean }>(),

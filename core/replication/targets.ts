@@ -66,6 +66,17 @@ export function sealTargetCredentials(ctx: ServiceContext, targetId: string, nam
   ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(targetId), targetId);
 }
 
+/** Opens the vault with the passphrase (WRONG_PASSPHRASE when it does not fit), or creates it when there is none. */
+async function proveOrCreate(ctx: ServiceContext, location: string, passphrase: string, env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    await (await Vault.open(location, passphrase, { env })).close();
+  } catch (error) {
+    if (!(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND') throw error;
+    await (await Vault.init(location, passphrase, { env })).close();
+    ctx.audit.append(ctx.operator, 'vault.created', location, {});
+  }
+}
+
 export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' | 'addTarget' | 'testTarget' | 'removeTarget'> {
   return {
     async listTargets() {
@@ -76,14 +87,30 @@ export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' 
       return { ok: true, ...(await probe(ctx, location, { ...process.env, ...credentialsEnv(credentials) })) };
     },
 
-    async addTarget({ name, location, credentials }) {
+    async addTarget({ name, location, credentials, passphrase }) {
       const parsed = toLocation(location);
       if (ctx.targets.list().some((t) => t.name.toLowerCase() === name.toLowerCase())) {
         throw new LifeboatError('INVALID_INPUT', `name: A target called "${name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
       }
       if (ctx.targets.findByLocation(parsed.path)) throw new LifeboatError('INVALID_INPUT', `location: ${parsed.path} is already a target.`, { field: 'location', fix: 'Use that target.' });
-      await probe(ctx, location, { ...process.env, ...credentialsEnv(credentials) });
+      const env = { ...process.env, ...credentialsEnv(credentials) };
+      await probe(ctx, location, env);
       const now = ctx.clock.now();
+      // Copies open the vault with the stored passphrase: a target they could never open is refused now, not
+      // in every failed job later.
+      const stored = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
+      if (stored && passphrase && passphrase !== stored) {
+        throw new LifeboatError('WRONG_PASSPHRASE', 'That is not the vault passphrase stored on this machine; Lifeboat uses one passphrase for all its vaults.', { fix: 'Give the passphrase you chose at setup, or leave it out to use the stored one.' });
+      }
+      if (!stored) {
+        if (!passphrase) {
+          throw new LifeboatError('NOT_SET_UP', `No vault passphrase is stored on this machine, so copies to ${parsed.path} could never open the vault.`, {
+            fix: 'Give the vault passphrase (LIFEBOAT_PASSPHRASE or --passphrase-file; in the console, Settings → Vault), or finish setup first with `lifeboat setup`.',
+          });
+        }
+        await proveOrCreate(ctx, location, passphrase, env);
+        ctx.secrets.put(VAULT_PASSPHRASE_SECRET, 'Vault passphrase for scheduled runs', passphrase, now);
+      }
       return ctx.db.transaction(() => {
         const target = ctx.targets.create(name, parsed, null, now);
         if (credentials) sealTargetCredentials(ctx, target.id, name, credentials, now);
