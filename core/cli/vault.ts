@@ -54,6 +54,7 @@ function secretOf(ctx: CliContext, options: SecretOptions): VaultSecret {
 function vaultOptions(ctx: CliContext, options: TuningOptions): VaultOptions {
   return {
     env: ctx.env,
+    log: (message) => ctx.stderr(`${message}\n`),
     ...(options.packSize ? { packSize: options.packSize } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
     ...(options.limitUpload ? { uploadBytesPerSecond: options.limitUpload } : {}),
@@ -176,15 +177,25 @@ export function registerVault(program: Command, ctx: CliContext): void {
 
   addSecretOptions(vault.command('list').description('List recovery points.').argument('<location>', 'the vault').option('--json', 'print one JSON document')).action(
     async (location: string, options: SecretOptions & { json?: boolean }) => {
-      const points = await withVault(ctx, location, options, (open) => open.list());
+      const points = await withVault(ctx, location, options, (open) => open.listAll());
       if (options.json) {
         return json(
           ctx,
-          points.map((point) => ({ id: point.id, vm: point.vm, time: point.time, disks: point.disks.map((disk) => ({ name: disk.name, size: disk.size, storedBytes: disk.storedBytes, referencedBytes: disk.referencedBytes })) })),
+          points.map((point) => ({
+            id: point.id,
+            vm: point.vm,
+            time: point.time,
+            disks: point.disks.map((disk) => ({ name: disk.name, size: disk.size, storedBytes: disk.storedBytes, referencedBytes: disk.referencedBytes })),
+            ...(point.damaged !== undefined ? { damaged: point.damaged } : {}),
+          })),
         );
       }
       if (points.length === 0) return ctx.stdout('No recovery points yet.\n');
       for (const point of points) {
+        if (point.damaged !== undefined) {
+          ctx.stdout(`${point.id}  DAMAGED  ${point.vm || '(VM unknown)'}: ${point.damaged}; see \`lifeboat vault verify ${location}\`\n`);
+          continue;
+        }
         ctx.stdout(`${point.id}  ${point.time}  ${point.vm}\n`);
         for (const disk of point.disks) ctx.stdout(`    ${disk.name.padEnd(16)} ${formatBytes(disk.size).padStart(10)}  stored ${formatBytes(disk.storedBytes)}\n`);
       }
@@ -284,8 +295,27 @@ export function registerVault(program: Command, ctx: CliContext): void {
           (report.packsRepacked > 0 ? ` (${report.packsRepacked} rewritten, moving ${formatBytes(report.bytesRepacked)} still needed)` : '') +
           `, ${formatBytes(report.bytesFreed)} freed.\n`,
       );
+      if (report.packsTooYoung > 0) {
+        ctx.stdout(`${report.packsTooYoung} unused object(s) younger than the minimum age were left: they may belong to a copy still in flight; a later prune deletes them.\n`);
+      }
     },
   );
+
+  addSecretOptions(
+    vault
+      .command('forget')
+      .description('Forget recovery points by id, damaged ones too: deletes their manifests; the next prune deletes the data only they used.')
+      .argument('<location>', 'the vault')
+      .argument('<point-id...>', 'recovery point ids (a unique prefix of 4+ characters is enough)')
+      .option('--json', 'print one JSON document'),
+  ).action(async (location: string, pointIds: string[], options: SecretOptions & { json?: boolean }) => {
+    const report = await withVault(ctx, location, options, (open) => open.forget(pointIds));
+    if (options.json) return json(ctx, report);
+    for (const point of report.forgotten) {
+      ctx.stdout(`Forgot recovery point ${point.id}${point.damaged ? ' (damaged manifest)' : ` of ${point.vm} at ${point.time}`}.\n`);
+    }
+    ctx.stdout(`Run \`lifeboat vault prune ${location} …\` to delete the data nothing else uses.\n`);
+  });
 
   addSecretOptions(vault.command('recovery-kit').description('Print the recovery kit: what opens this vault without this console.').argument('<location>', 'the vault')).action(
     async (location: string, options: SecretOptions) => {

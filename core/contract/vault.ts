@@ -28,6 +28,11 @@ export interface RecoveryPointInfo {
   vm: string;
   time: string;
   disks: { name: string; size: number; storedBytes: number; referencedBytes: number }[];
+  /**
+   * Only on a point whose manifest cannot be read or authenticated (vaultList): what is wrong. Its `vm` is
+   * known only when a readable point derived from it names it (else ""), its `time` is "", `disks` empty.
+   */
+  damaged?: string;
 }
 
 export interface VaultBackupInfo extends RecoveryPointInfo {
@@ -85,7 +90,7 @@ export const vaultMethods = {
     'Create the vault (by default at the wizard’s location with the stored passphrase), or connect to the one already there.',
     z.object({ location, passphrase }),
   ).returns<VaultInfo>(),
-  vaultList: method('Recovery points in a vault, oldest first.', z.object({ location, passphrase })).returns<RecoveryPointInfo[]>(),
+  vaultList: method('Recovery points in a vault, oldest first; damaged ones (manifest unreadable) last, with `damaged` set.', z.object({ location, passphrase })).returns<RecoveryPointInfo[]>(),
   vaultBackupDisk: method(
     'Back up one disk file (raw, VHDX, VMDK) as a new recovery point.',
     z.object({ location, passphrase, jobId, diskFile: name('disk file path'), vm: name('VM name'), disk: name('disk name'), parent: z.string().trim().min(4).optional() }),

@@ -77,11 +77,12 @@ export function vaultApi(ctx: ServiceContext): VaultApi {
 
     async vaultList(input) {
       return withVault(input, async (vault) =>
-        (await vault.list()).map((point) => ({
+        (await vault.listAll()).map((point) => ({
           id: point.id,
           vm: point.vm,
           time: point.time,
           disks: point.disks.map((disk) => ({ name: disk.name, size: disk.size, storedBytes: disk.storedBytes, referencedBytes: disk.referencedBytes })),
+          ...(point.damaged !== undefined ? { damaged: point.damaged } : {}),
         })),
       );
     },

@@ -79,7 +79,7 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
   let lock: VaultLock | null = null;
   let session: PackSession | null = null;
   try {
-    lock = await VaultLock.acquire(vault.backend, 'write', `backup of ${request.vm}`);
+    lock = await VaultLock.acquire(vault.backend, 'write', `backup of ${request.vm}`, { log: vault.options.log });
     vault.backend.reset();
     // Under the write lock no prune runs; one that ran before it may have removed packs this handle knew.
     vault.forgetIndex();

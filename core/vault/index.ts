@@ -8,11 +8,12 @@
  * FORMAT.md describes every object it writes.
  */
 export { Vault, DEFAULT_BLOCK_SIZE, DEFAULT_PACK_SIZE, type VaultOptions, type VaultSecret } from './vault';
-export type { RecoveryPointSummary } from './support';
+export type { RecoveryPointSummary, DamagedPoint } from './support';
 export type { BackupDisk, BackupRequest, BackupResult, BackupStats } from './backup';
 export type { RestoreResult } from './restore';
 export type { VerifyOptions, VerifyReport, VerifyProblem, AffectedDisk } from './verify';
-export type { PruneReport } from './prune';
+export { VaultDamagedError, MIN_PACK_AGE_MS, MIN_PACK_AGE_ENV, type PruneOptions, type PruneReport } from './prune';
+export type { ForgetReport } from './forget';
 export type { RetentionPolicy } from './retention';
 export type { VaultProgress, RunOptions } from './progress';
 export type { LockInfo } from './lock';

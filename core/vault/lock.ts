@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { LifeboatError } from '../contract/errors';
 import { isNotFound, type Backend } from './backends/types';
@@ -8,9 +9,14 @@ import { idOf, keys, prefixes, randomId } from './format';
  * processes — another console or machine — but not this process's own: the engine runs copies side by side
  * and coordinates them itself. 'exclusive' (prune) excludes everyone, because it deletes packs no manifest
  * names yet, as a running backup's packs are. 'read' (restore, verify) only excludes 'exclusive'.
- * A holder refreshes its lock; one not refreshed for LOCK_TTL is stale. A stale lock whose process is
- * provably gone (same host, no such pid) is removed by the next run; any other stale lock is reported and
- * broken only on request (`lifeboat vault unlock`).
+ * A holder refreshes its lock; one not refreshed for LOCK_TTL is stale. A lock whose holder is provably
+ * gone is taken over (removed, and logged) by the next run, fresh or stale; any other stale lock is reported
+ * and broken only on request (`lifeboat vault unlock`). Provably gone means: written on this host (same
+ * hostname) and either this machine has restarted since (Linux boot id), no process has that pid, or the
+ * process with that pid started at another time than the holder (a reused pid: Linux /proc/<pid>/stat field
+ * 22). A lock from another host is never provably gone. Where a process's start time cannot be read (Windows,
+ * macOS: Node gives no other process's start time), a live pid counts as the holder: the safe side.
+ * Lock objects are written with the backend's atomic put (a folder: temporary file, flush, rename).
  */
 export type LockKind = 'read' | 'write' | 'exclusive';
 
@@ -22,10 +28,50 @@ export interface LockInfo {
   operation: string;
   started: string;
   refreshed: string;
+  /** When the holder's process started (all platforms; from Node's uptime, to the millisecond or so): for people. */
+  processStarted?: string;
+  /** Linux: /proc/sys/kernel/random/boot_id of the holder's machine when it took the lock. */
+  bootId?: string;
+  /** Linux: the holder's start time in clock ticks after boot (/proc/<pid>/stat field 22), as text. */
+  startTicks?: string;
 }
 
 export const LOCK_TTL_MS = 5 * 60_000;
 const REFRESH_MS = 60_000;
+
+/** Linux: this boot's id; null elsewhere or when unreadable. */
+export function currentBootId(): string | null {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux: when process `pid` started, in clock ticks after boot (field 22 of /proc/<pid>/stat); null if unknown. */
+export function processStartTicks(pid: number): string | null {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Field 2 (the command) is in parentheses and may hold spaces or ')': fields 3… follow the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = fields[22 - 3];
+  return ticks && /^\d+$/.test(ticks) ? ticks : null;
+}
+
+/** What identifies this process in its locks, beyond host and pid. */
+function ownIdentity(): Pick<LockInfo, 'processStarted' | 'bootId' | 'startTicks'> {
+  const bootId = currentBootId();
+  const startTicks = processStartTicks(process.pid);
+  return {
+    processStarted: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+    ...(bootId && startTicks ? { bootId, startTicks } : {}),
+  };
+}
 
 function conflicts(mine: LockKind, theirs: LockInfo): boolean {
   if (mine === 'exclusive' || theirs.kind === 'exclusive') return true;
@@ -33,6 +79,7 @@ function conflicts(mine: LockKind, theirs: LockInfo): boolean {
 }
 
 function processGone(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false; // not a pid we can ask about (e.g. an unreadable lock)
   try {
     process.kill(pid, 0);
     return false;
@@ -44,12 +91,35 @@ function processGone(pid: number): boolean {
 /** Locks this process holds right now; one of ours that is not here was left by a run whose release failed. */
 const heldHere = new Set<string>();
 
-export function lockState(lock: LockInfo, now: number): 'live' | 'stale' | 'dead' {
-  if (lock.host === os.hostname()) {
-    if (lock.pid === process.pid ? !heldHere.has(lock.id) : processGone(lock.pid)) return 'dead';
+/**
+ * Why the holder of `lock` is provably gone, or null if it may still be at work. Only a lock written on this
+ * host can be proven gone; see the comment at the top for the rules.
+ */
+export function holderGone(lock: LockInfo): string | null {
+  if (lock.host !== os.hostname()) return null;
+  const bootId = currentBootId();
+  if (lock.bootId && bootId && lock.bootId !== bootId) return 'this machine has restarted since it took the lock';
+  if (lock.pid === process.pid) {
+    if (lock.startTicks !== undefined && bootId && lock.startTicks !== processStartTicks(process.pid)) return `pid ${lock.pid} is now this process, started later`;
+    return heldHere.has(lock.id) ? null : 'it was left by an earlier run of this process';
   }
+  if (processGone(lock.pid)) return `no process has pid ${lock.pid} any more`;
+  if (lock.startTicks !== undefined && lock.bootId && lock.bootId === bootId) {
+    const ticks = processStartTicks(lock.pid);
+    if (ticks !== null && ticks !== lock.startTicks) return `pid ${lock.pid} now belongs to another program (started at another time)`;
+  }
+  return null;
+}
+
+export function lockState(lock: LockInfo, now: number): 'live' | 'stale' | 'dead' {
+  if (holderGone(lock) !== null) return 'dead';
   return now - Date.parse(lock.refreshed) > LOCK_TTL_MS ? 'stale' : 'live';
 }
+
+/** Where lock take-overs are told: the CLI's stderr, the engine's log. */
+export type LockLog = (message: string) => void;
+
+const stderrLog: LockLog = (message) => void process.stderr.write(`lifeboat: ${message}\n`);
 
 export async function readLocks(backend: Backend): Promise<LockInfo[]> {
   const locks: LockInfo[] = [];
@@ -74,10 +144,10 @@ export class VaultLock {
     readonly info: LockInfo,
   ) {}
 
-  static async acquire(backend: Backend, kind: LockKind, operation: string): Promise<VaultLock> {
-    await clearDeadLocks(backend, kind);
+  static async acquire(backend: Backend, kind: LockKind, operation: string, options: { log?: LockLog | undefined } = {}): Promise<VaultLock> {
+    await clearDeadLocks(backend, kind, options.log ?? stderrLog);
     const now = new Date().toISOString();
-    const info: LockInfo = { id: randomId(8), kind, host: os.hostname(), pid: process.pid, operation, started: now, refreshed: now };
+    const info: LockInfo = { id: randomId(8), kind, host: os.hostname(), pid: process.pid, operation, started: now, refreshed: now, ...ownIdentity() };
     const lock = new VaultLock(backend, info);
     // Known here before it exists there, so a sibling copy starting now neither fears it nor clears it as dead.
     heldHere.add(info.id);
@@ -118,10 +188,17 @@ export class VaultLock {
   }
 }
 
-async function clearDeadLocks(backend: Backend, kind: LockKind): Promise<void> {
-  const now = Date.now();
+async function clearDeadLocks(backend: Backend, kind: LockKind, log: LockLog): Promise<void> {
   for (const lock of await readLocks(backend)) {
-    if (conflicts(kind, lock) && lockState(lock, now) === 'dead') await backend.delete(keys.lock(lock.id));
+    if (!conflicts(kind, lock)) continue;
+    const reason = holderGone(lock);
+    if (reason === null) continue;
+    await backend.delete(keys.lock(lock.id));
+    // A lock this process left itself (a failed release) is housekeeping, not news.
+    const ours = lock.host === os.hostname() && lock.pid === process.pid && (lock.startTicks ?? null) === processStartTicks(process.pid);
+    if (!ours) {
+      log(`Took over the vault lock of ${lock.operation} on ${lock.host} (pid ${lock.pid}, started ${lock.started}, last seen ${lock.refreshed}): ${reason}.`);
+    }
   }
 }
 

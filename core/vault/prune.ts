@@ -32,8 +32,11 @@ export interface PruneReport {
 
 export interface PruneOptions extends RunOptions {
   dryRun?: boolean;
-  /** Apply the policy to this VM's points only; every other point stays. */
-  vm?: string;
+  /**
+   * Apply the policy to the points this selects only (one VM's, by the VM id its manifests record: names
+   * repeat across hosts); every other point stays.
+   */
+  vm?: (manifest: Manifest) => boolean;
   /** Overrides the minimum age of what prune deletes unreferenced (see MIN_PACK_AGE_MS). */
   minPackAgeMs?: number;
 }
@@ -162,8 +165,9 @@ export async function prune(vault: Vault, policy: RetentionPolicy, options: Prun
     }
 
     // With `vm`, the policy is that VM's (policies differ per VM sharing a vault): every other point stays.
-    const decided = applyRetention(manifests.filter((m) => options.vm === undefined || m.vm === options.vm), policy);
-    const keep: Manifest[] = [...decided.keep, ...manifests.filter((m) => options.vm !== undefined && m.vm !== options.vm)];
+    const selects = options.vm;
+    const decided = applyRetention(selects ? manifests.filter((m) => selects(m)) : manifests, policy);
+    const keep: Manifest[] = [...decided.keep, ...(selects ? manifests.filter((m) => !selects(m)) : [])];
     const forget = decided.forget;
     const report: PruneReport = {
       kept: keep.map((point) => point.id),

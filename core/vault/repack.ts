@@ -23,13 +23,17 @@ export interface RepackPlan {
   bytesFreed: number;
 }
 
-/** Splits the packs some kept point still uses into those kept whole and those worth rewriting. */
-export function planRepack(packs: IndexedPack[], used: Set<string>): RepackPlan {
+/**
+ * Splits the packs some kept point still uses into those kept whole and those worth rewriting. Packs in
+ * `young` (younger than prune's minimum age: their other blocks may belong to a copy still in flight) are
+ * kept whole whatever they hold.
+ */
+export function planRepack(packs: IndexedPack[], used: Set<string>, young: ReadonlySet<string> = new Set()): RepackPlan {
   const plan: RepackPlan = { keep: [], rewrite: [], moving: [], bytesMoving: 0, bytesFreed: 0 };
   const live = (entry: PackEntry): boolean => used.has(entry.id.toString('latin1'));
   for (const pack of packs) {
     const liveBytes = pack.entries.filter(live).reduce((sum, entry) => sum + entry.length, 0);
-    (liveBytes < pack.size * REPACK_BELOW_LIVE_SHARE ? plan.rewrite : plan.keep).push(pack);
+    (liveBytes < pack.size * REPACK_BELOW_LIVE_SHARE && !young.has(pack.packId) ? plan.rewrite : plan.keep).push(pack);
   }
   // A live block that a kept pack also holds need not move: the kept copy serves it.
   const placed = new Set<string>();

@@ -45,7 +45,7 @@ export async function restoreDisk(vault: Vault, reference: string, diskName: str
   let needed = 0;
   let pointId = reference;
   try {
-    lock = await VaultLock.acquire(vault.backend, 'read', 'restore');
+    lock = await VaultLock.acquire(vault.backend, 'read', 'restore', { log: vault.options.log });
     const manifest = await vault.resolvePoint(reference);
     pointId = manifest.id;
     const disk = manifest.disks.find((candidate) => candidate.name === diskName);

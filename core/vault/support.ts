@@ -9,6 +9,23 @@ export interface RecoveryPointSummary {
   time: string;
   metadata: Record<string, unknown>;
   disks: { name: string; size: number; storedBytes: number; referencedBytes: number; dataBlocks: number }[];
+  /** Set when the point's manifest cannot be read or authenticated: what is wrong, naming the object. */
+  damaged?: string;
+}
+
+/** A recovery point whose manifest cannot be read or authenticated. */
+export interface DamagedPoint {
+  id: string;
+  /** The object key (`points/<id>`). */
+  key: string;
+  /** Its VM, when a readable point derived from it names it; null otherwise. */
+  vm: string | null;
+  reason: string;
+}
+
+/** Whether a read failed because the object is damaged (fails its seal or does not parse), not storage. */
+export function isUnreadable(error: unknown): boolean {
+  return error instanceof SealBroken || error instanceof SyntaxError;
 }
 
 /** Turns storage and crypto failures into what a user can act on. */

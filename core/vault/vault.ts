@@ -4,8 +4,9 @@ import { openBackendStack, ensureContainer, type BackendStackOptions } from './b
 import { isNotFound, type Backend } from './backends/types';
 import type { MeteredBackend } from './backends/metrics';
 import type { ThrottledBackend } from './backends/throttle';
-import { SealBroken, type BlockKeys } from './block-codec';
-import { mapLimit, summarize, vaultError, type RecoveryPointSummary } from './support';
+import type { BlockKeys } from './block-codec';
+import { isUnreadable, mapLimit, summarize, vaultError, type DamagedPoint, type RecoveryPointSummary } from './support';
+import { forget, type ForgetReport } from './forget';
 import { BlockIndex } from './block-index';
 import {
   FORMAT_NAME,
@@ -27,7 +28,7 @@ import { BlockWorkers } from './worker-pool';
 import { backup, type BackupRequest, type BackupResult } from './backup';
 import { breakLocks, type LockInfo } from './lock';
 import type { RunOptions } from './progress';
-import { prune, type PruneReport } from './prune';
+import { prune, type PruneOptions, type PruneReport } from './prune';
 import { recoveryKitText } from './recovery-kit';
 import { restoreDisk, type RestoreResult } from './restore';
 import type { RetentionPolicy } from './retention';
@@ -46,6 +47,10 @@ export interface VaultOptions extends BackendStackOptions {
   /** Target pack size; tests use small packs to get many objects from small disks. */
   packSize?: number;
   now?: () => Date;
+  /** Notices worth a log line (a vault lock taken over from a holder that is gone); default: stderr. */
+  log?: (message: string) => void;
+  /** Unreferenced packs younger than this are left by prune (default MIN_PACK_AGE_MS; see prune.ts). */
+  minPackAgeMs?: number;
 }
 
 /** How to open a vault: its passphrase, or the recovery key printed on its recovery kit. */
@@ -157,8 +162,11 @@ export class Vault {
     this.indexObjects = null;
   }
 
-  /** Loads every index object not loaded yet. Returns the ids of the index objects now known. */
-  async loadIndex(): Promise<Set<string>> {
+  /**
+   * Loads every index object not loaded yet. Returns the ids of the index objects now known. A damaged index
+   * object fails the load (SealBroken), unless `damaged` is given: then it is skipped and its key added there.
+   */
+  async loadIndex(damaged?: string[]): Promise<Set<string>> {
     this.indexObjects ??= new Set();
     const listed = await this.backend.list(prefixes.index);
     const fresh = listed.filter((object) => !this.indexObjects!.has(idOf(object.key)));
@@ -168,6 +176,10 @@ export class Vault {
         packs = openIndex(await this.backend.get(object.key), this.keys.encKey);
       } catch (error) {
         if (isNotFound(error)) return; // removed by a prune since the listing
+        if (damaged && isUnreadable(error)) {
+          damaged.push(object.key);
+          return;
+        }
         throw error;
       }
       for (const pack of packs) this.index.addPack(pack);
@@ -194,25 +206,61 @@ export class Vault {
     return (await this.backend.list(prefixes.points)).map((object) => idOf(object.key));
   }
 
-  /** Every recovery point, oldest first. Unreadable manifests are skipped here (verify reports them). */
+  /** Every recovery point, oldest first. Unreadable manifests are skipped here (see scanManifests). */
   async manifests(): Promise<Manifest[]> {
-    const out: Manifest[] = [];
-    await mapLimit(await this.pointIds(), 8, async (id) => {
-      try {
-        out.push(await this.readManifest(id));
-      } catch (error) {
-        if (!(error instanceof SealBroken) && !isNotFound(error)) throw error;
-      }
-    });
-    return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    return (await this.scanManifests()).manifests;
   }
 
+  /**
+   * Every manifest, oldest first, and the points whose manifest cannot be read or authenticated (by id;
+   * their VM named when a readable point derived from them says it). Storage failures still throw.
+   */
+  async scanManifests(): Promise<{ manifests: Manifest[]; damaged: DamagedPoint[] }> {
+    const manifests: Manifest[] = [];
+    const damaged: DamagedPoint[] = [];
+    await mapLimit(await this.pointIds(), 8, async (id) => {
+      try {
+        manifests.push(await this.readManifest(id));
+      } catch (error) {
+        if (isNotFound(error)) return; // forgotten since the listing
+        if (!isUnreadable(error)) throw error;
+        damaged.push({ id, key: keys.point(id), vm: null, reason: 'its manifest cannot be read or authenticated' });
+      }
+    });
+    for (const point of damaged) point.vm = manifests.find((manifest) => manifest.disks.some((disk) => disk.parent === point.id))?.vm ?? null;
+    manifests.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    damaged.sort((a, b) => a.id.localeCompare(b.id));
+    return { manifests, damaged };
+  }
+
+  /** Readable recovery points only, oldest first (what restores and retention work from). */
   async list(): Promise<RecoveryPointSummary[]> {
     try {
       return (await this.manifests()).map(summarize);
     } catch (error) {
       throw vaultError(error, this.location);
     }
+  }
+
+  /**
+   * Every recovery point, damaged ones included: those have `damaged` set, no disks, their VM when known
+   * (else "") and no time (""). Readable points oldest first, then the damaged ones.
+   */
+  async listAll(): Promise<RecoveryPointSummary[]> {
+    try {
+      const { manifests, damaged } = await this.scanManifests();
+      return [
+        ...manifests.map(summarize),
+        ...damaged.map((point) => ({ id: point.id, vm: point.vm ?? '', time: '', metadata: {}, disks: [], damaged: `${point.reason} (${point.key})` })),
+      ];
+    } catch (error) {
+      throw vaultError(error, this.location);
+    }
+  }
+
+  /** Forgets recovery points by id or unique prefix, damaged ones included (see forget.ts). */
+  forget(references: readonly string[]): Promise<ForgetReport> {
+    return forget(this, references);
   }
 
   /** A point by full id, a unique prefix of at least 4 characters, or "latest" (of a VM with "latest:<vm>"). */
@@ -258,7 +306,7 @@ export class Vault {
     return verify(this, options);
   }
 
-  prune(policy: RetentionPolicy, options: RunOptions & { dryRun?: boolean } = {}): Promise<PruneReport> {
+  prune(policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneReport> {
     return prune(this, policy, options);
   }
 

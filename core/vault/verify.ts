@@ -53,7 +53,7 @@ export async function verify(vault: Vault, options: VerifyOptions = {}): Promise
   const started = performance.now();
   let lock: VaultLock | null = null;
   try {
-    lock = await VaultLock.acquire(vault.backend, 'read', 'verify');
+    lock = await VaultLock.acquire(vault.backend, 'read', 'verify', { log: vault.options.log });
     const problems: VerifyProblem[] = [];
 
     // Every point's block lists, kept to map damaged blocks back to points and disks.

@@ -9,6 +9,8 @@ import { sameFiles } from '../helpers/vault-resume';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 const ENV = { LIFEBOAT_PASSPHRASE: PASSPHRASE };
+/** Prune sweeps unused packs only once they are an hour old (FORMAT.md); these tests prune at once. */
+const SWEEP = { ...ENV, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' };
 const MiB = 1024 * 1024;
 
 function vault(args: string[], env: NodeJS.ProcessEnv = ENV) {
@@ -327,10 +329,10 @@ describe('vault retention, recovery kit and changed extents', () => {
     }
     const before = bytesOf(location);
     expect(vault(['prune', location]).status).toBe(2);
-    const dry = json<{ forgotten: string[]; dryRun: boolean }>(['prune', location, '--keep-last', '2', '--dry-run']);
+    const dry = json<{ forgotten: string[]; dryRun: boolean }>(['prune', location, '--keep-last', '2', '--dry-run'], SWEEP);
     expect(dry.forgotten.sort()).toEqual(ids.slice(0, 2).sort());
     expect(bytesOf(location)).toBe(before);
-    const report = json<{ kept: string[]; forgotten: string[]; packsDeleted: number }>(['prune', location, '--keep-last', '2']);
+    const report = json<{ kept: string[]; forgotten: string[]; packsDeleted: number }>(['prune', location, '--keep-last', '2'], SWEEP);
     expect(report.kept.sort()).toEqual(ids.slice(2).sort());
     expect(report.packsDeleted).toBeGreaterThanOrEqual(8);
     expect(bytesOf(location)).toBeLessThan(before * 0.6);
@@ -354,7 +356,7 @@ describe('vault retention, recovery kit and changed extents', () => {
     const second = json<Point>(['backup-disk', location, disk, '--vm', 'app', '--disk', 'd', '--pack-size', '8MiB']);
     const before = bytesOf(location);
 
-    const report = json<{ forgotten: string[]; packsRepacked: number; bytesRepacked: number; bytesFreed: number }>(['prune', location, '--keep-last', '1']);
+    const report = json<{ forgotten: string[]; packsRepacked: number; bytesRepacked: number; bytesFreed: number }>(['prune', location, '--keep-last', '1'], SWEEP);
     expect(report.forgotten).toHaveLength(1);
     expect(report.packsRepacked).toBe(1);
     expect(report.bytesRepacked).toBeGreaterThanOrEqual(2 * MiB);
@@ -370,7 +372,7 @@ describe('vault retention, recovery kit and changed extents', () => {
     ok(['restore-disk', location, second.id, 'd', out]);
     expect(sameFiles(disk, out)).toBe(true);
     // The new pack is full of live blocks: a second prune leaves it alone.
-    expect(json<{ packsRepacked: number }>(['prune', location, '--keep-last', '1']).packsRepacked).toBe(0);
+    expect(json<{ packsRepacked: number }>(['prune', location, '--keep-last', '1'], SWEEP).packsRepacked).toBe(0);
   });
 
   it('prints a recovery kit whose key opens the vault without the passphrase', () => {

@@ -81,7 +81,7 @@ describe('vault crash safety', () => {
     }
     expect(kills).toHaveLength(20);
     // Prune sweeps whatever the killed runs left behind; everything still verifies.
-    expect(runCli(['vault', 'prune', location, '--keep-last', '3'], env).status).toBe(0);
+    expect(runCli(['vault', 'prune', location, '--keep-last', '3'], { ...env, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' }).status).toBe(0);
     const report = JSON.parse(runCli(['vault', 'verify', location, '--read-data', '--json'], env).stdout) as { ok: boolean; unreferencedPacks: number };
     expect(report).toMatchObject({ ok: true, unreferencedPacks: 0 });
     // No lock is left. A run killed while writing its lock may leave a `.tmp-*` file, which no reader lists

@@ -24,4 +24,12 @@ describe('repack plan', () => {
     expect(plan.bytesMoving).toBe(300);
     expect(plan.bytesFreed).toBe(450 - 100 + (550 - 100) + (250 - 100));
   });
+
+  it('keeps packs younger than the minimum age whole, however little of them is live', () => {
+    const used = new Set([1, 5].map((n) => id(n).toString('latin1')));
+    const plan = planRepack([pack('old-mostly-dead', [1, 2, 3, 4]), pack('young-mostly-dead', [5, 6, 7, 8])], used, new Set(['young-mostly-dead']));
+    expect(plan.keep.map((p) => p.packId)).toEqual(['young-mostly-dead']);
+    expect(plan.rewrite.map((p) => p.packId)).toEqual(['old-mostly-dead']);
+    expect(plan.moving.map((m) => m.entry.id[0])).toEqual([1]);
+  });
 });
