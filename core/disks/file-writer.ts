@@ -8,7 +8,8 @@ export class OutputFile {
   ) {}
 
   static async create(file: string): Promise<OutputFile> {
-    return new OutputFile(file, await fs.open(file, 'w+'));
+    // 0600: a restored disk holds everything the VM held; only this account may read it.
+    return new OutputFile(file, await fs.open(file, 'w+', 0o600));
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {

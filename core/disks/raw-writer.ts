@@ -22,7 +22,8 @@ export class RawDiskWriter implements DiskWriter {
   }
 
   static async create(file: string, virtualSize: number): Promise<RawDiskWriter> {
-    return new RawDiskWriter(file, await fs.open(file, 'w'), virtualSize);
+    // 0600: a restored disk holds everything the VM held; only this account may read it.
+    return new RawDiskWriter(file, await fs.open(file, 'w', 0o600), virtualSize);
   }
 
   async write(offset: number, data: Buffer): Promise<void> {

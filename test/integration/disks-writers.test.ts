@@ -54,6 +54,8 @@ describe('round trip: reader -> writer, refereed by qemu-img check and compare',
         }
         const compare = qemuCompare(source, qemuFormat, out, outFormat);
         expect(compare.status, `${label} -> ${format}: ${compare.output}`).toBe(0);
+        // A restored disk holds everything the VM held: this account only.
+        for (const file of writer.files) if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777, `${format} ${file}`).toBe(0o600);
         expect(compare.output).toContain('Images are identical');
         // Zero blocks stay unallocated: nothing of the explicit-zero range is stored.
         if (format === 'vmdk') {
