@@ -10,8 +10,8 @@ import { tempDir } from '../helpers/temp';
 // drill must notice, start the VM again under TCG and say so. On a host whose KVM works the guest simply boots.
 const qemu = findQemu();
 
-describe.skipIf(!qemu || !fs.existsSync('/dev/kvm'))('a KVM that exists but cannot run the guest', () => {
-  it('does not sink the drill: the real guest boots, under TCG if KVM failed, and the check says which', async () => {
+describe.skipIf(!qemu)('the drill guest in the QEMU sandbox', () => {
+  it.skipIf(!fs.existsSync('/dev/kvm'))('does not sink the drill: the real guest boots, under TCG if KVM failed, and the check says which', async () => {
     const dir = tempDir();
     const disk = drillGuestDisk('vmdk', dir);
     const forced = process.env.LIFEBOAT_QEMU_ACCEL;
@@ -31,5 +31,20 @@ describe.skipIf(!qemu || !fs.existsSync('/dev/kvm'))('a KVM that exists but cann
       await vm.remove();
     }
     expect(await vm.isGone()).toBe(true);
+  }, 240_000);
+
+  it.each(['raw', 'vhdx'] as const)('boots the real guest restored as %s and hears it answer HTTP', async (format) => {
+    const dir = tempDir();
+    const disk = drillGuestDisk(format, dir);
+    const vm = await qemuDrillSandbox(qemu!, path.join(dir, 'work'), format).boot({ name: `format-${format}`, key: `format-${format}`, disks: [disk], memoryMiB: 256, cpus: 1, firmware: 'bios', tcpPorts: [80] }, new AbortController().signal);
+    try {
+      const boot = await vm.checkBoot(180, new AbortController().signal, { readyText: DRILL_GUEST_READY });
+      expect(boot.status, boot.detail).toBe('passed');
+      const http = await vm.checkTcp(80, 60, new AbortController().signal);
+      expect(http.status, http.detail).toBe('passed');
+      expect(http.evidence?.[0]?.text).toMatch(/^HTTP\/1\.[01] 200 OK[\s\S]*drill guest OK/);
+    } finally {
+      await vm.remove();
+    }
   }, 240_000);
 });
