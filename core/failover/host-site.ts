@@ -91,9 +91,14 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
 
 /** A hypervisor that connects for each call and closes after it: the recovered VM's checks hold no session open. */
 function perCall(connect: () => Hypervisor): Hypervisor {
+  // Connecting is only a constructor; it tells the kind and which optional methods (guest checks) the host has.
+  const shape = connect();
+  void shape.close().catch(() => undefined);
   return new Proxy({} as Hypervisor, {
     get(_target, property) {
       if (property === 'then' || typeof property === 'symbol') return undefined; // not a promise, whatever awaits it
+      if (property === 'kind') return shape.kind;
+      if (typeof Reflect.get(shape, property) !== 'function') return undefined;
       return async (...args: unknown[]) => {
         const host = connect();
         try {
