@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LifeboatError } from './contract/errors';
 
 /**
  * Where the catalog, key file and logs live: --data, then LIFEBOAT_DATA, then the platform's per-user app
@@ -28,4 +31,122 @@ export function resolveDataDir(
 export function suggestedVaultPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
   if (platform === 'win32') return 'D:\\LifeboatVault';
   return path.join(env.HOME ?? os.homedir(), 'LifeboatVault');
+}
+
+export interface EnsureDataDirOptions {
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Makes sure the data folder exists and this account may write to it. A folder Lifeboat creates is private:
+ * it holds the catalog (hosts, audit log), the key file that seals stored secrets, and the engine lock with
+ * the console token. On POSIX that is mode 0700 (set explicitly, whatever the umask); on Windows the folder
+ * gets an explicit ACL — inheritance removed, full control for the current user and SYSTEM only — through
+ * `icacls`. A folder that already exists is left as it is: it may be one the user chose and shares on
+ * purpose. Returns a warning when the Windows ACL could not be set (the folder is still usable).
+ */
+export function ensureDataDir(dataDir: string, options: EnsureDataDirOptions = {}): { created: boolean; warning: string | null } {
+  const platform = options.platform ?? process.platform;
+  let created: boolean;
+  let warning: string | null = null;
+  try {
+    created = fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined;
+    if (created) {
+      if (platform === 'win32') warning = restrictWindowsAcl(dataDir, options.env ?? process.env);
+      else fs.chmodSync(dataDir, 0o700);
+    }
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (error) {
+    const trouble = dataFolderTrouble(dataDir, error);
+    throw trouble?.code === 'DATA_FOLDER_FULL'
+      ? trouble
+      : new LifeboatError('DATA_FOLDER_UNUSABLE', `Lifeboat cannot write to its data folder ${dataDir}.`, {
+          fix: 'Check the folder exists and this account may write to it, or choose another with --data DIR or LIFEBOAT_DATA.',
+          cause: error,
+        });
+  }
+  return { created, warning };
+}
+
+/** icacls with arguments as an array (no shell): only this user and SYSTEM, inherited by everything inside. */
+function restrictWindowsAcl(dataDir: string, env: NodeJS.ProcessEnv): string | null {
+  const user = env.USERNAME ? (env.USERDOMAIN ? `${env.USERDOMAIN}\\${env.USERNAME}` : env.USERNAME) : os.userInfo().username;
+  try {
+    execFileSync('icacls', [dataDir, '/inheritance:r', '/grant:r', `${user}:(OI)(CI)F`, '*S-1-5-18:(OI)(CI)F'], {
+      stdio: 'pipe',
+      windowsHide: true,
+      timeout: 30_000,
+    });
+    return null;
+  } catch (error) {
+    return `The data folder ${dataDir} keeps the permissions it inherited: icacls failed (${(error as Error).message.split('\n')[0]}).`;
+  }
+}
+
+const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+const IO_CODES = new Set(['EIO', 'EROFS', 'EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'SQLITE_CANTOPEN', 'SQLITE_PERM']);
+/** Below this much free space (or with no free inodes) a failed write is put down to the full disk. */
+const NEARLY_FULL_BYTES = 256 * 1024;
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/**
+ * A failure of the disk under the data folder, in words that do not send anyone to delete the catalog: a full
+ * disk (SQLITE_FULL, ENOSPC, or an I/O error while the disk has no room left — SQLite reports a shared-memory
+ * file it cannot grow as SQLITE_IOERR_SHMSIZE) or a disk that cannot be read or written (SQLITE_IOERR*,
+ * EIO, read-only, no permission). Nothing already saved is lost in either case. null for anything else.
+ */
+export function dataFolderTrouble(dataDir: string, error: unknown): LifeboatError | null {
+  if (error instanceof LifeboatError) return null;
+  const code = errorCode(error);
+  const full = FULL_CODES.has(code);
+  const io = code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || IO_CODES.has(code);
+  if (!full && !io) return null;
+  const room = freeSpace(dataDir);
+  const reason = describe(error);
+  if (full || (room !== null && room.nearlyFull)) {
+    return new LifeboatError('DATA_FOLDER_FULL', `The disk holding the data folder ${dataDir} is full${room ? ` (${formatBytes(room.bytes)} free)` : ''}: ${reason}.`, {
+      fix: 'Free space on that disk, then try again: nothing was lost. Do not move or rebuild the catalog — it holds the audit log, policies and hosts.',
+      cause: error,
+    });
+  }
+  return new LifeboatError('DATA_FOLDER_UNUSABLE', `The disk holding the data folder ${dataDir} cannot be read or written: ${reason}.`, {
+    fix: 'Check that disk and that this account may read and write the folder, then try again: nothing was lost. Do not move or rebuild the catalog — it holds the audit log, policies and hosts.',
+    cause: error,
+  });
+}
+
+function describe(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+  const code = errorCode(error);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+/** Free space where the folder is, or on the nearest parent that still exists (the folder may be gone). */
+function freeSpace(dataDir: string): { bytes: number; nearlyFull: boolean } | null {
+  for (let dir = dataDir; ; dir = path.dirname(dir)) {
+    try {
+      const stats = fs.statfsSync(dir);
+      const bytes = stats.bavail * stats.bsize;
+      return { bytes, nearlyFull: bytes < NEARLY_FULL_BYTES || (stats.files > 0 && stats.ffree === 0) };
+    } catch {
+      if (path.dirname(dir) === dir) return null;
+    }
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

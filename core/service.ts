@@ -145,10 +145,22 @@ export function createService(config: ServiceConfig): LifeboatService {
     },
     close: () =>
       (closing ??= (async () => {
-        await heartbeat?.destroy();
-        for (const cleanup of cleanups.reverse()) await cleanup();
-        await ctx.jobs.close();
-        db.close();
+        // Every step runs even when one before it fails (its data folder gone, a host not answering), so the
+        // catalog is always closed; the failures are reported together afterwards.
+        const failures: unknown[] = [];
+        const attempt = async (step: () => unknown): Promise<void> => {
+          try {
+            await step();
+          } catch (error) {
+            failures.push(error);
+          }
+        };
+        await attempt(() => heartbeat?.destroy());
+        for (const cleanup of cleanups.reverse()) await attempt(cleanup);
+        await attempt(() => ctx.jobs.close());
+        await attempt(() => db.close());
+        if (failures.length === 1) throw failures[0];
+        if (failures.length > 1) throw new AggregateError(failures, failures.map((error) => (error as Error).message).join('; '));
       })()),
   };
 }

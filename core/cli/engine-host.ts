@@ -44,25 +44,89 @@ export async function hostEngine(ctx: CliContext, command: Command, options: Hos
       fix: 'Choose another port with --port, or leave it out to pick a free one.',
     });
   }
-  lock.setUrl(server.url);
-  await service.startBackground();
-  log.write('info', `${options.kind} started (process ${process.pid}) on ${server.origin}`);
+  try {
+    lock.setUrl(server.url);
+    await service.startBackground();
+    log.write('info', `${options.kind} started (process ${process.pid}) on ${server.origin}`);
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start: the command exits with this error.
+    await server.close().catch(() => undefined);
+    stopLogging();
+    await service.close().catch(() => undefined);
+    lock.release();
+    throw error;
+  }
   ctx.stdout(options.announce(server.url));
+  const stopping: { signal?: NodeJS.Signals } = {};
 
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();
+      stopping.signal = signal;
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  log.write('info', `${options.kind} stopping`);
-  await server.close();
-  stopLogging();
-  await service.close();
-  lock.release();
+  await stopEngine(ctx, options.kind, dataDir, stopping.signal, [
+    { what: 'writing "stopping" to the log', run: () => log.write('info', `${options.kind} stopping (${stopping.signal})`) },
+    { what: 'closing the console server', run: () => server.close() },
+    { what: 'stopping the event log', run: () => stopLogging() },
+    { what: 'stopping the engine (running jobs, schedules, catalog)', run: () => service.close() },
+    { what: 'releasing the engine lock', run: () => lock.release() },
+  ]);
+}
+
+/** How long stopping may take after SIGTERM/SIGINT before the process exits anyway (service managers wait 10 s or more). */
+export const STOP_DEADLINE_MS = 8_000;
+
+interface StopStep {
+  what: string;
+  run(): unknown;
+}
+
+/**
+ * Runs every stop step even when one fails, under a hard deadline: an unref'd timer that, if the process is
+ * still here after STOP_DEADLINE_MS, prints what did not stop and exits 1. A second signal exits at once.
+ * Any failed step makes the command fail (exit 1) with the reasons.
+ */
+async function stopEngine(ctx: CliContext, kind: string, dataDir: string, signal: NodeJS.Signals | undefined, steps: StopStep[]): Promise<void> {
+  let current = 'starting to stop';
+  const failures: string[] = [];
+  const summary = (): string => (failures.length > 0 ? ` Before that: ${failures.join('; ')}.` : '');
+  const deadline = setTimeout(() => {
+    ctx.stderr(`error: Lifeboat ${kind} did not stop within ${STOP_DEADLINE_MS / 1000} s after ${signal ?? 'the stop signal'}: ${current} did not finish.${summary()}\n`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  deadline.unref();
+  const again = (second: NodeJS.Signals): void => {
+    ctx.stderr(`error: Lifeboat ${kind} stopped at once on a second ${second}: ${current} had not finished.${summary()}\n`);
+    process.exit(1);
+  };
+  process.on('SIGINT', again);
+  process.on('SIGTERM', again);
+  try {
+    for (const step of steps) {
+      current = step.what;
+      try {
+        await step.run();
+      } catch (error) {
+        failures.push(`${step.what} failed: ${(error as Error).message}`);
+      }
+    }
+    current = 'the process (something kept it running after every step had finished)';
+  } finally {
+    process.off('SIGINT', again);
+    process.off('SIGTERM', again);
+  }
+  if (failures.length === 0) return;
+  const gone = !fs.existsSync(dataDir);
+  throw new LifeboatError(gone ? 'DATA_FOLDER_UNUSABLE' : 'INTERNAL', `Lifeboat ${kind} stopped, but not cleanly${gone ? ` (its data folder ${dataDir} is gone)` : ''}: ${failures.join('; ')}.`, {
+    fix: gone
+      ? 'Restore the data folder from a backup, or start Lifeboat with the right one (--data DIR or LIFEBOAT_DATA).'
+      : 'Check the log in the data folder; if a job was running, it is marked interrupted at the next start.',
+  });
 }
 
 export function parsePort(value: string): number {

@@ -13,6 +13,8 @@ export const errorCodes = {
   DATABASE_TOO_NEW: { http: 500, exit: 1 },
   DATABASE_UNREADABLE: { http: 500, exit: 1 },
   DATA_FOLDER_UNUSABLE: { http: 500, exit: 1 },
+  /** The disk under the data folder (catalog, logs, engine lock) is full; nothing saved is lost. */
+  DATA_FOLDER_FULL: { http: 507, exit: 1 },
   SECRET_UNREADABLE: { http: 500, exit: 1 },
   WRONG_PASSPHRASE: { http: 403, exit: 3 },
   CANCELLED: { http: 409, exit: 1 },

@@ -26,7 +26,7 @@ export class RotatingLog {
     private readonly rotation: RotationPolicy = DEFAULT_ROTATION,
   ) {
     this.dir = path.join(dataDir, LOG_DIR);
-    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.file = path.join(this.dir, LOG_FILE);
     this.size = fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
   }

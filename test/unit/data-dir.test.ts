@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveDataDir } from '../../core/data-dir';
+import { ensureDataDir, resolveDataDir } from '../../core/data-dir';
+import { tempDir } from '../helpers/temp';
 
 describe('resolveDataDir', () => {
   it('prefers --data, then LIFEBOAT_DATA, then the per-user app folder', () => {
@@ -8,5 +10,27 @@ describe('resolveDataDir', () => {
     expect(resolveDataDir(undefined, { LIFEBOAT_DATA: '/x/env' })).toBe(path.resolve('/x/env'));
     expect(resolveDataDir(undefined, { XDG_CONFIG_HOME: '/home/u/.config' }, 'linux')).toBe('/home/u/.config/Lifeboat');
     expect(resolveDataDir(undefined, { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\u\\AppData\\Roaming\\Lifeboat');
+  });
+});
+
+describe('ensureDataDir', () => {
+  it.skipIf(process.platform !== 'linux')('creates the data folder private (0700), parents included, and leaves an existing folder as it is', () => {
+    const root = tempDir();
+    const dir = path.join(root, 'config', 'Lifeboat');
+    expect(ensureDataDir(dir)).toEqual({ created: true, warning: null });
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(dir)).mode & 0o077).toBe(0);
+
+    const chosen = path.join(root, 'shared');
+    fs.mkdirSync(chosen, { mode: 0o755 });
+    fs.chmodSync(chosen, 0o755);
+    expect(ensureDataDir(chosen)).toEqual({ created: false, warning: null });
+    expect(fs.statSync(chosen).mode & 0o777).toBe(0o755);
+  });
+
+  it('names the folder and the fix when it cannot be created', () => {
+    const file = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(file, '');
+    expect(() => ensureDataDir(path.join(file, 'data'))).toThrow(expect.objectContaining({ code: 'DATA_FOLDER_UNUSABLE', fix: expect.stringContaining('--data') }));
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { LifeboatError } from '../../core/contract/errors';
-import { CATALOG_FILE, openCatalog, schemaVersion } from '../../core/store/database';
+import { CATALOG_FILE, openCatalog, schemaVersion, storageError } from '../../core/store/database';
 import { LATEST_SCHEMA_VERSION, migrations } from '../../core/store/migrations';
 import { tempDir } from '../helpers/temp';
 
@@ -79,7 +79,75 @@ describe('catalog store', () => {
     fs.writeFileSync(path.join(dir, CATALOG_FILE), Buffer.alloc(8192, 'not sqlite '));
     const error = openError(dir);
     expect(error.code).toBe('DATABASE_UNREADABLE');
+    expect(error.message).toContain('is damaged');
     expect(error.fix).toContain('catalog rebuild');
+  });
+
+  it('gives the rebuild advice for a catalog whose damage the integrity check confirms', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    const insert = db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, '\"x\"', '2026-01-01')");
+    for (let i = 0; i < 500; i++) insert.run(`key-${i}`);
+    db.close();
+    // Scribble over every page after the first: the schema still reads, the tables do not.
+    const file = path.join(dir, CATALOG_FILE);
+    const bytes = fs.readFileSync(file);
+    const pageSize = bytes.readUInt16BE(16);
+    bytes.fill(0x5a, pageSize);
+    fs.writeFileSync(file, bytes);
+    let error: LifeboatError | undefined;
+    try {
+      const damaged = openCatalog(dir);
+      try {
+        damaged.prepare('SELECT count(*) FROM settings').get();
+      } finally {
+        damaged.close();
+      }
+    } catch (caught) {
+      error = caught as LifeboatError;
+    }
+    expect(error).toMatchObject({ code: 'DATABASE_UNREADABLE' });
+    expect(error!.message).toMatch(/is damaged/);
+    expect(error!.fix).toContain('catalog rebuild');
+  });
+
+  it('turns storage failures into typed errors that do not send anyone to rebuild the catalog', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    const sqlite = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+    try {
+      const full = storageError(dir, sqlite('SQLITE_FULL', 'database or disk is full'), db)!;
+      expect(full.code).toBe('DATA_FOLDER_FULL');
+      expect(full.message).toMatch(`The disk holding the data folder ${dir} is full`);
+      expect(full.fix).toMatch(/^Free space on that disk, then try again: nothing was lost\./);
+      expect(storageError(dir, sqlite('ENOSPC', 'no space left on device'))!.code).toBe('DATA_FOLDER_FULL');
+
+      // This disk has room, so an I/O error is a disk that cannot be read or written, not a full one.
+      const io = storageError(dir, sqlite('SQLITE_IOERR_WRITE', 'disk I/O error'), db)!;
+      expect(io.code).toBe('DATA_FOLDER_UNUSABLE');
+      expect(io.message).toBe(`The disk holding the data folder ${dir} cannot be read or written: disk I/O error (SQLITE_IOERR_WRITE).`);
+      expect(io.fix).toContain('nothing was lost');
+
+      // SQLite says "corrupt" but quick_check finds the file sound: no advice to move it aside.
+      const unconfirmed = storageError(dir, sqlite('SQLITE_CORRUPT', 'database disk image is malformed'), db)!;
+      expect(unconfirmed.code).toBe('DATABASE_UNREADABLE');
+      expect(unconfirmed.message).toContain('integrity check found nothing wrong');
+      expect(unconfirmed.fix).not.toContain('catalog rebuild');
+
+      // Not about storage: left alone for the caller.
+      expect(storageError(dir, sqlite('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed'), db)).toBeNull();
+      db.exec('CREATE TABLE unique_things (name TEXT UNIQUE)');
+      db.prepare("INSERT INTO unique_things VALUES ('a')").run();
+      expect(() => db.prepare("INSERT INTO unique_things VALUES ('a')").run()).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    } finally {
+      db.close();
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')('creates a missing data folder private (0700)', () => {
+    const dir = path.join(tempDir(), 'new', 'data');
+    openCatalog(dir).close();
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('reports a data folder it cannot create', () => {
