@@ -74,8 +74,7 @@ function minPackAge(vault: Vault, options: PruneOptions): number {
 async function objectTimes(vault: Vault, objects: readonly ObjectInfo[]): Promise<Map<string, number | null>> {
   const times = new Map<string, number | null>();
   await mapLimit(objects, 16, async (object) => {
-    const listed = (object as ObjectInfo & { modified?: Date | string | number }).modified;
-    let time: number | null = listed === undefined ? null : new Date(listed).getTime();
+    let time: number | null = object.modified ?? null;
     if (time === null && vault.raw instanceof FolderBackend) {
       time = await fs.stat(path.join(vault.raw.root, ...object.key.split('/'))).then(
         (stat) => stat.mtimeMs,

@@ -1,5 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, joined } from './types';
+import { progressBody, readAll } from './streams';
+import { BackendError, byteLength, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 /** Single-shot uploads up to this size are one Put Blob call, which Azure makes atomic; packs stay well below. */
 const SINGLE_SHOT_LIMIT = 256 * 1024 * 1024;
@@ -7,7 +8,9 @@ const SINGLE_SHOT_LIMIT = 256 * 1024 * 1024;
 /**
  * Azure Blob Storage (or Azurite): one block blob per object under an optional prefix. Put Blob replaces a
  * blob atomically, so a reader never sees half a pack. The SDK's own retries are off: the vault's retry
- * wrapper decides, so that "backend down" fails after a known, bounded time.
+ * wrapper decides, so that "backend down" fails after a known, bounded time. Every call carries the request's
+ * abortSignal (the SDK then destroys the socket) and reports bytes as they move, body chunks as the socket
+ * takes them and response chunks as they arrive, for the deadline wrapper.
  */
 export class AzureBlobBackend implements Backend {
   private client: Promise<ContainerClient> | null = null;
@@ -35,54 +38,57 @@ export class AzureBlobBackend implements Backend {
   }
 
   /** Creates the container if needed (vault init). */
-  async ensureContainer(): Promise<void> {
+  async ensureContainer(options: RequestOptions = {}): Promise<void> {
     try {
-      await (await this.container()).createIfNotExists();
+      await (await this.container()).createIfNotExists(signal(options));
     } catch (error) {
       throw mapError(error, this.containerName);
     }
   }
 
   async put(key: string, parts: PutData, options: PutOptions = {}): Promise<void> {
-    const data = joined(parts);
+    const length = byteLength(parts);
     try {
-      await (await this.container()).getBlockBlobClient(this.name(key)).uploadData(data, {
-        maxSingleShotSize: SINGLE_SHOT_LIMIT,
-        ...(options.signal ? { abortSignal: options.signal } : {}),
-      });
+      if (length > SINGLE_SHOT_LIMIT) throw new BackendError('permanent', `${key} is larger than one Put Blob call takes (${length} bytes).`);
+      // One Put Blob call, its body streamed (in the parts as they are, never joined) so progress is reported.
+      await (await this.container()).getBlockBlobClient(this.name(key)).upload(() => progressBody(parts, options.onProgress), length, signal(options));
     } catch (error) {
       throw mapError(error, key);
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
+  async get(key: string, range?: ByteRange, options: RequestOptions = {}): Promise<Buffer> {
     const name = this.name(key);
+    // The SDK's own re-reads of a broken download are off, as its retries are.
+    const download = { ...signal(options), maxRetryRequests: 0 };
     try {
       const blob = (await this.container()).getBlobClient(name);
       if (range) {
         if (range.length === 0) {
-          const size = (await blob.getProperties()).contentLength ?? 0;
+          const size = (await blob.getProperties(signal(options))).contentLength ?? 0;
           if (range.offset > size) throw new BackendError('invalid-range', `Range ${range.offset}+0 is outside ${key}.`);
           return Buffer.alloc(0);
         }
-        const response = await blob.download(range.offset, range.length);
-        const body = await readAll(response.readableStreamBody);
+        const response = await blob.download(range.offset, range.length, download);
+        const body = await readAll(response.readableStreamBody, options.onProgress);
         if (body.length !== range.length) throw new BackendError('invalid-range', `Range ${range.offset}+${range.length} is outside ${key}.`);
         return body;
       }
-      const response = await blob.download(0);
-      return await readAll(response.readableStreamBody);
+      const response = await blob.download(0, undefined, download);
+      return await readAll(response.readableStreamBody, options.onProgress);
     } catch (error) {
       throw mapError(error, key);
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, options: RequestOptions = {}): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     try {
-      for await (const blob of (await this.container()).listBlobsFlat({ prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix })) {
-        out.push({ key: blob.name.slice(strip), size: blob.properties.contentLength ?? 0 });
+      const pages = (await this.container()).listBlobsFlat({ prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix, ...signal(options) }).byPage();
+      for await (const page of pages) {
+        options.onProgress?.(0);
+        for (const blob of page.segment.blobItems) out.push({ key: blob.name.slice(strip), size: blob.properties.contentLength ?? 0, ...(blob.properties.lastModified ? { modified: blob.properties.lastModified.getTime() } : {}) });
       }
     } catch (error) {
       throw mapError(error, prefix || '(root)');
@@ -90,18 +96,18 @@ export class AzureBlobBackend implements Backend {
     return out;
   }
 
-  async stat(key: string): Promise<ObjectInfo> {
+  async stat(key: string, options: RequestOptions = {}): Promise<ObjectInfo> {
     try {
-      const properties = await (await this.container()).getBlobClient(this.name(key)).getProperties();
+      const properties = await (await this.container()).getBlobClient(this.name(key)).getProperties(signal(options));
       return { key, size: properties.contentLength ?? 0 };
     } catch (error) {
       throw mapError(error, key);
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: RequestOptions = {}): Promise<void> {
     try {
-      await (await this.container()).getBlobClient(this.name(key)).deleteIfExists();
+      await (await this.container()).getBlobClient(this.name(key)).deleteIfExists(signal(options));
     } catch (error) {
       throw mapError(error, key);
     }
@@ -113,11 +119,8 @@ export class AzureBlobBackend implements Backend {
   async close(): Promise<void> {}
 }
 
-async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
-  if (!stream) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+function signal(options: RequestOptions): { abortSignal?: AbortSignal } {
+  return options.signal ? { abortSignal: options.signal } : {};
 }
 
 function mapError(error: unknown, key: string): BackendError {

@@ -1,21 +1,92 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
+import nodeFs from 'node:fs/promises';
 import path from 'node:path';
-import { BackendError, checkKey, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
+import { BackendError, checkKey, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 const TEMP_PREFIX = '.tmp-';
+
+/** The file system calls a folder backend makes; node:fs/promises unless a test injects another. */
+export type FolderFs = Pick<typeof nodeFs, 'open' | 'mkdir' | 'rename' | 'rm' | 'stat' | 'readdir'>;
+
+export interface FolderOptions {
+  fs?: FolderFs;
+}
 
 /**
  * A folder on a local disk or an SMB share (UNC path). Atomic put: the bytes go to a temporary file in the
  * destination folder, are flushed to stable storage, and the file is renamed over the key; the folder entry
  * is flushed too where the OS allows (POSIX). A crash leaves at most a `.tmp-*` file, which list() never
  * shows and the vault's prune removes.
+ *
+ * A share that stops answering blocks file system calls in the kernel (open, write, fsync on a hung SMB or
+ * NFS mount), and no call can be cancelled once it has started: Node runs it on one of libuv's threads
+ * (4 by default, shared by every file system call, DNS lookup and zlib job of the process). So, when a
+ * request's signal aborts (the deadline wrapper abandoned it, or the user cancelled):
+ * - the call under way is abandoned, not waited for: it keeps its thread until the OS returns it; when it
+ *   does, a file it opened is closed (and a temporary file removed), and the request makes no further call;
+ * - until every abandoned call has returned, new calls of this backend wait (abortably, holding no thread)
+ *   rather than start: a frozen share then holds at most the calls under way when it froze, never the whole
+ *   thread pool, so reads of the source disk and everything else go on and the run fails in bounded time;
+ * - an abandoned rename may still land later: the object then appears whole (put stays atomic), as after a
+ *   network put whose reply was lost.
  */
 export class FolderBackend implements Backend {
   /** Files (and their folders) put with deferDurability and not flushed yet. */
   private readonly unsynced = new Set<string>();
+  private readonly fs: FolderFs;
+  /** Calls abandoned by their request that the OS has not returned yet (settle when it does). */
+  private readonly stuck = new Set<Promise<void>>();
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    options: FolderOptions = {},
+  ) {
+    this.fs = options.fs ?? nodeFs;
+  }
+
+  /** Calls abandoned and not yet returned by the OS: the share is (or was) not answering. */
+  get abandonedCalls(): number {
+    return this.stuck.size;
+  }
+
+  /** Resolves once every abandoned call has returned and cleaned up after itself. */
+  async abandonedCallsReturned(): Promise<void> {
+    while (this.stuck.size > 0) await Promise.allSettled([...this.stuck]);
+  }
+
+  /**
+   * One file system call on behalf of a request: started only once no abandoned call is outstanding, never
+   * after the request was aborted, and abandoned (awaited no longer, `late` cleaning up its result) when the
+   * request aborts while it runs.
+   */
+  private async io<T>(options: RequestOptions, call: () => Promise<T>, late?: (value: T) => unknown): Promise<T> {
+    const { signal } = options;
+    while (this.stuck.size > 0) await untilAborted(Promise.race(this.stuck), signal);
+    signal?.throwIfAborted();
+    const pending = call();
+    if (!signal) return pending;
+    const onAbort = (): void => {
+      const settled: Promise<void> = pending
+        .then(
+          (value) => late?.(value),
+          () => undefined,
+        )
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => this.stuck.delete(settled));
+      this.stuck.add(settled);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const value = await untilAborted(pending, signal);
+      options.onProgress?.(0);
+      return value;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
 
   get location(): string {
     return this.root;
@@ -30,40 +101,58 @@ export class FolderBackend implements Backend {
     const target = this.file(key);
     const dir = path.dirname(target);
     const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const removeTemp = (): Promise<void> => this.fs.rm(temp, { force: true }).catch(() => undefined);
     try {
-      await fs.mkdir(dir, { recursive: true });
-      const handle = await fs.open(temp, 'wx');
+      await this.io(options, () => this.fs.mkdir(dir, { recursive: true }));
+      const handle = await this.io(
+        options,
+        () => this.fs.open(temp, 'wx'),
+        (late) => late.close().finally(removeTemp),
+      );
       try {
         for (const part of Buffer.isBuffer(data) ? [data] : data) {
           let done = 0;
           while (done < part.length) {
-            options.signal?.throwIfAborted();
-            const { bytesWritten } = await handle.write(part, done, Math.min(part.length - done, 8 << 20));
+            const { bytesWritten } = await this.io(options, () => handle.write(part, done, Math.min(part.length - done, 8 << 20)));
             done += bytesWritten;
+            options.onProgress?.(bytesWritten);
           }
         }
-        if (!options.deferDurability) await handle.datasync();
+        if (!options.deferDurability) await this.io(options, () => handle.datasync());
       } finally {
-        await handle.close();
+        await this.closeHandle(handle, options);
       }
-      await fs.rename(temp, target);
+      await this.io(options, () => this.fs.rename(temp, target));
       if (options.deferDurability) this.unsynced.add(target);
-      else await syncFolder(dir);
+      else await this.syncFolder(dir, options);
     } catch (error) {
-      await fs.rm(temp, { force: true }).catch(() => undefined);
+      // Abandoned: cleaning up would only queue behind the call that is stuck; it happens when that returns.
+      const cleanup = this.io({}, removeTemp);
+      if (!options.signal?.aborted) await cleanup;
       throw mapError(error, key);
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
-    let handle: fs.FileHandle;
+  /** Closes a handle; after an abort without waiting (the close runs once abandoned calls have returned). */
+  private async closeHandle(handle: nodeFs.FileHandle, options: RequestOptions): Promise<void> {
+    const closing = this.io({}, () => handle.close()).catch(() => undefined);
+    if (!options.signal?.aborted) await closing;
+  }
+
+  async get(key: string, range?: ByteRange, options: RequestOptions = {}): Promise<Buffer> {
+    let handle: nodeFs.FileHandle;
     try {
-      handle = await fs.open(this.file(key), 'r');
+      const file = this.file(key);
+      handle = await this.io(
+        options,
+        () => this.fs.open(file, 'r'),
+        (late) => late.close(),
+      );
     } catch (error) {
       throw mapError(error, key);
     }
     try {
-      const size = (await handle.stat()).size;
+      const size = (await this.io(options, () => handle.stat())).size;
       const offset = range?.offset ?? 0;
       const length = range ? range.length : size;
       if (offset < 0 || length < 0 || offset + length > size) {
@@ -72,26 +161,28 @@ export class FolderBackend implements Backend {
       const buffer = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
-        const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+        const { bytesRead } = await this.io(options, () => handle.read(buffer, done, Math.min(length - done, 8 << 20), offset + done));
         if (bytesRead === 0) throw new BackendError('transient', `${key} shrank while being read.`);
         done += bytesRead;
+        options.onProgress?.(bytesRead);
       }
       return buffer;
     } catch (error) {
       throw mapError(error, key);
     } finally {
-      await handle.close();
+      await this.closeHandle(handle, options);
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, options: RequestOptions = {}): Promise<ObjectInfo[]> {
     const slash = prefix.lastIndexOf('/');
     const base = slash < 0 ? '' : prefix.slice(0, slash);
     const out: ObjectInfo[] = [];
     const walk = async (relative: string): Promise<void> => {
       let entries;
       try {
-        entries = await fs.readdir(path.join(this.root, ...relative.split('/').filter(Boolean)), { withFileTypes: true });
+        const dir = path.join(this.root, ...relative.split('/').filter(Boolean));
+        entries = await this.io(options, () => this.fs.readdir(dir, { withFileTypes: true }));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw mapError(error, relative || '.');
@@ -102,7 +193,8 @@ export class FolderBackend implements Backend {
         if (entry.isDirectory()) {
           if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) await walk(key);
         } else if (entry.isFile() && key.startsWith(prefix)) {
-          const stat = await fs.stat(path.join(this.root, ...key.split('/'))).catch(() => null);
+          const file = path.join(this.root, ...key.split('/'));
+          const stat = await this.io(options, () => this.fs.stat(file)).catch((error: unknown) => (options.signal?.aborted ? Promise.reject(mapError(error, key)) : null));
           if (stat) out.push({ key, size: stat.size });
         }
       }
@@ -111,9 +203,10 @@ export class FolderBackend implements Backend {
     return out;
   }
 
-  async stat(key: string): Promise<ObjectInfo> {
+  async stat(key: string, options: RequestOptions = {}): Promise<ObjectInfo> {
     try {
-      const stat = await fs.stat(this.file(key));
+      const file = this.file(key);
+      const stat = await this.io(options, () => this.fs.stat(file));
       if (!stat.isFile()) throw new BackendError('not-found', `${key} is not an object.`);
       return { key, size: stat.size };
     } catch (error) {
@@ -121,9 +214,10 @@ export class FolderBackend implements Backend {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: RequestOptions = {}): Promise<void> {
     try {
-      await fs.rm(this.file(key), { force: true });
+      const file = this.file(key);
+      await this.io(options, () => this.fs.rm(file, { force: true }));
     } catch (error) {
       throw mapError(error, key);
     }
@@ -133,12 +227,12 @@ export class FolderBackend implements Backend {
   async staleTemporaryFiles(olderThanMs: number, now = Date.now()): Promise<string[]> {
     const found: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      const entries = await this.io({}, () => this.fs.readdir(dir, { withFileTypes: true })).catch(() => []);
       for (const entry of entries) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
         else if (entry.name.startsWith(TEMP_PREFIX)) {
-          const stat = await fs.stat(full).catch(() => null);
+          const stat = await this.io({}, () => this.fs.stat(full)).catch(() => null);
           if (stat && now - stat.mtimeMs > olderThanMs) found.push(full);
         }
       }
@@ -147,20 +241,24 @@ export class FolderBackend implements Backend {
     return found;
   }
 
-  async sync(): Promise<void> {
+  async sync(options: RequestOptions = {}): Promise<void> {
     const files = [...this.unsynced];
     this.unsynced.clear();
     try {
       // Flushing many files at once lets the OS write them out together, far faster than one by one.
       await mapConcurrent(files, 8, async (file) => {
-        const handle = await fs.open(file, 'r');
+        const handle = await this.io(
+          options,
+          () => this.fs.open(file, 'r'),
+          (late) => late.close(),
+        );
         try {
-          await handle.datasync();
+          await this.io(options, () => handle.datasync());
         } finally {
-          await handle.close();
+          await this.closeHandle(handle, options);
         }
       });
-      await mapConcurrent([...new Set(files.map((file) => path.dirname(file)))], 8, syncFolder);
+      await mapConcurrent([...new Set(files.map((file) => path.dirname(file)))], 8, (dir) => this.syncFolder(dir, options));
     } catch (error) {
       for (const file of files) this.unsynced.add(file);
       throw mapError(error, 'sync');
@@ -168,6 +266,43 @@ export class FolderBackend implements Backend {
   }
 
   async close(): Promise<void> {}
+
+  private async syncFolder(dir: string, options: RequestOptions): Promise<void> {
+    if (process.platform === 'win32') return; // NTFS/SMB: the rename is durable with the file; folders cannot be opened
+    const handle = await this.io(
+      options,
+      () => this.fs.open(dir, 'r'),
+      (late) => late.close(),
+    );
+    try {
+      await this.io(options, () => handle.sync());
+    } catch (error) {
+      // Some network filesystems refuse fsync on a folder; the rename has still happened.
+      if (options.signal?.aborted) throw error;
+    } finally {
+      await this.closeHandle(handle, options);
+    }
+  }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (the promise then goes on unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 async function mapConcurrent<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -179,20 +314,9 @@ async function mapConcurrent<T>(items: T[], limit: number, work: (item: T) => Pr
   );
 }
 
-async function syncFolder(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // NTFS/SMB: the rename is durable with the file; folders cannot be opened
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // Some network filesystems refuse fsync on a folder; the rename has still happened.
-  } finally {
-    await handle.close();
-  }
-}
-
 function mapError(error: unknown, key: string): BackendError {
   if (error instanceof BackendError) return error;
+  if ((error as Error)?.name === 'AbortError') return new BackendError('permanent', 'Cancelled.', { cause: error });
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
   switch (code) {

@@ -1,4 +1,4 @@
-import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
+import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 export interface BackendMetrics {
   puts: number;
@@ -52,30 +52,30 @@ export class MeteredBackend implements Backend {
     this.counters.bytesPut += byteLength(data);
   }
 
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
-    const data = await this.count(() => this.inner.get(key, range));
+  async get(key: string, range?: ByteRange, options?: RequestOptions): Promise<Buffer> {
+    const data = await this.count(() => this.inner.get(key, range, options));
     this.counters.gets++;
     this.counters.bytesGot += data.length;
     return data;
   }
 
-  list(prefix: string): Promise<ObjectInfo[]> {
+  list(prefix: string, options?: RequestOptions): Promise<ObjectInfo[]> {
     this.counters.lists++;
-    return this.count(() => this.inner.list(prefix));
+    return this.count(() => this.inner.list(prefix, options));
   }
 
-  stat(key: string): Promise<ObjectInfo> {
+  stat(key: string, options?: RequestOptions): Promise<ObjectInfo> {
     this.counters.stats++;
-    return this.count(() => this.inner.stat(key));
+    return this.count(() => this.inner.stat(key, options));
   }
 
-  delete(key: string): Promise<void> {
+  delete(key: string, options?: RequestOptions): Promise<void> {
     this.counters.deletes++;
-    return this.count(() => this.inner.delete(key));
+    return this.count(() => this.inner.delete(key, options));
   }
 
-  sync(): Promise<void> {
-    return this.inner.sync();
+  sync(options?: RequestOptions): Promise<void> {
+    return this.inner.sync(options);
   }
 
   close(): Promise<void> {

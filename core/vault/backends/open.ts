@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
 import { AzureBlobBackend } from './azure';
+import { DeadlineBackend, defaultTimeouts, runWithDeadline, type Timeouts } from './deadline';
 import { FolderBackend } from './folder';
 import { MeteredBackend } from './metrics';
 import { defaultRetry, RetryingBackend, type RetryOptions } from './retry';
@@ -91,11 +92,26 @@ export interface BackendStackOptions {
   downloadBytesPerSecond?: number | null;
   /** Pacers shared with other vaults open on the same location (the limits above are then ignored). */
   pacers?: SharedPacers;
-  /** Tests wrap the raw backend to inject faults beneath the retries. */
+  /**
+   * Per-request deadlines (deadline.ts): a request with no byte moving for `stallMs` (default 60 s) is
+   * abandoned and retried. Without this option, LIFEBOAT_VAULT_STALL_SECONDS in `env` may set `stallMs`.
+   */
+  timeouts?: Partial<Timeouts>;
+  /** Tests wrap the raw backend to inject faults beneath the deadlines and retries. */
   wrapRaw?: (backend: Backend) => Backend;
 }
 
-/** The stack every vault uses: metrics outermost (what the user experiences), then throttling, then retries. */
+/** The timeouts a stack uses: the option, else LIFEBOAT_VAULT_STALL_SECONDS, else the defaults. */
+export function stackTimeouts(options: BackendStackOptions = {}): Timeouts {
+  const fromEnv = Number((options.env ?? process.env).LIFEBOAT_VAULT_STALL_SECONDS);
+  const stallMs = options.timeouts?.stallMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : defaultTimeouts.stallMs);
+  return { stallMs, requestDeadlineMs: options.timeouts?.requestDeadlineMs ?? defaultTimeouts.requestDeadlineMs };
+}
+
+/**
+ * The stack every vault uses: metrics outermost (what the user experiences), then throttling, then retries,
+ * then the per-request deadline (each try gets its own), then the backend.
+ */
 export interface BackendStack {
   backend: MeteredBackend;
   throttle: ThrottledBackend;
@@ -105,7 +121,7 @@ export interface BackendStack {
 export function openBackendStack(location: string, options: BackendStackOptions = {}): BackendStack {
   const raw = openRawBackend(location, options.env);
   const wrapped = options.wrapRaw ? options.wrapRaw(raw) : raw;
-  const retrying = new RetryingBackend(wrapped, { ...defaultRetry, ...options.retry });
+  const retrying = new RetryingBackend(new DeadlineBackend(wrapped, stackTimeouts(options)), { ...defaultRetry, ...options.retry });
   const throttle = new ThrottledBackend(retrying, {
     uploadBytesPerSecond: options.uploadBytesPerSecond ?? null,
     downloadBytesPerSecond: options.downloadBytesPerSecond ?? null,
@@ -114,8 +130,8 @@ export function openBackendStack(location: string, options: BackendStackOptions 
   return { backend: new MeteredBackend(throttle), throttle, raw };
 }
 
-/** Containers and buckets are created by `vault init`, never implicitly by a backup. */
-export async function ensureContainer(raw: Backend): Promise<void> {
-  if (raw instanceof AzureBlobBackend) await raw.ensureContainer();
-  if (raw instanceof S3Backend) await raw.ensureBucket();
+/** Containers and buckets are created by `vault init`, never implicitly by a backup; under the same deadline. */
+export async function ensureContainer(raw: Backend, timeouts: Timeouts = stackTimeouts()): Promise<void> {
+  if (raw instanceof AzureBlobBackend) await runWithDeadline(timeouts, 'create container', '', {}, (options) => raw.ensureContainer(options));
+  if (raw instanceof S3Backend) await runWithDeadline(timeouts, 'create bucket', '', {}, (options) => raw.ensureBucket(options));
 }

@@ -1,4 +1,5 @@
-import { BackendError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
+import { BackendTimeout, stoppedAnswering } from './deadline';
+import { BackendError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 export interface RetryOptions {
   /** Total tries of one operation, the first included. */
@@ -14,7 +15,9 @@ export const defaultRetry: RetryOptions = { attempts: 6, baseDelayMs: 1000, maxD
 
 /**
  * Retries transient failures with exponential backoff and jitter. Anything else (not found, access denied,
- * disk full, invalid range) is final at once: retrying would only delay the message the user needs.
+ * disk full, invalid range) is final at once: retrying would only delay the message the user needs. When
+ * the last try was abandoned by its deadline (deadline.ts), the failure is BACKEND_UNAVAILABLE naming the
+ * vault ("stopped answering: no data moved for 60 s, 3 tries") with the fix, not a bare network message.
  */
 export class RetryingBackend implements Backend {
   constructor(
@@ -33,6 +36,7 @@ export class RetryingBackend implements Backend {
       } catch (error) {
         if (!(error instanceof BackendError) || error.kind !== 'transient' || signal?.aborted) throw error;
         if (attempt >= this.options.attempts) {
+          if (error instanceof BackendTimeout) throw stoppedAnswering(this.location, error, attempt);
           throw new BackendError('transient', `${error.message} (gave up after ${attempt} tries)`, { cause: error });
         }
         const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempt - 1));
@@ -47,24 +51,24 @@ export class RetryingBackend implements Backend {
     return this.retry('put', key, () => this.inner.put(key, data, options), options?.signal);
   }
 
-  get(key: string, range?: ByteRange): Promise<Buffer> {
-    return this.retry('get', key, () => this.inner.get(key, range));
+  get(key: string, range?: ByteRange, options?: RequestOptions): Promise<Buffer> {
+    return this.retry('get', key, () => this.inner.get(key, range, options), options?.signal);
   }
 
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.retry('list', prefix, () => this.inner.list(prefix));
+  list(prefix: string, options?: RequestOptions): Promise<ObjectInfo[]> {
+    return this.retry('list', prefix, () => this.inner.list(prefix, options), options?.signal);
   }
 
-  stat(key: string): Promise<ObjectInfo> {
-    return this.retry('stat', key, () => this.inner.stat(key));
+  stat(key: string, options?: RequestOptions): Promise<ObjectInfo> {
+    return this.retry('stat', key, () => this.inner.stat(key, options), options?.signal);
   }
 
-  delete(key: string): Promise<void> {
-    return this.retry('delete', key, () => this.inner.delete(key));
+  delete(key: string, options?: RequestOptions): Promise<void> {
+    return this.retry('delete', key, () => this.inner.delete(key, options), options?.signal);
   }
 
-  sync(): Promise<void> {
-    return this.retry('sync', '', () => this.inner.sync());
+  sync(options?: RequestOptions): Promise<void> {
+    return this.retry('sync', '', () => this.inner.sync(options), options?.signal);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, joined } from './types';
+import { progressBody, readAll } from './streams';
+import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions, joined } from './types';
 
 export interface S3Settings {
   bucket: string;
@@ -15,7 +16,8 @@ export interface S3Settings {
 /**
  * S3 and S3-compatible stores. PutObject is atomic by S3's contract. Checksums are only computed when the
  * operation requires them: several S3-compatible servers mishandle the SDK's default streaming checksums.
- * The SDK's retries are off; the vault's retry wrapper decides.
+ * The SDK's retries are off; the vault's retry wrapper decides. Every send carries the request's abortSignal
+ * (the SDK then destroys the socket) and bytes are reported as they move, for the deadline wrapper.
  */
 type Sdk = typeof S3Sdk;
 
@@ -49,16 +51,16 @@ export class S3Backend implements Backend {
   }
 
   /** Creates the bucket if it does not exist (vault init). */
-  async ensureBucket(): Promise<void> {
+  async ensureBucket(options: RequestOptions = {}): Promise<void> {
     try {
       const { sdk, client } = await this.sdk();
-      await client.send(new sdk.HeadBucketCommand({ Bucket: this.settings.bucket }));
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.settings.bucket }), send(options));
     } catch (error) {
       const mapped = mapError(error, this.settings.bucket);
       if (mapped.kind !== 'not-found') throw mapped;
       try {
         const { sdk, client } = await this.sdk();
-        await client.send(new sdk.CreateBucketCommand({ Bucket: this.settings.bucket }));
+        await client.send(new sdk.CreateBucketCommand({ Bucket: this.settings.bucket }), send(options));
       } catch (createError) {
         throw mapError(createError, this.settings.bucket);
       }
@@ -69,19 +71,27 @@ export class S3Backend implements Backend {
     const data = joined(parts);
     try {
       const { sdk, client } = await this.sdk();
-      await client.send(new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key), Body: data, ContentLength: data.length }),
-        options.signal ? { abortSignal: options.signal } : {},
+      const command = new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key), Body: data, ContentLength: data.length });
+      // Signed over the whole buffer, then sent as a stream of chunks, each reported as the socket takes it.
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { body?: unknown };
+          if (Buffer.isBuffer(request.body)) request.body = progressBody(request.body, options.onProgress);
+          return next(args);
+        },
+        { step: 'deserialize', name: 'lifeboatUploadProgress' },
       );
+      await client.send(command, send(options));
     } catch (error) {
       throw mapError(error, key);
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
+  async get(key: string, range?: ByteRange, options: RequestOptions = {}): Promise<Buffer> {
     try {
       const { sdk, client } = await this.sdk();
       if (range && range.length === 0) {
-        const size = (await this.stat(key)).size;
+        const size = (await this.stat(key, options)).size;
         if (range.offset > size) throw new BackendError('invalid-range', `Range ${range.offset}+0 is outside ${key}.`);
         return Buffer.alloc(0);
       }
@@ -90,8 +100,10 @@ export class S3Backend implements Backend {
           Key: this.name(key),
           ...(range ? { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : {}),
         }),
+        send(options),
       );
-      const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
+      options.onProgress?.(0);
+      const body = await readAll(response.Body as AsyncIterable<unknown> | undefined, options.onProgress);
       if (range && body.length !== range.length) throw new BackendError('invalid-range', `Range ${range.offset}+${range.length} is outside ${key}.`);
       return body;
     } catch (error) {
@@ -99,7 +111,7 @@ export class S3Backend implements Backend {
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, options: RequestOptions = {}): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     const strip = this.settings.prefix ? this.settings.prefix.length + 1 : 0;
     let token: string | undefined;
@@ -111,8 +123,10 @@ export class S3Backend implements Backend {
             Prefix: this.settings.prefix ? `${this.settings.prefix}/${prefix}` : prefix,
             ...(token ? { ContinuationToken: token } : {}),
           }),
+          send(options),
         );
-        for (const item of page.Contents ?? []) if (item.Key) out.push({ key: item.Key.slice(strip), size: item.Size ?? 0 });
+        options.onProgress?.(0);
+        for (const item of page.Contents ?? []) if (item.Key) out.push({ key: item.Key.slice(strip), size: item.Size ?? 0, ...(item.LastModified ? { modified: item.LastModified.getTime() } : {}) });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {
@@ -121,20 +135,20 @@ export class S3Backend implements Backend {
     return out;
   }
 
-  async stat(key: string): Promise<ObjectInfo> {
+  async stat(key: string, options: RequestOptions = {}): Promise<ObjectInfo> {
     try {
       const { sdk, client } = await this.sdk();
-      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }));
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }), send(options));
       return { key, size: head.ContentLength ?? 0 };
     } catch (error) {
       throw mapError(error, key);
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: RequestOptions = {}): Promise<void> {
     try {
       const { sdk, client } = await this.sdk();
-      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }));
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key) }), send(options));
     } catch (error) {
       const mapped = mapError(error, key);
       if (mapped.kind !== 'not-found') throw mapped;
@@ -147,6 +161,10 @@ export class S3Backend implements Backend {
   async close(): Promise<void> {
     if (this.loaded) (await this.loaded).client.destroy();
   }
+}
+
+function send(options: RequestOptions): { abortSignal?: AbortSignal } {
+  return options.signal ? { abortSignal: options.signal } : {};
 }
 
 function mapError(error: unknown, key: string): BackendError {

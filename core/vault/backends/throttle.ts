@@ -1,5 +1,5 @@
 import { sleep } from './retry';
-import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions } from './types';
+import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 /**
  * Bytes are paced in slices of at most a quarter second at the current rate (and at most 1 MiB), so a new
@@ -76,27 +76,27 @@ export class ThrottledBackend implements Backend {
     if (paced < length) onSent?.(length - paced);
   }
 
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
-    await this.download.take(range?.length ?? 0);
-    const data = await this.inner.get(key, range);
-    if (!range) await this.download.take(data.length);
+  async get(key: string, range?: ByteRange, options?: RequestOptions): Promise<Buffer> {
+    await this.download.take(range?.length ?? 0, options?.signal);
+    const data = await this.inner.get(key, range, options);
+    if (!range) await this.download.take(data.length, options?.signal);
     return data;
   }
 
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.inner.list(prefix);
+  list(prefix: string, options?: RequestOptions): Promise<ObjectInfo[]> {
+    return this.inner.list(prefix, options);
   }
 
-  stat(key: string): Promise<ObjectInfo> {
-    return this.inner.stat(key);
+  stat(key: string, options?: RequestOptions): Promise<ObjectInfo> {
+    return this.inner.stat(key, options);
   }
 
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
+  delete(key: string, options?: RequestOptions): Promise<void> {
+    return this.inner.delete(key, options);
   }
 
-  sync(): Promise<void> {
-    return this.inner.sync();
+  sync(options?: RequestOptions): Promise<void> {
+    return this.inner.sync(options);
   }
 
   close(): Promise<void> {

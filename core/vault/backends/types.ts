@@ -15,20 +15,36 @@
  * - durability: once put resolves the object survives a power cut, except for puts made with
  *   `deferDurability`, which are durable once a later sync() resolves (a folder then flushes many packs at
  *   once instead of one at a time; object stores are durable on every put and sync() does nothing).
- * Failures are BackendErrors: 'transient' ones may succeed when retried (network, 5xx, throttling).
+ * - every request honours `options.signal` (it reaches the SDK call or the file system call) and reports
+ *   bytes as they move through `options.onProgress`, so the deadline wrapper (deadline.ts) can tell a slow
+ *   transfer from one that stopped moving.
+ * Failures are BackendErrors: 'transient' ones may succeed when retried (network, 5xx, throttling, a request
+ * abandoned by its deadline). One exception, outermost: once the retries give up on a backend that stopped
+ * answering, the retry wrapper fails with a LifeboatError (BACKEND_UNAVAILABLE) naming the vault and the fix.
  */
 export interface Backend {
   /** What the user typed, for messages: a folder path, azblob://…, s3://…. */
   readonly location: string;
   /** `data` may come in parts (a pack's blobs), written back to back without joining them first. */
   put(key: string, data: PutData, options?: PutOptions): Promise<void>;
-  get(key: string, range?: ByteRange): Promise<Buffer>;
-  list(prefix: string): Promise<ObjectInfo[]>;
-  stat(key: string): Promise<ObjectInfo>;
-  delete(key: string): Promise<void>;
+  get(key: string, range?: ByteRange, options?: RequestOptions): Promise<Buffer>;
+  list(prefix: string, options?: RequestOptions): Promise<ObjectInfo[]>;
+  stat(key: string, options?: RequestOptions): Promise<ObjectInfo>;
+  delete(key: string, options?: RequestOptions): Promise<void>;
   /** Makes every earlier put made with `deferDurability` durable. */
-  sync(): Promise<void>;
+  sync(options?: RequestOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What every request may carry. */
+export interface RequestOptions {
+  /** Aborts the request: the backend passes it to the SDK call (or checks it between file system calls). */
+  signal?: AbortSignal;
+  /**
+   * Told whenever bytes move for this request, either way (body sent to the socket, response bytes read,
+   * a file system call returned). Only the deadline wrapper listens: it abandons a request that stays silent.
+   */
+  onProgress?: (bytes: number) => void;
 }
 
 export type PutData = Buffer | readonly Buffer[];
@@ -41,8 +57,7 @@ export function joined(data: PutData): Buffer {
   return Buffer.isBuffer(data) ? data : data.length === 1 ? data[0]! : Buffer.concat(data);
 }
 
-export interface PutOptions {
-  signal?: AbortSignal;
+export interface PutOptions extends RequestOptions {
   /** Durable only after the next sync(): for packs, which no index names until then. */
   deferDurability?: boolean;
   /** Told of bytes as they go out, so an upload slowed by a bandwidth limit still shows progress. */
@@ -57,6 +72,8 @@ export interface ByteRange {
 export interface ObjectInfo {
   key: string;
   size: number;
+  /** When the object was last written (ms since the epoch), where the listing says: prune's minimum age reads it. */
+  modified?: number;
 }
 
 export type BackendErrorKind = 'not-found' | 'invalid-range' | 'transient' | 'permanent' | 'access-denied' | 'full';
