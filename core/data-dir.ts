@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from './contract/errors';
+import { formatBytes } from './vault/units';
 
 /**
  * Where the catalog, key file and logs live: --data, then LIFEBOAT_DATA, then the platform's per-user app
@@ -137,16 +138,4 @@ function freeSpace(dataDir: string): { bytes: number; nearlyFull: boolean } | nu
       if (path.dirname(dir) === dir) return null;
     }
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

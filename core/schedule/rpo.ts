@@ -40,31 +40,13 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
     const rawAge = row.last === null ? null : Math.round((now.getTime() - Date.parse(row.last)) / 1000);
     const ageSeconds = rawAge === null ? null : Math.max(0, rawAge);
     const protectedFor = Math.max(0, Math.round((now.getTime() - Date.parse(row.since)) / 1000));
+    const measured = { vmId: row.vm_id, vm: row.vm, policyId: row.policy_id, policy: row.policy, rpoMinutes: row.rpo_minutes, lastPointTime: row.last, ageSeconds };
     // A point dated ahead of this machine's clock has no age to judge: say so instead of "0 min old, OK".
     if (rawAge !== null && rawAge < -FUTURE_TOLERANCE_SECONDS) {
-      return {
-        vmId: row.vm_id,
-        vm: row.vm,
-        policyId: row.policy_id,
-        policy: row.policy,
-        rpoMinutes: row.rpo_minutes,
-        lastPointTime: row.last,
-        ageSeconds,
-        status: 'warning' as const,
-        problem: `Its newest recovery point is dated ${row.last}, ${formatAhead(-rawAge)} ahead of this machine's clock, so its age cannot be judged: the clock of this machine or of the VM's host is wrong.`,
-      };
+      const problem = `Its newest recovery point is dated ${row.last}, ${formatAhead(-rawAge)} ahead of this machine's clock, so its age cannot be judged: the clock of this machine or of the VM's host is wrong.`;
+      return { ...measured, status: 'warning' as const, problem };
     }
-    return {
-      vmId: row.vm_id,
-      vm: row.vm,
-      policyId: row.policy_id,
-      policy: row.policy,
-      rpoMinutes: row.rpo_minutes,
-      lastPointTime: row.last,
-      ageSeconds,
-      status: rpoState(ageSeconds, row.rpo_minutes, protectedFor),
-      problem: null,
-    };
+    return { ...measured, status: rpoState(ageSeconds, row.rpo_minutes, protectedFor), problem: null };
   });
 }
 

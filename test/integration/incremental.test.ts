@@ -4,36 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createLocalClient } from '../../core/contract/dispatch';
 import type { Extent } from '../../core/disks/types';
 import { defaultProviders } from '../../core/hypervisors/registry';
-import type { Hypervisor, HypervisorProvider } from '../../core/hypervisors/types';
 import { createService } from '../../core/service';
 import { nextFinishedJobs } from '../helpers/engine';
+import { trackingWorkstation } from '../helpers/tracking-workstation';
 import { tempDir } from '../helpers/temp';
 
 const MiB = 1024 * 1024;
-
-/**
- * The Workstation provider plus change tracking, as VMware CBT gives it: the test records which ranges it
- * writes (with qemu-io) between runs, and the provider reports exactly those. Everything else is real: the
- * lab's VMDKs, the vault, the replication run.
- */
-function trackingWorkstation(changes: Map<string, Extent[]>): HypervisorProvider {
-  const real = defaultProviders().workstation;
-  let generation = 0;
-  return {
-    kind: 'workstation',
-    connect(host) {
-      const inner = real.connect(host);
-      const wrapped: Hypervisor = Object.create(inner) as Hypervisor;
-      wrapped.createCheckpoint = async (vmId, options) => {
-        const checkpoint = await inner.createCheckpoint(vmId, options);
-        generation++;
-        return { ...checkpoint, disks: checkpoint.disks.map((d) => ({ ...d, changeId: `52 ab ${generation}` })) };
-      };
-      wrapped.changedAreas = async (_checkpoint, diskKey) => changes.get(diskKey) ?? [];
-      return wrapped;
-    },
-  };
-}
 
 describe('incremental runs with changed areas', () => {
   it('read only the blocks the host says changed', async () => {

@@ -4,33 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createLocalClient } from '../../core/contract/dispatch';
 import type { Extent } from '../../core/disks/types';
 import { defaultProviders } from '../../core/hypervisors/registry';
-import type { Hypervisor, HypervisorProvider } from '../../core/hypervisors/types';
 import { createService } from '../../core/service';
 import { Vault } from '../../core/vault';
 import { nextFinishedJobs } from '../helpers/engine';
+import { trackingWorkstation } from '../helpers/tracking-workstation';
 import { tempDir } from '../helpers/temp';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
-
-/** Workstation plus change tracking as VMware CBT gives it, so each copy after the first builds on a parent. */
-function trackingWorkstation(changes: Map<string, Extent[]>): HypervisorProvider {
-  const real = defaultProviders().workstation;
-  let generation = 0;
-  return {
-    kind: 'workstation',
-    connect(host) {
-      const inner = real.connect(host);
-      const wrapped: Hypervisor = Object.create(inner) as Hypervisor;
-      wrapped.createCheckpoint = async (vmId, options) => {
-        const checkpoint = await inner.createCheckpoint(vmId, options);
-        generation++;
-        return { ...checkpoint, disks: checkpoint.disks.map((d) => ({ ...d, changeId: `52 ab ${generation}` })) };
-      };
-      wrapped.changedAreas = async (_checkpoint, diskKey) => changes.get(diskKey) ?? [];
-      return wrapped;
-    },
-  };
-}
 
 function qemu(tool: string, ...args: string[]): void {
   const run = spawnSync(tool, args, { encoding: 'utf8' });
