@@ -77,10 +77,10 @@ export class Scheduler {
     }
     const cron = this.cronOf(policy);
     if (cron.firesInMinuteOf(now) && !(lastStart && sameMinute(new Date(lastStart), now))) return 'schedule';
-    // A firing passed with no run since (the machine slept through it, or the engine was stopped): run now.
-    if (lastStart && cron.missedSince(new Date(lastStart), now)) return 'catch-up';
-    if (!atLaunch) return null;
-    // Closed across a firing: run now if waiting for the next one would push the VM past its RPO.
+    // Closed, or asleep, across a firing (one passed with no run since): run now if waiting for the next
+    // firing would push the VM past its RPO.
+    const missed = lastStart !== null && cron.missedSince(new Date(lastStart), now);
+    if (!atLaunch && !missed) return null;
     const status = rpo.find((r) => r.vmId === vmId && r.policyId === policy.id);
     const next = cron.nextAfter(now);
     const newest = status?.lastPointTime ? Date.parse(status.lastPointTime) : null;

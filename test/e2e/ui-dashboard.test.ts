@@ -186,6 +186,8 @@ describe('accessibility', () => {
     await page.keyboard.press('Enter');
     const wizard = page.getByRole('dialog', { name: 'New recovery plan' });
     await wizard.getByTestId('vm-picker').waitFor();
+    // The modal takes focus once its opening transition ends; Tab pressed before then goes to the page behind it.
+    await page.waitForFunction(() => Boolean(document.activeElement?.closest('[role="dialog"]')));
     await tabTo(/^Select all$/);
     await page.keyboard.press('Space');
     expect(await wizard.getByTestId('vm-picker-count').textContent()).toBe('3 of 3 selected');

@@ -157,7 +157,7 @@ describe('scheduler', () => {
     expect(fine.scheduler.tick({ atLaunch: true }).started).toEqual([]);
   });
 
-  it('catches up a cron firing the machine slept through on the next tick, once', () => {
+  it('catches up a cron firing the machine slept through on the next tick, once, when waiting would breach the RPO', () => {
     const { scheduler, clock, runs } = setup('0 * * * *', 180);
     clock.set('2026-11-25T10:00:10Z');
     scheduler.tick();
