@@ -7,7 +7,13 @@ export interface BlackHoleProxy {
    * their bytes stay unread in the kernel's buffers, as when a VPN or WAN link drops silently.
    */
   blackHole(): void;
-  /** Forwards again, starting with whatever was held. */
+  /**
+   * Forwards again, on new connections. The connections that lived through the black hole are reset at
+   * both ends, as TCP connections that outlive an outage usually end (the client gave up on them long
+   * before): their half-sent requests are never delivered late. (Delivering them late would test the
+   * server instead: s3rver stores a PUT whose body was cut short — a 0-byte index object was seen here —
+   * where real S3 refuses it with IncompleteBody.)
+   */
   resume(): void;
   /** Connections accepted since the black hole was switched on. */
   readonly acceptedWhileHeld: number;
@@ -19,32 +25,18 @@ export async function startBlackHoleProxy(targetPort: number): Promise<BlackHole
   let holding = false;
   let acceptedWhileHeld = 0;
   const sockets = new Set<net.Socket>();
-  const resumers = new Set<() => void>();
 
-  /** Forwards `from` to `to`; while holding, reads nothing more and keeps what was read already. */
-  const forward = (from: net.Socket, to: net.Socket): (() => void) => {
-    const held: (Buffer | null)[] = [];
-    const deliver = (item: Buffer | null): void => {
-      if (to.destroyed) return;
-      if (item === null) to.end();
-      else if (!to.write(item)) {
+  /** Forwards `from` to `to` with back-pressure; while holding, nothing is read. */
+  const forward = (from: net.Socket, to: net.Socket): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
           if (!holding) from.resume();
         });
       }
-    };
-    from.on('data', (chunk: Buffer) => {
-      if (holding) {
-        from.pause();
-        held.push(chunk);
-      } else deliver(chunk);
     });
-    from.on('end', () => (holding ? held.push(null) : deliver(null)));
-    return () => {
-      for (const item of held.splice(0)) deliver(item);
-      if (!from.destroyed) from.resume();
-    };
+    from.on('end', () => to.end());
   };
 
   const server = net.createServer((client) => {
@@ -63,14 +55,8 @@ export async function startBlackHoleProxy(targetPort: number): Promise<BlackHole
         upstream.destroy();
       });
     }
-    const resumeUp = forward(client, upstream);
-    const resumeDown = forward(upstream, client);
-    const resume = (): void => {
-      resumeUp();
-      resumeDown();
-    };
-    resumers.add(resume);
-    client.once('close', () => resumers.delete(resume));
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -86,7 +72,7 @@ export async function startBlackHoleProxy(targetPort: number): Promise<BlackHole
     },
     resume: () => {
       holding = false;
-      for (const resume of [...resumers]) resume();
+      for (const socket of [...sockets]) socket.resetAndDestroy();
     },
     get acceptedWhileHeld() {
       return acceptedWhileHeld;
