@@ -87,7 +87,12 @@ function backendSuite(name: string, open: () => Promise<Backend>): void {
 
 const folder = tempDirManual('lifeboat-backend-');
 afterAll(() => folder.remove());
-backendSuite('folder', async () => openRawBackend(`${folder.dir}/vault`));
+backendSuite('folder', async () => {
+  // Like a container or bucket, the vault folder is made by `vault init` (ensureContainer), never by a put.
+  const backend = openRawBackend(`${folder.dir}/vault`);
+  await ensureContainer(backend);
+  return backend;
+});
 
 let azurite: Azurite;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import nodeFs from 'node:fs/promises';
 import path from 'node:path';
+import { LifeboatError } from '../../contract/errors';
 import { BackendError, checkKey, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 const TEMP_PREFIX = '.tmp-';
@@ -103,7 +104,7 @@ export class FolderBackend implements Backend {
     const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     const removeTemp = (): Promise<void> => this.fs.rm(temp, { force: true }).catch(() => undefined);
     try {
-      await this.io(options, () => this.fs.mkdir(dir, { recursive: true }));
+      await this.makeFolder(dir, options);
       const handle = await this.io(
         options,
         () => this.fs.open(temp, 'wx'),
@@ -129,8 +130,49 @@ export class FolderBackend implements Backend {
       // Abandoned: cleaning up would only queue behind the call that is stuck; it happens when that returns.
       const cleanup = this.io({}, removeTemp);
       if (!options.signal?.aborted) await cleanup;
-      throw mapError(error, key);
+      throw await this.failure(error, key, options);
     }
+  }
+
+  /**
+   * Creates the vault folder itself (`vault init` only): every other write refuses to, so a vault folder that
+   * was deleted, or a share that is not mounted, is never silently replaced by an empty one.
+   */
+  async ensureRoot(options: RequestOptions = {}): Promise<void> {
+    try {
+      await this.io(options, () => this.fs.mkdir(this.root, { recursive: true }));
+    } catch (error) {
+      throw mapError(error, '.');
+    }
+  }
+
+  /**
+   * Creates `dir` and the folders between it and the vault folder, one level at a time and never the vault
+   * folder itself: when that is missing (deleted, or a share not mounted) the write fails as VAULT_NOT_FOUND.
+   * A copy that went on would write orphan data into a new, empty folder that no recovery point can use.
+   */
+  private async makeFolder(dir: string, options: RequestOptions): Promise<void> {
+    if (dir === this.root) {
+      if (!(await this.rootExists(options))) throw vaultFolderGone(this.root);
+      return;
+    }
+    try {
+      await this.io(options, () => this.fs.mkdir(dir));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      if (code !== 'ENOENT') throw error;
+      await this.makeFolder(path.dirname(dir), options);
+      await this.io(options, () => this.fs.mkdir(dir)).catch((again: unknown) => ((again as NodeJS.ErrnoException).code === 'EEXIST' ? undefined : Promise.reject(again)));
+    }
+  }
+
+  /** What a failed call means: a missing file is a missing object, unless the whole vault folder is gone. */
+  private async failure(error: unknown, key: string, options: RequestOptions): Promise<BackendError | LifeboatError> {
+    const code = (error as NodeJS.ErrnoException).code;
+    // After an abort the share may be frozen: looking at it again would only wait behind the stuck call.
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !options.signal?.aborted && !(await this.rootExists(options))) return vaultFolderGone(this.root);
+    return mapError(error, key);
   }
 
   /** Closes a handle; after an abort without waiting (the close runs once abandoned calls have returned). */
@@ -149,7 +191,7 @@ export class FolderBackend implements Backend {
         (late) => late.close(),
       );
     } catch (error) {
-      throw mapError(error, key);
+      throw await this.failure(error, key, options);
     }
     try {
       const size = (await this.io(options, () => handle.stat())).size;
@@ -168,7 +210,7 @@ export class FolderBackend implements Backend {
       }
       return buffer;
     } catch (error) {
-      throw mapError(error, key);
+      throw await this.failure(error, key, options);
     } finally {
       await this.closeHandle(handle, options);
     }
@@ -184,8 +226,8 @@ export class FolderBackend implements Backend {
         const dir = path.join(this.root, ...relative.split('/').filter(Boolean));
         entries = await this.io(options, () => this.fs.readdir(dir, { withFileTypes: true }));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw mapError(error, relative || '.');
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (relative !== '' || options.signal?.aborted || (await this.rootExists(options)))) return;
+        throw await this.failure(error, relative || '.', options);
       }
       for (const entry of entries) {
         if (entry.name.startsWith(TEMP_PREFIX)) continue;
@@ -210,7 +252,7 @@ export class FolderBackend implements Backend {
       if (!stat.isFile()) throw new BackendError('not-found', `${key} is not an object.`);
       return { key, size: stat.size };
     } catch (error) {
-      throw mapError(error, key);
+      throw await this.failure(error, key, options);
     }
   }
 
@@ -219,7 +261,7 @@ export class FolderBackend implements Backend {
       const file = this.file(key);
       await this.io(options, () => this.fs.rm(file, { force: true }));
     } catch (error) {
-      throw mapError(error, key);
+      throw await this.failure(error, key, options);
     }
   }
 
@@ -261,11 +303,18 @@ export class FolderBackend implements Backend {
       await mapConcurrent([...new Set(files.map((file) => path.dirname(file)))], 8, (dir) => this.syncFolder(dir, options));
     } catch (error) {
       for (const file of files) this.unsynced.add(file);
-      throw mapError(error, 'sync');
+      throw await this.failure(error, 'sync', options);
     }
   }
 
   async close(): Promise<void> {}
+
+  private async rootExists(options: RequestOptions): Promise<boolean> {
+    return this.io(options, () => this.fs.stat(this.root)).then(
+      (stat) => stat.isDirectory(),
+      () => false,
+    );
+  }
 
   private async syncFolder(dir: string, options: RequestOptions): Promise<void> {
     if (process.platform === 'win32') return; // NTFS/SMB: the rename is durable with the file; folders cannot be opened
@@ -314,8 +363,14 @@ async function mapConcurrent<T>(items: T[], limit: number, work: (item: T) => Pr
   );
 }
 
-function mapError(error: unknown, key: string): BackendError {
-  if (error instanceof BackendError) return error;
+export function vaultFolderGone(root: string): LifeboatError {
+  return new LifeboatError('VAULT_NOT_FOUND', `The vault folder ${root} is gone: it was deleted, moved, or the share or disk it is on is not connected.`, {
+    fix: 'Reconnect the share or disk, or put the folder back from where it went. Lifeboat does not recreate it: an empty new folder would hide that the recovery points in it are missing.',
+  });
+}
+
+function mapError(error: unknown, key: string): BackendError | LifeboatError {
+  if (error instanceof BackendError || error instanceof LifeboatError) return error;
   if ((error as Error)?.name === 'AbortError') return new BackendError('permanent', 'Cancelled.', { cause: error });
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;

@@ -130,8 +130,9 @@ export function openBackendStack(location: string, options: BackendStackOptions 
   return { backend: new MeteredBackend(throttle), throttle, raw };
 }
 
-/** Containers and buckets are created by `vault init`, never implicitly by a backup; under the same deadline. */
+/** Vault folders, containers and buckets are created by `vault init`, never implicitly by a backup; under the same deadline. */
 export async function ensureContainer(raw: Backend, timeouts: Timeouts = stackTimeouts()): Promise<void> {
+  if (raw instanceof FolderBackend) await runWithDeadline(timeouts, 'create the vault folder', '', {}, (options) => raw.ensureRoot(options));
   if (raw instanceof AzureBlobBackend) await runWithDeadline(timeouts, 'create container', '', {}, (options) => raw.ensureContainer(options));
   if (raw instanceof S3Backend) await runWithDeadline(timeouts, 'create bucket', '', {}, (options) => raw.ensureBucket(options));
 }

@@ -10,6 +10,8 @@
  * - read-after-write: once put resolves, get/stat/list see the object.
  * - get with a range returns exactly the bytes asked for; a range past the end fails with 'invalid-range'.
  * - missing objects fail get and stat with 'not-found'; delete of a missing object succeeds.
+ * - the vault's folder, container or bucket is made only by ensureContainer (`vault init`): a put into one that
+ *   has vanished fails (a folder: VAULT_NOT_FOUND) rather than silently making a new, empty one.
  * - list(prefix) returns every object whose key starts with prefix, with its size, in no particular order,
  *   and never temporary files of an unfinished put.
  * - durability: once put resolves the object survives a power cut, except for puts made with
