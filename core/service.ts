@@ -22,6 +22,7 @@ import { targetsApi } from './replication/targets';
 import { catalogRebuildApi } from './replication/catalog-rebuild';
 import { RecoveredCopies } from './replication/recovered-copies';
 import { reportsApi } from './reports/api';
+import { restoreApi } from './restore/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
 import type { SecretBox } from './secrets/secret-box';
@@ -120,6 +121,8 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...reportsApi(ctx),
     ...vaultApi(ctx),
     ...overviewApi(ctx),
+    // A VM restored as a new one is listed by the hosts room's discovery, called when the restore ends.
+    ...restoreApi(ctx, (hostId) => api.discover({ hostId })),
   };
   scheduleDrills(ctx, (planId) => api.startDrill({ planId, notes: 'Scheduled drill' }));
 

@@ -24,6 +24,7 @@ import { ProtectionPage } from './pages/ProtectionPage';
 import { ReportsPage } from './pages/ReportsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { VirtualMachinesPage } from './pages/VirtualMachinesPage';
+import { VmPage } from './pages/VmPage';
 import { navigate, useRoute, type PageId } from './router';
 import { FirstRunWizard, onboardingInProgress } from './wizards/FirstRunWizard';
 
@@ -131,9 +132,10 @@ function Shell({ settings, onSettings }: { settings: Settings; onSettings(settin
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Container size="lg" px={0}>
+        {/* The VM list is a wide table: it gets the whole width on a large screen; reading pages stay at a comfortable measure. */}
+        <Container size="lg" px={0} fluid={page === 'vms' && !param}>
           {page === 'dashboard' && <DashboardPage settings={settings} go={go} />}
-          {page === 'vms' && <VirtualMachinesPage />}
+          {page === 'vms' && (param ? <VmPage key={param} vmId={param} go={go} /> : <VirtualMachinesPage />)}
           {page === 'protection' && <ProtectionPage settings={settings} go={go} />}
           {page === 'drills' && (param ? <DrillResultPage drillId={param} go={go} /> : <DrillsPage go={go} />)}
           {page === 'reports' && <ReportsPage />}

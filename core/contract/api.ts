@@ -10,6 +10,7 @@ import { overviewMethods } from './overview';
 import { protectionMethods } from './protection';
 import { targetMethods } from './targets';
 import { reportMethods } from './reports';
+import { restoreMethods } from './restore';
 import { settingsMethods } from './settings';
 import { vaultMethods } from './vault';
 
@@ -31,6 +32,7 @@ export const methods = {
   ...reportMethods,
   ...vaultMethods,
   ...overviewMethods,
+  ...restoreMethods,
 } satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

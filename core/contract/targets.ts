@@ -27,7 +27,10 @@ export const targetMethods = {
       passphrase: z.string().min(1).max(1024).optional(),
     }),
   ).returns<VaultTarget>(),
-  testTarget: method('Check a vault location is reachable with these credentials, without saving anything.', z.object({ location: z.string().trim().min(1), credentials: credentials.optional() })).returns<{ ok: true; vaultExists: boolean }>(),
+  testTarget: method(
+    'Prove a vault location can hold a vault with these credentials: a test object is written, read back and deleted (a missing container or bucket is created; a folder made for the test is removed again). Saves nothing in Lifeboat.',
+    z.object({ location: z.string().trim().min(1), credentials: credentials.optional() }),
+  ).returns<{ ok: true; vaultExists: boolean; /** What was done to prove it, in words. */ proof: string }>(),
   rebuildCatalog: method(
     'Rebuild the catalog from a vault alone: every recovery point, and the policies behind them once their VMs are discovered again.',
     z.object({ location: z.string().trim().min(1), passphrase: z.string().min(1).optional(), credentials: credentials.optional() }),

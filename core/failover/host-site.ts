@@ -4,7 +4,7 @@ import type { WriteFormat } from '../disks/types';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { wait } from '../drills/steps';
 import { vmFileName } from '../drills/vm-file-name';
-import type { Hypervisor } from '../hypervisors/types';
+import type { Hypervisor, IsolatedVm, IsolatedVmSpec } from '../hypervisors/types';
 import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import type { RecoverySite } from './site';
 
@@ -47,12 +47,13 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
     diskFormat: options.diskFormat,
     diskFolder: (key) => path.join(options.root, key),
     async start(spec, signal) {
-      const hostPaths = await options.stage(spec.disks, spec.key, signal);
-      const created = await withHost(async (host) => {
-        const vm = await host.createIsolatedVm({ name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: hostPaths, networks: spec.networks });
-        await host.powerOn(vm.vmId);
-        return vm;
-      });
+      const created = await createVmOnRestoredDisks(
+        options.connect,
+        options.stage,
+        { key: spec.key, vm: { name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: spec.disks, networks: spec.networks } },
+        signal,
+        (host, vm) => host.powerOn(vm.vmId),
+      );
       return { recoveryVmId: created.vmId, vm: hostSandboxVm(perCall(options.connect), options.hostId, created.vmId, `failed-over VM ${created.name}`, poll, signal, async () => undefined) };
     },
     attach(recoveryVmId) {
@@ -87,6 +88,29 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
     },
     isGone: (id) => withHost(async (host) => (await powerState(host, id)) === undefined),
   };
+}
+
+/**
+ * Restored disk files made visible to a host (`stage`) and a VM created on them there, powered off; `then`
+ * runs in the same session (failover powers it on). Failover's recovery site and the restore room (a point
+ * restored as a new VM) share it, so both register VMs the same way.
+ */
+export async function createVmOnRestoredDisks(
+  connect: () => Hypervisor,
+  stage: HostSiteOptions['stage'],
+  spec: { key: string; vm: IsolatedVmSpec },
+  signal: AbortSignal,
+  then?: (host: Hypervisor, vm: IsolatedVm) => Promise<void>,
+): Promise<IsolatedVm> {
+  const hostPaths = await stage(spec.vm.disks, spec.key, signal);
+  const host = connect();
+  try {
+    const vm = await host.createIsolatedVm({ ...spec.vm, disks: hostPaths });
+    await then?.(host, vm);
+    return vm;
+  } finally {
+    await host.close().catch(() => undefined);
+  }
 }
 
 /** A hypervisor that connects for each call and closes after it: the recovered VM's checks hold no session open. */
@@ -127,15 +151,6 @@ function readOnlyCopySource(host: Hypervisor): Hypervisor {
 
 /** A vSphere host as the recovery site: disks restored as ESXi disks and uploaded to `[datastore] lifeboat-failover/<vm>/`. */
 export function vsphereRecoverySite(options: { hostId: string; hostName: string; connect(): VsphereHost; datastore: string; root: string; pollSeconds?: number }): RecoverySite {
-  const folder = (key: string): string => `[${options.datastore}] lifeboat-failover/${key}`;
-  const withClient = async <T>(work: (client: VsphereHost) => Promise<T>): Promise<T> => {
-    const client = options.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.close().catch(() => undefined);
-    }
-  };
   return hostSite({
     hostId: options.hostId,
     hostName: options.hostName,
@@ -143,6 +158,25 @@ export function vsphereRecoverySite(options: { hostId: string; hostName: string;
     diskFormat: 'vmdk-esxi',
     root: options.root,
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+    ...vsphereDiskStaging(options.connect, options.datastore, 'lifeboat-failover'),
+  });
+}
+
+/**
+ * Restored ESXi disks (descriptor + flat extent) uploaded to `[datastore] <folderName>/<key>/`, the local
+ * copies removed once the datastore holds them; unstage deletes that datastore folder.
+ */
+export function vsphereDiskStaging(connect: () => VsphereHost, datastore: string, folderName: string): Pick<HostSiteOptions, 'stage' | 'unstage'> {
+  const folder = (key: string): string => `[${datastore}] ${folderName}/${key}`;
+  const withClient = async <T>(work: (client: VsphereHost) => Promise<T>): Promise<T> => {
+    const client = connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  };
+  return {
     stage: (files, key) =>
       withClient(async (client) => {
         const paths: string[] = [];
@@ -155,5 +189,5 @@ export function vsphereRecoverySite(options: { hostId: string; hostName: string;
         return paths;
       }),
     unstage: (key) => withClient((client) => client.deleteDatastorePath(folder(key))),
-  });
+  };
 }

@@ -5,8 +5,8 @@ import type { VaultLocation } from '../contract/types';
 import type { ServiceContext } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
 import { openRawBackend, parseLocation } from '../vault/backends/open';
-import { isNotFound } from '../vault/backends/types';
 import { Vault } from '../vault/vault';
+import { proveWritable } from './vault-probe';
 
 const secretId = (targetId: string): string => `target-credentials:${targetId}`;
 
@@ -34,29 +34,35 @@ function toLocation(location: string): VaultLocation {
   return parsed.kind === 'folder' ? { kind: 'folder', path: parsed.path } : { kind: parsed.kind === 'azblob' ? 'azure' : 's3', path: location.trim() };
 }
 
-/** Reaches the storage, and opens the vault there when one exists (proving the passphrase fits it). */
-async function probe(ctx: ServiceContext, location: string, env: NodeJS.ProcessEnv): Promise<{ vaultExists: boolean }> {
-  const backend = openRawBackend(location, env);
-  try {
-    await backend.list('config');
-  } catch (error) {
-    // A container or bucket that does not exist yet is fine: the first copy creates it with the vault.
-    if (!isNotFound(error)) throw new LifeboatError('BACKEND_UNAVAILABLE', `Lifeboat cannot reach ${location}: ${(error as Error).message}`, {
-      fix: 'Check the path or the account, container or bucket name, the credentials, and the network.',
-      cause: error,
-    });
-  } finally {
-    await backend.close().catch(() => undefined);
-  }
+/**
+ * Proves the storage can hold a vault (a probe object written, read back and deleted), then opens the vault
+ * there when one exists (proving the stored passphrase fits it).
+ */
+async function probe(ctx: ServiceContext, location: string, env: NodeJS.ProcessEnv): Promise<{ vaultExists: boolean; proof: string }> {
+  const { proof } = await proveWritable(location, env);
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
-  if (!passphrase) return { vaultExists: false };
+  if (!passphrase) return { vaultExists: await hasVaultConfig(location, env), proof };
   try {
     const vault = await Vault.open(location, passphrase, { env });
     await vault.close();
-    return { vaultExists: true };
+    return { vaultExists: true, proof };
   } catch (error) {
-    if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND') return { vaultExists: false };
+    if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND') return { vaultExists: false, proof };
     throw error;
+  }
+}
+
+/** Whether a vault's config is there, for a machine that has no passphrase to open it with yet. */
+async function hasVaultConfig(location: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const backend = openRawBackend(location, env);
+  try {
+    return (await backend.list('config')).some((object) => object.key === 'config');
+  } catch (error) {
+    // The probe removes the folders it made, so a new location has no folder yet: no vault there.
+    if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND') return false;
+    throw error;
+  } finally {
+    await backend.close().catch(() => undefined);
   }
 }
 

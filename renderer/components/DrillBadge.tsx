@@ -15,9 +15,12 @@ export const DRILL_STATUS: Record<DrillStatus, { color: string; label: string }>
   interrupted: { color: 'orange', label: 'Interrupted' },
 };
 
+/** A status word is short and must be read whole: the badge never shrinks to "PAS…" in a tight row or cell. */
+const WHOLE = { flexShrink: 0, minWidth: 'max-content' } as const;
+
 export function DrillBadge({ status, size }: { status: DrillStatus; size?: 'sm' | 'md' | 'lg' | 'xl' }) {
   return (
-    <Badge color={DRILL_STATUS[status].color} variant="light" size={size}>
+    <Badge color={DRILL_STATUS[status].color} variant="light" size={size} style={WHOLE}>
       {DRILL_STATUS[status].label}
     </Badge>
   );
@@ -46,7 +49,7 @@ export function CheckIcon({ status }: { status: DrillCheck['status'] }) {
 
 export function CheckBadge({ status }: { status: DrillCheck['status'] }) {
   return (
-    <Badge color={CHECK[status].color} variant="light" size="sm">
+    <Badge color={CHECK[status].color} variant="light" size="sm" style={WHOLE}>
       {CHECK[status].label}
     </Badge>
   );

@@ -8,6 +8,9 @@ const RPO: Record<RpoState, { color: string; label: string }> = {
   pending: { color: 'gray', label: 'First copy pending' },
 };
 
+/** A status word is short and must be read whole: the badge never shrinks to "PAS…" in a tight row or cell. */
+const WHOLE = { flexShrink: 0, minWidth: 'max-content' } as const;
+
 const JOB: Record<JobStatus, { color: string; label: string }> = {
   queued: { color: 'gray', label: 'Waiting' },
   running: { color: 'blue', label: 'Running' },
@@ -19,7 +22,7 @@ const JOB: Record<JobStatus, { color: string; label: string }> = {
 
 export function RpoBadge({ status }: { status: RpoState }) {
   return (
-    <Badge color={RPO[status].color} variant="light">
+    <Badge color={RPO[status].color} variant="light" style={WHOLE}>
       {RPO[status].label}
     </Badge>
   );
@@ -27,7 +30,7 @@ export function RpoBadge({ status }: { status: RpoState }) {
 
 export function JobBadge({ status }: { status: JobStatus }) {
   return (
-    <Badge color={JOB[status].color} variant="light">
+    <Badge color={JOB[status].color} variant="light" style={WHOLE}>
       {JOB[status].label}
     </Badge>
   );

@@ -67,7 +67,8 @@ export function VaultLocationFields({ form, onChange, errors }: { form: VaultFor
     setTesting(true);
     try {
       const result = await api.testTarget({ location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
-      setTested({ ok: result.vaultExists ? 'Reached it, and a Lifeboat vault is already there: it will be used with the passphrase you enter next.' : 'Reached it. The vault will be created there in the next step.' });
+      const proved = `Lifeboat ${result.proof}.`;
+      setTested({ ok: result.vaultExists ? `${proved} A Lifeboat vault is already there: it will be used with the passphrase you enter next.` : `${proved} The vault will be created there in the next step.` });
     } catch (error) {
       setTested({ error: error as LifeboatError });
     } finally {

@@ -11,6 +11,7 @@ import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { VmTable } from '../components/VmTable';
 import { useEngine } from '../hooks';
+import { navigate } from '../router';
 
 const POWER_FILTERS: { value: PowerState | 'all'; label: string }[] = [
   { value: 'all', label: 'Any power state' },
@@ -198,7 +199,7 @@ export function VirtualMachinesPage() {
               {vms.data && vms.data.length > 0 ? 'No VM matches these filters.' : 'No VMs on these hosts yet: press Refresh after creating some.'}
             </Text>
           ) : (
-            <VmTable vms={filtered} height="calc(100vh - 330px)" />
+            <VmTable vms={filtered} height="calc(100vh - 330px)" onOpen={(vm) => navigate('vms', vm.id)} />
           )}
         </Paper>
       </Stack>

@@ -22,7 +22,7 @@ import {
   ThemeIcon,
   Title,
 } from '@mantine/core';
-import { IconCircleCheck, IconDownload, IconFlask, IconKey, IconPlus, IconPrinter, IconServer2, IconShieldCheck } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCircleCheck, IconDownload, IconFlask, IconKey, IconPlus, IconPrinter, IconServer2, IconShieldCheck } from '@tabler/icons-react';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { LifeboatError, type ErrorBody } from '../../core/contract/errors';
 import type { Host, Vm } from '../../core/contract/hosts';
@@ -104,8 +104,17 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
     setFailure(null);
     try {
       const saved = await api.completeFirstRun({ organisation, vault: vaultInput(vault), passphrase });
-      localStorage.setItem(PROGRESS_KEY, String(Step.Kit));
       onSaved(saved);
+      // The wizard goes past this step only once the vault really exists there (created, or opened with this passphrase).
+      try {
+        await api.vaultInit({});
+      } catch (error) {
+        const failed = error as LifeboatError;
+        setFailure(failed);
+        setStepState(failed.code === 'WRONG_PASSPHRASE' ? Step.Passphrase : Step.Vault);
+        return;
+      }
+      localStorage.setItem(PROGRESS_KEY, String(Step.Kit));
       setStep(Step.Kit);
       await loadKit();
     } catch (error) {
@@ -223,11 +232,11 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
                   {step === Step.Kit && <KitStep settings={settings} kit={kit} onRetry={() => void loadKit()} stored={stored} onStored={setStored} error={errors.stored} />}
                   {failure && (
                     <Box mt="lg">
-                      <ErrorNotice error={failure} title={step === Step.Vault ? 'Lifeboat cannot use this vault location' : step <= Step.Passphrase ? 'Setup was not saved' : 'Something went wrong'} />
+                      <ErrorNotice error={failure} title={failure.code === 'WRONG_PASSPHRASE' ? 'This passphrase does not open the vault already there' : step === Step.Vault ? 'Lifeboat cannot use this vault location' : step <= Step.Passphrase ? 'Setup was not saved' : 'Something went wrong'} />
                     </Box>
                   )}
                   <Group justify="space-between" mt="xl">
-                    <Button variant="default" onClick={() => setStepState(Math.max(step - 1, 0))} disabled={step === Step.Organisation || step === Step.Kit || busy}>
+                    <Button variant="default" onClick={() => setStep(Math.max(step - 1, 0))} disabled={step === Step.Organisation || busy}>
                       Back
                     </Button>
                     <Button type="submit" loading={busy}>
@@ -287,18 +296,18 @@ function KitStep({
   return (
     <Stack>
       <Group wrap="nowrap" align="flex-start">
-        <ThemeIcon size={44} radius="xl" color="green" variant="light">
-          <IconCircleCheck />
+        <ThemeIcon size={44} radius="xl" color={kit.text ? 'green' : kit.error ? 'red' : 'gray'} variant="light">
+          {kit.error ? <IconAlertTriangle /> : <IconCircleCheck />}
         </ThemeIcon>
         <div>
-          <Title order={3}>The vault is ready</Title>
+          <Title order={3}>{kit.text ? 'The vault is ready' : kit.error ? 'The vault cannot be used yet' : 'Opening the vault…'}</Title>
           <Text c="dimmed">{settings.vault?.location.path}</Text>
         </div>
       </Group>
       <Alert variant="light" color="orange" icon={<IconKey />} title="Keep the way back safe">
         If this computer is lost, the recovery kit and the passphrase are what bring your VMs back. Print the kit or save it somewhere away from these computers — in a safe, or with your manager.
       </Alert>
-      {kit.error && <ErrorNotice error={kit.error} title="The vault could not be created yet" onRetry={onRetry} />}
+      {kit.error && <ErrorNotice error={kit.error} title="The recovery kit could not be read from the vault" onRetry={onRetry} />}
       {!kit.text && !kit.error && <Text c="dimmed">Creating the vault and its recovery kit…</Text>}
       {kit.text && (
         <>
@@ -477,15 +486,28 @@ function DoneStep({ jobs, onFinish }: { jobs: Job[]; onFinish(page: PageId): voi
       }),
     [],
   );
+  useEffect(() => {
+    // A copy that ended before this page subscribed: read how it ended.
+    for (const job of jobs) {
+      void api.getJob({ id: job.id }).then(
+        (current) => {
+          const ended = current.status === 'succeeded' ? 'done' : current.status === 'failed' || current.status === 'cancelled' || current.status === 'interrupted' ? 'failed' : null;
+          if (ended) setProgress((known) => ({ ...known, [job.id]: ended }));
+        },
+        () => undefined,
+      );
+    }
+  }, [jobs]);
+  const headline = firstCopiesHeadline(jobs.map((job) => progress[job.id] ?? null));
   return (
     <Stack data-testid="first-run-done">
       <Group wrap="nowrap" align="flex-start">
-        <ThemeIcon size={44} radius="xl" color="green" variant="light">
-          <IconShieldCheck />
+        <ThemeIcon size={44} radius="xl" color={headline.color} variant="light">
+          {headline.color === 'green' ? <IconShieldCheck /> : headline.color === 'red' ? <IconAlertTriangle /> : <IconCircleCheck />}
         </ThemeIcon>
         <div>
-          <Title order={3}>Your VMs are protected</Title>
-          <Text c="dimmed">The first copies are running. Later copies only send what changed, on the schedule you chose.</Text>
+          <Title order={3}>{headline.title}</Title>
+          <Text c="dimmed">{headline.detail}</Text>
         </div>
       </Group>
       <Stack gap="xs">
@@ -525,3 +547,21 @@ function DoneStep({ jobs, onFinish }: { jobs: Job[]; onFinish(page: PageId): voi
   );
 }
 
+/** The Done page's headline from how the first copies stand: "protected" only once a copy is in the vault. */
+export function firstCopiesHeadline(states: readonly (JobProgress | 'done' | 'failed' | null)[]): { color: 'green' | 'red' | 'orange' | 'blue'; title: string; detail: string } {
+  const done = states.filter((state) => state === 'done').length;
+  const failed = states.filter((state) => state === 'failed').length;
+  const total = states.length;
+  const vms = (count: number): string => `${count} VM${count === 1 ? '' : 's'}`;
+  if (total > 0 && done === total) return { color: 'green', title: total === 1 ? 'Your VM is protected' : 'Your VMs are protected', detail: 'The first copies are in the vault. Later copies only send what changed, on the schedule you chose.' };
+  if (failed > 0 && done + failed === total) {
+    return done === 0
+      ? { color: 'red', title: 'Not protected yet: the first copies failed', detail: 'Nothing is in the vault yet. Open Activity to see why, fix it, then press “Copy now” on the Dashboard.' }
+      : { color: 'orange', title: `${vms(done)} protected, ${vms(failed)} not`, detail: `${failed === 1 ? 'One first copy' : `${failed} first copies`} failed: open Activity to see why, fix it, then copy again.` };
+  }
+  return {
+    color: failed > 0 ? 'orange' : 'blue',
+    title: 'Not protected until the first copies finish',
+    detail: `${done} of ${total} in the vault${failed > 0 ? `, ${failed} failed` : ''}. You can leave this page: the copies go on, and the Dashboard shows when each VM is protected.`,
+  };
+}

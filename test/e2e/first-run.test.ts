@@ -51,7 +51,7 @@ describe('first run in the browser console', () => {
     expect(await vault.inputValue()).toMatch(/LifeboatVault$/);
     await user.fill(vault, path.join(data, 'vault'), 'vault folder');
     await user.click(page.getByRole('button', { name: 'Test connection' }), 'Test connection');
-    await page.getByTestId('vault-test-result').filter({ hasText: 'Reached it' }).waitFor();
+    await page.getByTestId('vault-test-result').filter({ hasText: 'wrote, read back and deleted' }).waitFor();
     await shot(page, 'first-run-2-vault');
     await user.click(page.getByRole('button', { name: 'Next' }), 'Next');
 
@@ -205,7 +205,7 @@ describe('first run in the browser console', () => {
     await shot(page, 'first-run-azure-1-wrong-key');
     await page.getByLabel('Connection string').fill(azurite.connectionString);
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await page.getByTestId('vault-test-result').filter({ hasText: 'Reached it' }).waitFor();
+    await page.getByTestId('vault-test-result').filter({ hasText: 'wrote, read back and deleted' }).waitFor();
     await shot(page, 'first-run-azure-2-reached');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Vault passphrase').fill(PASSPHRASE);

@@ -186,6 +186,8 @@ describe('accessibility', () => {
     await page.keyboard.press('Enter');
     const wizard = page.getByRole('dialog', { name: 'New recovery plan' });
     await wizard.getByTestId('vm-picker').waitFor();
+    // "Select all" is disabled (skipped by Tab) until the VMs have loaded.
+    await wizard.getByTestId('vm-picker-count').filter({ hasText: '0 of 3 selected' }).waitFor();
     // The modal takes focus once its opening transition ends; Tab pressed before then goes to the page behind it.
     await page.waitForFunction(() => Boolean(document.activeElement?.closest('[role="dialog"]')));
     await tabTo(/^Select all$/);

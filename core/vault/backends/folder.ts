@@ -104,7 +104,7 @@ export class FolderBackend implements Backend {
     const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     const removeTemp = (): Promise<void> => this.fs.rm(temp, { force: true }).catch(() => undefined);
     try {
-      await this.makeFolder(dir, options);
+      await this.makeFolders(dir, options, this.root);
       const handle = await this.io(
         options,
         () => this.fs.open(temp, 'wx'),
@@ -135,35 +135,44 @@ export class FolderBackend implements Backend {
   }
 
   /**
-   * Creates the vault folder itself (`vault init` only): every other write refuses to, so a vault folder that
-   * was deleted, or a share that is not mounted, is never silently replaced by an empty one.
+   * Creates the vault folder itself (`vault init` only; every other write refuses to, so a vault folder that
+   * was deleted, or a share that is not mounted, is never silently replaced by an empty one). Returns the
+   * folders it made, outermost first, so a caller that only tried the location can remove exactly those.
    */
-  async ensureRoot(options: RequestOptions = {}): Promise<void> {
+  async ensureRoot(options: RequestOptions = {}): Promise<string[]> {
     try {
-      await this.io(options, () => this.fs.mkdir(this.root, { recursive: true }));
+      const made = await this.makeFolders(this.root, options, null);
+      if (!(await this.io(options, () => this.fs.stat(this.root))).isDirectory()) throw new BackendError('permanent', `${this.root} is a file, not a folder.`);
+      return made;
     } catch (error) {
       throw mapError(error, '.');
     }
   }
 
   /**
-   * Creates `dir` and the folders between it and the vault folder, one level at a time and never the vault
-   * folder itself: when that is missing (deleted, or a share not mounted) the write fails as VAULT_NOT_FOUND.
-   * A copy that went on would write orphan data into a new, empty folder that no recovery point can use.
+   * Creates `dir` and the folders above it that are missing, one level at a time and never above `base`:
+   * when `base` itself is missing the call fails as VAULT_NOT_FOUND. (One level at a time, also because
+   * Node's recursive mkdir never returns for a path under /proc.) Returns the folders made, outermost first.
    */
-  private async makeFolder(dir: string, options: RequestOptions): Promise<void> {
-    if (dir === this.root) {
+  private async makeFolders(dir: string, options: RequestOptions, base: string | null): Promise<string[]> {
+    if (dir === base) {
       if (!(await this.rootExists(options))) throw vaultFolderGone(this.root);
-      return;
+      return [];
     }
     try {
       await this.io(options, () => this.fs.mkdir(dir));
+      return [dir];
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return;
-      if (code !== 'ENOENT') throw error;
-      await this.makeFolder(path.dirname(dir), options);
-      await this.io(options, () => this.fs.mkdir(dir)).catch((again: unknown) => ((again as NodeJS.ErrnoException).code === 'EEXIST' ? undefined : Promise.reject(again)));
+      if (code === 'EEXIST') return [];
+      const parent = path.dirname(dir);
+      if (code !== 'ENOENT' || parent === dir) throw error;
+      const made = await this.makeFolders(parent, options, base);
+      const mine = await this.io(options, () => this.fs.mkdir(dir)).then(
+        () => true,
+        (again: unknown) => ((again as NodeJS.ErrnoException).code === 'EEXIST' ? false : Promise.reject(again as Error)),
+      );
+      return mine ? [...made, dir] : made;
     }
   }
 
@@ -364,8 +373,8 @@ async function mapConcurrent<T>(items: T[], limit: number, work: (item: T) => Pr
 }
 
 export function vaultFolderGone(root: string): LifeboatError {
-  return new LifeboatError('VAULT_NOT_FOUND', `The vault folder ${root} is gone: it was deleted, moved, or the share or disk it is on is not connected.`, {
-    fix: 'Reconnect the share or disk, or put the folder back from where it went. Lifeboat does not recreate it: an empty new folder would hide that the recovery points in it are missing.',
+  return new LifeboatError('VAULT_NOT_FOUND', `There is no vault at ${root}: the folder does not exist. If it held your vault, it was deleted or moved, or the share or disk it is on is not connected.`, {
+    fix: `Reconnect the share or disk, or put the folder back (Lifeboat never recreates a vault folder: an empty new one would hide that its recovery points are missing). For a new vault, run \`lifeboat vault init ${root}\`.`,
   });
 }
 
