@@ -22,6 +22,7 @@ import { targetsApi } from './replication/targets';
 import { catalogRebuildApi } from './replication/catalog-rebuild';
 import { RecoveredCopies } from './replication/recovered-copies';
 import { reportsApi } from './reports/api';
+import { vaultHealthApi } from './replication/vault-health-api';
 import { restoreApi } from './restore/api';
 import { JobsStore } from './store/jobs';
 import { KeyFileSecretBox } from './secrets/key-file-box';
@@ -112,6 +113,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     ...diagnosticsApi(ctx),
     ...protectionApi(ctx),
     ...targetsApi(ctx),
+    ...vaultHealthApi(ctx),
     ...catalogRebuildApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),

@@ -110,7 +110,7 @@ async function refreshTray(): Promise<void> {
     engine.client.listJobs({ status: 'running', limit: 1000 }),
     engine.client.getSchedulesPaused(),
   ]).catch(() => [[], [], { paused: false }] as const);
-  const view = trayView({ rpo: rpo.map((s) => s.status), runningJobs: running.length, paused: paused.paused });
+  const view = trayView({ rpo, runningJobs: running.length, paused: paused.paused });
   tray.setImage(nativeImage.createFromPath(resourcePath('tray', `${view.icon}.png`)));
   tray.setToolTip(view.tooltip);
   tray.setContextMenu(

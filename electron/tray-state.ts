@@ -1,10 +1,11 @@
-import type { RpoState } from '../core/contract/protection';
+import type { VmRpoStatus } from '../core/contract/protection';
+import { statusSentence } from '../core/contract/status-sentence';
 
 export type TrayHealth = 'idle' | 'ok' | 'warning' | 'breach';
 
 export interface TrayInput {
-  /** The RPO state of every protected VM. */
-  rpo: readonly RpoState[];
+  /** The RPO status of every protected VM (vault health and failed first copies included). */
+  rpo: readonly VmRpoStatus[];
   runningJobs: number;
   paused: boolean;
 }
@@ -25,19 +26,11 @@ export interface TrayView {
   menu: TrayMenuItem[];
 }
 
-/** What the tray shows for the engine's state: the worst VM decides the colour. */
+/** What the tray shows for the engine's state: the Dashboard's own sentence and colour, never greener. */
 export function trayView(input: TrayInput): TrayView {
-  const breaches = input.rpo.filter((s) => s === 'breach').length;
-  const warnings = input.rpo.filter((s) => s === 'warning').length;
-  const health: TrayHealth = input.rpo.length === 0 ? 'idle' : breaches > 0 ? 'breach' : warnings > 0 ? 'warning' : 'ok';
-  const summary =
-    health === 'idle'
-      ? 'No VMs protected yet'
-      : health === 'breach'
-        ? `${breaches} VM${breaches === 1 ? '' : 's'} outside RPO`
-        : health === 'warning'
-          ? `${warnings} VM${warnings === 1 ? '' : 's'} at risk`
-          : `All ${input.rpo.length} VM${input.rpo.length === 1 ? '' : 's'} within RPO`;
+  const sentence = statusSentence(input.rpo);
+  const health: TrayHealth = input.rpo.length === 0 ? 'idle' : sentence.tone;
+  const summary = input.rpo.length === 0 ? 'No VMs protected yet' : sentence.text.replace(/\.$/, '');
   const extras = [input.paused ? 'schedules paused' : '', input.runningJobs > 0 ? `${input.runningJobs} running` : ''].filter(Boolean);
   return {
     health,

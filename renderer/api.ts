@@ -42,7 +42,7 @@ const httpBridge: LifeboatBridge = {
   subscribe(listener) {
     const source = new EventSource('api/events', { withCredentials: true });
     const onMessage = (message: MessageEvent<string>): void => listener(JSON.parse(message.data) as ConsoleEvent);
-    const types: ConsoleEvent['type'][] = ['settings.changed', 'inventory.changed', 'job.started', 'job.progress', 'job.finished', 'alert.raised'];
+    const types: ConsoleEvent['type'][] = ['settings.changed', 'inventory.changed', 'job.started', 'job.progress', 'job.finished', 'alert.raised', 'vault.health'];
     for (const type of types) source.addEventListener(type, onMessage);
     return () => source.close();
   },

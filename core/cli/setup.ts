@@ -12,13 +12,13 @@ export function registerSetup(program: Command, ctx: CliContext): void {
     .option('--passphrase-file <file>', 'read the vault passphrase from this file (default: LIFEBOAT_PASSPHRASE)')
     .action(async (options: { organisation: string; vaultFolder: string; passphraseFile?: string }, command: Command) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
-      const settings = await withService(ctx, command, (service) =>
-        createLocalClient(service.api).completeFirstRun({
-          organisation: options.organisation,
-          vault: { kind: 'folder', path: options.vaultFolder },
-          passphrase,
-        }),
-      );
-      ctx.stdout(`Lifeboat is set up for ${settings.organisation} with the vault at ${settings.vault?.location.path}.\n`);
+      const { settings, vault } = await withService(ctx, command, async (service) => {
+        const client = createLocalClient(service.api);
+        const done = await client.completeFirstRun({ organisation: options.organisation, vault: { kind: 'folder', path: options.vaultFolder }, passphrase });
+        // As the wizard does: setup ends with a vault that exists and opens with the passphrase, or with its error.
+        return { settings: done, vault: await client.vaultInit({}) };
+      });
+      const how = vault.created ? `created the vault at ${vault.location}` : `opened the vault already at ${vault.location} with that passphrase`;
+      ctx.stdout(`Lifeboat is set up for ${settings.organisation}; it ${how}.\n`);
     });
 }

@@ -65,8 +65,15 @@ export interface VmRpoStatus {
   ageSeconds: number | null;
   /** ok ≤ 80% of the RPO < warning ≤ 100% < breach; pending: protected less than one RPO ago, no point yet. */
   status: RpoState;
-  /** Why the status cannot be trusted as measured (a point dated in the future); null when it can. */
+  /** Why the status cannot be trusted as measured, or why the VM is not protected; null when all is well. */
   problem?: string | null;
+  /** What to do about `problem`. */
+  fix?: string | null;
+  /**
+   * What `problem` is about: 'vault' — the policy's vault is down, so nothing new can be stored or restored;
+   * 'first-copy' — no recovery point yet and the last copy failed; 'clock' — a point dated in the future.
+   */
+  reason?: 'vault' | 'first-copy' | 'clock' | null;
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method } from './define';
 import type { VaultTarget } from './types';
+import type { VaultHealth } from './vault-health';
 
 export const targetCredentials = z.union([
   z.object({ connectionString: z.string().min(1, 'Paste the storage account connection string.') }),
@@ -27,6 +28,8 @@ export const targetMethods = {
       passphrase: z.string().min(1).max(1024).optional(),
     }),
   ).returns<VaultTarget>(),
+  listVaultHealth: method('What the heartbeat last found at every vault target: reachable, config readable, space left, bytes really held.', z.object({}).default({})).returns<VaultHealth[]>(),
+  checkVaults: method('Check every vault target now (as the heartbeat does) and return what was found.', z.object({}).default({})).returns<VaultHealth[]>(),
   testTarget: method(
     'Prove a vault location can hold a vault with these credentials: a test object is written, read back and deleted (a missing container or bucket is created; a folder made for the test is removed again). Saves nothing in Lifeboat.',
     z.object({ location: z.string().trim().min(1), credentials: credentials.optional() }),

@@ -104,9 +104,11 @@ export class Scheduler {
         this.deps.alerts.clear('rpo', status.vmId, now);
         continue;
       }
+      // A vault that is down has one alert of its own (the vault health check's), not one per VM behind it.
+      if (status.reason === 'vault') continue;
       if (status.problem) {
         const alert = this.deps.alerts.raise(
-          { kind: 'rpo', subject: status.vmId, severity: 'warning', message: `${status.vm}: ${status.problem}`, fix: 'Set the clocks of this machine and of the VM\'s host right (Windows Time / NTP); the next copy is then judged against the RPO again.' },
+          { kind: 'rpo', subject: status.vmId, severity: status.status === 'breach' ? 'critical' : 'warning', message: `${status.vm}: ${status.problem}`, fix: status.fix ?? null },
           now,
         );
         if (alert) this.deps.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });

@@ -339,7 +339,7 @@ export class Vault {
   }
 }
 
-async function readConfig(backend: Backend): Promise<VaultConfig> {
+export async function readConfig(backend: Backend): Promise<VaultConfig> {
   let data: Buffer;
   try {
     data = await backend.get(keys.config);

@@ -11,6 +11,7 @@ import type { Overview } from '../../core/contract/overview';
 import type { Alert as EngineAlert, VmRpoStatus } from '../../core/contract/protection';
 import { statusSentence } from '../../core/contract/status-sentence';
 import type { Settings } from '../../core/contract/types';
+import { VAULT_DOWN, type VaultHealth } from '../../core/contract/vault-health';
 import { api } from '../api';
 import { DrillBadge } from '../components/DrillBadge';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -23,13 +24,14 @@ import { useEngine } from '../hooks';
 import { achievedRto, unprovenVms } from '../model/drills';
 import type { PageId } from '../router';
 
-const TONE = { ok: 'green', warning: 'yellow', breach: 'red', idle: 'gray' } as const;
+const TONE = { ok: 'green', warning: 'yellow', breach: 'red', idle: 'blue' } as const;
 const WORST_FIRST = { breach: 0, warning: 1, pending: 2, ok: 3 } as const;
 const ROWS_SHOWN = 10;
 
 export function DashboardPage({ settings, go }: { settings: Settings; go(page: PageId, param?: string | null): void }) {
-  const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'inventory.changed', 'local:policies']);
-  const alerts = useEngine<EngineAlert[]>(() => api.listAlerts(), ['alert.raised', 'job.finished']);
+  const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'inventory.changed', 'vault.health', 'local:policies']);
+  const vaults = useEngine<VaultHealth[]>(() => api.listVaultHealth(), ['vault.health', 'job.finished']);
+  const alerts = useEngine<EngineAlert[]>(() => api.listAlerts(), ['alert.raised', 'job.finished', 'vault.health']);
   const overview = useEngine<Overview>(() => api.getOverview({ days: 30 }), ['job.finished', 'local:schedules', 'local:plans', 'local:policies']);
   const failedOver = useEngine<PlanFailoverState[]>(() => api.listFailoverStates(), ['job.finished', 'local:plans']);
   const [failingBack, setFailingBack] = useState<{ plan: RecoveryPlan; state: PlanFailoverState } | null>(null);
@@ -84,7 +86,7 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
           <Paper withBorder p="lg" data-testid="status-sentence">
             <Group wrap="nowrap">
               <ThemeIcon size={44} radius="xl" color={TONE[sentence.tone]} variant="light">
-                {sentence.tone === 'ok' ? <IconCircleCheck /> : sentence.tone === 'breach' ? <IconShieldX /> : <IconAlertTriangle />}
+                {sentence.tone === 'ok' ? <IconCircleCheck /> : sentence.tone === 'breach' ? <IconShieldX /> : sentence.tone === 'idle' ? <IconShieldCheck /> : <IconAlertTriangle />}
               </ThemeIcon>
               <Title order={2} size="h3">
                 {sentence.text}
@@ -105,6 +107,11 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
                 </Text>
               )}
               <Group gap="xs" mt="xs">
+                {alert.kind === 'vault' && (
+                  <Button size="xs" onClick={() => void api.checkVaults({}).then(vaults.reload, vaults.reload)}>
+                    Check again
+                  </Button>
+                )}
                 {alert.kind === 'rpo' && (
                   <Button size="xs" onClick={() => void copyNow(alert.subject)}>
                     Copy now
@@ -125,7 +132,7 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
             </Card>
             <LastDrillCard overview={overview.data} go={go} />
             <UpcomingCard overview={overview.data} />
-            <StorageCard overview={overview.data} />
+            <StorageCard overview={overview.data} vaults={vaults.data} />
           </SimpleGrid>
           <Card withBorder padding={0}>
             <Group justify="space-between" p="md" pb="xs">
@@ -252,19 +259,30 @@ function UpcomingCard({ overview }: { overview: Overview | null }) {
   );
 }
 
-function StorageCard({ overview }: { overview: Overview | null }) {
+function StorageCard({ overview, vaults }: { overview: Overview | null; vaults: VaultHealth[] | null }) {
   const storage = overview?.storage;
+  // What the vaults really hold (walked or listed by the health check), not what the catalog believes it added.
+  const measured = (vaults ?? []).filter((v) => v.bytesUsed !== null);
+  const used = measured.reduce((sum, v) => sum + (v.bytesUsed ?? 0), 0);
+  const free = (vaults ?? []).filter((v) => v.freeBytes !== null);
   const data = (storage?.trend ?? []).map((d) => ({ day: d.day.slice(5), GB: Number((d.storedBytes / 1e9).toFixed(3)) }));
   return (
     <Card withBorder data-testid="storage">
       <Text size="sm" c="dimmed">
         Vault storage used
       </Text>
-      <Text fw={700} size="xl">
-        {formatBytes(storage?.storedBytes ?? 0)}
-      </Text>
+      {measured.length > 0 ? (
+        <Text fw={700} size="xl" data-testid="vault-bytes-used">
+          {formatBytes(used)}
+        </Text>
+      ) : (
+        <Text size="sm" c="dimmed">
+          {(vaults ?? []).some((v) => VAULT_DOWN.has(v.state)) ? 'Cannot be measured: the vault is unavailable' : 'Not measured yet'}
+        </Text>
+      )}
       <Text size="xs" c="dimmed">
         for {formatBytes(storage?.protectedBytes ?? 0)} of protected disks
+        {free.length > 0 && ` · ${formatBytes(free.reduce((sum, v) => sum + (v.freeBytes ?? 0), 0))} free`}
       </Text>
       {data.length > 1 && (
         <div role="img" aria-label={`Storage used over the last ${data.length} days`}>
@@ -277,7 +295,7 @@ function StorageCard({ overview }: { overview: Overview | null }) {
 
 function RpoRow({ status }: { status: VmRpoStatus }) {
   const share = status.ageSeconds === null ? 0 : Math.min(100, (status.ageSeconds / (status.rpoMinutes * 60)) * 100);
-  const color = status.status === 'breach' ? 'red' : status.status === 'warning' ? 'yellow' : 'green';
+  const color = status.status === 'breach' ? 'red' : status.status === 'warning' ? 'yellow' : status.status === 'pending' ? 'gray' : 'green';
   return (
     <Table.Tr>
       <Table.Td fw={500}>{status.vm}</Table.Td>
@@ -291,6 +309,11 @@ function RpoRow({ status }: { status: VmRpoStatus }) {
       </Table.Td>
       <Table.Td>
         <RpoBadge status={status.status} />
+        {status.problem && (
+          <Text size="xs" c="dimmed" mt={2} maw={260}>
+            {status.reason === 'vault' ? 'Its vault is unavailable.' : status.problem}
+          </Text>
+        )}
       </Table.Td>
     </Table.Tr>
   );

@@ -6,6 +6,7 @@ import { sql as jobResources } from './005-job-resources';
 import { sql as recoveryPlans } from './006-recovery-plans';
 import { sql as planFailover } from './007-plan-failover';
 import { sql as unverifiedDrills, up as unverifiedDrillsUp } from './008-unverified-drills';
+import { sql as vaultHealth } from './009-vault-health';
 import type { Db } from '../database';
 
 export interface Migration {
@@ -29,6 +30,7 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'recovery plans', sql: recoveryPlans },
   { version: 7, name: 'plan failover state', sql: planFailover },
   { version: 8, name: 'unverified drills', sql: unverifiedDrills, up: unverifiedDrillsUp },
+  { version: 9, name: 'vault health', sql: vaultHealth },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;
