@@ -66,6 +66,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
 
     if (!hasToken(req, url)) {
+      // A person who opened the address without the link's token gets a page that says what to do, not JSON.
+      if (req.method === 'GET' && !url.pathname.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
+        res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(SIGN_IN_PAGE);
+        return;
+      }
       throw new LifeboatError('UNAUTHORIZED', 'This Lifeboat console needs its access token.', {
         fix: 'Open the full link printed by `lifeboat serve` (it ends with ?token=…).',
       });
@@ -169,6 +174,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }),
   };
 }
+
+/** Plain words, no script: the console's CSP applies to this page too. */
+const SIGN_IN_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Lifeboat — open the console from its link</title></head>
+<body>
+<h1>Open Lifeboat from its link</h1>
+<p>This Lifeboat console only opens from the link it printed when it started, because the link carries a
+one-time access token. Opening the address alone, an old bookmark or a link from before Lifeboat restarted
+does not work.</p>
+<p><b>What to do:</b> copy the full link that <code>lifeboat serve</code> printed (it ends with
+<code>?token=…</code>) into the address bar. If that window is closed, stop Lifeboat and start it again
+with <code>npm start</code> or <code>lifeboat serve</code>, then open the new link.</p>
+</body></html>
+`;
 
 function setSecurityHeaders(res: http.ServerResponse): void {
   res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);

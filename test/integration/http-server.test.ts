@@ -55,6 +55,12 @@ describe('browser-mode HTTP transport', () => {
     expect((await noToken.json()).error).toMatchObject({ code: 'UNAUTHORIZED', fix: expect.stringContaining('token') });
     expect((await post('getSettings', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await fetch(`${server.origin}/`)).status).toBe(401);
+    // A browser opening the bare address gets a page saying what to do, not raw JSON.
+    const page = await fetch(`${server.origin}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toMatch(/<h1>Open Lifeboat from its link<\/h1>[\s\S]*What to do:/);
+    expect(page.headers.get('content-security-policy')).toBeTruthy();
     expect((await fetch(`${server.origin}/api/events`)).status).toBe(401);
     expect((await fetch(`${server.origin}/?token=nope`, { redirect: 'manual' })).status).toBe(401);
   });
