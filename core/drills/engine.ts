@@ -86,7 +86,7 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
   const sandboxes: DrillSandbox[] = [];
   try {
     fs.mkdirSync(workDir, { recursive: true });
-    const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
+    const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
     for (const { vmId, vm, point, problem } of chosen) {
       if (!vm || !point) {
         drill.vms.push(failedVm(vm?.name ?? vmId, vmId, problem ?? 'No recovery point.'));

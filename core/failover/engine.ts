@@ -123,7 +123,7 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
       }
     } else {
       note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
-      const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a usable point.`);
+      const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
       for (const member of members.filter((m) => m.replica)) {
         // One unreachable replica host fails its own VMs, not the whole failover.
         const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {

@@ -91,7 +91,13 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
             target={d.rtoTargetSeconds}
             unmeasured={d.status === 'unverified' ? 'Not every guest proved it came up' : d.status === 'passed' ? null : 'The drill did not pass'}
           />
-          <GoalCard title="Work that would be lost (RPO)" seconds={d.rpoSeconds} target={d.rpoTargetSeconds} />
+          {/* A point that did not come back proves no RPO: its age is not "within the goal" of anything. */}
+          <GoalCard
+            title="Work that would be lost (RPO)"
+            seconds={d.status === 'passed' ? d.rpoSeconds : null}
+            target={d.rpoTargetSeconds}
+            unmeasured={d.status === 'passed' ? null : d.status === 'unverified' ? 'Not proven: not every guest proved it came up' : 'Not proven: the drill did not pass'}
+          />
           {real ? (
             <Outcome
               title="Where the VMs run"

@@ -161,11 +161,6 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                       Test failover
                     </Button>
                   )}
-                  {!state && (
-                    <Button variant="outline" color="red" onClick={() => setFailover({ plan, back: null })} aria-label={`Fail over ${plan.name}`}>
-                      Fail over…
-                    </Button>
-                  )}
                   <Menu position="bottom-end">
                     <Menu.Target>
                       <ActionIcon variant="default" size="lg" aria-label={`More actions for ${plan.name}`}>
@@ -181,6 +176,17 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                   </Menu>
                 </Group>
               </Group>
+              {/* Far from "Test failover", under its own words: the one button here that touches production. */}
+              {!state && (
+                <Group justify="space-between" wrap="nowrap" mt="md" pt="sm" style={{ borderTop: '1px solid var(--mantine-color-red-3)' }} data-testid="danger-area">
+                  <Text size="sm" c="dimmed">
+                    Real disaster only: start these VMs at the recovery site and run the business from there. Production VMs that still run are shut down first.
+                  </Text>
+                  <Button size="xs" variant="outline" color="red" style={{ flexShrink: 0 }} onClick={() => setFailover({ plan, back: null })} aria-label={`Fail over ${plan.name}`}>
+                    Fail over…
+                  </Button>
+                </Group>
+              )}
             </Card>
           );
         })}
@@ -224,7 +230,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
                       <Measured seconds={achievedRto(drill)} target={drill.rtoTargetSeconds} unmeasured={drill.status === 'running' ? undefined : 'Not measured'} />
                     </Table.Td>
                     <Table.Td>
-                      <Measured seconds={drill.rpoSeconds} target={drill.rpoTargetSeconds} />
+                      <Measured seconds={drill.status === 'passed' ? drill.rpoSeconds : null} target={drill.rpoTargetSeconds} unmeasured={drill.status === 'running' ? undefined : 'Not proven'} />
                     </Table.Td>
                     <Table.Td>{drill.status === 'running' || drill.kind !== 'test' ? '—' : drill.cleanupConfirmed ? 'Yes' : 'Not confirmed'}</Table.Td>
                   </Table.Tr>

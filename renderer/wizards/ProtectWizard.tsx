@@ -8,6 +8,7 @@ import {
   List,
   Modal,
   NumberInput,
+  Select,
   Paper,
   Radio,
   SegmentedControl,
@@ -207,7 +208,10 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
             value={rpoMinutes}
             min={1}
             max={7 * 24 * 60}
+            clampBehavior="none"
+            allowDecimal={false}
             onChange={(value) => setRpoMinutes(Number(value) || 0)}
+            error={rpoMinutes >= 1 && rpoMinutes <= 7 * 24 * 60 ? undefined : 'Choose between 1 minute and 7 days (10080 minutes).'}
             w={260}
           />
           <Alert variant="light" icon={<IconInfoCircle />} data-testid="rpo-explained">
@@ -230,11 +234,11 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
             data={[...RETENTION_PRESETS.map((p) => ({ value: p.id, label: p.label })), { value: 'custom', label: 'Custom' }]}
           />
           <SimpleGrid cols={{ base: 2, sm: 5 }}>
-            <NumberInput label="Newest copies" min={1} max={10000} value={retention.keepLast} onChange={(v) => setRetention({ ...retention, keepLast: Number(v) || 0 })} />
-            <NumberInput label="Daily, for days" min={0} max={3650} value={retention.daily} onChange={(v) => setRetention({ ...retention, daily: Number(v) || 0 })} />
-            <NumberInput label="Weekly, for weeks" min={0} max={520} value={retention.weekly} onChange={(v) => setRetention({ ...retention, weekly: Number(v) || 0 })} />
-            <NumberInput label="Monthly, for months" min={0} max={240} value={retention.monthly} onChange={(v) => setRetention({ ...retention, monthly: Number(v) || 0 })} />
-            <NumberInput label="Yearly, for years" min={0} max={100} value={retention.yearly} onChange={(v) => setRetention({ ...retention, yearly: Number(v) || 0 })} />
+            <NumberInput label="Newest copies" min={1} max={10000} clampBehavior="none" value={retention.keepLast} onChange={(v) => setRetention({ ...retention, keepLast: Number(v) || 0 })} />
+            <NumberInput label="Daily, for days" min={0} max={3650} clampBehavior="none" value={retention.daily} onChange={(v) => setRetention({ ...retention, daily: Number(v) || 0 })} />
+            <NumberInput label="Weekly, for weeks" min={0} max={520} clampBehavior="none" value={retention.weekly} onChange={(v) => setRetention({ ...retention, weekly: Number(v) || 0 })} />
+            <NumberInput label="Monthly, for months" min={0} max={240} clampBehavior="none" value={retention.monthly} onChange={(v) => setRetention({ ...retention, monthly: Number(v) || 0 })} />
+            <NumberInput label="Yearly, for years" min={0} max={100} clampBehavior="none" value={retention.yearly} onChange={(v) => setRetention({ ...retention, yearly: Number(v) || 0 })} />
           </SimpleGrid>
           <Alert variant="light" icon={<IconInfoCircle />}>
             {retentionSentence(retention)} You can go back about {retentionReach(retention, rpoMinutes)}. Unchanged data is stored once, so old copies cost little space.
@@ -318,6 +322,11 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   );
 }
 
+/** 24-hour times every half hour: a browser's time field follows the OS locale ("08:00 AM") and is cut off. */
+const TIMES_OF_DAY = Array.from({ length: 48 }, (_, i) => `${String(Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}`);
+/** The half hours, and a policy's own time when it is between them (set from the CLI or the API). */
+const timesWith = (time: string): string[] => (TIMES_OF_DAY.includes(time) ? TIMES_OF_DAY : [...TIMES_OF_DAY, time].sort());
+
 export function targetWords(target: VaultTarget): string {
   const location = target.location;
   if (location.kind === 'folder') return `the folder ${location.path}`;
@@ -358,8 +367,8 @@ function BandwidthStep({ windows, onChange }: { windows: BandwidthWindow[]; onCh
                 </Group>
               </Chip.Group>
             </Box>
-            <TextInput label="From" type="time" value={window.from} onChange={(e) => update(index, { from: e.currentTarget.value })} w={110} />
-            <TextInput label="To" type="time" value={window.to} onChange={(e) => update(index, { to: e.currentTarget.value })} w={110} />
+            <Select label="From" data={timesWith(window.from)} value={window.from} onChange={(value) => value && update(index, { from: value })} searchable allowDeselect={false} w={96} />
+            <Select label="To" data={timesWith(window.to)} value={window.to} onChange={(value) => value && update(index, { to: value })} searchable allowDeselect={false} w={96} />
             <NumberInput label="At most (MB/s)" min={0.1} step={1} decimalScale={1} value={window.bytesPerSecond / MB} onChange={(v) => update(index, { bytesPerSecond: Math.max(64 * 1024, Math.round((Number(v) || 0) * MB)) })} w={140} />
             <ActionIcon variant="subtle" color="red" size="lg" aria-label="Remove this limit" onClick={() => onChange(windows.filter((_, i) => i !== index))}>
               <IconTrash size={18} />

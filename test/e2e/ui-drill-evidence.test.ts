@@ -71,6 +71,9 @@ describe('drill evidence: passed only on proof from the guest', () => {
       expect(unverifiedPage).toMatch(/unverified/i); // badges are drawn in capitals
       const rto = page.getByTestId('goal-card').filter({ hasText: 'Recovery time (RTO)' });
       expect(await rto.innerText()).toContain('Not measured');
+      const rpo = await page.getByTestId('goal-card').filter({ hasText: 'Work that would be lost (RPO)' }).innerText();
+      expect(rpo).toContain('Not proven: not every guest proved it came up');
+      expect(rpo).not.toContain('Within the goal');
       const web = page.getByTestId('drill-vm').filter({ hasText: 'lab-web01' });
       const notProven = web.getByTestId('vm-unverified');
       expect(await notProven.innerText()).toContain('It started, but nothing proved the guest came up');
