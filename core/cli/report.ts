@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createLocalClient } from '../contract/dispatch';
-import type { ReportSummary } from '../contract/reports';
+import { coverageText, overallLabel, type ReportSummary } from '../contract/reports';
 import { withService, type CliContext } from './context';
 
 interface ReportOptions {
@@ -35,6 +35,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.stdout(`Report written to ${result.file}\n  ${result.bytes} bytes, SHA-256 ${result.sha256} (recorded in the audit log)\n`);
+      // The workbook links to these copies by a relative path: the folder travels with it.
+      if (result.evidenceFolder) ctx.stdout(`  Drill evidence: ${result.evidenceFiles} file${result.evidenceFiles === 1 ? '' : 's'} in ${result.evidenceFolder} (keep it beside the workbook)\n`);
       ctx.stdout(describe(result.summary));
     });
 }
@@ -43,10 +45,10 @@ function describe(s: ReportSummary): string {
   const percent = s.rpoCompliancePercent === null ? 'n/a' : `${s.rpoCompliancePercent.toFixed(2)}%`;
   const lines = [
     `${s.organisation ?? 'Organisation not set'} — ${s.from} to ${s.to} (${s.timeZone})`,
-    `  Overall: ${s.overall === 'ok' ? 'OK' : s.overall === 'attention' ? 'needs attention' : 'FAILING'}`,
+    `  Overall: ${s.overall === 'failing' ? 'FAILING' : overallLabel(s)}`,
     ...s.reasons.map((reason) => `    - ${reason}`),
     `  VMs: ${s.vms} (${s.protectedVms} protected, ${s.unprotectedVms} unprotected)`,
-    `  RPO compliance: ${percent}, ${s.rpoBreaches} breaches, ${s.minutesInBreach} minutes in breach`,
+    `  RPO compliance: ${percent}, ${s.rpoBreaches} breaches, ${s.minutesInBreach} minutes in breach (${coverageText(s.coverage)})`,
     `  Drills: ${s.drillsRun} run, ${s.drillsPassed} passed, ${s.drillsUnverified} unverified, ${s.drillsFailed} failed`,
     `  Runs: ${s.jobsRun} (${s.jobsFailed} failed); open action items: ${s.openActionItems}`,
     `  Audit log: ${s.auditEntries} entries in the period, chain ${s.auditIntact ? 'intact' : 'BROKEN'}`,

@@ -32,7 +32,27 @@ const absoluteXlsx = z
 
 const absoluteFolder = z.string().trim().regex(ABSOLUTE_PATH, 'Use a full path, like D:\\Audit or \\\\nas\\audit.');
 
-export type OverallStatus = 'ok' | 'attention' | 'failing';
+/** 'incomplete': too little of the period is measured to call it OK (not over yet, not begun, or mostly unprotected). */
+export type OverallStatus = 'ok' | 'attention' | 'failing' | 'incomplete';
+
+/**
+ * How much of the period the figures stand on. `partial`: the period is not over when the report is written;
+ * `future`: it has not begun. `rpoMeasuredSeconds` is the longest any protected VM was measured against its
+ * RPO in the period — a 100% compliance over 9 minutes of a quarter says little, and the report says so.
+ */
+export interface ReportCoverage {
+  state: 'complete' | 'partial' | 'future';
+  periodDays: number;
+  periodSeconds: number;
+  /** The period up to the moment the figures are measured at (its end, or now). */
+  elapsedSeconds: number;
+  /** ISO instant the figures are measured at. */
+  asOf: string;
+  rpoMeasuredSeconds: number;
+}
+
+/** Below this share of the period measured, a finished period's status is 'incomplete', never 'ok'. */
+export const MIN_MEASURED_SHARE = 0.9;
 
 /** The numbers on the workbook's first sheet; the Reports page previews exactly these. */
 export interface ReportSummary {
@@ -45,6 +65,7 @@ export interface ReportSummary {
   overall: OverallStatus;
   /** Why the status is not "ok", in plain words; empty when it is. */
   reasons: string[];
+  coverage: ReportCoverage;
   vms: number;
   protectedVms: number;
   unprotectedVms: number;
@@ -61,8 +82,11 @@ export interface ReportSummary {
   drillsFailed: number;
   worstDrillRpo: { vm: string; plan: string; seconds: number; targetSeconds: number | null } | null;
   worstDrillRto: { plan: string; seconds: number; targetSeconds: number | null } | null;
+  /** Runs listed on the Jobs sheet: the export writing this report is not one of them. */
   jobsRun: number;
   jobsFailed: number;
+  /** Runs still queued or running when the report was written: neither succeeded nor failed. */
+  jobsUnfinished: number;
   openActionItems: number;
   /** RPO breaches in the period with no action item raised for that VM. */
   breachesWithoutActionItem: number;
@@ -75,6 +99,9 @@ export interface ReportExport {
   file: string;
   sha256: string;
   bytes: number;
+  /** The folder beside the workbook holding the drill evidence it embeds (null when there is none). */
+  evidenceFolder: string | null;
+  evidenceFiles: number;
   summary: ReportSummary;
 }
 
@@ -145,6 +172,37 @@ export const reportMethods = {
       .refine((s) => !s.enabled || s.folder !== null, { message: 'Choose the folder scheduled reports go to.', path: ['folder'] }),
   ).returns<ReportSchedule>(),
 };
+
+/** The Summary's status in words, the same on the sheet, the Reports page and the command line. */
+export function overallLabel(s: Pick<ReportSummary, 'overall' | 'coverage'>): string {
+  if (s.overall === 'incomplete') return s.coverage.state === 'future' ? 'Future period' : s.coverage.state === 'partial' ? 'Partial period' : 'Too little measured';
+  return { ok: 'OK', attention: 'Needs attention', failing: 'Failing' }[s.overall];
+}
+
+/** "9 min", "5 h 20 min", "61.4 days": how long something was measured, for a reader rather than a formula. */
+export function spanText(seconds: number): string {
+  if (seconds < 60) return seconds <= 0 ? '0 min' : 'under 1 min';
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  if (seconds < 2 * 86_400) return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  const days = Math.floor((seconds / 86_400) * 10) / 10;
+  return `${Number.isInteger(days) ? days : days.toFixed(1)} days`;
+}
+
+/** "1 day", "92 days". */
+export function daysText(days: number): string {
+  return `${days} day${days === 1 ? '' : 's'}`;
+}
+
+/** How long the RPO was measured. All of the period reads as its days: a quarter with a DST change is an hour short of 90 × 24 h. */
+export function measuredText(c: ReportCoverage): string {
+  return c.rpoMeasuredSeconds >= c.periodSeconds ? daysText(c.periodDays) : spanText(c.rpoMeasuredSeconds);
+}
+
+/** "RPO measured over 9 min of 92 days". */
+export function coverageText(c: ReportCoverage): string {
+  return `RPO measured over ${measuredText(c)} of ${daysText(c.periodDays)}`;
+}
 
 /** Pure calendar helpers, shared by the engine and the Reports page. */
 export function isCalendarDay(value: string): boolean {

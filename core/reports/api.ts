@@ -209,8 +209,9 @@ function recordedExport(ctx: ServiceContext, jobId: string): ReportExport | null
     .pluck()
     .get(jobId) as string | undefined;
   if (!row) return null;
-  const details = JSON.parse(row) as { file: string; sha256: string; bytes: number; summary: ReportSummary };
-  return { jobId, file: details.file, sha256: details.sha256, bytes: details.bytes, summary: details.summary };
+  const details = JSON.parse(row) as { file: string; sha256: string; bytes: number; evidenceFolder?: string | null; evidence?: unknown[]; summary: ReportSummary };
+  // Exports recorded before evidence folders existed have neither field.
+  return { jobId, file: details.file, sha256: details.sha256, bytes: details.bytes, evidenceFolder: details.evidenceFolder ?? null, evidenceFiles: details.evidence?.length ?? 0, summary: details.summary };
 }
 
 /** Only files Lifeboat itself exported may be shown: the method must not become a way to open any path. */

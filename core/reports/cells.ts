@@ -22,8 +22,7 @@ export const STYLES: Record<Kind, Partial<ExcelJS.Style>> = {
   text: { alignment: top },
   wrap: { alignment: { ...top, wrapText: true } },
   hash: { alignment: { ...top, wrapText: true }, font: { name: 'Consolas', size: 9 } },
-  // The screenshot's path sits under its picture, at the bottom of the cell.
-  link: { alignment: { vertical: 'bottom', wrapText: true }, font: { color: { argb: 'FF0563C1' }, underline: true, size: 9 } },
+  link: { alignment: { ...top, wrapText: true }, font: { color: { argb: 'FF0563C1' }, underline: true, size: 9 } },
   datetime: { numFmt: 'yyyy-mm-dd hh:mm:ss', alignment: top },
   date: { numFmt: 'yyyy-mm-dd', alignment: top },
   duration: { numFmt: '[h]:mm:ss', alignment: top },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import type { ReportExport, ReportPeriod, ReportSummary } from '../contract/reports';
 import type { ServiceContext } from '../service-context';
+import { commitEvidence, discardEvidence, stageEvidence, type StagedEvidence } from './evidence';
 import { loadReportData } from './report-data';
 import { summarise } from './summary';
 import { writeWorkbook, type WriteProgress } from './workbook';
@@ -37,23 +38,32 @@ export interface ExportRun {
 export async function exportReport(ctx: ServiceContext, period: ReportPeriod, file: string, actor: string, run: ExportRun): Promise<ReportExport> {
   ensureFolder(path.dirname(file));
   const verification = ctx.audit.verify();
-  const data = loadReportData(ctx.db, period, ctx.clock.now(), ctx.settings.get('organisation') ?? null, verification);
+  // This export's own job is running while it writes: it is left out, or every report would list itself as Running.
+  const data = loadReportData(ctx.db, period, ctx.clock.now(), ctx.settings.get('organisation') ?? null, verification, run.jobId);
   const summary = summarise(data);
   run.log(`Period ${period.from} to ${period.to}: ${summary.vms} VMs, ${summary.drillsRun} drills, ${summary.jobsRun} runs, ${summary.auditEntries} audit entries.`);
+  if (summary.overall === 'incomplete') run.log(summary.reasons[0]!);
 
   const partial = `${file}.partial`;
+  let evidence: StagedEvidence | null = null;
+  let evidenceFolder: string | null;
   try {
-    await writeWorkbook({ db: ctx.db, data, summary, file: partial, operator: actor, signal: run.signal, progress: run.progress });
+    evidence = stageEvidence(file, data.drills, data.steps);
+    await writeWorkbook({ db: ctx.db, data, summary, file: partial, operator: actor, evidence, signal: run.signal, progress: run.progress });
+    // Evidence first: a workbook in place always has its folder beside it.
+    evidenceFolder = commitEvidence(evidence);
     fs.renameSync(partial, file);
   } catch (error) {
     fs.rmSync(partial, { force: true });
+    discardEvidence(evidence);
     throw error;
   }
 
   const { sha256, bytes } = await hashFile(file);
-  run.log(`Wrote ${file} (${bytes} bytes, SHA-256 ${sha256}).`);
-  ctx.audit.append(actor, 'report.exported', path.basename(file), { file, sha256, bytes, from: period.from, to: period.to, jobId: run.jobId, summary });
-  return { jobId: run.jobId, file, sha256, bytes, summary };
+  const evidenceFiles = evidence.items.map((item) => ({ file: item.relPath, sha256: item.sha256 }));
+  run.log(`Wrote ${file} (${bytes} bytes, SHA-256 ${sha256})${evidenceFolder ? ` and ${evidenceFiles.length} evidence files to ${evidenceFolder}` : ''}.`);
+  ctx.audit.append(actor, 'report.exported', path.basename(file), { file, sha256, bytes, from: period.from, to: period.to, jobId: run.jobId, evidenceFolder, evidence: evidenceFiles, summary });
+  return { jobId: run.jobId, file, sha256, bytes, evidenceFolder, evidenceFiles: evidenceFiles.length, summary };
 }
 
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {

@@ -44,7 +44,9 @@ export interface ReportData {
   drills: Drill[];
   steps: DrillStep[];
   actionItems: ActionItem[];
-  jobCounts: { total: number; failed: number; neverStarted: number };
+  jobCounts: { total: number; failed: number; neverStarted: number; unfinished: number };
+  /** The export job writing this report: left out of every job list and count (it is never finished in its own report). */
+  ownJobId: string | null;
   audit: { entries: number; verification: AuditVerification };
 }
 
@@ -64,7 +66,7 @@ interface VmRow {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function loadReportData(db: Db, period: ReportPeriod, now: Date, organisation: string | null, verification: AuditVerification): ReportData {
+export function loadReportData(db: Db, period: ReportPeriod, now: Date, organisation: string | null, verification: AuditVerification, ownJobId: string | null = null): ReportData {
   const { start: startDate, end: endDate } = periodBounds(period);
   const start = startDate.getTime();
   const end = endDate.getTime();
@@ -146,10 +148,11 @@ export function loadReportData(db: Db, period: ReportPeriod, now: Date, organisa
 
   const jobCounts = db
     .prepare(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(status = 'failed'), 0) AS failed, COALESCE(SUM(started_at IS NULL), 0) AS neverStarted
-         FROM jobs WHERE (started_at >= ? AND started_at < ?) OR (started_at IS NULL AND created_at >= ? AND created_at < ?)`,
+      `SELECT COUNT(*) AS total, COALESCE(SUM(status = 'failed'), 0) AS failed, COALESCE(SUM(started_at IS NULL), 0) AS neverStarted,
+              COALESCE(SUM(status IN ('queued', 'running')), 0) AS unfinished
+         FROM jobs WHERE ((started_at >= ? AND started_at < ?) OR (started_at IS NULL AND created_at >= ? AND created_at < ?)) AND id IS NOT ?`,
     )
-    .get(iso(start), iso(end), iso(start), iso(end)) as ReportData['jobCounts'];
+    .get(iso(start), iso(end), iso(start), iso(end), ownJobId) as ReportData['jobCounts'];
   const auditEntries = db.prepare('SELECT COUNT(*) FROM audit_events WHERE time >= ? AND time < ?').pluck().get(iso(start), iso(end)) as number;
 
   return {
@@ -164,6 +167,7 @@ export function loadReportData(db: Db, period: ReportPeriod, now: Date, organisa
     steps,
     actionItems,
     jobCounts,
+    ownJobId,
     audit: { entries: auditEntries, verification },
   };
 }
@@ -193,16 +197,16 @@ const JOB_COLUMNS = `j.rowid AS rowid, j.kind, j.title, v.name AS vm, j.status, 
  * to the event loop between pages, and better-sqlite3 refuses other statements on a connection while an
  * iterator is open. Runs that never started (cancelled while queued) come last.
  */
-export function* jobPages(db: Db, start: number, end: number, pageSize = 5000): Generator<JobLine[]> {
+export function* jobPages(db: Db, start: number, end: number, ownJobId: string | null = null, pageSize = 5000): Generator<JobLine[]> {
   const started = db.prepare(
     `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN vms v ON v.id = j.vm_id
-      WHERE j.started_at >= ? AND j.started_at < ? AND (j.started_at, j.rowid) > (?, ?)
+      WHERE j.started_at >= ? AND j.started_at < ? AND (j.started_at, j.rowid) > (?, ?) AND j.id IS NOT ?
       ORDER BY j.started_at, j.rowid LIMIT ?`,
   );
   // The lower bound moves with the cursor, so each page is an index range, not a rescan from the period start.
   let cursor = { time: iso(start), rowid: 0 };
   for (;;) {
-    const page = started.all(cursor.time, iso(end), cursor.time, cursor.rowid, pageSize) as JobLine[];
+    const page = started.all(cursor.time, iso(end), cursor.time, cursor.rowid, ownJobId, pageSize) as JobLine[];
     if (page.length === 0) break;
     yield page;
     const last = page[page.length - 1]!;
@@ -211,9 +215,9 @@ export function* jobPages(db: Db, start: number, end: number, pageSize = 5000): 
   const queuedOnly = db
     .prepare(
       `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN vms v ON v.id = j.vm_id
-        WHERE j.started_at IS NULL AND j.created_at >= ? AND j.created_at < ? ORDER BY j.created_at, j.rowid`,
+        WHERE j.started_at IS NULL AND j.created_at >= ? AND j.created_at < ? AND j.id IS NOT ? ORDER BY j.created_at, j.rowid`,
     )
-    .all(iso(start), iso(end)) as JobLine[];
+    .all(iso(start), iso(end), ownJobId) as JobLine[];
   if (queuedOnly.length > 0) yield queuedOnly;
 }
 

@@ -1,4 +1,4 @@
-import type { ReportSummary } from '../contract/reports';
+import { coverageText, daysBetween, daysText, MIN_MEASURED_SHARE, spanText, type ReportCoverage, type ReportSummary } from '../contract/reports';
 import { localTimeZone } from './period';
 import type { ReportData, ReportVm } from './report-data';
 
@@ -59,6 +59,9 @@ export function summarise(data: ReportData): ReportSummary {
   const rpoBreaches = covered.reduce((sum, vm) => sum + vm.totals.breaches, 0);
   const unprotected = counted.length - covered.filter((vm) => vm.status !== 'removed').length;
 
+  const coverage = coverageOf(data, covered);
+  const incomplete = incompleteReason(coverage, covered.length > 0);
+
   const failing: string[] = [];
   const attention: string[] = [];
   if (!data.audit.verification.ok) failing.push(`The audit log was tampered with: ${data.audit.verification.problem}`);
@@ -80,8 +83,11 @@ export function summarise(data: ReportData): ReportSummary {
     to: data.period.to,
     generatedAt: new Date(data.generatedAt).toISOString(),
     timeZone: localTimeZone(),
-    overall: failing.length > 0 ? 'failing' : attention.length > 0 ? 'attention' : 'ok',
-    reasons: [...failing, ...attention],
+    // Failing outranks everything: a tampered log is news whatever the coverage. Otherwise a period too little
+    // measured is never "OK" (nor merely "needs attention"): its figures can still change.
+    overall: failing.length > 0 ? 'failing' : incomplete ? 'incomplete' : attention.length > 0 ? 'attention' : 'ok',
+    reasons: [...(incomplete ? [incomplete] : []), ...failing, ...attention],
+    coverage,
     vms: counted.length,
     protectedVms: covered.filter((vm) => vm.status !== 'removed').length,
     unprotectedVms: unprotected,
@@ -97,11 +103,36 @@ export function summarise(data: ReportData): ReportSummary {
     worstDrillRto,
     jobsRun: data.jobCounts.total,
     jobsFailed: data.jobCounts.failed,
+    jobsUnfinished: data.jobCounts.unfinished,
     openActionItems,
     breachesWithoutActionItem: withoutItem,
     auditEntries: data.audit.entries,
     auditIntact: data.audit.verification.ok,
   };
+}
+
+function coverageOf(data: ReportData, covered: ReportVm[]): ReportCoverage {
+  const state = data.generatedAt < data.start ? 'future' : data.generatedAt < data.end ? 'partial' : 'complete';
+  return {
+    state,
+    periodDays: daysBetween(data.period.from, data.period.to) + 1,
+    periodSeconds: Math.round((data.end - data.start) / 1000),
+    elapsedSeconds: Math.round((data.asOf - data.start) / 1000),
+    asOf: new Date(data.asOf).toISOString(),
+    rpoMeasuredSeconds: Math.round(Math.max(0, ...covered.map((vm) => vm.totals.coveredSeconds))),
+  };
+}
+
+/** Why the figures are not the period's final word, or null when they are. */
+function incompleteReason(c: ReportCoverage, anyProtected: boolean): string | null {
+  if (c.state === 'future') return `Future period: it has not begun, so nothing in it is measured yet.`;
+  if (c.state === 'partial') {
+    return `Partial period: the period is not over; ${spanText(c.elapsedSeconds)} of ${daysText(c.periodDays)} have passed and ${coverageText(c)}. The figures can still change.`;
+  }
+  if (anyProtected && c.rpoMeasuredSeconds < MIN_MEASURED_SHARE * c.periodSeconds) {
+    return `Too little measured: ${coverageText(c)}, less than ${Math.round(MIN_MEASURED_SHARE * 100)}% of the period.`;
+  }
+  return null;
 }
 
 /** RPO achieved by a drill: how old the recovery point was when the drill started. */

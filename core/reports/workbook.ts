@@ -3,6 +3,8 @@ import type { Db } from '../store/database';
 import { VERSION } from '../version';
 import { fit, spec, statusRules, toCell } from './cells';
 import { auditPages, jobPages, type ReportData } from './report-data';
+import { withExportPaths, type StagedEvidence } from './evidence';
+import { writeEvidenceSheet } from './sheets/evidence-sheet';
 import { writeSummarySheet } from './sheets/summary-sheet';
 import {
   ACTION_COLUMNS,
@@ -22,7 +24,7 @@ import {
 import { StreamingWorkbook } from './xlsx/streaming-workbook';
 
 /** The sheets, in workbook order; tests and the docs refer to these names. */
-export const SHEETS = ['Summary', 'Protected VMs', 'RPO compliance', 'Drills', 'Drill steps', 'Jobs', 'Action items', 'Audit log'] as const;
+export const SHEETS = ['Summary', 'Protected VMs', 'RPO compliance', 'Drills', 'Evidence', 'Drill steps', 'Jobs', 'Action items', 'Audit log'] as const;
 
 export interface WriteProgress {
   (phase: string, rowsDone: number, rowsTotal: number): void;
@@ -34,6 +36,8 @@ export interface WriteOptions {
   summary: ReportSummary;
   file: string;
   operator: string;
+  /** Screenshots copied beside the workbook (stageEvidence); the Drills and Evidence sheets refer to them. */
+  evidence: StagedEvidence;
   signal?: AbortSignal;
   progress?: WriteProgress;
 }
@@ -90,19 +94,23 @@ async function writeSheets(book: StreamingWorkbook, options: WriteOptions, foote
   }
 
   checkCancelled();
-  writeDrills(book, small.drills, footer);
+  writeDrills(book, small.drills, footer, options.evidence);
   step('Drills', small.drills.length);
+  writeEvidenceSheet(book, options.evidence.items, footer);
 
-  const steps = book.addSheet({ name: 'Drill steps', tableName: 'DrillSteps', columns: fit(STEP_COLUMNS, small.steps), footer });
+  // A step's detail may name the screenshot where the engine wrote it: the reader gets the copy in the export.
+  const detail = STEP_COLUMNS.findIndex((c) => c.header === 'Detail');
+  const stepRows = small.steps.map((row) => row.map((v, i) => (i === detail && typeof v === 'string' ? withExportPaths(options.evidence, v) : v)));
+  const steps = book.addSheet({ name: 'Drill steps', tableName: 'DrillSteps', columns: fit(STEP_COLUMNS, stepRows), footer });
   steps.addRules([9], statusRules(['Failed'], ['Passed'], ['Unverified']));
-  for (const row of small.steps) steps.addRow(row.map((v, i) => toCell(STEP_COLUMNS[i]!.kind, v)));
+  for (const row of stepRows) steps.addRow(row.map((v, i) => toCell(STEP_COLUMNS[i]!.kind, v)));
   steps.finish();
   step('Drill steps', small.steps.length);
 
   const jobs = book.addSheet({ name: 'Jobs', tableName: 'Jobs', columns: jobColumns(db), footer });
-  jobs.addRules([10], statusRules(['Failed', 'Interrupted'], ['Succeeded']));
+  jobs.addRules([10], statusRules(['Failed', 'Interrupted'], ['Succeeded'], ['Unfinished']));
   jobs.addRules([11], statusRules(['No'], []));
-  for (const page of jobPages(db, data.start, data.end)) {
+  for (const page of jobPages(db, data.start, data.end, data.ownJobId)) {
     checkCancelled();
     for (const job of page) jobs.addRow(jobRow(job).map((v, i) => toCell(JOB_COLUMNS[i]!.kind, v)));
     step('Jobs', page.length);

@@ -1,11 +1,8 @@
 import { Badge, Group, List, Paper, RingProgress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import type { ReportSummary } from '../../core/contract/reports';
+import { coverageText, overallLabel, type ReportSummary } from '../../core/contract/reports';
 
-const OVERALL = {
-  ok: { color: 'green', label: 'OK' },
-  attention: { color: 'yellow', label: 'Needs attention' },
-  failing: { color: 'red', label: 'Failing' },
-} as const;
+/** Badge colours; the words come from overallLabel, the same as on the workbook's Summary sheet. */
+const OVERALL_COLOR = { ok: 'green', attention: 'yellow', failing: 'red', incomplete: 'gray' } as const;
 
 /** "1:35:00" — how the workbook shows durations, so the preview reads the same. */
 export function formatDuration(seconds: number): string {
@@ -41,7 +38,8 @@ function versus(achieved: { seconds: number; targetSeconds: number | null } | nu
 
 /** The numbers the workbook's Summary sheet will show, before it is written. */
 export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
-  const overall = OVERALL[summary.overall];
+  const overall = { color: OVERALL_COLOR[summary.overall], label: overallLabel(summary) };
+  const coverage = coverageText(summary.coverage);
   const compliance = summary.rpoCompliancePercent;
   const worstAge = versus(summary.worstPointAge);
   const worstRpo = versus(summary.worstDrillRpo);
@@ -54,6 +52,13 @@ export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
           <Text size="sm" c="dimmed">
             {summary.organisation ?? 'Organisation not set'} · {summary.from} to {summary.to} · times in {summary.timeZone}
           </Text>
+          {summary.coverage.state !== 'complete' && (
+            <Text size="sm" c="orange" fw={600} data-testid="report-period-state">
+              {summary.coverage.state === 'partial'
+                ? `Partial period: not over yet, measured until ${new Date(summary.coverage.asOf).toLocaleString()}. The figures can still change.`
+                : 'Future period: it has not begun, so nothing in it is measured yet.'}
+            </Text>
+          )}
         </div>
         <Badge size="lg" color={overall.color} variant="light" data-testid="report-overall">
           {overall.label}
@@ -75,6 +80,9 @@ export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
           <Text size="xs" c="dimmed" ta="center" maw={160}>
             RPO compliance: share of protected VM-minutes within RPO
           </Text>
+          <Text size="xs" fw={600} ta="center" maw={160} c={summary.overall === 'incomplete' ? 'orange' : 'dimmed'} data-testid="report-coverage">
+            {coverage}
+          </Text>
         </Stack>
         <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" style={{ flex: 1 }}>
           <Stat label="VMs" value={summary.vms} hint={`${summary.protectedVms} protected, ${summary.unprotectedVms} not`} bad={summary.unprotectedVms > 0} />
@@ -89,7 +97,7 @@ export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
           <Stat label="Worst drill RPO" value={worstRpo.value} hint={worstRpo.hint} bad={worstRpo.bad} />
           <Stat label="Worst drill RTO" value={worstRto.value} hint={worstRto.hint} bad={worstRto.bad} />
           <Stat label="Open action items" value={summary.openActionItems} hint={summary.breachesWithoutActionItem > 0 ? `${summary.breachesWithoutActionItem} breached VMs without one` : undefined} bad={summary.openActionItems + summary.breachesWithoutActionItem > 0} />
-          <Stat label="Audit log" value={summary.auditIntact ? 'Intact' : 'Broken'} hint={`${summary.auditEntries} entries, ${summary.jobsRun.toLocaleString()} runs`} bad={!summary.auditIntact} />
+          <Stat label="Audit log" value={summary.auditIntact ? 'Intact' : 'Broken'} hint={`${summary.auditEntries} entries, ${summary.jobsRun.toLocaleString()} runs${summary.jobsUnfinished > 0 ? `, ${summary.jobsUnfinished} unfinished` : ''}`} bad={!summary.auditIntact} />
         </SimpleGrid>
       </Group>
       {summary.reasons.length > 0 && (

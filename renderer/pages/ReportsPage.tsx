@@ -2,7 +2,7 @@ import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Progress, Segmen
 import { IconCheck, IconDownload, IconFileSpreadsheet, IconFolderOpen } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import { quarterOf, type ReportExportStatus, type ReportPeriod, type ReportSchedule, type ReportSummary } from '../../core/contract/reports';
+import { coverageText, quarterOf, type ReportExportStatus, type ReportPeriod, type ReportSchedule, type ReportSummary } from '../../core/contract/reports';
 import { api, subscribe, transport } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
@@ -76,7 +76,8 @@ export function ReportsPage() {
             value={choice}
             onChange={(value) => setChoice(value as Choice)}
             data={[
-              { value: 'this', label: `This quarter (${quarterLabel(quarterOf(today, 0))})` },
+              // Not over yet: its report is a partial one, and the preview says so.
+              { value: 'this', label: `This quarter (${quarterLabel(quarterOf(today, 0))}, so far)` },
               { value: 'last', label: `Last quarter (${quarterLabel(quarterOf(today, -1))})` },
               { value: 'custom', label: 'Custom dates' },
             ]}
@@ -99,7 +100,7 @@ export function ReportsPage() {
           <div>
             <Title order={4}>Export</Title>
             <Text size="sm" c="dimmed">
-              Eight sheets: Summary with a sign-off block, Protected VMs, RPO compliance per day, Drills with screenshots, Drill steps, Jobs, Action items, Audit log. Its SHA-256 is recorded in the audit log.
+              Nine sheets: Summary with a sign-off block and how much of the period is measured, Protected VMs, RPO compliance per day, Drills, Evidence (each screenshot stamped with its VM, drill and SHA-256), Drill steps, Jobs, Action items, Audit log. The screenshots are also copied to a folder beside the workbook. Its SHA-256 is recorded in the audit log.
             </Text>
           </div>
           <Button leftSection={<IconFileSpreadsheet size={18} />} onClick={() => exporter.start(period)} loading={exporter.running} disabled={!!previewError}>
@@ -182,6 +183,17 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
         <Text size="xs" c="dimmed">
           {(result.bytes / 1024).toFixed(0)} KiB · SHA-256 <Code fz="xs">{result.sha256}</Code>
         </Text>
+        {result.summary.coverage.state !== 'complete' && (
+          <Text size="xs" c="orange" data-testid="export-partial">
+            {result.summary.coverage.state === 'partial' ? 'Partial period' : 'Future period'}: {coverageText(result.summary.coverage)}. A report written after the period ends can differ.
+          </Text>
+        )}
+        {result.evidenceFolder && (
+          <Text size="xs" c="dimmed" data-testid="export-evidence">
+            Drill evidence: {result.evidenceFiles} {result.evidenceFiles === 1 ? 'file' : 'files'} in <Code fz="xs">{result.evidenceFolder}</Code>, beside the workbook; keep them together.
+            {transport === 'browser' && ' Download saves the workbook only; its pages show every screenshot and its SHA-256.'}
+          </Text>
+        )}
         <Group>
           <Button size="xs" variant="light" leftSection={<IconFolderOpen size={16} />} onClick={() => void open()} loading={opening}>
             Open folder

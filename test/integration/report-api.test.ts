@@ -59,6 +59,7 @@ describe('report API', () => {
     const done = await client.getReportExport({ jobId: started.jobId });
     expect(done).toMatchObject({ status: 'succeeded', file: started.file, error: null, result: { file: started.file, bytes: fs.statSync(started.file).size } });
     expect(done.result!.summary).toMatchObject({ vms: 8, protectedVms: 6, drillsRun: 3 });
+    expect(done.result).toMatchObject({ evidenceFolder: started.file.replace(/\.xlsx$/, '-evidence'), evidenceFiles: 6 });
     expect([...phases]).toEqual(expect.arrayContaining(['Summary', 'RPO compliance', 'Drills', 'Jobs', 'Audit log', 'Compressing']));
     const job = await client.getJob({ id: started.jobId });
     expect(job).toMatchObject({ kind: 'report', title: 'Compliance report 2026-01-01 to 2026-03-31', bytesStored: done.result!.bytes });
@@ -71,7 +72,7 @@ describe('report API', () => {
     // A later engine finds the result in the audit log.
     await s.close();
     const { client: later } = open(dir);
-    expect((await later.getReportExport({ jobId: started.jobId })).result).toMatchObject({ sha256: done.result!.sha256, summary: { vms: 8 } });
+    expect((await later.getReportExport({ jobId: started.jobId })).result).toMatchObject({ sha256: done.result!.sha256, evidenceFolder: done.result!.evidenceFolder, evidenceFiles: done.result!.evidenceFiles, summary: { vms: 8 } });
     await expect(later.getReportExport({ jobId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -127,11 +128,18 @@ describe('report API', () => {
     const { client } = open(dir);
     await client.completeFirstRun({ organisation: 'Empty & Co <test>', vault: { kind: 'folder', path: path.join(dir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
     expect(await client.previewReport({ from: '2026-01-01', to: '2026-03-31' })).toMatchObject({ vms: 0, protectedVms: 0, rpoCompliancePercent: null, drillsRun: 0, overall: 'attention' });
-    const { file } = await client.exportReport({ from: '2026-01-01', to: '2026-03-31' });
+    const { file, evidenceFolder, evidenceFiles } = await client.exportReport({ from: '2026-01-01', to: '2026-03-31' });
+    // No screenshots, no evidence folder beside it.
+    expect([evidenceFolder, evidenceFiles]).toEqual([null, 0]);
+    expect(fs.readdirSync(path.dirname(file))).toEqual([path.basename(file)]);
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(file);
     expect(book.company).toBe('Empty & Co <test>');
-    for (const ws of book.worksheets.slice(1)) {
+    // The Evidence sheet is pages, not a table: it says there is nothing to show.
+    const evidence = book.getWorksheet('Evidence')!;
+    expect(evidence.getCell('A1').value).toBe('No drill in the period captured a screenshot.');
+    expect(evidence.getImages()).toEqual([]);
+    for (const ws of book.worksheets.slice(1).filter((w) => w.name !== 'Evidence')) {
       const tables = Object.values((ws as unknown as { tables: Record<string, { table: { tableRef: string } }> }).tables);
       expect(tables, ws.name).toHaveLength(1);
       const headerRow = ws.name === 'Audit log' ? 3 : 1;
@@ -156,7 +164,9 @@ describe('report API', () => {
     const firstJob = new Promise<string>((resolve) => s.subscribe((event) => event.type === 'job.progress' && resolve(event.jobId)));
     void s.startBackground();
     expect(await finished(await firstJob)).toMatchObject({ status: 'succeeded' });
-    expect(fs.readdirSync(folder)).toEqual(['lifeboat-report-2026-02-01-to-2026-02-28.xlsx']);
+    // The February drill's screenshots travel with the workbook, in the folder named after it.
+    expect(fs.readdirSync(folder)).toEqual(['lifeboat-report-2026-02-01-to-2026-02-28-evidence', 'lifeboat-report-2026-02-01-to-2026-02-28.xlsx']);
+    expect(fs.readdirSync(path.join(folder, 'lifeboat-report-2026-02-01-to-2026-02-28-evidence'))).toContain('SHA256SUMS');
     const after = await client.getReportSchedule();
     expect(after.last).toMatchObject({ from: '2026-02-01', to: '2026-02-28', file: path.join(folder, 'lifeboat-report-2026-02-01-to-2026-02-28.xlsx') });
     expect(after.next).toMatchObject({ from: '2026-03-01', to: '2026-03-31' });

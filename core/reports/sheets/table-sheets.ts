@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { CheckEvidence, DrillCheck } from '../../contract/drills';
 import type { Db } from '../../store/database';
-import { pngSize } from '../png';
+import { evidenceKey, type StagedEvidence } from '../evidence';
+import { auditDetailsText } from '../audit-text';
 import type { AuditLine, JobLine, ReportData, ReportVm } from '../report-data';
 import { breachedWithoutActionItem, drillRpoSeconds, protectedVms } from '../summary';
 import { AMBER, capitalise, clamp, fit, localMidnightMs, overTarget, RED, spec, statusRules, toCell, type Col } from '../cells';
@@ -79,19 +78,20 @@ const DRILL_COLUMNS: Col[] = [
   { header: 'Notes', kind: 'wrap', max: 32 },
   { header: 'Result', kind: 'text' },
   { header: 'Failure', kind: 'wrap', max: 28 },
-  { header: 'Screenshot', kind: 'link', width: 38 },
+  { header: 'Evidence', kind: 'link', width: 24 },
 ];
-
-/** Thumbnails are this wide; the Screenshot column fits them with a margin. */
-const THUMB_WIDTH_PX = 256;
-const THUMB_MAX_HEIGHT_PX = 192;
 
 export interface DrillLine {
   values: unknown[];
-  screenshot: string | null;
+  /** Looks the VM's evidence up among what the export staged; null when the VM has no screenshot. */
+  evidenceKey: string | null;
 }
 
-export function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer: string): void {
+/**
+ * The Drills sheet. Its last column names each screenshot's page on the Evidence sheet and links to the copy
+ * in the evidence folder beside the workbook: never a path on the engine machine, which an auditor cannot open.
+ */
+export function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer: string, evidence: StagedEvidence): void {
   const columns = fit(DRILL_COLUMNS, lines.map((l) => l.values));
   const sheet = book.addSheet({ name: 'Drills', tableName: 'Drills', columns, footer, frozenColumns: 1 });
   sheet.addRules([17], statusRules(['Failed'], ['Passed'], ['Unverified']));
@@ -99,36 +99,18 @@ export function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer:
   sheet.addRules([6], overTarget('G'));
   sheet.addRules([8], overTarget('I'));
   sheet.addRules([11], [{ type: 'expression', formulae: ['{cell}>0'], style: RED }]);
-  const screenshotCol = DRILL_COLUMNS.length - 1;
+  const evidenceCol = DRILL_COLUMNS.length - 1;
+  const byKey = new Map(evidence.items.map((item) => [evidenceKey(item.drill.id, item.vm), item]));
   for (const line of lines) {
     const values = line.values.map((v, i) => toCell(DRILL_COLUMNS[i]!.kind, v));
-    const size = line.screenshot ? readablePng(line.screenshot) : null;
-    if (line.screenshot && size) {
-      const height = Math.min(THUMB_MAX_HEIGHT_PX, Math.round((THUMB_WIDTH_PX * size.height) / size.width));
-      const width = Math.round((height * size.width) / size.height);
-      // The file path sits at the bottom of the cell, below the picture, and links to the full-size evidence.
-      values[screenshotCol] = { text: line.screenshot, hyperlink: pathToFileURL(line.screenshot).href };
-      const excelRow = sheet.nextRow;
-      sheet.addRow(values, { height: Math.round((height + 8) * 0.75) + 30 });
-      sheet.addPicture({ imageId: book.addPng(line.screenshot), col: screenshotCol, excelRow, widthPx: width, heightPx: height, name: `Console screenshot of ${String(line.values[3])}` });
-    } else if (line.screenshot && fs.existsSync(line.screenshot)) {
-      // Only PNGs are embedded; anything else is linked so the evidence is still one click away.
-      values[screenshotCol] = { text: line.screenshot, hyperlink: pathToFileURL(line.screenshot).href };
-      sheet.addRow(values);
-    } else {
-      values[screenshotCol] = line.screenshot ? `Missing: ${line.screenshot}` : 'None captured';
-      sheet.addRow(values);
-    }
+    const item = line.evidenceKey ? byKey.get(line.evidenceKey) : undefined;
+    // The page shows the file's path; LibreOffice prints a hyperlink's text on one line, so this one is short.
+    if (item) values[evidenceCol] = { text: `${item.label} on sheet Evidence`, hyperlink: encodeURI(item.relPath) };
+    else if (line.evidenceKey && evidence.missing.has(line.evidenceKey)) values[evidenceCol] = 'Missing: the screenshot was no longer on the engine when this report was written.';
+    else values[evidenceCol] = 'None captured';
+    sheet.addRow(values);
   }
   sheet.finish();
-}
-
-function readablePng(file: string): { width: number; height: number } | null {
-  try {
-    return pngSize(fs.readFileSync(file, { flag: 'r' }).subarray(0, 32));
-  } catch {
-    return null;
-  }
 }
 
 export const STEP_COLUMNS: Col[] = [
@@ -172,6 +154,7 @@ export function jobColumns(db: Db): ColumnSpec[] {
 }
 
 export function jobRow(job: JobLine): unknown[] {
+  const unfinished = job.status === 'queued' || job.status === 'running';
   const started = job.started_at === null ? null : Date.parse(job.started_at);
   const finished = job.finished_at === null ? null : Date.parse(job.finished_at);
   return [
@@ -184,9 +167,10 @@ export function jobRow(job: JobLine): unknown[] {
     job.trigger,
     job.bytes_read,
     job.bytes_stored,
-    capitalise(job.status),
+    unfinished ? 'Unfinished' : capitalise(job.status),
     job.app_consistent === null ? '' : job.app_consistent === 1 ? 'Yes' : 'No',
-    job.error ?? '',
+    // Its outcome is not known yet: say so rather than leave a run that may still fail looking like a success.
+    unfinished ? `Still ${job.status} when this report was written; its result is in a later report.` : (job.error ?? ''),
   ];
 }
 
@@ -206,14 +190,15 @@ export const AUDIT_COLUMNS: Col[] = [
   { header: 'Time', kind: 'datetime', width: 20 },
   { header: 'Actor', kind: 'text', width: 16 },
   { header: 'Action', kind: 'text', width: 22 },
-  { header: 'Subject', kind: 'wrap', width: 28 },
-  { header: 'Details', kind: 'wrap', width: 50 },
+  { header: 'Subject', kind: 'wrap', width: 24 },
+  { header: 'Details', kind: 'wrap', width: 48 },
+  { header: 'Details (JSON, as hashed)', kind: 'hash', width: 40 },
   { header: 'Previous hash', kind: 'hash', width: 36 },
   { header: 'Hash', kind: 'hash', width: 36 },
 ];
 
 export function auditRow(entry: AuditLine): unknown[] {
-  return [entry.seq, Date.parse(entry.time), entry.actor, entry.action, entry.subject ?? '', entry.details, entry.prev_hash, entry.hash];
+  return [entry.seq, Date.parse(entry.time), entry.actor, entry.action, entry.subject ?? '', auditDetailsText(entry.details), entry.details, entry.prev_hash, entry.hash];
 }
 
 /** The rows of every sheet small enough to hold in memory, as raw values (times in ms, durations in seconds). */
@@ -259,7 +244,7 @@ export function smallSheetRows(data: ReportData): { vms: unknown[][]; compliance
     for (const vm of vms) {
       const checks = vm?.checks ?? [];
       drills.push({
-        screenshot: vm?.screenshot ?? null,
+        evidenceKey: vm?.screenshot ? evidenceKey(drill.id, vm) : null,
         values: [
           Date.parse(drill.startedAt),
           drill.plan,

@@ -53,6 +53,7 @@ interface WorksheetWriterLike {
   _writeDataValidations(): void;
   _writeLegacyData(): void;
   _writeCloseWorksheet(): void;
+  rowBreaks: { id: number; max: number; man: number }[];
 }
 interface WorkbookWriterLike {
   zip: ZipLike & { abort(): void };
@@ -67,7 +68,7 @@ interface WorkbookWriterLike {
   description?: string;
   category?: string;
   addWorksheet(name: string, options: Partial<ExcelJS.AddWorksheetOptions>): WorksheetWriterLike;
-  addImage(image: { filename: string; extension: 'png' }): number;
+  addImage(image: { filename: string; extension: 'png' } | { buffer: Buffer; extension: 'png' }): number;
   commit(): Promise<unknown>;
 }
 
@@ -154,25 +155,25 @@ export class StreamingWorkbook {
     };
   }
 
-  /** A PNG from disk, streamed into the zip when the workbook is committed. */
-  addPng(file: string): number {
-    return this.writer.addImage({ filename: file, extension: 'png' });
+  /** A PNG from disk (streamed into the zip when the workbook is committed) or from memory. */
+  addPng(source: string | { buffer: Buffer }): number {
+    return this.writer.addImage(typeof source === 'string' ? { filename: source, extension: 'png' } : { buffer: source.buffer, extension: 'png' });
   }
 
   addSheet(options: SheetOptions): SheetWriter {
     return new SheetWriter(this, options);
   }
 
-  /** A free-form sheet (the Summary): rows with their own styles, no table. */
+  /** A free-form sheet (the Summary, the Evidence pages): rows with their own styles, no table. */
   addPlainSheet(options: { name: string; widths: number[]; footer: string; tabColor?: string }): PlainSheetWriter {
     const ws = this.writer.addWorksheet(options.name, {
       properties: options.tabColor ? { tabColor: { argb: options.tabColor } } : {},
       views: [{ state: 'normal', showGridLines: false }],
       pageSetup: { ...PAGE_SETUP, orientation: 'portrait' },
-      headerFooter: { oddFooter: `&L${footerText(options.footer)}&CPage &P of &N&R&A`, oddHeader: '' },
+      headerFooter: { oddFooter: pageFooter(options.footer), oddHeader: '' },
     });
     ws.columns = options.widths.map((width) => ({ width }));
-    return new PlainSheetWriter(ws, options.widths);
+    return new PlainSheetWriter(this, ws, options.widths);
   }
 
   async commit(): Promise<void> {
@@ -237,7 +238,7 @@ export class SheetWriter {
         },
       ],
       pageSetup: { ...PAGE_SETUP, printTitlesRow: `${this.headerRow}:${this.headerRow}` },
-      headerFooter: { oddFooter: `&L${footerText(options.footer)}&CPage &P of &N&R&A`, oddHeader: '' },
+      headerFooter: { oddFooter: pageFooter(options.footer), oddHeader: '' },
     });
     // Excel wants <hyperlinks> after <conditionalFormatting> and <dataValidations>: write them there.
     const writeHyperlinks = this.ws._writeHyperlinks.bind(this.ws);
@@ -271,7 +272,8 @@ export class SheetWriter {
       const column = columns[i]!;
       row.getCell(i + 1).style = column.style;
       const value = values[i];
-      if (column.style.alignment?.wrapText && typeof value === 'string') lines = Math.max(lines, wrappedLines(value, column.width, column.style.font?.size ?? 11));
+      const text = wrappable(value);
+      if (column.style.alignment?.wrapText && text !== null) lines = Math.max(lines, wrappedLines(text, column.width, column.style.font?.size ?? 11));
     }
     // Neither Excel nor LibreOffice grows a row for wrapped text on opening a file: give it the height it
     // needs, up to a dozen lines (long JSON details stay in the cell, readable when it is selected).
@@ -334,27 +336,14 @@ export class SheetWriter {
     }
 
     const rels = this.ws._sheetRelsWriter;
-    let drawingXml = '';
-    if (this.pictures.length > 0) {
-      const n = this.book.nextDrawing();
-      const rId = rels.addRelationship({ Target: `../drawings/drawing${n}.xml`, Type: REL_DRAWING });
-      const { xml, relsXml } = drawingParts(this.pictures, (id) => `../media/image${id}.png`);
-      this.book.addPart(`xl/drawings/drawing${n}.xml`, xml, CT_DRAWING);
-      this.book.addPart(`xl/drawings/_rels/drawing${n}.xml.rels`, relsXml, null);
-      drawingXml = `<drawing r:id="${rId}"/>`;
-    }
+    attachDrawing(this.book, this.ws, this.pictures);
 
     const tableId = this.book.nextTable();
     const tableRId = rels.addRelationship({ Target: `../tables/table${tableId}.xml`, Type: REL_TABLE });
     const ref = `A${this.headerRow}:${columnLetter(columns.length)}${tableEnd}`;
     this.book.addPart(`xl/tables/table${tableId}.xml`, tableXml(tableId, this.options.tableName, ref, columns.map((c) => c.header)), CT_TABLE);
 
-    // <drawing> precedes <legacyDrawing>; <tableParts> is the last element of a worksheet but for extLst.
-    const writeLegacy = this.ws._writeLegacyData.bind(this.ws);
-    this.ws._writeLegacyData = () => {
-      if (drawingXml) this.ws._write(drawingXml);
-      writeLegacy();
-    };
+    // <tableParts> is the last element of a worksheet but for extLst.
     this.ws._writeCloseWorksheet = () => this.ws._write(`<tableParts count="1"><tablePart r:id="${tableRId}"/></tableParts></worksheet>`);
     this.ws.commit();
   }
@@ -370,14 +359,48 @@ const PAGE_SETUP: Partial<ExcelJS.PageSetup> = {
   margins: { left: 0.4, right: 0.4, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
 };
 
+/** Relates a drawing with the sheet's pictures to it, written where the schema wants <drawing>. */
+function attachDrawing(book: StreamingWorkbook, ws: WorksheetWriterLike, pictures: PictureAnchor[]): void {
+  if (pictures.length === 0) return;
+  const n = book.nextDrawing();
+  const rId = ws._sheetRelsWriter.addRelationship({ Target: `../drawings/drawing${n}.xml`, Type: REL_DRAWING });
+  const { xml, relsXml } = drawingParts(pictures, (id) => `../media/image${id}.png`);
+  book.addPart(`xl/drawings/drawing${n}.xml`, xml, CT_DRAWING);
+  book.addPart(`xl/drawings/_rels/drawing${n}.xml.rels`, relsXml, null);
+  // <drawing> precedes <legacyDrawing>.
+  const writeLegacy = ws._writeLegacyData.bind(ws);
+  ws._writeLegacyData = () => {
+    ws._write(`<drawing r:id="${rId}"/>`);
+    writeLegacy();
+  };
+}
+
 export class PlainSheetWriter {
   private rows = 0;
   private priority = 0;
+  private readonly pictures: PictureAnchor[] = [];
 
   constructor(
+    private readonly book: StreamingWorkbook,
     private readonly ws: WorksheetWriterLike,
     private readonly widths: number[],
   ) {}
+
+  /** The row number the next addRow writes. */
+  get nextRow(): number {
+    return this.rows + 1;
+  }
+
+  /** Places a picture at a cell (zero-based column, one-based row as Excel numbers them). */
+  addPicture(picture: Omit<PictureAnchor, 'row'> & { excelRow: number }): void {
+    const { excelRow, ...rest } = picture;
+    this.pictures.push({ ...rest, row: excelRow - 1 });
+  }
+
+  /** A printed page ends after this row. */
+  addPageBreak(excelRow: number): void {
+    this.ws.rowBreaks.push({ id: excelRow, max: 16383, man: 1 });
+  }
 
   /** Appends a row; `styles[i]` styles cell i+1 (a single style applies to every value given). */
   addRow(values: unknown[], styles: Partial<ExcelJS.Style> | (Partial<ExcelJS.Style> | undefined)[] = [], height?: number): number {
@@ -388,7 +411,8 @@ export class PlainSheetWriter {
       const style = Array.isArray(styles) ? styles[i] : styles;
       if (style) row.getCell(i + 1).style = style;
       const value = values[i];
-      if (style?.alignment?.wrapText && typeof value === 'string') lines = Math.max(lines, wrappedLines(value, this.widths[i] ?? 10, style.font?.size ?? 11));
+      const text = wrappable(value);
+      if (style?.alignment?.wrapText && text !== null) lines = Math.max(lines, wrappedLines(text, this.widths[i] ?? 10, style.font?.size ?? 11));
     }
     height ??= lines > 1 ? Math.ceil(lines * LINE_HEIGHT_PT) + 3 : undefined;
     if (height) row.height = height;
@@ -401,6 +425,7 @@ export class PlainSheetWriter {
   }
 
   finish(): void {
+    attachDrawing(this.book, this.ws, this.pictures);
     this.ws.commit();
   }
 }
@@ -433,6 +458,13 @@ const MAX_WRAPPED_LINES = 12;
 /** Excel's limit. */
 const MAX_ROW_HEIGHT_PT = 409;
 
+/** The text a cell shows: a string, or a hyperlink's text. */
+function wrappable(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object' && 'text' in value && typeof value.text === 'string') return value.text;
+  return null;
+}
+
 /**
  * About how many lines a wrapped cell needs. A column's width counts widest digits of the 11-point default
  * font; average proportional text is about 15% narrower.
@@ -442,8 +474,14 @@ export function wrappedLines(text: string, width: number, fontSize = 11): number
   return text.split('\n').reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / perLine)), 0);
 }
 
-function footerText(value: string): string {
-  return value.replace(/&/g, '&&');
+/**
+ * Report and organisation on the left, sheet and page number on the right: a centred page number ran into a
+ * long organisation name on portrait pages (the Evidence sheet prints at 100%).
+ */
+function pageFooter(footer: string): string {
+  // A digit right after "&9" would be read as part of the font size.
+  const text = footer.replace(/&/g, '&&');
+  return `&L&9${/^\d/.test(text) ? ' ' : ''}${text}&R&9&A — Page &P of &N`;
 }
 
 function tableXml(id: number, name: string, ref: string, headers: string[]): string {
