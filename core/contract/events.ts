@@ -17,7 +17,7 @@ export type ConsoleEvent =
       etaSeconds: number | null;
     }
   | { type: 'job.started'; jobId: string; kind: string; title: string }
-  | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled'; message?: string }
+  | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; message?: string }
   /** A vault's health check found something new (down, back, or a new size): re-read RPO status and storage. */
   | { type: 'vault.health' }
   | { type: 'alert.raised'; alert: { id: string; severity: 'info' | 'warning' | 'critical'; message: string; fix?: string } };

@@ -91,7 +91,8 @@ export interface Job {
   kind: string;
   title: string;
   status: JobStatus;
-  trigger: 'manual' | 'schedule' | 'catch-up';
+  /** retry: an earlier copy failed or was interrupted (Lifeboat stopped), tried again with backoff. */
+  trigger: 'manual' | 'schedule' | 'catch-up' | 'retry';
   vmId: string | null;
   policyId: string | null;
   hostId: string | null;

@@ -69,6 +69,7 @@ export const settingsMethods = {
           })
           .refine((limits) => limits.perHost <= limits.total && limits.perTarget <= limits.total, { message: 'Per host and per vault cannot exceed the total.', path: ['total'] })
           .optional(),
+        copyRetries: z.number().int().min(0, 'Use 0 to never retry.').max(10, 'Retry at most 10 times; a copy that fails that often needs a look, not more tries.').optional(),
       })
       .refine((input) => Object.values(input).some((value) => value !== undefined), { message: 'Nothing to change.' }),
   ).returns<Settings>(),

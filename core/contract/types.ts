@@ -27,7 +27,12 @@ export interface Settings {
   suggestedVaultPath: string;
   desktop: DesktopSettings;
   concurrency: ConcurrencyLimits;
+  /** How many times in a row a failed or interrupted copy is tried again (after 1, 2, 4… minutes). */
+  copyRetries: number;
 }
+
+/** Copies that failed or were interrupted are tried again after 1, 2, 4… minutes, this many times in a row. */
+export const DEFAULT_COPY_RETRIES = 3;
 
 /** How many copies and drills run at once: in all, per host (its disks) and per target (its uplink). */
 export interface ConcurrencyLimits {

@@ -179,8 +179,12 @@ export class JobQueue {
         (error: unknown) => {
           const failure = toLifeboatError(error);
           const cancelled = live.controller.signal.aborted || failure.code === 'CANCELLED';
-          ctx.log(cancelled ? 'Cancelled.' : `Failed: ${failure.message}${failure.fix ? ` — ${failure.fix}` : ''}`);
-          this.finish(live, { bytesRead: 0, bytesStored: 0, appConsistent: null }, cancelled ? 'cancelled' : 'failed', cancelled ? 'Cancelled by the operator.' : failure.message);
+          // Shutting down is not the operator's choice: the job was interrupted, and is retried at the next start.
+          const stopped = cancelled && this.closed;
+          const words = stopped ? stoppedWords(live.request.kind) : cancelled ? 'Cancelled by the operator.' : failure.message;
+          ctx.log(stopped ? words : cancelled ? 'Cancelled.' : `Failed: ${failure.message}${failure.fix ? ` — ${failure.fix}` : ''}`);
+          const bytesRead = live.meter.snapshot().bytesDone;
+          this.finish(live, { bytesRead, bytesStored: 0, appConsistent: null }, stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed', words);
         },
       );
   }
@@ -192,10 +196,11 @@ export class JobQueue {
     if (!phaseChanged && bytesDone < bytesTotal && now - live.lastEmit < PROGRESS_EVENT_INTERVAL_MS) return;
     live.lastEmit = now;
     if (phaseChanged) this.store.setTotal(live.id, bytesTotal);
+    this.store.setBytesRead(live.id, bytesDone);
     this.bus.emit({ type: 'job.progress', jobId: live.id, ...live.meter.snapshot() });
   }
 
-  private finish(live: LiveJob, outcome: JobOutcome, status: 'succeeded' | 'failed' | 'cancelled', error: string | null, message?: string): void {
+  private finish(live: LiveJob, outcome: JobOutcome, status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted', error: string | null, message?: string): void {
     if (!this.live.has(live.id)) return;
     this.live.delete(live.id);
     this.store.finish(live.id, { status, error, bytesRead: outcome.bytesRead, bytesStored: outcome.bytesStored, appConsistent: outcome.appConsistent }, this.clock.now());
@@ -210,4 +215,9 @@ export class JobQueue {
     const job = this.store.get(live.id)!;
     return { ...job, progress: this.progressOf(live.id) };
   }
+}
+
+/** What a job that Lifeboat's own shutdown stopped says (the same words a killed engine's jobs get at the next start). */
+function stoppedWords(kind: string): string {
+  return `Lifeboat stopped while this ${kind === 'replication' ? 'copy' : 'job'} was running.`;
 }

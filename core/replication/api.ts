@@ -1,3 +1,4 @@
+import { DEFAULT_COPY_RETRIES } from '../contract/types';
 import type { ConsoleApi } from '../contract/api';
 import { jobKeys } from '../jobs/keys';
 import { LifeboatError } from '../contract/errors';
@@ -81,6 +82,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
     isBusy: (vmId) => ctx.jobs.isBusy(jobKeys.replicate(vmId)) || failingOver(vmId) !== null,
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
+    retries: () => ctx.settings.get('copyRetries') ?? DEFAULT_COPY_RETRIES,
     // Failed-over VMs whose recovered copy can be read are copied as usual (from there); the others wait for failback.
     failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !ctx.recoveredCopies.of(vmId))),
   });

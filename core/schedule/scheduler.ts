@@ -8,7 +8,10 @@ import type { PoliciesStore } from '../store/policies';
 import { CronSchedule } from './cron';
 import { evaluateRpo, WARNING_FRACTION } from './rpo';
 
-export type RunTrigger = 'schedule' | 'catch-up';
+export type RunTrigger = 'schedule' | 'catch-up' | 'retry';
+
+/** The first retry waits this long; each next one twice as long. */
+const RETRY_FIRST_WAIT_MINUTES = 1;
 
 export interface SchedulerDeps {
   db: Db;
@@ -24,6 +27,8 @@ export interface SchedulerDeps {
   paused(): boolean;
   /** Failed-over VMs whose recovered copy cannot be read: their sources are stopped, so nothing is copied. */
   failedOver(): ReadonlySet<string>;
+  /** How many times in a row a failed or interrupted copy is tried again. */
+  retries(): number;
 }
 
 export interface TickResult {
@@ -67,6 +72,7 @@ export class Scheduler {
   }
 
   private dueTrigger(policy: Policy, vmId: string, now: Date, rpo: VmRpoStatus[], atLaunch: boolean): RunTrigger | null {
+    if (this.retryDue(vmId, now)) return 'retry';
     const lastStart = this.deps.jobs.lastStartOf(vmId, 'replication');
     if (policy.schedule === null) {
       if (lastStart === null) return atLaunch ? 'catch-up' : 'schedule';
@@ -98,6 +104,22 @@ export class Scheduler {
   }
 
   /** The RPO watchdog: raise on warning/breach, clear when a VM is back within its RPO. */
+  /**
+   * A copy that failed or was interrupted (Lifeboat stopped, the host or vault dropped) is tried again after
+   * 1, 2, 4… minutes, up to the configured number of times in a row; then it waits for its schedule.
+   */
+  private retryDue(vmId: string, now: Date): boolean {
+    const retries = this.deps.retries();
+    const recent = this.deps.jobs.recentOutcomes(vmId, 'replication', retries + 1);
+    const failedInRow = recent.findIndex((job) => job.status !== 'failed' && job.status !== 'interrupted');
+    const failures = failedInRow === -1 ? recent.length : failedInRow;
+    if (failures === 0 || failures > retries) return false;
+    const finishedAt = recent[0]!.finishedAt;
+    if (finishedAt === null) return false;
+    const waitMs = RETRY_FIRST_WAIT_MINUTES * 2 ** (failures - 1) * 60_000;
+    return now.getTime() - Date.parse(finishedAt) >= waitMs;
+  }
+
   private watch(rpo: VmRpoStatus[], now: Date, away: ReadonlySet<string>): void {
     for (const status of rpo) {
       if (status.status === 'ok' || status.status === 'pending') {

@@ -1,6 +1,6 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
-import type { Settings } from '../contract/types';
+import { DEFAULT_COPY_RETRIES, type Settings } from '../contract/types';
 import { suggestedVaultPath } from '../data-dir';
 import type { ServiceContext } from '../service-context';
 import { schemaVersion } from '../store/database';
@@ -31,6 +31,7 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
       autoUpdate: ctx.settings.get('autoUpdate') ?? false,
     },
     concurrency: ctx.settings.get('concurrency') ?? DEFAULT_LIMITS,
+    copyRetries: ctx.settings.get('copyRetries') ?? DEFAULT_COPY_RETRIES,
   });
 
   const changed = (): Settings => {
@@ -91,6 +92,10 @@ export function settingsApi(ctx: ServiceContext): SettingsApi {
         if (limits && JSON.stringify(limits) !== JSON.stringify(before.concurrency)) {
           ctx.settings.set('concurrency', limits, now);
           ctx.audit.append(ctx.operator, 'settings.changed', 'concurrency', { from: before.concurrency, to: limits });
+        }
+        if (input.copyRetries !== undefined && input.copyRetries !== before.copyRetries) {
+          ctx.settings.set('copyRetries', input.copyRetries, now);
+          ctx.audit.append(ctx.operator, 'settings.changed', 'copyRetries', { from: before.copyRetries, to: input.copyRetries });
         }
       })();
       ctx.jobs.pump(); // raised limits start waiting jobs now

@@ -43,7 +43,7 @@ export interface JobResource {
 }
 
 export interface JobResult {
-  status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled' | 'interrupted'>;
   bytesRead: number;
   bytesStored: number;
   appConsistent: boolean | null;
@@ -67,6 +67,21 @@ export class JobsStore {
     this.db.prepare("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?").run(now.toISOString(), id);
   }
 
+  /** Bytes read so far, kept while the job runs so a killed engine still shows how far it got. */
+  setBytesRead(id: string, bytesRead: number): void {
+    this.db.prepare('UPDATE jobs SET bytes_read = ? WHERE id = ?').run(bytesRead, id);
+  }
+
+  /** The VM's copies, newest first, for the retry rule (failed or interrupted in a row). */
+  recentOutcomes(vmId: string, kind: string, limit: number): { status: Job['status']; finishedAt: string | null }[] {
+    return (
+      this.db.prepare('SELECT status, finished_at AS finishedAt FROM jobs WHERE vm_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(vmId, kind, limit) as {
+        status: Job['status'];
+        finishedAt: string | null;
+      }[]
+    );
+  }
+
   setTotal(id: string, bytesTotal: number): void {
     this.db.prepare('UPDATE jobs SET bytes_total = ? WHERE id = ?').run(bytesTotal, id);
   }
@@ -85,7 +100,11 @@ export class JobsStore {
   markInterrupted(now: Date): Job[] {
     const rows = this.db.prepare("SELECT * FROM jobs WHERE status IN ('queued', 'running')").all() as JobRow[];
     this.db
-      .prepare("UPDATE jobs SET status = 'interrupted', finished_at = ?, error = 'Lifeboat stopped while this job was running.' WHERE status IN ('queued', 'running')")
+      .prepare(
+        `UPDATE jobs SET status = 'interrupted', finished_at = ?,
+                error = CASE kind WHEN 'replication' THEN 'Lifeboat stopped while this copy was running.' ELSE 'Lifeboat stopped while this job was running.' END
+          WHERE status IN ('queued', 'running')`,
+      )
       .run(now.toISOString());
     return rows.map((row) => toJob({ ...row, status: 'interrupted' }));
   }

@@ -15,6 +15,7 @@ export interface SettingValues {
   autoUpdate: boolean;
   reportSchedule: ReportScheduleSetting;
   concurrency: ConcurrencyLimits;
+  copyRetries: number;
 }
 
 export class SettingsStore {

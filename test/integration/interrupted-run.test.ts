@@ -69,8 +69,9 @@ describe('a replication run killed mid-copy', () => {
     // The next engine start: interrupted, released — before it says it is ready.
     const agent = await startEngine(['--data', dir, 'agent'], env);
     try {
-      const jobs = JSON.parse(cli('jobs', '--json').stdout) as { id: string; status: string; error: string | null }[];
-      expect(jobs[0]).toMatchObject({ status: 'interrupted', error: expect.stringContaining('stopped') });
+      const jobs = JSON.parse(cli('jobs', '--json').stdout) as { id: string; status: string; error: string | null; bytesRead: number }[];
+      expect(jobs[0]).toMatchObject({ status: 'interrupted', error: 'Lifeboat stopped while this copy was running.' });
+      expect(jobs[0]!.bytesRead).toBeGreaterThan(50 * MiB); // how far it got, kept while it ran
       expect(await snapshotOf(vm)).toBeUndefined();
       const log = (JSON.parse(cli('call', 'getJob', JSON.stringify({ id: jobs[0]!.id })).stdout) as { log: string }).log;
       expect(log).toContain('Released the checkpoint');

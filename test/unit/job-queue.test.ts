@@ -57,6 +57,24 @@ describe('job queue', () => {
     expect(started).toEqual(['vm-a', 'vm-c', 'vm-b']);
   });
 
+  it('marks a copy that Lifeboat stopped (SIGTERM) as interrupted, with the bytes it had read, not as cancelled by the operator', async () => {
+    const { queue, store, events, request } = setup();
+    const reading = gate();
+    const job = queue.submit(
+      request('vm-a', 'h1', async (ctx) => {
+        ctx.progress('Copying disks', 236 * 1024 * 1024, 1024 * 1024 * 1024);
+        reading.release();
+        await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)));
+      }),
+    );
+    await reading.opened;
+    expect(store.get(job.job.id)!.bytesRead).toBe(236 * 1024 * 1024); // kept while running: a SIGKILL keeps it too
+    await queue.close();
+    const stopped = store.get(job.job.id)!;
+    expect(stopped).toMatchObject({ status: 'interrupted', error: 'Lifeboat stopped while this copy was running.', bytesRead: 236 * 1024 * 1024 });
+    expect(events.find((e) => e.type === 'job.finished')).toMatchObject({ status: 'interrupted', message: 'Lifeboat stopped while this copy was running.' });
+  });
+
   it('never runs the same key twice at once', async () => {
     const { queue, request } = setup();
     const a = gate();

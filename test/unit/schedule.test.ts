@@ -94,6 +94,7 @@ describe('scheduler', () => {
       isBusy: () => busy,
       paused: () => false,
       failedOver: () => away,
+      retries: () => 3,
       startRun: (_policy: Policy, vmId, trigger) => {
         runs.push({ vmId, trigger, at: clock.now().toISOString() });
         jobs.insert({ id: `job-${runs.length}`, kind: 'replication', title: 't', trigger, vmId, policyId: policy.id, hostId: host, targetId: target }, clock.now());
@@ -115,6 +116,29 @@ describe('scheduler', () => {
     expect(alert).toMatchObject({ severity: 'critical', fix: expect.stringMatching(/^It is failed over: .*Fail back/) });
     away.delete(vm);
     expect(scheduler.tick().started).toHaveLength(1);
+  });
+
+  it('retries a failed or interrupted copy after 1, 2 and 4 minutes, then waits for its schedule', () => {
+    const { scheduler, clock, runs, db } = setup(null, 24 * 60);
+    const jobs = new JobsStore(db);
+    const end = (status: 'failed' | 'interrupted') => jobs.finish(`job-${runs.length}`, { status, error: 'x', bytesRead: 1, bytesStored: 0, appConsistent: null }, clock.now());
+    const tickAfter = (minutes: number) => {
+      clock.advanceMinutes(minutes);
+      return scheduler.tick().started.map((s) => s.trigger);
+    };
+    expect(tickAfter(0)).toEqual(['schedule']);
+    end('interrupted'); // Lifeboat stopped while it ran
+    expect(tickAfter(0.5)).toEqual([]);
+    expect(tickAfter(0.5)).toEqual(['retry']);
+    end('failed');
+    expect(tickAfter(1)).toEqual([]);
+    expect(tickAfter(1)).toEqual(['retry']);
+    end('failed');
+    expect(tickAfter(3)).toEqual([]);
+    expect(tickAfter(1)).toEqual(['retry']);
+    end('failed');
+    expect(tickAfter(60)).toEqual([]); // three retries spent: the schedule's next run, not a fourth retry
+    expect(runs.map((r) => r.trigger)).toEqual(['schedule', 'retry', 'retry', 'retry']);
   });
 
   it('starts interval runs every half RPO as the clock moves, never twice for a busy VM', () => {
