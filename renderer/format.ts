@@ -42,3 +42,37 @@ export function formatDate(iso: string | null): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** VMware's guestOS identifiers (Workstation .vmx), as a person would say them; names in words pass unchanged. */
+const VMWARE_GUESTS: Record<string, string> = {
+  'windows2019srvnext-64': 'Windows Server 2022',
+  'windows2022srvnext-64': 'Windows Server 2025',
+  'windows2019srv-64': 'Windows Server 2019',
+  'windows9srv-64': 'Windows Server 2016',
+  'windows8srv-64': 'Windows Server 2012',
+  'windows7srv-64': 'Windows Server 2008 R2',
+  'windows11-64': 'Windows 11',
+  'windows9-64': 'Windows 10',
+  windows9: 'Windows 10 (32-bit)',
+  'ubuntu-64': 'Ubuntu Linux',
+  ubuntu: 'Ubuntu Linux (32-bit)',
+  'centos-64': 'CentOS Linux',
+  'rhel9-64': 'Red Hat Enterprise Linux 9',
+  'rhel8-64': 'Red Hat Enterprise Linux 8',
+  'rhel7-64': 'Red Hat Enterprise Linux 7',
+  'sles15-64': 'SUSE Linux Enterprise 15',
+  'other5xlinux-64': 'Linux 5.x',
+  'other4xlinux-64': 'Linux 4.x',
+  'otherlinux-64': 'Linux',
+  'other-64': 'Other (64-bit)',
+  other: 'Other',
+};
+
+export function guestOsWords(guestOs: string | null | undefined): string {
+  if (!guestOs) return '';
+  const known = VMWARE_GUESTS[guestOs.toLowerCase()];
+  if (known) return known;
+  const debian = /^debian(\d+)(-64)?$/i.exec(guestOs);
+  if (debian) return `Debian ${debian[1]}`;
+  return guestOs;
+}

@@ -3,7 +3,7 @@ import { IconSearch } from '@tabler/icons-react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { Host, Vm } from '../../core/contract/hosts';
-import { formatBytes } from '../format';
+import { formatBytes, guestOsWords } from '../format';
 import { vmDiskBytes } from '../model/protection';
 
 const ROW = 46;
@@ -32,7 +32,7 @@ export function VmPicker({
   const query = useDeferredValue(search.trim().toLowerCase());
   const chosen = useMemo(() => new Set(selected), [selected]);
   const shown = useMemo(
-    () => vms.filter((vm) => (hostId === null || vm.hostId === hostId) && (!query || vm.name.toLowerCase().includes(query) || (vm.guestOs ?? '').toLowerCase().includes(query))),
+    () => vms.filter((vm) => (hostId === null || vm.hostId === hostId) && (!query || vm.name.toLowerCase().includes(query) || guestOsWords(vm.guestOs).toLowerCase().includes(query))),
     [vms, hostId, query],
   );
   const choosable = shown.filter((vm) => unavailable(vm) === null);
@@ -83,7 +83,7 @@ export function VmPicker({
                 <Group key={vm.id} wrap="nowrap" justify="space-between" px={4} style={{ position: 'absolute', top: item.start, left: 0, right: 0, height: ROW }} data-testid="vm-picker-row">
                   <Checkbox
                     label={vm.name}
-                    description={reason ?? `${vm.hostName} · ${formatBytes(vmDiskBytes(vm))} of disks${vm.guestOs ? ` · ${vm.guestOs}` : ''}`}
+                    description={reason ?? `${vm.hostName} · ${formatBytes(vmDiskBytes(vm))} of disks${vm.guestOs ? ` · ${guestOsWords(vm.guestOs)}` : ''}`}
                     checked={chosen.has(vm.id)}
                     disabled={reason !== null}
                     onChange={(e) => toggle(vm, e.currentTarget.checked)}

@@ -2,6 +2,7 @@ import { Anchor, Badge, Table, Text, Tooltip } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { GuestHeartbeat, PowerState, Vm } from '../../core/contract/hosts';
+import { formatBytes, guestOsWords } from '../format';
 
 const ROW_HEIGHT = 58;
 
@@ -51,14 +52,6 @@ const HEARTBEAT: Record<GuestHeartbeat, { label: string; color: string }> = {
 };
 
 const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' } as const;
-
-export function formatBytes(bytes: number): string {
-  if (bytes <= 0) return '0 B';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  const exponent = Math.min(Math.floor(Math.log(bytes) / Math.log(1024)), units.length - 1);
-  const value = bytes / 1024 ** exponent;
-  return `${value >= 100 || exponent === 0 ? Math.round(value) : value.toFixed(1)} ${units[exponent]}`;
-}
 
 /**
  * The VM list as a real table (rows and cells for screen readers), virtualized: only the rows in view are
@@ -162,8 +155,8 @@ export function VmTable({ vms, height, onOpen }: { vms: Vm[]; height: number | s
                   <Badge variant="dot" color={heartbeat.color} size="sm" style={whole}>
                     {heartbeat.label}
                   </Badge>
-                  <Text size="xs" c="dimmed" truncate="end" title={vm.guestOs ?? undefined}>
-                    {vm.guestOs ?? ''}
+                  <Text size="xs" c="dimmed" truncate="end" title={guestOsWords(vm.guestOs) || undefined}>
+                    {guestOsWords(vm.guestOs)}
                   </Text>
                 </Table.Td>
                 <Table.Td style={cell}>

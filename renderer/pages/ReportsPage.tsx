@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import { coverageText, quarterOf, type ReportExportStatus, type ReportPeriod, type ReportSchedule, type ReportSummary } from '../../core/contract/reports';
 import { api, subscribe, transport } from '../api';
+import { formatBytes } from '../format';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
@@ -181,7 +182,7 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
           </CopyButton>
         </Group>
         <Text size="xs" c="dimmed">
-          {(result.bytes / 1024).toFixed(0)} KiB · SHA-256 <Code fz="xs">{result.sha256}</Code>
+          {formatBytes(result.bytes)} · SHA-256 <Code fz="xs">{result.sha256}</Code>
         </Text>
         {result.summary.coverage.state !== 'complete' && (
           <Text size="xs" c="orange" data-testid="export-partial">

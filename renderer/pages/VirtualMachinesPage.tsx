@@ -10,6 +10,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { VmTable } from '../components/VmTable';
+import { guestOsWords } from '../format';
 import { useEngine } from '../hooks';
 import { navigate } from '../router';
 
@@ -40,7 +41,7 @@ export function VirtualMachinesPage() {
       (vm) =>
         (hostFilter === null || vm.hostId === hostFilter) &&
         (powerFilter === 'all' || vm.powerState === powerFilter) &&
-        (needle === '' || vm.name.toLowerCase().includes(needle) || (vm.guestOs ?? '').toLowerCase().includes(needle) || vm.nics.some((n) => n.ips.some((ip) => ip.includes(needle)))),
+        (needle === '' || vm.name.toLowerCase().includes(needle) || guestOsWords(vm.guestOs).toLowerCase().includes(needle) || vm.nics.some((n) => n.ips.some((ip) => ip.includes(needle)))),
     );
   }, [vms.data, search, hostFilter, powerFilter]);
 

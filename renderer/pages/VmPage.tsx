@@ -6,7 +6,7 @@ import { api } from '../api';
 import { DrillBadge } from '../components/DrillBadge';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
-import { formatAgo, formatBytes, formatDate } from '../format';
+import { formatAgo, formatBytes, formatDate, guestOsWords } from '../format';
 import { useEngine } from '../hooks';
 import type { PageId } from '../router';
 import { RestoreDiskModal } from './vm/RestoreDiskModal';
@@ -170,7 +170,7 @@ function Facts({ recovery }: { recovery: VmRecovery }) {
   const facts: [string, string][] = [
     ['CPU and memory', `${vm.cpus ?? '?'} vCPU · ${vm.memoryMiB === null ? '?' : formatBytes(vm.memoryMiB * 1024 * 1024)}`],
     ['Firmware', vm.firmware === 'unknown' ? 'Unknown' : vm.firmware.toUpperCase() + (vm.generation ? ` (generation ${vm.generation})` : '')],
-    ['Guest OS', vm.guestOs ?? 'Unknown'],
+    ['Guest OS', guestOsWords(vm.guestOs) || 'Unknown'],
     ['Disks', `${vm.disks.length} · ${formatBytes(size)}`],
     ['Network', vm.nics.length === 0 ? 'No network adapter' : `${vm.nics.map((n) => n.network ?? 'not connected').join(', ')}${ips.length ? ` · ${ips.join(', ')}` : ''}`],
     ['Last seen', formatAgo(vm.lastSeenAt)],
