@@ -298,7 +298,11 @@ function RpoRow({ status }: { status: VmRpoStatus }) {
   const color = status.status === 'breach' ? 'red' : status.status === 'warning' ? 'yellow' : status.status === 'pending' ? 'gray' : 'green';
   return (
     <Table.Tr>
-      <Table.Td fw={500}>{status.vm}</Table.Td>
+      <Table.Td fw={500}>
+        <Anchor href={`#/vms/${encodeURIComponent(status.vmId)}`} size="sm" fw={500}>
+          {status.vm}
+        </Anchor>
+      </Table.Td>
       <Table.Td>{status.policy}</Table.Td>
       <Table.Td>{formatAgo(status.lastPointTime)}</Table.Td>
       <Table.Td>

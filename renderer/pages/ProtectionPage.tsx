@@ -259,7 +259,11 @@ function PolicyCard({
         <Table.Tbody>
           {rows.map((status) => (
             <Table.Tr key={status.vmId} data-testid="policy-vm-row">
-              <Table.Td fw={500}>{status.vm}</Table.Td>
+              <Table.Td fw={500}>
+                <Anchor href={`#/vms/${encodeURIComponent(status.vmId)}`} size="sm" fw={500}>
+                  {status.vm}
+                </Anchor>
+              </Table.Td>
               <Table.Td>{formatAgo(status.lastPointTime)}</Table.Td>
               <Table.Td>
                 <RpoBadge status={status.status} />
