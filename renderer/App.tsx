@@ -53,7 +53,7 @@ export function App() {
   if (!settings.data) {
     return (
       <Center h="100vh">
-        <Loader aria-label="Loading" />
+        <Loader role="status" aria-label="Loading" />
       </Center>
     );
   }

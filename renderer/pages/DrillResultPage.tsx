@@ -48,7 +48,7 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
       <Stack>
         {back}
         <Group>
-          <Loader size="sm" aria-label="Starting" />
+          <Loader size="sm" role="status" aria-label="Starting" />
           <Text>Starting the drill…</Text>
         </Group>
       </Stack>

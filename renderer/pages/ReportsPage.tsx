@@ -93,7 +93,7 @@ export function ReportsPage() {
       </Paper>
 
       {previewError && <ErrorNotice error={previewError} title="The period cannot be previewed" />}
-      {previewing && !summary && <Loader aria-label="Loading the preview" />}
+      {previewing && !summary && <Loader role="status" aria-label="Loading the preview" />}
       {summary && !previewError && <ReportSummaryCard summary={summary} />}
 
       <Paper withBorder p="lg" radius="md">

@@ -51,7 +51,7 @@ export function VmPage({ vmId, go }: { vmId: string; go(page: PageId, param?: st
     return (
       <Stack>
         {back}
-        <Loader size="sm" aria-label="Loading" />
+        <Loader size="sm" role="status" aria-label="Loading" />
       </Stack>
     );
   }

@@ -23,6 +23,8 @@ beforeAll(async () => {
   const lab = runCli(['--data', data.dir, 'lab', 'create']);
   expect(lab.status, lab.stderr).toBe(0);
   seeded = seedLivedInCatalog(data.dir);
+  // The seeded failed copies must stay failed: a retry would copy lab-dc01 from the real lab and end its breach.
+  expect(runCli(['--data', data.dir, 'call', 'updateSettings', JSON.stringify({ copyRetries: 0 })]).status).toBe(0);
   [lifeboat, browser] = await Promise.all([serveConsole(['--data', data.dir]), launchBrowser()]);
 });
 
