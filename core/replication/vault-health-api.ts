@@ -7,6 +7,7 @@ export function vaultHealthApi(ctx: ServiceContext): Pick<ConsoleApi, 'listVault
   const monitor = new VaultHealthMonitor(ctx);
   ctx.onStartBackground(() => void monitor.check());
   ctx.onTick(() => void monitor.check());
+  ctx.onClose(() => monitor.close());
   return {
     async listVaultHealth() {
       return monitor.list();

@@ -25,6 +25,8 @@ const CHECK_TIMEOUT_MS = 20_000;
 export class VaultHealthMonitor {
   private running: Promise<void> | null = null;
   private stale = new Set<string>();
+  /** Aborted by close(): a check in flight stops at its next call and writes nothing to a closing catalog. */
+  private readonly closing = new AbortController();
   private readonly store: VaultHealthStore;
   private readonly alerts: AlertsStore;
 
@@ -42,8 +44,15 @@ export class VaultHealthMonitor {
 
   /** Starts a check of every target unless one is still running; resolves when that check ends. */
   check(): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve();
     this.running ??= this.checkAll().finally(() => (this.running = null));
     return this.running;
+  }
+
+  /** Stops the check in flight (if any) and waits for it, so nothing touches the catalog after it closes. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.running;
   }
 
   private async checkAll(): Promise<void> {
@@ -53,6 +62,7 @@ export class VaultHealthMonitor {
     for (const target of this.ctx.targets.list()) {
       const previous = before.get(target.id) ?? null;
       const record = await this.checkOne(target.id, target.location.path, previous);
+      if (this.closing.signal.aborted) return;
       this.store.save(record);
       this.alert(target.name, record);
       changed ||= previous?.state !== record.state || previous?.bytesUsed !== record.bytesUsed || previous?.problem !== record.problem;
@@ -81,7 +91,7 @@ export class VaultHealthMonitor {
     } catch (error) {
       return { ...base, ...down('unavailable', error) };
     }
-    const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+    const signal = AbortSignal.any([AbortSignal.timeout(CHECK_TIMEOUT_MS), this.closing.signal]);
     try {
       try {
         await readConfig(withSignal(backend, signal));
@@ -94,7 +104,7 @@ export class VaultHealthMonitor {
       const due = previous?.measuredAt == null || this.stale.has(targetId) || Date.parse(now) - Date.parse(previous.measuredAt) >= MEASURE_EVERY_MS;
       if (!due) return { ...base, state: 'ok', freeBytes };
       this.stale.delete(targetId);
-      const bytesUsed = backend instanceof FolderBackend ? await folderBytes(backend.root) : (await backend.list('', { signal })).reduce((sum, o) => sum + o.size, 0);
+      const bytesUsed = backend instanceof FolderBackend ? await folderBytes(backend.root, signal) : (await backend.list('', { signal })).reduce((sum, o) => sum + o.size, 0);
       return { ...base, state: 'ok', freeBytes, bytesUsed, measuredAt: now };
     } catch (error) {
       return { ...base, ...down('unavailable', error) };
@@ -125,11 +135,12 @@ async function freeSpace(root: string): Promise<number | null> {
 }
 
 /** Apparent bytes of the folder, its files and its subfolders: what `du -sb` prints. */
-export async function folderBytes(root: string): Promise<number> {
+export async function folderBytes(root: string, signal?: AbortSignal): Promise<number> {
+  signal?.throwIfAborted();
   let total = (await fs.lstat(root)).size;
   for (const entry of await fs.readdir(root, { withFileTypes: true })) {
     const full = path.join(root, entry.name);
-    total += entry.isDirectory() ? await folderBytes(full) : (await fs.lstat(full)).size;
+    total += entry.isDirectory() ? await folderBytes(full, signal) : (await fs.lstat(full)).size;
   }
   return total;
 }

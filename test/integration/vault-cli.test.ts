@@ -300,16 +300,18 @@ describe('vault faults and bad input', () => {
   });
 
   it('keeps upload within 10% of --limit-upload', () => {
+    // The limit sits well below what compressing and encrypting random data manage on a loaded 2-core
+    // runner, so the pacer, not the CPU, sets the rate being measured.
     const dir = tempDir();
     const location = path.join(dir, 'vault');
     ok(['init', location]);
     const disk = path.join(dir, 'd.img');
-    writeFile(disk, 48 * MiB, [{ offset: 0, data: crypto.randomBytes(48 * MiB) }]);
+    writeFile(disk, 24 * MiB, [{ offset: 0, data: crypto.randomBytes(24 * MiB) }]);
     const started = performance.now();
-    const point = json<Point>(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd', '--limit-upload', '20MiB/s', '--pack-size', '2MiB']);
+    const point = json<Point>(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd', '--limit-upload', '8MiB/s', '--pack-size', '2MiB']);
     const seconds = (performance.now() - started) / 1000;
-    const limit = 20 * MiB;
-    expect(point.stats.upload.bytes).toBeGreaterThan(48 * MiB);
+    const limit = 8 * MiB;
+    expect(point.stats.upload.bytes).toBeGreaterThan(24 * MiB);
     expect(Math.abs(point.stats.upload.bytesPerSecond - limit) / limit).toBeLessThan(0.1);
     // The whole run cannot beat the limit either.
     expect(point.stats.upload.bytes / seconds).toBeLessThan(limit * 1.1);
