@@ -6,6 +6,7 @@ import { AuditLog } from './audit/log';
 import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
+import { ConsoleSessions } from './console-session';
 import { EventBus } from './event-bus';
 import { hostsApi } from './hypervisors/api';
 import { releaseLeftovers } from './jobs/leftovers';
@@ -59,6 +60,8 @@ export interface LifeboatService {
   startBackground(): Promise<void>;
   /** One heartbeat now: due runs start, the RPO watchdog looks, scheduled drills and reports fire. */
   tick(): void;
+  /** Browser mode's token and port, kept across restarts. */
+  readonly consoleSessions: ConsoleSessions;
   close(): Promise<void>;
 }
 
@@ -135,6 +138,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     dataDir: config.dataDir,
     subscribe: (listener) => bus.subscribe(listener),
     tick,
+    consoleSessions: new ConsoleSessions(secrets, settings, clock),
     startBackground: async () => {
       if (started) return;
       started = true;

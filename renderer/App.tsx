@@ -15,6 +15,7 @@ import type { Settings } from '../core/contract/types';
 import { api } from './api';
 import { ErrorNotice } from './components/ErrorNotice';
 import { useJobToasts } from './components/JobToasts';
+import { StreamBanner } from './components/StreamBanner';
 import { useEngine } from './hooks';
 import { ActivityPage } from './pages/ActivityPage';
 import { DashboardPage } from './pages/DashboardPage';
@@ -134,6 +135,7 @@ function Shell({ settings, onSettings }: { settings: Settings; onSettings(settin
       <AppShell.Main>
         {/* The VM list is a wide table: it gets the whole width on a large screen; reading pages stay at a comfortable measure. */}
         <Container size="lg" px={0} fluid={page === 'vms' && !param}>
+          <StreamBanner />
           {page === 'dashboard' && <DashboardPage settings={settings} go={go} />}
           {page === 'vms' && (param ? <VmPage key={param} vmId={param} go={go} /> : <VirtualMachinesPage />)}
           {page === 'protection' && <ProtectionPage settings={settings} go={go} />}

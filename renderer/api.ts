@@ -1,5 +1,5 @@
 import type { ConsoleClient } from '../core/contract/api';
-import type { CallResult, LifeboatBridge } from '../core/contract/bridge';
+import type { CallResult, LifeboatBridge, StreamState } from '../core/contract/bridge';
 import { isErrorBody, LifeboatError } from '../core/contract/errors';
 import type { ConsoleEvent } from '../core/contract/events';
 
@@ -39,12 +39,35 @@ const httpBridge: LifeboatBridge = {
       error: isErrorBody(error) ? error : { code: 'INTERNAL', message: `The engine answered ${response.status}.` },
     } satisfies CallResult;
   },
-  subscribe(listener) {
-    const source = new EventSource('api/events', { withCredentials: true });
-    const onMessage = (message: MessageEvent<string>): void => listener(JSON.parse(message.data) as ConsoleEvent);
+  subscribe(listener, onState) {
     const types: ConsoleEvent['type'][] = ['settings.changed', 'inventory.changed', 'job.started', 'job.progress', 'job.finished', 'alert.raised', 'vault.health'];
-    for (const type of types) source.addEventListener(type, onMessage);
-    return () => source.close();
+    const onMessage = (message: MessageEvent<string>): void => listener(JSON.parse(message.data) as ConsoleEvent);
+    let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    const open = (): void => {
+      source = new EventSource('api/events', { withCredentials: true });
+      for (const type of types) source.addEventListener(type, onMessage);
+      source.onopen = () => onState?.('live');
+      source.onerror = () => {
+        // CONNECTING: the browser retries by itself (the engine restarting). CLOSED: it gave up, which an
+        // engine answering 401 causes (a new access token); anything else is tried again here.
+        if (source?.readyState !== EventSource.CLOSED) return onState?.('lost');
+        source.close();
+        void fetch('api/methods', { credentials: 'same-origin' }).then(
+          (response) => (response.status === 401 ? onState?.('signed-out') : again()),
+          () => again(),
+        );
+      };
+    };
+    const again = (): void => {
+      onState?.('lost');
+      retry = setTimeout(open, 2000);
+    };
+    open();
+    return () => {
+      if (retry) clearTimeout(retry);
+      source?.close();
+    };
   },
 };
 
@@ -62,7 +85,29 @@ export const api = new Proxy({} as ConsoleClient, {
 });
 
 const listeners = new Set<(event: ConsoleEvent) => void>();
+const stateListeners = new Set<(state: StreamState) => void>();
+let streamState: StreamState = 'live';
 let unsubscribeBridge: (() => void) | null = null;
+
+function connectBridge(): void {
+  unsubscribeBridge ??= bridge.subscribe(
+    (event) => {
+      for (const each of [...listeners]) each(event);
+    },
+    (state) => {
+      if (state === streamState) return;
+      streamState = state;
+      for (const each of [...stateListeners]) each(state);
+    },
+  );
+}
+
+function disconnectBridge(): void {
+  if (listeners.size === 0 && stateListeners.size === 0 && unsubscribeBridge) {
+    unsubscribeBridge();
+    unsubscribeBridge = null;
+  }
+}
 
 /**
  * Every component listens through one bridge subscription: in browser mode each subscription is an
@@ -70,16 +115,25 @@ let unsubscribeBridge: (() => void) | null = null;
  */
 export function subscribe(listener: (event: ConsoleEvent) => void): () => void {
   listeners.add(listener);
-  unsubscribeBridge ??= bridge.subscribe((event) => {
-    for (const each of [...listeners]) each(event);
-  });
+  connectBridge();
   return () => {
     listeners.delete(listener);
-    if (listeners.size === 0 && unsubscribeBridge) {
-      unsubscribeBridge();
-      unsubscribeBridge = null;
-    }
+    disconnectBridge();
   };
+}
+
+/** Hears the event stream drop and return; whatever was missed meanwhile is only known by loading again. */
+export function subscribeStreamState(listener: (state: StreamState) => void): () => void {
+  stateListeners.add(listener);
+  connectBridge();
+  return () => {
+    stateListeners.delete(listener);
+    disconnectBridge();
+  };
+}
+
+export function currentStreamState(): StreamState {
+  return streamState;
 }
 
 export const transport: 'electron' | 'browser' = window.lifeboat ? 'electron' : 'browser';

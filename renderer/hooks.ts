@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { LifeboatError } from '../core/contract/errors';
 import type { ConsoleEvent } from '../core/contract/events';
-import { subscribe } from './api';
+import { currentStreamState, subscribe, subscribeStreamState } from './api';
+import type { StreamState } from '../core/contract/bridge';
 
 export interface Loaded<T> {
   data: T | null;
@@ -71,5 +72,15 @@ export function useEngine<T>(load: () => Promise<T>, refreshOn: (ConsoleEvent['t
     };
   }, [refreshKey, reload]);
 
+  // Events sent while the stream was down are gone: a stream that comes back means everything loads again.
+  useEffect(() => subscribeStreamState((state) => state === 'live' && reload()), [reload]);
+
   return { data, error, loading, reload, set: setData };
+}
+
+/** The engine's event stream: live, lost (reconnecting by itself) or signed out (a new access token). */
+export function useStreamState(): StreamState {
+  const [state, setState] = useState<StreamState>(currentStreamState);
+  useEffect(() => subscribeStreamState(setState), []);
+  return state;
 }

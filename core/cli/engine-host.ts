@@ -4,14 +4,17 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { LifeboatError } from '../contract/errors';
 import { acquireEngineLock, type EngineLockInfo } from '../engine-lock';
-import { startHttpServer } from '../http/server';
+import { startHttpServer, type RunningServer } from '../http/server';
 import { logEvent } from '../logging/event-log';
 import { RotatingLog } from '../logging/rotating-log';
+import type { LifeboatService } from '../service';
 import type { CliContext } from './context';
 
 export interface HostOptions {
   kind: Extract<EngineLockInfo['kind'], 'agent' | 'serve'>;
   port: number;
+  /** Make a new access token: every link and open tab from before stops working. */
+  newToken?: boolean;
   /** Printed once the console is reachable. */
   announce(url: string): string;
 }
@@ -20,6 +23,20 @@ export interface HostOptions {
  * Runs the engine in this process until SIGINT/SIGTERM: takes the data folder's engine lock, starts the
  * background work (schedules, watchdog), serves the console on 127.0.0.1 and logs to <data>/logs.
  */
+/**
+ * Serves the console with the kept session: the same token, and with no --port the last port when it is
+ * free, so a browser tab left open across a restart reconnects by itself.
+ */
+async function listen(service: LifeboatService, staticDir: string | null, options: HostOptions): Promise<RunningServer> {
+  const session = service.consoleSessions.session(options.newToken);
+  const start = (port: number): Promise<RunningServer> => startHttpServer({ service, staticDir, port, token: session.token });
+  let server: RunningServer;
+  if (options.port === 0 && session.lastPort) server = await start(session.lastPort).catch(() => start(0));
+  else server = await start(options.port);
+  service.consoleSessions.rememberPort(server.port);
+  return server;
+}
+
 export async function hostEngine(ctx: CliContext, command: Command, options: HostOptions): Promise<void> {
   const dataDir = ctx.dataDir(command);
   const lock = acquireEngineLock(dataDir, options.kind);
@@ -36,7 +53,7 @@ export async function hostEngine(ctx: CliContext, command: Command, options: Hos
   if (!staticDir) ctx.stderr('warning: the console UI is not built (run `npm run build`); serving the API only.\n');
   let server;
   try {
-    server = await startHttpServer({ service, staticDir, port: options.port });
+    server = await listen(service, staticDir, options);
   } catch (error) {
     await service.close();
     lock.release();

@@ -9,7 +9,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .command('serve')
     .description('Serve the console in a browser on 127.0.0.1 (prints the link with its access token).')
     .option('--port <n>', 'port to listen on; 0 or none picks a free port', parsePort, 0)
-    .action(async (options: { port: number }, command: Command) => {
+    .option('--new-token', 'make a new access token: links and open tabs from before stop working')
+    .action(async (options: { port: number; newToken?: boolean }, command: Command) => {
       // One engine per data folder: when an agent already runs it, hand out its console instead.
       const running = runningEngine(ctx.dataDir(command));
       if (running?.url) {
@@ -18,6 +19,6 @@ export function registerServe(program: Command, ctx: CliContext): void {
         return;
       }
       if (running) throw engineRunning(ctx.dataDir(command), running);
-      await hostEngine(ctx, command, { kind: 'serve', port: options.port, announce: (url) => `Lifeboat console: ${url}\n` });
+      await hostEngine(ctx, command, { kind: 'serve', port: options.port, newToken: options.newToken === true, announce: (url) => `Lifeboat console: ${url}\n` });
     });
 }

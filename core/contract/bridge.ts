@@ -7,9 +7,13 @@ import type { ConsoleEvent } from './events';
  */
 export type CallResult = { ok: true; result: unknown } | { ok: false; error: ErrorBody };
 
+/** The event stream's state: live, lost (retrying by itself), or refused (the engine no longer knows this session). */
+export type StreamState = 'live' | 'lost' | 'signed-out';
+
 export interface LifeboatBridge {
   invoke(method: string, input: unknown): Promise<CallResult>;
-  subscribe(listener: (event: ConsoleEvent) => void): () => void;
+  /** `onState` hears the stream drop and come back; a bridge whose stream cannot drop never calls it. */
+  subscribe(listener: (event: ConsoleEvent) => void, onState?: (state: StreamState) => void): () => void;
 }
 
 export const IPC_INVOKE_CHANNEL = 'lifeboat:invoke';

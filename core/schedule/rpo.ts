@@ -59,7 +59,8 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
       return { ...measured, status: 'breach' as const, problem, fix: row.vault_fix, reason: 'vault' as const };
     }
     if (row.last === null && (row.copy_status === 'failed' || row.copy_status === 'interrupted')) {
-      const problem = `Not protected yet: its first copy failed${row.copy_error ? ` (${row.copy_error})` : ''}.`;
+      const how = row.copy_status === 'interrupted' ? 'was interrupted' : 'failed';
+      const problem = `Not protected yet: its first copy ${how}${row.copy_error ? ` (${row.copy_error.replace(/\.$/, '')})` : ''}.`;
       return { ...measured, status: 'breach' as const, problem, fix: 'Open Activity for the failed copy, fix what it names, then choose Copy now.', reason: 'first-copy' as const };
     }
     // A point dated ahead of this machine's clock has no age to judge: say so instead of "0 min old, OK".

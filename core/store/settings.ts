@@ -16,6 +16,8 @@ export interface SettingValues {
   reportSchedule: ReportScheduleSetting;
   concurrency: ConcurrencyLimits;
   copyRetries: number;
+  /** Browser mode's last port, tried first on the next start (see core/console-session.ts). */
+  consolePort: number;
 }
 
 export class SettingsStore {
