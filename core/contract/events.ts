@@ -1,4 +1,5 @@
 import type { Settings } from './types';
+import type { BandwidthInForce } from './protection';
 
 /**
  * Everything the engine pushes to a console. Plain JSON; every transport forwards the union unchanged
@@ -15,6 +16,7 @@ export type ConsoleEvent =
       bytesTotal: number;
       bytesPerSecond: number;
       etaSeconds: number | null;
+      limit?: BandwidthInForce | null;
     }
   | { type: 'job.started'; jobId: string; kind: string; title: string }
   | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; message?: string }

@@ -78,12 +78,21 @@ export interface VmRpoStatus {
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
+/** The upload limit a copy runs under now, and whose it is: copies to one vault share its tightest limit. */
+export interface BandwidthInForce {
+  bytesPerSecond: number;
+  policyId: string;
+  policyName: string;
+}
+
 export interface JobProgress {
   phase: string;
   bytesDone: number;
   bytesTotal: number;
   bytesPerSecond: number;
   etaSeconds: number | null;
+  /** Copies only: the bandwidth limit in force (null: none). */
+  limit?: BandwidthInForce | null;
 }
 
 export interface Job {

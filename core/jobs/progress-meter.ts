@@ -1,38 +1,45 @@
 import type { JobProgress } from '../contract/protection';
+import { RateWindow } from '../rate-window';
 
-const WINDOW_MS = 10_000;
+/** What a job may know better than bytes over time: its own ETA and rate, the limit it runs under, bytes read. */
+export type ProgressDetail = Partial<Pick<JobProgress, 'bytesPerSecond' | 'etaSeconds' | 'limit'>> & { bytesRead?: number };
 
-/** Rate over the last ~10 seconds (not since the start, so a slow first phase does not skew the ETA). */
+/** A job's progress with its rate over a sliding window (see RateWindow), unless the job reports its own. */
 export class ProgressMeter {
-  private samples: { at: number; bytes: number }[] = [];
+  private readonly rate = new RateWindow();
   private phase = 'starting';
   private bytesDone = 0;
   private bytesTotal = 0;
+  private detail: ProgressDetail = {};
 
   constructor(private readonly monotonicNow: () => number = () => performance.now()) {}
 
-  update(phase: string, bytesDone: number, bytesTotal: number): void {
-    const at = this.monotonicNow();
-    if (phase !== this.phase) this.samples = [];
+  update(phase: string, bytesDone: number, bytesTotal: number, detail: ProgressDetail = {}): void {
+    if (phase !== this.phase) this.rate.reset();
     this.phase = phase;
     this.bytesDone = bytesDone;
     this.bytesTotal = bytesTotal;
-    this.samples.push({ at, bytes: bytesDone });
-    while (this.samples.length > 2 && at - this.samples[0]!.at > WINDOW_MS) this.samples.shift();
+    this.detail = detail;
+    this.rate.add(this.monotonicNow(), bytesDone);
+  }
+
+  /** Bytes read from the source so far (more than bytesDone while read data waits to be sent). */
+  get bytesRead(): number {
+    return this.detail.bytesRead ?? this.bytesDone;
   }
 
   snapshot(): JobProgress {
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    const seconds = first && last ? (last.at - first.at) / 1000 : 0;
-    const bytesPerSecond = seconds > 0 ? Math.max(0, Math.round((last!.bytes - first!.bytes) / seconds)) : 0;
+    const bytesPerSecond = this.detail.bytesPerSecond ?? Math.round(this.rate.perSecond());
     const remaining = Math.max(0, this.bytesTotal - this.bytesDone);
+    const etaSeconds =
+      this.detail.etaSeconds !== undefined ? this.detail.etaSeconds : bytesPerSecond > 0 ? Math.ceil(remaining / bytesPerSecond) : remaining === 0 && this.bytesTotal > 0 ? 0 : null;
     return {
       phase: this.phase,
       bytesDone: this.bytesDone,
       bytesTotal: this.bytesTotal,
       bytesPerSecond,
-      etaSeconds: bytesPerSecond > 0 ? Math.ceil(remaining / bytesPerSecond) : remaining === 0 && this.bytesTotal > 0 ? 0 : null,
+      etaSeconds,
+      ...(this.detail.limit !== undefined ? { limit: this.detail.limit } : {}),
     };
   }
 }

@@ -5,14 +5,14 @@ import type { Job, JobProgress } from '../contract/protection';
 import type { ConcurrencyLimits } from '../contract/types';
 import type { EventBus } from '../event-bus';
 import type { JobsStore, NewJob } from '../store/jobs';
-import { ProgressMeter } from './progress-meter';
+import { ProgressMeter, type ProgressDetail } from './progress-meter';
 
 /** What a running job may do: notice cancellation, log, and report progress. */
 export interface JobRunContext {
   readonly jobId: string;
   readonly signal: AbortSignal;
   log(line: string): void;
-  progress(phase: string, bytesDone: number, bytesTotal: number): void;
+  progress(phase: string, bytesDone: number, bytesTotal: number, detail?: ProgressDetail): void;
 }
 
 export interface JobOutcome {
@@ -166,7 +166,7 @@ export class JobQueue {
       jobId: live.id,
       signal: live.controller.signal,
       log: (line) => this.store.appendLog(live.id, `${this.clock.now().toISOString()} ${line}`),
-      progress: (phase, bytesDone, bytesTotal) => this.onProgress(live, phase, bytesDone, bytesTotal),
+      progress: (phase, bytesDone, bytesTotal, detail) => this.onProgress(live, phase, bytesDone, bytesTotal, detail),
     };
     // Deferred so submit() returns before any of the job's work runs.
     void Promise.resolve()
@@ -183,20 +183,20 @@ export class JobQueue {
           const stopped = cancelled && this.closed;
           const words = stopped ? stoppedWords(live.request.kind) : cancelled ? 'Cancelled by the operator.' : failure.message;
           ctx.log(stopped ? words : cancelled ? 'Cancelled.' : `Failed: ${failure.message}${failure.fix ? ` — ${failure.fix}` : ''}`);
-          const bytesRead = live.meter.snapshot().bytesDone;
+          const bytesRead = live.meter.bytesRead;
           this.finish(live, { bytesRead, bytesStored: 0, appConsistent: null }, stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed', words);
         },
       );
   }
 
-  private onProgress(live: LiveJob, phase: string, bytesDone: number, bytesTotal: number): void {
+  private onProgress(live: LiveJob, phase: string, bytesDone: number, bytesTotal: number, detail?: ProgressDetail): void {
     const phaseChanged = live.meter.snapshot().phase !== phase;
-    live.meter.update(phase, bytesDone, bytesTotal);
+    live.meter.update(phase, bytesDone, bytesTotal, detail);
     const now = this.monotonicNow();
     if (!phaseChanged && bytesDone < bytesTotal && now - live.lastEmit < PROGRESS_EVENT_INTERVAL_MS) return;
     live.lastEmit = now;
     if (phaseChanged) this.store.setTotal(live.id, bytesTotal);
-    this.store.setBytesRead(live.id, bytesDone);
+    this.store.setBytesRead(live.id, live.meter.bytesRead);
     this.bus.emit({ type: 'job.progress', jobId: live.id, ...live.meter.snapshot() });
   }
 

@@ -44,7 +44,8 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
   const vms = new VmsStore(ctx.db);
   const deps: ReplicationDeps = {
     connect: (hostId) => ctx.hosts.connect(hostId),
-    openVault: (targetId, policy) => openVaultPort(ctx, targetId, { uploadLimit: () => (policy ? bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) : null) }),
+    openVault: (targetId, policy) =>
+      openVaultPort(ctx, targetId, policy ? { uploadLimit: { policyId: policy.id, policyName: policy.name, limit: () => bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) } } : {}),
     points: new RecoveryPointsStore(ctx.db),
     jobs,
     clock: ctx.clock,

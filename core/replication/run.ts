@@ -81,7 +81,7 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
           config: { cpus: vm.cpus, memoryMiB: vm.memoryMiB, firmware: vm.firmware, generation: vm.generation, guestOs: vm.guestOs, disks: vm.disks, nics: vm.nics },
         },
       },
-      { signal: run.signal, onProgress: (done, total, stage) => run.progress(stage === 'send' ? 'Sending the last data to the vault' : 'Copying disks', done, total) },
+      { signal: run.signal, onProgress: (done, total, stage, detail) => run.progress(stage === 'send' ? 'Sending the last data to the vault' : 'Copying disks', done, total, detail) },
     );
     const appConsistent = checkpoint.kind !== 'crash-consistent';
     deps.points.upsert({
@@ -129,7 +129,7 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
  * waited out: it fails the run, so the operator hears that someone must unlock the vault.
  */
 async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: VaultPort, policy: Policy, owner: PointOwner): Promise<void> {
-  let remaining: string[];
+  let remaining: string[] | null;
   try {
     remaining = await vault.prune(owner, policy.retention, run.signal);
   } catch (error) {
@@ -137,6 +137,7 @@ async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: 
     run.log(`Retention postponed to the next copy: ${error.message}`);
     return;
   }
+  if (remaining === null) return;
   const removed = deps.points.retainOnlyForVm(policy.targetId, owner.vmId, remaining);
   if (removed > 0) run.log(`Retention removed ${removed} older recovery point${removed === 1 ? '' : 's'}.`);
 }

@@ -1,3 +1,4 @@
+import type { BandwidthInForce } from '../contract/protection';
 import type { ServiceContext } from '../service-context';
 import { RatePacer, type SharedPacers } from '../vault/backends/throttle';
 import { WriteGate } from './write-gate';
@@ -9,22 +10,41 @@ import { WriteGate } from './write-gate';
  */
 export class TargetBandwidth {
   readonly pacers: SharedPacers = { upload: new RatePacer(), download: new RatePacer() };
-  private readonly limits = new Set<() => number | null>();
+  private readonly limits = new Set<LimitSource>();
+  private current: BandwidthInForce | null = null;
 
   /** Adds a copy's limit (re-read by `apply`); returns how to take it away when the copy ends. */
-  join(limit: () => number | null): () => void {
-    this.limits.add(limit);
+  join(source: LimitSource): () => void {
+    this.limits.add(source);
     this.apply();
     return () => {
-      this.limits.delete(limit);
+      this.limits.delete(source);
       this.apply();
     };
   }
 
   apply(): void {
-    const inForce = [...this.limits].map((limit) => limit()).filter((value): value is number => value !== null && value > 0);
-    this.pacers.upload.setLimit(inForce.length > 0 ? Math.min(...inForce) : null);
+    let tightest: BandwidthInForce | null = null;
+    for (const source of this.limits) {
+      const bytesPerSecond = source.limit();
+      if (bytesPerSecond === null || bytesPerSecond <= 0) continue;
+      if (!tightest || bytesPerSecond < tightest.bytesPerSecond) tightest = { bytesPerSecond, policyId: source.policyId, policyName: source.policyName };
+    }
+    this.current = tightest;
+    this.pacers.upload.setLimit(tightest?.bytesPerSecond ?? null);
   }
+
+  /** The limit every copy to this target runs under now, and the policy it comes from. */
+  inForce(): BandwidthInForce | null {
+    return this.current;
+  }
+}
+
+/** One running copy's bandwidth schedule: the limit it wants now, and whose it is. */
+export interface LimitSource {
+  policyId: string;
+  policyName: string;
+  limit(): number | null;
 }
 
 /** What the jobs of one target share inside this engine. */

@@ -5,16 +5,17 @@ import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { backup } from '../vault/backup';
 import { prune } from '../vault/prune';
+import { applyRetention } from '../vault/retention';
 import { restoreDisk } from '../vault/restore';
 import { Vault } from '../vault/vault';
 import { verify } from '../vault/verify';
-import { sharedTarget } from './shared-target';
+import { sharedTarget, type LimitSource } from './shared-target';
 import { targetEnv } from './targets';
 import { ownsPoint, type VaultPort } from './vault-port';
 
 export interface VaultPortOptions {
-  /** The upload limit in force now (bytes/s, null: unlimited); re-read every BANDWIDTH_RECHECK_MS during a run. */
-  uploadLimit?: () => number | null;
+  /** The copy's policy and the upload limit it wants now (bytes/s, null: unlimited), re-read every BANDWIDTH_RECHECK_MS during a run. */
+  uploadLimit?: LimitSource;
 }
 
 const BANDWIDTH_RECHECK_MS = 30_000;
@@ -75,7 +76,16 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
             // CBT change ids travel in the manifest: the vault alone says where the next incremental starts.
             metadata: { ...input.metadata, changeIds: Object.fromEntries(input.disks.map((d) => [d.name, d.changeId])) },
           },
-          { signal: run.signal, onProgress: (p) => run.onProgress(p.bytesDone, p.bytesTotal, p.phase === 'upload' ? 'send' : 'read') },
+          {
+            signal: run.signal,
+            onProgress: (p) =>
+              run.onProgress(p.bytesDone, p.bytesTotal, p.phase === 'upload' ? 'send' : 'read', {
+                bytesPerSecond: p.bytesPerSecond,
+                etaSeconds: p.etaSeconds,
+                bytesRead: p.bytesRead ?? p.bytesDone,
+                limit: bandwidth.inForce(),
+              }),
+          },
         );
         return {
           id: result.id,
@@ -93,6 +103,8 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
 
     async prune(owner, retention, signal) {
       const policy = { keepLast: retention.keepLast, keepDaily: retention.daily, keepWeekly: retention.weekly, keepMonthly: retention.monthly, keepYearly: retention.yearly };
+      // Nothing of this VM's to forget: no exclusive lock, so the copy does not wait for others writing beside it.
+      if (applyRetention((await vault.list()).filter((p) => ownsPoint(owner, p)), policy).forget.length === 0) return null;
       const report = await shared.gate.exclusive(() => prune(vault, policy, { vm: (manifest) => ownsPoint(owner, manifest), ...(signal ? { signal } : {}) }), signal);
       return report.kept;
     },

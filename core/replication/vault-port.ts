@@ -1,3 +1,4 @@
+import type { ProgressDetail } from '../jobs/progress-meter';
 import type { Retention } from '../contract/protection';
 import type { DiskReader, DiskWriter, Extent } from '../disks/types';
 
@@ -24,9 +25,12 @@ export interface VaultPort {
   /** The VM's newest recovery point in this vault, with each disk's change id (VMware CBT) when recorded. */
   latest(owner: PointOwner): Promise<{ id: string; time: string; disks: { name: string; changeId: string | null }[] } | null>;
   /** Progress comes in two stages: reading the disks, then sending what is still queued for the vault. */
-  backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number, stage: 'read' | 'send'): void }): Promise<VaultPointResult>;
-  /** Applies retention to the VM's points, once no other copy of this engine writes to the vault; returns the ids that remain. */
-  prune(owner: PointOwner, retention: Retention, signal?: AbortSignal): Promise<string[]>;
+  backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number, stage: 'read' | 'send', detail?: ProgressDetail): void }): Promise<VaultPointResult>;
+  /**
+   * Applies retention to the VM's points, once no other copy of this engine writes to the vault; returns the
+   * ids that remain, or null when the VM's retention had nothing to forget (the vault was not touched).
+   */
+  prune(owner: PointOwner, retention: Retention, signal?: AbortSignal): Promise<string[] | null>;
   /** The disks a point holds, with their virtual sizes, for a restore. */
   pointDisks(pointId: string): Promise<{ name: string; size: number }[]>;
   /** Writes the disk into `writer` (the caller closes or aborts it). */

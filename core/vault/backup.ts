@@ -5,7 +5,7 @@ import { ID_BYTES } from './block-codec';
 import { blockListId, keys, randomId, sealBlockList, sealManifest, type Manifest, type ManifestDisk } from './format';
 import { VaultLock } from './lock';
 import { PackSession } from './pack-session';
-import { ProgressMeter, type RunOptions } from './progress';
+import { CopyMeter, type RunOptions } from './progress';
 import { summarize, vaultError, type RecoveryPointSummary } from './support';
 import type { Vault } from './vault';
 import type { HeldBlock } from './worker-pool';
@@ -102,7 +102,8 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
       upload: { bytes: 0, seconds: 0, bytesPerSecond: 0 },
     };
     const plans = await Promise.all(request.disks.map((disk) => planDisk(vault, disk)));
-    const meter = new ProgressMeter('backup', plans.reduce((sum, plan) => sum + plan.bytesToRead, 0), options.onProgress);
+    const meter = new CopyMeter(plans.reduce((sum, plan) => sum + plan.bytesToRead, 0), options.onProgress);
+    session.onSent = (sealed, raw) => meter.sent(sealed, raw);
 
     const pointId = randomId(8);
     const stored: number[] = [];
@@ -111,12 +112,10 @@ export async function backup(vault: Vault, request: BackupRequest, options: RunO
       await backupDisk(vault, session, plan, stats, meter, options.signal);
       stored.push(stats.bytesStored - storedBefore);
     }
-    meter.finish();
-    // Under a bandwidth limit the last packs can take most of the run: report them as their own phase.
-    const upload = new ProgressMeter('upload', session.bytesUnsent, options.onProgress);
-    session.onSent = (bytes) => upload.add(bytes);
+    // Under a bandwidth limit the last packs can take most of the run: reported as their own phase.
+    meter.readingDone();
     await session.finish();
-    upload.finish();
+    meter.finish();
     const disks: ManifestDisk[] = plans.map((plan, i) => ({ ...plan.manifestDisk(), storedBytes: stored[i]!, referencedBytes: referencedBytes(vault, plan.ids) }));
 
     for (const [i, plan] of plans.entries()) {
@@ -242,7 +241,7 @@ function mergeRuns(runs: [number, number][]): [number, number][] {
   return out;
 }
 
-async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, stats: BackupStats, meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
+async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, stats: BackupStats, meter: CopyMeter, signal?: AbortSignal): Promise<void> {
   const { blockSize } = vault;
   const workers = vault.workers();
   const depth = Math.max(2, workers.size * PIPELINE_DEPTH_PER_WORKER);
@@ -266,7 +265,7 @@ async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, st
 
   const commit = async (result: BlockResult): Promise<void> => {
     const length = Math.min(blockSize, plan.size - result.slot * blockSize);
-    meter.add(length);
+    meter.committed(length, result.sealed !== null);
     if (!result.id) {
       stats.blocksZero++;
       plan.ids.fill(0, result.slot * ID_BYTES, (result.slot + 1) * ID_BYTES);

@@ -30,8 +30,8 @@ export class PackSession {
   bytesUploaded = 0;
   private bytesQueued = 0;
   private bytesSent = 0;
-  /** Told of pack bytes as they go out (paced slices under a bandwidth limit). */
-  onSent: ((bytes: number) => void) | null = null;
+  /** Told of pack bytes as they go out (paced slices under a bandwidth limit), with the plain bytes they carry. */
+  onSent: ((sealed: number, raw: number) => void) | null = null;
 
   constructor(
     private readonly vault: Vault,
@@ -81,13 +81,14 @@ export class PackSession {
     this.throwIfFailed();
     const entries = this.entries;
     const { id, parts, size } = buildPack(this.blobs, entries, this.vault.keys.encKey);
+    const rawPerByte = entries.reduce((sum, entry) => sum + entry.rawLength, 0) / size;
     this.blobs = [];
     this.entries = [];
     this.size = 0;
     this.bytesQueued += size;
     const onSent = (bytes: number): void => {
       this.bytesSent += bytes;
-      this.onSent?.(bytes);
+      this.onSent?.(bytes, bytes * rawPerByte);
     };
     const upload = this.vault.backend
       .put(keys.pack(id), parts, { deferDurability: true, onSent, ...(this.signal ? { signal: this.signal } : {}) })

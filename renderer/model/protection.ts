@@ -3,7 +3,7 @@
  * renders them and unit tests check them.
  */
 import type { Vm } from '../../core/contract/hosts';
-import type { BandwidthWindow, Consistency, Job, Retention } from '../../core/contract/protection';
+import type { BandwidthWindow, Consistency, Job, Policy, Retention } from '../../core/contract/protection';
 import type { VaultLocation } from '../../core/contract/types';
 import { formatBytes, formatDuration } from '../format';
 
@@ -153,6 +153,38 @@ export function estimateFirstCopy(vms: readonly Pick<Vm, 'disks'>[], rate: RateE
   const bytes = vms.reduce((sum, vm) => sum + vmDiskBytes(vm), 0);
   const seconds = rate.bytesPerSecond > 0 ? bytes / rate.bytesPerSecond : Number.POSITIVE_INFINITY;
   return { bytes, seconds, sizeWords: `at most ${formatBytes(bytes)}`, timeWords: seconds < 60 ? 'under a minute' : `about ${formatDuration(seconds)}`, basis: rate.basis };
+}
+
+/** Another policy's limit that this copy would run under while both copy to the same vault at once. */
+export interface SharedLimit {
+  policyName: string;
+  bytesPerSecond: number;
+  /** The first copy's time if it shares that limit with the other policy's copy the whole way. */
+  seconds: number;
+  words: string;
+}
+
+/**
+ * Copies to one vault share the lowest limit in force (see core/replication/shared-target.ts): a tighter
+ * limit of another policy on the same vault slows this copy whenever their copies overlap. The estimate
+ * says so instead of promising the unshared time.
+ */
+export function sharedLimit(estimate: FirstCopyEstimate, rate: RateEstimate, others: readonly Pick<Policy, 'name' | 'bandwidth'>[]): SharedLimit | null {
+  let tightest: { name: string; bytesPerSecond: number } | null = null;
+  for (const other of others) {
+    for (const window of other.bandwidth) {
+      if (window.bytesPerSecond < rate.bytesPerSecond && (!tightest || window.bytesPerSecond < tightest.bytesPerSecond)) tightest = { name: other.name, bytesPerSecond: window.bytesPerSecond };
+    }
+  }
+  if (!tightest) return null;
+  // Two copies drawing from one limit get half of it each.
+  const seconds = estimate.bytes / (tightest.bytesPerSecond / 2);
+  return {
+    policyName: tightest.name,
+    bytesPerSecond: tightest.bytesPerSecond,
+    seconds,
+    words: `While a copy of “${tightest.name}” runs at the same time, its limit of ${formatBytes(tightest.bytesPerSecond)}/s applies to this copy too (copies to one vault share the lowest limit in force): they share it, and this first copy can then take up to ${seconds < 60 ? 'a minute' : `about ${formatDuration(seconds)}`}.`,
+  };
 }
 
 /** A default policy name from what is being protected: the VM, the one host they all run on, or "12 VMs". */

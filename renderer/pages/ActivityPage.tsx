@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { IconActivity } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Job, JobProgress, JobWithLog } from '../../core/contract/protection';
+import type { BandwidthInForce, Job, JobProgress, JobWithLog } from '../../core/contract/protection';
 import { api, subscribe } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
@@ -146,9 +146,21 @@ function RunningJob({ job, progress, onCancel, onLog }: { job: Job; progress: Jo
           {progress ? `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)} (${Math.floor(percent)}%)` : '—'}
         </Text>
         <Text size="sm" c="dimmed" data-testid="job-rate-eta">
-          {progress && progress.bytesPerSecond > 0 ? `${formatRate(progress.bytesPerSecond)} · about ${formatDuration(progress.etaSeconds)} left` : 'Measuring speed…'}
+          {progress && progress.bytesPerSecond > 0 && progress.etaSeconds !== null ? `${formatRate(progress.bytesPerSecond)} · about ${formatDuration(progress.etaSeconds)} left` : 'Measuring speed…'}
         </Text>
       </Group>
+      {progress?.limit && (
+        <Text size="sm" c="dimmed" mt={4} data-testid="job-limit">
+          {limitWords(progress.limit, job.policyId)}
+        </Text>
+      )}
     </Card>
   );
+}
+
+/** Which limit slows this copy, and why another policy's can: copies to one vault share its tightest limit. */
+function limitWords(limit: BandwidthInForce, ownPolicyId: string | null): string {
+  const rate = `${formatRate(limit.bytesPerSecond)}`;
+  if (limit.policyId === ownPolicyId) return `Limited to ${rate} by this policy's bandwidth schedule.`;
+  return `Limited to ${rate} by the bandwidth schedule of policy “${limit.policyName}”: copies to the same vault share the lowest limit in force while they run together.`;
 }

@@ -37,6 +37,7 @@ import {
   copyIntervalMinutes,
   estimateFirstCopy,
   estimateRate,
+  sharedLimit,
   minutesInWords,
   presetOf,
   RETENTION_PRESETS,
@@ -77,6 +78,7 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   const hosts = useEngine<Host[]>(() => api.listHosts());
   const jobs = useEngine<Job[]>(() => api.listJobs({ status: 'succeeded', limit: 50 }));
   const targets = useEngine<VaultTarget[]>(() => api.listTargets());
+  const policies = useEngine<Policy[]>(() => api.listPolicies());
   const [targetId, setTargetId] = useState<string | null>(policy?.targetId ?? settings.vault?.id ?? null);
   const [step, setStep] = useState(0);
   const [vmIds, setVmIds] = useState<string[]>(policy?.vmIds ?? preselected ?? []);
@@ -93,6 +95,7 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   const target = (targets.data ?? []).find((t) => t.id === targetId) ?? (settings.vault?.id === targetId ? settings.vault : null);
   const rate = estimateRate(jobs.data ?? [], target?.location ?? null, bandwidth);
   const estimate = estimateFirstCopy(chosen, rate);
+  const shared = sharedLimit(estimate, rate, (policies.data ?? []).filter((p) => p.targetId === targetId && p.id !== policy?.id));
   const policyName = name.trim() || suggestPolicyName(chosen);
 
   const check = (current: number): string | null => {
@@ -295,6 +298,11 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
             <Text size="sm" c="dimmed">
               The size is the full size of the VMs&apos; disks: only the parts in use are read and empty blocks are skipped, so the real copy is usually smaller. The time assumes {estimate.basis}. Later copies only send what changed.
             </Text>
+            {shared && (
+              <Text size="sm" mt="xs" c="orange.9" data-testid="shared-limit">
+                {shared.words}
+              </Text>
+            )}
           </Paper>
         </Stack>
       )}

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDiskWriter } from '../../core/disks';
-import { serializeVmx } from '../../core/hypervisors/workstation/vmx';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
+import { writeWorkstationVm } from '../helpers/workstation-vm';
 
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 const MiB = 1024 * 1024;
@@ -18,21 +15,7 @@ describe('bandwidth schedule', () => {
     const cli = (...args: string[]) => runCli(['--data', dir, ...args], env);
     // A Workstation VM with 16 MiB of incompressible data.
     const vms = path.join(dir, 'vms');
-    fs.mkdirSync(path.join(vms, 'data01'), { recursive: true });
-    const writer = await createDiskWriter('vmdk', path.join(vms, 'data01', 'data01.vmdk'), 32 * MiB);
-    await writer.write(0, randomBytes(16 * MiB));
-    await writer.close();
-    fs.writeFileSync(
-      path.join(vms, 'data01', 'data01.vmx'),
-      serializeVmx([
-        ['displayName', 'data01'],
-        ['memsize', '1024'],
-        ['numvcpus', '1'],
-        ['scsi0.present', 'TRUE'],
-        ['scsi0:0.present', 'TRUE'],
-        ['scsi0:0.fileName', 'data01.vmdk'],
-      ]),
-    );
+    await writeWorkstationVm(vms, 'data01', 32 * MiB, 16 * MiB);
     expect(cli('setup', '--organisation', 'Acme', '--vault-folder', vault).status).toBe(0);
     expect(cli('hosts', 'add', 'workstation', '--folder', vms, '--no-inventory').status).toBe(0);
     expect(cli('discover').status).toBe(0);

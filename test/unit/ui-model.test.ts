@@ -13,6 +13,7 @@ import {
   retentionReach,
   retentionSentence,
   rpoSentence,
+  sharedLimit,
   suggestPolicyName,
 } from '../../renderer/model/protection';
 
@@ -76,6 +77,18 @@ describe('protect wizard in plain words', () => {
     const limited = estimateRate([job(600e6, 10)], null, [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00', bytesPerSecond: 5e6 }]);
     expect(limited).toEqual({ bytesPerSecond: 5e6, basis: 'your bandwidth limit of 5 MB/s (while it applies)' });
     expect(bandwidthSentence({ days: [5, 1, 2, 3, 4], from: '08:00', to: '18:00', bytesPerSecond: 20e6 })).toBe('Weekdays 08:00–18:00: at most 20 MB/s');
+  });
+
+  it("names another policy's tighter limit on the same vault, and the time the copy can take under it", () => {
+    const own = estimateRate([], null, [{ days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '23:59', bytesPerSecond: 5e6 }]);
+    const estimate = estimateFirstCopy([{ disks: [{ capacityBytes: 840e6 }] }] as unknown as Parameters<typeof estimateFirstCopy>[0], own);
+    expect(estimate.timeWords).toBe('about 2 min 48 s');
+    const window = { days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' };
+    expect(sharedLimit(estimate, own, [{ name: 'Looser', bandwidth: [{ ...window, bytesPerSecond: 8e6 }] }])).toBeNull();
+    const shared = sharedLimit(estimate, own, [{ name: 'Accounting', bandwidth: [{ ...window, bytesPerSecond: 2e6 }] }]);
+    expect(shared).toMatchObject({ policyName: 'Accounting', bytesPerSecond: 2e6, seconds: 840 });
+    expect(shared!.words).toContain('its limit of 2 MB/s applies to this copy too');
+    expect(shared!.words).toContain('up to about 14 min');
   });
 
   it('suggests a policy name from the VMs', () => {

@@ -67,6 +67,24 @@ describe('bandwidth pacer', () => {
     expect(await transfer).toBe(48 * KiB);
   });
 
+  it('lets a small object (an index, a manifest) past queued pack slices, counting its bytes against the limit', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const KiB = 1024;
+    const pacer = new RatePacer(256 * KiB);
+    let packDone = false;
+    const pack = pacer.take(512 * KiB).then(() => (packDone = true));
+    await vi.advanceTimersByTimeAsync(10);
+    const small = await pacer.take(32 * KiB); // does not wait for the pack's two seconds
+    expect(small).toBe(32 * KiB);
+    expect(packDone).toBe(false);
+    // The pack's later slices come after the small object's eighth of a second: 2 s + 0.125 s in all.
+    await vi.advanceTimersByTimeAsync(2050);
+    expect(packDone).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(packDone).toBe(true);
+    await pack;
+  });
+
   it('lets transfers through at once without a limit', async () => {
     const pacer = new RatePacer(null);
     const started = performance.now();
