@@ -73,26 +73,29 @@ export async function hostEngine(ctx: CliContext, command: Command, options: Hos
     lock.release();
     throw error;
   }
+  // One handler for the whole life of the engine, installed before the link is printed: no moment where a
+  // SIGTERM would find none and kill the process without stopping it (the first asks to stop, later ones go to stopEngine).
+  const stopping: { signal?: NodeJS.Signals; requested?: () => void; again?: (signal: NodeJS.Signals) => void } = {};
+  const stopRequested = new Promise<void>((resolve) => (stopping.requested = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping.signal) return stopping.again?.(signal);
+    stopping.signal = signal;
+    stopping.requested!();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   ctx.stdout(options.announce(server.url));
-  const stopping: { signal?: NodeJS.Signals } = {};
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-      stopping.signal = signal;
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await stopEngine(ctx, options.kind, dataDir, stopping.signal, [
+  await stopRequested;
+  await stopEngine(ctx, options.kind, dataDir, stopping.signal, (again) => (stopping.again = again), [
     { what: 'writing "stopping" to the log', run: () => log.write('info', `${options.kind} stopping (${stopping.signal})`) },
     { what: 'closing the console server', run: () => server.close() },
     { what: 'stopping the event log', run: () => stopLogging() },
     { what: 'stopping the engine (running jobs, schedules, catalog)', run: () => service.close() },
     { what: 'releasing the engine lock', run: () => lock.release() },
-  ]);
+  ]).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
 }
 
 /** How long stopping may take after SIGTERM/SIGINT before the process exits anyway (service managers wait 10 s or more). */
@@ -108,7 +111,14 @@ interface StopStep {
  * still here after STOP_DEADLINE_MS, prints what did not stop and exits 1. A second signal exits at once.
  * Any failed step makes the command fail (exit 1) with the reasons.
  */
-async function stopEngine(ctx: CliContext, kind: string, dataDir: string, signal: NodeJS.Signals | undefined, steps: StopStep[]): Promise<void> {
+async function stopEngine(
+  ctx: CliContext,
+  kind: string,
+  dataDir: string,
+  signal: NodeJS.Signals | undefined,
+  onSecondSignal: (handler: ((second: NodeJS.Signals) => void) | undefined) => void,
+  steps: StopStep[],
+): Promise<void> {
   let current = 'starting to stop';
   const failures: string[] = [];
   const summary = (): string => (failures.length > 0 ? ` Before that: ${failures.join('; ')}.` : '');
@@ -121,8 +131,7 @@ async function stopEngine(ctx: CliContext, kind: string, dataDir: string, signal
     ctx.stderr(`error: Lifeboat ${kind} stopped at once on a second ${second}: ${current} had not finished.${summary()}\n`);
     process.exit(1);
   };
-  process.on('SIGINT', again);
-  process.on('SIGTERM', again);
+  onSecondSignal(again);
   try {
     for (const step of steps) {
       current = step.what;
@@ -134,8 +143,7 @@ async function stopEngine(ctx: CliContext, kind: string, dataDir: string, signal
     }
     current = 'the process (something kept it running after every step had finished)';
   } finally {
-    process.off('SIGINT', again);
-    process.off('SIGTERM', again);
+    onSecondSignal(undefined);
   }
   if (failures.length === 0) return;
   const gone = !fs.existsSync(dataDir);
