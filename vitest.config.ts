@@ -1,9 +1,13 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One runner for every suite; the projects only differ in what they include and how long they may take.
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Two files at a time even on two cores (vitest would take one): most files wait on child processes,
+    // guests and sockets, not the CPU, and the suite has to fit in 15 minutes there.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },

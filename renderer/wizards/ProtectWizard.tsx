@@ -50,6 +50,9 @@ import {
 } from '../model/protection';
 
 const STEPS = ['VMs', 'Where', 'How often', 'How long', 'Consistency', 'Bandwidth', 'Review'] as const;
+/** The parts of a policy that the Protection page lets the user change one at a time. */
+export type PolicySection = 'vms' | 'where' | 'rpo' | 'retention' | 'consistency' | 'bandwidth';
+const STEP_OF_SECTION: Record<PolicySection, number> = { vms: 0, where: 1, rpo: 2, retention: 3, consistency: 4, bandwidth: 5 };
 const STEP_OF_FIELD: Record<string, number> = { vmIds: 0, targetId: 1, rpoMinutes: 2, schedule: 2, retention: 3, consistency: 4, bandwidth: 5, name: 6 };
 const MB = 1_000_000;
 
@@ -61,6 +64,8 @@ export interface ProtectWizardProps {
   policy?: Policy | null;
   /** VMs ticked when the wizard opens (e.g. from the VM page). */
   preselected?: string[];
+  /** Editing: the section to open at (its step); every other step is a click away and Save works from any. */
+  section?: PolicySection;
   onDone(policy: Policy, started: Job[]): void;
 }
 
@@ -80,7 +85,7 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
   const targets = useEngine<VaultTarget[]>(() => api.listTargets());
   const policies = useEngine<Policy[]>(() => api.listPolicies());
   const [targetId, setTargetId] = useState<string | null>(policy?.targetId ?? settings.vault?.id ?? null);
-  const [step, setStep] = useState(0);
+  const [step, setStep] = useState(section ? STEP_OF_SECTION[section] : 0);
   const [vmIds, setVmIds] = useState<string[]>(policy?.vmIds ?? preselected ?? []);
   const [rpoMinutes, setRpoMinutes] = useState(policy?.rpoMinutes ?? 60);
   const [retention, setRetention] = useState<Retention>(policy?.retention ?? RETENTION_PRESETS[0]!.retention);
