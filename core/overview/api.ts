@@ -84,12 +84,12 @@ function isoDay(date: Date): string {
 
 function storageUsage(ctx: ServiceContext, now: Date, days: number): StorageUsage {
   const totals = ctx.db.prepare('SELECT COUNT(*) AS points, COALESCE(SUM(stored_bytes), 0) AS stored FROM recovery_points').get() as { points: number; stored: number };
-  // Newest point of each VM in each vault: what a full restore of everything would bring back.
+  // Newest point of each VM (by id: two hosts' "web01" are two VMs) in each vault: what restoring everything would bring back.
   const protectedBytes = ctx.db
     .prepare(
       `SELECT COALESCE(SUM(rp.size_bytes), 0) FROM recovery_points rp
-         JOIN (SELECT vm_name, target_id, MAX(time) AS newest FROM recovery_points GROUP BY vm_name, target_id) n
-           ON n.vm_name = rp.vm_name AND n.target_id = rp.target_id AND n.newest = rp.time`,
+         JOIN (SELECT vm_id, target_id, MAX(time) AS newest FROM recovery_points GROUP BY vm_id, target_id) n
+           ON n.vm_id = rp.vm_id AND n.target_id = rp.target_id AND n.newest = rp.time`,
     )
     .pluck()
     .get() as number;

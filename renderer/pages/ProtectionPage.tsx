@@ -14,9 +14,9 @@ import { RpoRing } from '../components/RpoRing';
 import { RpoBadge } from '../components/StatusBadge';
 import { formatAgo, formatDate } from '../format';
 import { refreshLocal, useEngine } from '../hooks';
-import { copyIntervalMinutes, minutesInWords, retentionSentence, rpoSentence } from '../model/protection';
+import { bandwidthSentence, CONSISTENCY, copyIntervalMinutes, minutesInWords, retentionSentence, rpoSentence } from '../model/protection';
 import type { PageId } from '../router';
-import { ProtectWizard } from '../wizards/ProtectWizard';
+import { ProtectWizard, type PolicySection } from '../wizards/ProtectWizard';
 
 const ROWS_SHOWN = 8;
 
@@ -25,7 +25,7 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
   const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'local:policies']);
   const overview = useEngine<Overview>(() => api.getOverview({ days: 2 }), ['job.finished', 'local:policies', 'local:schedules']);
   const targets = useEngine<VaultTarget[]>(() => api.listTargets());
-  const [wizard, setWizard] = useState<{ policy: Policy | null } | null>(null);
+  const [wizard, setWizard] = useState<{ policy: Policy | null; section?: PolicySection | undefined } | null>(null);
   const [deleting, setDeleting] = useState<Policy | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   const paused = overview.data?.schedulesPaused ?? false;
@@ -87,6 +87,7 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
       onClose={() => setWizard(null)}
       settings={settings}
       policy={wizard?.policy ?? null}
+      {...(wizard?.section ? { section: wizard.section } : {})}
       onDone={(policy, started) => {
         setWizard(null);
         refreshLocal('local:policies');
@@ -143,7 +144,7 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
             paused={paused}
             onRunNow={(vmId) => void runNow(policy.id, vmId)}
             onTestFailover={(vmId) => void testFailover(vmId)}
-            onEdit={() => setWizard({ policy })}
+            onEdit={(section) => setWizard({ policy, section })}
             onToggle={() => void act(() => api.updatePolicy({ id: policy.id, enabled: !policy.enabled }), policy.enabled ? `${policy.name} will not start copies until you turn it on again.` : `${policy.name} is on again.`)}
             onDelete={() => setDeleting(policy)}
           />
@@ -190,7 +191,7 @@ function PolicyCard({
   paused: boolean;
   onRunNow(vmId?: string): void;
   onTestFailover(vmId: string): void;
-  onEdit(): void;
+  onEdit(section?: PolicySection): void;
   onToggle(): void;
   onDelete(): void;
 }) {
@@ -212,13 +213,7 @@ function PolicyCard({
               </Badge>
             )}
           </Group>
-          <Text size="sm">
-            {rpoSentence(policy.rpoMinutes)} · {policy.schedule ? `copies on schedule ${policy.schedule}` : `a copy every ${minutesInWords(copyIntervalMinutes(policy.rpoMinutes))}`}
-            {targetName ? ` · to ${targetName}` : ''}
-          </Text>
-          <Text size="sm" c="dimmed">
-            {retentionSentence(policy.retention)}
-          </Text>
+          <PolicyFacts policy={policy} targetName={targetName} onEdit={onEdit} />
           <Text size="sm" c="dimmed">
             {!policy.enabled || paused ? 'No copy is scheduled while paused or off.' : nextRun ? `Next copy: ${formatDate(nextRun)}` : ''}
           </Text>
@@ -235,7 +230,7 @@ function PolicyCard({
               </ActionIcon>
             </Menu.Target>
             <Menu.Dropdown>
-              <Menu.Item onClick={onEdit}>Change…</Menu.Item>
+              <Menu.Item onClick={() => onEdit()}>Change…</Menu.Item>
               <Menu.Item onClick={onToggle}>{policy.enabled ? 'Turn off' : 'Turn on'}</Menu.Item>
               <Menu.Divider />
               <Menu.Item color="red" onClick={onDelete}>
@@ -292,5 +287,40 @@ function PolicyCard({
         </Group>
       )}
     </Card>
+  );
+}
+
+/** Each part of a policy in words, with its own Change link that opens the wizard at that part. */
+function PolicyFacts({ policy, targetName, onEdit }: { policy: Policy; targetName: string | null; onEdit(section: PolicySection): void }) {
+  const facts: { section: PolicySection; label: string; words: string }[] = [
+    { section: 'vms', label: 'VMs', words: `${policy.vmIds.length} VM${policy.vmIds.length === 1 ? '' : 's'}` },
+    { section: 'where', label: 'Where', words: targetName ?? 'a target no longer configured' },
+    {
+      section: 'rpo',
+      label: 'How often',
+      words: `${rpoSentence(policy.rpoMinutes)} · ${policy.schedule ? `copies on schedule ${policy.schedule}` : `a copy every ${minutesInWords(copyIntervalMinutes(policy.rpoMinutes))}`}`,
+    },
+    { section: 'retention', label: 'How long', words: retentionSentence(policy.retention) },
+    { section: 'consistency', label: 'Consistency', words: CONSISTENCY.find((c) => c.value === policy.consistency)?.label.replace(' (recommended)', '') ?? policy.consistency },
+    { section: 'bandwidth', label: 'Bandwidth', words: policy.bandwidth.length === 0 ? 'No bandwidth limit' : policy.bandwidth.map(bandwidthSentence).join('; ') },
+  ];
+  return (
+    <Table verticalSpacing={2} horizontalSpacing={0} withRowBorders={false} data-testid="policy-facts" style={{ maxWidth: 760 }}>
+      <Table.Tbody>
+        {facts.map((fact) => (
+          <Table.Tr key={fact.section}>
+            <Table.Td w={110} c="dimmed" fz="sm" style={{ verticalAlign: 'top' }}>
+              {fact.label}
+            </Table.Td>
+            <Table.Td fz="sm">{fact.words}</Table.Td>
+            <Table.Td w={80} ta="right" style={{ verticalAlign: 'top' }}>
+              <Anchor component="button" size="sm" onClick={() => onEdit(fact.section)} aria-label={`Change ${fact.label.toLowerCase()} of ${policy.name}`}>
+                Change
+              </Anchor>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }

@@ -78,7 +78,7 @@ export function ProtectWizard(props: ProtectWizardProps) {
   );
 }
 
-function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardProps) {
+function ProtectSteps({ settings, policy, preselected, section, onDone }: ProtectWizardProps) {
   const vms = useEngine<Vm[]>(() => api.listVms());
   const hosts = useEngine<Host[]>(() => api.listHosts());
   const jobs = useEngine<Job[]>(() => api.listJobs({ status: 'succeeded', limit: 50 }));
@@ -119,6 +119,29 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
     if (!found) setStep((s) => Math.min(s + 1, STEPS.length - 1));
   };
 
+  /** Editing saves from any step: every step is checked first, and the first with a problem is shown. */
+  const saveChecked = (): void => {
+    for (let current = 0; current < STEPS.length; current++) {
+      const found = check(current);
+      if (found) {
+        setStep(current);
+        setProblem(found);
+        return;
+      }
+    }
+    setProblem(null);
+    void save();
+  };
+
+  const goTo = (target: number): void => {
+    // Creating walks forward one checked step at a time; editing jumps to any section once this one is fine.
+    if (target < step) return setStep(target);
+    if (!policy) return;
+    const found = check(step);
+    setProblem(found);
+    if (!found) setStep(target);
+  };
+
   const save = async (): Promise<void> => {
     setSaving(true);
     setFailure(null);
@@ -148,7 +171,7 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
 
   return (
     <Stack>
-      <Stepper active={step} onStepClick={(target) => target < step && setStep(target)} size="xs" allowNextStepsSelect={false}>
+      <Stepper active={step} onStepClick={goTo} size="xs" allowNextStepsSelect={policy != null}>
         {STEPS.map((label) => (
           <Stepper.Step key={label} label={label} />
         ))}
@@ -222,9 +245,11 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
             error={rpoMinutes >= 1 && rpoMinutes <= 7 * 24 * 60 ? undefined : 'Choose between 1 minute and 7 days (10080 minutes).'}
             w={260}
           />
+          {rpoMinutes >= 1 && rpoMinutes <= 7 * 24 * 60 && (
           <Alert variant="light" icon={<IconInfoCircle />} data-testid="rpo-explained">
             {rpoSentence(rpoMinutes)}: Lifeboat starts a copy every {minutesInWords(copyIntervalMinutes(rpoMinutes))}, and warns you if the newest copy gets older than {minutesInWords(rpoMinutes)} (your recovery point objective, RPO).
           </Alert>
+          )}
         </Stack>
       )}
 
@@ -323,11 +348,22 @@ function ProtectSteps({ settings, policy, preselected, onDone }: ProtectWizardPr
         <Button variant="default" onClick={() => setStep((s) => Math.max(0, s - 1))} disabled={step === 0 || saving}>
           Back
         </Button>
-        {step < STEPS.length - 1 ? (
+        {policy ? (
+          <Group gap="xs">
+            {step < STEPS.length - 1 && (
+              <Button variant="default" onClick={next}>
+                Next
+              </Button>
+            )}
+            <Button onClick={saveChecked} loading={saving}>
+              Save changes
+            </Button>
+          </Group>
+        ) : step < STEPS.length - 1 ? (
           <Button onClick={next}>Next</Button>
         ) : (
           <Button onClick={() => void save()} loading={saving}>
-            {policy ? 'Save changes' : 'Protect and copy now'}
+            Protect and copy now
           </Button>
         )}
       </Group>

@@ -141,19 +141,34 @@ describe('protect wizard', () => {
     await page.getByTestId('vm-row').filter({ hasText: 'lab-dc01' }).getByText('Office servers').waitFor();
   });
 
-  it('changes a policy with the same wizard, and pauses every schedule', async () => {
+  it('changes one part of a policy in place, refusing an RPO of 0 with a message, and pauses every schedule', async () => {
     await page.getByRole('link', { name: 'Protection' }).click();
     await dismissToasts(page);
-    await page.getByRole('button', { name: 'More actions for Office servers' }).click();
-    await page.getByRole('menuitem', { name: 'Change…' }).click();
+    const card = page.getByTestId('policy-card');
+    // "How often" opens the wizard at that step; Save works from there after every step is checked.
+    await card.getByRole('button', { name: 'Change how often of Office servers' }).click();
     const wizard = page.getByRole('dialog', { name: 'Change “Office servers”' });
-    expect(await wizard.getByTestId('vm-picker-count').textContent()).toMatch(/^3 of/);
-    for (let i = 0; i < 2; i++) await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByRole('heading', { name: /how much recent work could you afford to redo/ }).waitFor();
+    await wizard.getByLabel('Or another number of minutes').fill('0');
+    await wizard.getByText('Choose between 1 minute and 7 days (10080 minutes).').waitFor();
+    expect(await wizard.getByTestId('rpo-explained').count()).toBe(0); // no "lose at most 0 days of work"
+    await wizard.getByRole('button', { name: 'Save changes' }).click();
+    await wizard.getByRole('alert').filter({ hasText: 'Choose between 1 minute and 7 days.' }).waitFor();
+    await shot(page, 'protect-6-rpo-zero-refused');
     await wizard.getByText('Lose at most 1 hour of work').click();
-    for (let i = 0; i < 4; i++) await wizard.getByRole('button', { name: 'Next' }).click();
     await wizard.getByRole('button', { name: 'Save changes' }).click();
     await wizard.waitFor({ state: 'hidden' });
-    await page.getByTestId('policy-card').getByText('Lose at most 1 hour of work').waitFor();
+    await card.getByText('Lose at most 1 hour of work').waitFor();
+
+    await card.getByRole('button', { name: 'Change how long of Office servers' }).click();
+    await wizard.getByRole('heading', { name: 'How long should copies be kept?' }).waitFor();
+    await wizard.getByLabel('Newest copies').fill('30');
+    await wizard.getByRole('button', { name: 'Save changes' }).click();
+    await wizard.waitFor({ state: 'hidden' });
+    expect(await card.getByTestId('policy-facts').textContent()).toMatch(/How long.*30/);
+    const saved = (await callApi<{ name: string; rpoMinutes: number; retention: { keepLast: number } }[]>(lifeboat, 'listPolicies')).find((p) => p.name === 'Office servers')!;
+    expect(saved).toMatchObject({ rpoMinutes: 60, retention: { keepLast: 30 } });
+    await shot(page, 'protect-6-policy-facts');
 
     await page.getByRole('button', { name: 'Pause all' }).click();
     await page.getByText('Every schedule is paused', { exact: true }).waitFor();

@@ -38,14 +38,17 @@ describe('dashboard overview', () => {
     await service.close();
   });
 
-  it('adds up stored bytes per day, and counts the newest point of each VM as protected size', async () => {
+  it('adds up stored bytes per day, and counts the newest point of each VM (by id, not name) as protected size', async () => {
     const { db, service, client, targetId, web, sql } = await setup();
+    // Another host's VM also called web01: its newest point counts too, not folded into the first's.
+    const twin = seedVm(db, seedHost(db, 'HV02'), 'web01');
+    point(db, twin, 'web01', targetId, '2026-11-20T12:00:00Z', 300, 0);
     point(db, web, 'web01', targetId, '2026-10-01T12:00:00Z', 100, 60); // before the window
     point(db, web, 'web01', targetId, '2026-11-23T12:00:00Z', 100, 10);
     point(db, web, 'web01', targetId, '2026-11-25T11:00:00Z', 120, 5);
     point(db, sql, 'sql01', targetId, '2026-11-24T12:00:00Z', 500, 200);
     const { storage } = await client.getOverview({ days: 4 });
-    expect(storage).toMatchObject({ storedBytes: 275, protectedBytes: 620, points: 4 });
+    expect(storage).toMatchObject({ storedBytes: 275, protectedBytes: 920, points: 5 });
     expect(storage.trend.map((d) => d.day)).toEqual(['2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25']);
     expect(storage.trend.map((d) => d.storedBytes)).toEqual([60, 70, 270, 275]);
     db.close();
