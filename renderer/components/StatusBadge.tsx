@@ -20,10 +20,11 @@ const JOB: Record<JobStatus, { color: string; label: string }> = {
   interrupted: { color: 'orange', label: 'Interrupted' },
 };
 
-export function RpoBadge({ status }: { status: RpoState }) {
+/** A VM with no copy at all is "Not protected" (its first copy failed), not merely outside its RPO. */
+export function RpoBadge({ status, neverCopied = false }: { status: RpoState; neverCopied?: boolean }) {
   return (
     <Badge color={RPO[status].color} variant="light" style={WHOLE}>
-      {RPO[status].label}
+      {neverCopied && status === 'breach' ? 'Not protected' : RPO[status].label}
     </Badge>
   );
 }

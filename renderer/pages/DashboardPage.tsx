@@ -312,7 +312,7 @@ function RpoRow({ status }: { status: VmRpoStatus }) {
         </Text>
       </Table.Td>
       <Table.Td>
-        <RpoBadge status={status.status} />
+        <RpoBadge status={status.status} neverCopied={status.lastPointTime === null} />
         {status.problem && (
           <Text size="xs" c="dimmed" mt={2} maw={260}>
             {status.reason === 'vault' ? 'Its vault is unavailable.' : status.problem}

@@ -261,7 +261,7 @@ function PolicyCard({
               </Table.Td>
               <Table.Td>{formatAgo(status.lastPointTime)}</Table.Td>
               <Table.Td>
-                <RpoBadge status={status.status} />
+                <RpoBadge status={status.status} neverCopied={status.lastPointTime === null} />
               </Table.Td>
               <Table.Td>
                 <Group gap={4} justify="flex-end" wrap="nowrap">

@@ -100,6 +100,39 @@ describe('first run in the browser console', () => {
     expect(await page.getByRole('heading', { name: 'Welcome to Lifeboat' }).count()).toBe(0);
   });
 
+  it('says "not protected" on the Done page and the Dashboard when the first copies fail', async () => {
+    const { data, lifeboat, page } = await freshConsole();
+    await page.goto(lifeboat.url);
+    await page.getByLabel('Organisation name').fill('Acme Dental Group');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Vault folder').fill(path.join(data, 'vault'));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Vault passphrase').fill(PASSPHRASE);
+    await page.getByLabel('Type it again').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Create the vault' }).click();
+    await page.getByLabel(/I have stored/).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Try the sample lab' }).click();
+    const protect = page.getByRole('button', { name: 'Protect 3 VMs and copy now' });
+    await protect.waitFor();
+    // The lab's disks vanish between discovery and the first copy: every copy fails.
+    const lab = path.join(data, 'sample-lab');
+    for (const vm of fs.readdirSync(lab)) for (const file of fs.readdirSync(path.join(lab, vm))) if (file.endsWith('.vmdk')) fs.rmSync(path.join(lab, vm, file));
+    await protect.click();
+
+    await page.getByRole('heading', { name: 'Not protected yet: the first copies failed' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('first-copy').filter({ hasText: 'Failed: see Activity' }).count()).toBe(3);
+    expect(await page.getByRole('heading', { name: /are protected/ }).count()).toBe(0);
+    await shot(page, 'first-run-failed-copies');
+    await page.getByRole('button', { name: 'Go to the dashboard' }).click();
+    const sentence = page.getByTestId('status-sentence');
+    await sentence.filter({ hasText: 'not protected yet' }).waitFor();
+    expect(await sentence.textContent()).toMatch(/^3 VMs are not protected yet: their first copies? failed/);
+    const rows = page.getByTestId('rpo-table').getByRole('row');
+    expect(await rows.filter({ hasText: 'Not protected' }).filter({ hasText: 'the file is not there (moved, renamed or deleted)' }).count()).toBe(3);
+    await shot(page, 'first-run-failed-dashboard');
+  });
+
   it('explains each mistake, keeps the settings, and never shows the passphrase again', async () => {
     const { data, lifeboat, page } = await freshConsole();
     const vaultPath = path.join(data, 'vault');
