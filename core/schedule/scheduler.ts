@@ -103,7 +103,6 @@ export class Scheduler {
     return cron;
   }
 
-  /** The RPO watchdog: raise on warning/breach, clear when a VM is back within its RPO. */
   /**
    * A copy that failed or was interrupted (Lifeboat stopped, the host or vault dropped) is tried again after
    * 1, 2, 4… minutes, up to the configured number of times in a row; then it waits for its schedule.
@@ -120,6 +119,7 @@ export class Scheduler {
     return now.getTime() - Date.parse(finishedAt) >= waitMs;
   }
 
+  /** The RPO watchdog: raise on warning/breach, clear when a VM is back within its RPO. */
   private watch(rpo: VmRpoStatus[], now: Date, away: ReadonlySet<string>): void {
     for (const status of rpo) {
       if (status.status === 'ok' || status.status === 'pending') {
