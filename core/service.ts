@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { schedule, type ScheduledTask } from 'node-cron';
 import os from 'node:os';
 import { auditApi } from './audit/api';
 import { diagnosticsApi } from './diagnostics/api';
-import { AuditLog } from './audit/log';
+import { AUDIT_MAC_LABEL, AuditLog } from './audit/log';
 import type { ConsoleApi } from './contract/api';
 import type { EventListener } from './contract/events';
 import { systemClock, type Clock } from './clock';
@@ -100,7 +101,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     settings,
     targets: new TargetsStore(db),
     secrets,
-    audit: new AuditLog(db, settings, clock),
+    audit: new AuditLog(db, settings, clock, () => auditMacKey(secretBox, secrets, clock)),
     jobs: new JobQueue(new JobsStore(db), bus, clock, () => settings.get('concurrency') ?? DEFAULT_LIMITS),
     hosts: new HostConnector(db, secrets, config.providers),
     recoveredCopies: new RecoveredCopies(),
@@ -172,6 +173,17 @@ export function createService(config: ServiceConfig): LifeboatService {
         if (failures.length > 1) throw new AggregateError(failures, failures.map((error) => (error as Error).message).join('; '));
       })()),
   };
+}
+
+/** The audit log's MAC key: derived from the secret box's key where it can, else a random one it seals. */
+function auditMacKey(box: SecretBox, secrets: SecretsStore, clock: Clock): Buffer {
+  if (box.deriveKey) return box.deriveKey(AUDIT_MAC_LABEL);
+  const id = 'audit-mac-key';
+  const stored = secrets.has(id) ? secrets.get(id) : undefined;
+  if (stored) return Buffer.from(stored, 'base64');
+  const key = randomBytes(32);
+  secrets.put(id, 'audit log MAC key', key.toString('base64'), clock.now());
+  return key;
 }
 
 function currentUser(): string {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
@@ -8,12 +9,19 @@ export function registerAudit(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify')
-    .description('Check the hash chain; exits 1 naming the first edited or deleted entry.')
+    .description("Check the hash chain and its MACs, and the log's end against every vault's anchor (and a workbook's); exits 1 naming what is wrong.")
+    .option('--workbook <file>', 'also check against the anchor in a workbook Lifeboat exported')
     .option('--json', 'print one JSON document')
-    .action(async (options: { json?: boolean }, command: Command) => {
-      const result = await withService(ctx, command, (service) => createLocalClient(service.api).verifyAudit());
+    .action(async (options: { json?: boolean; workbook?: string }, command: Command) => {
+      const workbook = options.workbook ? path.resolve(options.workbook) : undefined;
+      const result = await withService(ctx, command, (service) => createLocalClient(service.api).verifyAudit(workbook ? { workbook } : {}));
       if (options.json) ctx.stdout(JSON.stringify(result, null, 2) + '\n');
-      else if (result.ok) ctx.stdout(`Audit log intact: ${result.checked} entries, head ${result.headHash}.\n`);
+      else if (result.ok) {
+        ctx.stdout(`Audit log intact: ${result.checked} entries, head ${result.headHash}.\n`);
+        for (const source of result.anchorsChecked) ctx.stdout(`  matches ${source}\n`);
+        if (result.anchorsChecked.length === 0) ctx.stdout('  no anchor outside the catalog to check against yet (one is written to the vault with every copy).\n');
+      }
+      for (const source of result.anchorsUnchecked ?? []) ctx.stderr(`warning: not checked against ${source}\n`);
       if (!result.ok) {
         throw new LifeboatError('AUDIT_TAMPERED', `The audit log was tampered with: ${result.problem}`, {
           fix: 'Restore lifeboat.db from a backup, and tell your auditor which entries were changed.',

@@ -22,6 +22,10 @@ export interface AuditVerification {
   headHash: string | null;
   problem: string | null;
   brokenAtSeq: number | null;
+  /** The anchors outside the catalog the log was checked against (vaults, a workbook), in words. */
+  anchorsChecked: string[];
+  /** Anchors that could not be read (a vault unavailable), in words: not checked, not passed. */
+  anchorsUnchecked?: string[];
 }
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -31,5 +35,8 @@ export const auditMethods = {
     'Audit log entries, newest first, optionally within a period.',
     z.object({ from: isoDate.optional(), to: isoDate.optional(), limit: z.number().int().min(1).max(100_000).default(500) }).default({ limit: 500 }),
   ).returns<AuditEntry[]>(),
-  verifyAudit: method('Check the audit log hash chain; names the first edited or deleted entry.', z.object({}).default({})).returns<AuditVerification>(),
+  verifyAudit: method(
+    "Check the audit log: its hash chain and MACs, its end against the anchor in every vault, and against a workbook's anchor when one is given; names the first edited or deleted entry.",
+    z.object({ workbook: z.string().min(1).optional() }).default({}),
+  ).returns<AuditVerification>(),
 };

@@ -3,6 +3,7 @@ import type { DiskWriter } from '../disks/types';
 import type { ServiceContext } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
 import { RecoveryPointsStore } from '../store/recovery-points';
+import { writeAuditAnchor } from '../vault/audit-anchor';
 import { backup } from '../vault/backup';
 import { prune } from '../vault/prune';
 import { applyRetention } from '../vault/retention';
@@ -87,6 +88,9 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
               }),
           },
         );
+        // The audit log's end goes with every copy: a log shortened or rewritten later disagrees with it.
+        const head = ctx.audit.head();
+        if (head) await writeAuditAnchor(vault, { ...head, time: ctx.clock.now().toISOString() });
         return {
           id: result.id,
           time: result.time,

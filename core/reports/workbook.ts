@@ -1,3 +1,4 @@
+import { workbookAnchorText } from '../audit/workbook-anchor';
 import type { ReportSummary } from '../contract/reports';
 import type { Db } from '../store/database';
 import { VERSION } from '../version';
@@ -141,7 +142,12 @@ async function writeSheets(book: StreamingWorkbook, options: WriteOptions, foote
         style: verification.ok ? { font: { bold: true, color: { argb: 'FF006100' } } } : { font: { bold: true, color: { argb: 'FF9C0006' } } },
       },
       {
-        values: ["Each entry's hash covers its fields and the previous entry's hash. This workbook's own SHA-256 is recorded afterwards, as a report.exported entry."],
+        // The anchor is read back by `lifeboat audit verify --workbook`: a log rewritten or shortened after this export disagrees.
+        values: [
+          `Each entry's hash covers its fields and the previous entry's hash. This workbook's own SHA-256 is recorded afterwards, as a report.exported entry.${
+            verification.ok && verification.checked > 0 ? ` ${workbookAnchorText(verification.checked, verification.headHash!)}` : ''
+          }`,
+        ],
         style: { font: { italic: true, color: { argb: 'FF595959' } } },
       },
     ],

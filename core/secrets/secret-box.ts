@@ -8,4 +8,9 @@ export interface SecretBox {
   readonly kind: string;
   seal(plaintext: string): Buffer;
   open(sealed: Buffer): string;
+  /**
+   * A key for `label` derived from the box's own key, so it is never stored anywhere (the audit log's MACs).
+   * Boxes that cannot derive one (an OS keystore) leave it out: a random key sealed by them is used instead.
+   */
+  deriveKey?(label: string): Buffer;
 }

@@ -2,15 +2,30 @@ import type { SecretBox } from '../secrets/secret-box';
 import { LifeboatError } from '../contract/errors';
 import type { Db } from './database';
 
-/** Secrets sealed by a SecretBox; the catalog never holds a plaintext credential. */
+/** What is sealed: the value with the row it belongs to, so a value moved to another row does not open there. */
+interface BoundSecret {
+  v: 2;
+  id: string;
+  purpose: string;
+  value: string;
+}
+
+/**
+ * Secrets sealed by a SecretBox; the catalog never holds a plaintext credential. Each sealed value names
+ * its own row and purpose inside the seal (authenticated by the box's AEAD), so whoever can write the
+ * catalog cannot swap two secrets (say the vault passphrase and an SMTP password) without it showing.
+ */
 export class SecretsStore {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.bindLegacy();
+  }
 
   put(id: string, purpose: string, plaintext: string, now: Date): void {
-    const sealed = this.box.seal(plaintext);
+    const bound: BoundSecret = { v: 2, id, purpose, value: plaintext };
+    const sealed = this.box.seal(JSON.stringify(bound));
     this.db
       .prepare(
         `INSERT INTO secrets (id, purpose, box, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -25,8 +40,8 @@ export class SecretsStore {
   }
 
   get(id: string): string | undefined {
-    const row = this.db.prepare('SELECT box, sealed FROM secrets WHERE id = ?').get(id) as
-      | { box: string; sealed: Buffer }
+    const row = this.db.prepare('SELECT purpose, box, sealed FROM secrets WHERE id = ?').get(id) as
+      | { purpose: string; box: string; sealed: Buffer }
       | undefined;
     if (!row) return undefined;
     if (row.box !== this.box.kind) {
@@ -37,10 +52,43 @@ export class SecretsStore {
             : 'Enter the secret again in Settings.',
       });
     }
-    return this.box.open(row.sealed);
+    const opened = this.box.open(row.sealed);
+    const bound = parseBound(opened);
+    if (!bound) return opened; // sealed before values were bound to their rows (bindLegacy re-seals those)
+    if (bound.id !== id || bound.purpose !== row.purpose) {
+      throw new LifeboatError('SECRET_UNREADABLE', `The stored secret "${id}" (${row.purpose}) holds the sealed value of another secret ("${bound.id}", ${bound.purpose}): the catalog was altered.`, {
+        fix: 'Enter this secret again in Settings, and check who can write the data folder (lifeboat.db).',
+      });
+    }
+    return bound.value;
   }
 
   delete(id: string): void {
     this.db.prepare('DELETE FROM secrets WHERE id = ?').run(id);
+  }
+
+  /** Values sealed by an earlier version, without their row inside the seal, are sealed again bound to it. */
+  private bindLegacy(): void {
+    const rows = this.db.prepare('SELECT id, purpose, box, sealed FROM secrets').all() as { id: string; purpose: string; box: string; sealed: Buffer }[];
+    for (const row of rows) {
+      if (row.box !== this.box.kind) continue;
+      let opened: string;
+      try {
+        opened = this.box.open(row.sealed);
+      } catch {
+        continue; // reported, with its fix, when something asks for it
+      }
+      if (!parseBound(opened)) this.put(row.id, row.purpose, opened, new Date());
+    }
+  }
+}
+
+function parseBound(opened: string): BoundSecret | null {
+  if (!opened.startsWith('{"v":2,')) return null;
+  try {
+    const value = JSON.parse(opened) as BoundSecret;
+    return value.v === 2 && typeof value.id === 'string' && typeof value.value === 'string' ? value : null;
+  } catch {
+    return null;
   }
 }

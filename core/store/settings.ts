@@ -7,8 +7,10 @@ import type { Db } from './database';
 export interface SettingValues {
   organisation: string;
   firstRunCompletedAt: string;
-  /** The newest audit entry, so deleting the tail of the log is detectable. */
-  auditHead: { seq: number; hash: string };
+  /** The newest audit entry, so deleting the tail of the log is detectable; `mac` seals it with the audit key. */
+  auditHead: { seq: number; hash: string; mac?: string };
+  /** The first audit entry written with a MAC (older ones predate keyed entries). */
+  auditKeyedFrom: number;
   startAtLogin: boolean;
   schedulesPaused: boolean;
   email: Omit<EmailSettings, 'passwordStored'>;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { AuditLog } from '../../core/audit/log';
+import { AUDIT_MAC_LABEL, AuditLog } from '../../core/audit/log';
+import { KeyFileSecretBox } from '../../core/secrets/key-file-box';
 import type { Clock } from '../../core/clock';
 import type { Drill, DrillCheck, DrillStep, DrillVmResult } from '../../core/contract/drills';
 import { openCatalog, type Db } from '../../core/store/database';
@@ -56,7 +57,8 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
   let now = local(2025, 12, 1, 9);
   const clock: Clock = { now: () => new Date(now) };
   const settings = new SettingsStore(db);
-  const audit = new AuditLog(db, settings, clock);
+  // Keyed as the engine keys it, so the seeded log verifies as the engine's own.
+  const audit = new AuditLog(db, settings, clock, () => new KeyFileSecretBox(dataDir).deriveKey(AUDIT_MAC_LABEL));
   const policies = new PoliciesStore(db);
   const points = new RecoveryPointsStore(db);
   const jobs = new JobsStore(db);

@@ -8,7 +8,7 @@ function logWith(entries: number) {
   const dir = tempDir();
   const db = openCatalog(dir);
   let t = Date.parse('2026-03-01T09:00:00Z');
-  const log = new AuditLog(db, new SettingsStore(db), { now: () => new Date((t += 60_000)) });
+  const log = new AuditLog(db, new SettingsStore(db), { now: () => new Date((t += 60_000)) }, () => Buffer.alloc(32, 7));
   for (let i = 1; i <= entries; i++) log.append('alice', 'policy.changed', `policy-${i}`, { rpoMinutes: i * 5 });
   return { dir, db, log };
 }

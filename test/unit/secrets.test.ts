@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY_FILE, KeyFileSecretBox } from '../../core/secrets/key-file-box';
+import { openCatalog } from '../../core/store/database';
+import { SecretsStore } from '../../core/store/secrets';
 import { tempDir } from '../helpers/temp';
 
 describe('KeyFileSecretBox', () => {
@@ -36,5 +38,40 @@ describe('KeyFileSecretBox', () => {
     fs.writeFileSync(path.join(dir, KEY_FILE), Buffer.alloc(7));
     expect(() => new KeyFileSecretBox(dir)).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
     expect(fs.statSync(path.join(dir, KEY_FILE)).size).toBe(7);
+  });
+});
+
+describe('SecretsStore', () => {
+  it('binds each sealed value to its row: two secrets swapped in the catalog fail to open, saying so', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    const store = new SecretsStore(db, new KeyFileSecretBox(dir));
+    const now = new Date('2026-12-03T12:00:00Z');
+    store.put('vault-passphrase', 'vault passphrase', 'Tulip-Harbour-93-Gravel-Lantern', now);
+    store.put('smtp-password', 'email password', 'mail-secret', now);
+    expect(store.get('vault-passphrase')).toBe('Tulip-Harbour-93-Gravel-Lantern');
+
+    // An attacker with write access to lifeboat.db swaps the two sealed values.
+    const sealed = (id: string) => (db.prepare('SELECT sealed FROM secrets WHERE id = ?').get(id) as { sealed: Buffer }).sealed;
+    const [a, b] = [sealed('vault-passphrase'), sealed('smtp-password')];
+    db.prepare('UPDATE secrets SET sealed = ? WHERE id = ?').run(b, 'vault-passphrase');
+    db.prepare('UPDATE secrets SET sealed = ? WHERE id = ?').run(a, 'smtp-password');
+    expect(() => store.get('vault-passphrase')).toThrow(
+      expect.objectContaining({ code: 'SECRET_UNREADABLE', message: expect.stringContaining('holds the sealed value of another secret ("smtp-password", email password): the catalog was altered') }),
+    );
+    expect(() => store.get('smtp-password')).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
+    db.close();
+  });
+
+  it('seals again, bound to their rows, the values an earlier version sealed bare', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    const box = new KeyFileSecretBox(dir);
+    db.prepare('INSERT INTO secrets (id, purpose, box, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run('old', 'legacy', box.kind, box.seal('bare value'), 'x', 'x');
+    const store = new SecretsStore(db, box);
+    expect(store.get('old')).toBe('bare value');
+    const resealed = (db.prepare('SELECT sealed FROM secrets WHERE id = ?').get('old') as { sealed: Buffer }).sealed;
+    expect(JSON.parse(box.open(resealed))).toEqual({ v: 2, id: 'old', purpose: 'legacy', value: 'bare value' });
+    db.close();
   });
 });

@@ -7,6 +7,7 @@ import { sql as recoveryPlans } from './006-recovery-plans';
 import { sql as planFailover } from './007-plan-failover';
 import { sql as unverifiedDrills, up as unverifiedDrillsUp } from './008-unverified-drills';
 import { sql as vaultHealth } from './009-vault-health';
+import { sql as auditMac } from './010-audit-mac';
 import type { Db } from '../database';
 
 export interface Migration {
@@ -31,6 +32,7 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'plan failover state', sql: planFailover },
   { version: 8, name: 'unverified drills', sql: unverifiedDrills, up: unverifiedDrillsUp },
   { version: 9, name: 'vault health', sql: vaultHealth },
+  { version: 10, name: 'audit MACs', sql: auditMac },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;
