@@ -47,7 +47,11 @@ export function App() {
   if (settings.error && !settings.data) {
     return (
       <Container size="sm" py={80}>
-        <ErrorNotice error={settings.error} onRetry={settings.reload} title="Lifeboat cannot reach its engine" />
+        <ErrorNotice
+          error={settings.error}
+          onRetry={settings.reload}
+          title={settings.error.code === 'UNAUTHORIZED' ? 'Open Lifeboat from its link' : 'Lifeboat cannot reach its engine'}
+        />
       </Container>
     );
   }

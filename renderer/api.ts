@@ -10,15 +10,47 @@ declare global {
   }
 }
 
-/** Browser mode: POST /api/<method>; the access token travels in the HttpOnly cookie set by the printed link. */
+const TOKEN_KEY = 'lifeboat-token';
+
+/**
+ * Browser mode's access token: taken from the printed link's fragment (#token=…, never sent to a server)
+ * into this origin's storage — per port, so no other service on 127.0.0.1 can read it — and out of the
+ * address bar. A fresh link always replaces what an older session left.
+ */
+function accessToken(): string | null {
+  const match = /^#token=([^&/]+)/.exec(window.location.hash);
+  if (match) {
+    window.localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]!));
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  return window.localStorage.getItem(TOKEN_KEY);
+}
+
+// At once, before anything renders: the token leaves the address bar (and its history entry) straight away.
+if (!window.lifeboat) {
+  accessToken();
+  // A new link pasted into a tab already on this console only changes the fragment: take it and start over.
+  window.addEventListener('hashchange', () => {
+    if (!window.location.hash.startsWith('#token=')) return;
+    accessToken();
+    window.location.reload();
+  });
+}
+
+const authorization = (): Record<string, string> => {
+  const token = window.lifeboat ? null : accessToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+};
+
+/** Browser mode: POST /api/<method> with the access token as a Bearer header. */
 const httpBridge: LifeboatBridge = {
   async invoke(method, input) {
     let response: Response;
     try {
       response = await fetch(`api/${encodeURIComponent(method)}`, {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
+        credentials: 'omit',
+        headers: { 'content-type': 'application/json', ...authorization() },
         body: JSON.stringify(input ?? {}),
       });
     } catch {
@@ -44,27 +76,33 @@ const httpBridge: LifeboatBridge = {
     const onMessage = (message: MessageEvent<string>): void => listener(JSON.parse(message.data) as ConsoleEvent);
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
+    let closed = false;
     const open = (): void => {
-      source = new EventSource('api/events', { withCredentials: true });
-      for (const type of types) source.addEventListener(type, onMessage);
-      source.onopen = () => onState?.('live');
-      source.onerror = () => {
-        // CONNECTING: the browser retries by itself (the engine restarting). CLOSED: it gave up, which an
-        // engine answering 401 causes (a new access token); anything else is tried again here.
-        if (source?.readyState !== EventSource.CLOSED) return onState?.('lost');
-        source.close();
-        void fetch('api/methods', { credentials: 'same-origin' }).then(
-          (response) => (response.status === 401 ? onState?.('signed-out') : again()),
-          () => again(),
-        );
-      };
+      // EventSource sends no header: it presents a one-time ticket, asked for with the token just now.
+      void fetch('api/eventTicket', { method: 'POST', credentials: 'omit', headers: authorization() }).then(
+        async (response) => {
+          if (response.status === 401) return onState?.('signed-out');
+          if (!response.ok) return again();
+          const { ticket } = (await response.json()) as { ticket: string };
+          source = new EventSource(`api/events?ticket=${encodeURIComponent(ticket)}`);
+          for (const type of types) source.addEventListener(type, onMessage);
+          source.onopen = () => onState?.('live');
+          source.onerror = () => {
+            // The browser's own retry would present the used ticket again: close, and ask for a new one.
+            source?.close();
+            again();
+          };
+        },
+        () => again(),
+      );
     };
     const again = (): void => {
       onState?.('lost');
-      retry = setTimeout(open, 2000);
+      if (!closed) retry = setTimeout(open, 2000);
     };
     open();
     return () => {
+      closed = true;
       if (retry) clearTimeout(retry);
       source?.close();
     };

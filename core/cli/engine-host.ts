@@ -84,7 +84,7 @@ export async function hostEngine(ctx: CliContext, command: Command, options: Hos
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  ctx.stdout(options.announce(server.url));
+  ctx.stdout(options.announce(server.link));
   await stopRequested;
   await stopEngine(ctx, options.kind, dataDir, stopping.signal, (again) => (stopping.again = again), [
     { what: 'writing "stopping" to the log', run: () => log.write('info', `${options.kind} stopping (${stopping.signal})`) },

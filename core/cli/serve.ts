@@ -15,7 +15,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const running = runningEngine(ctx.dataDir(command));
       if (running?.url) {
         ctx.stderr(`The Lifeboat ${running.kind} (process ${running.pid}) already runs this data folder; use its console.\n`);
-        ctx.stdout(`Lifeboat console: ${running.url}\n`);
+        // The lock holds the address programs use (?token=); a person gets the link with the token in the fragment.
+        ctx.stdout(`Lifeboat console: ${running.url.replace('/?token=', '/#token=')}\n`);
         return;
       }
       if (running) throw engineRunning(ctx.dataDir(command), running);

@@ -21,8 +21,10 @@ export interface HttpServerOptions {
 }
 
 export interface RunningServer {
-  /** The link to open: origin plus the access token. */
+  /** The address with the token as a query, for programs (the engine lock, `lifeboat` commands, the desktop app). */
   url: string;
+  /** The link a person opens: the token in the fragment, which the browser never sends to a server. */
+  link: string;
   origin: string;
   port: number;
   token: string;
@@ -30,14 +32,15 @@ export interface RunningServer {
 }
 
 const HOST = '127.0.0.1';
-const COOKIE = 'lifeboat_token';
+/** How long an event-stream ticket may wait to be used (it is used once). */
+const TICKET_SECONDS = 30;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Browser mode: the renderer and the ConsoleApi over HTTP, for hosts without a desktop and for e2e tests.
- * Bound to 127.0.0.1 only. Every request needs the random token (Bearer header, the SameSite=Strict cookie
- * set when the printed link is opened, or ?token= on a GET); the Host header must name this server so a
- * rebound DNS name cannot reach it.
+ * Bound to 127.0.0.1 only. Every API request needs the random token as a Bearer header (the event stream: a
+ * one-time ticket asked for with it); the page keeps the token from its link's fragment in its own storage.
+ * The Host header must name this server so a rebound DNS name cannot reach it.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -45,11 +48,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const sseClients = new Set<http.ServerResponse>();
   let port = 0;
 
-  const hasToken = (req: http.IncomingMessage, url: URL): boolean => {
-    const presented = bearer(req) ?? cookie(req, COOKIE) ?? (req.method === 'GET' ? url.searchParams.get('token') : null);
+  const matches = (presented: string | null): boolean => {
     if (presented === null) return false;
     const bytes = Buffer.from(presented);
     return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
+  };
+  // EventSource cannot send a header: it presents a one-time ticket, asked for with the token just before.
+  const tickets = new Map<string, number>();
+  const newTicket = (): string => {
+    const now = Date.now();
+    for (const [ticket, expires] of tickets) if (expires < now) tickets.delete(ticket);
+    const ticket = randomBytes(24).toString('base64url');
+    tickets.set(ticket, now + TICKET_SECONDS * 1000);
+    return ticket;
+  };
+  const useTicket = (ticket: string | null): boolean => {
+    const expires = ticket === null ? undefined : tickets.get(ticket);
+    if (expires === undefined) return false;
+    tickets.delete(ticket!);
+    return expires >= Date.now();
   };
 
   const server = http.createServer((req, res) => {
@@ -65,44 +82,41 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
 
-    if (!hasToken(req, url)) {
-      // A person who opened the address without the link's token gets a page that says what to do, not JSON.
-      if (req.method === 'GET' && !url.pathname.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
-        res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(SIGN_IN_PAGE);
+    // The page and its scripts hold no secret and are served to anyone here; the token lives in the page's
+    // own storage (per origin, so per port) and travels as a header, never as a cookie, which every
+    // service on 127.0.0.1 would be sent, and which an older session's would shadow.
+    if (!url.pathname.startsWith('/api/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' }).end();
         return;
       }
-      throw new LifeboatError('UNAUTHORIZED', 'This Lifeboat console needs its access token.', {
-        fix: 'Open the full link printed by `lifeboat serve` (it ends with ?token=…).',
-      });
+      if (url.searchParams.has('token')) {
+        if (!matches(url.searchParams.get('token'))) {
+          res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(SIGN_IN_PAGE);
+          return;
+        }
+        // A link with the token in its query: move it to the fragment, which no server or log ever sees.
+        url.searchParams.delete('token');
+        res.writeHead(303, { location: `${safePath(url.pathname)}${url.search}#token=${token}`, 'cache-control': 'no-store' }).end();
+        return;
+      }
+      return serveStatic(res, url.pathname);
     }
 
-    if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(req, res);
+    if (url.pathname === '/api/events' && req.method === 'GET') {
+      if (!matches(bearer(req)) && !useTicket(url.searchParams.get('ticket'))) throw unauthorized();
+      return openEventStream(req, res);
+    }
+    if (!matches(bearer(req))) throw unauthorized();
+    if (url.pathname === '/api/eventTicket' && req.method === 'POST') return sendJson(res, 200, { ticket: newTicket() });
     if (url.pathname === '/api/methods' && req.method === 'GET') {
       return sendJson(res, 200, Object.entries(methods).map(([name, spec]) => ({ name, summary: spec.summary })));
     }
-    if (url.pathname.startsWith('/api/')) {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Use POST for API methods.');
-        return;
-      }
-      return callMethod(req, res, url.pathname.slice('/api/'.length));
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' }).end();
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Use POST for API methods.');
       return;
     }
-    if (url.searchParams.has('token')) {
-      // Trade the token in the link for a cookie, and take it out of the address bar and history.
-      url.searchParams.delete('token');
-      res
-        .writeHead(303, {
-          location: url.pathname + url.search + url.hash,
-          'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        })
-        .end();
-      return;
-    }
-    serveStatic(res, url.pathname);
+    return callMethod(req, res, url.pathname.slice('/api/'.length));
   }
 
   async function callMethod(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
@@ -163,6 +177,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   return {
     url: `${origin}/?token=${token}`,
+    link: `${origin}/#token=${token}`,
     origin,
     port,
     token,
@@ -180,11 +195,10 @@ const SIGN_IN_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lifeboat — open the console from its link</title></head>
 <body>
 <h1>Open Lifeboat from its link</h1>
-<p>This Lifeboat console only opens from the link it printed when it started, because the link carries a
-one-time access token. Opening the address alone, an old bookmark or a link from before Lifeboat restarted
-does not work.</p>
-<p><b>What to do:</b> copy the full link that <code>lifeboat serve</code> printed (it ends with
-<code>?token=…</code>) into the address bar. If that window is closed, stop Lifeboat and start it again
+<p>This link's access token is not the one this Lifeboat console uses: it is from before the token was
+renewed, or mistyped.</p>
+<p><b>What to do:</b> copy the full link that <code>lifeboat serve</code> printed when it started (it ends
+with <code>#token=…</code>) into the address bar. If that window is closed, stop Lifeboat and start it again
 with <code>npm start</code> or <code>lifeboat serve</code>, then open the new link.</p>
 </body></html>
 `;
@@ -216,12 +230,15 @@ function bearer(req: http.IncomingMessage): string | null {
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
 }
 
-function cookie(req: http.IncomingMessage, name: string): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return null;
+function unauthorized(): LifeboatError {
+  return new LifeboatError('UNAUTHORIZED', 'This Lifeboat console needs its access token.', {
+    fix: 'Open the full link printed by `lifeboat serve` (it ends with #token=…).',
+  });
+}
+
+/** One leading slash whatever was asked ("//evil.example" or "/\\evil" would send the browser elsewhere). */
+function safePath(pathname: string): string {
+  return `/${pathname.replace(/^[/\\]+/, '')}`;
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -60,7 +60,7 @@ async function timeRoute(page: Page, hash: string, selector: string): Promise<nu
 /** A fresh load of the console at `hash`: from the navigation's start to `selector` on screen (seen in the page). */
 async function timeColdLoad(page: Page, url: string, hash: string): Promise<number> {
   await page.goto('about:blank');
-  await page.goto(`${url.replace(/\?token=.*$/, '')}${hash}`);
+  await page.goto(`${url.replace(/[?#]token=.*$/, '')}${hash}`); // the token is in the page's storage from the first visit
   await page.waitForFunction(() => (window as unknown as { __shown?: number }).__shown !== undefined, undefined, { timeout: 60_000 });
   return page.evaluate(() => (window as unknown as { __shown: number }).__shown);
 }

@@ -70,7 +70,9 @@ describe('Reports page', () => {
     expect(fs.readFileSync((await download.path())!).equals(fs.readFileSync(file))).toBe(true);
 
     // The export ran as a job (Activity lists it).
-    const jobs = (await page.evaluate(() => fetch('api/listJobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"limit":5}' }).then((r) => r.json()))) as { kind: string; status: string }[];
+    const jobs = (await page.evaluate(() =>
+      fetch('api/listJobs', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${localStorage.getItem('lifeboat-token')}` }, body: '{"limit":5}' }).then((r) => r.json()),
+    )) as { kind: string; status: string }[];
     expect(jobs.find((j) => j.kind === 'report')).toMatchObject({ status: 'succeeded' });
   });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,52 @@ describe('an open tab across an engine restart', () => {
     await banner.waitFor({ timeout: 20_000 });
     expect(await banner.textContent()).toContain('Open the new link');
     await shot(page, 'engine-restart-new-token');
+
+    // The same browser, still holding the old session, opens the new link: the new link wins.
+    await page.goto(lifeboat.url);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect(page.url()).not.toContain('token=');
     await page.close();
+  });
+
+  it("keeps the session from a page on another 127.0.0.1 port: it can neither read it nor plant one", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(lifeboat!.url);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const seen: string[] = [];
+    const other = http.createServer((req, res) => {
+      seen.push(JSON.stringify(req.headers));
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>another service</title><p>hello</p>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (other.address() as { port: number }).port;
+      const neighbour = await context.newPage();
+      await neighbour.goto(`http://127.0.0.1:${port}/`);
+      const found = await neighbour.evaluate(async (console) => {
+        const attempt = await fetch(`${console}/api/getSettings`, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+          (response) => `answered ${response.status}`,
+          () => 'blocked',
+        );
+        const stored = window.localStorage.getItem('lifeboat-token');
+        // Plant a session of its own, the ways a page can.
+        document.cookie = 'lifeboat_token=planted; path=/';
+        window.localStorage.setItem('lifeboat-token', 'planted');
+        return { cookies: document.cookie, stored, attempt };
+      }, lifeboat!.origin);
+      expect(found.stored).toBeNull();
+      expect(found.cookies).not.toContain(lifeboat!.token);
+      expect(found.attempt).toBe('blocked'); // no CORS for other origins: nothing readable comes back
+      expect(seen.join('\n')).not.toContain(lifeboat!.token); // no cookie carried the token to the other port
+      await neighbour.close();
+
+      // The console, reloaded after the planting, still opens with its own session.
+      await page.reload();
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+      await context.close();
+    }
   });
 });

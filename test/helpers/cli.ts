@@ -47,12 +47,13 @@ export function startEngine(args: string[], env: NodeJS.ProcessEnv = {}): Promis
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /Lifeboat console: (http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/.exec(stdout);
+      // The link as printed: `#token=` (or `?token=` when it names an engine that was already running).
+      const match = /Lifeboat console: (http:\/\/127\.0\.0\.1:\d+)\/([?#])token=(\S+)/.exec(stdout);
       if (match) {
         resolve({
-          url: `${match[1]}/?token=${match[2]}`,
+          url: `${match[1]}/${match[2]}token=${match[3]}`,
           origin: match[1]!,
-          token: match[2]!,
+          token: match[3]!,
           process: child,
           stop: async () => {
             child.kill('SIGTERM');

@@ -42,6 +42,17 @@ function rawGet(path: string, headers: Record<string, string>): Promise<number> 
   });
 }
 
+/** The Location of a raw GET (fetch would normalise the path first). */
+function rawLocation(path: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: server.port, path }, (res) => {
+      res.resume();
+      resolve(res.headers.location);
+    });
+    req.on('error', reject);
+  });
+}
+
 describe('browser-mode HTTP transport', () => {
   it('listens on 127.0.0.1 only', () => {
     expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -54,15 +65,15 @@ describe('browser-mode HTTP transport', () => {
     expect(noToken.status).toBe(401);
     expect((await noToken.json()).error).toMatchObject({ code: 'UNAUTHORIZED', fix: expect.stringContaining('token') });
     expect((await post('getSettings', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await fetch(`${server.origin}/`)).status).toBe(401);
-    // A browser opening the bare address gets a page saying what to do, not raw JSON.
-    const page = await fetch(`${server.origin}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect((await fetch(`${server.origin}/api/events`)).status).toBe(401);
+    expect((await fetch(`${server.origin}/api/events?ticket=made-up`)).status).toBe(401);
+    expect((await fetch(`${server.origin}/api/eventTicket`, { method: 'POST' })).status).toBe(401);
+    // A browser opening an old link with a token that is no longer this console's gets a page saying what to do.
+    const page = await fetch(`${server.origin}/?token=nope`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(page.status).toBe(401);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toMatch(/<h1>Open Lifeboat from its link<\/h1>[\s\S]*What to do:/);
     expect(page.headers.get('content-security-policy')).toBeTruthy();
-    expect((await fetch(`${server.origin}/api/events`)).status).toBe(401);
-    expect((await fetch(`${server.origin}/?token=nope`, { redirect: 'manual' })).status).toBe(401);
   });
 
   it('calls methods with the token and returns their JSON', async () => {
@@ -91,19 +102,28 @@ describe('browser-mode HTTP transport', () => {
     expect(await rawGet(`/?token=${server.token}`, { host: `evil.example:${server.port}` })).toBe(421);
   });
 
-  it('trades the link token for an HttpOnly cookie and strips it from the address', async () => {
-    const response = await fetch(`${server.url}`, { redirect: 'manual' });
+  it('prints a link with the token in the fragment, moves a query token there, and never uses a cookie', async () => {
+    expect(server.link).toBe(`${server.origin}/#token=${server.token}`);
+    const response = await fetch(server.url, { redirect: 'manual' });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/');
-    const cookie = response.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const withCookie = await fetch(`${server.origin}/api/getStatus`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: cookie.split(';')[0]! },
-      body: '{}',
-    });
-    expect(withCookie.status).toBe(200);
+    expect(response.headers.get('location')).toBe(`/#token=${server.token}`);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    // A cookie holding the token (every service on 127.0.0.1 is sent one) opens nothing.
+    const withCookie = await fetch(`${server.origin}/api/getStatus`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `lifeboat_token=${server.token}` }, body: '{}' });
+    expect(withCookie.status).toBe(401);
+    // The redirect keeps the browser on this server whatever the path asks.
+    expect(await rawLocation(`//evil.example/?token=${server.token}`)).toBe(`/#token=${server.token}`);
+    expect(await rawLocation(`/\\evil.example/?token=${server.token}`)).toBe(`/#token=${server.token}`);
+  });
+
+  it('opens the event stream with a one-time ticket asked for with the token', async () => {
+    const { ticket } = (await (await fetch(`${server.origin}/api/eventTicket`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } })).json()) as { ticket: string };
+    const controller = new AbortController();
+    const stream = await fetch(`${server.origin}/api/events?ticket=${ticket}`, { signal: controller.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    controller.abort();
+    expect((await fetch(`${server.origin}/api/events?ticket=${ticket}`)).status).toBe(401); // used once
   });
 
   it('streams engine events over Server-Sent Events', async () => {
