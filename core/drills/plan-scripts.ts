@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { childEnv } from '../child-env';
 import { LifeboatError } from '../contract/errors';
 import type { PlanScript } from '../contract/drills';
 
@@ -43,8 +44,10 @@ const PASSED_ENV = ['PATH', 'Path', 'PATHEXT', 'SystemRoot', 'SYSTEMROOT', 'wind
  */
 export async function runPlanScript(script: PlanScript, context: ScriptContext, signal: AbortSignal): Promise<ScriptOutcome> {
   const [command, args] = commandFor(script);
-  const env: NodeJS.ProcessEnv = { LIFEBOAT_DRILL_ID: context.drillId, LIFEBOAT_DRILL_PHASE: context.phase };
-  for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
+  const passed: NodeJS.ProcessEnv = {};
+  for (const name of PASSED_ENV) if (process.env[name] !== undefined) passed[name] = process.env[name];
+  // The allow-list above, scrubbed again like every child's environment; the drill's context given by name.
+  const env = childEnv({ LIFEBOAT_DRILL_ID: context.drillId, LIFEBOAT_DRILL_PHASE: context.phase }, passed);
   return new Promise((resolve, reject) => {
     let output = '';
     let timedOut = false;

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
+import { childEnv } from '../child-env';
 import { LifeboatError } from '../contract/errors';
 import { decodeVgaText } from './boot-evidence';
 import { QmpClient } from './qmp';
@@ -86,7 +87,7 @@ export function qemuValue(value: string): string {
 export function findQemu(env: NodeJS.ProcessEnv = process.env): string | null {
   const candidates = [env.LIFEBOAT_QEMU, 'qemu-system-x86_64', 'C:\\Program Files\\qemu\\qemu-system-x86_64.exe'].filter(Boolean) as string[];
   for (const candidate of candidates) {
-    const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 10_000, env: childEnv() });
     if (probe.status === 0) return candidate;
   }
   return null;
@@ -135,7 +136,7 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
     control.once('error', reject);
     control.listen(qmpSocket, resolve);
   });
-  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
   let serial = '';
   let stderr = '';
   const listeners = new Set<() => void>();

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { childEnv } from '../child-env';
 import { LifeboatError } from '../contract/errors';
 import { decodeVgaText } from '../drills/boot-evidence';
 import { watchBoot, type BootConsole } from '../drills/boot-watch';
@@ -69,7 +70,7 @@ export async function startStandbyVm(qemu: string, folder: string, spec: Standby
   spec.disks.forEach((file, index) => args.push('-drive', `file=${qemuValue(file)},format=raw,if=ide,index=${index},id=disk${index}`));
 
   // -daemonize: QEMU returns once the VM is set up (or failed), and the VM keeps running after Lifeboat exits.
-  const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

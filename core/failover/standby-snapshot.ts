@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { childEnv } from '../child-env';
 import { LifeboatError } from '../contract/errors';
 import type { QmpClient } from '../drills/qmp';
 import { wait } from '../drills/steps';
@@ -85,7 +86,7 @@ export function commitLeftoverOverlays(disks: string[]): void {
   for (const disk of disks) {
     const overlay = overlayOf(disk);
     if (!fs.existsSync(overlay)) continue;
-    const result = spawnSync('qemu-img', ['commit', '-q', overlay], { encoding: 'utf8' });
+    const result = spawnSync('qemu-img', ['commit', '-q', overlay], { encoding: 'utf8', env: childEnv() });
     if (result.status !== 0) {
       throw new LifeboatError('INTERNAL', `The last changes of ${disk} could not be merged from ${overlay}: ${(result.stderr || result.error?.message || '').trim()}.`, {
         fix: `Run \`qemu-img commit ${overlay}\` by hand (qemu-utils), then fail back again.`,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { childEnv } from '../child-env';
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
@@ -230,7 +231,7 @@ async function showInFileManager(file: string, folder: string): Promise<{ opened
           : null;
   if (!command) return { opened: false, folder, message: `This machine has no desktop session to show the folder in. The report is in ${folder}.` };
   return new Promise((resolve) => {
-    const child = spawn(command.cmd, command.args, { detached: true, stdio: 'ignore' });
+    const child = spawn(command.cmd, command.args, { detached: true, stdio: 'ignore', env: childEnv() });
     child.once('error', () => resolve({ opened: false, folder, message: `No file manager could be started. The report is in ${folder}.` }));
     child.once('spawn', () => {
       child.unref();

@@ -1,7 +1,7 @@
 # A drill's in-guest check: the plan's own PowerShell text, run inside the drill VM's guest through
 # PowerShell Direct (New-PSSession -VMId on the host, over VMBus). Parameters: vmId, script, timeoutSeconds
-# and the guest account (guestUsername, guestPassword), from which the PSCredential is built here; the
-# password is never printed. The script text travels as an argument value and becomes a script block only
+# and the guest account (guestUsername, and guestPassword, which Invoke-LifeboatScript adds from the process's
+# secrets, never from the command text), from which the PSCredential is built here; the password is never printed. The script text travels as an argument value and becomes a script block only
 # inside the guest session ([scriptblock]::Create): it is the user's code, never joined with anything.
 # Result: outcome "succeeded" (no error record, nothing thrown, $LASTEXITCODE 0 or unset), "failed",
 # "timeout" (stopped at the deadline), or "no-session" when PowerShell Direct could not sign in; with the

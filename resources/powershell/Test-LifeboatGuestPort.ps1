@@ -1,8 +1,9 @@
 # A TCP port of a drill VM, tested from inside its guest through PowerShell Direct (New-PSSession -VMId on
 # the host, over VMBus: the isolated VM needs no network). Parameters: vmId, port, timeoutSeconds and the
-# guest account (guestUsername, guestPassword), from which the PSCredential is built here; the password is
-# never printed. Inside the guest: TcpClient to 127.0.0.1:<port>, retried until the deadline; the first bytes
-# of its answer are read (HTTP ports get a HEAD request first, other services may greet with a banner).
+# guest account (guestUsername, and guestPassword, which Invoke-LifeboatScript adds from the process's secrets,
+# never from the command text), from which the PSCredential is built here; the password is never printed.
+# Inside the guest: TcpClient to 127.0.0.1:<port>, retried until the deadline; the first bytes of its answer
+# are read (HTTP ports get a HEAD request first, other services may greet with a banner).
 # Result: outcome "answered" (answer: the bytes or null), "refused", "timeout", or "no-session" when
 # PowerShell Direct could not sign in to the guest (message, exceptionType, errorId say why).
 param([Parameter(Mandatory = $true)][string]$ParamsBase64)

@@ -12,6 +12,16 @@ function Read-LifeboatParameters([string]$Encoded) {
     return ConvertFrom-Json -InputObject $json
 }
 
+# Passwords never travel in the command text (script block logging, transcripts and the caller's history keep
+# it): Lifeboat starts this PowerShell process with them in its own environment variable LIFEBOAT_PS_SECRETS
+# (base64-encoded UTF-8 JSON: password = the remote host's account, guestPassword = the guest account), set
+# for this process only. An empty object when there are none.
+function Read-LifeboatSecrets {
+    $encoded = [Environment]::GetEnvironmentVariable('LIFEBOAT_PS_SECRETS')
+    if (-not $encoded) { return New-Object PSObject }
+    return Read-LifeboatParameters $encoded
+}
+
 function Write-LifeboatEnvelope($Envelope) {
     Write-Output (ConvertTo-Json -InputObject $Envelope -Depth 8 -Compress)
 }
@@ -33,15 +43,21 @@ function Write-LifeboatError($Record, [string]$Kind) {
     })
 }
 
-# Runs $Body with the parameters, here or on $p.computerName (WinRM, with $p.username/$p.password when
-# given), and prints the envelope. $Kind tells the engine what failed ("checkpoint", "inventory", ...).
+# Runs $Body with the parameters, here or on $p.computerName (WinRM, with $p.username and the secret password
+# when given), and prints the envelope. $Kind tells the engine what failed ("checkpoint", "inventory", ...).
+# A guest password joins the parameters here, as data for $Body wherever it runs (over WinRM: inside the
+# encrypted session's arguments, never in command text).
 function Invoke-LifeboatScript([string]$Encoded, [string]$Kind, [scriptblock]$Body) {
     try {
         $p = Read-LifeboatParameters $Encoded
+        $secrets = Read-LifeboatSecrets
+        if ($null -ne $secrets.guestPassword) {
+            Add-Member -InputObject $p -NotePropertyName 'guestPassword' -NotePropertyValue ([string]$secrets.guestPassword) -Force
+        }
         if ($p.computerName) {
             $invoke = @{ ComputerName = [string]$p.computerName; ScriptBlock = $Body; ArgumentList = @(, $p); ErrorAction = 'Stop' }
             if ($p.username) {
-                $secure = ConvertTo-SecureString -String ([string]$p.password) -AsPlainText -Force
+                $secure = ConvertTo-SecureString -String ([string]$secrets.password) -AsPlainText -Force
                 $invoke.Credential = New-Object System.Management.Automation.PSCredential ([string]$p.username, $secure)
             }
             $data = Invoke-Command @invoke

@@ -61,7 +61,7 @@ const decoded = (command: string): Record<string, unknown> => {
 };
 
 describe('Hyper-V guest checks: parameters travel as data', () => {
-  it('the port check gets VM id, port, timeout and the guest account as parameters; the password is in no visible text', async () => {
+  it('the port check gets VM id, port, timeout and the guest user as parameters; the passwords travel apart, as secrets', async () => {
     const { host, runner } = hostWith({ [scripts.guestPort]: written('Test-LifeboatGuestPort.answered-http.json') });
     await host.guestTcpCheck(VM, 80, GUEST, 30);
     const [call] = runner.calls;
@@ -72,6 +72,11 @@ describe('Hyper-V guest checks: parameters travel as data', () => {
     expect(call!.command).not.toContain('Gu3st');
     expect(call!.command).not.toContain('Remove-VM');
     expect(call!.command).not.toContain('Administrator');
+    expect(call!.params).not.toHaveProperty('guestPassword');
+    expect(call!.params).not.toHaveProperty('password');
+    expect(JSON.stringify(decoded(call!.command))).not.toContain('Gu3st'); // not even as base64
+    expect(JSON.stringify(decoded(call!.command))).not.toContain('host-secret');
+    expect(call!.secrets).toEqual({ password: 'host-secret', guestPassword: PASSWORD });
   });
 
   it('the check script is a parameter value too, never part of the command', async () => {
@@ -82,20 +87,35 @@ describe('Hyper-V guest checks: parameters travel as data', () => {
     expect(call!.params).toMatchObject({ vmId: VM, script, timeoutSeconds: 60, guestUsername: '.\\Administrator' });
     expect(decoded(call!.command)).toEqual(call!.params);
     expect(call!.command).not.toContain('Get-Service');
-    expect(call!.command).not.toContain('Gu3st');
+    expect(JSON.stringify(decoded(call!.command))).not.toContain('Gu3st');
+    expect(call!.secrets).toEqual({ password: 'host-secret', guestPassword: PASSWORD });
   });
 
-  it('the real runner starts PowerShell without parameters, sends only base64, and forgets what it sent', async () => {
+  it('the real runner starts PowerShell without parameters, the password in its scrubbed environment; sends only base64 and forgets it', async () => {
     vi.stubEnv('NODE_POWERSHELL', '/usr/bin/pwsh-not-started'); // the mock never starts it
+    vi.stubEnv('LIFEBOAT_PASSPHRASE', 'vault-passphrase-of-the-engine');
     const runner = new NodePowerShellRunner('C:\\Lifeboat\\powershell');
-    const output = await runner.run(scripts.guestPort, { vmId: VM, port: 80, timeoutSeconds: 5, guestUsername: GUEST.username, guestPassword: PASSWORD });
+    const output = await runner.run(scripts.guestPort, { vmId: VM, port: 80, timeoutSeconds: 5, guestUsername: GUEST.username }, { guestPassword: PASSWORD });
     expect(output.stdout).toContain('answered');
-    expect(JSON.stringify(shells.started)).not.toContain('Gu3st'); // argv: -NoLogo, -NoProfile, ... only
-    expect(JSON.stringify(shells.started)).not.toContain('Administrator');
+    expect(shells.started).toHaveLength(1);
+    const started = shells.started[0] as { executableOptions: Record<string, unknown>; spawnOptions: { env: Record<string, string> } };
+    expect(JSON.stringify(started.executableOptions)).not.toContain('Gu3st'); // argv: -NoLogo, -NoProfile, ... only
+    expect(JSON.stringify(started.executableOptions)).not.toContain('Administrator');
+    const { LIFEBOAT_PS_SECRETS: secrets, ...rest } = started.spawnOptions.env;
+    expect(JSON.parse(Buffer.from(secrets!, 'base64').toString('utf8'))).toEqual({ guestPassword: PASSWORD });
+    expect(JSON.stringify(rest)).not.toContain('vault-passphrase-of-the-engine'); // the engine's own secrets stay behind
+    expect(rest.PATH).toBe(process.env.PATH);
     expect(shells.invoked).toHaveLength(1);
     expect(shells.invoked[0]).not.toContain('Gu3st');
-    expect(decoded(shells.invoked[0]!)).toMatchObject({ port: 80, guestUsername: '.\\Administrator', guestPassword: PASSWORD });
+    expect(decoded(shells.invoked[0]!)).toEqual({ vmId: VM, port: 80, timeoutSeconds: 5, guestUsername: '.\\Administrator' });
     expect(shells.history.flat()).toEqual([]); // node-powershell's history would keep the command
+    // The same secrets reuse their process; other secrets (another guest account) get their own.
+    await runner.run(scripts.guestPort, { vmId: VM, port: 81, timeoutSeconds: 5, guestUsername: GUEST.username }, { guestPassword: PASSWORD });
+    expect(shells.started).toHaveLength(1);
+    await runner.run(scripts.heartbeat, { vmId: VM });
+    expect(shells.started).toHaveLength(2);
+    expect((shells.started[1] as { spawnOptions: { env: Record<string, string> } }).spawnOptions.env).not.toHaveProperty('LIFEBOAT_PS_SECRETS');
+    await expect(runner.run(scripts.guestPort, { vmId: VM, guestPassword: PASSWORD })).rejects.toMatchObject({ code: 'INTERNAL' }); // never as a parameter
     await runner.close();
     vi.unstubAllEnvs();
   });

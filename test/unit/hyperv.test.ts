@@ -214,8 +214,12 @@ describe('parameters reach PowerShell only as data', () => {
     const [create, checkpoint] = runner.calls;
     expect(create!.params).toMatchObject({ name: evil, disks: [`D:\\Restore\\${evil}.vhdx`], switchName: "Lifeboat'isolated", generation: 2, computerName: 'HV02', username: 'CORP\\lifeboat' });
     expect(checkpoint!.params).toMatchObject({ vmId: evil, name: evil });
-    // The password travels inside the same data, never in the command's visible text.
-    expect(create!.command).not.toContain('p@ss');
+    // The password is not in the command at all, not even as base64: it travels apart, as the runner's secret.
+    for (const call of runner.calls) {
+      expect(call.params).not.toHaveProperty('password');
+      expect(call.secrets).toEqual({ password: "p@ss'word; Remove-VM *" });
+      expect(Buffer.from(/-ParamsBase64 '([^']+)'/.exec(call.command)![1]!, 'base64').toString('utf8')).not.toContain('p@ss');
+    }
   });
 
   it('quotes the script path itself as a literal', () => {

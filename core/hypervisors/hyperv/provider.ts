@@ -37,7 +37,7 @@ import {
   toDiscoveredVm,
   type ReplicationStats,
 } from './output';
-import { scripts, type PowerShellRunner, type ScriptName } from './runner';
+import { scripts, type PowerShellRunner, type PowerShellSecrets, type ScriptName } from './runner';
 
 export interface HypervOptions {
   /** Default: a node-powershell runner per connection. */
@@ -61,7 +61,8 @@ export interface ReplicationRequest {
 
 /**
  * Hyper-V through Lifeboat's PowerShell scripts, locally or on a remote host over WinRM. Parameters
- * travel as base64 JSON; results come back as one validated JSON envelope per call.
+ * travel as base64 JSON, passwords apart from them (the runner's secrets); results come back as one
+ * validated JSON envelope per call.
  */
 export class HypervHost implements Hypervisor {
   readonly kind = 'hyperv' as const;
@@ -75,19 +76,16 @@ export class HypervHost implements Hypervisor {
     return this.host.address ?? this.host.name;
   }
 
-  /** Where the script runs: this computer, or the remote host with its credentials. */
-  private target(): Record<string, unknown> {
-    if (!this.host.address) return {};
-    const target: Record<string, unknown> = { computerName: this.host.address };
-    if (this.host.credentials) {
-      target.username = this.host.credentials.username;
-      target.password = this.host.credentials.password;
-    }
-    return target;
+  /** Where the script runs: this computer, or the remote host with its account (the password as a secret). */
+  private target(): { params: Record<string, unknown>; secrets: PowerShellSecrets } {
+    if (!this.host.address) return { params: {}, secrets: {} };
+    if (!this.host.credentials) return { params: { computerName: this.host.address }, secrets: {} };
+    return { params: { computerName: this.host.address, username: this.host.credentials.username }, secrets: { password: this.host.credentials.password } };
   }
 
-  private async call<T extends z.ZodType>(script: ScriptName, params: Record<string, unknown>, schema: T, vm?: string): Promise<z.output<T>> {
-    const output = await this.runner.run(script, { ...this.target(), ...params });
+  private async call<T extends z.ZodType>(script: ScriptName, params: Record<string, unknown>, schema: T, vm?: string, secrets: PowerShellSecrets = {}): Promise<z.output<T>> {
+    const target = this.target();
+    const output = await this.runner.run(script, { ...target.params, ...params }, { ...target.secrets, ...secrets });
     const context: { host: string; script: string; vm?: string } = { host: this.label, script };
     if (vm !== undefined) context.vm = vm;
     return readOutput(output, schema, context);
@@ -185,7 +183,7 @@ export class HypervHost implements Hypervisor {
 
   /**
    * Port `port` on 127.0.0.1 inside the guest, through PowerShell Direct (the host reaches the guest over VMBus,
-   * so the isolated VM needs no network). The guest account travels in the parameters, as host credentials do.
+   * so the isolated VM needs no network). The guest's user name travels in the parameters, its password as a secret.
    */
   async guestTcpCheck(vmId: string, port: number, credential: Credentials, timeoutSeconds: number): Promise<GuestTcpResult> {
     const result = await this.guestCall(scripts.guestPort, vmId, credential, { port, timeoutSeconds }, guestPortSchema);
@@ -206,10 +204,10 @@ export class HypervHost implements Hypervisor {
     };
   }
 
-  /** A guest call: the guest account as data, and never the password in an error that comes back. */
+  /** A guest call: the user name as data, the password as a secret, and never the password in an error that comes back. */
   private async guestCall<T extends z.ZodType>(script: ScriptName, vmId: string, credential: Credentials, params: Record<string, unknown>, schema: T): Promise<z.output<T>> {
     try {
-      return await this.call(script, { vmId, ...params, guestUsername: credential.username, guestPassword: credential.password }, schema, vmId);
+      return await this.call(script, { vmId, ...params, guestUsername: credential.username }, schema, vmId, { guestPassword: credential.password });
     } catch (error) {
       if (error instanceof LifeboatError) {
         const options: { fix?: string } = {};

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
-import { invocationText, type PowerShellOutput, type PowerShellRunner, type ScriptName } from './runner';
+import { invocationText, type PowerShellOutput, type PowerShellRunner, type PowerShellSecrets, type ScriptName } from './runner';
 
 export type Recording = PowerShellOutput | ((params: Record<string, unknown>) => PowerShellOutput);
 
 export interface ReplayedCall {
   script: ScriptName;
   params: Record<string, unknown>;
+  /** What the real runner would have put in the PowerShell process's environment, never in its command text. */
+  secrets: PowerShellSecrets;
   /** The exact text the real runner would have sent to PowerShell. */
   command: string;
 }
@@ -40,8 +42,8 @@ export class ReplayPowerShellRunner implements PowerShellRunner {
     return new ReplayPowerShellRunner(recordings);
   }
 
-  async run(script: ScriptName, params: Record<string, unknown>): Promise<PowerShellOutput> {
-    this.calls.push({ script, params, command: invocationText(`${this.scriptsDir}\\${script}`, params) });
+  async run(script: ScriptName, params: Record<string, unknown>, secrets: PowerShellSecrets = {}): Promise<PowerShellOutput> {
+    this.calls.push({ script, params, secrets, command: invocationText(`${this.scriptsDir}\\${script}`, params) });
     const entry = this.recordings[script];
     const recording = Array.isArray(entry) ? entry.shift() : entry;
     if (!recording) {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { childEnv } from '../../child-env';
 import { LifeboatError } from '../../contract/errors';
 
 /** VMware's `vmrun` command line, as an interface so tests can stand in for a machine with Workstation. */
@@ -34,7 +35,7 @@ export function vmrunRunner(executable: string): VmrunRunner {
   return {
     run: (args) =>
       new Promise((resolve) => {
-        execFile(executable, ['-T', 'ws', ...args], { timeout: 10 * 60_000, windowsHide: true }, (error, stdout, stderr) => {
+        execFile(executable, ['-T', 'ws', ...args], { timeout: 10 * 60_000, windowsHide: true, env: childEnv() }, (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
           resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: code });
         });
