@@ -37,6 +37,8 @@ export function suggestedVaultPath(platform: NodeJS.Platform = process.platform,
 export interface EnsureDataDirOptions {
   platform?: NodeJS.Platform;
   env?: NodeJS.ProcessEnv;
+  /** Tests stand in for statfs(2) (a network mount cannot be made here). */
+  statfs?: (dir: string) => { type: number };
 }
 
 /**
@@ -52,6 +54,8 @@ export function ensureDataDir(dataDir: string, options: EnsureDataDirOptions = {
   let created: boolean;
   let warning: string | null = null;
   try {
+    const share = networkShareOf(dataDir, { platform, ...(options.statfs ? { statfs: options.statfs } : {}) });
+    if (share) throw onNetworkShare(dataDir, share);
     created = fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined;
     if (created) {
       if (platform === 'win32') warning = restrictWindowsAcl(dataDir, options.env ?? process.env);
@@ -59,6 +63,7 @@ export function ensureDataDir(dataDir: string, options: EnsureDataDirOptions = {
     }
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch (error) {
+    if (error instanceof LifeboatError) throw error;
     const trouble = dataFolderTrouble(dataDir, error);
     throw trouble?.code === 'DATA_FOLDER_FULL'
       ? trouble
@@ -68,6 +73,50 @@ export function ensureDataDir(dataDir: string, options: EnsureDataDirOptions = {
         });
   }
   return { created, warning };
+}
+
+/** Linux statfs magic numbers of network file systems (linux/magic.h and the file systems' own headers). */
+const NETWORK_FS: ReadonlyMap<number, string> = new Map([
+  [0x6969, 'NFS'],
+  [0x517b, 'SMB'],
+  [0xff534d42, 'CIFS'],
+  [0xfe534d42, 'SMB2'],
+  [0x00c36400, 'Ceph'],
+  [0x5346414f, 'AFS'],
+  [0x01161970, 'GFS2'],
+  [0x7461636f, 'OCFS2'],
+]);
+
+/**
+ * The network file system a data folder would live on, or null for a local disk: a UNC path on Windows
+ * (\\server\share; a drive letter mapped to a share is not told apart here), the file system type of the
+ * nearest existing folder on Linux. SQLite's WAL needs shared memory that network file systems do not give.
+ */
+export function networkShareOf(dataDir: string, options: { platform?: NodeJS.Platform; statfs?: (dir: string) => { type: number } } = {}): string | null {
+  const platform = options.platform ?? process.platform;
+  if (platform === 'win32') {
+    // \\server\share or //server/share, and \\?\UNC\server\share; not \\?\C:\ (a local path, long form).
+    const unc = /^(\\\\|\/\/)(?![?.][\\/])[^\\/]/.test(dataDir) || /^\\\\\?\\UNC\\/i.test(dataDir);
+    return unc ? 'a Windows share (UNC path)' : null;
+  }
+  if (platform !== 'linux') return null;
+  const statfs = options.statfs ?? ((dir: string) => fs.statfsSync(dir));
+  let dir = path.resolve(dataDir);
+  for (;;) {
+    try {
+      return NETWORK_FS.get(statfs(dir).type) ?? null;
+    } catch {
+      const parent = path.dirname(dir);
+      if (parent === dir) return null;
+      dir = parent;
+    }
+  }
+}
+
+function onNetworkShare(dataDir: string, share: string): LifeboatError {
+  return new LifeboatError('DATA_FOLDER_UNUSABLE', `The data folder ${dataDir} is on a network share (${share}): its catalog, a SQLite database with a write-ahead log, can be damaged there.`, {
+    fix: 'Choose a folder on a local disk with --data DIR or LIFEBOAT_DATA. Vaults on network shares are fine: only the data folder must be local.',
+  });
 }
 
 /** icacls with arguments as an array (no shell): only this user and SYSTEM, inherited by everything inside. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureDataDir, resolveDataDir } from '../../core/data-dir';
+import { ensureDataDir, networkShareOf, resolveDataDir } from '../../core/data-dir';
 import { tempDir } from '../helpers/temp';
 
 describe('resolveDataDir', () => {
@@ -32,5 +32,26 @@ describe('ensureDataDir', () => {
     const file = path.join(tempDir(), 'a-file');
     fs.writeFileSync(file, '');
     expect(() => ensureDataDir(path.join(file, 'data'))).toThrow(expect.objectContaining({ code: 'DATA_FOLDER_UNUSABLE', fix: expect.stringContaining('--data') }));
+  });
+});
+
+describe('a data folder on a network share', () => {
+  it('is refused with the fix (a UNC path on Windows, an NFS or SMB mount on Linux); local folders and vaults are not', () => {
+    const share = networkShareOf;
+    expect(share('\\\\nas01\\it\\Lifeboat', { platform: 'win32' })).toBe('a Windows share (UNC path)');
+    expect(share('//nas01/it/Lifeboat', { platform: 'win32' })).toBe('a Windows share (UNC path)');
+    expect(share('\\\\?\\UNC\\nas01\\it', { platform: 'win32' })).toBe('a Windows share (UNC path)');
+    expect(share('\\\\?\\C:\\ProgramData\\Lifeboat', { platform: 'win32' })).toBeNull();
+    expect(share('C:\\ProgramData\\Lifeboat', { platform: 'win32' })).toBeNull();
+    const nfs = (dir: string) => ({ type: dir.startsWith('/mnt/nas') ? 0x6969 : 0xef53 });
+    expect(share('/mnt/nas/lifeboat/not-yet', { platform: 'linux', statfs: (dir) => (dir.endsWith('not-yet') ? (() => { throw Object.assign(new Error('no'), { code: 'ENOENT' }); })() : nfs(dir)) })).toBe('NFS');
+    expect(share('/var/lib/lifeboat', { platform: 'linux', statfs: nfs })).toBeNull();
+    expect(share(tempDir(), { platform: 'linux' })).toBeNull(); // this machine's real /tmp
+
+    const dir = path.join(tempDir(), 'data');
+    expect(() => ensureDataDir(dir, { platform: 'linux', statfs: () => ({ type: 0xff534d42 }) })).toThrow(
+      expect.objectContaining({ code: 'DATA_FOLDER_UNUSABLE', message: expect.stringContaining('is on a network share (CIFS)'), fix: expect.stringContaining('Vaults on network shares are fine') }),
+    );
+    expect(fs.existsSync(dir)).toBe(false); // refused before anything was created there
   });
 });
