@@ -1,6 +1,11 @@
 import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+// New vaults cost ~0.5 s of scrypt each (core/vault/keys.ts); the suite makes hundreds, so its vaults use the
+// cost every vault had before (2^15). Workers and the CLI and engine processes they start inherit it; the
+// KDF tests set the default cost where they need it.
+process.env.LIFEBOAT_VAULT_KDF_N ??= '32768';
+
 // One runner for every suite; the projects only differ in what they include and how long they may take.
 export default defineConfig({
   test: {

@@ -41,6 +41,8 @@ export interface ServiceConfig {
   dataDir: string;
   /** Electron passes its safeStorage box; headless modes default to the data folder's key file. */
   secretBox?: SecretBox;
+  /** A box earlier starts sealed with and this one no longer uses: its secrets are sealed again with secretBox. */
+  previousSecretBox?: SecretBox;
   clock?: Clock;
   /** Who user actions are audited as; defaults to the OS account running the engine. */
   operator?: string;
@@ -91,7 +93,7 @@ export function createService(config: ServiceConfig): LifeboatService {
   const bus = new EventBus();
   const clock = config.clock ?? systemClock;
   const settings = new SettingsStore(db);
-  const secrets = new SecretsStore(db, secretBox);
+  const secrets = new SecretsStore(db, secretBox, config.previousSecretBox ?? null);
   const ctx: ServiceContext = {
     dataDir: config.dataDir,
     db,

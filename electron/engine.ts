@@ -9,11 +9,10 @@ import { connectToEngine } from '../core/http/client';
 import { readStaticFile } from '../core/http/static-files';
 import { logEvent } from '../core/logging/event-log';
 import { RotatingLog } from '../core/logging/rotating-log';
-import { KeyFileSecretBox } from '../core/secrets/key-file-box';
 import { createService } from '../core/service';
 import { registerIpc } from './ipc';
-import { SafeStorageSecretBox } from './safe-storage-box';
-import { APP_ENTRY, APP_SCHEME, isAppUrl } from './window';
+import { desktopSecretBox } from './safe-storage-box';
+import { agentAddress, APP_ENTRY, APP_SCHEME, isAppUrl } from './window';
 
 /** The engine the window shows: this process's own, or an agent already running the data folder. */
 export interface DesktopEngine {
@@ -30,13 +29,12 @@ export interface DesktopEngine {
 }
 
 export function connectToAgent(agent: EngineLockInfo & { url: string }): DesktopEngine {
-  const origin = new URL(agent.url).origin;
-  const token = new URL(agent.url).searchParams.get('token') ?? '';
+  const { url, origin, token } = agentAddress(agent.url);
   const remote = connectToEngine(origin, token);
   return {
     client: remote.client,
     subscribe: (listener) => remote.subscribe(listener),
-    url: agent.url,
+    url,
     usesPreload: false,
     remote: true,
     isOwnUrl: (url) => {
@@ -52,12 +50,10 @@ export function connectToAgent(agent: EngineLockInfo & { url: string }): Desktop
 
 export function startLocalEngine(dataDir: string, rendererDir: string): DesktopEngine {
   const lock = acquireEngineLock(dataDir, 'desktop');
-  const service = createService({
-    dataDir,
-    // Linux without a keyring has no real safeStorage; the 0600 key file is better than its plain-text fallback.
-    secretBox: safeStorage.isEncryptionAvailable() ? new SafeStorageSecretBox(safeStorage) : new KeyFileSecretBox(dataDir),
-  });
   const log = new RotatingLog(dataDir);
+  // Linux without a keyring has no real safeStorage; the 0600 key file is better than its plain-text fallback.
+  const boxes = desktopSecretBox(safeStorage, dataDir, process.platform, (message) => log.write('warn', message));
+  const service = createService({ dataDir, secretBox: boxes.box, ...(boxes.previous ? { previousSecretBox: boxes.previous } : {}) });
   const stopLogging = service.subscribe((event) => logEvent(log, event));
   protocol.handle(APP_SCHEME, (request) => {
     const file = readStaticFile(rendererDir, new URL(request.url).pathname);

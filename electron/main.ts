@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, Menu, nativeImage, Notification, protocol, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, Menu, nativeImage, Notification, protocol, session, shell, Tray } from 'electron';
 import { IPC_EVENT_CHANNEL } from '../core/contract/bridge';
 import type { Settings } from '../core/contract/types';
 import { runningEngine } from '../core/engine-lock';
 import { noticeFor } from '../core/notify/notices';
 import { connectToAgent, resourcePath, startLocalEngine, type DesktopEngine } from './engine';
 import { quitPrompt, trayView, type TrayAction } from './tray-state';
-import { APP_SCHEME, installNavigationGuards, mainWindowOptions } from './window';
+import { APP_SCHEME, installNavigationGuards, installPermissionGuards, mainWindowOptions } from './window';
 
 // The shell wires Electron to the engine: window, tray, notifications, login item. Logic lives in core/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,7 +30,8 @@ if (process.argv.includes('--agent')) {
   app.quit();
 } else {
   app.on('second-instance', () => showWindow());
-  app.whenReady().then(start, fail);
+  // fail also catches what start throws (an engine that cannot start, an agent link refused).
+  app.whenReady().then(start).catch(fail);
 }
 
 function fail(error: unknown): void {
@@ -39,6 +40,8 @@ function fail(error: unknown): void {
 }
 
 async function start(): Promise<void> {
+  // First, before the engine and any window: no page gets a permission (camera, location, notifications…).
+  installPermissionGuards(session.defaultSession, (url) => engine?.isOwnUrl(url) ?? false);
   const dataDir = app.getPath('userData');
   const agent = runningEngine(dataDir);
   engine = agent?.url ? connectToAgent({ ...agent, url: agent.url }) : startLocalEngine(dataDir, rendererDir);

@@ -1,4 +1,6 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
+import { LifeboatError } from '../core/contract/errors';
+import { LOCK_FILE } from '../core/engine-lock';
 
 /** The renderer is served from this privileged scheme, never from file:// or the network. */
 export const APP_SCHEME = 'app';
@@ -71,4 +73,71 @@ export function installNavigationGuards(contents: GuardedContents, openExternal:
   contents.on('will-navigate', stayInApp);
   contents.on('will-redirect', stayInApp);
   contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+/**
+ * The one permission a console page may have: writing text to the clipboard, which Chromium asks for before
+ * every `navigator.clipboard.writeText` (the Copy buttons; it still needs a click in a focused page). Reading
+ * the clipboard, camera, microphone, location, notifications, devices, screen capture: never.
+ */
+export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+/** Whether `permission` may be granted to the page at `requestingUrl`: only the above, only to the console. */
+export function permissionGranted(permission: string, requestingUrl: string | undefined, isMainFrame: boolean, isConsole: (url: string) => boolean): boolean {
+  return GRANTED_PERMISSIONS.has(permission) && isMainFrame && requestingUrl !== undefined && isConsole(requestingUrl);
+}
+
+interface PermissionDetails {
+  requestingUrl?: string;
+  isMainFrame?: boolean;
+}
+
+/** The slice of Electron's Session the permission guards need, so tests can drive them without Electron. */
+export interface PermissionSession {
+  setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: PermissionDetails) => void): void;
+  setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string, details: PermissionDetails) => boolean): void;
+  setDevicePermissionHandler(handler: (details: unknown) => boolean): void;
+}
+
+/** The handlers installed on the session; exported so tests can call them as Electron would. */
+export function permissionHandlers(isConsole: (url: string) => boolean) {
+  return {
+    request: (_webContents: unknown, permission: string, callback: (granted: boolean) => void, details: PermissionDetails): void =>
+      callback(permissionGranted(permission, details.requestingUrl, details.isMainFrame === true, isConsole)),
+    check: (_webContents: unknown, permission: string, requestingOrigin: string, details: PermissionDetails): boolean =>
+      permissionGranted(permission, details.requestingUrl ?? requestingOrigin, details.isMainFrame === true, isConsole),
+    device: (): boolean => false,
+  };
+}
+
+/**
+ * Denies every permission request and check (and every HID, serial and USB device) on `session`, except the
+ * clipboard write above for the console's own page. Installed on the default session before any window.
+ */
+export function installPermissionGuards(session: PermissionSession, isConsole: (url: string) => boolean): void {
+  const handlers = permissionHandlers(isConsole);
+  session.setPermissionRequestHandler(handlers.request);
+  session.setPermissionCheckHandler(handlers.check);
+  session.setDevicePermissionHandler(handlers.device);
+}
+
+/**
+ * The only address an agent writes into the engine lock: `http://127.0.0.1:<port>/?token=<token>` (see
+ * core/http/server.ts), nothing before or after. Anyone who can write the data folder can write the lock, so
+ * any other link (another host, https, localhost, user info, no token) is refused before anything connects:
+ * the window would show that page, and the token would be sent there.
+ */
+const AGENT_URL = /^http:\/\/127\.0\.0\.1:([1-9]\d{0,4})\/\?token=([A-Za-z0-9_-]{1,512})$/;
+
+export function agentAddress(url: string): { url: string; origin: string; token: string } {
+  const match = AGENT_URL.exec(url);
+  const port = Number(match?.[1] ?? 0);
+  if (!match || port > 65535) {
+    const shown = url.replace(/token=[^&#]*/g, 'token=…').slice(0, 200);
+    throw new LifeboatError('DATA_FOLDER_UNUSABLE', `The engine lock (${LOCK_FILE}) names the console at "${shown}", which is not the address of a Lifeboat agent on this computer; Lifeboat did not connect to it.`, {
+      fix: `Something other than Lifeboat wrote ${LOCK_FILE} in the data folder: stop the Lifeboat agent or service if one runs, delete ${LOCK_FILE}, start Lifeboat again, and check who else can write the data folder.`,
+    });
+  }
+  const origin = `http://127.0.0.1:${port}`;
+  return { url: `${origin}/?token=${match[2]!}`, origin: new URL(origin).origin, token: match[2]! };
 }

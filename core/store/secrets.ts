@@ -19,6 +19,8 @@ export class SecretsStore {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
+    /** The box an earlier start sealed with (the desktop app leaving a plain-text keystore): its values move over. */
+    private readonly previous: SecretBox | null = null,
   ) {
     this.bindLegacy();
   }
@@ -67,18 +69,24 @@ export class SecretsStore {
     this.db.prepare('DELETE FROM secrets WHERE id = ?').run(id);
   }
 
-  /** Values sealed by an earlier version, without their row inside the seal, are sealed again bound to it. */
+  /**
+   * Values sealed by an earlier version without their row inside the seal, or by the previous box, are sealed
+   * again, bound to their row, by this box.
+   */
   private bindLegacy(): void {
     const rows = this.db.prepare('SELECT id, purpose, box, sealed FROM secrets').all() as { id: string; purpose: string; box: string; sealed: Buffer }[];
     for (const row of rows) {
-      if (row.box !== this.box.kind) continue;
+      const moving = row.box !== this.box.kind;
+      const opener = moving ? (this.previous?.kind === row.box ? this.previous : null) : this.box;
+      if (!opener) continue;
       let opened: string;
       try {
-        opened = this.box.open(row.sealed);
+        opened = opener.open(row.sealed);
       } catch {
         continue; // reported, with its fix, when something asks for it
       }
-      if (!parseBound(opened)) this.put(row.id, row.purpose, opened, new Date());
+      const bound = parseBound(opened);
+      if (moving || !bound) this.put(row.id, row.purpose, bound ? bound.value : opened, new Date());
     }
   }
 }

@@ -23,7 +23,7 @@ import {
   type ManifestDisk,
   type VaultConfig,
 } from './format';
-import { formatRecoveryKey, newKdf, newMasterKey, parseRecoveryKey, splitMasterKey, unwrapMasterKey, wrapMasterKey } from './keys';
+import { checkKdf, formatRecoveryKey, newKdf, newMasterKey, parseRecoveryKey, splitMasterKey, unwrapMasterKey, wrapMasterKey } from './keys';
 import { BlockWorkers } from './worker-pool';
 import { backup, type BackupRequest, type BackupResult } from './backup';
 import { breakLocks, type LockInfo } from './lock';
@@ -132,10 +132,12 @@ export class Vault {
     const stack = openBackendStack(location, options);
     try {
       const config = await readConfig(stack.backend);
-      const master =
-        typeof secret === 'object' && 'recoveryKey' in secret
-          ? checkRecoveryKey(parseRecoveryKey(secret.recoveryKey), config)
-          : unwrapMasterKey(config.masterKey, typeof secret === 'string' ? secret : secret.passphrase, config.kdf, masterKeyAad(config));
+      const byRecoveryKey = typeof secret === 'object' && 'recoveryKey' in secret;
+      // The plaintext config's scrypt cost is bounded before scrypt runs; the recovery key needs no scrypt.
+      if (!byRecoveryKey) checkKdf(config.kdf, `The vault config at ${stack.backend.location}`);
+      const master = byRecoveryKey
+        ? checkRecoveryKey(parseRecoveryKey(secret.recoveryKey), config)
+        : unwrapMasterKey(config.masterKey, typeof secret === 'string' ? secret : secret.passphrase, config.kdf, masterKeyAad(config));
       return new Vault(stack.backend.location, config, master, stack.backend, stack.throttle, stack.raw, options);
     } catch (error) {
       await stack.backend.close().catch(() => undefined);

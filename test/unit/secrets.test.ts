@@ -75,3 +75,21 @@ describe('SecretsStore', () => {
     db.close();
   });
 });
+
+describe('SecretsStore moving from one box to another', () => {
+  it('seals again with the new box what the previous box sealed (the desktop app leaving a plain-text keystore)', () => {
+    const dir = tempDir();
+    const db = openCatalog(dir);
+    // A stand-in for safeStorage's plain-text backend: it "seals" by prefixing, as basic_text barely does more.
+    const plain = { kind: 'electron-safe-storage', seal: (text: string) => Buffer.from(`plain:${text}`), open: (sealed: Buffer) => sealed.toString().slice('plain:'.length) };
+    new SecretsStore(db, plain).put('vault-passphrase', 'vault passphrase', 'Tulip-Harbour-93-Gravel-Lantern', new Date());
+    const box = new KeyFileSecretBox(dir);
+    expect(() => new SecretsStore(db, box).get('vault-passphrase')).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
+    const moved = new SecretsStore(db, box, plain);
+    expect(moved.get('vault-passphrase')).toBe('Tulip-Harbour-93-Gravel-Lantern');
+    const row = db.prepare('SELECT box, sealed FROM secrets WHERE id = ?').get('vault-passphrase') as { box: string; sealed: Buffer };
+    expect(row.box).toBe('key-file');
+    expect(row.sealed.includes(Buffer.from('Tulip'))).toBe(false);
+    db.close();
+  });
+});
