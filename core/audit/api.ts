@@ -3,7 +3,7 @@ import { LifeboatError } from '../contract/errors';
 import { targetEnv } from '../replication/targets';
 import type { ServiceContext } from '../service-context';
 import { RecoveryPointsStore } from '../store/recovery-points';
-import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { readAuditAnchor } from '../vault/audit-anchor';
 import { Vault } from '../vault/vault';
 import type { AnchorToCheck } from './log';

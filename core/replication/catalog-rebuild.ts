@@ -1,7 +1,7 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { ServiceContext } from '../service-context';
-import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { PoliciesStore } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';

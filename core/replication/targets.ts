@@ -3,7 +3,7 @@ import { LifeboatError } from '../contract/errors';
 import type { TargetCredentials } from '../contract/targets';
 import type { VaultLocation } from '../contract/types';
 import type { ServiceContext } from '../service-context';
-import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { openRawBackend, parseLocation } from '../vault/backends/open';
 import { Vault } from '../vault/vault';
 import { proveWritable } from './vault-probe';

@@ -1,7 +1,7 @@
 import { LifeboatError } from '../contract/errors';
 import type { DiskWriter } from '../disks/types';
 import type { ServiceContext } from '../service-context';
-import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { writeAuditAnchor } from '../vault/audit-anchor';
 import { backup } from '../vault/backup';

@@ -9,7 +9,9 @@ import { VERSION } from '../version';
 import { DEFAULT_LIMITS } from '../jobs/queue';
 import { sealTargetCredentials } from '../replication/targets';
 
-export const VAULT_PASSPHRASE_SECRET = 'vault-passphrase';
+export { VAULT_PASSPHRASE_SECRET };
+
+import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 const DEFAULT_VAULT_NAME = 'Primary vault';
 
 type SettingsApi = Pick<ConsoleApi, 'getStatus' | 'getSettings' | 'completeFirstRun' | 'updateSettings'>;

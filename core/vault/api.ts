@@ -3,7 +3,7 @@ import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import { createDiskWriter, openDisk } from '../disks/index';
 import type { ServiceContext } from '../service-context';
-import { VAULT_PASSPHRASE_SECRET } from '../settings/api';
+import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import type { VaultProgress } from './progress';
 import { Vault } from './vault';
 

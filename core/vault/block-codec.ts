@@ -110,3 +110,9 @@ export function openBlock(keys: BlockKeys, id: Uint8Array, blob: Uint8Array, cod
   if (checkId && !blockId(keys.idKey, data).equals(id)) throw new SealBroken('content does not match its id');
   return data;
 }
+
+/** The id a zero block has in a block list: all zero bytes (nothing stored). */
+export function isZeroId(id: Uint8Array): boolean {
+  for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
+  return true;
+}

@@ -3,13 +3,12 @@ import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import { FolderBackend } from './backends/folder';
 import { isNotFound, type ObjectInfo } from './backends/types';
-import { ID_BYTES } from './block-codec';
+import { ID_BYTES, isZeroId } from './block-codec';
 import { idOf, keys, prefixes, randomId, sealIndex, type Manifest } from './format';
 import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
 import { indexAfterRepack, planRepack, writeRepacked } from './repack';
 import { applyRetention, type RetentionPolicy } from './retention';
-import { isZeroId } from './restore';
 import { isUnreadable, mapLimit, vaultError, type DamagedPoint } from './support';
 import type { Vault } from './vault';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import { BackendError } from './backends/types';
 import type { DiskWriter } from '../disks/types';
-import { ID_BYTES } from './block-codec';
+import { ID_BYTES, isZeroId } from './block-codec';
 import { keys } from './format';
 import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
@@ -175,7 +175,3 @@ function planFetches(vault: Vault, ids: Uint8Array, size: number, blockSize: num
   return fetches;
 }
 
-export function isZeroId(id: Uint8Array): boolean {
-  for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
-  return true;
-}

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
 import { isNotFound } from './backends/types';
-import { ID_BYTES, SealBroken } from './block-codec';
+import { ID_BYTES, isZeroId, SealBroken } from './block-codec';
 import { idOf, keys, parsePack, prefixes, type Manifest } from './format';
 import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
-import { isZeroId } from './restore';
 import { mapLimit, vaultError } from './support';
 import type { Vault } from './vault';
 import { BlockBroken } from './worker-pool';
