@@ -2,9 +2,20 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { roomRuleConfigs } from './scripts/room-rules.mjs';
 
-// Besides style, lint enforces the architecture's arrows (ARCHITECTURE.md): core never imports Electron or
-// React; the renderer reaches the engine only through core/contract and renderer/api.ts.
+/** What no file in core/ may import: the shell and the UI. Every room rule adds to these. */
+const coreImports = {
+  paths: [
+    { name: 'electron', message: 'core/ must run without Electron: inject what you need through ServiceConfig.' },
+    { name: 'react', message: 'core/ has no UI.' },
+  ],
+  patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'core/ never depends on the shell or the UI.' }],
+};
+
+// Besides style, lint enforces the architecture's arrows (README → Architecture): core never imports Electron
+// or React, each room imports only the rooms the map allows (scripts/room-rules.mjs), and the renderer reaches
+// the engine only through core/contract and renderer/api.ts.
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
   js.configs.recommended,
@@ -20,19 +31,9 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'electron', message: 'core/ must run without Electron: inject what you need through ServiceConfig.' },
-            { name: 'react', message: 'core/ has no UI.' },
-          ],
-          patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'core/ never depends on the shell or the UI.' }],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', coreImports] },
   },
+  ...roomRuleConfigs(coreImports),
   {
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
@@ -49,15 +50,6 @@ export default tseslint.config(
             },
           ],
         },
-      ],
-    },
-  },
-  {
-    files: ['core/contract/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['node:*'], message: 'core/contract is shared with the renderer: no Node modules.' }] },
       ],
     },
   },

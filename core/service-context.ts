@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit/log';
-import type { HostConnector } from './hypervisors/connector';
+import type { HostConnector } from './hosts/connector';
 import type { JobQueue } from './jobs/queue';
 import type { Clock } from './clock';
 import type { EventBus } from './event-bus';

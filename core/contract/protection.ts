@@ -14,6 +14,14 @@ export const retentionSchema = z.object({
 });
 export type Retention = z.output<typeof retentionSchema>;
 
+/**
+ * Without an explicit schedule a policy starts a run every half RPO: a run that takes up to half the RPO, or
+ * one failed run followed by a good one, still keeps the newest point inside the RPO.
+ */
+export function intervalMinutesFor(rpoMinutes: number): number {
+  return Math.max(1, Math.floor(rpoMinutes / 2));
+}
+
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a 24-hour time like 08:00.');
 
 /** A limit that applies on some weekdays between two times of day (local time); outside every window: unlimited. */

@@ -10,6 +10,9 @@ import { VhdxWriter } from './vhdx-writer';
 import { VmdkEsxiWriter, VmdkSparseWriter } from './vmdk-writer';
 
 export * from './types';
+// The room's public surface: other rooms import from here (or ./types), never a format's module.
+export { fileResolver } from './file-source';
+export { markerBootSector, MAX_MARKER_LENGTH } from './marker-mbr';
 
 /**
  * A disk format the reader registry knows: `probe` looks at the first bytes (and may read more), `open`

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createDiskWriter } from '../disks';
-import { markerBootSector } from '../disks/marker-mbr';
+import { createDiskWriter, markerBootSector } from '../disks';
 import { serializeVmx } from './workstation/vmx';
 
 const MiB = 1024 * 1024;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BandwidthWindow, Consistency, Policy, Retention } from '../contract/protection';
-import { intervalMinutesFor } from '../schedule/interval';
+import { intervalMinutesFor, type BandwidthWindow, type Consistency, type Policy, type Retention } from '../contract/protection';
 import type { Db } from './database';
 
 interface PolicyRow {

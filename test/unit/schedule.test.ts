@@ -3,7 +3,7 @@ import type { Policy } from '../../core/contract/protection';
 import { EventBus } from '../../core/event-bus';
 import { bandwidthLimitAt } from '../../core/schedule/bandwidth';
 import { CronSchedule } from '../../core/schedule/cron';
-import { intervalMinutesFor } from '../../core/schedule/interval';
+import { intervalMinutesFor } from '../../core/contract/protection';
 import { rpoState } from '../../core/schedule/rpo';
 import { Scheduler, type RunTrigger } from '../../core/schedule/scheduler';
 import { AlertsStore } from '../../core/store/alerts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LifeboatError } from '../../core/contract/errors';
 import { createLocalClient } from '../../core/contract/dispatch';
 import type { ConsoleEvent } from '../../core/contract/events';
-import { HostConnector } from '../../core/hypervisors/connector';
+import { HostConnector } from '../../core/hosts/connector';
 import { KeyFileSecretBox } from '../../core/secrets/key-file-box';
 import { createService } from '../../core/service';
 import { openCatalog } from '../../core/store/database';

@@ -3,8 +3,8 @@ import type { HostKind } from '../contract/hosts';
 import type { Db } from '../store/database';
 import { HostsStore, type HostRecord } from '../store/hosts';
 import type { SecretsStore } from '../store/secrets';
-import { defaultProviders } from './registry';
-import type { Credentials, HostConnection, Hypervisor, HypervisorProvider } from './types';
+import { defaultProviders } from '../hypervisors/registry';
+import type { Credentials, HostConnection, Hypervisor, HypervisorProvider } from '../hypervisors/types';
 
 export type Providers = Record<HostKind, HypervisorProvider>;
 

@@ -4,10 +4,10 @@ import type { DiscoveryResult, Host, HostSettings } from '../contract/hosts';
 import type { ServiceContext } from '../service-context';
 import { HostsStore, publicHost, type HostRecord } from '../store/hosts';
 import { VmsStore } from '../store/vms';
-import { inspectCertificate } from './vsphere/certificate';
+import { inspectCertificate } from '../hypervisors/vsphere/certificate';
 import { HostConnector, type Providers } from './connector';
-import { createSampleLab, defaultLabFolder } from './sample-lab';
-import type { Credentials, HostConnection } from './types';
+import { createSampleLab, defaultLabFolder } from '../hypervisors/sample-lab';
+import type { Credentials, HostConnection } from '../hypervisors/types';
 
 type HostsApi = Pick<ConsoleApi, 'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab'>;
 
