@@ -43,3 +43,9 @@ export interface ServiceContext {
   /** Work the engine's once-a-minute heartbeat does (schedules, watchdogs); only in a long-running engine. */
   onTick(tick: () => void): void;
 }
+
+/**
+ * The part of the context one room uses, named by the room (`type ReportsDeps = RoomDeps<'db' | 'clock'>`):
+ * a reader sees at the top of a room what it depends on, and the compiler keeps it to that.
+ */
+export type RoomDeps<K extends keyof ServiceContext> = Pick<ServiceContext, K>;

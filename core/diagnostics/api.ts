@@ -1,9 +1,12 @@
 import path from 'node:path';
 import type { ConsoleApi } from '../contract/api';
-import type { ServiceContext } from '../service-context';
-import { exportDiagnostics } from './export';
+import type { RoomDeps } from '../service-context';
+import { exportDiagnostics, type DiagnosticsExportDeps } from './export';
 
-export function diagnosticsApi(ctx: ServiceContext): Pick<ConsoleApi, 'exportDiagnostics'> {
+/** What this module needs from the engine (see RoomDeps). */
+export type DiagnosticsDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'operator'> & DiagnosticsExportDeps;
+
+export function diagnosticsApi(ctx: DiagnosticsDeps): Pick<ConsoleApi, 'exportDiagnostics'> {
   return {
     async exportDiagnostics(input) {
       const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, '-');

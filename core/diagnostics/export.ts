@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { LOG_DIR } from '../logging/rotating-log';
 import { VERSION } from '../version';
 import { catalogCounts } from '../store/stats';
 import { schemaVersion } from '../store/database';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type DiagnosticsExportDeps = RoomDeps<'clock' | 'dataDir' | 'db' | 'secrets'>;
 
 export interface DiagnosticsResult {
   file: string;
@@ -23,7 +26,7 @@ const SECRET_KEY = /pass(word|phrase)?|secret|token|credential|sas|key$/i;
  * the sealed-secrets table is dropped, secret-looking JSON fields are blanked, and every stored secret's
  * plaintext is redacted from every exported text — so even a secret that slipped into a log line is gone.
  */
-export async function exportDiagnostics(ctx: ServiceContext, outFile: string): Promise<DiagnosticsResult> {
+export async function exportDiagnostics(ctx: DiagnosticsExportDeps, outFile: string): Promise<DiagnosticsResult> {
   const secrets = knownSecrets(ctx);
   const redact = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), text);
   const { default: JSZip } = await import('jszip'); // loaded when used: every CLI start would pay for it
@@ -70,7 +73,7 @@ export async function exportDiagnostics(ctx: ServiceContext, outFile: string): P
 }
 
 /** Plaintexts of every sealed secret this engine can open, longest first so overlaps redact fully. */
-function knownSecrets(ctx: ServiceContext): string[] {
+function knownSecrets(ctx: DiagnosticsExportDeps): string[] {
   const ids = ctx.db.prepare('SELECT id FROM secrets').pluck().all() as string[];
   const values: string[] = [];
   for (const id of ids) {
@@ -84,7 +87,7 @@ function knownSecrets(ctx: ServiceContext): string[] {
   return values.sort((a, b) => b.length - a.length);
 }
 
-function scrubbedCatalogCopy(ctx: ServiceContext, redact: (text: string) => string): { dir: string; file: string } {
+function scrubbedCatalogCopy(ctx: DiagnosticsExportDeps, redact: (text: string) => string): { dir: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-diag-'));
   const file = path.join(dir, 'lifeboat.db');
   ctx.db.prepare('VACUUM INTO ?').run(file);

@@ -1,13 +1,16 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError, toLifeboatError } from '../contract/errors';
 import type { DiscoveryResult, Host, HostSettings } from '../contract/hosts';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { HostsStore, publicHost, type HostRecord } from '../store/hosts';
 import { VmsStore } from '../store/vms';
 import { inspectCertificate } from '../hypervisors/vsphere/certificate';
 import { HostConnector, type Providers } from './connector';
 import { createSampleLab, defaultLabFolder } from '../hypervisors/sample-lab';
 import type { Credentials, HostConnection } from '../hypervisors/types';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type HostsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'operator' | 'secrets'>;
 
 type HostsApi = Pick<ConsoleApi, 'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab'>;
 
@@ -17,7 +20,7 @@ export type { Providers } from './connector';
  * Hosts and their VMs: adding a host checks the connection (and, for vSphere, the certificate) before
  * anything is saved; discovery replaces a host's VM list and announces what changed.
  */
-export function hostsApi(ctx: ServiceContext, providers?: Providers): HostsApi {
+export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
   const connector = providers ? new HostConnector(ctx.db, ctx.secrets, providers) : ctx.hosts;
   const hosts = new HostsStore(ctx.db);
   const vms = new VmsStore(ctx.db);

@@ -1,10 +1,13 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { EmailSettings } from '../contract/notifications';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { JobsStore } from '../store/jobs';
 import { sendEmail } from './email';
 import { startEmailNotifier } from './email-notifier';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type NotifyDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'db' | 'onClose' | 'onStartBackground' | 'operator' | 'secrets' | 'settings'>;
 
 export const SMTP_PASSWORD_SECRET = 'smtp-password';
 
@@ -20,7 +23,7 @@ const DEFAULTS: Omit<EmailSettings, 'passwordStored'> = {
 };
 
 /** Email alerts: settings, a test button, and — in the engine process — mail for failures, RPO alerts and drills. */
-export function notificationsApi(ctx: ServiceContext): Pick<ConsoleApi, 'getEmailSettings' | 'saveEmailSettings' | 'sendTestEmail'> {
+export function notificationsApi(ctx: NotifyDeps): Pick<ConsoleApi, 'getEmailSettings' | 'saveEmailSettings' | 'sendTestEmail'> {
   const read = (): EmailSettings => ({ ...DEFAULTS, ...ctx.settings.get('email'), passwordStored: ctx.secrets.has(SMTP_PASSWORD_SECRET) });
   const password = (): string | null => (ctx.secrets.has(SMTP_PASSWORD_SECRET) ? (ctx.secrets.get(SMTP_PASSWORD_SECRET) ?? null) : null);
 

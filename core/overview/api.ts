@@ -2,16 +2,19 @@ import type { ConsoleApi } from '../contract/api';
 import type { Drill } from '../contract/drills';
 import type { Overview, StorageUsage, UpcomingDrill, UpcomingRun } from '../contract/overview';
 import { CronSchedule } from '../schedule/cron';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { DrillsStore } from '../store/drills';
 import { PlansStore } from '../store/plans';
 import { PoliciesStore } from '../store/policies';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type OverviewDeps = RoomDeps<'clock' | 'db' | 'settings'>;
 
 /**
  * The dashboard's second glance: what runs next, how the last drill went, and how the vault grows. Read-only,
  * computed from the catalog in a few queries so it stays fast with thousands of VMs.
  */
-export function overviewApi(ctx: ServiceContext): Pick<ConsoleApi, 'getOverview'> {
+export function overviewApi(ctx: OverviewDeps): Pick<ConsoleApi, 'getOverview'> {
   const policies = new PoliciesStore(ctx.db);
   const plans = new PlansStore(ctx.db);
   const drills = new DrillsStore(ctx.db);
@@ -42,7 +45,7 @@ function lastDrill(drills: DrillsStore): Drill | null {
   return last.status === 'passed' || last.status === 'running' ? last : { ...last, rtoSeconds: null };
 }
 
-function upcomingRuns(ctx: ServiceContext, policies: PoliciesStore, now: Date, paused: boolean): UpcomingRun[] {
+function upcomingRuns(ctx: OverviewDeps, policies: PoliciesStore, now: Date, paused: boolean): UpcomingRun[] {
   const lastStarts = new Map(
     (ctx.db.prepare("SELECT vm_id, MAX(COALESCE(started_at, created_at)) AS last FROM jobs WHERE kind = 'replication' AND vm_id IS NOT NULL GROUP BY vm_id").all() as { vm_id: string; last: string }[]).map(
       (row) => [row.vm_id, Date.parse(row.last)],
@@ -82,7 +85,7 @@ function isoDay(date: Date): string {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 }
 
-function storageUsage(ctx: ServiceContext, now: Date, days: number): StorageUsage {
+function storageUsage(ctx: OverviewDeps, now: Date, days: number): StorageUsage {
   const totals = ctx.db.prepare('SELECT COUNT(*) AS points, COALESCE(SUM(stored_bytes), 0) AS stored FROM recovery_points').get() as { points: number; stored: number };
   // Newest point of each VM (by id: two hosts' "web01" are two VMs) in each vault: what restoring everything would bring back.
   const protectedBytes = ctx.db

@@ -7,11 +7,14 @@ import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
 import type { ReportExport, ReportExportStatus, ReportPeriod, ReportSummary } from '../contract/reports';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { JobsStore } from '../store/jobs';
 import { defaultReportFile, exportReport, previewSummary } from './export';
 import { DEFAULT_SCHEDULE, dueScheduledReport, scheduleView } from './schedule';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type ReportsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'jobs' | 'onClose' | 'onStartBackground' | 'operator' | 'settings'>;
 
 type ReportsApi = Pick<
   ConsoleApi,
@@ -25,7 +28,7 @@ const HEARTBEAT = '*/15 * * * *';
  * The auditor's workbook: preview its Summary, export it as a job (progress on Activity, SHA-256 in the
  * audit log), show it in the file manager, and export it on a monthly or quarterly schedule.
  */
-export function reportsApi(ctx: ServiceContext): ReportsApi {
+export function reportsApi(ctx: ReportsDeps): ReportsApi {
   const jobsStore = new JobsStore(ctx.db);
   const alerts = new AlertsStore(ctx.db);
   const results = new Map<string, ReportExport>();
@@ -204,7 +207,7 @@ export function reportsApi(ctx: ServiceContext): ReportsApi {
 }
 
 /** A finished export recorded in the audit log (results of earlier engine runs are not in memory). */
-function recordedExport(ctx: ServiceContext, jobId: string): ReportExport | null {
+function recordedExport(ctx: ReportsDeps, jobId: string): ReportExport | null {
   const row = ctx.db
     .prepare("SELECT details FROM audit_events WHERE action = 'report.exported' AND json_extract(details, '$.jobId') = ? ORDER BY seq DESC LIMIT 1")
     .pluck()
@@ -216,7 +219,7 @@ function recordedExport(ctx: ServiceContext, jobId: string): ReportExport | null
 }
 
 /** Only files Lifeboat itself exported may be shown: the method must not become a way to open any path. */
-function wasExported(ctx: ServiceContext, file: string): boolean {
+function wasExported(ctx: ReportsDeps, file: string): boolean {
   return ctx.db.prepare("SELECT 1 FROM audit_events WHERE action = 'report.exported' AND json_extract(details, '$.file') = ? LIMIT 1").get(file) !== undefined;
 }
 

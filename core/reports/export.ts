@@ -3,14 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import type { ReportExport, ReportPeriod, ReportSummary } from '../contract/reports';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { commitEvidence, discardEvidence, stageEvidence, type StagedEvidence } from './evidence';
 import { loadReportData } from './report-data';
 import { summarise } from './summary';
 import { writeWorkbook, type WriteProgress } from './workbook';
 
+/** What this module needs from the engine (see RoomDeps). */
+export type ReportExportDeps = RoomDeps<'audit' | 'clock' | 'db' | 'settings'>;
+
 /** The Summary numbers of a period, from the catalog as it is now. */
-export function previewSummary(ctx: ServiceContext, period: ReportPeriod): ReportSummary {
+export function previewSummary(ctx: ReportExportDeps, period: ReportPeriod): ReportSummary {
   const data = loadReportData(ctx.db, period, ctx.clock.now(), ctx.settings.get('organisation') ?? null, ctx.audit.verify());
   return summarise(data);
 }
@@ -35,7 +38,7 @@ export interface ExportRun {
  * Writes the workbook next to its final name and renames it into place once complete, so a reader never
  * sees half a file; then hashes it and records the hash in the audit log.
  */
-export async function exportReport(ctx: ServiceContext, period: ReportPeriod, file: string, actor: string, run: ExportRun): Promise<ReportExport> {
+export async function exportReport(ctx: ReportExportDeps, period: ReportPeriod, file: string, actor: string, run: ExportRun): Promise<ReportExport> {
   ensureFolder(path.dirname(file));
   const verification = ctx.audit.verify();
   // This export's own job is running while it writes: it is left out, or every report would list itself as Running.

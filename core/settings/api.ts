@@ -2,7 +2,7 @@ import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import { DEFAULT_COPY_RETRIES, type Settings } from '../contract/types';
 import { suggestedVaultPath } from '../data-dir';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { schemaVersion } from '../store/database';
 import { catalogCounts } from '../store/stats';
 import { VERSION } from '../version';
@@ -12,12 +12,15 @@ import { sealTargetCredentials } from '../replication/targets';
 export { VAULT_PASSPHRASE_SECRET };
 
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type SettingsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'jobs' | 'operator' | 'secrets' | 'settings' | 'targets'> & Parameters<typeof sealTargetCredentials>[0];
 const DEFAULT_VAULT_NAME = 'Primary vault';
 
 type SettingsApi = Pick<ConsoleApi, 'getStatus' | 'getSettings' | 'completeFirstRun' | 'updateSettings'>;
 
 /** Organisation, the first-run wizard's answers, and engine status. */
-export function settingsApi(ctx: ServiceContext): SettingsApi {
+export function settingsApi(ctx: SettingsDeps): SettingsApi {
   const startedAt = ctx.clock.now().toISOString();
   const isSetUp = (): boolean => ctx.settings.get('firstRunCompletedAt') !== undefined;
 
