@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { schedule, type ScheduledTask } from 'node-cron';
 import os from 'node:os';
 import { auditApi } from './audit/api';
+import { announcingChanges } from './change-events';
 import { diagnosticsApi } from './diagnostics/api';
 import { AUDIT_MAC_LABEL, AuditLog } from './audit/log';
 import type { ConsoleApi } from './contract/api';
@@ -113,7 +114,7 @@ export function createService(config: ServiceConfig): LifeboatService {
     onTick: (run) => tickers.push(run),
   };
 
-  const api: ConsoleApi = {
+  const domains: ConsoleApi = {
     ...settingsApi(ctx),
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
@@ -132,6 +133,8 @@ export function createService(config: ServiceConfig): LifeboatService {
     // A VM restored as a new one is listed by the hosts room's discovery, called when the restore ends.
     ...restoreApi(ctx, (hostId) => api.discover({ hostId })),
   };
+  // Every open console hears what a call changed, whichever transport (or the engine itself) made it.
+  const api = announcingChanges(domains, (event) => bus.emit(event));
   scheduleDrills(ctx, (planId) => api.startDrill({ planId, notes: 'Scheduled drill' }));
 
   let closing: Promise<void> | null = null;

@@ -12,11 +12,10 @@ import {
 } from '@tabler/icons-react';
 import { useState, type ComponentType } from 'react';
 import type { Settings } from '../core/contract/types';
-import { api } from './api';
 import { ErrorNotice } from './components/ErrorNotice';
 import { useJobToasts } from './components/JobToasts';
 import { StreamBanner } from './components/StreamBanner';
-import { useEngine } from './hooks';
+import { useEngineQuery } from './hooks';
 import { ActivityPage } from './pages/ActivityPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { DrillResultPage } from './pages/DrillResultPage';
@@ -40,7 +39,7 @@ const NAV: { id: PageId; label: string; icon: ComponentType<{ size?: number; str
 ];
 
 export function App() {
-  const settings = useEngine<Settings>(() => api.getSettings(), ['settings.changed']);
+  const settings = useEngineQuery('getSettings');
   // The wizard stays open after setup is saved: its later steps (recovery kit, hosts, first VMs) follow.
   const [wizard, setWizard] = useState<boolean | null>(null);
 
@@ -95,7 +94,7 @@ function ThemeToggle() {
 
 function Shell({ settings, onSettings }: { settings: Settings; onSettings(settings: Settings): void }) {
   const [{ page, param }, go] = useRoute();
-  const paused = useEngine(() => api.getSchedulesPaused(), ['local:schedules']);
+  const paused = useEngineQuery('getSchedulesPaused');
   useJobToasts();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'xs' }} padding="lg">

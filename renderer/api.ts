@@ -1,7 +1,7 @@
 import type { ConsoleClient } from '../core/contract/api';
 import type { CallResult, LifeboatBridge, StreamState } from '../core/contract/bridge';
 import { isErrorBody, LifeboatError } from '../core/contract/errors';
-import type { ConsoleEvent } from '../core/contract/events';
+import type { ConsoleEvent, ConsoleEventType } from '../core/contract/events';
 
 declare global {
   interface Window {
@@ -42,6 +42,18 @@ const authorization = (): Record<string, string> => {
   return token ? { authorization: `Bearer ${token}` } : {};
 };
 
+/** Server-Sent Events are named: a type left out here would never reach the console, so the compiler checks they are all listed. */
+const EVENT_TYPES: Record<ConsoleEventType, true> = {
+  'settings.changed': true,
+  'inventory.changed': true,
+  'job.started': true,
+  'job.progress': true,
+  'job.finished': true,
+  'alert.raised': true,
+  'vault.health': true,
+  'catalog.changed': true,
+};
+
 /** Browser mode: POST /api/<method> with the access token as a Bearer header. */
 const httpBridge: LifeboatBridge = {
   async invoke(method, input) {
@@ -72,7 +84,7 @@ const httpBridge: LifeboatBridge = {
     } satisfies CallResult;
   },
   subscribe(listener, onState) {
-    const types: ConsoleEvent['type'][] = ['settings.changed', 'inventory.changed', 'job.started', 'job.progress', 'job.finished', 'alert.raised', 'vault.health'];
+    const types = Object.keys(EVENT_TYPES) as ConsoleEventType[];
     const onMessage = (message: MessageEvent<string>): void => listener(JSON.parse(message.data) as ConsoleEvent);
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;

@@ -1,8 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { LifeboatError } from '../core/contract/errors';
-import type { ConsoleEvent } from '../core/contract/events';
-import { currentStreamState, subscribe, subscribeStreamState } from './api';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { MethodInput, MethodName, MethodOutput } from '../core/contract/api';
 import type { StreamState } from '../core/contract/bridge';
+import type { ErrorCode, LifeboatError } from '../core/contract/errors';
+import type { ConsoleEvent } from '../core/contract/events';
+import { api, currentStreamState, subscribe, subscribeStreamState } from './api';
+import { engineQueryKey } from './query-cache';
 
 export interface Loaded<T> {
   data: T | null;
@@ -12,70 +15,49 @@ export interface Loaded<T> {
   set(value: T): void;
 }
 
-const LOCAL_REFRESH = 'lifeboat-refresh';
-
-/** Things the console changed itself that the engine announces no event for (e.g. "pause all"). */
-export type LocalTopic = 'local:schedules' | 'local:plans' | 'local:policies';
-
-/** Tells every useEngine listening for `topic` to reload. */
-export function refreshLocal(topic: LocalTopic): void {
-  window.dispatchEvent(new CustomEvent(LOCAL_REFRESH, { detail: topic }));
+export interface EngineQueryOptions {
+  /**
+   * Events besides the topics the method reads (those refresh every query by themselves, see query-cache.ts)
+   * that make this one answer out of date, e.g. the progress of the one job a page follows.
+   */
+  refetchOn?: (event: ConsoleEvent) => boolean;
+  /** Failures that mean "not there yet" rather than an error: the answer is null until it is. */
+  absentOn?: ErrorCode[];
 }
 
-/** Loads a value from the engine, and reloads it whenever one of `refreshOn` events (or local topics) arrives. */
-export function useEngine<T>(load: () => Promise<T>, refreshOn: (ConsoleEvent['type'] | LocalTopic)[] = []): Loaded<T> {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<LifeboatError | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [generation, setGeneration] = useState(0);
-  const reload = useCallback(() => {
-    setLoading(true);
-    setGeneration((n) => n + 1);
-  }, []);
-  const refreshKey = refreshOn.join(',');
+/**
+ * An engine answer from the console's query cache, keyed by method and input: `useEngineQuery('listPlans')`.
+ * It is asked again when the engine announces a change to what the method reads (its topics in the contract).
+ */
+export function useEngineQuery<M extends MethodName>(method: M, input?: MethodInput<M>, options: EngineQueryOptions = {}): Loaded<MethodOutput<M>> {
+  const client = useQueryClient();
+  const queryKey = engineQueryKey(method, input);
+  const absentOn = options.absentOn;
+  const query = useQuery({
+    queryKey,
+    queryFn: () =>
+      (api[method] as (input: unknown) => Promise<MethodOutput<M>>)(input).catch((error: LifeboatError) => {
+        if (absentOn?.includes(error.code)) return null;
+        throw error;
+      }),
+  });
 
+  const { refetch } = query;
+  const refetchOn = useRef(options.refetchOn);
   useEffect(() => {
-    let live = true;
-    load().then(
-      (value) => {
-        if (!live) return;
-        setData(value);
-        setError(null);
-        setLoading(false);
-      },
-      (failure: LifeboatError) => {
-        if (!live) return;
-        setError(failure);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-    // `load` is a fresh closure on every render; reloading is driven by `generation` and events instead.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [generation]);
-
+    refetchOn.current = options.refetchOn;
+  });
+  const follows = options.refetchOn !== undefined;
   useEffect(() => {
-    if (!refreshKey) return;
-    const types = new Set<string>(refreshKey.split(','));
-    const onLocal = (event: Event): void => {
-      if (types.has(String((event as CustomEvent<string>).detail))) reload();
-    };
-    window.addEventListener(LOCAL_REFRESH, onLocal);
-    const unsubscribe = subscribe((event) => {
-      if (types.has(event.type)) reload();
+    if (!follows) return;
+    return subscribe((event) => {
+      if (refetchOn.current?.(event)) void refetch();
     });
-    return () => {
-      window.removeEventListener(LOCAL_REFRESH, onLocal);
-      unsubscribe();
-    };
-  }, [refreshKey, reload]);
+  }, [follows, refetch]);
 
-  // Events sent while the stream was down are gone: a stream that comes back means everything loads again.
-  useEffect(() => subscribeStreamState((state) => state === 'live' && reload()), [reload]);
-
-  return { data, error, loading, reload, set: setData };
+  const reload = useCallback(() => void refetch(), [refetch]);
+  const set = (value: MethodOutput<M>): void => void client.setQueryData(queryKey, value);
+  return { data: query.data ?? null, error: query.error, loading: query.isFetching, reload, set };
 }
 
 /** The engine's event stream: live, lost (reconnecting by itself) or signed out (a new access token). */

@@ -1,3 +1,5 @@
+import type { MethodName } from './api';
+import type { ChangeTopic } from './define';
 import type { Settings } from './types';
 import type { BandwidthInForce } from './protection';
 
@@ -22,8 +24,37 @@ export type ConsoleEvent =
   | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; message?: string }
   /** A vault's health check found something new (down, back, or a new size): re-read RPO status and storage. */
   | { type: 'vault.health' }
-  | { type: 'alert.raised'; alert: { id: string; severity: 'info' | 'warning' | 'critical'; message: string; fix?: string } };
+  | { type: 'alert.raised'; alert: { id: string; severity: 'info' | 'warning' | 'critical'; message: string; fix?: string } }
+  /** A ConsoleApi method that changes the catalog succeeded (whoever called it: a console, the CLI, a script). */
+  | { type: 'catalog.changed'; topics: ChangeTopic[]; method: MethodName };
 
 export type ConsoleEventType = ConsoleEvent['type'];
 
 export type EventListener = (event: ConsoleEvent) => void;
+
+/**
+ * What an event says may have changed, in the topics read methods declare: a console asks again only what
+ * reads them. Progress changes no catalog record a list shows (progress bars read the event itself).
+ */
+export function topicsOf(event: ConsoleEvent): readonly ChangeTopic[] {
+  switch (event.type) {
+    case 'catalog.changed':
+      return event.topics;
+    case 'settings.changed':
+      return ['settings'];
+    case 'inventory.changed':
+      return ['hosts', 'vms'];
+    case 'job.started':
+      return ['jobs'];
+    // A job that ends may have written recovery points, a drill or failover record with its action items,
+    // vault space, report files, and raised or cleared alerts.
+    case 'job.finished':
+      return ['jobs', 'points', 'drills', 'actionItems', 'vaultHealth', 'alerts', 'reports'];
+    case 'vault.health':
+      return ['vaultHealth', 'alerts'];
+    case 'alert.raised':
+      return ['alerts'];
+    case 'job.progress':
+      return [];
+  }
+}

@@ -67,7 +67,7 @@ export const failoverMethods = {
       shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(300),
       notes: z.string().max(5000).nullable().default(null),
     }),
-  ).returns<{ failoverId: string }>(),
+  ).returns<{ failoverId: string }>().changes('drills', 'jobs'),
   startFailback: method(
     'Bring a failed-over plan home: copy the recovered VMs back into the vault, shut them down, restore their newest point onto the original hosts, start them there and remove the recovery copies. `confirm` must equal the plan name.',
     z.object({
@@ -76,8 +76,8 @@ export const failoverMethods = {
       shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(300),
       notes: z.string().max(5000).nullable().default(null),
     }),
-  ).returns<{ failoverId: string }>(),
-  listFailovers: method('Failovers and failbacks, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>(),
-  getFailover: method('A failover or failback with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>(),
-  listFailoverStates: method('Plans that are failed over now, with where each VM runs.', z.object({}).default({})).returns<PlanFailoverState[]>(),
+  ).returns<{ failoverId: string }>().changes('drills', 'jobs'),
+  listFailovers: method('Failovers and failbacks, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>().reads('drills'),
+  getFailover: method('A failover or failback with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>().reads('drills'),
+  listFailoverStates: method('Plans that are failed over now, with where each VM runs.', z.object({}).default({})).returns<PlanFailoverState[]>().reads('drills', 'plans'),
 };

@@ -80,11 +80,11 @@ const planFields = z.object({
 export type PlanFields = z.output<typeof planFields>;
 
 export const planMethods = {
-  listPlans: method('Every recovery plan.', z.object({}).default({})).returns<RecoveryPlan[]>(),
-  getPlan: method('One recovery plan.', z.object({ id: z.string().min(1) })).returns<RecoveryPlan>(),
-  createPlan: method('A recovery plan: VMs in boot-order groups, checks, targets and an optional drill schedule.', planFields).returns<RecoveryPlan>(),
-  updatePlan: method('Change a plan; omitted fields keep their value.', planFields.partial().extend({ id: z.string().min(1) })).returns<RecoveryPlan>(),
-  deletePlan: method('Delete a plan (its past drills stay on record).', z.object({ id: z.string().min(1) })).returns<void>(),
+  listPlans: method('Every recovery plan.', z.object({}).default({})).returns<RecoveryPlan[]>().reads('plans'),
+  getPlan: method('One recovery plan.', z.object({ id: z.string().min(1) })).returns<RecoveryPlan>().reads('plans'),
+  createPlan: method('A recovery plan: VMs in boot-order groups, checks, targets and an optional drill schedule.', planFields).returns<RecoveryPlan>().changes('plans'),
+  updatePlan: method('Change a plan; omitted fields keep their value.', planFields.partial().extend({ id: z.string().min(1) })).returns<RecoveryPlan>().changes('plans'),
+  deletePlan: method('Delete a plan (its past drills stay on record).', z.object({ id: z.string().min(1) })).returns<void>().changes('plans'),
 };
 
 export const drillMethods = {
@@ -100,14 +100,14 @@ export const drillMethods = {
         notes: z.string().max(5000).nullable().default(null),
       })
       .refine((input) => (input.planId === undefined) !== (input.vmIds === undefined), { message: 'Give either a plan or VMs to test.', path: ['planId'] }),
-  ).returns<{ drillId: string }>(),
-  listDrills: method('Drills, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>(),
-  getDrill: method('A drill with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>(),
-  getDrillScreenshot: method('A drill VM\'s console screenshot as a PNG data URL, for the result page.', z.object({ drillId: z.string().min(1), vm: z.string().min(1) })).returns<{ dataUrl: string | null }>(),
+  ).returns<{ drillId: string }>().changes('drills', 'plans', 'jobs'),
+  listDrills: method('Drills, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>().reads('drills'),
+  getDrill: method('A drill with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>().reads('drills'),
+  getDrillScreenshot: method('A drill VM\'s console screenshot as a PNG data URL, for the result page.', z.object({ drillId: z.string().min(1), vm: z.string().min(1) })).returns<{ dataUrl: string | null }>().reads('drills'),
   saveGuestCredential: method(
     'Seal a guest account for in-guest drill checks (PowerShell Direct, VMware guest operations); a plan VM names it by the id returned. The password is never shown again.',
     z.object({ username: z.string().trim().min(1).max(256), password: z.string().min(1).max(1024) }),
-  ).returns<{ id: string; username: string }>(),
-  listActionItems: method('Action items: open ones, and those raised in a period.', z.object({ from: z.string().optional(), to: z.string().optional() }).default({})).returns<ActionItem[]>(),
-  closeActionItem: method('Mark an action item done.', z.object({ id: z.string().min(1) })).returns<void>(),
+  ).returns<{ id: string; username: string }>().changes('credentials'),
+  listActionItems: method('Action items: open ones, and those raised in a period.', z.object({ from: z.string().optional(), to: z.string().optional() }).default({})).returns<ActionItem[]>().reads('actionItems'),
+  closeActionItem: method('Mark an action item done.', z.object({ id: z.string().min(1) })).returns<void>().changes('actionItems'),
 };

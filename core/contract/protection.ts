@@ -157,25 +157,25 @@ export interface Alert {
 const id = z.object({ id: z.string().min(1) });
 
 export const protectionMethods = {
-  listPolicies: method('Every protection policy.', z.object({}).default({})).returns<Policy[]>(),
-  createPolicy: method('Protect VMs to a target at an RPO.', policyFields).returns<Policy>(),
-  updatePolicy: method('Change a policy; omitted fields keep their value.', policyFields.partial().extend({ id: z.string().min(1) })).returns<Policy>(),
-  deletePolicy: method('Stop protecting with this policy (recovery points stay in the vault).', id).returns<void>(),
-  getRpoStatus: method('Per protected VM: age of the newest good recovery point against its RPO.', z.object({}).default({})).returns<VmRpoStatus[]>(),
+  listPolicies: method('Every protection policy.', z.object({}).default({})).returns<Policy[]>().reads('policies'),
+  createPolicy: method('Protect VMs to a target at an RPO.', policyFields).returns<Policy>().changes('policies'),
+  updatePolicy: method('Change a policy; omitted fields keep their value.', policyFields.partial().extend({ id: z.string().min(1) })).returns<Policy>().changes('policies'),
+  deletePolicy: method('Stop protecting with this policy (recovery points stay in the vault).', id).returns<void>().changes('policies'),
+  getRpoStatus: method('Per protected VM: age of the newest good recovery point against its RPO.', z.object({}).default({})).returns<VmRpoStatus[]>().reads('policies', 'points', 'vms', 'alerts', 'vaultHealth'),
   listJobs: method(
     'Runs, newest first.',
     z
       .object({ status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']).optional(), limit: z.number().int().min(1).max(10_000).default(200) })
       .default({ limit: 200 }),
-  ).returns<Job[]>(),
-  getJob: method('One run with its log.', id).returns<JobWithLog>(),
-  cancelJob: method('Cancel a queued or running job; a running one cleans up first.', id).returns<Job>(),
+  ).returns<Job[]>().reads('jobs'),
+  getJob: method('One run with its log.', id).returns<JobWithLog>().reads('jobs'),
+  cancelJob: method('Cancel a queued or running job; a running one cleans up first.', id).returns<Job>().changes('jobs'),
   runNow: method(
     'Copy now: every VM of a policy, one VM, or every protected VM. Returns the jobs started (or already running).',
     z.object({ policyId: z.string().min(1).optional(), vmId: z.string().min(1).optional() }).default({}),
-  ).returns<Job[]>(),
-  listPoints: method("Recovery points in the catalog, newest first; one VM's when vmId is given.", z.object({ vmId: z.string().min(1).optional() }).default({})).returns<RecoveryPoint[]>(),
-  getSchedulesPaused: method('Whether every schedule is paused (the tray\'s "Pause all").', z.object({}).default({})).returns<{ paused: boolean }>(),
-  setSchedulesPaused: method('Pause or resume every schedule at once; RPO status keeps being watched.', z.object({ paused: z.boolean() })).returns<{ paused: boolean }>(),
-  listAlerts: method('Alerts, open ones first.', z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false })).returns<Alert[]>(),
+  ).returns<Job[]>().changes('jobs'),
+  listPoints: method("Recovery points in the catalog, newest first; one VM's when vmId is given.", z.object({ vmId: z.string().min(1).optional() }).default({})).returns<RecoveryPoint[]>().reads('points'),
+  getSchedulesPaused: method('Whether every schedule is paused (the tray\'s "Pause all").', z.object({}).default({})).returns<{ paused: boolean }>().reads('schedules'),
+  setSchedulesPaused: method('Pause or resume every schedule at once; RPO status keeps being watched.', z.object({ paused: z.boolean() })).returns<{ paused: boolean }>().changes('schedules'),
+  listAlerts: method('Alerts, open ones first.', z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false })).returns<Alert[]>().reads('alerts'),
 };

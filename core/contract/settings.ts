@@ -48,12 +48,12 @@ export const newPassphrase = z.string().superRefine((value, ctx) => {
 });
 
 export const settingsMethods = {
-  getStatus: method('Engine status and catalog counts.', noInput).returns<Status>(),
-  getSettings: method('Organisation, vault location and where data lives.', noInput).returns<Settings>(),
+  getStatus: method('Engine status and catalog counts.', noInput).returns<Status>().reads('settings', 'policies', 'hosts', 'vms', 'jobs', 'points', 'drills'),
+  getSettings: method('Organisation, vault location and where data lives.', noInput).returns<Settings>().reads('settings'),
   completeFirstRun: method(
     'Save the first-run wizard: organisation, vault location and the vault passphrase (kept encrypted).',
     z.object({ organisation: organisationName, vault: firstRunVault, passphrase: newPassphrase }),
-  ).returns<Settings>(),
+  ).returns<Settings>().changes('settings', 'targets'),
   updateSettings: method(
     'Change the organisation name, desktop behaviour or how many jobs run at once; omitted fields keep their value.',
     z
@@ -72,5 +72,5 @@ export const settingsMethods = {
         copyRetries: z.number().int().min(0, 'Use 0 to never retry.').max(10, 'Retry at most 10 times; a copy that fails that often needs a look, not more tries.').optional(),
       })
       .refine((input) => Object.values(input).some((value) => value !== undefined), { message: 'Nothing to change.' }),
-  ).returns<Settings>(),
+  ).returns<Settings>().changes('settings'),
 };

@@ -4,7 +4,7 @@ import { useStreamState } from '../hooks';
 
 /**
  * Says so while the console has lost its engine: what the page shows may be out of date until it is back,
- * and everything on it loads again when it is (see useEngine).
+ * and everything on it loads again when it is (see refreshOnEngineEvents in query-cache.ts).
  */
 export function StreamBanner() {
   const state = useStreamState();

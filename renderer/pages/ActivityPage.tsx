@@ -10,7 +10,7 @@ import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { JobBadge } from '../components/StatusBadge';
 import { formatBytes, formatDate, formatDuration, formatRate } from '../format';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
 
@@ -31,7 +31,7 @@ function useLiveProgress(): Record<string, JobProgress> {
 }
 
 export function ActivityPage() {
-  const jobs = useEngine<Job[]>(() => api.listJobs({ limit: 200 }), ['job.started', 'job.finished']);
+  const jobs = useEngineQuery('listJobs', { limit: 200 });
   const live = useLiveProgress();
   const [open, setOpen] = useState<JobWithLog | null>(null);
 

@@ -8,7 +8,7 @@ import type { PlanFailoverState } from '../../core/contract/failover';
 import { FailedOverBanner, FailoverModal } from '../components/FailoverModal';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { Overview } from '../../core/contract/overview';
-import type { Alert as EngineAlert, VmRpoStatus } from '../../core/contract/protection';
+import type { VmRpoStatus } from '../../core/contract/protection';
 import { statusSentence } from '../../core/contract/status-sentence';
 import type { Settings } from '../../core/contract/types';
 import { VAULT_DOWN, type VaultHealth } from '../../core/contract/vault-health';
@@ -20,7 +20,7 @@ import { PageHeader } from '../components/PageHeader';
 import { RpoRing } from '../components/RpoRing';
 import { RpoBadge } from '../components/StatusBadge';
 import { formatAgo, formatBytes, formatDate, formatDuration } from '../format';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import { achievedRto, unprovenVms } from '../model/drills';
 import type { PageId } from '../router';
 
@@ -29,11 +29,11 @@ const WORST_FIRST = { breach: 0, warning: 1, pending: 2, ok: 3 } as const;
 const ROWS_SHOWN = 10;
 
 export function DashboardPage({ settings, go }: { settings: Settings; go(page: PageId, param?: string | null): void }) {
-  const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'inventory.changed', 'vault.health', 'local:policies']);
-  const vaults = useEngine<VaultHealth[]>(() => api.listVaultHealth(), ['vault.health', 'job.finished']);
-  const alerts = useEngine<EngineAlert[]>(() => api.listAlerts(), ['alert.raised', 'job.finished', 'vault.health']);
-  const overview = useEngine<Overview>(() => api.getOverview({ days: 30 }), ['job.finished', 'local:schedules', 'local:plans', 'local:policies']);
-  const failedOver = useEngine<PlanFailoverState[]>(() => api.listFailoverStates(), ['job.finished', 'local:plans']);
+  const rpo = useEngineQuery('getRpoStatus');
+  const vaults = useEngineQuery('listVaultHealth');
+  const alerts = useEngineQuery('listAlerts');
+  const overview = useEngineQuery('getOverview', { days: 30 });
+  const failedOver = useEngineQuery('listFailoverStates');
   const [failingBack, setFailingBack] = useState<{ plan: RecoveryPlan; state: PlanFailoverState } | null>(null);
   const openFailback = async (state: PlanFailoverState): Promise<void> => setFailingBack({ plan: await api.getPlan({ id: state.planId }), state });
   // Ages grow with time: re-read once a minute even when nothing happens.

@@ -1,34 +1,22 @@
 import { Alert, Anchor, Button, Card, Code, Grid, Group, Image, Loader, Paper, Progress, SimpleGrid, Stack, Text, ThemeIcon, Timeline, Title } from '@mantine/core';
 import { IconAlertTriangle, IconArrowLeft, IconCheck, IconCircleDashed, IconQuestionMark, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
-import type { ActionItem, Drill, DrillCheck, DrillStep, DrillVmResult } from '../../core/contract/drills';
-import type { LifeboatError } from '../../core/contract/errors';
+import type { DrillCheck, DrillStep, DrillVmResult } from '../../core/contract/drills';
 import { api } from '../api';
 import { CheckBadge, CheckIcon, DrillBadge } from '../components/DrillBadge';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { formatDate, formatDuration } from '../format';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import { achievedRto, drillOutcome, drillProgress, evidenceLabel, verdict, type Tone, type Verdict } from '../model/drills';
 import type { PageId } from '../router';
 
-type LiveDrill = Drill & { steps: DrillStep[] };
 
 /** A drill while it runs (live step timeline) and afterwards (the evidence: goals met, checks, screenshots). */
 export function DrillResultPage({ drillId, go }: { drillId: string; go(page: PageId, param?: string | null): void }) {
-  // Until the job starts, the drill has no record yet: NOT_FOUND means "starting".
-  const drill = useEngine<LiveDrill | null>(
-    () => api.getDrill({ id: drillId }).catch((error: LifeboatError) => (error.code === 'NOT_FOUND' ? null : Promise.reject(error))),
-    ['job.progress', 'job.finished'],
-  );
-  const items = useEngine<ActionItem[]>(() => api.listActionItems({}), ['job.finished']);
-  const running = drill.data === null || drill.data?.status === 'running';
-  const reload = drill.reload;
-  // Steps are written as they happen; poll too, so the timeline moves even between progress events.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(reload, 1000);
-    return () => clearInterval(timer);
-  }, [running, reload]);
+  // Until the job starts, the drill has no record yet: NOT_FOUND means "starting". Its steps are written as
+  // they happen, so the drill is read again whenever its own job moves, not only when a list would be.
+  const drill = useEngineQuery('getDrill', { id: drillId }, { absentOn: ['NOT_FOUND'], refetchOn: (event) => (event.type === 'job.started' || event.type === 'job.progress') && event.jobId === drillId });
+  const items = useEngineQuery('listActionItems', {});
 
   const back = (
     <Button variant="subtle" leftSection={<IconArrowLeft size={16} />} onClick={() => go('drills')} px={0} style={{ alignSelf: 'flex-start' }}>

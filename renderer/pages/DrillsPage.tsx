@@ -4,7 +4,6 @@ import { IconDots, IconLifebuoy, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { ActionItem, Drill, RecoveryPlan } from '../../core/contract/drills';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Vm } from '../../core/contract/hosts';
 import { api } from '../api';
 import { DrillBadge } from '../components/DrillBadge';
 import { FailedOverBanner, FailoverModal } from '../components/FailoverModal';
@@ -13,17 +12,17 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { formatDate, formatDuration } from '../format';
-import { refreshLocal, useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import { achievedRto, gateWords, scheduleWords, verdict } from '../model/drills';
 import type { PageId } from '../router';
 import { DrillPlanWizard } from '../wizards/DrillPlanWizard';
 
 export function DrillsPage({ go }: { go(page: PageId, param?: string | null): void }) {
-  const plans = useEngine<RecoveryPlan[]>(() => api.listPlans(), ['local:plans']);
-  const drills = useEngine<Drill[]>(() => api.listDrills({ limit: 100 }), ['job.finished', 'local:plans']);
-  const items = useEngine<ActionItem[]>(() => api.listActionItems({}), ['job.finished', 'local:plans']);
-  const vms = useEngine<Vm[]>(() => api.listVms());
-  const failedOver = useEngine<PlanFailoverState[]>(() => api.listFailoverStates(), ['job.finished', 'local:plans']);
+  const plans = useEngineQuery('listPlans');
+  const drills = useEngineQuery('listDrills', { limit: 100 });
+  const items = useEngineQuery('listActionItems', {});
+  const vms = useEngineQuery('listVms');
+  const failedOver = useEngineQuery('listFailoverStates');
   const [failover, setFailover] = useState<{ plan: RecoveryPlan; back: PlanFailoverState | null } | null>(null);
   const [wizard, setWizard] = useState<{ plan: RecoveryPlan | null } | null>(null);
   const [deleting, setDeleting] = useState<RecoveryPlan | null>(null);
@@ -54,7 +53,6 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
       onClose={() => setWizard(null)}
       onSaved={(plan) => {
         setWizard(null);
-        refreshLocal('local:plans');
         notifications.show({ color: 'green', title: `${plan.name} saved`, message: 'Press “Test failover” on it to run a drill now.' });
       }}
     />
@@ -239,7 +237,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
             </Table>
           </Card>
         )}
-        <ActionItems items={items.data ?? []} onClosed={() => refreshLocal('local:plans')} go={go} />
+        <ActionItems items={items.data ?? []} go={go} />
       </Stack>
       <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title={`Delete the plan “${deleting?.name}”?`}>
         <Text size="sm">Its past drills stay on record for your reports.</Text>
@@ -254,8 +252,7 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
               setDeleting(null);
               void api
                 .deletePlan({ id: plan.id })
-                .catch((error: LifeboatError) => setFailure(error))
-                .finally(() => refreshLocal('local:plans'));
+                .catch((error: LifeboatError) => setFailure(error));
             }}
           >
             Delete plan
@@ -282,7 +279,7 @@ export function Measured({ seconds, target, unmeasured }: { seconds: number | nu
   );
 }
 
-function ActionItems({ items, onClosed, go }: { items: ActionItem[]; onClosed(): void; go(page: PageId, param?: string | null): void }) {
+function ActionItems({ items, go }: { items: ActionItem[]; go(page: PageId, param?: string | null): void }) {
   const open = items.filter((item) => item.status === 'open');
   if (open.length === 0) return null;
   return (
@@ -300,7 +297,7 @@ function ActionItems({ items, onClosed, go }: { items: ActionItem[]; onClosed():
               label={item.description}
               description={`${item.subject} · raised ${formatDate(item.createdAt)}`}
               checked={false}
-              onChange={() => void api.closeActionItem({ id: item.id }).then(onClosed)}
+              onChange={() => void api.closeActionItem({ id: item.id })}
             />
             {item.drillId && (
               <Anchor component="button" size="sm" onClick={() => go('drills', item.drillId)}>

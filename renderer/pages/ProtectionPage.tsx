@@ -3,9 +3,8 @@ import { notifications } from '@mantine/notifications';
 import { IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconShieldCheck } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Overview } from '../../core/contract/overview';
 import type { Job, Policy, VmRpoStatus } from '../../core/contract/protection';
-import type { Settings, VaultTarget } from '../../core/contract/types';
+import type { Settings } from '../../core/contract/types';
 import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
@@ -13,7 +12,7 @@ import { PageHeader } from '../components/PageHeader';
 import { RpoRing } from '../components/RpoRing';
 import { RpoBadge } from '../components/StatusBadge';
 import { formatAgo, formatDate } from '../format';
-import { refreshLocal, useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import { bandwidthSentence, CONSISTENCY, copyIntervalMinutes, minutesInWords, retentionSentence, rpoSentence } from '../model/protection';
 import type { PageId } from '../router';
 import { ProtectWizard, type PolicySection } from '../wizards/ProtectWizard';
@@ -21,10 +20,10 @@ import { ProtectWizard, type PolicySection } from '../wizards/ProtectWizard';
 const ROWS_SHOWN = 8;
 
 export function ProtectionPage({ settings, go }: { settings: Settings; go(page: PageId, param?: string | null): void }) {
-  const policies = useEngine<Policy[]>(() => api.listPolicies(), ['local:policies']);
-  const rpo = useEngine<VmRpoStatus[]>(() => api.getRpoStatus(), ['job.finished', 'alert.raised', 'local:policies']);
-  const overview = useEngine<Overview>(() => api.getOverview({ days: 2 }), ['job.finished', 'local:policies', 'local:schedules']);
-  const targets = useEngine<VaultTarget[]>(() => api.listTargets());
+  const policies = useEngineQuery('listPolicies');
+  const rpo = useEngineQuery('getRpoStatus');
+  const overview = useEngineQuery('getOverview', { days: 2 });
+  const targets = useEngineQuery('listTargets');
   const [wizard, setWizard] = useState<{ policy: Policy | null; section?: PolicySection | undefined } | null>(null);
   const [deleting, setDeleting] = useState<Policy | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
@@ -37,8 +36,6 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
       if (done) notifications.show({ color: 'green', message: done });
     } catch (error) {
       setFailure(error as LifeboatError);
-    } finally {
-      refreshLocal('local:policies');
     }
   };
 
@@ -57,7 +54,6 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
   const setPaused = (value: boolean): Promise<void> =>
     act(async () => {
       await api.setSchedulesPaused({ paused: value });
-      refreshLocal('local:schedules');
     }, value ? 'Every schedule is paused. The RPO watchdog keeps watching.' : 'Schedules resumed.');
 
   const header = (
@@ -90,7 +86,6 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
       {...(wizard?.section ? { section: wizard.section } : {})}
       onDone={(policy, started) => {
         setWizard(null);
-        refreshLocal('local:policies');
         notifications.show({
           color: 'green',
           title: wizard?.policy ? `${policy.name} changed` : `${policy.name} is protected`,

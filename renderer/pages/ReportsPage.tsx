@@ -2,7 +2,7 @@ import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Progress, Segmen
 import { IconCheck, IconDownload, IconFileSpreadsheet, IconFolderOpen } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import { coverageText, quarterOf, type ReportExportStatus, type ReportPeriod, type ReportSchedule, type ReportSummary } from '../../core/contract/reports';
+import { coverageText, quarterOf, type ReportExportStatus, type ReportPeriod, type ReportSummary } from '../../core/contract/reports';
 import { api, subscribe, transport } from '../api';
 import { formatBytes } from '../format';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -10,7 +10,7 @@ import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { ReportScheduleCard } from '../components/ReportScheduleCard';
 import { ReportSummaryCard } from '../components/ReportSummaryCard';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 
 type Choice = 'this' | 'last' | 'custom';
 
@@ -46,7 +46,7 @@ export function ReportsPage() {
   const previewError = preview?.key === key ? preview.error : null;
   const previewing = preview?.key !== key;
 
-  const schedule = useEngine<ReportSchedule>(() => api.getReportSchedule());
+  const schedule = useEngineQuery('getReportSchedule');
   const exporter = useExport();
 
   const nothingYet = summary !== null && summary.protectedVms === 0 && summary.drillsRun === 0 && summary.jobsRun === 0;

@@ -3,8 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useState, type ReactNode } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { Host } from '../../core/contract/hosts';
-import type { EmailSettings } from '../../core/contract/notifications';
-import type { Settings, Status, VaultTarget } from '../../core/contract/types';
+import type { Settings, VaultTarget } from '../../core/contract/types';
 import { api, transport } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
 import { ConfirmRemove } from '../components/ConfirmRemove';
@@ -15,7 +14,7 @@ import { EMPTY_VAULT, vaultInput, VaultLocationFields, type VaultForm } from '..
 import { browserDesktopNotifications, setBrowserDesktopNotifications } from '../components/JobToasts';
 import { PageHeader } from '../components/PageHeader';
 import { formatAgo, formatDate, plural } from '../format';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 
 const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'VMware vSphere', workstation: 'VMware Workstation' } as const;
 
@@ -36,8 +35,8 @@ function Section({ title, description, children, id }: { title: string; descript
 }
 
 export function SettingsPage({ settings, onSaved }: { settings: Settings; onSaved(settings: Settings): void }) {
-  const status = useEngine<Status>(() => api.getStatus());
-  const email = useEngine<EmailSettings>(() => api.getEmailSettings());
+  const status = useEngineQuery('getStatus');
+  const email = useEngineQuery('getEmailSettings');
   const [organisation, setOrganisation] = useState(settings.organisation ?? '');
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -129,7 +128,7 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
 const TARGET_KIND = { folder: 'Folder or network share', azure: 'Azure Blob Storage', s3: 'S3-compatible storage' } as const;
 
 function VaultSection({ settings }: { settings: Settings }) {
-  const targets = useEngine<VaultTarget[]>(() => api.listTargets(), ['settings.changed']);
+  const targets = useEngineQuery('listTargets');
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<VaultTarget | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
@@ -257,7 +256,7 @@ function AddTargetModal({ opened, onClose, onAdded }: { opened: boolean; onClose
 }
 
 function HostsSection() {
-  const hosts = useEngine<Host[]>(() => api.listHosts(), ['inventory.changed']);
+  const hosts = useEngineQuery('listHosts');
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Host | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);

@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { IconFlask, IconPlus, IconRefresh, IconSearch, IconServer2 } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Host, PowerState, Vm } from '../../core/contract/hosts';
+import type { PowerState } from '../../core/contract/hosts';
 import { api } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -11,7 +11,7 @@ import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { VmTable } from '../components/VmTable';
 import { guestOsWords } from '../format';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import { navigate } from '../router';
 
 const POWER_FILTERS: { value: PowerState | 'all'; label: string }[] = [
@@ -25,8 +25,8 @@ const POWER_FILTERS: { value: PowerState | 'all'; label: string }[] = [
 const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' } as const;
 
 export function VirtualMachinesPage() {
-  const hosts = useEngine<Host[]>(() => api.listHosts(), ['inventory.changed']);
-  const vms = useEngine<Vm[]>(() => api.listVms(), ['inventory.changed']);
+  const hosts = useEngineQuery('listHosts');
+  const vms = useEngineQuery('listVms');
   const [adding, setAdding] = useState(false);
   const [refreshing, setRefreshing] = useState(false);
   const [creatingLab, setCreatingLab] = useState(false);

@@ -2,12 +2,11 @@ import { Anchor, Badge, Button, Group, Loader, Paper, Radio, SimpleGrid, Stack, 
 import { IconArrowLeft, IconDatabaseExport, IconRestore } from '@tabler/icons-react';
 import { useState, type ReactNode } from 'react';
 import type { PointConsistency, VmPoint, VmRecovery } from '../../core/contract/restore';
-import { api } from '../api';
 import { DrillBadge } from '../components/DrillBadge';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageEmptyState } from '../components/PageEmptyState';
 import { formatAgo, formatBytes, formatDate, guestOsWords } from '../format';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import type { PageId } from '../router';
 import { RestoreDiskModal } from './vm/RestoreDiskModal';
 import { RestoreProgress } from './vm/RestoreProgress';
@@ -29,7 +28,7 @@ const DRILL_KIND = { test: 'Drill', planned: 'Planned failover', unplanned: 'Unp
  * chosen point. Restore VM is the page's one primary action; restoring a single disk sits beside it.
  */
 export function VmPage({ vmId, go }: { vmId: string; go(page: PageId, param?: string | null): void }) {
-  const recovery = useEngine<VmRecovery>(() => api.getVmRecovery({ vmId }), ['inventory.changed', 'job.finished']);
+  const recovery = useEngineQuery('getVmRecovery', { vmId });
   const [chosen, setChosen] = useState<string | null>(null);
   const [modal, setModal] = useState<'vm' | 'disk' | null>(null);
   const [restoreJob, setRestoreJob] = useState<string | null>(null);

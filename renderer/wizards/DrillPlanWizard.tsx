@@ -3,11 +3,10 @@ import { IconArrowDown, IconArrowUp, IconGripVertical, IconInfoCircle } from '@t
 import { useMemo, useState, type DragEvent } from 'react';
 import type { GroupGate, RecoveryPlan } from '../../core/contract/drills';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Host, Vm } from '../../core/contract/hosts';
 import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { VmPicker } from '../components/VmPicker';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import { choiceOf, DEFAULT_CHECKS, moveVm, SCHEDULES, syncGroups, toPlanGroups, type CheckChoice, type DraftGroup } from '../model/drills';
 import { minutesInWords } from '../model/protection';
 
@@ -23,8 +22,8 @@ export function DrillPlanWizard({ opened, onClose, plan, onSaved }: { opened: bo
 }
 
 function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan: RecoveryPlan): void }) {
-  const vms = useEngine<Vm[]>(() => api.listVms());
-  const hosts = useEngine<Host[]>(() => api.listHosts());
+  const vms = useEngineQuery('listVms');
+  const hosts = useEngineQuery('listHosts');
   const [step, setStep] = useState(0);
   const [groups, setGroups] = useState<DraftGroup[]>(() => plan?.groups.map((g) => ({ name: g.name, vmIds: g.vms.map((v) => v.vmId), then: g.then })) ?? []);
   const [checks, setChecks] = useState<Record<string, CheckChoice>>(() => Object.fromEntries(plan?.groups.flatMap((g) => g.vms.map((v) => [v.vmId, choiceOf(v.checks)])) ?? []));

@@ -24,13 +24,13 @@ import { notifications } from '@mantine/notifications';
 import { IconDatabase, IconInfoCircle, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Host, Vm } from '../../core/contract/hosts';
+import type { Vm } from '../../core/contract/hosts';
 import type { BandwidthWindow, Consistency, Job, Policy, Retention } from '../../core/contract/protection';
 import type { Settings, VaultTarget } from '../../core/contract/types';
 import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { VmPicker } from '../components/VmPicker';
-import { useEngine } from '../hooks';
+import { useEngineQuery } from '../hooks';
 import {
   bandwidthSentence,
   CONSISTENCY,
@@ -79,11 +79,11 @@ export function ProtectWizard(props: ProtectWizardProps) {
 }
 
 function ProtectSteps({ settings, policy, preselected, section, onDone }: ProtectWizardProps) {
-  const vms = useEngine<Vm[]>(() => api.listVms());
-  const hosts = useEngine<Host[]>(() => api.listHosts());
-  const jobs = useEngine<Job[]>(() => api.listJobs({ status: 'succeeded', limit: 50 }));
-  const targets = useEngine<VaultTarget[]>(() => api.listTargets());
-  const policies = useEngine<Policy[]>(() => api.listPolicies());
+  const vms = useEngineQuery('listVms');
+  const hosts = useEngineQuery('listHosts');
+  const jobs = useEngineQuery('listJobs', { status: 'succeeded', limit: 50 });
+  const targets = useEngineQuery('listTargets');
+  const policies = useEngineQuery('listPolicies');
   const [targetId, setTargetId] = useState<string | null>(policy?.targetId ?? settings.vault?.id ?? null);
   const [step, setStep] = useState(section ? STEP_OF_SECTION[section] : 0);
   const [vmIds, setVmIds] = useState<string[]>(policy?.vmIds ?? preselected ?? []);

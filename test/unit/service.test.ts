@@ -30,7 +30,7 @@ describe('service: settings and first run', () => {
     const events: ConsoleEvent[] = [];
     first.service.subscribe((event) => events.push(event));
     await first.client.completeFirstRun({ organisation: 'Acme Dental', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: PASSPHRASE });
-    expect(events.map((e) => e.type)).toEqual(['settings.changed']);
+    expect(events.map((e) => e.type)).toEqual(['settings.changed', 'catalog.changed']);
     await first.service.close();
 
     const second = open(dir);

@@ -5,10 +5,10 @@ import type { LifeboatError } from '../../../core/contract/errors';
 import { LifeboatError as Failure } from '../../../core/contract/errors';
 import type { ConsoleEvent } from '../../../core/contract/events';
 import type { RestoreOutcome } from '../../../core/contract/restore';
-import { api, subscribe } from '../../api';
+import { subscribe } from '../../api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatBytes, formatDuration, formatRate } from '../../format';
-import { useEngine } from '../../hooks';
+import { useEngineQuery } from '../../hooks';
 import { navigate } from '../../router';
 
 type Progress = Extract<ConsoleEvent, { type: 'job.progress' }>;
@@ -21,7 +21,7 @@ const WHAT: Record<RestoreOutcome['kind'], string> = { disk: 'Restoring the disk
  * outcome is read on mount as well as when the job finishes.
  */
 export function RestoreProgress({ jobId, onDismiss }: { jobId: string; onDismiss(): void }) {
-  const outcome = useEngine<RestoreOutcome>(() => api.getRestore({ jobId }), ['job.finished']);
+  const outcome = useEngineQuery('getRestore', { jobId });
   const [progress, setProgress] = useState<Progress | null>(null);
   useEffect(
     () =>
