@@ -17,7 +17,6 @@ import { VmsStore } from '../store/vms';
 import { HostsStore } from '../store/hosts';
 import { hypervisorDrillSandbox } from './hypervisor-sandbox';
 import { datastoreOf, vsphereStaging } from './vsphere-staging';
-import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import { runDrill, type DrillDeps } from './engine';
 import { qemuDrillSandbox } from './qemu-drill-sandbox';
 import { findQemu } from './qemu-sandbox';
@@ -37,7 +36,6 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
   const hosts = new HostsStore(ctx.db);
   /** The plan's isolated network, by drill work folder (the engine asks for a sandbox per VM). */
   const planNetwork = new Map<string, string | null>();
-  let qemu: string | null | undefined;
 
   const deps: DrillDeps = {
     drills,
@@ -46,32 +44,7 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
     clock: ctx.clock,
     vm: (id) => vms.get(id),
     openVault: (targetId) => openVaultPort(ctx, targetId),
-    sandboxFor: (vm: Vm, workDir: string) => {
-      const host = hosts.get(vm.hostId);
-      if (vm.hostKind === 'hyperv' && host && host.address === null) {
-        // Lifeboat runs on this Hyper-V host: the host reads the restored VHDX files where they are.
-        return hypervisorDrillSandbox({
-          hypervisor: ctx.hosts.connect(vm.hostId),
-          hostId: vm.hostId,
-          diskFormat: 'vhdx',
-          isolatedNetwork: planNetwork.get(workDir) ?? null,
-          stage: async (files) => ({ hostPaths: files, remove: async () => undefined }),
-        });
-      }
-      const datastore = datastoreOf(vm.disks[0]?.path);
-      if (vm.hostKind === 'vsphere' && datastore) {
-        // Restored as ESXi flat disks, uploaded next to the VM's own disks, registered with no NIC.
-        const hypervisor = ctx.hosts.connect(vm.hostId) as VsphereHost;
-        return hypervisorDrillSandbox({ hypervisor, hostId: vm.hostId, diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: vsphereStaging(hypervisor, datastore) });
-      }
-      qemu ??= findQemu();
-      if (!qemu) {
-        throw new LifeboatError('MODULE_MISSING', `No sandbox is available to boot ${vm.name}: QEMU is not installed on this machine.`, {
-          fix: 'Install QEMU (qemu-system-x86_64) on the Lifeboat machine, or set LIFEBOAT_QEMU to its path.',
-        });
-      }
-      return qemuDrillSandbox(qemu, workDir, FORMAT_FOR[vm.hostKind]);
-    },
+    sandboxFor: drillSandboxes(ctx, hosts, planNetwork),
     guestCredential: (id) => {
       const sealed = ctx.secrets.get(guestCredentialSecret(id));
       return sealed ? (JSON.parse(sealed) as { username: string; password: string }) : null;
@@ -80,45 +53,11 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
     workRoot: path.join(ctx.dataDir, 'drills'),
   };
 
-  /** One-click test failover of VMs: reuse (or make) a plan with default checks named after them. */
-  const planForVms = (vmIds: string[]): RecoveryPlan => {
-    const found = vmIds.map((id) => {
-      const vm = vms.get(id);
-      if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${id}.`, { field: 'vmIds', fix: 'Refresh the Virtual machines page.' });
-      return vm;
-    });
-    const name = `Test failover: ${found.map((vm) => vm.name).join(', ')}`.slice(0, 100);
-    return (
-      plans.findByName(name) ??
-      plans.create(
-        {
-          name,
-          groups: [{ name: 'All', vms: found.map((vm) => ({ vmId: vm.id, checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }] })), then: { kind: 'none' as const } }],
-          points: { kind: 'latest' },
-          networkMapping: [],
-          drillNetwork: null,
-          manualSteps: [],
-          preScript: null,
-          postScript: null,
-          rpoTargetMinutes: 60,
-          rtoTargetMinutes: 60,
-          schedule: null,
-        },
-        ctx.clock.now(),
-      )
-    );
-  };
-
-  ctx.onStartBackground(() => {
-    // A drill that was running when the engine died is over: say so; its leftovers are released with the jobs'.
-    for (const drill of drills.list({ limit: 100 }).filter((d) => d.status === 'running')) {
-      drills.save({ ...drill, status: 'interrupted', finishedAt: ctx.clock.now().toISOString(), notes: [drill.notes, 'Lifeboat stopped during this drill; its sandbox was cleaned up at the next start.'].filter(Boolean).join('\n') });
-    }
-  });
+  ctx.onStartBackground(() => markInterrupted(ctx, drills));
 
   return {
     async startDrill(input) {
-      const plan = input.planId ? plans.get(input.planId) : planForVms(input.vmIds!);
+      const plan = input.planId ? plans.get(input.planId) : planForVms(ctx, plans, vms, input.vmIds!);
       if (!plan) throw new LifeboatError('NOT_FOUND', `There is no recovery plan ${input.planId}.`, { fix: 'Refresh the Drills page.' });
       const { job } = ctx.jobs.submit({
         key: jobKeys.drill(plan.id),
@@ -177,4 +116,74 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
       ctx.audit.append(ctx.operator, 'action-item.closed', id, {});
     },
   };
+}
+
+/**
+ * Where a drill boots each VM: on its own Hyper-V host when Lifeboat runs there, on its vSphere host next to
+ * its disks, otherwise in this machine's QEMU sandbox.
+ */
+function drillSandboxes(ctx: ServiceContext, hosts: HostsStore, planNetwork: Map<string, string | null>): DrillDeps['sandboxFor'] {
+  let qemu: string | null | undefined;
+  return (vm: Vm, workDir: string) => {
+    const host = hosts.get(vm.hostId);
+    if (vm.hostKind === 'hyperv' && host && host.address === null) {
+      // Lifeboat runs on this Hyper-V host: the host reads the restored VHDX files where they are.
+      return hypervisorDrillSandbox({
+        hypervisor: ctx.hosts.connect(vm.hostId),
+        hostId: vm.hostId,
+        diskFormat: 'vhdx',
+        isolatedNetwork: planNetwork.get(workDir) ?? null,
+        stage: async (files) => ({ hostPaths: files, remove: async () => undefined }),
+      });
+    }
+    const datastore = datastoreOf(vm.disks[0]?.path);
+    if (vm.hostKind === 'vsphere' && datastore) {
+      // Restored as ESXi flat disks, uploaded next to the VM's own disks, registered with no NIC.
+      const hypervisor = ctx.hosts.connect(vm.hostId);
+      return hypervisorDrillSandbox({ hypervisor, hostId: vm.hostId, diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: vsphereStaging(hypervisor, datastore) });
+    }
+    qemu ??= findQemu();
+    if (!qemu) {
+      throw new LifeboatError('MODULE_MISSING', `No sandbox is available to boot ${vm.name}: QEMU is not installed on this machine.`, {
+        fix: 'Install QEMU (qemu-system-x86_64) on the Lifeboat machine, or set LIFEBOAT_QEMU to its path.',
+      });
+    }
+    return qemuDrillSandbox(qemu, workDir, FORMAT_FOR[vm.hostKind]);
+  };
+}
+
+/** One-click test failover of VMs: reuse (or make) a plan with default checks named after them. */
+function planForVms(ctx: ServiceContext, plans: PlansStore, vms: VmsStore, vmIds: string[]): RecoveryPlan {
+  const found = vmIds.map((id) => {
+    const vm = vms.get(id);
+    if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${id}.`, { field: 'vmIds', fix: 'Refresh the Virtual machines page.' });
+    return vm;
+  });
+  const name = `Test failover: ${found.map((vm) => vm.name).join(', ')}`.slice(0, 100);
+  return (
+    plans.findByName(name) ??
+    plans.create(
+      {
+        name,
+        groups: [{ name: 'All', vms: found.map((vm) => ({ vmId: vm.id, checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }] })), then: { kind: 'none' as const } }],
+        points: { kind: 'latest' },
+        networkMapping: [],
+        drillNetwork: null,
+        manualSteps: [],
+        preScript: null,
+        postScript: null,
+        rpoTargetMinutes: 60,
+        rtoTargetMinutes: 60,
+        schedule: null,
+      },
+      ctx.clock.now(),
+    )
+  );
+}
+
+/** A drill that was running when the engine died is over: say so; its leftovers are released with the jobs'. */
+function markInterrupted(ctx: ServiceContext, drills: DrillsStore): void {
+  for (const drill of drills.list({ limit: 100 }).filter((d) => d.status === 'running')) {
+    drills.save({ ...drill, status: 'interrupted', finishedAt: ctx.clock.now().toISOString(), notes: [drill.notes, 'Lifeboat stopped during this drill; its sandbox was cleaned up at the next start.'].filter(Boolean).join('\n') });
+  }
 }

@@ -13,7 +13,7 @@ import type { JobResource, JobsStore } from '../store/jobs';
 import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
 import { runPlanScript, type ScriptContext } from './plan-scripts';
 import type { DrillSandbox, GuestCredential, SandboxVm } from './sandbox';
-import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck } from './steps';
+import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck, type NoteFn, type StepFn } from './steps';
 import { drillVerdict, vmVerdict } from './verdict';
 import { vmFileName } from './vm-file-name';
 
@@ -55,10 +55,54 @@ interface Running {
  * timed and stored as it happens, so an interrupted drill still shows how far it got.
  */
 export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: JobRunContext, deps: DrillDeps): Promise<Drill> {
+  const d = beginDrill(plan, options, run, deps);
+  const { drill } = d;
+  try {
+    fs.mkdirSync(d.workDir, { recursive: true });
+    await chooseDrillPoints(d);
+    if (plan.preScript && !(await planScript(d, 'Run the pre-drill script', plan.preScript, 'pre', null))) {
+      for (const member of d.running) member.result.failure = 'Not started: the pre-drill script failed.';
+      drill.failure = 'The pre-drill script failed, so no VM was started: see its step for its output.';
+      return drill;
+    }
+    for (const group of plan.groups) await runGroup(d, group);
+    for (const manual of plan.manualSteps) d.note(`Manual step: ${manual}`, null, 'skipped', 'To be confirmed by the operator in the drill record.');
+    if (plan.postScript && !(await planScript(d, 'Run the post-drill script', plan.postScript, 'post', null))) drill.failure = 'The post-drill script failed: see its step for its output.';
+  } catch (error) {
+    if (!run.signal.aborted) throw error;
+  } finally {
+    for (const member of d.running) settle(member);
+    drill.cleanupConfirmed = await cleanUp(d);
+    finishDrill(d);
+  }
+  return drill;
+}
+
+/** One drill under way: what its named steps read, and what they record as they go. */
+interface DrillRun {
+  plan: RecoveryPlan;
+  options: DrillOptions;
+  run: JobRunContext;
+  deps: DrillDeps;
+  drill: Drill;
+  started: Date;
+  /** Restored disks, only while the drill runs. */
+  workDir: string;
+  evidenceDir: string;
+  /** What the job holds besides its sandbox VMs: removed at the next start if the engine dies. */
+  resources: JobResource[];
+  step: StepFn;
+  note: NoteFn;
+  /** The VMs with a point to start from, in plan order. */
+  running: Running[];
+  sandboxes: DrillSandbox[];
+}
+
+/** The drill's record saved as running, and its work folder held as the job's, before anything is restored. */
+function beginDrill(plan: RecoveryPlan, options: DrillOptions, run: JobRunContext, deps: DrillDeps): DrillRun {
   const started = deps.clock.now();
   const drillId = run.jobId;
   const workDir = path.join(deps.workRoot, drillId);
-  const evidenceDir = path.join(deps.evidenceDir, drillId);
   const drill: Drill = {
     id: drillId,
     planId: plan.id,
@@ -81,213 +125,224 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
   const resources: JobResource[] = [{ kind: 'path', hostId: null, ref: { path: workDir }, description: `restored disks in ${workDir}` }];
   deps.jobs.setResources(drillId, resources);
   const { step, note } = stepRecorder(drillId, deps.drills, deps.clock, run);
+  return { plan, options, run, deps, drill, started, workDir, evidenceDir: path.join(deps.evidenceDir, drillId), resources, step, note, running: [], sandboxes: [] };
+}
 
-  const running: Running[] = [];
-  const sandboxes: DrillSandbox[] = [];
+/** Each plan VM's point; a VM without one is failed in the record and not started. */
+async function chooseDrillPoints(d: DrillRun): Promise<void> {
+  const { plan, options, deps, drill } = d;
+  const chosen = await d.step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
+  for (const { vmId, vm, point, problem } of chosen) {
+    if (!vm || !point) {
+      drill.vms.push(failedVm(vm?.name ?? vmId, vmId, problem ?? 'No recovery point.'));
+      continue;
+    }
+    const result: DrillVmResult = { vmId, vm: vm.name, recoveryPointId: point.id, recoveryPointTime: point.time, status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure: null, unverified: null };
+    drill.vms.push(result);
+    const group = plan.groups.find((g) => g.vms.some((v) => v.vmId === vmId))!.name;
+    d.running.push({ vm, group, point, sandboxVm: null, result });
+  }
+}
+
+/** One group: its pre-start script, its VMs started together, the wait the plan asks for, its post-check script. */
+async function runGroup(d: DrillRun, group: PlanGroup): Promise<void> {
+  d.run.signal.throwIfAborted();
+  const members = d.running.filter((r) => group.vms.some((v) => v.vmId === r.vm.id));
+  if (group.preScript && !(await planScript(d, `Run the pre-start script of ${group.name}`, group.preScript, 'pre', group))) {
+    for (const member of members) member.result.failure = `Not started: the pre-start script of group "${group.name}" failed.`;
+    return;
+  }
+  // A group's VMs start together, as the plan says: one slow guest does not hold up its peers' recovery time.
+  // allSettled: on cancel, cleanup must not begin while a peer is still starting its VM.
+  const outcomes = await Promise.allSettled(
+    members.map((member) => {
+      const planVm = group.vms.find((v) => v.vmId === member.vm.id)!;
+      return recoverVm(d, member, withBootCheck(planVm.checks), planVm.guestCredentialId ?? null);
+    }),
+  );
+  const rejected = outcomes.find((o) => o.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  await waitAfterGroup(d, group.then, members);
+  if (group.postScript && !(await planScript(d, `Run the post-check script of ${group.name}`, group.postScript, 'post', group))) {
+    for (const member of members) {
+      member.result.failure = [member.result.failure, `The post-check script of group "${group.name}" failed.`].filter(Boolean).join(' ');
+    }
+  }
+}
+
+async function waitAfterGroup(d: DrillRun, then: PlanGroup['then'], members: Running[]): Promise<void> {
+  if (then.kind === 'delay') {
+    const seconds = then.seconds;
+    await d.step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, d.run.signal));
+  } else if (then.kind === 'heartbeat') {
+    const timeout = then.timeoutSeconds;
+    for (const member of members.filter((m) => m.sandboxVm)) {
+      const result = await member.sandboxVm!.checkHeartbeat(timeout, d.run.signal);
+      d.note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
+    }
+  }
+}
+
+/** Runs a plan or group script with the drill's context on stdin; false when it failed (its step says why). */
+async function planScript(d: DrillRun, name: string, script: PlanScript, phase: 'pre' | 'post', group: PlanGroup | null): Promise<boolean> {
+  const context: ScriptContext = {
+    drillId: d.drill.id,
+    kind: d.drill.kind,
+    plan: { id: d.plan.id, name: d.plan.name },
+    phase,
+    group: group?.name ?? null,
+    vms: d.running.map((r) => ({
+      id: r.vm.id,
+      name: r.vm.name,
+      group: r.group,
+      status: r.result.failure ? 'failed' : r.sandboxVm ? 'running' : 'not started',
+      recoveryPoint: { id: r.point.id, time: r.point.time },
+      address: r.sandboxVm?.address ?? null,
+    })),
+  };
   try {
-    fs.mkdirSync(workDir, { recursive: true });
-    const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
-    for (const { vmId, vm, point, problem } of chosen) {
-      if (!vm || !point) {
-        drill.vms.push(failedVm(vm?.name ?? vmId, vmId, problem ?? 'No recovery point.'));
-        continue;
-      }
-      const result: DrillVmResult = { vmId, vm: vm.name, recoveryPointId: point.id, recoveryPointTime: point.time, status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure: null, unverified: null };
-      drill.vms.push(result);
-      const group = plan.groups.find((g) => g.vms.some((v) => v.vmId === vmId))!.name;
-      running.push({ vm, group, point, sandboxVm: null, result });
-    }
-    if (plan.preScript && !(await planScript('Run the pre-drill script', plan.preScript, 'pre', null))) {
-      for (const member of running) member.result.failure = 'Not started: the pre-drill script failed.';
-      drill.failure = 'The pre-drill script failed, so no VM was started: see its step for its output.';
-      return drill;
-    }
-
-    for (const group of plan.groups) {
-      run.signal.throwIfAborted();
-      const members = running.filter((r) => group.vms.some((v) => v.vmId === r.vm.id));
-      if (group.preScript && !(await planScript(`Run the pre-start script of ${group.name}`, group.preScript, 'pre', group))) {
-        for (const member of members) member.result.failure = `Not started: the pre-start script of group "${group.name}" failed.`;
-        continue;
-      }
-      // A group's VMs start together, as the plan says: one slow guest does not hold up its peers' recovery time.
-      // allSettled: on cancel, cleanup must not begin while a peer is still starting its VM.
-      const outcomes = await Promise.allSettled(
-        members.map((member) => {
-          const planVm = group.vms.find((v) => v.vmId === member.vm.id)!;
-          return recoverVm(member, withBootCheck(planVm.checks), planVm.guestCredentialId ?? null);
-        }),
-      );
-      const rejected = outcomes.find((o) => o.status === 'rejected');
-      if (rejected) throw rejected.reason;
-      if (group.then.kind === 'delay') {
-        const seconds = group.then.seconds;
-        await step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, run.signal));
-      } else if (group.then.kind === 'heartbeat') {
-        const timeout = group.then.timeoutSeconds;
-        for (const member of members.filter((m) => m.sandboxVm)) {
-          const result = await member.sandboxVm!.checkHeartbeat(timeout, run.signal);
-          note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
-        }
-      }
-      if (group.postScript && !(await planScript(`Run the post-check script of ${group.name}`, group.postScript, 'post', group))) {
-        for (const member of members) {
-          member.result.failure = [member.result.failure, `The post-check script of group "${group.name}" failed.`].filter(Boolean).join(' ');
-        }
-      }
-    }
-    for (const manual of plan.manualSteps) note(`Manual step: ${manual}`, null, 'skipped', 'To be confirmed by the operator in the drill record.');
-    if (plan.postScript && !(await planScript('Run the post-drill script', plan.postScript, 'post', null))) drill.failure = 'The post-drill script failed: see its step for its output.';
+    await d.step(name, null, () => runPlanScript(script, context, d.run.signal), (outcome) => outcome.output || `${path.basename(script.path)} finished (exit 0) and printed nothing.`);
+    return true;
   } catch (error) {
-    if (!run.signal.aborted) throw error;
-  } finally {
-    for (const member of running) settle(member);
-    drill.cleanupConfirmed = await cleanUp();
-    finish();
+    if (d.run.signal.aborted) throw error;
+    return false;
   }
-  return drill;
+}
 
-  /** Runs a plan or group script with the drill's context on stdin; false when it failed (its step says why). */
-  async function planScript(name: string, script: PlanScript, phase: 'pre' | 'post', group: PlanGroup | null): Promise<boolean> {
-    const context: ScriptContext = {
-      drillId,
-      kind: drill.kind,
-      plan: { id: plan.id, name: plan.name },
-      phase,
-      group: group?.name ?? null,
-      vms: running.map((r) => ({
-        id: r.vm.id,
-        name: r.vm.name,
-        group: r.group,
-        status: r.result.failure ? 'failed' : r.sandboxVm ? 'running' : 'not started',
-        recoveryPoint: { id: r.point.id, time: r.point.time },
-        address: r.sandboxVm?.address ?? null,
-      })),
-    };
+/** One VM: its point restored into its sandbox, booted in isolation, checked, and its screen kept as evidence. */
+async function recoverVm(d: DrillRun, member: Running, checks: PlanCheck[], credentialId: string | null): Promise<void> {
+  const { deps, run } = d;
+  const { vm, point, result } = member;
+  const key = vmFileName(vm.id, vm.name);
+  const sandbox = deps.sandboxFor(vm, d.workDir);
+  d.sandboxes.push(sandbox);
+  d.drill.isolation = sandbox.isolation;
+  try {
+    const vault = await deps.openVault(point.targetId);
     try {
-      await step(name, null, () => runPlanScript(script, context, run.signal), (outcome) => outcome.output || `${path.basename(script.path)} finished (exit 0) and printed nothing.`);
-      return true;
-    } catch (error) {
-      if (run.signal.aborted) throw error;
-      return false;
-    }
-  }
-
-  async function recoverVm(member: Running, checks: PlanCheck[], credentialId: string | null): Promise<void> {
-    const { vm, point, result } = member;
-    const key = vmFileName(vm.id, vm.name);
-    const sandbox = deps.sandboxFor(vm, workDir);
-    sandboxes.push(sandbox);
-    drill.isolation = sandbox.isolation;
-    try {
-      const vault = await deps.openVault(point.targetId);
-      const files: string[] = [];
-      try {
-        for (const [index, disk] of (await vault.pointDisks(point.id)).entries()) {
-          // Disk names come from the source; the index keeps two that slug alike apart.
-          const file = path.join(workDir, key, `${index}-${safeName(disk.name)}.${EXTENSION[sandbox.diskFormat]}`);
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          await step(`Restore disk ${disk.name}`, vm.name, async () => {
-            const writer = await createDiskWriter(sandbox.diskFormat, file, disk.size);
-            try {
-              await vault.restoreDisk(point.id, disk.name, writer, { signal: run.signal, onProgress: (done, total) => run.progress(`Restoring ${vm.name}`, done, total) });
-              await writer.close();
-            } catch (error) {
-              await writer.abort();
-              throw error;
-            }
-          }, () => `${sandbox.diskFormat} disk of ${disk.size} bytes restored from point ${point.id}.`);
-          files.push(file);
-        }
-        const tcpPorts = checks.flatMap((c) => (c.kind === 'tcp' ? [c.port] : []));
-        const guestCredential = credentialId ? (deps.guestCredential?.(credentialId) ?? null) : null;
-        const booted = await step('Start in isolation', vm.name, () =>
-          sandbox.boot({ name: `lifeboat-drill-${vm.name}`, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', tcpPorts, guestCredential }, run.signal),
-        );
-        member.sandboxVm = booted;
-        const trackResources = (): void => deps.jobs.setResources(drillId, [...resources, ...running.flatMap((r) => r.sandboxVm?.resources ?? [])]);
-        trackResources();
-        run.progress(`Checking ${vm.name}`, 0, 0);
-        for (const check of checks) result.checks.push(await runCheck(check, booted, vault, point, vm.name));
-        trackResources(); // a sandbox may have restarted its VM (KVM that cannot run the guest)
-      } finally {
-        await vault.close().catch(() => undefined);
-      }
-      if (member.sandboxVm) {
-        // Taken after the checks: the screen then shows what the guest came up to (or where it stopped).
-        const file = path.join(evidenceDir, `${key}.png`);
-        const taken = await step('Capture the console screenshot', vm.name, () => member.sandboxVm!.screenshot(file)).catch(() => false);
-        if (taken) result.screenshot = file;
-      }
-    } catch (error) {
-      if (run.signal.aborted) throw error;
-      result.failure = toLifeboatError(error).message;
-    }
-    if (result.checks.every((c) => c.status !== 'failed') && !result.failure && member.sandboxVm) {
-      result.recoveredSeconds = Math.round((deps.clock.now().getTime() - started.getTime()) / 1000);
-    }
-  }
-
-  /** The VM's outcome once every script and check had its say. */
-  function settle(member: Running): void {
-    const verdict = vmVerdict(member.result.checks, member.sandboxVm !== null, member.result.failure);
-    Object.assign(member.result, verdict);
-    if (verdict.status !== 'passed') member.result.recoveredSeconds = null;
-  }
-
-  async function runCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
-    const outcome = await step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, run.signal), checkStepOutcome);
-    if (outcome.status === 'failed') run.log(`  check failed: ${outcome.detail}`);
-    return recordCheck(check, outcome, deps.clock.now().toISOString());
-  }
-
-  async function cleanUp(): Promise<boolean> {
-    for (const member of running.filter((r) => r.sandboxVm)) {
-      await step('Power off and remove the VM', member.vm.name, () => member.sandboxVm!.remove()).catch(() => undefined);
-    }
-    await step('Delete restored disks', null, async () => fs.rmSync(workDir, { recursive: true, force: true })).catch(() => undefined);
-    try {
-      return await step('Verify nothing is left', null, async () => {
-        const left: string[] = [];
-        for (const member of running.filter((r) => r.sandboxVm)) if (!(await member.sandboxVm!.isGone())) left.push(member.vm.name);
-        if (fs.existsSync(workDir)) left.push(workDir);
-        if (left.length > 0) throw new LifeboatError('INTERNAL', `Still present after cleanup: ${left.join(', ')}.`, { fix: 'Remove them by hand; the drill record lists each.' });
-        deps.jobs.setResources(drillId, []);
-        return true;
-      }, () => 'No sandbox VM, process or restored file remains.');
-    } catch {
-      return false;
+      const files = await restoreDrillDisks(d, sandbox, member, vault, key);
+      const tcpPorts = checks.flatMap((c) => (c.kind === 'tcp' ? [c.port] : []));
+      const guestCredential = credentialId ? (deps.guestCredential?.(credentialId) ?? null) : null;
+      const booted = await d.step('Start in isolation', vm.name, () =>
+        sandbox.boot({ name: `lifeboat-drill-${vm.name}`, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', tcpPorts, guestCredential }, run.signal),
+      );
+      member.sandboxVm = booted;
+      const trackResources = (): void => deps.jobs.setResources(d.drill.id, [...d.resources, ...d.running.flatMap((r) => r.sandboxVm?.resources ?? [])]);
+      trackResources();
+      run.progress(`Checking ${vm.name}`, 0, 0);
+      for (const check of checks) result.checks.push(await runCheck(d, check, booted, vault, point, vm.name));
+      trackResources(); // a sandbox may have restarted its VM (KVM that cannot run the guest)
     } finally {
-      for (const sandbox of sandboxes) await sandbox.close?.().catch(() => undefined);
+      await vault.close().catch(() => undefined);
     }
+    if (member.sandboxVm) {
+      // Taken after the checks: the screen then shows what the guest came up to (or where it stopped).
+      const file = path.join(d.evidenceDir, `${key}.png`);
+      const taken = await d.step('Capture the console screenshot', vm.name, () => member.sandboxVm!.screenshot(file)).catch(() => false);
+      if (taken) result.screenshot = file;
+    }
+  } catch (error) {
+    if (run.signal.aborted) throw error;
+    result.failure = toLifeboatError(error).message;
   }
+  if (result.checks.every((c) => c.status !== 'failed') && !result.failure && member.sandboxVm) {
+    result.recoveredSeconds = Math.round((deps.clock.now().getTime() - d.started.getTime()) / 1000);
+  }
+}
 
-  function finish(): void {
-    const finishedAt = deps.clock.now();
-    drill.finishedAt = finishedAt.toISOString();
-    const times = drill.vms.filter((v) => v.recoveryPointTime).map((v) => (started.getTime() - Date.parse(v.recoveryPointTime)) / 1000);
-    drill.rpoSeconds = times.length ? Math.round(Math.max(...times)) : null;
-    const verdict = drillVerdict(drill.vms, !!drill.failure || !drill.cleanupConfirmed);
-    // RTO is a measurement of recovery proven: an unverified VM has no recovery time to report.
-    drill.rtoSeconds = verdict === 'passed' ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
-    drill.status = run.signal.aborted ? 'cancelled' : verdict;
-    deps.drills.save(drill);
-    const at = finishedAt.toISOString();
-    for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
-      deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} failed in drill "${plan.name}": ${vm.failure}`, owner: options.operator, createdAt: at, drillId });
-    }
-    for (const vm of drill.vms.filter((v) => v.status === 'unverified')) {
-      deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} is unverified in drill "${plan.name}": ${vm.unverified?.reason ?? 'nothing proved the guest came up.'} ${vm.unverified?.fix ?? ''}`.trim(), owner: options.operator, createdAt: at, drillId });
-    }
-    if (drill.failure) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: drill.failure, owner: options.operator, createdAt: at, drillId });
-    if (!drill.cleanupConfirmed) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: 'Drill cleanup could not be confirmed: remove the leftovers listed in the drill steps.', owner: options.operator, createdAt: at, drillId });
-    if (drill.rtoSeconds !== null && drill.rtoTargetSeconds !== null && drill.rtoSeconds > drill.rtoTargetSeconds) {
-      deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `Recovery took ${drill.rtoSeconds} s, over the ${drill.rtoTargetSeconds} s RTO target.`, owner: options.operator, createdAt: at, drillId });
-    }
-    if (drill.rpoSeconds !== null && drill.rpoTargetSeconds !== null && drill.rpoSeconds > drill.rpoTargetSeconds) {
-      deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `The newest recovery point was ${drill.rpoSeconds} s old, over the ${drill.rpoTargetSeconds} s RPO target.`, owner: options.operator, createdAt: at, drillId });
-    }
-    run.log(`Drill ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s, cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}.`);
+/** The point's disks restored in the sandbox's format under the drill's work folder; returns the files, boot disk first. */
+async function restoreDrillDisks(d: DrillRun, sandbox: DrillSandbox, member: Running, vault: VaultPort, key: string): Promise<string[]> {
+  const { run } = d;
+  const { vm, point } = member;
+  const files: string[] = [];
+  for (const [index, disk] of (await vault.pointDisks(point.id)).entries()) {
+    // Disk names come from the source; the index keeps two that slug alike apart.
+    const file = path.join(d.workDir, key, `${index}-${safeName(disk.name)}.${EXTENSION[sandbox.diskFormat]}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await d.step(`Restore disk ${disk.name}`, vm.name, async () => {
+      const writer = await createDiskWriter(sandbox.diskFormat, file, disk.size);
+      try {
+        await vault.restoreDisk(point.id, disk.name, writer, { signal: run.signal, onProgress: (done, total) => run.progress(`Restoring ${vm.name}`, done, total) });
+        await writer.close();
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+    }, () => `${sandbox.diskFormat} disk of ${disk.size} bytes restored from point ${point.id}.`);
+    files.push(file);
+  }
+  return files;
+}
+
+/** The VM's outcome once every script and check had its say. */
+function settle(member: Running): void {
+  const verdict = vmVerdict(member.result.checks, member.sandboxVm !== null, member.result.failure);
+  Object.assign(member.result, verdict);
+  if (verdict.status !== 'passed') member.result.recoveredSeconds = null;
+}
+
+async function runCheck(d: DrillRun, check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
+  const outcome = await d.step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, d.run.signal), checkStepOutcome);
+  if (outcome.status === 'failed') d.run.log(`  check failed: ${outcome.detail}`);
+  return recordCheck(check, outcome, d.deps.clock.now().toISOString());
+}
+
+/** Sandbox VMs and restored disks removed, then proven gone; false when something is left. */
+async function cleanUp(d: DrillRun): Promise<boolean> {
+  const { step, running, workDir } = d;
+  for (const member of running.filter((r) => r.sandboxVm)) {
+    await step('Power off and remove the VM', member.vm.name, () => member.sandboxVm!.remove()).catch(() => undefined);
+  }
+  await step('Delete restored disks', null, async () => fs.rmSync(workDir, { recursive: true, force: true })).catch(() => undefined);
+  try {
+    return await step('Verify nothing is left', null, async () => {
+      const left: string[] = [];
+      for (const member of running.filter((r) => r.sandboxVm)) if (!(await member.sandboxVm!.isGone())) left.push(member.vm.name);
+      if (fs.existsSync(workDir)) left.push(workDir);
+      if (left.length > 0) throw new LifeboatError('INTERNAL', `Still present after cleanup: ${left.join(', ')}.`, { fix: 'Remove them by hand; the drill record lists each.' });
+      d.deps.jobs.setResources(d.drill.id, []);
+      return true;
+    }, () => 'No sandbox VM, process or restored file remains.');
+  } catch {
+    return false;
+  } finally {
+    for (const sandbox of d.sandboxes) await sandbox.close?.().catch(() => undefined);
+  }
+}
+
+/** RPO, RTO and the verdict recorded. */
+function finishDrill(d: DrillRun): void {
+  const { drill, deps, run, started } = d;
+  const finishedAt = deps.clock.now();
+  drill.finishedAt = finishedAt.toISOString();
+  const times = drill.vms.filter((v) => v.recoveryPointTime).map((v) => (started.getTime() - Date.parse(v.recoveryPointTime)) / 1000);
+  drill.rpoSeconds = times.length ? Math.round(Math.max(...times)) : null;
+  const verdict = drillVerdict(drill.vms, !!drill.failure || !drill.cleanupConfirmed);
+  // RTO is a measurement of recovery proven: an unverified VM has no recovery time to report.
+  drill.rtoSeconds = verdict === 'passed' ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
+  drill.status = run.signal.aborted ? 'cancelled' : verdict;
+  deps.drills.save(drill);
+  raiseDrillActionItems(d, finishedAt.toISOString());
+  run.log(`Drill ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s, cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}.`);
+}
+
+/** Whatever the drill found wrong becomes an action item for its operator: failed or unverified VMs, scripts, cleanup, missed targets. */
+function raiseDrillActionItems(d: DrillRun, at: string): void {
+  const { drill, plan, deps, options } = d;
+  const drillId = drill.id;
+  for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
+    deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} failed in drill "${plan.name}": ${vm.failure}`, owner: options.operator, createdAt: at, drillId });
+  }
+  for (const vm of drill.vms.filter((v) => v.status === 'unverified')) {
+    deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} is unverified in drill "${plan.name}": ${vm.unverified?.reason ?? 'nothing proved the guest came up.'} ${vm.unverified?.fix ?? ''}`.trim(), owner: options.operator, createdAt: at, drillId });
+  }
+  if (drill.failure) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: drill.failure, owner: options.operator, createdAt: at, drillId });
+  if (!drill.cleanupConfirmed) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: 'Drill cleanup could not be confirmed: remove the leftovers listed in the drill steps.', owner: options.operator, createdAt: at, drillId });
+  if (drill.rtoSeconds !== null && drill.rtoTargetSeconds !== null && drill.rtoSeconds > drill.rtoTargetSeconds) {
+    deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `Recovery took ${drill.rtoSeconds} s, over the ${drill.rtoTargetSeconds} s RTO target.`, owner: options.operator, createdAt: at, drillId });
+  }
+  if (drill.rpoSeconds !== null && drill.rpoTargetSeconds !== null && drill.rpoSeconds > drill.rpoTargetSeconds) {
+    deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `The newest recovery point was ${drill.rpoSeconds} s old, over the ${drill.rpoTargetSeconds} s RPO target.`, owner: options.operator, createdAt: at, drillId });
   }
 }
 

@@ -121,84 +121,34 @@ export function hostSandboxVm(
     }
     return reading;
   };
-  const heartbeatEvidence = (reading: HeartbeatReading) => [{ kind: 'heartbeat' as const, text: `${reading.state}: ${reading.hostSaid}` }];
-  const noHeartbeatFix = `Open the VM's console on the host during the next drill to see where it stops (boot loader, blue screen, recovery screen); check that the restored boot disk and the firmware (BIOS/UEFI) match the original, and that ${agent.name} are enabled for the VM.`;
 
   return {
     resources: [{ kind: 'vm', hostId, ref: { vmId }, description }],
     async checkBoot(timeoutSeconds): Promise<CheckResult> {
       const reading = await heartbeatUntil((s) => s === 'ok' || s === 'degraded' || s === 'not-installed', timeoutSeconds);
-      if (reading.state === 'ok') return { status: 'passed', detail: 'The guest answered its heartbeat.', evidence: heartbeatEvidence(reading) };
-      if (reading.state === 'degraded') {
-        return {
-          status: 'passed',
-          detail: 'The guest answered its heartbeat, degraded: it is up, but one of its services reports a problem.',
-          fix: 'Look at the guest\'s event log (or the VM\'s integration services status) for the service that is not running.',
-          evidence: heartbeatEvidence(reading),
-        };
-      }
-      if (reading.state === 'not-installed') {
-        return {
-          status: 'unverified',
-          detail: `The VM is running but has no ${agent.name}, so nothing proves the guest came up.`,
-          fix: agent.fix,
-          evidence: heartbeatEvidence(reading),
-        };
-      }
-      return { status: 'failed', detail: `No guest heartbeat within ${timeoutSeconds} s (last state: ${reading.state}).`, fix: noHeartbeatFix, evidence: heartbeatEvidence(reading) };
+      return bootCheckResult(reading, timeoutSeconds, agent);
     },
     async checkHeartbeat(timeoutSeconds): Promise<CheckResult> {
       const reading = await heartbeatUntil((s) => s === 'ok' || s === 'not-installed', timeoutSeconds);
-      if (reading.state === 'ok') return { status: 'passed', detail: 'Guest heartbeat OK.', evidence: heartbeatEvidence(reading) };
-      if (reading.state === 'not-installed') {
-        return { status: 'unverified', detail: `The guest has no ${agent.name}, so it has no heartbeat to read.`, fix: agent.fix, evidence: heartbeatEvidence(reading) };
-      }
-      return { status: 'failed', detail: `Guest heartbeat ${reading.state} after ${timeoutSeconds} s.`, fix: noHeartbeatFix, evidence: heartbeatEvidence(reading) };
+      return heartbeatCheckResult(reading, timeoutSeconds, agent);
     },
     async checkTcp(port, timeoutSeconds): Promise<CheckResult> {
-      if (typeof hypervisor.guestTcpCheck !== 'function') return unsupported(`Port ${port}`);
-      if (!credential) return noCredential(`Port ${port}`, `test port ${port} from inside the guest`);
+      if (typeof hypervisor.guestTcpCheck !== 'function') return unsupported(kind, `Port ${port}`);
+      if (!credential) return noCredential(kind, `Port ${port}`, `test port ${port} from inside the guest`);
       signal.throwIfAborted();
       const result = await guestCall<GuestTcpResult>(() => hypervisor.guestTcpCheck?.(vmId, port, credential, timeoutSeconds));
-      if (result === UNSUPPORTED) return unsupported(`Port ${port}`);
+      if (result === UNSUPPORTED) return unsupported(kind, `Port ${port}`);
       if ('failure' in result) return result.failure;
-      if (result.outcome === 'answered') {
-        const answer = printable(result.answer);
-        return {
-          status: 'passed',
-          detail: answer ? `Port ${port} answered inside the guest: ${firstLine(answer)}` : `Port ${port} accepted a connection inside the guest.`,
-          evidence: [{ kind: 'tcp-answer', text: answer ? `port ${port}: ${answer}` : `port ${port}: connected` }],
-        };
-      }
-      const what = result.outcome === 'refused' ? `refused inside the guest (${result.message})` : `did not answer inside the guest within ${timeoutSeconds} s`;
-      return {
-        status: 'failed',
-        detail: `Port ${port} ${what}.`,
-        fix: `Check that the service that listens on port ${port} starts by itself in the restored guest (its startup type, and its dependencies that may need the production network), or give it a longer timeout.`,
-      };
+      return tcpCheckResult(port, timeoutSeconds, result);
     },
     async runScript(script, timeoutSeconds): Promise<CheckResult> {
-      if (typeof hypervisor.guestScript !== 'function') return unsupported('The check script');
-      if (!credential) return noCredential('The check script', 'run the check script inside the guest');
+      if (typeof hypervisor.guestScript !== 'function') return unsupported(kind, 'The check script');
+      if (!credential) return noCredential(kind, 'The check script', 'run the check script inside the guest');
       signal.throwIfAborted();
       const result = await guestCall<GuestScriptResult>(() => hypervisor.guestScript?.(vmId, script, credential, timeoutSeconds));
-      if (result === UNSUPPORTED) return unsupported('The check script');
+      if (result === UNSUPPORTED) return unsupported(kind, 'The check script');
       if ('failure' in result) return result.failure;
-      const output = printable(result.output);
-      const evidence = output ? [{ kind: 'script-output' as const, text: output }] : [];
-      if (result.outcome === 'succeeded') {
-        return { status: 'passed', detail: output ? `The check script succeeded inside the guest: ${firstLine(output)}` : 'The check script succeeded inside the guest (it printed nothing).', evidence };
-      }
-      if (result.outcome === 'timeout') {
-        return { status: 'failed', detail: `The check script was still running inside the guest after ${timeoutSeconds} s and was stopped.`, fix: 'Make the script finish sooner, or give the check a longer timeout.', evidence };
-      }
-      const reason = result.errors[0] ? firstLine(printable(result.errors[0])).replace(/[.\s]+$/, '') : `exit code ${result.exitCode}`;
-      return {
-        status: 'failed',
-        detail: `The check script failed inside the guest: ${reason}${result.errors[0] && result.exitCode ? ` (exit code ${result.exitCode})` : ''}.`,
-        fix: 'Run the script in the guest by hand to see why; it passes when it writes no error and ends with exit code 0.',
-        evidence: [...evidence, ...result.errors.map((e) => ({ kind: 'script-output' as const, text: printable(e) }))],
-      };
+      return scriptCheckResult(timeoutSeconds, result);
     },
     async screenshot(): Promise<boolean> {
       return false;
@@ -211,41 +161,114 @@ export function hostSandboxVm(
       return !(await hypervisor.listVms()).some((listed) => listed.externalId === vmId);
     },
   };
+}
 
-  function noCredential(what: string, action: string): CheckResult {
+type GuestAgent = { name: string; fix: string };
+type Kind = HostKind | null;
+
+const heartbeatEvidence = (reading: HeartbeatReading) => [{ kind: 'heartbeat' as const, text: `${reading.state}: ${reading.hostSaid}` }];
+const noHeartbeatFix = (agent: GuestAgent): string =>
+  `Open the VM's console on the host during the next drill to see where it stops (boot loader, blue screen, recovery screen); check that the restored boot disk and the firmware (BIOS/UEFI) match the original, and that ${agent.name} are enabled for the VM.`;
+
+/** A boot check from the last heartbeat: degraded still proves the guest is up; no agent proves nothing. */
+function bootCheckResult(reading: HeartbeatReading, timeoutSeconds: number, agent: GuestAgent): CheckResult {
+  if (reading.state === 'ok') return { status: 'passed', detail: 'The guest answered its heartbeat.', evidence: heartbeatEvidence(reading) };
+  if (reading.state === 'degraded') {
     return {
-      status: 'skipped',
-      detail: `${what}: not checked, the plan has no guest credential for this VM (${kind === 'hyperv' ? 'PowerShell Direct' : 'the host'} signs in to the guest to ${action}).`,
-      fix: `Add a guest credential to this VM in the recovery plan (an account of the guest, e.g. ".\\Administrator"), so the next drill can ${action}.`,
+      status: 'passed',
+      detail: 'The guest answered its heartbeat, degraded: it is up, but one of its services reports a problem.',
+      fix: 'Look at the guest\'s event log (or the VM\'s integration services status) for the service that is not running.',
+      evidence: heartbeatEvidence(reading),
     };
   }
-
-  function unsupported(what: string): CheckResult {
-    if (kind === 'vsphere') {
-      return {
-        status: 'skipped',
-        detail: `${what}: not checked, Lifeboat does not run checks inside vSphere guests yet (VMware guest operations are not implemented), and the isolated VM has no network to reach it by.`,
-        fix: 'Rely on the VMware Tools heartbeat for vSphere VMs for now (a heartbeat check), or drill this VM in the QEMU sandbox, where ports are tested.',
-      };
-    }
+  if (reading.state === 'not-installed') {
     return {
-      status: 'skipped',
-      detail: `${what}: not checked, this host connection cannot reach inside the guest, and the isolated VM has no network to reach it by.`,
-      fix: 'Use a heartbeat check for this VM, or drill it in the QEMU sandbox, where ports are tested.',
+      status: 'unverified',
+      detail: `The VM is running but has no ${agent.name}, so nothing proves the guest came up.`,
+      fix: agent.fix,
+      evidence: heartbeatEvidence(reading),
     };
   }
+  return { status: 'failed', detail: `No guest heartbeat within ${timeoutSeconds} s (last state: ${reading.state}).`, fix: noHeartbeatFix(agent), evidence: heartbeatEvidence(reading) };
+}
 
-  /** A guest call, or UNSUPPORTED, or a failed check carrying the typed error's message and fix. */
-  async function guestCall<T>(call: () => Promise<T> | undefined): Promise<T | typeof UNSUPPORTED | { failure: CheckResult }> {
-    try {
-      const result = await optional(call);
-      return result === undefined ? UNSUPPORTED : result;
-    } catch (error) {
-      if (!(error instanceof LifeboatError)) throw error;
-      const failure: CheckResult = { status: 'failed', detail: error.message };
-      if (error.fix) failure.fix = error.fix;
-      return { failure };
-    }
+function heartbeatCheckResult(reading: HeartbeatReading, timeoutSeconds: number, agent: GuestAgent): CheckResult {
+  if (reading.state === 'ok') return { status: 'passed', detail: 'Guest heartbeat OK.', evidence: heartbeatEvidence(reading) };
+  if (reading.state === 'not-installed') {
+    return { status: 'unverified', detail: `The guest has no ${agent.name}, so it has no heartbeat to read.`, fix: agent.fix, evidence: heartbeatEvidence(reading) };
+  }
+  return { status: 'failed', detail: `Guest heartbeat ${reading.state} after ${timeoutSeconds} s.`, fix: noHeartbeatFix(agent), evidence: heartbeatEvidence(reading) };
+}
+
+function tcpCheckResult(port: number, timeoutSeconds: number, result: GuestTcpResult): CheckResult {
+  if (result.outcome === 'answered') {
+    const answer = printable(result.answer);
+    return {
+      status: 'passed',
+      detail: answer ? `Port ${port} answered inside the guest: ${firstLine(answer)}` : `Port ${port} accepted a connection inside the guest.`,
+      evidence: [{ kind: 'tcp-answer', text: answer ? `port ${port}: ${answer}` : `port ${port}: connected` }],
+    };
+  }
+  const what = result.outcome === 'refused' ? `refused inside the guest (${result.message})` : `did not answer inside the guest within ${timeoutSeconds} s`;
+  return {
+    status: 'failed',
+    detail: `Port ${port} ${what}.`,
+    fix: `Check that the service that listens on port ${port} starts by itself in the restored guest (its startup type, and its dependencies that may need the production network), or give it a longer timeout.`,
+  };
+}
+
+/** Passes when the script wrote no error and ended with exit code 0; its output is kept either way. */
+function scriptCheckResult(timeoutSeconds: number, result: GuestScriptResult): CheckResult {
+  const output = printable(result.output);
+  const evidence = output ? [{ kind: 'script-output' as const, text: output }] : [];
+  if (result.outcome === 'succeeded') {
+    return { status: 'passed', detail: output ? `The check script succeeded inside the guest: ${firstLine(output)}` : 'The check script succeeded inside the guest (it printed nothing).', evidence };
+  }
+  if (result.outcome === 'timeout') {
+    return { status: 'failed', detail: `The check script was still running inside the guest after ${timeoutSeconds} s and was stopped.`, fix: 'Make the script finish sooner, or give the check a longer timeout.', evidence };
+  }
+  const reason = result.errors[0] ? firstLine(printable(result.errors[0])).replace(/[.\s]+$/, '') : `exit code ${result.exitCode}`;
+  return {
+    status: 'failed',
+    detail: `The check script failed inside the guest: ${reason}${result.errors[0] && result.exitCode ? ` (exit code ${result.exitCode})` : ''}.`,
+    fix: 'Run the script in the guest by hand to see why; it passes when it writes no error and ends with exit code 0.',
+    evidence: [...evidence, ...result.errors.map((e) => ({ kind: 'script-output' as const, text: printable(e) }))],
+  };
+}
+
+function noCredential(kind: Kind, what: string, action: string): CheckResult {
+  return {
+    status: 'skipped',
+    detail: `${what}: not checked, the plan has no guest credential for this VM (${kind === 'hyperv' ? 'PowerShell Direct' : 'the host'} signs in to the guest to ${action}).`,
+    fix: `Add a guest credential to this VM in the recovery plan (an account of the guest, e.g. ".\\Administrator"), so the next drill can ${action}.`,
+  };
+}
+
+function unsupported(kind: Kind, what: string): CheckResult {
+  if (kind === 'vsphere') {
+    return {
+      status: 'skipped',
+      detail: `${what}: not checked, Lifeboat does not run checks inside vSphere guests yet (VMware guest operations are not implemented), and the isolated VM has no network to reach it by.`,
+      fix: 'Rely on the VMware Tools heartbeat for vSphere VMs for now (a heartbeat check), or drill this VM in the QEMU sandbox, where ports are tested.',
+    };
+  }
+  return {
+    status: 'skipped',
+    detail: `${what}: not checked, this host connection cannot reach inside the guest, and the isolated VM has no network to reach it by.`,
+    fix: 'Use a heartbeat check for this VM, or drill it in the QEMU sandbox, where ports are tested.',
+  };
+}
+
+/** A guest call, or UNSUPPORTED, or a failed check carrying the typed error's message and fix. */
+async function guestCall<T>(call: () => Promise<T> | undefined): Promise<T | typeof UNSUPPORTED | { failure: CheckResult }> {
+  try {
+    const result = await optional(call);
+    return result === undefined ? UNSUPPORTED : result;
+  } catch (error) {
+    if (!(error instanceof LifeboatError)) throw error;
+    const failure: CheckResult = { status: 'failed', detail: error.message };
+    if (error.fix) failure.fix = error.fix;
+    return { failure };
   }
 }
 

@@ -107,56 +107,21 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
   for (const port of spec.forwardPorts) forwarded.set(port, await freePort());
 
   const accel = spec.accel ?? preferredAccel();
-  const args = [
-    '-name', qemuValue(spec.name),
-    // kvm:tcg still falls back when /dev/kvm cannot be opened; a KVM that opens but fails is caught later.
-    '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
-    '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
-    '-display', 'none',
-    '-serial', 'stdio',
-    '-monitor', 'none',
-    // QEMU connects to our socket (client mode), so readiness is an event, not a poll.
-    '-qmp', `unix:${qmpSocket}`,
-    '-no-reboot',
-  ];
-  if (spec.firmware === 'uefi') args.push('-bios', 'OVMF.fd');
-  if (forwarded.size === 0) args.push('-nic', 'none');
-  else {
-    // romfile= drops the NIC's network-boot ROM: a disk that does not boot must fail at once, not try PXE.
-    args.push('-netdev', `user,id=n0,restrict=on,${[...forwarded].map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join(',')}`);
-    args.push('-device', 'e1000,netdev=n0,romfile=');
-  }
-  spec.disks.forEach((disk, index) => args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format},if=ide,index=${index},snapshot=on`));
-  args.push('-boot', 'strict=on');
+  const args = qemuArgs(spec, accel, qmpSocket, forwarded);
   const screenFile = path.join(workDir, 'screen.bin');
 
-  const control = net.createServer();
-  const connected = new Promise<net.Socket>((resolve) => control.once('connection', resolve));
-  await new Promise<void>((resolve, reject) => {
-    control.once('error', reject);
-    control.listen(qmpSocket, resolve);
-  });
-  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
-  let serial = '';
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (chunk: Buffer) => {
-    serial += chunk.toString('latin1');
-    for (const listener of listeners) listener();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('exit', () => listeners.forEach((listener) => listener()));
+  const control = await listenForQmp(qmpSocket);
+  const { child, output, listeners, exited } = spawnQemu(qemu, args);
 
   const qmp = await Promise.race([
-    connected.then((socket) => QmpClient.over(socket)),
+    control.connected.then((socket) => QmpClient.over(socket)),
     exited.then((code) => {
-      throw new LifeboatError('INTERNAL', `QEMU did not start: ${stderr.trim() || `exit ${code}`}.`, {
+      throw new LifeboatError('INTERNAL', `QEMU did not start: ${output.stderr.trim() || `exit ${code}`}.`, {
         fix: 'Check that the restored disk files exist and that qemu-system-x86_64 works on this machine.',
       });
     }),
   ]).finally(() => control.close());
-  const isolation = forwarded.size === 0 ? 'QEMU sandbox: no network adapter' : `QEMU sandbox: restricted user network (no outbound access), ports ${[...forwarded.keys()].join(', ')} reachable from 127.0.0.1 only`;
+  const isolation = qemuIsolation(forwarded);
 
   return {
     pid: child.pid!,
@@ -166,24 +131,24 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
     accel,
     async kvmFailed() {
       if (accel !== 'kvm' || child.exitCode !== null) return false;
-      if (KVM_FAILURE.test(stderr)) return true;
+      if (KVM_FAILURE.test(output.stderr)) return true;
       const status = (await qmp.execute('query-status').catch(() => null)) as { status?: string } | null;
       return status?.status === 'internal-error';
     },
-    exitStatus: () => (child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, stderr: stderr.trim() }),
+    exitStatus: () => (child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, stderr: output.stderr.trim() }),
     async screenText() {
       // The VGA text buffer at 0xB8000: 80x25 character/attribute pairs, exactly what a text console shows.
       await qmp.execute('pmemsave', { val: 0xb8000, size: 4000, filename: screenFile });
       return decodeVgaText(fs.readFileSync(screenFile));
     },
-    serialOutput: () => serial,
+    serialOutput: () => output.serial,
     waitForSerial(marker, timeoutMs, signal) {
       const started = performance.now();
       return new Promise((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason); // an aborted signal fires no more events
         const check = (): void => {
-          if (serial.includes(marker)) return done(() => resolve((performance.now() - started) / 1000));
-          if (child.exitCode !== null) return done(() => reject(new LifeboatError('INTERNAL', `The VM stopped before it printed "${marker}" (QEMU exit ${child.exitCode}): ${stderr.trim() || 'no error output'}.`)));
+          if (output.serial.includes(marker)) return done(() => resolve((performance.now() - started) / 1000));
+          if (child.exitCode !== null) return done(() => reject(new LifeboatError('INTERNAL', `The VM stopped before it printed "${marker}" (QEMU exit ${child.exitCode}): ${output.stderr.trim() || 'no error output'}.`)));
         };
         const timer = setTimeout(() => done(() => reject(new LifeboatError('INTERNAL', `The VM did not print "${marker}" within ${Math.round(timeoutMs / 1000)} s.`, { fix: 'Look at the console screenshot: the guest may be stuck in its boot loader.' }))), timeoutMs);
         const onAbort = (): void => done(() => reject(signal.reason));
@@ -213,6 +178,61 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
       fs.rmSync(qmpSocket, { force: true });
     },
   };
+}
+
+/** QEMU started with its serial line (stdout) and error output kept; listeners hear every new byte, and the exit. */
+function spawnQemu(qemu: string, args: string[]) {
+  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+  const output = { serial: '', stderr: '' };
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output.serial += chunk.toString('latin1');
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.once('exit', () => listeners.forEach((listener) => listener()));
+  return { child, output, listeners, exited };
+}
+
+/** QEMU's command line: isolated network (or none), drives that never change the restored files, QMP as a client. */
+function qemuArgs(spec: QemuVmSpec, accel: Accel, qmpSocket: string, forwarded: Map<number, number>): string[] {
+  const args = [
+    '-name', qemuValue(spec.name),
+    // kvm:tcg still falls back when /dev/kvm cannot be opened; a KVM that opens but fails is caught later.
+    '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
+    '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
+    '-display', 'none',
+    '-serial', 'stdio',
+    '-monitor', 'none',
+    '-qmp', `unix:${qmpSocket}`,
+    '-no-reboot',
+  ];
+  if (spec.firmware === 'uefi') args.push('-bios', 'OVMF.fd');
+  if (forwarded.size === 0) args.push('-nic', 'none');
+  else {
+    // romfile= drops the NIC's network-boot ROM: a disk that does not boot must fail at once, not try PXE.
+    args.push('-netdev', `user,id=n0,restrict=on,${[...forwarded].map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join(',')}`);
+    args.push('-device', 'e1000,netdev=n0,romfile=');
+  }
+  spec.disks.forEach((disk, index) => args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format},if=ide,index=${index},snapshot=on`));
+  args.push('-boot', 'strict=on');
+  return args;
+}
+
+/** Our end of QMP: QEMU connects to it (client mode), so readiness is an event, not a poll. */
+async function listenForQmp(qmpSocket: string): Promise<{ connected: Promise<net.Socket>; close(): void }> {
+  const control = net.createServer();
+  const connected = new Promise<net.Socket>((resolve) => control.once('connection', resolve));
+  await new Promise<void>((resolve, reject) => {
+    control.once('error', reject);
+    control.listen(qmpSocket, resolve);
+  });
+  return { connected, close: () => control.close() };
+}
+
+function qemuIsolation(forwarded: Map<number, number>): string {
+  return forwarded.size === 0 ? 'QEMU sandbox: no network adapter' : `QEMU sandbox: restricted user network (no outbound access), ports ${[...forwarded.keys()].join(', ')} reachable from 127.0.0.1 only`;
 }
 
 async function freePort(): Promise<number> {

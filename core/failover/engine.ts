@@ -13,11 +13,10 @@ import type { SandboxVm } from '../drills/sandbox';
 import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck, type NoteFn, type StepFn } from '../drills/steps';
 import { drillVerdict, vmVerdict } from '../drills/verdict';
 import { vmFileName } from '../drills/vm-file-name';
-import type { Hypervisor } from '../hypervisors/types';
-import { HypervHost } from '../hypervisors/hyperv/provider';
-import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
-import { resolveDiskPath } from '../hypervisors/workstation/provider';
+import { datastoresOf } from '../drills/vsphere-staging';
+import { resolveDiskPath } from '../hypervisors/disk-path';
+import type { Hypervisor } from '../hypervisors/types';
 import type { JobOutcome, JobRunContext } from '../jobs/queue';
 import { replicateVm } from '../replication/run';
 import type { VaultPort } from '../replication/vault-port';
@@ -25,6 +24,7 @@ import type { DrillsStore } from '../store/drills';
 import type { FailoverStateStore } from '../store/failovers';
 import type { JobsStore } from '../store/jobs';
 import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
+import { replicaHome, replicaOf, withHyperv } from './hyperv-replica';
 import type { RecoverySite } from './site';
 
 export interface FailoverDeps {
@@ -97,197 +97,283 @@ export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: 
   const drill = newRecord(plan, run.jobId, mode, started, options, site);
   deps.drills.save(drill);
   const { step, note } = stepRecorder(drill.id, deps.drills, deps.clock, run);
-  const members = planMembers(plan, deps);
-  const stopped: Member[] = [];
-  let sourcesStoppedAt: Date | null = null;
-  let outcome = '';
+  const f: FailoverRun = { plan, mode, site, options, run, deps, drill, started, step, note, members: planMembers(plan, deps), stopped: [], sourcesStoppedAt: null };
 
   try {
     if (mode === 'planned') {
-      await stopRunningCopies(members.map((member) => member.vm), deps, note);
-      for (const member of [...members].reverse()) {
-        if (member.replica) {
-          await step('Shut down and send the last changes to the replica (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)), (r) => `Source ${r.stopped}; replication ${r.replicationState}.`);
-        } else {
-          await step('Shut down the source', member.vm.name, () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps), (how) => how);
-        }
-        stopped.push(member);
-      }
-      sourcesStoppedAt = deps.clock.now();
-      for (const member of members) {
-        if (member.replica) {
-          member.replicaPointTime = sourcesStoppedAt.toISOString();
-          continue;
-        }
-        member.point = await step('Copy the last changes into the vault', member.vm.name, () => finalCopy(member.vm, run, deps), (p) => `Recovery point ${p.id} of ${p.time}: taken after the shutdown, so no change is lost.`);
-      }
+      await shutDownSources(f);
+      await copyLastChanges(f);
     } else {
-      note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
-      const chosen = await step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
-      for (const member of members.filter((m) => m.replica)) {
-        // One unreachable replica host fails its own VMs, not the whole failover.
-        const stats = await step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {
-          fail(member, toLifeboatError(error).message);
-          return null;
-        });
-        if (!stats) continue;
-        member.replicaPointTime = stats.lastReplicationTime;
-        if (!stats.lastReplicationTime) fail(member, `${member.vm.name} has never been replicated to ${member.replica!.replicaHostName}.`);
-      }
-      for (const member of members.filter((m) => !m.replica)) {
-        const pick = chosen.find((c) => c.vmId === member.vm.id);
-        member.point = pick?.point ?? null;
-        if (!member.point) fail(member, pick?.problem ?? 'No recovery point.');
-      }
+      await chooseUnplannedPoints(f);
     }
   } catch (error) {
-    // Nothing started at the recovery site yet: give the sources back.
-    for (const member of members) if (!member.result.failure && !member.point && !member.replicaPointTime) fail(member, run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
-    await restartSources(stopped, step, deps);
-    outcome = stopped.length > 0 ? 'Nothing changed: the sources were started again at their own hosts.' : 'Nothing changed.';
-    return finish();
+    return finishFailover(f, await giveSourcesBack(f, error));
   }
 
-  for (const member of members) member.result.recoveryPointId = member.point?.id ?? '';
-  for (const member of members) member.result.recoveryPointTime = member.point?.time ?? member.replicaPointTime ?? '';
+  for (const member of f.members) {
+    member.result.recoveryPointId = member.point?.id ?? '';
+    member.result.recoveryPointTime = member.point?.time ?? member.replicaPointTime ?? '';
+  }
+  await startGroups(f);
+  const outcome = await goBackOrExplain(f);
+  saveFailedOverState(f);
+  return finishFailover(f, outcome);
+}
 
-  for (const group of plan.groups) {
-    if (run.signal.aborted) break;
-    const inGroup = members.filter((m) => group.vms.some((v) => v.vmId === m.vm.id) && m.result.status !== 'failed');
-    for (const member of inGroup) await (member.replica ? recoverReplica(member, member.replica) : recover(member));
-    if (group.then.kind === 'delay') {
-      const seconds = group.then.seconds;
-      await step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, run.signal)).catch(() => undefined);
-    } else if (group.then.kind === 'heartbeat') {
-      for (const member of inGroup.filter((m) => m.started)) {
-        const result = await member.started!.checkHeartbeat(group.then.timeoutSeconds, run.signal);
-        note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
-      }
+/** One failover under way: what its named steps read, and what they record as they go. */
+interface FailoverRun {
+  plan: RecoveryPlan;
+  mode: FailoverMode;
+  site: RecoverySite | null;
+  options: FailoverOptions;
+  run: JobRunContext;
+  deps: FailoverDeps;
+  drill: Drill;
+  started: Date;
+  step: StepFn;
+  note: NoteFn;
+  members: Member[];
+  /** Planned: the sources shut down so far, in shutdown order; they are started again if the failover goes back. */
+  stopped: Member[];
+  /** Planned: when the last source stopped, the moment no change is lost up to. */
+  sourcesStoppedAt: Date | null;
+}
+
+/** Planned: the sources shut down in reverse boot order (Hyper-V Replica VMs also send their last changes). */
+async function shutDownSources(f: FailoverRun): Promise<void> {
+  const { deps, options, run, step } = f;
+  await stopRunningCopies(f.members.map((member) => member.vm), deps, f.note);
+  for (const member of [...f.members].reverse()) {
+    if (member.replica) {
+      await step('Shut down and send the last changes to the replica (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)), (r) => `Source ${r.stopped}; replication ${r.replicationState}.`);
+    } else {
+      await step('Shut down the source', member.vm.name, () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps), (how) => how);
+    }
+    f.stopped.push(member);
+  }
+  f.sourcesStoppedAt = deps.clock.now();
+}
+
+/** Planned: each stopped source copied into the vault once more; that point is what starts at the recovery site. */
+async function copyLastChanges(f: FailoverRun): Promise<void> {
+  for (const member of f.members) {
+    if (member.replica) {
+      member.replicaPointTime = f.sourcesStoppedAt!.toISOString();
+      continue;
+    }
+    member.point = await f.step('Copy the last changes into the vault', member.vm.name, () => finalCopy(member.vm, f.run, f.deps), (p) => `Recovery point ${p.id} of ${p.time}: taken after the shutdown, so no change is lost.`);
+  }
+}
+
+/** Unplanned: the sources are left alone; each VM starts from its chosen point, or from its replica's last replication. */
+async function chooseUnplannedPoints(f: FailoverRun): Promise<void> {
+  const { plan, options, deps } = f;
+  f.note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
+  const chosen = await f.step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
+  await readLastReplications(f);
+  for (const member of f.members.filter((m) => !m.replica)) {
+    const pick = chosen.find((c) => c.vmId === member.vm.id);
+    member.point = pick?.point ?? null;
+    if (!member.point) fail(member, pick?.problem ?? 'No recovery point.');
+  }
+}
+
+/** Unplanned, Hyper-V Replica VMs: the replica starts from what was last replicated, so there must be something. */
+async function readLastReplications(f: FailoverRun): Promise<void> {
+  for (const member of f.members.filter((m) => m.replica)) {
+    // One unreachable replica host fails its own VMs, not the whole failover.
+    const stats = await f.step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(f.deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {
+      fail(member, toLifeboatError(error).message);
+      return null;
+    });
+    if (!stats) continue;
+    member.replicaPointTime = stats.lastReplicationTime;
+    if (!stats.lastReplicationTime) fail(member, `${member.vm.name} has never been replicated to ${member.replica!.replicaHostName}.`);
+  }
+}
+
+/** Nothing started at the recovery site yet: the sources are given back; returns the outcome to record. */
+async function giveSourcesBack(f: FailoverRun, error: unknown): Promise<string> {
+  for (const member of f.members) if (!member.result.failure && !member.point && !member.replicaPointTime) fail(member, f.run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
+  await restartSources(f.stopped, f.step, f.deps);
+  return f.stopped.length > 0 ? 'Nothing changed: the sources were started again at their own hosts.' : 'Nothing changed.';
+}
+
+/** The plan's groups in order: each VM started at the recovery site (or at its replica), then the group's wait. */
+async function startGroups(f: FailoverRun): Promise<void> {
+  for (const group of f.plan.groups) {
+    if (f.run.signal.aborted) break;
+    const inGroup = f.members.filter((m) => group.vms.some((v) => v.vmId === m.vm.id) && m.result.status !== 'failed');
+    for (const member of inGroup) await (member.replica ? recoverReplica(f, member, member.replica) : recover(f, member));
+    await waitAfterGroup(f, group.then, inGroup);
+  }
+}
+
+async function waitAfterGroup(f: FailoverRun, then: RecoveryPlan['groups'][number]['then'], inGroup: Member[]): Promise<void> {
+  if (then.kind === 'delay') {
+    const seconds = then.seconds;
+    await f.step(`Wait ${seconds} s before the next group`, null, () => wait(seconds * 1000, f.run.signal)).catch(() => undefined);
+  } else if (then.kind === 'heartbeat') {
+    for (const member of inGroup.filter((m) => m.started)) {
+      const result = await member.started!.checkHeartbeat(then.timeoutSeconds, f.run.signal);
+      f.note('Wait for heartbeat before the next group', member.vm.name, result.status, result.detail);
     }
   }
+}
 
-  const failed = members.filter((m) => m.result.status === 'failed');
-  if (mode === 'planned' && (failed.length > 0 || run.signal.aborted)) {
-    // The sources are intact and shut down: going back is safer than running half the plan at the recovery site.
-    for (const member of members.filter((m) => m.recovered)) {
-      if (member.recovered!.replica) {
-        // Failed over and reversed already: the way back is a planned failover home, as failback does it.
-        const back = member.recovered!;
-        await replicaHome(member.vm, back, 'planned', options.shutdownTimeoutSeconds, step, deps).then(() => stopped.splice(stopped.indexOf(member), 1), () => undefined);
-      } else {
-        await step('Remove the recovery copy', member.vm.name, () => site!.remove(member.recovered!)).catch(() => undefined);
-      }
-      member.recovered = null;
+/**
+ * Planned with a failure (or cancelled): the sources are intact and shut down, so going back is safer than
+ * running half the plan at the recovery site. Unplanned: the record says what to do. Returns the outcome.
+ */
+async function goBackOrExplain(f: FailoverRun): Promise<string> {
+  const failed = f.members.filter((m) => m.result.status === 'failed');
+  if (f.mode === 'planned' && (failed.length > 0 || f.run.signal.aborted)) {
+    await removeRecoveryCopies(f);
+    await restartSources(f.stopped, f.step, f.deps);
+    return `${failed.map((m) => m.vm.name).join(', ') || 'The failover'} could not start at the recovery site; the recovery copies were removed and the sources were started again at their own hosts. The plan is back to normal.`;
+  }
+  if (failed.length > 0) {
+    return `${failed.map((m) => m.vm.name).join(', ')} could not be started at the recovery site. When the original host is back, start ${failed.length === 1 ? 'it' : 'them'} there; or fix the cause and fail back, then over again.`;
+  }
+  return '';
+}
+
+async function removeRecoveryCopies(f: FailoverRun): Promise<void> {
+  for (const member of f.members.filter((m) => m.recovered)) {
+    if (member.recovered!.replica) {
+      // Failed over and reversed already: the way back is a planned failover home, as failback does it.
+      const back = member.recovered!;
+      await replicaHome(member.vm, back, 'planned', f.options.shutdownTimeoutSeconds, f.step, f.deps).then(() => f.stopped.splice(f.stopped.indexOf(member), 1), () => undefined);
+    } else {
+      await f.step('Remove the recovery copy', member.vm.name, () => f.site!.remove(member.recovered!)).catch(() => undefined);
     }
-    await restartSources(stopped, step, deps);
-    outcome = `${failed.map((m) => m.vm.name).join(', ') || 'The failover'} could not start at the recovery site; the recovery copies were removed and the sources were started again at their own hosts. The plan is back to normal.`;
-  } else if (failed.length > 0) {
-    outcome = `${failed.map((m) => m.vm.name).join(', ')} could not be started at the recovery site. When the original host is back, start ${failed.length === 1 ? 'it' : 'them'} there; or fix the cause and fail back, then over again.`;
+    member.recovered = null;
   }
-  const recovered = members.flatMap((m) => (m.recovered ? [m.recovered] : []));
-  if (recovered.length > 0) {
-    deps.states.save({ planId: plan.id, mode, failoverId: drill.id, since: deps.clock.now().toISOString(), vms: recovered });
-    note('Plan is failed over', null, 'passed', `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${[...new Set(recovered.map((r) => r.site))].join(', ')}. Fail back when the original site is ready.`);
-  }
-  return finish();
+}
 
-  async function recoverReplica(member: Member, pair: ReplicaPair): Promise<void> {
-    const { vm, result } = member;
-    const host = deps.connect(pair.replicaHostId) as HypervHost;
+/** What runs at the recovery site now is the plan's failover state, until failback. */
+function saveFailedOverState(f: FailoverRun): void {
+  const recovered = f.members.flatMap((m) => (m.recovered ? [m.recovered] : []));
+  if (recovered.length === 0) return;
+  f.deps.states.save({ planId: f.plan.id, mode: f.mode, failoverId: f.drill.id, since: f.deps.clock.now().toISOString(), vms: recovered });
+  f.note('Plan is failed over', null, 'passed', `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${[...new Set(recovered.map((r) => r.site))].join(', ')}. Fail back when the original site is ready.`);
+}
+
+/** A Hyper-V Replica VM started by Hyper-V at its replica host, from the replica's own copy. */
+async function recoverReplica(f: FailoverRun, member: Member, pair: ReplicaPair): Promise<void> {
+  const { vm, result } = member;
+  const { mode, run, deps } = f;
+  const host = deps.connect(pair.replicaHostId);
+  try {
+    const state = await f.step(
+      `Start at ${pair.replicaHostName}`,
+      vm.name,
+      async () => {
+        const replica = replicaOf(host, pair.replicaHostId);
+        return mode === 'planned' ? replica.plannedFailover(vm.externalId) : replica.unplannedFailover(vm.externalId);
+      },
+      (r) => `Hyper-V Replica failover: ${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}${mode === 'planned' ? ' (reversed towards the old primary)' : ''}.`,
+    );
+    member.recovered = { vmId: vm.id, vm: vm.name, hostId: pair.replicaHostId, site: pair.replicaHostName, recoveryVmId: vm.externalId, pointId: '', pointTime: member.replicaPointTime ?? '', networks: [], diskNames: [], replica: true };
+    member.started = hostSandboxVm(host, pair.replicaHostId, vm.externalId, `failed-over VM ${state.name}`, (deps.pollSeconds ?? 5) * 1000, run.signal, async () => undefined);
+    for (const check of member.checks) result.checks.push(await runCheck(f, check, member.started, null, null, vm.name));
+  } catch (error) {
+    result.failure = run.signal.aborted ? 'Cancelled.' : toLifeboatError(error).message;
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+  settle(f, member);
+}
+
+/** A VM restored from the vault and started at the recovery site, on the plan's recovery networks. */
+async function recover(f: FailoverRun, member: Member): Promise<void> {
+  const { vm, point, result } = member;
+  const site = f.site;
+  if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
+  const networks = recoveryNetworks(vm, f.plan);
+  try {
+    const vault = await f.deps.openVault(point!.targetId);
     try {
-      const state = await step(
-        `Start at ${pair.replicaHostName}`,
+      const disks = await vault.pointDisks(point!.id);
+      const key = vmFileName(vm.id, vm.name);
+      const files = await restoreRecoveryDisks(f, site, member, vault, disks, key);
+      const { recoveryVmId, vm: running } = await f.step(
+        `Start at ${site.label}`,
         vm.name,
-        () => (mode === 'planned' ? host.plannedFailover(vm.externalId) : host.unplannedFailover(vm.externalId)),
-        (r) => `Hyper-V Replica failover: ${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}${mode === 'planned' ? ' (reversed towards the old primary)' : ''}.`,
+        () => site.start({ name: vm.name, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', networks }, f.run.signal),
+        () => (networks.length > 0 ? `Connected to ${networks.join(', ')}.` : 'The source had no network adapter.'),
       );
-      member.recovered = { vmId: vm.id, vm: vm.name, hostId: pair.replicaHostId, site: pair.replicaHostName, recoveryVmId: vm.externalId, pointId: '', pointTime: member.replicaPointTime ?? '', networks: [], diskNames: [], replica: true };
-      member.started = hostSandboxVm(host, pair.replicaHostId, vm.externalId, `failed-over VM ${state.name}`, (deps.pollSeconds ?? 5) * 1000, run.signal, async () => undefined);
-      for (const check of member.checks) result.checks.push(await check_(check, member.started, null, null, vm.name));
-    } catch (error) {
-      result.failure = run.signal.aborted ? 'Cancelled.' : toLifeboatError(error).message;
+      member.started = running;
+      member.recovered = { vmId: vm.id, vm: vm.name, hostId: site.hostId, site: site.label, recoveryVmId, pointId: point!.id, pointTime: point!.time, networks, diskNames: disks.map((d) => d.name), replica: false };
+      for (const check of member.checks) result.checks.push(await runCheck(f, check, running, vault, point!, vm.name));
     } finally {
-      await host.close().catch(() => undefined);
+      await vault.close().catch(() => undefined);
     }
-    settle(member);
+    if (member.started) await captureScreenshot(f, member);
+  } catch (error) {
+    if (f.run.signal.aborted) return fail(member, 'Cancelled.');
+    result.failure = toLifeboatError(error).message;
   }
+  settle(f, member);
+}
 
-  function settle(member: Member): void {
-    const { result } = member;
-    const verdict = vmVerdict(result.checks, member.started !== null, result.failure);
-    if (verdict.status === 'failed') return fail(member, verdict.failure!);
-    Object.assign(result, verdict);
-    // An unverified VM runs at the recovery site, but nothing proved it came up: no recovery time for it.
-    result.recoveredSeconds = verdict.status === 'passed' ? Math.round((deps.clock.now().getTime() - started.getTime()) / 1000) : null;
+/** The point's disks restored into a fresh folder of the site, in its format; returns the files, boot disk first. */
+async function restoreRecoveryDisks(f: FailoverRun, site: RecoverySite, member: Member, vault: VaultPort, disks: { name: string; size: number }[], key: string): Promise<string[]> {
+  const { vm, point } = member;
+  const folder = site.diskFolder(key);
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  const files: string[] = [];
+  for (const disk of disks) {
+    const file = path.join(folder, `${disks.indexOf(disk)}-${safeName(disk.name)}.${EXTENSION[site.diskFormat]}`);
+    await f.step(`Restore disk ${disk.name}`, vm.name, () => restoreInto(vault, point!, disk.name, disk.size, site.diskFormat, file, f.run, vm.name), () => `${site.diskFormat} disk of ${disk.size} bytes restored from point ${point!.id}.`);
+    files.push(file);
   }
+  return files;
+}
 
-  async function recover(member: Member): Promise<void> {
-    const { vm, point, result } = member;
-    if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
-    const networks = recoveryNetworks(vm, plan);
-    try {
-      const vault = await deps.openVault(point!.targetId);
-      try {
-        const disks = await vault.pointDisks(point!.id);
-        const key = vmFileName(vm.id, vm.name);
-        const folder = site.diskFolder(key);
-        fs.rmSync(folder, { recursive: true, force: true });
-        fs.mkdirSync(folder, { recursive: true });
-        const files: string[] = [];
-        for (const disk of disks) {
-          const file = path.join(folder, `${disks.indexOf(disk)}-${safeName(disk.name)}.${EXTENSION[site.diskFormat]}`);
-          await step(`Restore disk ${disk.name}`, vm.name, () => restoreInto(vault, point!, disk.name, disk.size, site.diskFormat, file, run, vm.name), () => `${site.diskFormat} disk of ${disk.size} bytes restored from point ${point!.id}.`);
-          files.push(file);
-        }
-        const { recoveryVmId, vm: running } = await step(
-          `Start at ${site.label}`,
-          vm.name,
-          () => site.start({ name: vm.name, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', networks }, run.signal),
-          () => (networks.length > 0 ? `Connected to ${networks.join(', ')}.` : 'The source had no network adapter.'),
-        );
-        member.started = running;
-        member.recovered = { vmId: vm.id, vm: vm.name, hostId: site.hostId, site: site.label, recoveryVmId, pointId: point!.id, pointTime: point!.time, networks, diskNames: disks.map((d) => d.name), replica: false };
-        for (const check of member.checks) result.checks.push(await check_(check, running, vault, point!, vm.name));
-      } finally {
-        await vault.close().catch(() => undefined);
-      }
-      if (member.started) {
-        const file = path.join(deps.evidenceDir, drill.id, `${vmFileName(vm.id, vm.name)}.png`);
-        if (await step('Capture the console screenshot', vm.name, () => member.started!.screenshot(file)).catch(() => false)) result.screenshot = file;
-      }
-    } catch (error) {
-      if (run.signal.aborted) return fail(member, 'Cancelled.');
-      result.failure = toLifeboatError(error).message;
-    }
-    settle(member);
-  }
+async function captureScreenshot(f: FailoverRun, member: Member): Promise<void> {
+  const { vm, result } = member;
+  const file = path.join(f.deps.evidenceDir, f.drill.id, `${vmFileName(vm.id, vm.name)}.png`);
+  if (await f.step('Capture the console screenshot', vm.name, () => member.started!.screenshot(file)).catch(() => false)) result.screenshot = file;
+}
 
-  async function check_(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
-    const result = await step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, run.signal), checkStepOutcome);
-    return recordCheck(check, result, deps.clock.now().toISOString());
-  }
+/** The VM's verdict from its checks; an unverified VM runs at the recovery site, but gets no recovery time. */
+function settle(f: FailoverRun, member: Member): void {
+  const { result } = member;
+  const verdict = vmVerdict(result.checks, member.started !== null, result.failure);
+  if (verdict.status === 'failed') return fail(member, verdict.failure!);
+  Object.assign(result, verdict);
+  result.recoveredSeconds = verdict.status === 'passed' ? Math.round((f.deps.clock.now().getTime() - f.started.getTime()) / 1000) : null;
+}
 
-  function finish(): Drill {
-    const finishedAt = deps.clock.now();
-    drill.vms = members.map((m) => m.result);
-    drill.finishedAt = finishedAt.toISOString();
-    // Data lost: for planned, up to the moment the sources stopped; for unplanned, up to now.
-    const reference = (sourcesStoppedAt ?? started).getTime();
-    const ages = drill.vms.filter((v) => v.recoveryPointTime).map((v) => Math.max(0, (reference - Date.parse(v.recoveryPointTime)) / 1000));
-    drill.rpoSeconds = ages.length ? Math.round(Math.max(...ages)) : null;
-    const verdict = drillVerdict(drill.vms, outcome.startsWith('Nothing'));
-    const allPassed = verdict === 'passed' && !run.signal.aborted;
-    drill.rtoSeconds = allPassed ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
-    drill.status = run.signal.aborted ? 'cancelled' : verdict;
-    drill.cleanupConfirmed = verdict !== 'failed' && !run.signal.aborted;
-    if (outcome) drill.notes = [drill.notes, outcome].filter(Boolean).join('\n');
-    deps.drills.save(drill);
-    for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
-      deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `${mode === 'planned' ? 'Planned' : 'Unplanned'} failover of ${vm.vm} ("${plan.name}") failed: ${vm.failure}`, owner: options.operator, createdAt: drill.finishedAt, drillId: drill.id });
-    }
-    run.log(`Failover ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s. ${outcome}`);
-    return drill;
+async function runCheck(f: FailoverRun, check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
+  const result = await f.step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, f.run.signal), checkStepOutcome);
+  return recordCheck(check, result, f.deps.clock.now().toISOString());
+}
+
+/** RPO, RTO and the verdict recorded; every failed VM becomes an action item. */
+function finishFailover(f: FailoverRun, outcome: string): Drill {
+  const { drill, deps, run, plan, mode, options } = f;
+  const finishedAt = deps.clock.now();
+  drill.vms = f.members.map((m) => m.result);
+  drill.finishedAt = finishedAt.toISOString();
+  // Data lost: for planned, up to the moment the sources stopped; for unplanned, up to now.
+  const reference = (f.sourcesStoppedAt ?? f.started).getTime();
+  const ages = drill.vms.filter((v) => v.recoveryPointTime).map((v) => Math.max(0, (reference - Date.parse(v.recoveryPointTime)) / 1000));
+  drill.rpoSeconds = ages.length ? Math.round(Math.max(...ages)) : null;
+  const verdict = drillVerdict(drill.vms, outcome.startsWith('Nothing'));
+  const allPassed = verdict === 'passed' && !run.signal.aborted;
+  drill.rtoSeconds = allPassed ? Math.max(...drill.vms.map((v) => v.recoveredSeconds ?? 0)) : null;
+  drill.status = run.signal.aborted ? 'cancelled' : verdict;
+  drill.cleanupConfirmed = verdict !== 'failed' && !run.signal.aborted;
+  if (outcome) drill.notes = [drill.notes, outcome].filter(Boolean).join('\n');
+  deps.drills.save(drill);
+  for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
+    deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `${mode === 'planned' ? 'Planned' : 'Unplanned'} failover of ${vm.vm} ("${plan.name}") failed: ${vm.failure}`, owner: options.operator, createdAt: drill.finishedAt, drillId: drill.id });
   }
+  run.log(`Failover ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s. ${outcome}`);
+  return drill;
 }
 
 /**
@@ -412,7 +498,7 @@ async function restartSources(stopped: Member[], step: StepFn, deps: FailoverDep
     await step(`Start the source again at ${member.vm.hostName}`, member.vm.name, async () => {
       const host = deps.connect(member.vm.hostId);
       try {
-        if (member.replica) await (host as HypervHost).undoFailoverPrepare(member.vm.externalId);
+        if (member.replica) await replicaOf(host, member.vm.hostId).undoFailoverPrepare(member.vm.externalId);
         else await host.powerOn(member.vm.externalId);
       } finally {
         await host.close().catch(() => undefined);
@@ -434,39 +520,6 @@ async function startAtHome(vm: Vm, deps: Pick<FailoverDeps, 'connect'>): Promise
     await host.close().catch(() => undefined);
   }
   return null;
-}
-
-/**
- * A Hyper-V Replica VM home again: a planned failover in the other direction (prepare where it runs, fail
- * over and reverse at the original host). After an unplanned failover the replication must first run
- * backwards: the first failback starts that (initial copy) and says to come back when it is done.
- */
-async function replicaHome(vm: Vm, recovered: RecoveredVm, mode: FailoverMode, shutdownTimeoutSeconds: number, step: StepFn, deps: FailoverDeps): Promise<void> {
-  if (mode === 'unplanned') {
-    const stats = await step(`Check the replication back to ${vm.hostName}`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.measureReplication(vm.externalId)), (r) => `${r.mode}, ${r.state}, health ${r.health}.`);
-    if (stats.mode !== 'Primary') {
-      const primary = deps.replicaFor(vm)?.primaryServer ?? vm.hostName;
-      await step(`Reverse the replication towards ${vm.hostName}`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.reverseReplication(vm.externalId, primary)), (r) => `Replication ${r.replicationMode} ${r.replicationState}.`);
-    }
-    if (stats.mode !== 'Primary' || stats.state !== 'Replicating') {
-      throw new LifeboatError('CONFLICT', `Hyper-V is copying ${vm.name} back to ${vm.hostName} first (replication ${stats.state}).`, { fix: 'Fail back again once Hyper-V Manager shows its replication as Normal (state Replicating).' });
-    }
-  }
-  await step(`Shut down at ${recovered.site} and send the last changes (Hyper-V Replica)`, vm.name, () => withHyperv(deps, recovered.hostId!, (h) => h.prepareFailover(vm.externalId, shutdownTimeoutSeconds)), (r) => `Copy ${r.stopped}; replication ${r.replicationState}.`);
-  await step(`Start at ${vm.hostName}`, vm.name, () => withHyperv(deps, vm.hostId, (h) => h.plannedFailover(vm.externalId)), (r) => `${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}: back to ${recovered.site} as before.`);
-}
-
-async function withHyperv<T>(deps: Pick<FailoverDeps, 'connect'>, hostId: string, work: (host: HypervHost) => Promise<T>): Promise<T> {
-  const host = deps.connect(hostId);
-  if (!(host instanceof HypervHost)) {
-    await host.close().catch(() => undefined);
-    throw new LifeboatError('CONFLICT', `The host ${hostId} is not a Hyper-V host; Hyper-V Replica failover needs Hyper-V on both sides.`, { fix: 'Check the plan\'s VMs and their replica hosts on the Virtual machines page.' });
-  }
-  try {
-    return await work(host);
-  } finally {
-    await host.close().catch(() => undefined);
-  }
 }
 
 /** Guest shutdown; powered off when it has not stopped within the timeout (0: power off at once). */
@@ -565,13 +618,14 @@ async function uploadOver(vm: Vm, datastorePath: string, vault: VaultPort, point
   const folder = path.join(deps.workRoot, 'failback', vmFileName(vm.id, vm.name));
   const descriptor = path.join(folder, path.posix.basename(datastorePath.replace(/^\[[^\]]+\]\s*/, '')));
   fs.mkdirSync(folder, { recursive: true });
-  const host = deps.connect(vm.hostId) as VsphereHost;
+  const host = deps.connect(vm.hostId);
   try {
+    const datastores = datastoresOf(host);
     await restoreInto(vault, point, disk.name, disk.size, 'vmdk-esxi', descriptor, run, vm.name);
     // The extent first: the descriptor that names it only changes once the data is there.
     const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
-    if (fs.existsSync(flat)) await host.uploadFile(flat, datastorePath.replace(/\.vmdk$/, '-flat.vmdk'));
-    await host.uploadFile(descriptor, datastorePath);
+    if (fs.existsSync(flat)) await datastores.uploadFile(flat, datastorePath.replace(/\.vmdk$/, '-flat.vmdk'));
+    await datastores.uploadFile(descriptor, datastorePath);
   } finally {
     await host.close().catch(() => undefined);
     fs.rmSync(folder, { recursive: true, force: true });

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { WriteFormat } from '../disks/types';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { wait } from '../drills/steps';
+import { datastoresOf } from '../drills/vsphere-staging';
 import { vmFileName } from '../drills/vm-file-name';
-import type { Hypervisor, IsolatedVm, IsolatedVmSpec } from '../hypervisors/types';
-import type { VsphereHost } from '../hypervisors/vsphere/provider';
+import type { DatastoreOps, Hypervisor, IsolatedVm, IsolatedVmSpec } from '../hypervisors/types';
 import type { RecoverySite } from './site';
 
 export interface HostSiteOptions {
@@ -150,7 +150,7 @@ function readOnlyCopySource(host: Hypervisor): Hypervisor {
 }
 
 /** A vSphere host as the recovery site: disks restored as ESXi disks and uploaded to `[datastore] lifeboat-failover/<vm>/`. */
-export function vsphereRecoverySite(options: { hostId: string; hostName: string; connect(): VsphereHost; datastore: string; root: string; pollSeconds?: number }): RecoverySite {
+export function vsphereRecoverySite(options: { hostId: string; hostName: string; connect(): Hypervisor; datastore: string; root: string; pollSeconds?: number }): RecoverySite {
   return hostSite({
     hostId: options.hostId,
     hostName: options.hostName,
@@ -166,28 +166,28 @@ export function vsphereRecoverySite(options: { hostId: string; hostName: string;
  * Restored ESXi disks (descriptor + flat extent) uploaded to `[datastore] <folderName>/<key>/`, the local
  * copies removed once the datastore holds them; unstage deletes that datastore folder.
  */
-export function vsphereDiskStaging(connect: () => VsphereHost, datastore: string, folderName: string): Pick<HostSiteOptions, 'stage' | 'unstage'> {
+export function vsphereDiskStaging(connect: () => Hypervisor, datastore: string, folderName: string): Pick<HostSiteOptions, 'stage' | 'unstage'> {
   const folder = (key: string): string => `[${datastore}] ${folderName}/${key}`;
-  const withClient = async <T>(work: (client: VsphereHost) => Promise<T>): Promise<T> => {
+  const withDatastores = async <T>(work: (datastores: DatastoreOps) => Promise<T>): Promise<T> => {
     const client = connect();
     try {
-      return await work(client);
+      return await work(datastoresOf(client));
     } finally {
       await client.close().catch(() => undefined);
     }
   };
   return {
     stage: (files, key) =>
-      withClient(async (client) => {
+      withDatastores(async (datastores) => {
         const paths: string[] = [];
         for (const descriptor of files) {
           const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
-          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await client.uploadFile(file, `${folder(key)}/${path.basename(file)}`);
+          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await datastores.uploadFile(file, `${folder(key)}/${path.basename(file)}`);
           paths.push(`${folder(key)}/${path.basename(descriptor)}`);
         }
         for (const file of files) fs.rmSync(path.dirname(file), { recursive: true, force: true }); // the datastore holds them now
         return paths;
       }),
-    unstage: (key) => withClient((client) => client.deleteDatastorePath(folder(key))),
+    unstage: (key) => withDatastores((datastores) => datastores.deletePath(folder(key))),
   };
 }

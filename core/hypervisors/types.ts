@@ -54,6 +54,65 @@ export interface Hypervisor {
   /** Deletes a VM this interface created (createIsolatedVm) with its files; refuses any other VM. */
   removeVm(vmId: string): Promise<void>;
   close(): Promise<void>;
+  // Capabilities only some platforms have. Callers ask for the facet and, when it is absent, say with a
+  // typed error what the host lacks: they never learn the provider's class.
+  /** Hyper-V Replica: present on Hyper-V hosts. */
+  readonly replica?: HypervReplicaOps;
+  /** Files on datastores: present on vSphere hosts. */
+  readonly datastores?: DatastoreOps;
+}
+
+/**
+ * Hyper-V Replica, for a VM that Hyper-V itself replicates to another host: what failover and failback do
+ * on the primary and on the replica. States and modes are Hyper-V's own words (Replicating, Primary, …).
+ */
+export interface HypervReplicaOps {
+  /** Measure-VMReplication on the host where it is called. */
+  measureReplication(vmId: string): Promise<ReplicationMeasurement>;
+  /** On the primary: guest shutdown (turned off after the timeout), then Start-VMFailover -Prepare. */
+  prepareFailover(vmId: string, shutdownTimeoutSeconds: number): Promise<ReplicaVmState & { stopped: string }>;
+  /** On the replica, after prepareFailover on the primary: Start-VMFailover, Set-VMReplication -Reverse, Start-VM. */
+  plannedFailover(vmId: string): Promise<ReplicaVmState>;
+  /** On the replica, the primary lost: Start-VMFailover (latest or a chosen point), Complete-VMFailover, Start-VM. */
+  unplannedFailover(vmId: string, recoverySnapshotId?: string | null): Promise<ReplicaVmState & { point: string }>;
+  /** On the primary, when the replica side failed: Stop-VMFailover (cancels the prepare), Start-VM. */
+  undoFailoverPrepare(vmId: string): Promise<ReplicaVmState>;
+  /** After an unplanned failover, where the VM now runs: replicate back to `replicaServer` (initial copy starts). */
+  reverseReplication(vmId: string, replicaServer: string): Promise<ReplicaVmState>;
+}
+
+export interface ReplicaVmState {
+  id: string;
+  name: string;
+  state: string;
+  replicationState: string;
+  replicationMode: string;
+  replicationHealth: string;
+}
+
+/** What Measure-VMReplication says about one VM. */
+export interface ReplicationMeasurement {
+  vmName: string | null;
+  health: string;
+  state: string;
+  mode: string;
+  /** ISO 8601; null when it has never replicated. */
+  lastReplicationTime: string | null;
+  pendingReplicationBytes: number | null;
+  averageReplicationLatency: string | null;
+  averageReplicationBytes: number | null;
+  successfulReplications: number | null;
+  missedReplications: number | null;
+  errors: number | null;
+  details: string[];
+}
+
+/** Files on a vSphere datastore, named `[datastore] folder/file`: how restored disks get where ESXi reads them. */
+export interface DatastoreOps {
+  /** Streams a local file to the datastore path. */
+  uploadFile(localFile: string, datastorePath: string): Promise<void>;
+  /** Deletes a file or folder on a datastore; a missing one is fine. */
+  deletePath(datastorePath: string): Promise<void>;
 }
 
 export interface HeartbeatReading {

@@ -6,7 +6,6 @@ import type { WriteFormat } from '../disks/types';
 import { datastoreOf } from '../drills/vsphere-staging';
 import { vsphereDiskStaging } from '../failover/host-site';
 import type { Hypervisor } from '../hypervisors/types';
-import type { VsphereHost } from '../hypervisors/vsphere/provider';
 import type { HostRecord } from '../store/hosts';
 
 /**
@@ -53,7 +52,7 @@ export function newVmPlacement(host: HostRecord, source: Vm, name: string, key: 
       return { format: 'vhdx', diskFolder: path.join(base.folder, key), ...local };
     case 'vsphere':
       // Restored as ESXi disks here, then uploaded to `[datastore] lifeboat-restore/<key>/`.
-      return { format: 'vmdk-esxi', diskFolder: path.join(scratch, key), ...vsphereDiskStaging(connect as () => VsphereHost, base.datastore, 'lifeboat-restore') };
+      return { format: 'vmdk-esxi', diskFolder: path.join(scratch, key), ...vsphereDiskStaging(connect, base.datastore, 'lifeboat-restore') };
   }
 }
 

@@ -8,7 +8,7 @@ import { EXTENSION } from '../drills/engine';
 import { safeName } from '../drills/steps';
 import { createVmOnRestoredDisks } from '../failover/host-site';
 import type { Hypervisor, IsolatedVm } from '../hypervisors/types';
-import { resolveDiskPath } from '../hypervisors/workstation/provider';
+import { resolveDiskPath } from '../hypervisors/disk-path';
 import type { JobRunContext } from '../jobs/queue';
 import type { VaultPort } from '../replication/vault-port';
 import type { JobResource } from '../store/jobs';

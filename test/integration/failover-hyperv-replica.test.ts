@@ -6,6 +6,7 @@ import { runFailback, runFailover, type FailoverDeps } from '../../core/failover
 import { hypervProvider } from '../../core/hypervisors/hyperv/provider';
 import { ReplayPowerShellRunner, type Recording } from '../../core/hypervisors/hyperv/replay-runner';
 import { scripts, type ScriptName } from '../../core/hypervisors/hyperv/runner';
+import type { Hypervisor } from '../../core/hypervisors/types';
 import { openCatalog, type Db } from '../../core/store/database';
 import { DrillsStore } from '../../core/store/drills';
 import { FailoverStateStore } from '../../core/store/failovers';
@@ -56,6 +57,30 @@ function setUp(): { db: Db; plan: RecoveryPlan; deps: (primary: ReplayPowerShell
   return { db, plan, deps, dir };
 }
 
+/** A host that is not Hyper-V (no replica facet), counting how often it is closed; nothing else may be called. */
+function workstationLike(): { host: Hypervisor; closed: () => number } {
+  let closes = 0;
+  const unused = () => Promise.reject(new Error('not called on a host without Hyper-V Replica'));
+  const host: Hypervisor = {
+    kind: 'workstation',
+    describe: unused,
+    listVms: unused,
+    createCheckpoint: unused,
+    openCheckpointDisk: unused,
+    changedAreas: unused,
+    releaseCheckpoint: unused,
+    createIsolatedVm: unused,
+    powerOn: unused,
+    powerOff: unused,
+    heartbeat: unused,
+    removeVm: unused,
+    close: async () => {
+      closes += 1;
+    },
+  };
+  return { host, closed: () => closes };
+}
+
 const runContext = (jobId: string) => ({ jobId, signal: new AbortController().signal, log: () => undefined, progress: () => undefined });
 const runner = (recordings: Partial<Record<ScriptName, Recording | Recording[]>>) => new ReplayPowerShellRunner(recordings);
 
@@ -103,6 +128,22 @@ describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
     expect(failover.vms[0]!.failure).toMatch(/not in a valid state/);
     expect(failover.notes).toMatch(/sources were started again at their own hosts\. The plan is back to normal/);
     expect(primary.calls.map((c) => c.script)).toEqual([scripts.failoverPrepare, scripts.undoFailoverPrepare]);
+    expect(new FailoverStateStore(db).get(plan.id)).toBeUndefined();
+    db.close();
+  });
+
+  it('planned: a replica host without Hyper-V Replica fails its VM with a typed conflict, closes that connection and starts the source again', async () => {
+    const { db, plan, deps } = setUp();
+    const primary = runner({ [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'), [scripts.undoFailoverPrepare]: recorded('Undo-LifeboatFailoverPrepare.ps1.json') });
+    const base = deps(primary, runner({}));
+    const notHyperv = workstationLike();
+    const failover = await runFailover(plan, 'planned', null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 }, runContext('f4'), { ...base, connect: (hostId) => (hostId === 'hv02' ? notHyperv.host : base.connect(hostId)) });
+    expect(failover.status).toBe('failed');
+    expect(failover.vms[0]!.failure).toBe('The host hv02 is not a Hyper-V host; Hyper-V Replica failover needs Hyper-V on both sides.');
+    const start = new DrillsStore(db).steps('f4').find((s) => s.name === 'Start at HV02');
+    expect(start).toMatchObject({ status: 'failed', detail: failover.vms[0]!.failure });
+    expect(primary.calls.map((c) => c.script)).toEqual([scripts.failoverPrepare, scripts.undoFailoverPrepare]);
+    expect(notHyperv.closed()).toBe(1);
     expect(new FailoverStateStore(db).get(plan.id)).toBeUndefined();
     db.close();
   });

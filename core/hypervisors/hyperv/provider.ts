@@ -2,8 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LifeboatError } from '../../contract/errors';
 import type { DiscoveredVm, GuestHeartbeat } from '../../contract/hosts';
-import { openDisk } from '../../disks';
-import { fileResolver } from '../../disks/file-source';
+import { fileResolver, openDisk } from '../../disks';
 import type { DiskReader } from '../../disks/types';
 import { notLifeboatVm } from '../errors';
 import {
@@ -18,8 +17,10 @@ import {
   type HostDescription,
   type Hypervisor,
   type HypervisorProvider,
+  type HypervReplicaOps,
   type IsolatedVm,
   type IsolatedVmSpec,
+  type ReplicaVmState,
 } from '../types';
 import { NodePowerShellRunner } from './node-runner';
 import {
@@ -66,6 +67,15 @@ export interface ReplicationRequest {
  */
 export class HypervHost implements Hypervisor {
   readonly kind = 'hyperv' as const;
+  /** The orchestrators reach Hyper-V Replica through this facet, never through the class. */
+  readonly replica: HypervReplicaOps = {
+    measureReplication: (vmId) => this.measureReplication(vmId),
+    prepareFailover: (vmId, shutdownTimeoutSeconds) => this.prepareFailover(vmId, shutdownTimeoutSeconds),
+    plannedFailover: (vmId) => this.plannedFailover(vmId),
+    unplannedFailover: (vmId, recoverySnapshotId) => this.unplannedFailover(vmId, recoverySnapshotId ?? null),
+    undoFailoverPrepare: (vmId) => this.undoFailoverPrepare(vmId),
+    reverseReplication: (vmId, replicaServer) => this.reverseReplication(vmId, replicaServer),
+  };
 
   constructor(
     private readonly host: HostConnection,
@@ -271,7 +281,7 @@ export class HypervHost implements Hypervisor {
     await this.call(scripts.stopTestFailover, { vmId: replicaVmId }, z.object({ replicationState: z.unknown() }), replicaVmId);
   }
 
-  // Hyper-V Replica real failover: the failover engine calls these on the primary and replica hosts.
+  // Hyper-V Replica real failover: the failover engine calls these (through `replica`) on the primary and replica hosts.
 
   /** On the primary: guest shutdown (turned off after the timeout), then Start-VMFailover -Prepare. */
   async prepareFailover(vmId: string, shutdownTimeoutSeconds: number): Promise<ReplicaVmState & { stopped: string }> {
@@ -311,8 +321,6 @@ const replicaVmSchema = z.object({
   replicationMode: z.string(),
   replicationHealth: z.string().optional().default(''),
 });
-
-export type ReplicaVmState = z.output<typeof replicaVmSchema>;
 
 /** PowerShell Direct could not sign in to the guest: the guest account, or a guest it cannot reach. */
 function guestSessionFailed(host: string, vmId: string, result: { message: string | null; exceptionType: string | null; errorId: string | null }, credential: Credentials): LifeboatError {

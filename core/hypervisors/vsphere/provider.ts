@@ -9,6 +9,7 @@ import {
   ISOLATED_VM_MARKER,
   type Checkpoint,
   type CheckpointKind,
+  type DatastoreOps,
   type CheckpointOptions,
   type HeartbeatReading,
   type HostConnection,
@@ -39,6 +40,11 @@ export const vsphereProvider = (options: VsphereOptions = {}): HypervisorProvide
 /** ESXi or vCenter through the vSphere Web Services API; disks are read from the datastore over HTTPS. */
 export class VsphereHost implements Hypervisor {
   readonly kind = 'vsphere' as const;
+  /** Drills, failover and restore stage ESXi disks through this facet, never through the class. */
+  readonly datastores: DatastoreOps = {
+    uploadFile: (localFile, datastorePath) => this.uploadFile(localFile, datastorePath),
+    deletePath: (datastorePath) => this.deleteDatastorePath(datastorePath),
+  };
   readonly client: VimClient;
   readonly http: PinnedHttp;
   private locations: Map<string, DatastoreLocation> | null = null;

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
 import type { DiscoveredVm, GuestHeartbeat, PowerState, VmDiskFormat, VmDiskInfo, VmNicInfo } from '../../contract/hosts';
-import { openDisk } from '../../disks';
-import { fileResolver } from '../../disks/file-source';
+import { fileResolver, openDisk } from '../../disks';
 import type { DiskReader } from '../../disks/types';
+import { resolveDiskPath } from '../disk-path';
 import { checkpointFailed, notLifeboatVm, vmNotFound } from '../errors';
 import {
   ISOLATED_VM_MARKER,
@@ -314,10 +314,6 @@ async function powerState(vmxFile: string, entries: VmxEntries, running: Set<str
 /** Workstation holds `<name>.vmx.lck` (a folder) while the VM is open. */
 async function isLocked(vmxFile: string): Promise<boolean> {
   return exists(`${vmxFile}.lck`);
-}
-
-export function resolveDiskPath(vmxFile: string, diskPath: string): string {
-  return path.isAbsolute(diskPath) || /^[a-zA-Z]:[\\/]/.test(diskPath) ? diskPath : path.resolve(path.dirname(vmxFile), diskPath);
 }
 
 async function findVmxFiles(folder: string, maxDepth: number): Promise<string[]> {
