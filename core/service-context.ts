@@ -4,7 +4,6 @@ import type { JobQueue } from './jobs/queue';
 import type { Clock } from './clock';
 import type { EventBus } from './event-bus';
 import type { SecretBox } from './secrets/secret-box';
-import type { RecoveredCopies } from './replication/recovered-copies';
 import type { Db } from './store/database';
 import type { SecretsStore } from './store/secrets';
 import type { SettingsStore } from './store/settings';
@@ -29,8 +28,6 @@ export interface ServiceContext {
   readonly jobs: JobQueue;
   /** Every change to protection is appended here, with `operator` as the actor for user actions. */
   readonly audit: AuditLog;
-  /** Where a failed-over VM's copies come from (set by the failover room, used by the replication room). */
-  readonly recoveredCopies: RecoveredCopies;
   /** The account the console acts for: user actions are audited under this name. */
   readonly operator: string;
   /** Runs when the service closes, in reverse order of registration, before the catalog is closed. */

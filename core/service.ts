@@ -18,12 +18,11 @@ import { drillsApi } from './drills/api';
 import { scheduleDrills } from './drills/drill-scheduler';
 import { overviewApi } from './overview/api';
 import { plansApi } from './drills/plans-api';
-import { failoverApi } from './failover/api';
+import { failoverRoom } from './failover/api';
 import { notificationsApi } from './notify/api';
 import { protectionApi } from './replication/api';
 import { targetsApi } from './replication/targets';
 import { catalogRebuildApi } from './replication/catalog-rebuild';
-import { RecoveredCopies } from './replication/recovered-copies';
 import { reportsApi } from './reports/api';
 import { vaultHealthApi } from './replication/vault-health-api';
 import { restoreApi } from './restore/api';
@@ -107,25 +106,30 @@ export function createService(config: ServiceConfig): LifeboatService {
     audit: new AuditLog(db, settings, clock, () => auditMacKey(secretBox, secrets, clock)),
     jobs: new JobQueue(new JobsStore(db), bus, clock, () => settings.get('concurrency') ?? DEFAULT_LIMITS),
     hosts: new HostConnector(db, secrets, config.providers),
-    recoveredCopies: new RecoveredCopies(),
     operator: config.operator ?? currentUser(),
     onClose: (cleanup) => cleanups.push(cleanup),
     onStartBackground: (start) => starters.push(start),
     onTick: (run) => tickers.push(run),
   };
 
+  // Rooms register background work in the order they are built, and two orders matter: the drills room
+  // marks interrupted drills before the failover room looks for interrupted failovers, and protection
+  // copies a failed-over VM from where it runs now, so it is built with the failover room's lookup.
+  const drills = drillsApi(ctx);
+  const failover = failoverRoom(ctx);
+  const protection = protectionApi(ctx, failover.recoveredCopyOf);
   const domains: ConsoleApi = {
     ...settingsApi(ctx),
     ...auditApi(ctx),
     ...diagnosticsApi(ctx),
-    ...protectionApi(ctx),
+    ...protection,
     ...targetsApi(ctx),
     ...vaultHealthApi(ctx),
     ...catalogRebuildApi(ctx),
     ...notificationsApi(ctx),
     ...plansApi(ctx),
-    ...drillsApi(ctx),
-    ...failoverApi(ctx),
+    ...drills,
+    ...failover.api,
     ...hostsApi(ctx),
     ...reportsApi(ctx),
     ...vaultApi(ctx),

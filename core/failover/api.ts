@@ -24,6 +24,7 @@ import { qemuStandbySite, type RecoverySite } from './site';
 import { hostSite, vsphereRecoverySite } from './host-site';
 import { removeStandby } from './qemu-standby';
 import { datastoreOf } from '../drills/vsphere-staging';
+import type { RecoveredCopyOf } from '../replication/recovered-copies';
 
 type FailoverApi = Pick<ConsoleApi, 'startFailover' | 'startFailback' | 'listFailovers' | 'getFailover' | 'listFailoverStates'>;
 
@@ -42,7 +43,13 @@ interface Stores {
  * asks for the plan's name as confirmation and refuses what cannot be right: a plan already failed over,
  * one with a drill running, VMs with no point to start from.
  */
-export function failoverApi(ctx: ServiceContext): FailoverApi {
+/** The failover room: its console methods, and the lookup the protection room copies failed-over VMs with. */
+export interface FailoverRoom {
+  api: FailoverApi;
+  recoveredCopyOf: RecoveredCopyOf;
+}
+
+export function failoverRoom(ctx: ServiceContext): FailoverRoom {
   const stores: Stores = {
     drills: new DrillsStore(ctx.db),
     plans: new PlansStore(ctx.db),
@@ -58,13 +65,12 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
   const deps = failoverDeps(ctx, stores, replicaFor);
   const siteFor = recoverySites(ctx, stores, root);
 
-  protectRecoveredCopies(ctx, stores, siteFor, deps);
   ctx.onStartBackground(() => {
     raiseInterruptedItems(ctx, drills);
     removeOrphanStandbys(states, root);
   });
 
-  return {
+  const api: FailoverApi = {
     async startFailover(input) {
       const plan = findPlan(stores.plans, input.planId);
       confirmed(plan, input.confirm, 'A failover');
@@ -109,6 +115,7 @@ export function failoverApi(ctx: ServiceContext): FailoverApi {
       return states.list();
     },
   };
+  return { api, recoveredCopyOf: recoveredCopies(stores, siteFor, deps) };
 }
 
 function failoverDeps(ctx: ServiceContext, stores: Stores, replicaFor: (vm: Vm) => ReplicaPair | null): FailoverDeps {
@@ -263,8 +270,8 @@ const summary = (drill: Drill): string => `${drill.plan}: ${drill.status}, RTO $
  * While failed over, a VM's scheduled copies (and Copy now) read its recovered copy where it runs, so the
  * work done at the recovery site is protected too. Hyper-V Replica VMs are copied by Hyper-V itself.
  */
-function protectRecoveredCopies(ctx: ServiceContext, stores: Stores, siteFor: SiteFor, deps: FailoverDeps): void {
-  ctx.recoveredCopies.register((vmId) => {
+function recoveredCopies(stores: Stores, siteFor: SiteFor, deps: FailoverDeps): RecoveredCopyOf {
+  return (vmId) => {
     const state = stores.states.list().find((candidate) => candidate.vms.some((v) => v.vmId === vmId && !v.replica));
     const recovered = state?.vms.find((v) => v.vmId === vmId);
     const plan = state ? stores.plans.get(state.planId) : undefined;
@@ -277,7 +284,7 @@ function protectRecoveredCopies(ctx: ServiceContext, stores: Stores, siteFor: Si
       return null; // its recovery host was removed or QEMU is gone: nothing to read it from
     }
     return (policy, run) => copyRecoveredVm(vm, recovered, site, policy, true, run, deps);
-  });
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { replicateVm, type ReplicationDeps } from './run';
 import { openVaultPort } from './vault-adapter';
+import type { RecoveredCopyOf } from './recovered-copies';
 
 type ProtectionApi = Pick<
   ConsoleApi,
@@ -36,7 +37,7 @@ type ProtectionApi = Pick<
 >;
 
 /** Protection policies, their RPO standing, and the jobs and alerts they produce. */
-export function protectionApi(ctx: ServiceContext): ProtectionApi {
+export function protectionApi(ctx: ServiceContext, recoveredCopyOf: RecoveredCopyOf): ProtectionApi {
   const policies = new PoliciesStore(ctx.db);
   const jobs = new JobsStore(ctx.db);
   const alerts = new AlertsStore(ctx.db);
@@ -64,7 +65,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
       hostId: vm.hostId,
       targetId: policy.targetId,
       // While its plan is failed over, the VM runs at the recovery site: that copy is the one to protect.
-      run: (run) => (ctx.recoveredCopies.of(vmId) ?? ((p, r) => replicateVm(p, vm, r, deps)))(policy, run),
+      run: (run) => (recoveredCopyOf(vmId) ?? ((p, r) => replicateVm(p, vm, r, deps)))(policy, run),
     }).job;
   };
 
@@ -85,7 +86,7 @@ export function protectionApi(ctx: ServiceContext): ProtectionApi {
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
     retries: () => ctx.settings.get('copyRetries') ?? DEFAULT_COPY_RETRIES,
     // Failed-over VMs whose recovered copy can be read are copied as usual (from there); the others wait for failback.
-    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !ctx.recoveredCopies.of(vmId))),
+    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !recoveredCopyOf(vmId))),
   });
   ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
   ctx.onTick(() => scheduler.tick());

@@ -7,17 +7,9 @@ export type RecoveredCopy = (policy: Policy, run: JobRunContext) => Promise<JobO
 /**
  * While a plan is failed over, its VMs' copies must come from the recovered copies at the recovery site
  * (that is where the work happens), not from the stopped sources. The failover room knows the recovery
- * sites and registers the lookup; the replication room asks it before every copy.
+ * sites and provides this lookup; the replication room is built with it (a required argument, so the
+ * protection room cannot exist without it) and asks it before every copy.
+ *
+ * Returns how to copy this VM while it is failed over, or null when it is not (or its copy cannot be read).
  */
-export class RecoveredCopies {
-  private lookup: (vmId: string) => RecoveredCopy | null = () => null;
-
-  register(lookup: (vmId: string) => RecoveredCopy | null): void {
-    this.lookup = lookup;
-  }
-
-  /** How to copy this VM while it is failed over, or null when it is not (or its copy cannot be read). */
-  of(vmId: string): RecoveredCopy | null {
-    return this.lookup(vmId);
-  }
-}
+export type RecoveredCopyOf = (vmId: string) => RecoveredCopy | null;
