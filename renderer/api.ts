@@ -49,6 +49,7 @@ const EVENT_TYPES: Record<ConsoleEventType, true> = {
   'job.started': true,
   'job.progress': true,
   'job.finished': true,
+  'job.step': true,
   'alert.raised': true,
   'vault.health': true,
   'catalog.changed': true,

@@ -22,6 +22,8 @@ export type ConsoleEvent =
     }
   | { type: 'job.started'; jobId: string; kind: string; title: string }
   | { type: 'job.finished'; jobId: string; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; message?: string }
+  /** A running drill or failover started or finished a step of its timeline (steps that report no bytes too). */
+  | { type: 'job.step'; jobId: string }
   /** A vault's health check found something new (down, back, or a new size): re-read RPO status and storage. */
   | { type: 'vault.health' }
   | { type: 'alert.raised'; alert: { id: string; severity: 'info' | 'warning' | 'critical'; message: string; fix?: string } }
@@ -54,6 +56,8 @@ export function topicsOf(event: ConsoleEvent): readonly ChangeTopic[] {
       return ['vaultHealth', 'alerts'];
     case 'alert.raised':
       return ['alerts'];
+    case 'job.step':
+      return ['drills'];
     case 'job.progress':
       return [];
   }

@@ -23,6 +23,7 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
   let seq = 0;
   const step: StepFn = async (name, vm, work, describe) => {
     const record = store.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: clock.now().toISOString(), finishedAt: null, detail: null });
+    run.stepped?.();
     run.log(`${vm ? `${vm}: ` : ''}${name}`);
     try {
       const value = await work();
@@ -31,10 +32,12 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
       if (outcome === null || typeof outcome === 'string') store.finishStep(record.id, 'passed', at, outcome);
       else if ('skipped' in outcome) store.finishStep(record.id, 'skipped', at, outcome.skipped);
       else store.finishStep(record.id, outcome.status, at, outcome.detail);
+      run.stepped?.();
       return value;
     } catch (error) {
       const failure = toLifeboatError(error);
       store.finishStep(record.id, 'failed', clock.now().toISOString(), failure.message);
+      run.stepped?.();
       run.log(`  failed: ${failure.message}`);
       throw error;
     }
@@ -43,6 +46,7 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
     const at = clock.now().toISOString();
     const record = store.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: at, finishedAt: null, detail: null });
     store.finishStep(record.id, status, at, detail);
+    run.stepped?.();
   };
   return { step, note };
 }

@@ -13,6 +13,8 @@ export interface JobRunContext {
   readonly signal: AbortSignal;
   log(line: string): void;
   progress(phase: string, bytesDone: number, bytesTotal: number, detail?: ProgressDetail): void;
+  /** The job's record gained or finished a timeline step (a console showing it reads it again); optional for contexts built by tests. */
+  stepped?(): void;
 }
 
 export interface JobOutcome {
@@ -167,6 +169,7 @@ export class JobQueue {
       signal: live.controller.signal,
       log: (line) => this.store.appendLog(live.id, `${this.clock.now().toISOString()} ${line}`),
       progress: (phase, bytesDone, bytesTotal, detail) => this.onProgress(live, phase, bytesDone, bytesTotal, detail),
+      stepped: () => this.bus.emit({ type: 'job.step', jobId: live.id }),
     };
     // Deferred so submit() returns before any of the job's work runs.
     void Promise.resolve()

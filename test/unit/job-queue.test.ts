@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ConsoleEvent } from '../../core/contract/events';
+import { topicsOf, type ConsoleEvent } from '../../core/contract/events';
+import { stepRecorder } from '../../core/drills/steps';
+import { DrillsStore } from '../../core/store/drills';
 import { LifeboatError } from '../../core/contract/errors';
 import { EventBus } from '../../core/event-bus';
 import { JobQueue, type JobRequest, type JobRunContext } from '../../core/jobs/queue';
@@ -43,6 +45,23 @@ function setup(limits = { total: 4, perHost: 1, perTarget: 2 }) {
 }
 
 describe('job queue', () => {
+  it('announces each timeline step a drill records, so an open drill page shows steps that move no bytes', async () => {
+    const { db, queue, events, request } = setup();
+    const drills = new DrillsStore(db);
+    const drill = { id: 'drill-1' };
+    drills.save({ id: drill.id, planId: null, plan: 'Office', kind: 'test', status: 'running', startedAt: '2026-11-25T10:00:00Z', finishedAt: null, operator: 'op', notes: null, rpoSeconds: null, rtoSeconds: null, rpoTargetSeconds: null, rtoTargetSeconds: null, isolation: '', cleanupConfirmed: false, vms: [] });
+    const job = queue.submit(request('vm-a', 'h1', async (ctx) => {
+      const { step } = stepRecorder(drill.id, drills, manualClock('2026-11-25T10:00:00Z'), ctx);
+      await step('Start in isolation', 'vm-a', async () => 'started');
+    }));
+    expect((await job.done).error ?? null).toBeNull();
+    expect(events.filter((event) => event.type === 'job.step')).toEqual([
+      { type: 'job.step', jobId: job.job.id },
+      { type: 'job.step', jobId: job.job.id },
+    ]);
+    expect(topicsOf({ type: 'job.step', jobId: job.job.id })).toEqual(['drills']);
+  });
+
   it('keeps to one job per host at a time and runs the next when one finishes', async () => {
     const { queue, started, request } = setup();
     const a = gate();
