@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
-import { withService, type CliContext } from './context';
+import { type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 export function registerAudit(program: Command, ctx: CliContext): void {
   const audit = program.command('audit').description('The tamper-evident audit log of every change to protection.');
@@ -14,7 +14,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean; workbook?: string }, command: Command) => {
       const workbook = options.workbook ? path.resolve(options.workbook) : undefined;
-      const result = await withService(ctx, command, (service) => createLocalClient(service.api).verifyAudit(workbook ? { workbook } : {}));
+      const result = await withEngineClient(ctx, command, (client) => client.verifyAudit(workbook ? { workbook } : {}));
       if (options.json) ctx.stdout(JSON.stringify(result, null, 2) + '\n');
       else if (result.ok) {
         ctx.stdout(`Audit log intact: ${result.checked} entries, head ${result.headHash}.\n`);
@@ -37,8 +37,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many entries', '100')
     .option('--json', 'print one JSON document')
     .action(async (options: { from?: string; to?: string; limit: string; json?: boolean }, command: Command) => {
-      const entries = await withService(ctx, command, (service) =>
-        createLocalClient(service.api).listAuditEvents({ from: options.from, to: options.to, limit: Number(options.limit) }),
+      const entries = await withEngineClient(ctx, command, (client) =>
+        client.listAuditEvents({ from: options.from, to: options.to, limit: Number(options.limit) }),
       );
       if (options.json) {
         ctx.stdout(JSON.stringify(entries, null, 2) + '\n');

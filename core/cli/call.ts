@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { methods } from '../contract/api';
-import { dispatch } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
-import { runningEngine } from '../engine-lock';
-import { connectToEngine } from '../http/client';
-import { withService, type CliContext } from './context';
+import type { CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 const INPUT_HELP = `
 The input is JSON text, or where to read it from, so that a password in it need not be on the command line
@@ -87,19 +85,9 @@ export function registerCall(program: Command, ctx: CliContext): void {
           fix: 'Give one JSON value (usually an object, e.g. {"organisation":"Acme"}), UTF-8 encoded.',
         });
       }
-      const result = await callEngine(ctx, command, method, parsed);
+      // Through the running engine when one serves the data folder, so every console open on it hears of the change.
+      const result = await withEngineClient(ctx, command, (client) => (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(parsed));
       ctx.stdout(JSON.stringify(result ?? null, null, 2) + '\n');
     });
 }
 
-/**
- * Through the engine that serves the data folder when one runs, so the work happens where it lives and every
- * console open on it hears of the change; otherwise in this process.
- */
-async function callEngine(ctx: CliContext, command: Command, method: string, input: unknown): Promise<unknown> {
-  const running = runningEngine(ctx.dataDir(command));
-  if (!running?.url) return withService(ctx, command, (service) => dispatch(service.api, method, input));
-  const url = new URL(running.url);
-  const { client } = connectToEngine(url.origin, url.searchParams.get('token') ?? '');
-  return (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(input);
-}

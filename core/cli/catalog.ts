@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
-import { cloudCredentials, readPassphrase, withService, type CliContext } from './context';
+import { cloudCredentials, readPassphrase, type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 export function registerCatalog(program: Command, ctx: CliContext): void {
   program
@@ -14,7 +14,7 @@ export function registerCatalog(program: Command, ctx: CliContext): void {
     .action(async (location: string, options: { passphraseFile?: string; json?: boolean }, command: Command) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
       const credentials = cloudCredentials(location, ctx.env);
-      const result = await withService(ctx, command, (service) => createLocalClient(service.api).rebuildCatalog({ location, passphrase, ...(credentials ? { credentials } : {}) }));
+      const result = await withEngineClient(ctx, command, (client) => client.rebuildCatalog({ location, passphrase, ...(credentials ? { credentials } : {}) }));
       if (options.json) return void ctx.stdout(JSON.stringify(result, null, 2) + '\n');
       ctx.stdout(`Catalog rebuilt from ${location}: ${result.points} recovery points.\n`);
       if (result.policiesRestored.length) ctx.stdout(`Policies restored: ${result.policiesRestored.join(', ')}.\n`);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
 import { errorCodes, LifeboatError, type ErrorCode } from '../contract/errors';
 import type { Vm } from '../contract/hosts';
-import { withService, type CliContext } from './context';
+import { type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 const GiB = 1024 ** 3;
 
@@ -14,8 +14,7 @@ export function registerDiscover(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'only this host (name or id)')
     .option('--json', 'print the VMs as one JSON array (name, host, powerState, disks, …)')
     .action(async (options: { host?: string; json?: boolean }, command: Command) => {
-      const { results, vms } = await withService(ctx, command, async (service) => {
-        const client = createLocalClient(service.api);
+      const { results, vms } = await withEngineClient(ctx, command, async (client) => {
         const input = options.host ? { hostId: options.host } : {};
         const results = await client.discover(input);
         return { results, vms: await client.listVms(input) };

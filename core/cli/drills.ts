@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Drill } from '../contract/drills';
 import { LifeboatError } from '../contract/errors';
-import { createLocalClient } from '../contract/dispatch';
-import { withService, type CliContext } from './context';
-import { findVm, openEngineSession, startAndWait } from './engine-client';
+import { type CliContext } from './context';
+import { findVm, openEngineSession, startAndWait, withEngineClient } from './engine-client';
 
 /** `lifeboat plan create`, `drill run`, `drills`: recovery plans and test failovers from a terminal. */
 export function registerDrills(program: Command, ctx: CliContext): void {
@@ -27,8 +26,7 @@ export function registerDrills(program: Command, ctx: CliContext): void {
         if (!source || !recovery) throw new LifeboatError('INVALID_INPUT', `--map-network: "${pair}" is not source=recovery.`, { field: 'mapNetwork', fix: 'Write it as --map-network "VM Network=DR Network".' });
         return { source, recovery };
       });
-      const created = await withService(ctx, command, async (service) => {
-        const client = createLocalClient(service.api);
+      const created = await withEngineClient(ctx, command, async (client) => {
         let recoveryHostId: string | null = null;
         if (options.recoveryHost) {
           const wanted = options.recoveryHost.toLowerCase();
@@ -95,7 +93,7 @@ export function registerDrills(program: Command, ctx: CliContext): void {
     .description('Past drills, newest first.')
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const drills = await withService(ctx, command, (service) => createLocalClient(service.api).listDrills());
+      const drills = await withEngineClient(ctx, command, (client) => client.listDrills());
       if (options.json) return void ctx.stdout(JSON.stringify(drills.map(drillSummary), null, 2) + '\n');
       if (drills.length === 0) return void ctx.stdout('No drills yet. Run one with `lifeboat drill run <plan>`.\n');
       for (const d of drills) ctx.stdout(`${d.startedAt}\t${d.status}\t${d.plan}\tRTO ${d.rtoSeconds ?? '—'} s\tRPO ${d.rpoSeconds ?? '—'} s\n`);

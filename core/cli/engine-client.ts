@@ -6,7 +6,7 @@ import type { EventListener } from '../contract/events';
 import type { Vm } from '../contract/hosts';
 import { acquireEngineLock, runningEngine } from '../engine-lock';
 import { connectToEngine } from '../http/client';
-import type { CliContext } from './context';
+import { withService, type CliContext } from './context';
 
 export interface EngineSession {
   client: ConsoleClient;
@@ -48,6 +48,20 @@ export async function openEngineSession(ctx: CliContext, command: Command): Prom
       lock.release();
     },
   };
+}
+
+/**
+ * The console API for a one-shot command: the running engine's when one serves the data folder (so the
+ * change happens where the data lives, and every console open on it hears of it), else an engine in this
+ * process for the command's length.
+ */
+export async function withEngineClient<T>(ctx: CliContext, command: Command, work: (client: ConsoleClient) => Promise<T>): Promise<T> {
+  const running = runningEngine(ctx.dataDir(command));
+  if (running?.url) {
+    const url = new URL(running.url);
+    return work(connectToEngine(url.origin, url.searchParams.get('token') ?? '').client);
+  }
+  return withService(ctx, command, (service) => work(createLocalClient(service.api)));
 }
 
 /** A VM by name (or id); names must be unique across hosts, or the error says which hosts to pick from. */

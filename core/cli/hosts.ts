@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
 import type { AddHostInput, Host } from '../contract/hosts';
-import { withService, type CliContext } from './context';
+import { type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 /** `lifeboat hosts …`: the hosts Lifeboat discovers VMs on. */
 export function registerHosts(program: Command, ctx: CliContext): void {
@@ -14,7 +14,7 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .description('List hosts with their status and VM counts.')
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const list = await withService(ctx, command, (service) => createLocalClient(service.api).listHosts());
+      const list = await withEngineClient(ctx, command, (client) => client.listHosts());
       if (options.json) return void ctx.stdout(JSON.stringify(list, null, 2) + '\n');
       if (list.length === 0) return void ctx.stdout('No hosts yet. Add one with `lifeboat hosts add hyperv|vsphere|workstation …`, or try `lifeboat lab create`.\n');
       for (const host of list) ctx.stdout(`${host.name}\t${host.kind}\t${host.address ?? 'this computer'}\t${host.vmCount} VMs\t${host.status}${host.statusMessage ? `: ${host.statusMessage}` : ''}\n`);
@@ -86,7 +86,7 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .description('Forget a host and its VMs (nothing on the host changes).')
     .argument('<host>', 'host name or id')
     .action(async (host: string, _options: unknown, command: Command) => {
-      await withService(ctx, command, (service) => createLocalClient(service.api).removeHost({ id: host }));
+      await withEngineClient(ctx, command, (client) => client.removeHost({ id: host }));
       ctx.stdout(`Removed ${host}.\n`);
     });
 
@@ -96,7 +96,7 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .argument('<address>', 'host name or IP (host:port for a non-standard port)')
     .option('--json', 'print one JSON document')
     .action(async (address: string, options: { json?: boolean }, command: Command) => {
-      const info = await withService(ctx, command, (service) => createLocalClient(service.api).inspectCertificate({ address }));
+      const info = await withEngineClient(ctx, command, (client) => client.inspectCertificate({ address }));
       if (options.json) return void ctx.stdout(JSON.stringify(info, null, 2) + '\n');
       ctx.stdout(`SHA-256:  ${info.sha256}\nSubject:  ${info.subject}\nIssuer:   ${info.issuer}${info.selfSigned ? ' (self-signed)' : ''}\nValid:    ${info.validFrom} to ${info.validTo}\n`);
     });
@@ -105,7 +105,7 @@ export function registerHosts(program: Command, ctx: CliContext): void {
 }
 
 async function addHost(ctx: CliContext, command: Command, input: AddHostInput): Promise<Host> {
-  const host = await withService(ctx, command, (service) => createLocalClient(service.api).addHost(input));
+  const host = await withEngineClient(ctx, command, (client) => client.addHost(input));
   ctx.stdout(`Added ${host.name} (${host.kind}${host.statusMessage ? `: ${host.statusMessage}` : ''}). Run \`lifeboat discover\` to list its VMs.\n`);
   if (host.settings.thumbprint) ctx.stdout(`Pinned certificate SHA-256 ${host.settings.thumbprint}.\n`);
   return host;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
-import { withService, type CliContext } from './context';
+import { type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 /** `lifeboat lab create`: three small Workstation-format VMs to try Lifeboat on any machine. */
 export function registerLab(program: Command, ctx: CliContext): void {
@@ -11,8 +11,8 @@ export function registerLab(program: Command, ctx: CliContext): void {
     .description('Create the sample lab (VMware Workstation format) and add it as a host.')
     .option('--dir <folder>', 'where to create it (default: <data folder>/sample-lab)')
     .action(async (options: { dir?: string }, command: Command) => {
-      const result = await withService(ctx, command, (service) =>
-        createLocalClient(service.api).createSampleLab(options.dir ? { folder: path.resolve(options.dir) } : {}),
+      const result = await withEngineClient(ctx, command, (client) =>
+        client.createSampleLab(options.dir ? { folder: path.resolve(options.dir) } : {}),
       );
       ctx.stdout(`Sample lab ready in ${result.folder}: ${result.vms.join(', ')}.\nIt is in the catalog as a Workstation host; see the VMs with \`lifeboat discover\` or on the Virtual machines page.\n`);
     });

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
 import { coverageText, overallLabel, type ReportSummary } from '../contract/reports';
-import { withService, type CliContext } from './context';
+import { type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 interface ReportOptions {
   from: string;
@@ -24,12 +24,12 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .action(async (options: ReportOptions, command: Command) => {
       const period = { from: options.from, to: options.to };
       if (options.preview) {
-        const summary = await withService(ctx, command, (service) => createLocalClient(service.api).previewReport(period));
+        const summary = await withEngineClient(ctx, command, (client) => client.previewReport(period));
         ctx.stdout(options.json ? JSON.stringify(summary, null, 2) + '\n' : describe(summary));
         return;
       }
       const outFile = options.out === undefined ? undefined : path.resolve(options.out);
-      const result = await withService(ctx, command, (service) => createLocalClient(service.api).exportReport({ ...period, outFile }));
+      const result = await withEngineClient(ctx, command, (client) => client.exportReport({ ...period, outFile }));
       if (options.json) {
         ctx.stdout(JSON.stringify(result, null, 2) + '\n');
         return;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
-import { readPassphrase, withService, type CliContext } from './context';
+import { readPassphrase, type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 /** The first-run wizard without a window, for Server Core hosts and scripts. */
 export function registerSetup(program: Command, ctx: CliContext): void {
@@ -12,8 +12,7 @@ export function registerSetup(program: Command, ctx: CliContext): void {
     .option('--passphrase-file <file>', 'read the vault passphrase from this file (default: LIFEBOAT_PASSPHRASE)')
     .action(async (options: { organisation: string; vaultFolder: string; passphraseFile?: string }, command: Command) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
-      const { settings, vault } = await withService(ctx, command, async (service) => {
-        const client = createLocalClient(service.api);
+      const { settings, vault } = await withEngineClient(ctx, command, async (client) => {
         const done = await client.completeFirstRun({ organisation: options.organisation, vault: { kind: 'folder', path: options.vaultFolder }, passphrase });
         // As the wizard does: setup ends with a vault that exists and opens with the passphrase, or with its error.
         return { settings: done, vault: await client.vaultInit({}) };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { withService, type CliContext } from './context';
+import { type CliContext } from './context';
+import { withEngineClient } from './engine-client';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -7,7 +8,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .description('Show whether Lifeboat is set up and what the catalog holds.')
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const status = await withService(ctx, command, (service) => service.api.getStatus({}));
+      const status = await withEngineClient(ctx, command, (client) => client.getStatus({}));
       if (options.json) {
         ctx.stdout(JSON.stringify(status, null, 2) + '\n');
         return;

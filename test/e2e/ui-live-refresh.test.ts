@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 describe('an open console', () => {
-  it('shows a plan made, renamed and schedules paused from the CLI, without a reload', async () => {
+  it('shows plans made (call and plan create), renamed and schedules paused from the CLI, without a reload', async () => {
     await page.getByRole('link', { name: 'Drills' }).click();
     await page.getByRole('heading', { name: 'No drills yet' }).waitFor();
     const loads = await navigations();
@@ -53,6 +53,12 @@ describe('an open console', () => {
     call('updatePlan', { id: plan.id, name: 'Front desk' });
     await card.getByRole('heading', { name: 'Front desk' }).waitFor();
     expect(await card.count()).toBe(1);
+
+    // A plain subcommand, not only `call`: it too goes through the running engine.
+    const made = runCli(['--data', data.dir, 'plan', 'create', 'Back office', '--vm', vm!.id], ENV);
+    expect(made.status, made.stderr).toBe(0);
+    await page.getByTestId('plan-card').getByRole('heading', { name: 'Back office' }).waitFor();
+    expect(await card.count()).toBe(2);
 
     const paused = page.getByText('Schedules paused', { exact: true });
     expect(await paused.count()).toBe(0);
