@@ -1,6 +1,6 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
-import { targetEnv } from '../replication/targets';
+import { storedCredentials } from '../vault/target-credentials';
 import type { ServiceContext } from '../service-context';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
@@ -43,7 +43,7 @@ async function vaultAnchors(ctx: ServiceContext): Promise<{ anchors: AnchorToChe
     }
     let vault: Vault | null = null;
     try {
-      vault = await Vault.open(target.location.path, passphrase, { env: targetEnv(ctx, target.id) });
+      vault = await Vault.open(target.location.path, passphrase, { credentials: storedCredentials(ctx, target.id), readOnly: true });
       const anchor = await readAuditAnchor(vault);
       if (anchor) anchors.push({ source: `the anchor in the vault "${target.name}" (written ${anchor.time})`, seq: anchor.seq, hash: anchor.hash });
     } catch (error) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { LifeboatError } from '../contract/errors';
 import type { TargetCredentials } from '../contract/targets';
 import { resolveDataDir } from '../data-dir';
+import { needsCredentials } from '../vault/backends/open';
 import { createService, type LifeboatService } from '../service';
 
 /** What every subcommand gets: the data folder chosen by --data / LIFEBOAT_DATA, and output streams. */
@@ -55,16 +56,35 @@ export function readPassphrase(ctx: CliContext, file: string | undefined): strin
   });
 }
 
-/** Credentials for a cloud target from the environment the vault CLI also reads. */
+/**
+ * Credentials for a cloud location from the environment, read once at the CLI's edge: the engine and the
+ * vault never read AZURE_STORAGE_CONNECTION_STRING or AWS_* themselves. Null when they are not set (or the
+ * location is a folder).
+ */
 export function cloudCredentials(location: string, env: NodeJS.ProcessEnv): TargetCredentials | null {
   if (location.startsWith('azblob://') && env.AZURE_STORAGE_CONNECTION_STRING) return { connectionString: env.AZURE_STORAGE_CONNECTION_STRING };
   if (location.startsWith('s3://') && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
     return {
       accessKeyId: env.AWS_ACCESS_KEY_ID,
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
       ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      ...(region ? { region } : {}),
     };
   }
   return null;
+}
+
+/** What `lifeboat vault … <location>` opens a cloud vault with: the environment's credentials, which must be set. */
+export function vaultCredentials(location: string, env: NodeJS.ProcessEnv): TargetCredentials | null {
+  const credentials = cloudCredentials(location, env);
+  if (credentials || !needsCredentials(location)) return credentials;
+  if (location.trim().startsWith('azblob://')) {
+    throw new LifeboatError('INVALID_INPUT', 'AZURE_STORAGE_CONNECTION_STRING is not set.', {
+      fix: 'Set it to the storage account connection string (Azure portal: Storage account > Access keys).',
+    });
+  }
+  throw new LifeboatError('INVALID_INPUT', 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set for an s3:// vault.', {
+    fix: 'Set both to an access key allowed to read and write the bucket (and AWS_ENDPOINT_URL for a non-AWS store).',
+  });
 }

@@ -4,7 +4,7 @@ import { LifeboatError } from '../contract/errors';
 import { createDiskWriter, openDisk, type Extent, type WriteFormat } from '../disks/index';
 import { Vault, type VaultOptions, type VaultProgress, type VaultSecret } from '../vault/index';
 import { formatBytes, parseRate, parseSize } from '../vault/units';
-import { readPassphrase, type CliContext } from './context';
+import { readPassphrase, vaultCredentials, type CliContext } from './context';
 
 interface SecretOptions {
   passphraseFile?: string;
@@ -51,9 +51,11 @@ function secretOf(ctx: CliContext, options: SecretOptions): VaultSecret {
   return readPassphrase(ctx, options.passphraseFile);
 }
 
-function vaultOptions(ctx: CliContext, options: TuningOptions): VaultOptions {
+function vaultOptions(ctx: CliContext, location: string, options: TuningOptions, readOnly = false): VaultOptions {
   return {
-    env: ctx.env,
+    credentials: vaultCredentials(location, ctx.env),
+    tunables: ctx.env,
+    readOnly,
     log: (message) => ctx.stderr(`${message}\n`),
     ...(options.packSize ? { packSize: options.packSize } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
@@ -62,14 +64,17 @@ function vaultOptions(ctx: CliContext, options: TuningOptions): VaultOptions {
   };
 }
 
-async function withVault<T>(ctx: CliContext, location: string, options: SecretOptions & TuningOptions, work: (vault: Vault) => Promise<T>): Promise<T> {
-  const vault = await Vault.open(location, secretOf(ctx, options), vaultOptions(ctx, options));
+async function withVault<T>(ctx: CliContext, location: string, options: SecretOptions & TuningOptions, work: (vault: Vault) => Promise<T>, readOnly = false): Promise<T> {
+  const vault = await Vault.open(location, secretOf(ctx, options), vaultOptions(ctx, location, options, readOnly));
   try {
     return await work(vault);
   } finally {
     await vault.close();
   }
 }
+
+/** Commands that only read open the vault through a read-only view (see VaultOptions.readOnly). */
+const READ_ONLY = true;
 
 /** Ctrl+C cancels the run cleanly (what was uploaded stays reusable) instead of killing it mid-write. */
 async function cancellable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -117,7 +122,19 @@ export function registerVault(program: Command, ctx: CliContext): void {
   const vault = program
     .command('vault')
     .description('Encrypted, deduplicated recovery points on a folder, azblob://container/prefix or s3://bucket/prefix.');
+  registerInit(vault, ctx);
+  registerBackupDisk(vault, ctx);
+  registerList(vault, ctx);
+  registerRestoreDisk(vault, ctx);
+  registerVerify(vault, ctx);
+  registerPrune(vault, ctx);
+  registerForget(vault, ctx);
+  registerRecoveryKit(vault, ctx);
+  registerUnlock(vault, ctx);
+}
 
+/** `vault init`: a new vault at a location. */
+function registerInit(vault: Command, ctx: CliContext): void {
   vault
     .command('init')
     .description('Create a vault (the passphrase comes from LIFEBOAT_PASSPHRASE or --passphrase-file).')
@@ -127,13 +144,16 @@ export function registerVault(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (location: string, options: { passphraseFile?: string; blockSize?: number; json?: boolean }) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
-      const created = await Vault.init(location, passphrase, { env: ctx.env, ...(options.blockSize ? { blockSize: options.blockSize } : {}) });
+      const created = await Vault.init(location, passphrase, { credentials: vaultCredentials(location, ctx.env), tunables: ctx.env, ...(options.blockSize ? { blockSize: options.blockSize } : {}) });
       const result = { location: created.location, id: created.config.id, blockSize: created.config.blockSize };
       await created.close();
       if (options.json) json(ctx, result);
       else ctx.stdout(`Created vault ${result.id} at ${result.location}. Print its recovery kit now: lifeboat vault recovery-kit ${location}\n`);
     });
+}
 
+/** `vault backup-disk`: one disk image as a new recovery point. */
+function registerBackupDisk(vault: Command, ctx: CliContext): void {
   addTuningOptions(
     addSecretOptions(
       vault
@@ -174,10 +194,13 @@ export function registerVault(program: Command, ctx: CliContext): void {
         `(${s.blocksNew} new, ${s.blocksKnown} known, ${s.blocksZero} zero, ${s.blocksInherited} inherited blocks)\n`,
     );
   });
+}
 
+/** `vault list`: the recovery points, damaged ones named. */
+function registerList(vault: Command, ctx: CliContext): void {
   addSecretOptions(vault.command('list').description('List recovery points.').argument('<location>', 'the vault').option('--json', 'print one JSON document')).action(
     async (location: string, options: SecretOptions & { json?: boolean }) => {
-      const points = await withVault(ctx, location, options, (open) => open.listAll());
+      const points = await withVault(ctx, location, options, (open) => open.listAll(), READ_ONLY);
       if (options.json) {
         return json(
           ctx,
@@ -201,7 +224,10 @@ export function registerVault(program: Command, ctx: CliContext): void {
       }
     },
   );
+}
 
+/** `vault restore-disk`: one disk of a point into a new disk file. */
+function registerRestoreDisk(vault: Command, ctx: CliContext): void {
   addTuningOptions(
     addSecretOptions(
       vault
@@ -225,11 +251,14 @@ export function registerVault(program: Command, ctx: CliContext): void {
       }
       const writer = await createDiskWriter(options.format as WriteFormat, outFile, disk.size);
       return cancellable((signal) => open.restoreDisk(point.id, diskName, writer, { signal, ...withProgress(progressPrinter(ctx, options.progress)) }));
-    });
+    }, READ_ONLY);
     if (options.json) return json(ctx, { ...result, file: outFile, format: options.format });
     ctx.stdout(`Restored ${result.disk} of ${result.pointId} to ${outFile} (${formatBytes(result.size)}, ${formatBytes(result.bytesWritten)} of data) in ${result.seconds.toFixed(1)} s.\n`);
   });
+}
 
+/** `vault verify`: exits 1 naming what is damaged. */
+function registerVerify(vault: Command, ctx: CliContext): void {
   addTuningOptions(
     addSecretOptions(
       vault
@@ -242,9 +271,7 @@ export function registerVault(program: Command, ctx: CliContext): void {
     ),
   ).action(async (location: string, options: SecretOptions & TuningOptions & { readData?: boolean; readDataSubset?: string }) => {
     const readData = options.readData ? 'all' : options.readDataSubset ? { fraction: parsePercent(options.readDataSubset) } : 'none';
-    const report = await withVault(ctx, location, options, (open) =>
-      cancellable((signal) => open.verify({ readData, signal, ...withProgress(progressPrinter(ctx, options.progress)) })),
-    );
+    const report = await withVault(ctx, location, options, (open) => cancellable((signal) => open.verify({ readData, signal, ...withProgress(progressPrinter(ctx, options.progress)) })), READ_ONLY);
     if (options.json) json(ctx, report);
     else {
       ctx.stdout(
@@ -262,7 +289,10 @@ export function registerVault(program: Command, ctx: CliContext): void {
       });
     }
   });
+}
 
+/** `vault prune`: retention, then what nothing needs is deleted. */
+function registerPrune(vault: Command, ctx: CliContext): void {
   addSecretOptions(
     vault
       .command('prune')
@@ -300,7 +330,10 @@ export function registerVault(program: Command, ctx: CliContext): void {
       }
     },
   );
+}
 
+/** `vault forget`: points by id, damaged ones too. */
+function registerForget(vault: Command, ctx: CliContext): void {
   addSecretOptions(
     vault
       .command('forget')
@@ -316,13 +349,19 @@ export function registerVault(program: Command, ctx: CliContext): void {
     }
     ctx.stdout(`Run \`lifeboat vault prune ${location} …\` to delete the data nothing else uses.\n`);
   });
+}
 
+/** `vault recovery-kit`: what opens the vault without this console. */
+function registerRecoveryKit(vault: Command, ctx: CliContext): void {
   addSecretOptions(vault.command('recovery-kit').description('Print the recovery kit: what opens this vault without this console.').argument('<location>', 'the vault')).action(
     async (location: string, options: SecretOptions) => {
-      ctx.stdout(await withVault(ctx, location, options, (open) => open.recoveryKit()));
+      ctx.stdout(await withVault(ctx, location, options, (open) => open.recoveryKit(), READ_ONLY));
     },
   );
+}
 
+/** `vault unlock`: stale locks broken. */
+function registerUnlock(vault: Command, ctx: CliContext): void {
   vault
     .command('unlock')
     .description('Break stale locks left by runs that ended without releasing them.')

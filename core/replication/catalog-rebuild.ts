@@ -7,7 +7,6 @@ import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { parseLocation } from '../vault/backends/open';
 import { Vault } from '../vault/vault';
-import { credentialsEnv } from './targets';
 
 interface PointMetadata {
   vmId?: string;
@@ -25,8 +24,8 @@ export function catalogRebuildApi(ctx: ServiceContext): Pick<ConsoleApi, 'rebuil
     async rebuildCatalog({ location, passphrase, credentials }) {
       const secret = passphrase ?? (ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined);
       if (!secret) throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is needed to read the vault.', { fix: 'Give it (LIFEBOAT_PASSPHRASE or --passphrase-file), or set Lifeboat up first.' });
-      const env = { ...process.env, ...credentialsEnv(credentials) };
-      const vault = await Vault.open(location, secret, { env });
+      // The vault alone is read: the catalog is what gets written.
+      const vault = await Vault.open(location, secret, { credentials: credentials ?? null, readOnly: true });
       try {
         const manifests = await vault.manifests();
         const now = ctx.clock.now();

@@ -4,29 +4,22 @@ import type { TargetCredentials } from '../contract/targets';
 import type { VaultLocation } from '../contract/types';
 import type { ServiceContext } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
-import { openRawBackend, parseLocation } from '../vault/backends/open';
+import type { BackendCredentials } from '../vault/backends/credentials';
+import { needsCredentials, openRawBackend, parseLocation } from '../vault/backends/open';
+import { sealedCredentialsText } from '../vault/target-credentials';
 import { Vault } from '../vault/vault';
 import { proveWritable } from './vault-probe';
 
 const secretId = (targetId: string): string => `target-credentials:${targetId}`;
 
-/** The environment the vault backends read credentials from (they take the same variables as the CLI). */
-export function credentialsEnv(credentials: TargetCredentials | undefined): Record<string, string> {
-  if (!credentials) return {};
-  if ('connectionString' in credentials) return { AZURE_STORAGE_CONNECTION_STRING: credentials.connectionString };
-  return {
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    ...(credentials.endpoint ? { AWS_ENDPOINT_URL: credentials.endpoint } : {}),
-    ...(credentials.region ? { AWS_REGION: credentials.region } : {}),
-  };
-}
-
-/** A target's unsealed credentials as backend environment, on top of the engine's own. */
-export function targetEnv(ctx: ServiceContext, targetId: string): NodeJS.ProcessEnv {
-  const id = ctx.targets.credentialsSecretId(targetId);
-  const sealed = id ? ctx.secrets.get(id) : undefined;
-  return { ...process.env, ...(sealed ? (JSON.parse(sealed) as Record<string, string>) : {}) };
+/** A cloud location given without credentials is refused here, before the probe, in the user's terms. */
+function givenCredentials(location: string, credentials: TargetCredentials | undefined): BackendCredentials | null {
+  if (credentials) return credentials;
+  if (!needsCredentials(location)) return null;
+  throw new LifeboatError('INVALID_INPUT', `No credentials were given for the vault ${location}.`, {
+    field: 'credentials',
+    fix: 'Give the storage account connection string (Azure) or the access key and secret (S3); `lifeboat protect` reads them from AZURE_STORAGE_CONNECTION_STRING or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+  });
 }
 
 function toLocation(location: string): VaultLocation {
@@ -38,12 +31,12 @@ function toLocation(location: string): VaultLocation {
  * Proves the storage can hold a vault (a probe object written, read back and deleted), then opens the vault
  * there when one exists (proving the stored passphrase fits it).
  */
-async function probe(ctx: ServiceContext, location: string, env: NodeJS.ProcessEnv): Promise<{ vaultExists: boolean; proof: string }> {
-  const { proof } = await proveWritable(location, env);
+async function probe(ctx: ServiceContext, location: string, credentials: BackendCredentials | null): Promise<{ vaultExists: boolean; proof: string }> {
+  const { proof } = await proveWritable(location, credentials);
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
-  if (!passphrase) return { vaultExists: await hasVaultConfig(location, env), proof };
+  if (!passphrase) return { vaultExists: await hasVaultConfig(location, credentials), proof };
   try {
-    const vault = await Vault.open(location, passphrase, { env });
+    const vault = await Vault.open(location, passphrase, { credentials, readOnly: true });
     await vault.close();
     return { vaultExists: true, proof };
   } catch (error) {
@@ -53,8 +46,8 @@ async function probe(ctx: ServiceContext, location: string, env: NodeJS.ProcessE
 }
 
 /** Whether a vault's config is there, for a machine that has no passphrase to open it with yet. */
-async function hasVaultConfig(location: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  const backend = openRawBackend(location, env);
+async function hasVaultConfig(location: string, credentials: BackendCredentials | null): Promise<boolean> {
+  const backend = openRawBackend(location, credentials);
   try {
     return (await backend.list('config')).some((object) => object.key === 'config');
   } catch (error) {
@@ -66,19 +59,19 @@ async function hasVaultConfig(location: string, env: NodeJS.ProcessEnv): Promise
   }
 }
 
-/** Seals a target's cloud credentials (as backend environment) and links them to the target. */
-export function sealTargetCredentials(ctx: ServiceContext, targetId: string, name: string, credentials: TargetCredentials, now: Date): void {
-  ctx.secrets.put(secretId(targetId), `Credentials for vault target ${name}`, JSON.stringify(credentialsEnv(credentials)), now);
+/** Seals a target's cloud credentials and links them to the target. */
+export function sealTargetCredentials(ctx: Pick<ServiceContext, 'secrets' | 'db'>, targetId: string, name: string, credentials: TargetCredentials, now: Date): void {
+  ctx.secrets.put(secretId(targetId), `Credentials for vault target ${name}`, sealedCredentialsText(credentials), now);
   ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(targetId), targetId);
 }
 
 /** Opens the vault with the passphrase (WRONG_PASSPHRASE when it does not fit), or creates it when there is none. */
-async function proveOrCreate(ctx: ServiceContext, location: string, passphrase: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function proveOrCreate(ctx: ServiceContext, location: string, passphrase: string, credentials: BackendCredentials | null): Promise<void> {
   try {
-    await (await Vault.open(location, passphrase, { env })).close();
+    await (await Vault.open(location, passphrase, { credentials, readOnly: true })).close();
   } catch (error) {
     if (!(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND') throw error;
-    await (await Vault.init(location, passphrase, { env })).close();
+    await (await Vault.init(location, passphrase, { credentials })).close();
     ctx.audit.append(ctx.operator, 'vault.created', location, {});
   }
 }
@@ -90,7 +83,7 @@ export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' 
     },
 
     async testTarget({ location, credentials }) {
-      return { ok: true, ...(await probe(ctx, location, { ...process.env, ...credentialsEnv(credentials) })) };
+      return { ok: true, ...(await probe(ctx, location, givenCredentials(location, credentials))) };
     },
 
     async addTarget({ name, location, credentials, passphrase }) {
@@ -99,8 +92,8 @@ export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' 
         throw new LifeboatError('INVALID_INPUT', `name: A target called "${name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
       }
       if (ctx.targets.findByLocation(parsed.path)) throw new LifeboatError('INVALID_INPUT', `location: ${parsed.path} is already a target.`, { field: 'location', fix: 'Use that target.' });
-      const env = { ...process.env, ...credentialsEnv(credentials) };
-      await probe(ctx, location, env);
+      const given = givenCredentials(location, credentials);
+      await probe(ctx, location, given);
       const now = ctx.clock.now();
       // Copies open the vault with the stored passphrase: a target they could never open is refused now, not
       // in every failed job later.
@@ -114,7 +107,7 @@ export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' 
             fix: 'Give the vault passphrase (LIFEBOAT_PASSPHRASE or --passphrase-file; in the console, Settings → Vault), or finish setup first with `lifeboat setup`.',
           });
         }
-        await proveOrCreate(ctx, location, passphrase, env);
+        await proveOrCreate(ctx, location, passphrase, given);
         ctx.secrets.put(VAULT_PASSPHRASE_SECRET, 'Vault passphrase for scheduled runs', passphrase, now);
       }
       return ctx.db.transaction(() => {

@@ -8,15 +8,20 @@ import { backup } from '../vault/backup';
 import { prune } from '../vault/prune';
 import { applyRetention } from '../vault/retention';
 import { restoreDisk } from '../vault/restore';
+import { storedCredentials } from '../vault/target-credentials';
 import { Vault } from '../vault/vault';
 import { verify } from '../vault/verify';
 import { sharedTarget, type LimitSource } from './shared-target';
-import { targetEnv } from './targets';
 import { ownsPoint, type VaultPort } from './vault-port';
 
 export interface VaultPortOptions {
   /** The copy's policy and the upload limit it wants now (bytes/s, null: unlimited), re-read every BANDWIDTH_RECHECK_MS during a run. */
   uploadLimit?: LimitSource;
+  /**
+   * For ports that only restore and verify (drills, restores, failover): the vault is opened through a
+   * read-only view (VaultOptions.readOnly), and a missing one is not created.
+   */
+  readOnly?: boolean;
 }
 
 const BANDWIDTH_RECHECK_MS = 30_000;
@@ -35,13 +40,14 @@ export async function openVaultPort(ctx: ServiceContext, targetId: string, optio
   let pointTime: Date | null = null;
   const shared = sharedTarget(ctx, targetId);
   const { bandwidth } = shared;
-  const vaultOptions = { env: targetEnv(ctx, targetId), now: () => pointTime ?? ctx.clock.now(), pacers: bandwidth.pacers };
+  const readOnly = options.readOnly ?? false;
+  const vaultOptions = { credentials: storedCredentials(ctx, targetId), now: () => pointTime ?? ctx.clock.now(), pacers: bandwidth.pacers };
   const vault = await shared.openSerially(async () => {
     try {
-      return await Vault.open(location, passphrase, vaultOptions);
+      return await Vault.open(location, passphrase, { ...vaultOptions, readOnly });
     } catch (error) {
       const neverUsed = new RecoveryPointsStore(ctx.db).listForTarget(targetId).length === 0;
-      if (!(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND' || !neverUsed) throw error;
+      if (readOnly || !(error instanceof LifeboatError) || error.code !== 'VAULT_NOT_FOUND' || !neverUsed) throw error;
       const created = await Vault.init(location, passphrase, vaultOptions);
       ctx.audit.append('system', 'vault.created', location, { targetId });
       return created;

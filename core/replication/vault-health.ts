@@ -7,10 +7,9 @@ import { AlertsStore } from '../store/alerts';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VaultHealthStore, type VaultHealthRecord } from '../store/vault-health';
 import { openRawBackend } from '../vault/backends/open';
-import { FolderBackend } from '../vault/backends/folder';
 import type { Backend } from '../vault/backends/types';
 import { readConfig } from '../vault/vault';
-import { targetEnv } from './targets';
+import { storedCredentials } from '../vault/target-credentials';
 
 /** Re-measure the bytes a vault holds at most this often (a walk or a full listing is not free). */
 const MEASURE_EVERY_MS = 10 * 60_000;
@@ -87,7 +86,7 @@ export class VaultHealthMonitor {
     const base = { targetId, checkedAt: now, problem: null, fix: null, bytesUsed: previous?.bytesUsed ?? null, measuredAt: previous?.measuredAt ?? null, freeBytes: null };
     let backend: Backend;
     try {
-      backend = openRawBackend(location, targetEnv(this.ctx, targetId));
+      backend = openRawBackend(location, storedCredentials(this.ctx, targetId));
     } catch (error) {
       return { ...base, ...down('unavailable', error) };
     }
@@ -100,11 +99,12 @@ export class VaultHealthMonitor {
         if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND' && neverUsed) return { ...base, state: 'new', bytesUsed: null, measuredAt: null };
         return { ...base, ...down(error instanceof LifeboatError && error.code === 'VAULT_CORRUPT' ? 'damaged' : 'unavailable', error) };
       }
-      const freeBytes = backend instanceof FolderBackend ? await freeSpace(backend.root) : null;
+      const root = backend.capabilities.localRoot;
+      const freeBytes = root !== null ? await freeSpace(root) : null;
       const due = previous?.measuredAt == null || this.stale.has(targetId) || Date.parse(now) - Date.parse(previous.measuredAt) >= MEASURE_EVERY_MS;
       if (!due) return { ...base, state: 'ok', freeBytes };
       this.stale.delete(targetId);
-      const bytesUsed = backend instanceof FolderBackend ? await folderBytes(backend.root, signal) : (await backend.list('', { signal })).reduce((sum, o) => sum + o.size, 0);
+      const bytesUsed = root !== null ? await folderBytes(root, signal) : (await backend.list('', { signal })).reduce((sum, o) => sum + o.size, 0);
       return { ...base, state: 'ok', freeBytes, bytesUsed, measuredAt: now };
     } catch (error) {
       return { ...base, ...down('unavailable', error) };

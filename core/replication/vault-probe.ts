@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { LifeboatError } from '../contract/errors';
-import { AzureBlobBackend } from '../vault/backends/azure';
-import { FolderBackend } from '../vault/backends/folder';
+import type { BackendCredentials } from '../vault/backends/credentials';
 import { ensureContainer, openRawBackend } from '../vault/backends/open';
-import { S3Backend } from '../vault/backends/s3';
 import { isNotFound, type Backend } from '../vault/backends/types';
 
 export interface WriteProof {
@@ -20,25 +18,25 @@ export interface WriteProof {
  * folder the probe had to make is removed again afterwards — only the folders it made, and only empty.
  * "It answered" is not proof: /proc accepts a directory listing, a path under a file fails only on write.
  */
-export async function proveWritable(location: string, env: NodeJS.ProcessEnv): Promise<WriteProof> {
-  const backend = openRawBackend(location, env);
+export async function proveWritable(location: string, credentials: BackendCredentials | null): Promise<WriteProof> {
+  const backend = openRawBackend(location, credentials);
   try {
-    if (backend instanceof FolderBackend) return await proveFolder(backend);
+    const root = backend.capabilities.localRoot;
+    if (root !== null) return await proveFolder(backend, root);
     return await proveCloud(backend, location);
   } finally {
     await backend.close().catch(() => undefined);
   }
 }
 
-async function proveFolder(backend: FolderBackend): Promise<WriteProof> {
-  const root = backend.root;
+async function proveFolder(backend: Backend, root: string): Promise<WriteProof> {
   const existing = await fs.stat(root).catch(() => null);
   if (existing && !existing.isDirectory()) {
     throw new LifeboatError('INVALID_INPUT', `${root} is a file, not a folder.`, { field: 'location', fix: 'Choose a folder (or a new folder name) for the vault.' });
   }
   let made: string[];
   try {
-    made = await backend.ensureRoot();
+    made = await backend.capabilities.ensureHolder();
   } catch (error) {
     throw folderRefused(root, error);
   }
@@ -60,7 +58,7 @@ async function proveCloud(backend: Backend, location: string): Promise<WriteProo
       await ensureContainer(backend);
       createdContainer = true;
     } catch (creating) {
-      throw unreachable(location, creating, backend instanceof AzureBlobBackend ? 'container' : backend instanceof S3Backend ? 'bucket' : 'location');
+      throw unreachable(location, creating, backend.capabilities.holder);
     }
   }
   try {
@@ -68,8 +66,7 @@ async function proveCloud(backend: Backend, location: string): Promise<WriteProo
   } catch (error) {
     throw error instanceof LifeboatError ? error : unreachable(location, error);
   }
-  const what = backend instanceof AzureBlobBackend ? 'container' : 'bucket';
-  return { proof: `${createdContainer ? `created the ${what}, ` : ''}wrote, read back and deleted a test object`, createdContainer };
+  return { proof: `${createdContainer ? `created the ${backend.capabilities.holder}, ` : ''}wrote, read back and deleted a test object`, createdContainer };
 }
 
 /** Writes a random probe object, reads it back and deletes it; anything else than the same bytes fails. */

@@ -1,6 +1,6 @@
 import { seal, unseal } from './block-codec';
 import { isNotFound } from './backends/types';
-import type { Vault } from './vault';
+import type { VaultCore } from './vault-core';
 
 /** Where a vault keeps the engine's audit anchor: one small sealed object, rewritten with every copy. */
 export const AUDIT_ANCHOR_KEY = 'audit-anchor';
@@ -19,12 +19,12 @@ export interface AuditAnchor {
  * Sealed with the vault's own key: whoever can write the catalog but not open the vault cannot forge one,
  * so a rewritten or shortened audit log disagrees with the anchor in every vault it copies to.
  */
-export async function writeAuditAnchor(vault: Vault, anchor: AuditAnchor): Promise<void> {
+export async function writeAuditAnchor(vault: VaultCore, anchor: AuditAnchor): Promise<void> {
   await vault.backend.put(AUDIT_ANCHOR_KEY, seal(vault.keys.encKey, Buffer.from(JSON.stringify(anchor)), AAD));
 }
 
 /** The vault's anchor, or null when none was written yet; a damaged one throws (it does not open). */
-export async function readAuditAnchor(vault: Vault): Promise<AuditAnchor | null> {
+export async function readAuditAnchor(vault: VaultCore): Promise<AuditAnchor | null> {
   let sealed: Buffer;
   try {
     sealed = await vault.backend.get(AUDIT_ANCHOR_KEY);

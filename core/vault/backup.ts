@@ -7,7 +7,7 @@ import { VaultLock } from './lock';
 import { PackSession } from './pack-session';
 import { CopyMeter, type RunOptions } from './progress';
 import { summarize, vaultError, type RecoveryPointSummary } from './support';
-import type { Vault } from './vault';
+import type { VaultCore } from './vault-core';
 import type { HeldBlock } from './worker-pool';
 
 export interface BackupDisk {
@@ -66,7 +66,7 @@ interface BlockResult {
  * last is the commit point. Read, hash, compress, encrypt and upload overlap: the main thread reads and
  * uploads, worker threads do the CPU work, and a bounded queue keeps memory flat whatever the disk size.
  */
-export async function backup(vault: Vault, request: BackupRequest, options: RunOptions = {}): Promise<BackupResult> {
+export async function backup(vault: VaultCore, request: BackupRequest, options: RunOptions = {}): Promise<BackupResult> {
   const started = performance.now();
   if (!request.vm.trim()) throw new LifeboatError('INVALID_INPUT', 'A backup needs the VM name.', { field: 'vm', fix: 'Pass --vm <name>.' });
   const names = new Set<string>();
@@ -160,7 +160,7 @@ interface DiskPlan {
   manifestDisk(): Omit<ManifestDisk, 'storedBytes' | 'referencedBytes'>;
 }
 
-async function planDisk(vault: Vault, disk: BackupDisk): Promise<DiskPlan> {
+async function planDisk(vault: VaultCore, disk: BackupDisk): Promise<DiskPlan> {
   const blockSize = vault.blockSize;
   const size = disk.reader.virtualSize;
   const slots = Math.ceil(size / blockSize);
@@ -241,7 +241,7 @@ function mergeRuns(runs: [number, number][]): [number, number][] {
   return out;
 }
 
-async function backupDisk(vault: Vault, session: PackSession, plan: DiskPlan, stats: BackupStats, meter: CopyMeter, signal?: AbortSignal): Promise<void> {
+async function backupDisk(vault: VaultCore, session: PackSession, plan: DiskPlan, stats: BackupStats, meter: CopyMeter, signal?: AbortSignal): Promise<void> {
   const { blockSize } = vault;
   const workers = vault.workers();
   const depth = Math.max(2, workers.size * PIPELINE_DEPTH_PER_WORKER);
@@ -329,7 +329,7 @@ function countDataBlocks(ids: Uint8Array): number {
   return count;
 }
 
-function referencedBytes(vault: Vault, ids: Uint8Array): number {
+function referencedBytes(vault: VaultCore, ids: Uint8Array): number {
   const seen = new Set<string>();
   let total = 0;
   for (let at = 0; at < ids.length; at += ID_BYTES) {

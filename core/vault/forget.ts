@@ -2,7 +2,7 @@ import { LifeboatError } from '../contract/errors';
 import { keys } from './format';
 import { VaultLock } from './lock';
 import { isUnreadable, vaultError } from './support';
-import type { Vault } from './vault';
+import type { VaultCore } from './vault-core';
 
 export interface ForgetReport {
   /** The points forgotten: id, and VM and time when their manifest was readable. */
@@ -15,7 +15,7 @@ export interface ForgetReport {
  * manifest is damaged, which is how a vault that prune refuses (see prune.ts) is made prunable again when
  * no copy of the damaged objects exists. Takes the exclusive lock, like prune.
  */
-export async function forget(vault: Vault, references: readonly string[]): Promise<ForgetReport> {
+export async function forget(vault: VaultCore, references: readonly string[]): Promise<ForgetReport> {
   let lock: VaultLock | null = null;
   try {
     if (references.length === 0) throw new LifeboatError('INVALID_INPUT', 'Name at least one recovery point to forget.', { fix: 'Give point ids from `lifeboat vault list <location>`.' });

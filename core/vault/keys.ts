@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { LifeboatError } from '../contract/errors';
 import { SealBroken, seal, unseal, type BlockKeys } from './block-codec';
+import type { VaultTunables } from './tunables';
 
 /**
  * scrypt cost of new vaults (and of a new passphrase): about 0.5 s and 128 MiB per open, measured on the
@@ -105,9 +106,9 @@ function deriveKek(passphrase: string, kdf: KdfParams): Buffer {
   });
 }
 
-/** Parameters for a new wrap: DEFAULT_KDF, with N from LIFEBOAT_VAULT_KDF_N in `env` when set. */
-export function newKdf(env: NodeJS.ProcessEnv = process.env): KdfParams {
-  const setting = env[KDF_N_ENV];
+/** Parameters for a new wrap: DEFAULT_KDF, with N from LIFEBOAT_VAULT_KDF_N in `tunables` when set. */
+export function newKdf(tunables: VaultTunables = process.env): KdfParams {
+  const setting = tunables[KDF_N_ENV];
   let N: number = DEFAULT_KDF.N;
   if (setting !== undefined && setting !== '') {
     N = Number(setting);

@@ -2,9 +2,8 @@ import { release } from './block-jobs';
 import { isNotFound } from './backends/types';
 import type { Backend } from './backends/types';
 import { SealBroken } from './block-codec';
-import { FolderBackend } from './backends/folder';
 import { buildPack, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
-import type { Vault } from './vault';
+import type { VaultCore } from './vault-core';
 import { BlockBroken } from './worker-pool';
 
 /** Packs uploaded but not yet named by an index object are flushed into one after this many. */
@@ -34,7 +33,7 @@ export class PackSession {
   onSent: ((sealed: number, raw: number) => void) | null = null;
 
   constructor(
-    private readonly vault: Vault,
+    private readonly vault: VaultCore,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -47,9 +46,9 @@ export class PackSession {
     for (const object of orphans) {
       try {
         const entries = await readPackEntries(backend, object.key, object.size, this.vault.keys.encKey);
-        // Folder packs are flushed in batches (deferDurability): after a power cut an unindexed one may be
-        // torn, so every blob must still open. Object stores never show a partial object.
-        if (this.vault.raw instanceof FolderBackend && !(await blobsOpen(this.vault, object.key, entries))) continue;
+        // Packs are put with deferDurability: where that can leave one torn by a power cut (a folder flushes
+        // them in batches), every blob of an unindexed pack must still open. Object stores never show part of one.
+        if (backend.capabilities.tornUntilSynced && !(await blobsOpen(this.vault, object.key, entries))) continue;
         const pack = { packId: idOf(object.key), size: object.size, entries };
         this.vault.index.addPack(pack);
         this.unindexed.push(pack);
@@ -158,7 +157,7 @@ async function readPackEntries(backend: Backend, key: string, size: number, encK
 }
 
 /** Whether every blob of a pack decrypts (GCM tags): a torn pack fails at once. */
-async function blobsOpen(vault: Vault, key: string, entries: PackEntry[]): Promise<boolean> {
+async function blobsOpen(vault: VaultCore, key: string, entries: PackEntry[]): Promise<boolean> {
   if (entries.length === 0) return true;
   const end = Math.max(...entries.map((entry) => entry.offset + entry.length));
   const data = await vault.backend.get(key, { offset: 0, length: end });

@@ -1,16 +1,13 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
-import { FolderBackend } from './backends/folder';
 import { isNotFound, type ObjectInfo } from './backends/types';
 import { ID_BYTES, isZeroId } from './block-codec';
-import { idOf, keys, prefixes, randomId, sealIndex, type Manifest } from './format';
+import { idOf, keys, prefixes, randomId, sealIndex, type IndexedPack, type Manifest } from './format';
 import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
-import { indexAfterRepack, planRepack, writeRepacked } from './repack';
+import { indexAfterRepack, planRepack, writeRepacked, type RepackPlan } from './repack';
 import { applyRetention, type RetentionPolicy } from './retention';
-import { isUnreadable, mapLimit, vaultError, type DamagedPoint } from './support';
-import type { Vault } from './vault';
+import { isUnreadable, vaultError, type DamagedPoint } from './support';
+import type { VaultCore } from './vault-core';
 
 export interface PruneReport {
   kept: string[];
@@ -47,17 +44,18 @@ const TEMP_FILE_AGE_MS = 10 * 60_000;
  * A pack (or block list) that no point or index needs is deleted only once it is this old: a younger one may
  * belong to a copy in flight on another machine that has not written its index or manifest yet (a lock
  * broken by hand, a clock or lock race: kopia's rule). Repack leaves packs this young whole, too.
- * Overridden by PruneOptions.minPackAgeMs, VaultOptions.minPackAgeMs or, in seconds, the environment
- * variable MIN_PACK_AGE_ENV (tests set 0). Ages come from the backend's object times; an object whose
- * time the backend does not give counts as young unless the minimum age is 0.
+ * Overridden by PruneOptions.minPackAgeMs, VaultOptions.minPackAgeMs or, in seconds, the tunable
+ * MIN_PACK_AGE_ENV (VaultOptions.tunables, default the process environment; tests set 0). Ages come from
+ * the backend's listings; an object whose time the backend does not give counts as young unless the
+ * minimum age is 0.
  */
 export const MIN_PACK_AGE_MS = 60 * 60_000;
 export const MIN_PACK_AGE_ENV = 'LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS';
 
-function minPackAge(vault: Vault, options: PruneOptions): number {
+function minPackAge(vault: VaultCore, options: PruneOptions): number {
   const chosen = options.minPackAgeMs ?? vault.options.minPackAgeMs;
   if (chosen !== undefined) return chosen;
-  const text = (vault.options.env ?? process.env)[MIN_PACK_AGE_ENV];
+  const text = (vault.options.tunables ?? process.env)[MIN_PACK_AGE_ENV];
   if (text === undefined || text.trim() === '') return MIN_PACK_AGE_MS;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0) {
@@ -66,23 +64,9 @@ function minPackAge(vault: Vault, options: PruneOptions): number {
   return seconds * 1000;
 }
 
-/**
- * When each object was last written, in ms since the epoch, or null when the backend does not say: from
- * the listing's `modified` where a backend gives one, else from the file on a folder vault.
- */
-async function objectTimes(vault: Vault, objects: readonly ObjectInfo[]): Promise<Map<string, number | null>> {
-  const times = new Map<string, number | null>();
-  await mapLimit(objects, 16, async (object) => {
-    let time: number | null = object.modified ?? null;
-    if (time === null && vault.raw instanceof FolderBackend) {
-      time = await fs.stat(path.join(vault.raw.root, ...object.key.split('/'))).then(
-        (stat) => stat.mtimeMs,
-        () => null,
-      );
-    }
-    times.set(object.key, time !== null && Number.isFinite(time) ? time : null);
-  });
-  return times;
+/** When each object was last written, in ms since the epoch, from its listing; null when the backend does not say. */
+function objectTimes(objects: readonly ObjectInfo[]): Map<string, number | null> {
+  return new Map(objects.map((object) => [object.key, object.modified !== undefined && Number.isFinite(object.modified) ? object.modified : null]));
 }
 
 /** Prune's refusal: objects that cannot be read or authenticated, so what they name is unknown. */
@@ -122,7 +106,7 @@ export class VaultDamagedError extends LifeboatError {
  * authenticated (VaultDamagedError): the packs only a damaged point uses would look unused and go.
  * Unreferenced packs and block lists younger than the minimum age stay (MIN_PACK_AGE_MS).
  */
-export async function prune(vault: Vault, policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneReport> {
+export async function prune(vault: VaultCore, policy: RetentionPolicy, options: PruneOptions = {}): Promise<PruneReport> {
   const started = performance.now();
   let lock: VaultLock | null = null;
   try {
@@ -130,26 +114,7 @@ export async function prune(vault: Vault, policy: RetentionPolicy, options: Prun
     const minAge = minPackAge(vault, options);
     lock = await VaultLock.acquire(vault.backend, 'exclusive', 'prune', { log: vault.options.log });
     const { manifests, damaged } = await vault.scanManifests();
-
-    // Every block list of every point, kept or not, must open: a damaged one hides what its point needs.
-    const lists = new Map<string, Uint8Array | null>();
-    const damagedLists = new Map<string, { id: string; vm: string; time: string; disk: string }[]>();
-    for (const manifest of manifests) {
-      for (const disk of manifest.disks) {
-        if (!lists.has(disk.blockList)) {
-          try {
-            lists.set(disk.blockList, await vault.readBlockList(disk));
-          } catch (error) {
-            if (!isUnreadable(error) && !isNotFound(error)) throw error;
-            lists.set(disk.blockList, null);
-          }
-        }
-        if (lists.get(disk.blockList) === null) {
-          const key = keys.blockList(disk.blockList);
-          damagedLists.set(key, [...(damagedLists.get(key) ?? []), { id: manifest.id, vm: manifest.vm, time: manifest.time, disk: disk.name }]);
-        }
-      }
-    }
+    const { lists, damagedLists } = await readBlockLists(vault, manifests);
     vault.forgetIndex(); // what this handle loaded earlier may name packs and indexes another prune removed
     const damagedIndex: string[] = [];
     const indexObjects = [...(await vault.loadIndex(damagedIndex))];
@@ -161,99 +126,153 @@ export async function prune(vault: Vault, policy: RetentionPolicy, options: Prun
         damagedIndex.sort(),
       );
     }
-
-    // With `vm`, the policy is that VM's (policies differ per VM sharing a vault): every other point stays.
-    const selects = options.vm;
-    const decided = applyRetention(selects ? manifests.filter((m) => selects(m)) : manifests, policy);
-    const keep: Manifest[] = [...decided.keep, ...(selects ? manifests.filter((m) => !selects(m)) : [])];
-    const forget = decided.forget;
-    const report: PruneReport = {
-      kept: keep.map((point) => point.id),
-      forgotten: forget.map((point) => point.id),
-      packsDeleted: 0,
-      bytesFreed: 0,
-      packsKept: 0,
-      packsRepacked: 0,
-      bytesRepacked: 0,
-      packsTooYoung: 0,
-      indexObjectsReplaced: 0,
-      blockListsDeleted: 0,
-      dryRun: options.dryRun ?? false,
-      seconds: 0,
-    };
-
-    const used = new Set<string>();
-    const usedLists = new Set<string>();
-    for (const manifest of keep) {
-      for (const disk of manifest.disks) {
-        usedLists.add(disk.blockList);
-        const ids = lists.get(disk.blockList)!;
-        for (let at = 0; at < ids.length; at += ID_BYTES) {
-          const id = ids.subarray(at, at + ID_BYTES);
-          if (!isZeroId(id)) used.add(Buffer.from(id.buffer, id.byteOffset, ID_BYTES).toString('latin1'));
-        }
-      }
-    }
-    const usedPacks = vault.index.packs().filter((pack) => pack.entries.some((entry) => used.has(entry.id.toString('latin1'))));
-    const stillUsed = new Set(usedPacks.map((pack) => pack.packId));
-    const packs = await vault.backend.list(prefixes.packs);
-    const unused = packs.filter((object) => !stillUsed.has(idOf(object.key)));
-    const unusedLists = (await vault.backend.list(prefixes.blockLists)).filter((object) => !usedLists.has(idOf(object.key)));
-
-    // Ages: of what would be deleted unreferenced, and of the packs a repack would rewrite and delete.
-    const candidates = new Set(planRepack(usedPacks, used).rewrite.map((pack) => keys.pack(pack.packId)));
-    const times = await objectTimes(vault, [...unused, ...unusedLists, ...packs.filter((object) => candidates.has(object.key))]);
-    const now = vault.now().getTime();
-    const young = (key: string): boolean => {
-      if (minAge <= 0) return false;
-      const time = times.get(key);
-      return time === null || time === undefined || now - time < minAge;
-    };
-    const youngPacks = new Set(packs.filter((object) => young(object.key)).map((object) => idOf(object.key)));
-    const repack = planRepack(usedPacks, used, youngPacks);
-    const doomed = unused.filter((object) => !young(object.key));
-    const doomedLists = unusedLists.filter((object) => !young(object.key));
-    // A young pack nothing needs keeps its index entries: the copy it may belong to will name its blocks.
-    const spared = vault.index.packs().filter((pack) => !stillUsed.has(pack.packId) && youngPacks.has(pack.packId));
-    report.packsDeleted = doomed.length + repack.rewrite.length;
-    report.bytesFreed = doomed.reduce((sum, object) => sum + object.size, 0) + doomedLists.reduce((sum, object) => sum + object.size, 0) + repack.bytesFreed;
-    report.packsKept = repack.keep.length;
-    report.packsRepacked = repack.rewrite.length;
-    report.bytesRepacked = repack.bytesMoving;
-    report.packsTooYoung = unused.length - doomed.length + (unusedLists.length - doomedLists.length);
-    report.indexObjectsReplaced = indexObjects.length;
-    report.blockListsDeleted = doomedLists.length;
-    if (options.dryRun) return { ...report, seconds: (performance.now() - started) / 1000 };
-
-    const meter = new ProgressMeter('prune', forget.length + repack.bytesMoving + doomed.length + repack.rewrite.length, options.onProgress);
-    for (const point of forget) {
-      await vault.backend.delete(keys.point(point.id));
-      meter.add(1);
-    }
-    // New packs, then an index naming them instead of the old ones, then the old packs go: killed at any
-    // step, the vault still opens every kept point.
-    const written = await writeRepacked(vault, repack, options.signal, (bytes) => meter.add(bytes));
-    const compact = indexAfterRepack(repack, written);
-    for (const pack of spared) compact.addPack(pack);
-    report.packsKept += written.length;
-    await vault.backend.sync();
-    const newIndex = randomId(16);
-    await vault.backend.put(keys.index(newIndex), sealIndex(compact.packs(), vault.keys.encKey));
-    for (const id of indexObjects) await vault.backend.delete(keys.index(id));
-    for (const object of [...doomed, ...repack.rewrite.map((pack) => ({ key: keys.pack(pack.packId) }))]) {
-      options.signal?.throwIfAborted();
-      await vault.backend.delete(object.key);
-      meter.add(1);
-    }
-    for (const object of doomedLists) await vault.backend.delete(object.key);
-    if (vault.raw instanceof FolderBackend) {
-      for (const file of await vault.raw.staleTemporaryFiles(TEMP_FILE_AGE_MS)) await fs.rm(file, { force: true });
-    }
-    meter.finish();
+    const { keep, forget } = decide(manifests, policy, options.vm);
+    const plan = await planDeletions(vault, usedBy(keep, lists), minAge);
+    const report = reportOf(keep, forget, plan, indexObjects, options.dryRun ?? false);
+    if (!options.dryRun) report.packsKept += await carryOut(vault, forget, plan, indexObjects, options);
     return { ...report, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     throw vaultError(error, vault.location);
   } finally {
     await lock?.release();
   }
+}
+
+type DamagedListPoint = { id: string; vm: string; time: string; disk: string };
+
+/** Every block list of every point, kept or not: each must open, as a damaged one hides what its point needs. */
+async function readBlockLists(vault: VaultCore, manifests: Manifest[]): Promise<{ lists: Map<string, Uint8Array | null>; damagedLists: Map<string, DamagedListPoint[]> }> {
+  const lists = new Map<string, Uint8Array | null>();
+  const damagedLists = new Map<string, DamagedListPoint[]>();
+  for (const manifest of manifests) {
+    for (const disk of manifest.disks) {
+      if (!lists.has(disk.blockList)) {
+        try {
+          lists.set(disk.blockList, await vault.readBlockList(disk));
+        } catch (error) {
+          if (!isUnreadable(error) && !isNotFound(error)) throw error;
+          lists.set(disk.blockList, null);
+        }
+      }
+      if (lists.get(disk.blockList) === null) {
+        const key = keys.blockList(disk.blockList);
+        damagedLists.set(key, [...(damagedLists.get(key) ?? []), { id: manifest.id, vm: manifest.vm, time: manifest.time, disk: disk.name }]);
+      }
+    }
+  }
+  return { lists, damagedLists };
+}
+
+/** With `selects`, the policy is that VM's (policies differ per VM sharing a vault): every other point stays. */
+function decide(manifests: Manifest[], policy: RetentionPolicy, selects: PruneOptions['vm']): { keep: Manifest[]; forget: Manifest[] } {
+  const decided = applyRetention(selects ? manifests.filter((m) => selects(m)) : manifests, policy);
+  return { keep: [...decided.keep, ...(selects ? manifests.filter((m) => !selects(m)) : [])], forget: decided.forget };
+}
+
+interface Used {
+  /** Block ids (latin1) the kept points use. */
+  blocks: Set<string>;
+  /** Block list ids the kept points use. */
+  lists: Set<string>;
+}
+
+function usedBy(keep: Manifest[], lists: Map<string, Uint8Array | null>): Used {
+  const used: Used = { blocks: new Set(), lists: new Set() };
+  for (const manifest of keep) {
+    for (const disk of manifest.disks) {
+      used.lists.add(disk.blockList);
+      const ids = lists.get(disk.blockList)!;
+      for (let at = 0; at < ids.length; at += ID_BYTES) {
+        const id = ids.subarray(at, at + ID_BYTES);
+        if (!isZeroId(id)) used.blocks.add(Buffer.from(id.buffer, id.byteOffset, ID_BYTES).toString('latin1'));
+      }
+    }
+  }
+  return used;
+}
+
+interface DeletionPlan {
+  repack: RepackPlan;
+  /** Packs and block lists nothing needs, old enough to go. */
+  doomed: ObjectInfo[];
+  doomedLists: ObjectInfo[];
+  /** Unreferenced objects left because they are younger than the minimum age. */
+  tooYoung: number;
+  /** A young pack nothing needs keeps its index entries: the copy it may belong to will name its blocks. */
+  spared: IndexedPack[];
+}
+
+async function planDeletions(vault: VaultCore, used: Used, minAge: number): Promise<DeletionPlan> {
+  const usedPacks = vault.index.packs().filter((pack) => pack.entries.some((entry) => used.blocks.has(entry.id.toString('latin1'))));
+  const stillUsed = new Set(usedPacks.map((pack) => pack.packId));
+  const packs = await vault.backend.list(prefixes.packs);
+  const unused = packs.filter((object) => !stillUsed.has(idOf(object.key)));
+  const unusedLists = (await vault.backend.list(prefixes.blockLists)).filter((object) => !used.lists.has(idOf(object.key)));
+
+  // Ages: of what would be deleted unreferenced, and of the packs a repack would rewrite and delete.
+  const candidates = new Set(planRepack(usedPacks, used.blocks).rewrite.map((pack) => keys.pack(pack.packId)));
+  const times = objectTimes([...unused, ...unusedLists, ...packs.filter((object) => candidates.has(object.key))]);
+  const now = vault.now().getTime();
+  const young = (key: string): boolean => {
+    if (minAge <= 0) return false;
+    const time = times.get(key);
+    return time === null || time === undefined || now - time < minAge;
+  };
+  const youngPacks = new Set(packs.filter((object) => young(object.key)).map((object) => idOf(object.key)));
+  const doomed = unused.filter((object) => !young(object.key));
+  const doomedLists = unusedLists.filter((object) => !young(object.key));
+  return {
+    repack: planRepack(usedPacks, used.blocks, youngPacks),
+    doomed,
+    doomedLists,
+    tooYoung: unused.length - doomed.length + (unusedLists.length - doomedLists.length),
+    spared: vault.index.packs().filter((pack) => !stillUsed.has(pack.packId) && youngPacks.has(pack.packId)),
+  };
+}
+
+function reportOf(keep: Manifest[], forget: Manifest[], plan: DeletionPlan, indexObjects: string[], dryRun: boolean): PruneReport {
+  const { repack, doomed, doomedLists } = plan;
+  const bytes = (objects: ObjectInfo[]): number => objects.reduce((sum, object) => sum + object.size, 0);
+  return {
+    kept: keep.map((point) => point.id),
+    forgotten: forget.map((point) => point.id),
+    packsDeleted: doomed.length + repack.rewrite.length,
+    bytesFreed: bytes(doomed) + bytes(doomedLists) + repack.bytesFreed,
+    packsKept: repack.keep.length,
+    packsRepacked: repack.rewrite.length,
+    bytesRepacked: repack.bytesMoving,
+    packsTooYoung: plan.tooYoung,
+    indexObjectsReplaced: indexObjects.length,
+    blockListsDeleted: doomedLists.length,
+    dryRun,
+    seconds: 0,
+  };
+}
+
+/**
+ * Manifests go first; then new packs, then an index naming them instead of the old ones, then the old packs
+ * go: killed at any step, the vault still opens every kept point. Returns the number of packs written.
+ */
+async function carryOut(vault: VaultCore, forget: Manifest[], plan: DeletionPlan, indexObjects: string[], options: PruneOptions): Promise<number> {
+  const { repack, doomed, doomedLists } = plan;
+  const meter = new ProgressMeter('prune', forget.length + repack.bytesMoving + doomed.length + repack.rewrite.length, options.onProgress);
+  for (const point of forget) {
+    await vault.backend.delete(keys.point(point.id));
+    meter.add(1);
+  }
+  const written = await writeRepacked(vault, repack, options.signal, (bytes) => meter.add(bytes));
+  const compact = indexAfterRepack(repack, written);
+  for (const pack of plan.spared) compact.addPack(pack);
+  await vault.backend.sync();
+  await vault.backend.put(keys.index(randomId(16)), sealIndex(compact.packs(), vault.keys.encKey));
+  for (const id of indexObjects) await vault.backend.delete(keys.index(id));
+  for (const object of [...doomed, ...repack.rewrite.map((pack) => ({ key: keys.pack(pack.packId) }))]) {
+    options.signal?.throwIfAborted();
+    await vault.backend.delete(object.key);
+    meter.add(1);
+  }
+  for (const object of doomedLists) await vault.backend.delete(object.key);
+  await vault.backend.capabilities.removeLeftovers(TEMP_FILE_AGE_MS);
+  meter.finish();
+  return written.length;
 }

@@ -1,6 +1,6 @@
 import { BlockIndex } from './block-index';
 import { buildPack, keys, type IndexedPack, type PackEntry } from './format';
-import type { Vault } from './vault';
+import type { VaultCore } from './vault-core';
 
 /**
  * A pack whose live blobs fill less than this share of it is rewritten by prune: otherwise the space of
@@ -58,7 +58,7 @@ export function planRepack(packs: IndexedPack[], used: Set<string>, young: Reado
  * its place), and returns the new packs for the index. The old packs stay until the caller has written an
  * index without them, so a prune killed here leaves only unindexed new packs, which the next prune sweeps.
  */
-export async function writeRepacked(vault: Vault, plan: RepackPlan, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<IndexedPack[]> {
+export async function writeRepacked(vault: VaultCore, plan: RepackPlan, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<IndexedPack[]> {
   const written: IndexedPack[] = [];
   let blobs: Buffer[] = [];
   let entries: PackEntry[] = [];

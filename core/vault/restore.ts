@@ -9,7 +9,7 @@ import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
 import { vaultError } from './support';
 import { formatBytes } from './units';
-import type { Vault } from './vault';
+import type { VaultCore } from './vault-core';
 import { BlockBroken } from './worker-pool';
 
 export interface RestoreResult {
@@ -39,7 +39,7 @@ const FETCHES_IN_FLIGHT = 3;
  * restores the benchmark disk in about half the time. All-zero blocks are not written (they stay holes or unallocated blocks). Closes the writer on
  * success, aborts it on failure.
  */
-export async function restoreDisk(vault: Vault, reference: string, diskName: string, writer: DiskWriter, options: RunOptions = {}): Promise<RestoreResult> {
+export async function restoreDisk(vault: VaultCore, reference: string, diskName: string, writer: DiskWriter, options: RunOptions = {}): Promise<RestoreResult> {
   const started = performance.now();
   let lock: VaultLock | null = null;
   let needed = 0;
@@ -143,7 +143,7 @@ function restoreError(error: unknown, pointId: string, diskName: string, file: s
   return error;
 }
 
-function planFetches(vault: Vault, ids: Uint8Array, size: number, blockSize: number, pointId: string): Fetch[] {
+function planFetches(vault: VaultCore, ids: Uint8Array, size: number, blockSize: number, pointId: string): Fetch[] {
   const fetches: Fetch[] = [];
   const slots = Math.ceil(size / blockSize);
   let current: Fetch | null = null;

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { LifeboatError } from '../contract/errors';
-import { openBackendStack, ensureContainer, type BackendStackOptions } from './backends/open';
+import { openBackendStack, ensureContainer, stackTimeouts, type BackendStackOptions } from './backends/open';
 import { isNotFound, type Backend } from './backends/types';
 import type { MeteredBackend } from './backends/metrics';
+import type { VaultCore, VaultSettings } from './vault-core';
 import type { ThrottledBackend } from './backends/throttle';
 import type { BlockKeys } from './block-codec';
 import { isUnreadable, mapLimit, summarize, vaultError, type DamagedPoint, type RecoveryPointSummary } from './support';
@@ -41,16 +42,18 @@ export const DEFAULT_BLOCK_SIZE = MiB;
 export const DEFAULT_PACK_SIZE = 32 * MiB;
 const ALLOWED_BLOCK_SIZES = [256 * 1024, 512 * 1024, MiB, 2 * MiB, 4 * MiB, 8 * MiB];
 
-export interface VaultOptions extends BackendStackOptions {
+export interface VaultOptions extends BackendStackOptions, VaultSettings {
   /** Worker threads for hashing, compression and encryption (default: one per core). */
   workers?: number;
   /** Target pack size; tests use small packs to get many objects from small disks. */
   packSize?: number;
   now?: () => Date;
-  /** Notices worth a log line (a vault lock taken over from a holder that is gone); default: stderr. */
-  log?: (message: string) => void;
-  /** Unreferenced packs younger than this are left by prune (default MIN_PACK_AGE_MS; see prune.ts). */
-  minPackAgeMs?: number;
+  /**
+   * Only reads (restore, verify, drills): the backend is wrapped in a read-only view, so any put or delete
+   * of vault data fails loudly instead of happening. Lock objects stay writable: readers hold a lock so that
+   * no prune deletes packs from under them.
+   */
+  readOnly?: boolean;
 }
 
 /** How to open a vault: its passphrase, or the recovery key printed on its recovery kit. */
@@ -58,9 +61,9 @@ export type VaultSecret = string | { passphrase: string } | { recoveryKey: strin
 
 /**
  * An open vault: its config, keys and storage. Operations live in their own modules (backup.ts,
- * restore.ts, verify.ts, prune.ts) and take a Vault; this class holds what they share.
+ * restore.ts, verify.ts, prune.ts) and take the VaultCore this class implements; it holds what they share.
  */
-export class Vault {
+export class Vault implements VaultCore {
   index = new BlockIndex();
   private indexObjects: Set<string> | null = null;
   private workersInstance: BlockWorkers | null = null;
@@ -71,7 +74,6 @@ export class Vault {
     private readonly master: Buffer,
     readonly backend: MeteredBackend,
     readonly throttle: ThrottledBackend,
-    readonly raw: Backend,
     readonly options: VaultOptions,
   ) {}
 
@@ -101,7 +103,7 @@ export class Vault {
     }
     const stack = openBackendStack(location, options);
     try {
-      await ensureContainer(stack.raw);
+      await ensureContainer(stack.raw, stackTimeouts(options));
       const existing = await stack.backend.stat(keys.config).then(
         () => true,
         (error: unknown) => (isNotFound(error) ? false : Promise.reject(error)),
@@ -112,7 +114,7 @@ export class Vault {
         });
       }
       const master = newMasterKey();
-      const partial = { format: FORMAT_NAME, version: FORMAT_VERSION, id: randomId(16), created: new Date().toISOString(), blockSize, kdf: newKdf() } as const;
+      const partial = { format: FORMAT_NAME, version: FORMAT_VERSION, id: randomId(16), created: new Date().toISOString(), blockSize, kdf: newKdf(options.tunables) } as const;
       const config: VaultConfig = {
         ...partial,
         kdf: { ...partial.kdf },
@@ -120,7 +122,7 @@ export class Vault {
         masterKey: wrapMasterKey(master, passphrase, partial.kdf, masterKeyAad(partial)),
       };
       await stack.backend.put(keys.config, Buffer.from(JSON.stringify(config, null, 2)));
-      return new Vault(stack.backend.location, config, master, stack.backend, stack.throttle, stack.raw, options);
+      return new Vault(stack.backend.location, config, master, stack.backend, stack.throttle, options);
     } catch (error) {
       await stack.backend.close().catch(() => undefined);
       throw vaultError(error, stack.backend.location);
@@ -129,7 +131,7 @@ export class Vault {
 
   /** Opens a vault; a wrong passphrase fails here (WRONG_PASSPHRASE), before anything is written. */
   static async open(location: string, secret: VaultSecret, options: VaultOptions = {}): Promise<Vault> {
-    const stack = openBackendStack(location, options);
+    const stack = openBackendStack(location, { ...options, ...(options.readOnly ? { readOnlyExcept: [prefixes.locks] } : {}) });
     try {
       const config = await readConfig(stack.backend);
       const byRecoveryKey = typeof secret === 'object' && 'recoveryKey' in secret;
@@ -138,7 +140,7 @@ export class Vault {
       const master = byRecoveryKey
         ? checkRecoveryKey(parseRecoveryKey(secret.recoveryKey), config)
         : unwrapMasterKey(config.masterKey, typeof secret === 'string' ? secret : secret.passphrase, config.kdf, masterKeyAad(config));
-      return new Vault(stack.backend.location, config, master, stack.backend, stack.throttle, stack.raw, options);
+      return new Vault(stack.backend.location, config, master, stack.backend, stack.throttle, options);
     } catch (error) {
       await stack.backend.close().catch(() => undefined);
       throw vaultError(error, stack.backend.location);
@@ -147,7 +149,7 @@ export class Vault {
 
   /** Re-wraps the master key under a new passphrase (e.g. after opening with the recovery key). */
   async changePassphrase(passphrase: string): Promise<void> {
-    const kdf = newKdf();
+    const kdf = newKdf(this.options.tunables);
     const config: VaultConfig = { ...this.config, kdf, masterKey: wrapMasterKey(this.master, passphrase, kdf, masterKeyAad(this.config)) };
     await this.backend.put(keys.config, Buffer.from(JSON.stringify(config, null, 2)));
     Object.assign(this.config, config);

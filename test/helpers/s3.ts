@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process';
+import type { S3Credentials } from '../../core/vault/backends/credentials';
 import { repoRoot, tempDirManual } from './temp';
 
 export interface S3Server {
   endpoint: string;
+  /** For in-process vaults: the credentials value the engine passes. */
+  credentials: S3Credentials;
+  /** For CLI children: the same credentials as the environment `lifeboat vault` reads. */
   env: NodeJS.ProcessEnv;
   close(): Promise<void>;
 }
@@ -37,6 +41,7 @@ export async function startS3(): Promise<S3Server> {
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', endpoint, region: 'us-east-1' },
     env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1' },
     close: async () => {
       child.kill('SIGTERM');

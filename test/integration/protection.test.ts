@@ -120,13 +120,16 @@ describe('protection of vSphere VMs to Azure Blob (Azurite)', () => {
       expect(props.get('snapshot'), vm.name).toBeUndefined();
     }
     await vsphere.close();
-    // The points are in Azurite, readable with the vault's own API and the target's credentials.
-    const inVault = await client.vaultList({ location: 'azblob://lifeboat-test/office', passphrase: PASSPHRASE }).catch((error: Error) => error);
-    expect(inVault).toBeInstanceOf(Error); // the engine's own environment has no Azure credentials: only the target holds them
+    // The points are in Azurite, readable with the vault's own API: the target at that location lends its sealed credentials.
+    const listed = await client.vaultList({ location: 'azblob://lifeboat-test/office', passphrase: PASSPHRASE });
+    expect(listed.map((p) => p.id).sort()).toEqual(points.map((p) => p.id).sort());
+    // A cloud location no target holds credentials for is refused, even with the engine's own environment set.
     process.env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString;
     try {
-      const listed = await client.vaultList({ location: 'azblob://lifeboat-test/office', passphrase: PASSPHRASE });
-      expect(listed.map((p) => p.id).sort()).toEqual(points.map((p) => p.id).sort());
+      await expect(client.vaultList({ location: 'azblob://lifeboat-test/elsewhere', passphrase: PASSPHRASE })).rejects.toMatchObject({
+        code: 'NOT_SET_UP',
+        message: 'No credentials are stored for the vault azblob://lifeboat-test/elsewhere.',
+      });
     } finally {
       delete process.env.AZURE_STORAGE_CONNECTION_STRING;
     }

@@ -160,8 +160,7 @@ describe('vault on Azure Blob (Azurite)', () => {
 
   it('fails with a clear error after retries when the backend goes down mid-run, stays valid, and the next run reuses the upload', async () => {
     const dir = tempDir();
-    const env = { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString };
-    const options = { env, packSize: MiB, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 } };
+    const options = { credentials: { connectionString: azurite.connectionString }, packSize: MiB, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 } };
     const location = 'azblob://vault-down/lab';
     await (await Vault.init(location, PASSPHRASE, options)).close();
     const file = path.join(dir, 'disk.img');

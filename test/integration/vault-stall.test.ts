@@ -123,7 +123,7 @@ describe('a vault on Azure Blob (Azurite) behind a link that goes silent', () =>
     const connection = azurite.connectionString.replace(`127.0.0.1:${azurite.port}/`, `127.0.0.1:${proxy.port}/`);
     const result = await stallAndRecover({
       location: 'azblob://vault-stall/lab',
-      options: { env: { AZURE_STORAGE_CONNECTION_STRING: connection } },
+      options: { credentials: { connectionString: connection } },
       freeze: () => proxy.blackHole(),
       thaw: async () => {
         // The retries did come back through the black hole: new connections were accepted and held.
@@ -151,7 +151,7 @@ describe('a vault on S3 (s3rver) behind a link that goes silent', () => {
     const result = await stallAndRecover({
       location: 's3://vault-stall/lab',
       partialPuts: true,
-      options: { env: { ...s3.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${proxy.port}` } },
+      options: { credentials: { ...s3.credentials, endpoint: `http://127.0.0.1:${proxy.port}` } },
       freeze: () => proxy.blackHole(),
       thaw: async () => {
         expect(proxy.acceptedWhileHeld).toBeGreaterThan(0);

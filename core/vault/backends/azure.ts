@@ -1,6 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { progressBody, readAll } from './streams';
-import { BackendError, byteLength, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import { BackendError, byteLength, checkKey, isTransientNetworkError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 /** Single-shot uploads up to this size are one Put Blob call, which Azure makes atomic; packs stay well below. */
 const SINGLE_SHOT_LIMIT = 256 * 1024 * 1024;
@@ -23,6 +23,19 @@ export class AzureBlobBackend implements Backend {
 
   get location(): string {
     return `azblob://${this.containerName}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return {
+      localRoot: null,
+      holder: 'container',
+      tornUntilSynced: false,
+      ensureHolder: async (options) => {
+        await this.ensureContainer(options);
+        return [];
+      },
+      removeLeftovers: async () => undefined,
+    };
   }
 
   /** The SDK is loaded on first use: it costs a third of a second, which commands on other vaults need not pay. */

@@ -1,5 +1,5 @@
 import { LifeboatError } from '../../contract/errors';
-import { BackendError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import { BackendError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 /**
  * No byte moved, either way, for this long: the request is abandoned as stalled. This is what a WAN link or
@@ -65,6 +65,10 @@ export class DeadlineBackend implements Backend {
 
   get location(): string {
     return this.inner.location;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return this.inner.capabilities;
   }
 
   put(key: string, data: PutData, options?: PutOptions): Promise<void> {

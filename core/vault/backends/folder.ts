@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
-import { BackendError, checkKey, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import { BackendError, checkKey, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 const TEMP_PREFIX = '.tmp-';
 
@@ -91,6 +91,18 @@ export class FolderBackend implements Backend {
 
   get location(): string {
     return this.root;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return {
+      localRoot: this.root,
+      holder: 'folder',
+      tornUntilSynced: true,
+      ensureHolder: (options) => this.ensureRoot(options),
+      removeLeftovers: async (olderThanMs) => {
+        for (const file of await this.staleTemporaryFiles(olderThanMs)) await this.io({}, () => this.fs.rm(file, { force: true }));
+      },
+    };
   }
 
   private file(key: string): string {
@@ -246,7 +258,7 @@ export class FolderBackend implements Backend {
         } else if (entry.isFile() && key.startsWith(prefix)) {
           const file = path.join(this.root, ...key.split('/'));
           const stat = await this.io(options, () => this.fs.stat(file)).catch((error: unknown) => (options.signal?.aborted ? Promise.reject(mapError(error, key)) : null));
-          if (stat) out.push({ key, size: stat.size });
+          if (stat) out.push({ key, size: stat.size, modified: stat.mtimeMs });
         }
       }
     };

@@ -1,4 +1,4 @@
-import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import { byteLength, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 export interface BackendMetrics {
   puts: number;
@@ -23,6 +23,10 @@ export class MeteredBackend implements Backend {
 
   get location(): string {
     return this.inner.location;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return this.inner.capabilities;
   }
 
   snapshot(): BackendMetrics {

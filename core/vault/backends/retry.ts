@@ -1,5 +1,5 @@
 import { BackendTimeout, stoppedAnswering } from './deadline';
-import { BackendError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import { BackendError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 export interface RetryOptions {
   /** Total tries of one operation, the first included. */
@@ -27,6 +27,10 @@ export class RetryingBackend implements Backend {
 
   get location(): string {
     return this.inner.location;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return this.inner.capabilities;
   }
 
   private async retry<T>(operation: string, key: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {

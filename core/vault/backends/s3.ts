@@ -1,7 +1,7 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { progressBody, readAll } from './streams';
-import { BackendError, checkKey, isTransientNetworkError, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions, joined } from './types';
+import { BackendError, checkKey, isTransientNetworkError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions, joined } from './types';
 
 export interface S3Settings {
   bucket: string;
@@ -43,6 +43,19 @@ export class S3Backend implements Backend {
 
   get location(): string {
     return `s3://${this.settings.bucket}${this.settings.prefix ? `/${this.settings.prefix}` : ''}`;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return {
+      localRoot: null,
+      holder: 'bucket',
+      tornUntilSynced: false,
+      ensureHolder: async (options) => {
+        await this.ensureBucket(options);
+        return [];
+      },
+      removeLeftovers: async () => undefined,
+    };
   }
 
   private name(key: string): string {

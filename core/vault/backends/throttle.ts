@@ -1,5 +1,5 @@
 import { sleep } from './retry';
-import { byteLength, type Backend, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import { byteLength, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
 
 /**
  * Bytes are paced in slices of at most a quarter second at the current rate (and at most 1 MiB), so a new
@@ -75,6 +75,10 @@ export class ThrottledBackend implements Backend {
 
   get location(): string {
     return this.inner.location;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return this.inner.capabilities;
   }
 
   async put(key: string, data: PutData, options: PutOptions = {}): Promise<void> {

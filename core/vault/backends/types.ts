@@ -27,6 +27,8 @@
 export interface Backend {
   /** What the user typed, for messages: a folder path, azblob://…, s3://…. */
   readonly location: string;
+  /** What this kind of storage can and cannot do; wrappers pass on those of the backend they wrap. */
+  readonly capabilities: BackendCapabilities;
   /** `data` may come in parts (a pack's blobs), written back to back without joining them first. */
   put(key: string, data: PutData, options?: PutOptions): Promise<void>;
   get(key: string, range?: ByteRange, options?: RequestOptions): Promise<Buffer>;
@@ -36,6 +38,32 @@ export interface Backend {
   /** Makes every earlier put made with `deferDurability` durable. */
   sync(options?: RequestOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What callers ask of a backend instead of asking which class it is: a wrapped backend (retries, deadlines,
+ * a test's fault injection) answers for the storage underneath.
+ */
+export interface BackendCapabilities {
+  /**
+   * The folder on this machine's file system (a local disk or a mounted share) that holds the objects, or
+   * null for an object store: free space and bytes used are read from the folder directly.
+   */
+  readonly localRoot: string | null;
+  /** What the objects live in, for messages: the folder, the container, the bucket. */
+  readonly holder: 'folder' | 'container' | 'bucket';
+  /**
+   * Whether a put made with `deferDurability` can be left torn by a power cut until sync() (a folder flushes
+   * packs in batches). Object stores never show part of an object.
+   */
+  readonly tornUntilSynced: boolean;
+  /**
+   * Makes the folder, container or bucket, where missing (`vault init` and the target probe only). Returns
+   * the folders it made, outermost first (none for an object store), so a probe can remove exactly those.
+   */
+  ensureHolder(options?: RequestOptions): Promise<string[]>;
+  /** Removes what puts killed mid-way left behind, once older than `olderThanMs` (a folder's temporary files). */
+  removeLeftovers(olderThanMs: number): Promise<void>;
 }
 
 /** What every request may carry. */
