@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createLocalClient } from '../contract/dispatch';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
-import { cloudCredentials, readPassphrase, withService, type CliContext } from './context';
-import { findVm, openEngineSession, startAndWait } from './engine-client';
+import { cloudCredentials, readPassphrase, type CliContext } from './context';
+import { findVm, openEngineSession, startAndWait, withEngineClient } from './engine-client';
 
 /** `lifeboat protect`, `run`, `jobs`, `rpo`, `points`: protection from a terminal. */
 export function registerProtection(program: Command, ctx: CliContext): void {
@@ -18,8 +17,7 @@ export function registerProtection(program: Command, ctx: CliContext): void {
     .option('--json', 'print the policy as one JSON document')
     .option('--passphrase-file <file>', 'the vault passphrase for a new target, when none is stored (default: LIFEBOAT_PASSPHRASE)')
     .action(async (options: { vm: string[]; target: string; rpo: number; name?: string; json?: boolean; passphraseFile?: string }, command: Command) => {
-      const policy = await withService(ctx, command, async (service) => {
-        const client = createLocalClient(service.api);
+      const policy = await withEngineClient(ctx, command, async (client) => {
         const vms = [];
         for (const name of options.vm) vms.push(await findVm(client, name));
         const targets = await client.listTargets();
@@ -99,7 +97,7 @@ export function registerProtection(program: Command, ctx: CliContext): void {
     .description('Per protected VM: age of the newest recovery point against its RPO (ok, warning, breach).')
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const statuses = await withService(ctx, command, (service) => createLocalClient(service.api).getRpoStatus());
+      const statuses = await withEngineClient(ctx, command, (client) => client.getRpoStatus());
       const rows = statuses.map((s) => ({ vm: s.vm, policy: s.policy, rpoMinutes: s.rpoMinutes, ageSeconds: s.ageSeconds, status: s.status === 'pending' ? 'ok' : s.status, lastPointTime: s.lastPointTime }));
       if (options.json) return void ctx.stdout(JSON.stringify(rows, null, 2) + '\n');
       if (rows.length === 0) return void ctx.stdout('Nothing is protected yet.\n');
@@ -112,8 +110,7 @@ export function registerProtection(program: Command, ctx: CliContext): void {
     .argument('<vm>', 'VM name or id')
     .option('--json', 'print one JSON document')
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
-      const points = await withService(ctx, command, async (service) => {
-        const client = createLocalClient(service.api);
+      const points = await withEngineClient(ctx, command, async (client) => {
         return client.listPoints({ vmId: (await findVm(client, name)).id });
       });
       if (options.json) return void ctx.stdout(JSON.stringify(points, null, 2) + '\n');

@@ -43,7 +43,8 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
     points: new RecoveryPointsStore(ctx.db),
     clock: ctx.clock,
     vm: (id) => vms.get(id),
-    openVault: (targetId) => openVaultPort(ctx, targetId),
+    // A drill only reads the vault: a read-only view cannot delete or overwrite a point, whatever goes wrong.
+    openVault: (targetId) => openVaultPort(ctx, targetId, { readOnly: true }),
     sandboxFor: drillSandboxes(ctx, hosts, planNetwork),
     guestCredential: (id) => {
       const sealed = ctx.secrets.get(guestCredentialSecret(id));

@@ -33,7 +33,7 @@ export function restoreApi(ctx: ServiceContext, rediscover: Rediscover): Restore
   const drills = new DrillsStore(ctx.db);
   const jobs = new JobsStore(ctx.db);
   const outcomes = new Map<string, RestoreOutcome>();
-  const deps: RestoreRunDeps = { openVault: (targetId) => openVaultPort(ctx, targetId), connect: (hostId) => ctx.hosts.connect(hostId), hold: (jobId, resources) => jobs.setResources(jobId, resources) };
+  const deps: RestoreRunDeps = { openVault: (targetId) => openVaultPort(ctx, targetId, { readOnly: true }), connect: (hostId) => ctx.hosts.connect(hostId), hold: (jobId, resources) => jobs.setResources(jobId, resources) };
   const defaultFolder = path.join(ctx.dataDir, 'restores');
 
   const submit = restoreSubmitter(ctx, outcomes);
