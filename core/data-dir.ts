@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from './contract/errors';
-import { formatBytes } from './vault/units';
+import { formatBytes } from './contract/units';
 
 /**
  * Where the catalog, key file and logs live: --data, then LIFEBOAT_DATA, then the platform's per-user app

@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LifeboatError } from '../contract/errors';
 import { createDiskWriter, openDisk, type Extent, type WriteFormat } from '../disks/index';
 import { Vault, type VaultOptions, type VaultProgress, type VaultSecret } from '../vault/index';
-import { formatBytes, parseRate, parseSize } from '../vault/units';
+import { formatBytes, parseRate, parseSize } from '../contract/units';
 import { readPassphrase, vaultCredentials, type CliContext } from './context';
 
 interface SecretOptions {

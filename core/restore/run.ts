@@ -13,7 +13,7 @@ import type { JobRunContext } from '../jobs/queue';
 import type { VaultPort } from '../replication/vault-port';
 import type { JobResource } from '../store/jobs';
 import type { CatalogPoint } from '../store/recovery-points';
-import { formatBytes } from '../vault/units';
+import { formatBytes } from '../contract/units';
 import type { NewVmPlacement } from './placement';
 
 /** What the restore jobs need from the engine; tests of the failure paths can hand in their own. */

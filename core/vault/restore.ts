@@ -8,7 +8,7 @@ import { keys } from './format';
 import { VaultLock } from './lock';
 import { ProgressMeter, type RunOptions } from './progress';
 import { vaultError } from './support';
-import { formatBytes } from './units';
+import { formatBytes } from '../contract/units';
 import type { VaultCore } from './vault-core';
 import { BlockBroken } from './worker-pool';
 

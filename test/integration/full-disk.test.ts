@@ -77,7 +77,7 @@ describe.skipIf(!canMountSmallDisk)('a full disk (tmpfs; needs root on Linux)', 
       const out = path.join(small.dir, 'restored.img');
       const restore = runCli(['vault', 'restore-disk', location, point, 'd0', out], env);
       expect(restore.status).toBe(1);
-      expect(restore.stderr).toContain(`There is not enough room in ${small.dir} for the restored disk: it needs 24.0 MiB, 8.00 MiB is free.`);
+      expect(restore.stderr).toContain(`There is not enough room in ${small.dir} for the restored disk: it needs 25.2 MB, 8.4 MB is free.`);
       expect(restore.stderr).toContain('Free space there, or restore to a folder on a larger disk.');
       expect(fs.readdirSync(small.dir)).toEqual([]);
     });
@@ -103,7 +103,7 @@ describe.skipIf(!canMountSmallDisk)('a full disk (tmpfs; needs root on Linux)', 
           const failure = await failureOf(vault.restoreDisk(point, 'd0', writer));
           expect(failure.code).toBe('STORAGE_FULL');
           const where = positional ? small.dir : 'the restore target';
-          expect(failure.message).toBe(`There is not enough room in ${where} for the restored disk: it needs 24.0 MiB.`);
+          expect(failure.message).toBe(`There is not enough room in ${where} for the restored disk: it needs 25.2 MB.`);
           expect(fs.readdirSync(small.dir)).toEqual([]);
           expect(small.free()).toBe(8 * MiB);
         }
