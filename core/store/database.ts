@@ -2,9 +2,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LifeboatError } from '../contract/errors';
 import { dataFolderTrouble, ensureDataDir } from '../data-dir';
+import type { Db } from './db';
 import { LATEST_SCHEMA_VERSION, migrations as allMigrations, type Migration } from './migrations';
 
-export type Db = Database.Database;
+export type { Db } from './db';
 
 export const CATALOG_FILE = 'lifeboat.db';
 

@@ -1,4 +1,4 @@
-import type { Db } from '../database';
+import type { Db } from '../db';
 
 /**
  * Drills recorded before boot evidence was required could pass a VM that proved nothing: "still running

@@ -8,7 +8,7 @@ import { sql as planFailover } from './007-plan-failover';
 import { sql as unverifiedDrills, up as unverifiedDrillsUp } from './008-unverified-drills';
 import { sql as vaultHealth } from './009-vault-health';
 import { sql as auditMac } from './010-audit-mac';
-import type { Db } from '../database';
+import type { Db } from '../db';
 
 export interface Migration {
   version: number;
