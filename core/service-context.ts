@@ -10,8 +10,10 @@ import type { SettingsStore } from './store/settings';
 import type { TargetsStore } from './store/targets';
 
 /**
- * What every domain's API factory receives from createService: the catalog, time, the event bus and the
- * shared stores. A domain keeps its own stores and workers and registers their shutdown with onClose.
+ * Everything createService builds once and shares: the catalog, time, the event bus, the shared stores and
+ * the lifecycle hooks. No room takes all of it: each names the part it uses as RoomDeps<…> at its top (and
+ * a room that needs another room's work, like protection needing failover's recovered copies, takes it as
+ * an explicit argument). A room keeps its own stores and workers and registers their shutdown with onClose.
  */
 export interface ServiceContext {
   readonly dataDir: string;

@@ -1,7 +1,7 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import { storedCredentials } from '../vault/target-credentials';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { readAuditAnchor } from '../vault/audit-anchor';
@@ -9,7 +9,10 @@ import { Vault } from '../vault/vault';
 import type { AnchorToCheck } from './log';
 import { readWorkbookAnchor } from './workbook-anchor';
 
-export function auditApi(ctx: ServiceContext): Pick<ConsoleApi, 'listAuditEvents' | 'verifyAudit'> {
+/** What this module needs from the engine (see RoomDeps). */
+export type AuditDeps = RoomDeps<'audit' | 'db' | 'secrets' | 'targets'>;
+
+export function auditApi(ctx: AuditDeps): Pick<ConsoleApi, 'listAuditEvents' | 'verifyAudit'> {
   return {
     async listAuditEvents(input) {
       return ctx.audit.list(input);
@@ -32,7 +35,7 @@ export function auditApi(ctx: ServiceContext): Pick<ConsoleApi, 'listAuditEvents
 }
 
 /** The anchor in every vault target that has one; a vault that cannot be read is named as not checked. */
-async function vaultAnchors(ctx: ServiceContext): Promise<{ anchors: AnchorToCheck[]; unchecked: string[] }> {
+async function vaultAnchors(ctx: AuditDeps): Promise<{ anchors: AnchorToCheck[]; unchecked: string[] }> {
   const anchors: AnchorToCheck[] = [];
   const unchecked: string[] = [];
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;

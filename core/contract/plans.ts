@@ -56,7 +56,7 @@ const planFields = z.object({
         postScript: planScriptSchema.optional(),
       }),
     )
-    .min(1, 'Add at least one VM to the plan.'),
+    .min(1, 'Tick at least one VM for the plan.'),
   points: z
     .discriminatedUnion('kind', [z.object({ kind: z.literal('latest') }), z.object({ kind: z.literal('latest-app-consistent') }), z.object({ kind: z.literal('at'), time: z.iso.datetime({ offset: true }) })])
     .default({ kind: 'latest' }),

@@ -6,7 +6,7 @@ export const consistencyLevels = ['require', 'prefer', 'crash'] as const;
 export type Consistency = (typeof consistencyLevels)[number];
 
 export const retentionSchema = z.object({
-  keepLast: z.number().int().min(1, 'Keep at least the newest recovery point.').max(10_000),
+  keepLast: z.number().int().min(1, 'Keep at least the newest copy.').max(10_000),
   daily: z.number().int().min(0).max(3650).default(0),
   weekly: z.number().int().min(0).max(520).default(0),
   monthly: z.number().int().min(0).max(240).default(0),
@@ -27,12 +27,12 @@ const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a 24-hour t
 /** A limit that applies on some weekdays between two times of day (local time); outside every window: unlimited. */
 export const bandwidthWindowSchema = z
   .object({
-    days: z.array(z.number().int().min(0).max(6)).min(1, 'Pick at least one day.'),
+    days: z.array(z.number().int().min(0).max(6)).min(1, 'Every bandwidth limit needs at least one day.'),
     from: clockTime,
     to: clockTime,
     bytesPerSecond: z.number().int().min(64 * 1024, 'A limit below 64 KiB/s would never finish a copy.'),
   })
-  .refine((w) => w.from !== w.to, { message: 'The window starts and ends at the same time.', path: ['to'] });
+  .refine((w) => w.from !== w.to, { message: 'A bandwidth limit starts and ends at the same time.', path: ['to'] });
 export type BandwidthWindow = z.output<typeof bandwidthWindowSchema>;
 
 const cronExpression = z
@@ -42,9 +42,9 @@ const cronExpression = z
 
 const policyFields = z.object({
   name: z.string().trim().min(1, 'Name the policy, e.g. "Office servers".').max(100),
-  vmIds: z.array(z.string().min(1)).min(1, 'Choose at least one VM.'),
-  targetId: z.string().min(1, 'Choose where copies go.'),
-  rpoMinutes: z.number().int().min(1, 'The shortest RPO is 1 minute.').max(7 * 24 * 60, 'The longest RPO is one week.'),
+  vmIds: z.array(z.string().min(1)).min(1, 'Tick at least one VM to protect.'),
+  targetId: z.string().min(1, 'Choose where the copies go.'),
+  rpoMinutes: z.number().int().min(1, 'Choose between 1 minute and 7 days.').max(7 * 24 * 60, 'Choose between 1 minute and 7 days.'),
   schedule: cronExpression.nullable().default(null),
   retention: retentionSchema.default({ keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 }),
   consistency: z.enum(consistencyLevels).default('prefer'),

@@ -7,8 +7,8 @@ import { LifeboatError } from '../contract/errors';
 import type { HostKind, Vm } from '../contract/hosts';
 import type { WriteFormat } from '../disks/types';
 import { jobKeys } from '../jobs/keys';
-import { openVaultPort } from '../replication/vault-adapter';
-import type { ServiceContext } from '../service-context';
+import { openVaultPort, type VaultPortDeps } from '../replication/vault-adapter';
+import type { RoomDeps } from '../service-context';
 import { DrillsStore } from '../store/drills';
 import { JobsStore } from '../store/jobs';
 import { PlansStore } from '../store/plans';
@@ -21,6 +21,9 @@ import { runDrill, type DrillDeps } from './engine';
 import { qemuDrillSandbox } from './qemu-drill-sandbox';
 import { findQemu } from './qemu-sandbox';
 
+/** What this module needs from the engine (see RoomDeps). */
+export type DrillsDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'operator' | 'secrets'> & VaultPortDeps;
+
 type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'getDrillScreenshot' | 'saveGuestCredential' | 'listActionItems' | 'closeActionItem'>;
 
 const guestCredentialSecret = (id: string): string => `guest-credential:${id}`;
@@ -29,7 +32,7 @@ const guestCredentialSecret = (id: string): string => `guest-credential:${id}`;
 const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
 
 
-export function drillsApi(ctx: ServiceContext): DrillsApi {
+export function drillsApi(ctx: DrillsDeps): DrillsApi {
   const drills = new DrillsStore(ctx.db);
   const plans = new PlansStore(ctx.db);
   const vms = new VmsStore(ctx.db);
@@ -123,7 +126,7 @@ export function drillsApi(ctx: ServiceContext): DrillsApi {
  * Where a drill boots each VM: on its own Hyper-V host when Lifeboat runs there, on its vSphere host next to
  * its disks, otherwise in this machine's QEMU sandbox.
  */
-function drillSandboxes(ctx: ServiceContext, hosts: HostsStore, planNetwork: Map<string, string | null>): DrillDeps['sandboxFor'] {
+function drillSandboxes(ctx: DrillsDeps, hosts: HostsStore, planNetwork: Map<string, string | null>): DrillDeps['sandboxFor'] {
   let qemu: string | null | undefined;
   return (vm: Vm, workDir: string) => {
     const host = hosts.get(vm.hostId);
@@ -154,7 +157,7 @@ function drillSandboxes(ctx: ServiceContext, hosts: HostsStore, planNetwork: Map
 }
 
 /** One-click test failover of VMs: reuse (or make) a plan with default checks named after them. */
-function planForVms(ctx: ServiceContext, plans: PlansStore, vms: VmsStore, vmIds: string[]): RecoveryPlan {
+function planForVms(ctx: DrillsDeps, plans: PlansStore, vms: VmsStore, vmIds: string[]): RecoveryPlan {
   const found = vmIds.map((id) => {
     const vm = vms.get(id);
     if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${id}.`, { field: 'vmIds', fix: 'Refresh the Virtual machines page.' });
@@ -183,7 +186,7 @@ function planForVms(ctx: ServiceContext, plans: PlansStore, vms: VmsStore, vmIds
 }
 
 /** A drill that was running when the engine died is over: say so; its leftovers are released with the jobs'. */
-function markInterrupted(ctx: ServiceContext, drills: DrillsStore): void {
+function markInterrupted(ctx: DrillsDeps, drills: DrillsStore): void {
   for (const drill of drills.list({ limit: 100 }).filter((d) => d.status === 'running')) {
     drills.save({ ...drill, status: 'interrupted', finishedAt: ctx.clock.now().toISOString(), notes: [drill.notes, 'Lifeboat stopped during this drill; its sandbox was cleaned up at the next start.'].filter(Boolean).join('\n') });
   }

@@ -1,8 +1,11 @@
 import type { Clock } from '../clock';
 import { toLifeboatError, type LifeboatError } from '../contract/errors';
 import { CronSchedule } from '../schedule/cron';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { PlansStore } from '../store/plans';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type DrillScheduleRoomDeps = RoomDeps<'bus' | 'clock' | 'db' | 'onTick' | 'settings'>;
 
 export interface DrillSchedulerDeps {
   plans: PlansStore;
@@ -48,7 +51,7 @@ export class DrillScheduler {
 }
 
 /** Puts the drill scheduler on the engine's heartbeat (serve, agent, desktop; never one-shot CLI commands). */
-export function scheduleDrills(ctx: ServiceContext, startDrill: (planId: string) => Promise<unknown>): void {
+export function scheduleDrills(ctx: DrillScheduleRoomDeps, startDrill: (planId: string) => Promise<unknown>): void {
   const plans = new PlansStore(ctx.db);
   const scheduler = new DrillScheduler({
     plans,

@@ -3,11 +3,14 @@ import type { RecoveryPlan } from '../contract/drills';
 import { LifeboatError } from '../contract/errors';
 import type { PlanFields } from '../contract/plans';
 import { CronSchedule } from '../schedule/cron';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { PlansStore } from '../store/plans';
 
+/** What this module needs from the engine (see RoomDeps). */
+export type PlansDeps = RoomDeps<'audit' | 'clock' | 'db' | 'operator'>;
+
 /** Recovery plans: validated against the inventory, audited. */
-export function plansApi(ctx: ServiceContext): Pick<ConsoleApi, 'listPlans' | 'getPlan' | 'createPlan' | 'updatePlan' | 'deletePlan'> {
+export function plansApi(ctx: PlansDeps): Pick<ConsoleApi, 'listPlans' | 'getPlan' | 'createPlan' | 'updatePlan' | 'deletePlan'> {
   const plans = new PlansStore(ctx.db);
 
   const find = (id: string): RecoveryPlan => {

@@ -8,8 +8,8 @@ import { choosePoints } from '../drills/engine';
 import { findQemu } from '../drills/qemu-sandbox';
 import { jobKeys } from '../jobs/keys';
 import type { JobRunContext } from '../jobs/queue';
-import { openVaultPort } from '../replication/vault-adapter';
-import type { ServiceContext } from '../service-context';
+import { openVaultPort, type VaultPortDeps } from '../replication/vault-adapter';
+import type { RoomDeps } from '../service-context';
 import { DrillsStore } from '../store/drills';
 import { FailoverStateStore } from '../store/failovers';
 import { HostsStore } from '../store/hosts';
@@ -25,6 +25,9 @@ import { hostSite, vsphereRecoverySite } from './host-site';
 import { removeStandby } from './qemu-standby';
 import { datastoreOf } from '../drills/vsphere-staging';
 import type { RecoveredCopyOf } from '../replication/recovered-copies';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type FailoverRoomDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'operator'> & VaultPortDeps;
 
 type FailoverApi = Pick<ConsoleApi, 'startFailover' | 'startFailback' | 'listFailovers' | 'getFailover' | 'listFailoverStates'>;
 
@@ -49,7 +52,7 @@ export interface FailoverRoom {
   recoveredCopyOf: RecoveredCopyOf;
 }
 
-export function failoverRoom(ctx: ServiceContext): FailoverRoom {
+export function failoverRoom(ctx: FailoverRoomDeps): FailoverRoom {
   const stores: Stores = {
     drills: new DrillsStore(ctx.db),
     plans: new PlansStore(ctx.db),
@@ -118,7 +121,7 @@ export function failoverRoom(ctx: ServiceContext): FailoverRoom {
   return { api, recoveredCopyOf: recoveredCopies(stores, siteFor, deps) };
 }
 
-function failoverDeps(ctx: ServiceContext, stores: Stores, replicaFor: (vm: Vm) => ReplicaPair | null): FailoverDeps {
+function failoverDeps(ctx: FailoverRoomDeps, stores: Stores, replicaFor: (vm: Vm) => ReplicaPair | null): FailoverDeps {
   return {
     drills: stores.drills,
     jobs: new JobsStore(ctx.db),
@@ -207,7 +210,7 @@ function everyVmIsProtected(policies: PoliciesStore, fromVault: Vm[]): void {
 type SiteFor = (plan: RecoveryPlan, hostId: string | null) => RecoverySite;
 
 /** Where the plan's VMs start: this machine's QEMU standby unless the plan names a recovery host. */
-function recoverySites(ctx: ServiceContext, stores: Stores, root: string): SiteFor {
+function recoverySites(ctx: FailoverRoomDeps, stores: Stores, root: string): SiteFor {
   let qemu: string | null | undefined;
   return (plan, hostId) => {
     if (hostId) return hostRecoverySite(ctx, stores, plan, hostId, path.join(root, plan.id));
@@ -221,7 +224,7 @@ function recoverySites(ctx: ServiceContext, stores: Stores, root: string): SiteF
   };
 }
 
-function hostRecoverySite(ctx: ServiceContext, stores: Stores, plan: RecoveryPlan, hostId: string, local: string): RecoverySite {
+function hostRecoverySite(ctx: FailoverRoomDeps, stores: Stores, plan: RecoveryPlan, hostId: string, local: string): RecoverySite {
   const host = stores.hosts.get(hostId);
   if (!host) throw new LifeboatError('NOT_FOUND', `The recovery host of "${plan.name}" is no longer in the catalog.`, { fix: 'Edit the plan and choose a recovery host, or leave it empty to recover on this machine.' });
   if (host.kind === 'vsphere') {
@@ -240,7 +243,7 @@ function hostRecoverySite(ctx: ServiceContext, stores: Stores, plan: RecoveryPla
 }
 
 /** The failover or failback as a job; its record is audited when it ends, and a failed one fails the job. */
-function submit(ctx: ServiceContext, plan: RecoveryPlan, kind: FailoverMode | 'failback', work: (run: JobRunContext) => Promise<Drill>): string {
+function submit(ctx: FailoverRoomDeps, plan: RecoveryPlan, kind: FailoverMode | 'failback', work: (run: JobRunContext) => Promise<Drill>): string {
   const title = kind === 'failback' ? `Failback: ${plan.name}` : `${kind === 'planned' ? 'Planned' : 'Unplanned'} failover: ${plan.name}`;
   const { job } = ctx.jobs.submit({
     key: jobKeys.failover(plan.id),
@@ -291,7 +294,7 @@ function recoveredCopies(stores: Stores, siteFor: SiteFor, deps: FailoverDeps): 
  * A failover or failback cut short by the engine stopping (marked interrupted by the drills room, which
  * starts first): what it did to the sources is not undone automatically, so the operator is told what to check.
  */
-function raiseInterruptedItems(ctx: ServiceContext, drills: DrillsStore): void {
+function raiseInterruptedItems(ctx: FailoverRoomDeps, drills: DrillsStore): void {
   const raised = new Set(drills.actionItems().map((item) => item.drillId));
   for (const record of drills.list({ limit: 200 }).filter((d) => d.kind !== 'test' && d.status === 'interrupted' && !raised.has(d.id))) {
     const stoppedSources = drills.steps(record.id).filter((st) => st.status === 'passed' && /^Shut down (the source|and send)/.test(st.name)).map((st) => st.vm);

@@ -7,7 +7,7 @@ import { CronSchedule } from '../schedule/cron';
 import { bandwidthLimitAt } from '../schedule/bandwidth';
 import { evaluateRpo } from '../schedule/rpo';
 import { Scheduler } from '../schedule/scheduler';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { FailoverStateStore } from '../store/failovers';
 import { PlansStore } from '../store/plans';
@@ -16,8 +16,11 @@ import { PoliciesStore, type PolicyFields } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { replicateVm, type ReplicationDeps } from './run';
-import { openVaultPort } from './vault-adapter';
+import { openVaultPort, type VaultPortDeps } from './vault-adapter';
 import type { RecoveredCopyOf } from './recovered-copies';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type ProtectionDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'onTick' | 'operator' | 'settings' | 'targets'> & VaultPortDeps;
 
 type ProtectionApi = Pick<
   ConsoleApi,
@@ -37,7 +40,7 @@ type ProtectionApi = Pick<
 >;
 
 /** Protection policies, their RPO standing, and the jobs and alerts they produce. */
-export function protectionApi(ctx: ServiceContext, recoveredCopyOf: RecoveredCopyOf): ProtectionApi {
+export function protectionApi(ctx: ProtectionDeps, recoveredCopyOf: RecoveredCopyOf): ProtectionApi {
   const policies = new PoliciesStore(ctx.db);
   const jobs = new JobsStore(ctx.db);
   const alerts = new AlertsStore(ctx.db);

@@ -1,12 +1,15 @@
 import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { PoliciesStore } from '../store/policies';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { parseLocation } from '../vault/backends/open';
 import { Vault } from '../vault/vault';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type CatalogRebuildDeps = RoomDeps<'audit' | 'clock' | 'db' | 'operator' | 'secrets' | 'targets'>;
 
 interface PointMetadata {
   vmId?: string;
@@ -19,7 +22,7 @@ interface PointMetadata {
  * vault's manifests, and the policies they were made under come back too once their VMs are in the inventory
  * again (add the hosts first, or run the rebuild again after discovery).
  */
-export function catalogRebuildApi(ctx: ServiceContext): Pick<ConsoleApi, 'rebuildCatalog'> {
+export function catalogRebuildApi(ctx: CatalogRebuildDeps): Pick<ConsoleApi, 'rebuildCatalog'> {
   return {
     async rebuildCatalog({ location, passphrase, credentials }) {
       const secret = passphrase ?? (ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined);

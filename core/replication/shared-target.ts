@@ -1,5 +1,5 @@
 import type { BandwidthInForce } from '../contract/protection';
-import type { ServiceContext } from '../service-context';
+import type { Db } from '../store/db';
 import { RatePacer, type SharedPacers } from '../vault/backends/throttle';
 import { WriteGate } from './write-gate';
 
@@ -64,11 +64,12 @@ export class SharedTarget {
   }
 }
 
-const byContext = new WeakMap<ServiceContext, Map<string, SharedTarget>>();
+// One engine, one catalog connection: its targets' shared state lives as long as that connection.
+const byCatalog = new WeakMap<Db, Map<string, SharedTarget>>();
 
-export function sharedTarget(ctx: ServiceContext, targetId: string): SharedTarget {
-  let targets = byContext.get(ctx);
-  if (!targets) byContext.set(ctx, (targets = new Map()));
+export function sharedTarget(ctx: { db: Db }, targetId: string): SharedTarget {
+  let targets = byCatalog.get(ctx.db);
+  if (!targets) byCatalog.set(ctx.db, (targets = new Map()));
   let shared = targets.get(targetId);
   if (!shared) targets.set(targetId, (shared = new SharedTarget()));
   return shared;

@@ -2,13 +2,16 @@ import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { TargetCredentials } from '../contract/targets';
 import type { VaultLocation } from '../contract/types';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import type { BackendCredentials } from '../vault/backends/credentials';
 import { needsCredentials, openRawBackend, parseLocation } from '../vault/backends/open';
 import { sealedCredentialsText } from '../vault/target-credentials';
 import { Vault } from '../vault/vault';
 import { proveWritable } from './vault-probe';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type TargetsDeps = RoomDeps<'audit' | 'clock' | 'db' | 'operator' | 'secrets' | 'targets'>;
 
 const secretId = (targetId: string): string => `target-credentials:${targetId}`;
 
@@ -31,7 +34,7 @@ function toLocation(location: string): VaultLocation {
  * Proves the storage can hold a vault (a probe object written, read back and deleted), then opens the vault
  * there when one exists (proving the stored passphrase fits it).
  */
-async function probe(ctx: ServiceContext, location: string, credentials: BackendCredentials | null): Promise<{ vaultExists: boolean; proof: string }> {
+async function probe(ctx: TargetsDeps, location: string, credentials: BackendCredentials | null): Promise<{ vaultExists: boolean; proof: string }> {
   const { proof } = await proveWritable(location, credentials);
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
   if (!passphrase) return { vaultExists: await hasVaultConfig(location, credentials), proof };
@@ -60,13 +63,13 @@ async function hasVaultConfig(location: string, credentials: BackendCredentials 
 }
 
 /** Seals a target's cloud credentials and links them to the target. */
-export function sealTargetCredentials(ctx: Pick<ServiceContext, 'secrets' | 'db'>, targetId: string, name: string, credentials: TargetCredentials, now: Date): void {
+export function sealTargetCredentials(ctx: RoomDeps<'secrets' | 'db'>, targetId: string, name: string, credentials: TargetCredentials, now: Date): void {
   ctx.secrets.put(secretId(targetId), `Credentials for vault target ${name}`, sealedCredentialsText(credentials), now);
   ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(targetId), targetId);
 }
 
 /** Opens the vault with the passphrase (WRONG_PASSPHRASE when it does not fit), or creates it when there is none. */
-async function proveOrCreate(ctx: ServiceContext, location: string, passphrase: string, credentials: BackendCredentials | null): Promise<void> {
+async function proveOrCreate(ctx: TargetsDeps, location: string, passphrase: string, credentials: BackendCredentials | null): Promise<void> {
   try {
     await (await Vault.open(location, passphrase, { credentials, readOnly: true })).close();
   } catch (error) {
@@ -76,7 +79,7 @@ async function proveOrCreate(ctx: ServiceContext, location: string, passphrase: 
   }
 }
 
-export function targetsApi(ctx: ServiceContext): Pick<ConsoleApi, 'listTargets' | 'addTarget' | 'testTarget' | 'removeTarget'> {
+export function targetsApi(ctx: TargetsDeps): Pick<ConsoleApi, 'listTargets' | 'addTarget' | 'testTarget' | 'removeTarget'> {
   return {
     async listTargets() {
       return ctx.targets.list();

@@ -1,6 +1,6 @@
 import { LifeboatError } from '../contract/errors';
 import type { DiskWriter } from '../disks/types';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { writeAuditAnchor } from '../vault/audit-anchor';
@@ -13,6 +13,9 @@ import { Vault } from '../vault/vault';
 import { verify } from '../vault/verify';
 import { sharedTarget, type LimitSource } from './shared-target';
 import { ownsPoint, type VaultPort } from './vault-port';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type VaultPortDeps = RoomDeps<'audit' | 'clock' | 'db' | 'secrets' | 'targets'>;
 
 export interface VaultPortOptions {
   /** The copy's policy and the upload limit it wants now (bytes/s, null: unlimited), re-read every BANDWIDTH_RECHECK_MS during a run. */
@@ -31,7 +34,7 @@ const BANDWIDTH_RECHECK_MS = 30_000;
  * A target that has never held a recovery point gets its vault created on first use (the wizard only
  * records where it lives); one that has held points is never silently re-created.
  */
-export async function openVaultPort(ctx: ServiceContext, targetId: string, options: VaultPortOptions = {}): Promise<VaultPort> {
+export async function openVaultPort(ctx: VaultPortDeps, targetId: string, options: VaultPortOptions = {}): Promise<VaultPort> {
   const target = ctx.targets.get(targetId);
   if (!target) throw new LifeboatError('NOT_FOUND', `The vault target ${targetId} is no longer configured.`, { fix: 'Edit the policy and choose a target from Settings.' });
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;

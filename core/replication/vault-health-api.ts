@@ -1,9 +1,12 @@
 import type { ConsoleApi } from '../contract/api';
-import type { ServiceContext } from '../service-context';
-import { VaultHealthMonitor } from './vault-health';
+import type { RoomDeps } from '../service-context';
+import { VaultHealthMonitor, type VaultHealthDeps } from './vault-health';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type VaultHealthApiDeps = RoomDeps<'onClose' | 'onStartBackground' | 'onTick'> & VaultHealthDeps;
 
 /** The vault health check runs at launch and on every heartbeat; the console can also ask for one now. */
-export function vaultHealthApi(ctx: ServiceContext): Pick<ConsoleApi, 'listVaultHealth' | 'checkVaults'> {
+export function vaultHealthApi(ctx: VaultHealthApiDeps): Pick<ConsoleApi, 'listVaultHealth' | 'checkVaults'> {
   const monitor = new VaultHealthMonitor(ctx);
   ctx.onStartBackground(() => void monitor.check());
   ctx.onTick(() => void monitor.check());

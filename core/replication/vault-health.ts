@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError } from '../contract/errors';
 import type { VaultHealth } from '../contract/vault-health';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { AlertsStore } from '../store/alerts';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VaultHealthStore, type VaultHealthRecord } from '../store/vault-health';
@@ -10,6 +10,9 @@ import { openRawBackend } from '../vault/backends/open';
 import type { Backend } from '../vault/backends/types';
 import { readConfig } from '../vault/vault';
 import { storedCredentials } from '../vault/target-credentials';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type VaultHealthDeps = RoomDeps<'bus' | 'clock' | 'db' | 'secrets' | 'targets'>;
 
 /** Re-measure the bytes a vault holds at most this often (a walk or a full listing is not free). */
 const MEASURE_EVERY_MS = 10 * 60_000;
@@ -29,7 +32,7 @@ export class VaultHealthMonitor {
   private readonly store: VaultHealthStore;
   private readonly alerts: AlertsStore;
 
-  constructor(private readonly ctx: ServiceContext) {
+  constructor(private readonly ctx: VaultHealthDeps) {
     this.store = new VaultHealthStore(ctx.db);
     this.alerts = new AlertsStore(ctx.db);
     ctx.bus.subscribe((event) => {

@@ -6,8 +6,8 @@ import type { Vm } from '../contract/hosts';
 import type { Possible, RestoreKind, RestoreOutcome } from '../contract/restore';
 import { vmFileName } from '../drills/vm-file-name';
 import type { JobRunContext } from '../jobs/queue';
-import { openVaultPort } from '../replication/vault-adapter';
-import type { ServiceContext } from '../service-context';
+import { openVaultPort, type VaultPortDeps } from '../replication/vault-adapter';
+import type { RoomDeps } from '../service-context';
 import { DrillsStore } from '../store/drills';
 import { HostsStore, type HostRecord } from '../store/hosts';
 import { JobsStore } from '../store/jobs';
@@ -16,6 +16,9 @@ import { VmsStore } from '../store/vms';
 import { newVmPlacement, newVmPossible } from './placement';
 import { vmPoints } from './points';
 import { reserveDiskFile, restoreAsNewVm, restoreDiskToFile, restoreOverOriginal, type RestoreRunDeps } from './run';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type RestoreDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'operator' | 'targets'> & VaultPortDeps;
 
 type RestoreApi = Pick<ConsoleApi, 'getVmRecovery' | 'restoreDiskToFile' | 'restoreVmAsNew' | 'restoreVmOverOriginal' | 'getRestore'>;
 
@@ -26,7 +29,7 @@ export type Rediscover = (hostId: string) => Promise<unknown>;
  * Restores a person starts from a VM's page. Every input is checked before a job is queued, so most
  * mistakes come back at once with their fix; what fails while running is kept with its fix for getRestore.
  */
-export function restoreApi(ctx: ServiceContext, rediscover: Rediscover): RestoreApi {
+export function restoreApi(ctx: RestoreDeps, rediscover: Rediscover): RestoreApi {
   const vms = new VmsStore(ctx.db);
   const hosts = new HostsStore(ctx.db);
   const points = new RecoveryPointsStore(ctx.db);
@@ -146,7 +149,7 @@ function newVmHost(hosts: HostsStore, vms: VmsStore, vm: Vm, hostId: string | un
   return host;
 }
 
-function notBusy(ctx: ServiceContext, vm: Vm): void {
+function notBusy(ctx: RestoreDeps, vm: Vm): void {
   if (ctx.jobs.isBusy(`restore:${vm.id}`)) throw new LifeboatError('CONFLICT', `A restore of ${vm.name} is already running.`, { fix: 'Wait for it to finish (Activity page), then start the next one.' });
 }
 
@@ -157,7 +160,7 @@ type Submit = (kind: RestoreKind, vm: Vm, point: CatalogPoint, title: string, ho
  * Queues a restore as a job and keeps its outcome (with the typed error's fix when it fails) for getRestore;
  * `onNeverRan` undoes what was reserved for a job cancelled before it started.
  */
-function restoreSubmitter(ctx: ServiceContext, outcomes: Map<string, RestoreOutcome>): Submit {
+function restoreSubmitter(ctx: RestoreDeps, outcomes: Map<string, RestoreOutcome>): Submit {
   return (kind, vm, point, title, hostId, work, onNeverRan = () => undefined) => {
     notBusy(ctx, vm);
     const { job, done } = ctx.jobs.submit({

@@ -3,7 +3,7 @@ import type { ConsoleApi } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { VaultTarget } from '../contract/types';
 import { createDiskWriter, openDisk } from '../disks/index';
-import type { ServiceContext } from '../service-context';
+import type { RoomDeps } from '../service-context';
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 import { parseLocation } from './backends/open';
 import type { BackendCredentials } from './backends/credentials';
@@ -12,6 +12,9 @@ import type { VaultProgress } from './progress';
 import type { RecoveryPointSummary } from './support';
 import { storedCredentials } from './target-credentials';
 import { Vault } from './vault';
+
+/** What this module needs from the engine (see RoomDeps). */
+export type VaultApiDeps = RoomDeps<'bus' | 'onClose' | 'secrets' | 'targets'>;
 
 type VaultApi = Pick<
   ConsoleApi,
@@ -32,7 +35,7 @@ interface ResolvedVault {
 type JobWork<T> = (id: string, signal: AbortSignal, onProgress: (p: VaultProgress) => void) => Promise<T>;
 
 /** The vault for the console: defaults come from the catalog (the wizard's vault and stored passphrase). */
-export function vaultApi(ctx: ServiceContext): VaultApi {
+export function vaultApi(ctx: VaultApiDeps): VaultApi {
   const jobs = vaultJobs(ctx);
   const withVault = <T>(input: VaultInput, work: (vault: Vault) => Promise<T>, readOnly = false): Promise<T> => openAndRun(resolveVault(ctx, input), readOnly, work);
   const reading = <T>(input: VaultInput, work: (vault: Vault) => Promise<T>): Promise<T> => withVault(input, work, true);
@@ -101,7 +104,7 @@ export function vaultApi(ctx: ServiceContext): VaultApi {
  * Which vault a call means: the given location, or the default target's; opened with the credentials sealed
  * for the target at that location, never the engine's own environment.
  */
-function resolveVault(ctx: ServiceContext, input: VaultInput): ResolvedVault {
+function resolveVault(ctx: VaultApiDeps, input: VaultInput): ResolvedVault {
   const target = input.location === undefined ? ctx.targets.getDefault() : targetAt(ctx, input.location);
   const location = input.location ?? target?.location.path;
   const passphrase = input.passphrase ?? ctx.secrets.get(VAULT_PASSPHRASE_SECRET);
@@ -112,7 +115,7 @@ function resolveVault(ctx: ServiceContext, input: VaultInput): ResolvedVault {
 }
 
 /** The target whose location this is, as targets record it (a folder's absolute path, a cloud URL as typed). */
-function targetAt(ctx: ServiceContext, location: string): VaultTarget | null {
+function targetAt(ctx: VaultApiDeps, location: string): VaultTarget | null {
   const parsed = parseLocation(location);
   return ctx.targets.findByLocation(parsed.kind === 'folder' ? parsed.path : location.trim());
 }
@@ -139,7 +142,7 @@ async function initVault(resolved: ResolvedVault): Promise<{ location: string; i
 }
 
 /** Vault jobs: progress and the outcome go out as events under the job's id; cancel aborts one. */
-function vaultJobs(ctx: ServiceContext): { run<T>(requested: string | undefined, phase: string, work: JobWork<T>): Promise<T>; cancel(jobId: string): boolean } {
+function vaultJobs(ctx: VaultApiDeps): { run<T>(requested: string | undefined, phase: string, work: JobWork<T>): Promise<T>; cancel(jobId: string): boolean } {
   const running = new Map<string, AbortController>();
   ctx.onClose(() => {
     for (const controller of running.values()) controller.abort(new LifeboatError('CANCELLED', 'Lifeboat is shutting down.'));
