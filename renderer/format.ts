@@ -1,17 +1,7 @@
 /** Plain-words formatting for numbers the user reads: sizes, rates, durations, ages. */
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes <= 0) return '0 B';
-  const exponent = Math.min(Math.floor(Math.log10(bytes) / 3), UNITS.length - 1);
-  const value = bytes / 1000 ** exponent;
-  return `${value >= 100 || exponent === 0 ? Math.round(value) : value.toFixed(1).replace(/\.0$/, '')} ${UNITS[exponent]}`;
-}
-
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(bytesPerSecond)}/s`;
-}
+// Sizes and rates have one home, shared with the CLI and the engine's messages, so every screen counts alike.
+export { formatBytes, formatRate } from '../core/contract/units';
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';

@@ -1,9 +1,9 @@
-import { Alert, Button, Checkbox, Code, Group, Modal, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
-import { IconCertificate } from '@tabler/icons-react';
+import { Button, Checkbox, Group, Modal, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { AddHostInput, CertificateInfo, Host, HostKind } from '../../core/contract/hosts';
 import { api } from '../api';
+import { CertificateConfirmation } from './CertificateConfirmation';
 import { ErrorNotice } from './ErrorNotice';
 
 const KINDS: { value: HostKind; label: string }[] = [
@@ -11,6 +11,28 @@ const KINDS: { value: HostKind; label: string }[] = [
   { value: 'vsphere', label: 'VMware vSphere' },
   { value: 'workstation', label: 'VMware Workstation' },
 ];
+
+interface HostForm {
+  kind: HostKind;
+  name: string;
+  address: string;
+  username: string;
+  password: string;
+  folder: string;
+  plainHttp: boolean;
+  remote: boolean;
+}
+
+/** What the form asks the engine: only the fields the chosen kind of host uses. */
+function addHostInput({ kind, name, address, username, password, folder, plainHttp, remote }: HostForm, thumbprint?: string): AddHostInput {
+  const named = name.trim() ? { name: name.trim() } : {};
+  if (kind === 'workstation') return { kind, folders: [folder], ...named };
+  if (kind === 'hyperv') {
+    if (!remote) return { kind, ...named };
+    return { kind, ...named, address, ...(username.trim() ? { username, password } : {}) };
+  }
+  return { kind, address, username, password, scheme: plainHttp ? 'http' : 'https', ...named, ...(thumbprint ? { thumbprint } : {}) };
+}
 
 /** Adds a host: the engine checks the connection first; a self-signed vSphere certificate is shown to confirm. */
 export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; onClose(): void; onAdded(host: Host): void }) {
@@ -34,15 +56,7 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
     setPassword('');
   };
 
-  const input = (thumbprint?: string): AddHostInput => {
-    const named = name.trim() ? { name: name.trim() } : {};
-    if (kind === 'workstation') return { kind, folders: [folder], ...named };
-    if (kind === 'hyperv') {
-      if (!remote) return { kind, ...named };
-      return { kind, ...named, address, ...(username.trim() ? { username, password } : {}) };
-    }
-    return { kind, address, username, password, scheme: plainHttp ? 'http' : 'https', ...named, ...(thumbprint ? { thumbprint } : {}) };
-  };
+  const input = (thumbprint?: string): AddHostInput => addHostInput({ kind, name, address, username, password, folder, plainHttp, remote }, thumbprint);
 
   const submit = async (thumbprint: string | undefined = trusted ?? undefined): Promise<void> => {
     setSaving(true);
@@ -100,36 +114,20 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
             }}
           />
           {kind === 'hyperv' && (
-            <>
-              <SegmentedControl
-                aria-label="Which Hyper-V host"
-                data={[
-                  { value: 'local', label: 'This computer' },
-                  { value: 'remote', label: 'Another Hyper-V host' },
-                ]}
-                value={remote ? 'remote' : 'local'}
-                onChange={(value) => {
-                  setRemote(value === 'remote');
-                  reset();
-                }}
-              />
-              <Text size="sm" c="dimmed">
-                {remote
-                  ? 'A remote host needs PowerShell remoting (WinRM) and an account in its Hyper-V Administrators group. Leave the user name empty to use your own Windows account.'
-                  : 'The Hyper-V host Lifeboat runs on, with your own Windows account (a member of Hyper-V Administrators).'}
-              </Text>
-            </>
+            <SegmentedControl
+              aria-label="Which Hyper-V host"
+              data={[
+                { value: 'local', label: 'This computer' },
+                { value: 'remote', label: 'Another Hyper-V host' },
+              ]}
+              value={remote ? 'remote' : 'local'}
+              onChange={(value) => {
+                setRemote(value === 'remote');
+                reset();
+              }}
+            />
           )}
-          {kind === 'vsphere' && (
-            <Text size="sm" c="dimmed">
-              An ESXi host or a vCenter Server. Use an account that may take snapshots and browse datastores.
-            </Text>
-          )}
-          {kind === 'workstation' && (
-            <Text size="sm" c="dimmed">
-              A folder on this computer that holds VMware Workstation VMs (each a folder with a .vmx file). Workstation&apos;s own VM list is read too.
-            </Text>
-          )}
+          <HostKindHint kind={kind} remote={remote} />
           {kind === 'hyperv' && !remote ? null : kind === 'workstation' ? (
             <TextInput label="Folder" placeholder="D:\Virtual Machines" value={folder} onChange={(e) => setFolder(e.currentTarget.value)} required data-autofocus />
           ) : (
@@ -162,35 +160,16 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
             <Checkbox label="Plain HTTP (labs and simulators only — never for a production host)" checked={plainHttp} onChange={(e) => setPlainHttp(e.currentTarget.checked)} />
           )}
           {certificate && (
-            <Alert color="orange" variant="light" icon={<IconCertificate />} title="Confirm this host's certificate" data-testid="certificate-confirmation">
-              <Text size="sm">No certificate authority vouches for this certificate. Compare its thumbprint with the one on the host&apos;s console before you trust it; Lifeboat will then refuse any other certificate.</Text>
-              <Text size="sm" mt="xs">
-                Issued to: {certificate.subject}
-              </Text>
-              <Text size="sm">Valid until: {new Date(certificate.validTo).toLocaleDateString()}</Text>
-              <Text size="sm" mt="xs">
-                SHA-256:
-              </Text>
-              <Code block data-testid="certificate-thumbprint" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-                {certificate.sha256.toUpperCase().match(/../g)?.join(':')}
-              </Code>
-              <Group mt="sm">
-                <Button
-                  color="orange"
-                  onClick={() => {
-                    setTrusted(certificate.sha256);
-                    setCertificate(null);
-                    void submit(certificate.sha256);
-                  }}
-                  loading={saving}
-                >
-                  Trust this certificate and add
-                </Button>
-                <Button variant="default" onClick={() => setCertificate(null)}>
-                  Cancel
-                </Button>
-              </Group>
-            </Alert>
+            <CertificateConfirmation
+              certificate={certificate}
+              saving={saving}
+              onTrust={() => {
+                setTrusted(certificate.sha256);
+                setCertificate(null);
+                void submit(certificate.sha256);
+              }}
+              onCancel={() => setCertificate(null)}
+            />
           )}
           {failure && <ErrorNotice error={failure} title="The host was not added" onRetry={() => void submit()} />}
           {!certificate && (
@@ -203,5 +182,20 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** What each kind of host is, and what Lifeboat needs from it. */
+function HostKindHint({ kind, remote }: { kind: HostKind; remote: boolean }) {
+  return (
+    <Text size="sm" c="dimmed">
+      {kind === 'vsphere'
+        ? 'An ESXi host or a vCenter Server. Use an account that may take snapshots and browse datastores.'
+        : kind === 'workstation'
+          ? "A folder on this computer that holds VMware Workstation VMs (each a folder with a .vmx file). Workstation's own VM list is read too."
+          : remote
+            ? 'A remote host needs PowerShell remoting (WinRM) and an account in its Hyper-V Administrators group. Leave the user name empty to use your own Windows account.'
+            : 'The Hyper-V host Lifeboat runs on, with your own Windows account (a member of Hyper-V Administrators).'}
+    </Text>
   );
 }

@@ -3,9 +3,9 @@
  * renders them and unit tests check them.
  */
 import type { Vm } from '../../core/contract/hosts';
-import type { BandwidthWindow, Consistency, Job, Policy, Retention } from '../../core/contract/protection';
-import type { VaultLocation } from '../../core/contract/types';
-import { formatBytes, formatDuration } from '../format';
+import { intervalMinutesFor, type BandwidthWindow, type Consistency, type Job, type Policy, type Retention } from '../../core/contract/protection';
+import type { VaultLocation, VaultTarget } from '../../core/contract/types';
+import { formatBytes, formatDuration, formatRate } from '../format';
 
 export interface RpoChoice {
   minutes: number;
@@ -30,11 +30,6 @@ export function minutesInWords(minutes: number): string {
 /** "Lose at most 15 minutes of work": what an RPO means to someone who has never heard the word. */
 export function rpoSentence(minutes: number): string {
   return `Lose at most ${minutesInWords(minutes)} of work`;
-}
-
-/** Mirrors the engine's interval rule (core/schedule/interval.ts): a copy every half RPO. */
-export function copyIntervalMinutes(rpoMinutes: number): number {
-  return Math.max(1, Math.floor(rpoMinutes / 2));
 }
 
 export interface RetentionPreset {
@@ -73,7 +68,7 @@ export function retentionSentence(retention: Retention): string {
 
 /** How far back the oldest copy reaches, roughly, for the review step. */
 export function retentionReach(retention: Retention, rpoMinutes: number): string {
-  const days = Math.max(retention.yearly * 365, retention.monthly * 30, retention.weekly * 7, retention.daily, (retention.keepLast * copyIntervalMinutes(rpoMinutes)) / (24 * 60));
+  const days = Math.max(retention.yearly * 365, retention.monthly * 30, retention.weekly * 7, retention.daily, (retention.keepLast * intervalMinutesFor(rpoMinutes)) / (24 * 60));
   if (days >= 365) return `${Math.round(days / 365)} ${Math.round(days / 365) === 1 ? 'year' : 'years'}`;
   if (days >= 60) return `${Math.round(days / 30)} months`;
   if (days >= 1) return `${Math.round(days)} ${Math.round(days) === 1 ? 'day' : 'days'}`;
@@ -103,7 +98,7 @@ export const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as con
 export function bandwidthSentence(window: BandwidthWindow): string {
   const days = [...window.days].sort((a, b) => a - b);
   const dayWords = days.join() === '1,2,3,4,5' ? 'Weekdays' : days.length === 7 ? 'Every day' : days.map((d) => WEEKDAYS[d]).join(', ');
-  return `${dayWords} ${window.from}–${window.to}: at most ${formatBytes(window.bytesPerSecond)}/s`;
+  return `${dayWords} ${window.from}–${window.to}: at most ${formatRate(window.bytesPerSecond)}`;
 }
 
 export function vmDiskBytes(vm: Pick<Vm, 'disks'>): number {
@@ -136,7 +131,7 @@ export function estimateRate(jobs: readonly Job[], vault: VaultLocation | null, 
     estimate = { bytesPerSecond: ASSUMED_RATE.folder, basis: 'a typical local disk or gigabit network share' };
   }
   const limit = Math.min(...bandwidth.map((w) => w.bytesPerSecond));
-  if (limit < estimate.bytesPerSecond) return { bytesPerSecond: limit, basis: `your bandwidth limit of ${formatBytes(limit)}/s (while it applies)` };
+  if (limit < estimate.bytesPerSecond) return { bytesPerSecond: limit, basis: `your bandwidth limit of ${formatRate(limit)} (while it applies)` };
   return estimate;
 }
 
@@ -183,7 +178,7 @@ export function sharedLimit(estimate: FirstCopyEstimate, rate: RateEstimate, oth
     policyName: tightest.name,
     bytesPerSecond: tightest.bytesPerSecond,
     seconds,
-    words: `While a copy of “${tightest.name}” runs at the same time, its limit of ${formatBytes(tightest.bytesPerSecond)}/s applies to this copy too (copies to one vault share the lowest limit in force): they share it, and this first copy can then take up to ${seconds < 60 ? 'a minute' : `about ${formatDuration(seconds)}`}.`,
+    words: `While a copy of “${tightest.name}” runs at the same time, its limit of ${formatRate(tightest.bytesPerSecond)} applies to this copy too (copies to one vault share the lowest limit in force): they share it, and this first copy can then take up to ${seconds < 60 ? 'a minute' : `about ${formatDuration(seconds)}`}.`,
   };
 }
 
@@ -193,4 +188,11 @@ export function suggestPolicyName(vms: readonly Pick<Vm, 'name' | 'hostName'>[])
   if (vms.length === 1) return vms[0]!.name.slice(0, 100);
   const hosts = [...new Set(vms.map((vm) => vm.hostName))];
   return (hosts.length === 1 ? hosts[0]! : `${vms.length} VMs`).slice(0, 100);
+}
+
+/** Where a target keeps copies, in words: "the folder D:\Vault", "Azure Blob Storage azblob://c". */
+export function targetWords(target: Pick<VaultTarget, 'location'>): string {
+  const location = target.location;
+  if (location.kind === 'folder') return `the folder ${location.path}`;
+  return `${location.kind === 'azure' ? 'Azure Blob Storage' : 'S3-compatible storage'} ${location.path}`;
 }

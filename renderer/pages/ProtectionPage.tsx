@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconShieldCheck } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { Job, Policy, VmRpoStatus } from '../../core/contract/protection';
+import { intervalMinutesFor, type Job, type Policy, type VmRpoStatus } from '../../core/contract/protection';
 import type { Settings } from '../../core/contract/types';
 import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -13,7 +13,7 @@ import { RpoRing } from '../components/RpoRing';
 import { RpoBadge } from '../components/StatusBadge';
 import { formatAgo, formatDate } from '../format';
 import { useEngineQuery } from '../hooks';
-import { bandwidthSentence, CONSISTENCY, copyIntervalMinutes, minutesInWords, retentionSentence, rpoSentence } from '../model/protection';
+import { bandwidthSentence, CONSISTENCY, minutesInWords, retentionSentence, rpoSentence } from '../model/protection';
 import type { PageId } from '../router';
 import { ProtectWizard, type PolicySection } from '../wizards/ProtectWizard';
 
@@ -293,7 +293,7 @@ function PolicyFacts({ policy, targetName, onEdit }: { policy: Policy; targetNam
     {
       section: 'rpo',
       label: 'How often',
-      words: `${rpoSentence(policy.rpoMinutes)} · ${policy.schedule ? `copies on schedule ${policy.schedule}` : `a copy every ${minutesInWords(copyIntervalMinutes(policy.rpoMinutes))}`}`,
+      words: `${rpoSentence(policy.rpoMinutes)} · ${policy.schedule ? `copies on schedule ${policy.schedule}` : `a copy every ${minutesInWords(intervalMinutesFor(policy.rpoMinutes))}`}`,
     },
     { section: 'retention', label: 'How long', words: retentionSentence(policy.retention) },
     { section: 'consistency', label: 'Consistency', words: CONSISTENCY.find((c) => c.value === policy.consistency)?.label.replace(' (recommended)', '') ?? policy.consistency },

@@ -1,28 +1,20 @@
-import { Alert, Badge, Button, Group, Paper, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconFlask, IconPlus, IconRefresh, IconSearch, IconServer2 } from '@tabler/icons-react';
+import { IconPlus, IconRefresh } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
 import type { PowerState } from '../../core/contract/hosts';
 import { api } from '../api';
 import { AddHostModal } from '../components/AddHostModal';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { PageEmptyState } from '../components/PageEmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { VmTable } from '../components/VmTable';
 import { guestOsWords } from '../format';
 import { useEngineQuery } from '../hooks';
 import { navigate } from '../router';
-
-const POWER_FILTERS: { value: PowerState | 'all'; label: string }[] = [
-  { value: 'all', label: 'Any power state' },
-  { value: 'running', label: 'Running' },
-  { value: 'off', label: 'Off' },
-  { value: 'suspended', label: 'Suspended' },
-  { value: 'paused', label: 'Paused' },
-];
-
-const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' } as const;
+import { HostBadges } from './vms/HostBadges';
+import { NoHostsYet } from './vms/NoHostsYet';
+import { VmFilters } from './vms/VmFilters';
 
 export function VirtualMachinesPage() {
   const hosts = useEngineQuery('listHosts');
@@ -120,17 +112,7 @@ export function VirtualMachinesPage() {
         {modal}
         <Stack>
           {failure && <ErrorNotice error={failure} />}
-          <PageEmptyState
-            icon={<IconServer2 />}
-            title="No virtual machines found yet"
-            description="Add the Hyper-V host, ESXi or vCenter server, or VMware Workstation folder where your VMs run. Lifeboat lists their VMs here within seconds; nothing on the host changes until you protect a VM. No hypervisor at hand? The sample lab gives you three small VMs to try everything with."
-            action={{ label: 'Add host', onClick: () => setAdding(true) }}
-          />
-          <Group justify="center">
-            <Button variant="light" leftSection={<IconFlask size={18} />} onClick={() => void createLab()} loading={creatingLab}>
-              Try the sample lab
-            </Button>
-          </Group>
+          <NoHostsYet onAddHost={() => setAdding(true)} onSampleLab={() => void createLab()} creatingLab={creatingLab} />
         </Stack>
       </>
     );
@@ -142,59 +124,19 @@ export function VirtualMachinesPage() {
       {modal}
       <Stack>
         {failure && <ErrorNotice error={failure} />}
-        <Group gap="xs" data-testid="host-list">
-          {hostList.map((host) => (
-            <Tooltip key={host.id} label={host.statusMessage ?? 'Not contacted yet'} multiline maw={420} withinPortal>
-              <Badge
-                size="lg"
-                variant="light"
-                color={host.status === 'ok' ? 'teal' : host.status === 'error' ? 'red' : 'gray'}
-                style={{ textTransform: 'none', cursor: 'pointer' }}
-                onClick={() => setHostFilter(hostFilter === host.id ? null : host.id)}
-              >
-                {host.name} · {KIND_LABEL[host.kind]} · {host.vmCount} VMs
-              </Badge>
-            </Tooltip>
-          ))}
-        </Group>
-        {hostList
-          .filter((host) => host.status === 'error')
-          .map((host) => (
-            <Alert key={host.id} color="red" variant="light" title={`${host.name} could not be read`}>
-              {host.statusMessage}
-            </Alert>
-          ))}
+        <HostBadges hosts={hostList} onPick={(id) => setHostFilter(hostFilter === id ? null : id)} />
         <Paper withBorder p="sm">
-          <Group mb="sm">
-            <TextInput
-              placeholder="Search by name, guest OS or IP"
-              aria-label="Search VMs"
-              leftSection={<IconSearch size={16} />}
-              value={search}
-              onChange={(e) => setSearch(e.currentTarget.value)}
-              w={300}
-            />
-            <Select
-              aria-label="Host"
-              placeholder="All hosts"
-              data={hostList.map((host) => ({ value: host.id, label: host.name }))}
-              value={hostFilter}
-              onChange={setHostFilter}
-              clearable
-              w={220}
-            />
-            <Select
-              aria-label="Power state"
-              data={POWER_FILTERS}
-              value={powerFilter}
-              onChange={(value) => setPowerFilter((value as PowerState | 'all' | null) ?? 'all')}
-              allowDeselect={false}
-              w={200}
-            />
-            <Text size="sm" c="dimmed" ml="auto" data-testid="vm-count">
-              {filtered.length === (vms.data?.length ?? 0) ? `${filtered.length} VMs` : `${filtered.length} of ${vms.data?.length ?? 0} VMs`}
-            </Text>
-          </Group>
+          <VmFilters
+            hosts={hostList}
+            search={search}
+            hostFilter={hostFilter}
+            powerFilter={powerFilter}
+            onSearch={setSearch}
+            onHostFilter={setHostFilter}
+            onPowerFilter={setPowerFilter}
+            shown={filtered.length}
+            total={vms.data?.length ?? 0}
+          />
           {filtered.length === 0 ? (
             <Text c="dimmed" ta="center" py="xl">
               {vms.data && vms.data.length > 0 ? 'No VM matches these filters.' : 'No VMs on these hosts yet: press Refresh after creating some.'}

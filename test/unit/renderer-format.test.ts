@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, guestOsWords } from '../../renderer/format';
+import * as units from '../../core/contract/units';
+import { formatBytes, formatRate, guestOsWords } from '../../renderer/format';
 
 describe('console words', () => {
   it('names guest systems in words, passing names that already are words', () => {
@@ -13,5 +14,8 @@ describe('console words', () => {
   it('uses one unit system, decimal, everywhere', () => {
     expect(formatBytes(4 * 1024 ** 3)).toBe('4.3 GB'); // 4 GiB of memory
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
+    // The console puts sizes in the contract's words, not a copy of them.
+    expect(formatBytes).toBe(units.formatBytes);
+    expect(formatRate).toBe(units.formatRate);
   });
 });

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../core/contract/protection';
+import { intervalMinutesFor, type Job } from '../../core/contract/protection';
 import { drillProgress, moveVm, syncGroups, toPlanGroups, verdict, type DraftGroup } from '../../renderer/model/drills';
 import { formatBytes, formatDuration } from '../../renderer/format';
 import {
   ASSUMED_RATE,
   bandwidthSentence,
-  copyIntervalMinutes,
   estimateFirstCopy,
   estimateRate,
   presetOf,
@@ -49,8 +48,8 @@ describe('protect wizard in plain words', () => {
     expect(rpoSentence(60)).toBe('Lose at most 1 hour of work');
     expect(rpoSentence(24 * 60)).toBe('Lose at most 1 day of work');
     expect(rpoSentence(90)).toBe('Lose at most 90 minutes of work');
-    expect(copyIntervalMinutes(15)).toBe(7);
-    expect(copyIntervalMinutes(1)).toBe(1);
+    expect(intervalMinutesFor(15)).toBe(7);
+    expect(intervalMinutesFor(1)).toBe(1);
   });
 
   it('describes retention and recognises its presets', () => {
