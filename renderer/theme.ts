@@ -1,4 +1,4 @@
-import { Drawer, Modal, createTheme, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
+import { Drawer, Modal, Notification, createTheme, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
 
 /**
  * One look across the app, from Mantine's theme rather than custom CSS. The palettes keep Mantine's light
@@ -22,6 +22,11 @@ export const theme = createTheme({
     // Mantine's close buttons are icons only: name them for screen readers.
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    // Toasts too; and their text uses the AA-readable dimmed grey below, not Mantine's fixed gray-6 (3.3:1).
+    Notification: Notification.extend({
+      defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } },
+      styles: { description: { color: 'var(--mantine-color-dimmed)' } },
+    }),
   },
 });
 
