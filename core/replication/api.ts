@@ -1,5 +1,5 @@
 import { DEFAULT_COPY_RETRIES } from '../contract/types';
-import type { ConsoleApi } from '../contract/api';
+import type { ConsoleApi, MethodParsedInput } from '../contract/api';
 import { jobKeys } from '../jobs/keys';
 import { LifeboatError } from '../contract/errors';
 import type { Job, Policy } from '../contract/protection';
@@ -39,87 +39,27 @@ type ProtectionApi = Pick<
   | 'setSchedulesPaused'
 >;
 
+/** The room's stores and the two helpers every copy goes through. */
+interface ProtectionRoom {
+  ctx: ProtectionDeps;
+  policies: PoliciesStore;
+  vms: VmsStore;
+  scheduler: Scheduler;
+  startRun: (policy: Policy, vmId: string, trigger: Job['trigger']) => Job;
+  failingOver: (vmId: string) => string | null;
+}
+
 /** Protection policies, their RPO standing, and the jobs and alerts they produce. */
 export function protectionApi(ctx: ProtectionDeps, recoveredCopyOf: RecoveredCopyOf): ProtectionApi {
   const policies = new PoliciesStore(ctx.db);
   const jobs = new JobsStore(ctx.db);
   const alerts = new AlertsStore(ctx.db);
-
   const vms = new VmsStore(ctx.db);
-  const deps: ReplicationDeps = {
-    connect: (hostId) => ctx.hosts.connect(hostId),
-    openVault: (targetId, policy) =>
-      openVaultPort(ctx, targetId, policy ? { uploadLimit: { policyId: policy.id, policyName: policy.name, limit: () => bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) } } : {}),
-    points: new RecoveryPointsStore(ctx.db),
-    jobs,
-    clock: ctx.clock,
-  };
-
-  const startRun = (policy: Policy, vmId: string, trigger: Job['trigger']): Job => {
-    const vm = vms.get(vmId);
-    if (!vm) throw new LifeboatError('NOT_FOUND', `The VM ${vmId} is no longer in the inventory.`, { fix: 'Run discovery, then edit the policy.' });
-    return ctx.jobs.submit({
-      key: jobKeys.replicate(vmId),
-      kind: 'replication',
-      title: `Copy ${vm.name}`,
-      trigger,
-      vmId,
-      policyId: policy.id,
-      hostId: vm.hostId,
-      targetId: policy.targetId,
-      // While its plan is failed over, the VM runs at the recovery site: that copy is the one to protect.
-      run: (run) => (recoveredCopyOf(vmId) ?? ((p, r) => replicateVm(p, vm, r, deps)))(policy, run),
-    }).job;
-  };
-
-  const failovers = new FailoverStateStore(ctx.db);
-  const plans = new PlansStore(ctx.db);
-  /** The plan failing over or back with this VM in it, if any: the VM's copies wait until it is done. */
-  const failingOver = (vmId: string): string | null =>
-    plans.list().find((plan) => plan.groups.some((group) => group.vms.some((member) => member.vmId === vmId)) && ctx.jobs.isBusy(jobKeys.failover(plan.id)))?.name ?? null;
-  const scheduler = new Scheduler({
-    db: ctx.db,
-    policies,
-    jobs,
-    alerts,
-    bus: ctx.bus,
-    clock: ctx.clock,
-    startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
-    isBusy: (vmId) => ctx.jobs.isBusy(jobKeys.replicate(vmId)) || failingOver(vmId) !== null,
-    paused: () => ctx.settings.get('schedulesPaused') ?? false,
-    retries: () => ctx.settings.get('copyRetries') ?? DEFAULT_COPY_RETRIES,
-    // Failed-over VMs whose recovered copy can be read are copied as usual (from there); the others wait for failback.
-    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !recoveredCopyOf(vmId))),
-  });
-  ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
-  ctx.onTick(() => scheduler.tick());
-
-  const validate = (fields: PolicyFields, exceptPolicyId: string | null): void => {
-    if (!ctx.targets.get(fields.targetId)) {
-      throw new LifeboatError('INVALID_INPUT', 'targetId: There is no such vault target.', { field: 'targetId', fix: 'Pick a target from Settings → Targets.' });
-    }
-    const named = policies.findByName(fields.name);
-    if (named && named.id !== exceptPolicyId) {
-      throw new LifeboatError('INVALID_INPUT', `name: A policy called "${named.name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
-    }
-    if (fields.schedule !== null && !CronSchedule.isValid(fields.schedule)) {
-      throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, { field: 'schedule', fix: 'Use five fields, like "*/15 * * * *" (every 15 minutes).' });
-    }
-    for (const vmId of fields.vmIds) {
-      const vm = ctx.db.prepare('SELECT name FROM vms WHERE id = ? AND removed_at IS NULL').get(vmId) as { name: string } | undefined;
-      if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${vmId} in the inventory.`, { field: 'vmIds', fix: 'Run discovery again and pick VMs from the list.' });
-      const owner = policies.policyOfVm(vmId);
-      if (owner && owner.id !== exceptPolicyId) {
-        throw new LifeboatError('INVALID_INPUT', `vmIds: ${vm.name} is already protected by "${owner.name}".`, { field: 'vmIds', fix: `Remove it from "${owner.name}" first, or edit that policy.` });
-      }
-    }
-  };
-
-  const find = (id: string): Policy => {
-    const policy = policies.get(id);
-    if (!policy) throw new LifeboatError('NOT_FOUND', `There is no policy ${id}.`, { fix: 'Refresh the Protection page.' });
-    return policy;
-  };
+  const deps = replicationDeps(ctx, jobs);
+  const startRun = runStarter(ctx, vms, deps, recoveredCopyOf);
+  const failingOver = planFailingOver(ctx);
+  const scheduler = startScheduler(ctx, { policies, jobs, alerts }, startRun, failingOver, recoveredCopyOf);
+  const room: ProtectionRoom = { ctx, policies, vms, scheduler, startRun, failingOver };
 
   return {
     async listPolicies() {
@@ -127,26 +67,15 @@ export function protectionApi(ctx: ProtectionDeps, recoveredCopyOf: RecoveredCop
     },
 
     async createPolicy(input) {
-      validate(input, null);
-      const policy = policies.create(input, ctx.clock.now());
-      scheduler.policiesChanged();
-      ctx.audit.append(ctx.operator, 'policy.created', policy.name, { ...input });
-      return policy;
+      return createPolicy(room, input);
     },
 
-    async updatePolicy({ id, ...changes }) {
-      const current = find(id);
-      const { id: _id, createdAt: _c, updatedAt: _u, intervalMinutes: _i, ...fields } = current;
-      const next: PolicyFields = { ...fields, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
-      validate(next, id);
-      const policy = policies.update(id, next, ctx.clock.now());
-      scheduler.policiesChanged();
-      ctx.audit.append(ctx.operator, 'policy.changed', policy.name, { changes });
-      return policy;
+    async updatePolicy(input) {
+      return updatePolicy(room, input);
     },
 
     async deletePolicy({ id }) {
-      const policy = find(id);
+      const policy = findPolicy(policies, id);
       policies.delete(id);
       scheduler.policiesChanged();
       ctx.audit.append(ctx.operator, 'policy.deleted', policy.name, {});
@@ -172,27 +101,8 @@ export function protectionApi(ctx: ProtectionDeps, recoveredCopyOf: RecoveredCop
       return job;
     },
 
-    async runNow({ policyId, vmId }) {
-      const chosen = policyId ? [find(policyId)] : policies.list();
-      const started: Job[] = [];
-      const held: string[] = [];
-      for (const policy of chosen) {
-        for (const id of policy.vmIds.filter((v) => vmId === undefined || v === vmId)) {
-          const plan = failingOver(id);
-          if (plan) held.push(`${vms.get(id)?.name ?? id} (plan "${plan}")`);
-          else started.push(startRun(policy, id, 'manual'));
-        }
-      }
-      if (started.length === 0 && held.length > 0) {
-        throw new LifeboatError('PLAN_BUSY', `${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} failing over or back right now; a copy would read disks that are being shut down or rewritten.`, {
-          fix: 'Wait until the failover or failback finishes (Activity shows it); copies start again by themselves.',
-        });
-      }
-      if (started.length === 0) {
-        throw new LifeboatError('NOT_FOUND', vmId ? 'That VM is not protected by any policy.' : 'Nothing is protected yet.', { fix: 'Protect the VM first (Protection → Protect VMs).' });
-      }
-      ctx.audit.append(ctx.operator, 'run.started', policyId ? (policies.get(policyId)?.name ?? policyId) : 'all policies', { jobs: started.map((j) => j.id) });
-      return started;
+    async runNow(input) {
+      return runNow(room, input);
     },
 
     async listPoints({ vmId }) {
@@ -214,4 +124,135 @@ export function protectionApi(ctx: ProtectionDeps, recoveredCopyOf: RecoveredCop
       return alerts.list(includeCleared);
     },
   };
+}
+
+function replicationDeps(ctx: ProtectionDeps, jobs: JobsStore): ReplicationDeps {
+  return {
+    connect: (hostId) => ctx.hosts.connect(hostId),
+    openVault: (targetId, policy) =>
+      openVaultPort(ctx, targetId, policy ? { uploadLimit: { policyId: policy.id, policyName: policy.name, limit: () => bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) } } : {}),
+    points: new RecoveryPointsStore(ctx.db),
+    jobs,
+    clock: ctx.clock,
+  };
+}
+
+function runStarter(ctx: ProtectionDeps, vms: VmsStore, deps: ReplicationDeps, recoveredCopyOf: RecoveredCopyOf): ProtectionRoom['startRun'] {
+  return (policy, vmId, trigger) => {
+    const vm = vms.get(vmId);
+    if (!vm) throw new LifeboatError('NOT_FOUND', `The VM ${vmId} is no longer in the inventory.`, { fix: 'Run discovery, then edit the policy.' });
+    return ctx.jobs.submit({
+      key: jobKeys.replicate(vmId),
+      kind: 'replication',
+      title: `Copy ${vm.name}`,
+      trigger,
+      vmId,
+      policyId: policy.id,
+      hostId: vm.hostId,
+      targetId: policy.targetId,
+      // While its plan is failed over, the VM runs at the recovery site: that copy is the one to protect.
+      run: (run) => (recoveredCopyOf(vmId) ?? ((p, r) => replicateVm(p, vm, r, deps)))(policy, run),
+    }).job;
+  };
+}
+
+/** The plan failing over or back with this VM in it, if any: the VM's copies wait until it is done. */
+function planFailingOver(ctx: ProtectionDeps): ProtectionRoom['failingOver'] {
+  const plans = new PlansStore(ctx.db);
+  return (vmId) =>
+    plans.list().find((plan) => plan.groups.some((group) => group.vms.some((member) => member.vmId === vmId)) && ctx.jobs.isBusy(jobKeys.failover(plan.id)))?.name ?? null;
+}
+
+function startScheduler(
+  ctx: ProtectionDeps,
+  stores: { policies: PoliciesStore; jobs: JobsStore; alerts: AlertsStore },
+  startRun: ProtectionRoom['startRun'],
+  failingOver: ProtectionRoom['failingOver'],
+  recoveredCopyOf: RecoveredCopyOf,
+): Scheduler {
+  const failovers = new FailoverStateStore(ctx.db);
+  const scheduler = new Scheduler({
+    db: ctx.db,
+    ...stores,
+    bus: ctx.bus,
+    clock: ctx.clock,
+    startRun: (policy, vmId, trigger) => void startRun(policy, vmId, trigger),
+    isBusy: (vmId) => ctx.jobs.isBusy(jobKeys.replicate(vmId)) || failingOver(vmId) !== null,
+    paused: () => ctx.settings.get('schedulesPaused') ?? false,
+    retries: () => ctx.settings.get('copyRetries') ?? DEFAULT_COPY_RETRIES,
+    // Failed-over VMs whose recovered copy can be read are copied as usual (from there); the others wait for failback.
+    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !recoveredCopyOf(vmId))),
+  });
+  ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
+  ctx.onTick(() => scheduler.tick());
+  return scheduler;
+}
+
+function createPolicy({ ctx, policies, scheduler }: ProtectionRoom, input: MethodParsedInput<'createPolicy'>): Policy {
+  validatePolicy(ctx, policies, input, null);
+  const policy = policies.create(input, ctx.clock.now());
+  scheduler.policiesChanged();
+  ctx.audit.append(ctx.operator, 'policy.created', policy.name, { ...input });
+  return policy;
+}
+
+function updatePolicy({ ctx, policies, scheduler }: ProtectionRoom, { id, ...changes }: MethodParsedInput<'updatePolicy'>): Policy {
+  const current = findPolicy(policies, id);
+  const { id: _id, createdAt: _c, updatedAt: _u, intervalMinutes: _i, ...fields } = current;
+  const next: PolicyFields = { ...fields, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
+  validatePolicy(ctx, policies, next, id);
+  const policy = policies.update(id, next, ctx.clock.now());
+  scheduler.policiesChanged();
+  ctx.audit.append(ctx.operator, 'policy.changed', policy.name, { changes });
+  return policy;
+}
+
+function runNow({ ctx, policies, vms, startRun, failingOver }: ProtectionRoom, { policyId, vmId }: MethodParsedInput<'runNow'>): Job[] {
+  const chosen = policyId ? [findPolicy(policies, policyId)] : policies.list();
+  const started: Job[] = [];
+  const held: string[] = [];
+  for (const policy of chosen) {
+    for (const id of policy.vmIds.filter((v) => vmId === undefined || v === vmId)) {
+      const plan = failingOver(id);
+      if (plan) held.push(`${vms.get(id)?.name ?? id} (plan "${plan}")`);
+      else started.push(startRun(policy, id, 'manual'));
+    }
+  }
+  if (started.length === 0 && held.length > 0) {
+    throw new LifeboatError('PLAN_BUSY', `${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} failing over or back right now; a copy would read disks that are being shut down or rewritten.`, {
+      fix: 'Wait until the failover or failback finishes (Activity shows it); copies start again by themselves.',
+    });
+  }
+  if (started.length === 0) {
+    throw new LifeboatError('NOT_FOUND', vmId ? 'That VM is not protected by any policy.' : 'Nothing is protected yet.', { fix: 'Protect the VM first (Protection → Protect VMs).' });
+  }
+  ctx.audit.append(ctx.operator, 'run.started', policyId ? (policies.get(policyId)?.name ?? policyId) : 'all policies', { jobs: started.map((j) => j.id) });
+  return started;
+}
+
+function validatePolicy(ctx: ProtectionDeps, policies: PoliciesStore, fields: PolicyFields, exceptPolicyId: string | null): void {
+  if (!ctx.targets.get(fields.targetId)) {
+    throw new LifeboatError('INVALID_INPUT', 'targetId: There is no such vault target.', { field: 'targetId', fix: 'Pick a target from Settings → Targets.' });
+  }
+  const named = policies.findByName(fields.name);
+  if (named && named.id !== exceptPolicyId) {
+    throw new LifeboatError('INVALID_INPUT', `name: A policy called "${named.name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
+  }
+  if (fields.schedule !== null && !CronSchedule.isValid(fields.schedule)) {
+    throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, { field: 'schedule', fix: 'Use five fields, like "*/15 * * * *" (every 15 minutes).' });
+  }
+  for (const vmId of fields.vmIds) {
+    const vm = ctx.db.prepare('SELECT name FROM vms WHERE id = ? AND removed_at IS NULL').get(vmId) as { name: string } | undefined;
+    if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${vmId} in the inventory.`, { field: 'vmIds', fix: 'Run discovery again and pick VMs from the list.' });
+    const owner = policies.policyOfVm(vmId);
+    if (owner && owner.id !== exceptPolicyId) {
+      throw new LifeboatError('INVALID_INPUT', `vmIds: ${vm.name} is already protected by "${owner.name}".`, { field: 'vmIds', fix: `Remove it from "${owner.name}" first, or edit that policy.` });
+    }
+  }
+}
+
+function findPolicy(policies: PoliciesStore, id: string): Policy {
+  const policy = policies.get(id);
+  if (!policy) throw new LifeboatError('NOT_FOUND', `There is no policy ${id}.`, { fix: 'Refresh the Protection page.' });
+  return policy;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { childEnv } from '../child-env';
-import type { ConsoleApi } from '../contract/api';
+import type { ConsoleApi, MethodOutput, MethodParsedInput } from '../contract/api';
 import { LifeboatError } from '../contract/errors';
 import type { Job } from '../contract/protection';
 import type { ReportExport, ReportExportStatus, ReportPeriod, ReportSummary } from '../contract/reports';
@@ -29,112 +29,24 @@ const HEARTBEAT = '*/15 * * * *';
  * audit log), show it in the file manager, and export it on a monthly or quarterly schedule.
  */
 export function reportsApi(ctx: ReportsDeps): ReportsApi {
-  const jobsStore = new JobsStore(ctx.db);
-  const alerts = new AlertsStore(ctx.db);
-  const results = new Map<string, ReportExport>();
-  const files = new Map<string, string>();
-  let lastFailure: { period: ReportPeriod; at: number } | null = null;
-  let scheduledRunning = false;
-
-  const start = (
-    period: ReportPeriod,
-    outFile: string | undefined,
-    trigger: Job['trigger'],
-    actor: string,
-    onWritten: (result: ReportExport) => void = () => undefined,
-  ): { job: Job; done: Promise<Job>; file: string } => {
-    const file = path.resolve(outFile ?? defaultReportFile(path.join(ctx.dataDir, 'reports'), period));
-    const { job, done } = ctx.jobs.submit({
-      key: `report:${file}`,
-      kind: 'report',
-      title: `Compliance report ${period.from} to ${period.to}`,
-      trigger,
-      vmId: null,
-      policyId: null,
-      hostId: null,
-      targetId: null,
-      run: async (run) => {
-        const result = await exportReport(ctx, period, file, actor, {
-          jobId: run.jobId,
-          signal: run.signal,
-          log: run.log,
-          progress: (phase, done, total) => run.progress(phase, done, total),
-        });
-        results.set(run.jobId, result);
-        onWritten(result);
-        return { bytesRead: 0, bytesStored: result.bytes, appConsistent: null };
-      },
-    });
-    files.set(job.id, file);
-    return { job, done, file };
+  const room: ReportsRoom = {
+    ctx,
+    jobsStore: new JobsStore(ctx.db),
+    alerts: new AlertsStore(ctx.db),
+    results: new Map(),
+    files: new Map(),
+    lastFailure: null,
+    scheduledRunning: false,
+    heartbeat: null,
   };
 
-  const status = (jobId: string): ReportExportStatus => {
-    const job = jobsStore.get(jobId);
-    if (!job || job.kind !== 'report') throw new LifeboatError('NOT_FOUND', `There is no report export ${jobId}.`, { fix: 'Start the export again from the Reports page.' });
-    const result = results.get(jobId) ?? recordedExport(ctx, jobId);
-    return {
-      jobId,
-      file: result?.file ?? files.get(jobId) ?? '',
-      status: job.status,
-      progress: ctx.jobs.progressOf(jobId),
-      error: job.error,
-      result,
-    };
-  };
-
-  const scheduledTick = (): void => {
-    if (scheduledRunning) return;
-    const setting = ctx.settings.get('reportSchedule') ?? DEFAULT_SCHEDULE;
-    const period = dueScheduledReport(setting, ctx.clock.now(), lastFailure);
-    if (!period || setting.folder === null) return;
-    scheduledRunning = true;
-    const folder = setting.folder;
-    // Recorded as part of the job, so whoever sees it finish also sees the schedule move on.
-    const written = (result: ReportExport): void => {
-      const now = ctx.clock.now();
-      const current = ctx.settings.get('reportSchedule') ?? setting;
-      ctx.settings.set('reportSchedule', { ...current, last: { from: period.from, to: period.to, file: result.file, at: now.toISOString() } }, now);
-      lastFailure = null;
-      alerts.clear('report', 'schedule', now);
-    };
-    let done: Promise<Job>;
-    try {
-      done = start(period, defaultReportFile(folder, period), 'schedule', 'system', written).done;
-    } catch {
-      // The engine is closing: the next start tries again.
-      scheduledRunning = false;
-      return;
-    }
-    void done
-      .then((job) => {
-        const now = ctx.clock.now();
-        if (job.status !== 'succeeded') {
-          lastFailure = { period, at: now.getTime() };
-          const alert = alerts.raise(
-            {
-              kind: 'report',
-              subject: 'schedule',
-              severity: 'warning',
-              message: `The scheduled compliance report for ${period.from} to ${period.to} could not be written: ${job.error ?? 'unknown error'}`,
-              fix: `Check that ${folder} exists and Lifeboat may write to it; it tries again in 6 hours, or export it now from Reports.`,
-            },
-            now,
-          );
-          if (alert) ctx.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
-        }
-      })
-      .finally(() => (scheduledRunning = false));
-  };
-
-  let heartbeat: ScheduledTask | null = null;
   ctx.onStartBackground(() => {
-    heartbeat = cronSchedule(HEARTBEAT, scheduledTick, { name: 'lifeboat-report-schedule', noOverlap: true });
-    scheduledTick();
+    room.heartbeat = cronSchedule(HEARTBEAT, () => scheduledTick(room), { name: 'lifeboat-report-schedule', noOverlap: true });
+    scheduledTick(room);
   });
   ctx.onClose(() => {
-    void heartbeat?.destroy();
-    heartbeat = null;
+    void room.heartbeat?.destroy();
+    room.heartbeat = null;
   });
 
   return {
@@ -142,50 +54,26 @@ export function reportsApi(ctx: ReportsDeps): ReportsApi {
       return previewSummary(ctx, period);
     },
 
-    async exportReport({ outFile, ...period }) {
-      const { done } = start(period, outFile, 'manual', ctx.operator);
-      const job = await done;
-      const result = results.get(job.id);
-      if (job.status !== 'succeeded' || !result) {
-        throw new LifeboatError(job.status === 'cancelled' ? 'CANCELLED' : 'INTERNAL', `The report was not written: ${job.error ?? job.status}.`, {
-          fix: 'Look at the job on the Activity page for its log, then try again.',
-        });
-      }
-      return result;
+    async exportReport(input) {
+      return exportAndWait(room, input);
     },
 
     async startReportExport({ outFile, ...period }) {
-      const { job } = start(period, outFile, 'manual', ctx.operator);
-      return status(job.id);
+      const { job } = startExport(room, period, outFile, 'manual', ctx.operator);
+      return exportStatus(room, job.id);
     },
 
     async getReportExport({ jobId }) {
-      return status(jobId);
+      return exportStatus(room, jobId);
     },
 
     async openReportFolder({ file }) {
-      const resolved = path.resolve(file);
-      const folder = path.dirname(resolved);
-      if (!wasExported(ctx, resolved) || !fs.existsSync(resolved)) {
-        throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, { fix: 'Export the report again.' });
-      }
-      return showInFileManager(resolved, folder);
+      const resolved = exportedFile(ctx, file);
+      return showInFileManager(resolved, path.dirname(resolved));
     },
 
-    async readReportFile({ file, offset, length }) {
-      const resolved = path.resolve(file);
-      if (!wasExported(ctx, resolved) || !fs.existsSync(resolved)) {
-        throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, { fix: 'Export the report again.' });
-      }
-      const handle = await fs.promises.open(resolved, 'r');
-      try {
-        const { size } = await handle.stat();
-        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-        const { bytesRead } = buffer.length > 0 ? await handle.read(buffer, 0, buffer.length, offset) : { bytesRead: 0 };
-        return { data: buffer.subarray(0, bytesRead).toString('base64'), offset, bytes: bytesRead, size };
-      } finally {
-        await handle.close();
-      }
+    async readReportFile(input) {
+      return readExportedFile(ctx, input);
     },
 
     async getReportSchedule() {
@@ -193,17 +81,164 @@ export function reportsApi(ctx: ReportsDeps): ReportsApi {
     },
 
     async setReportSchedule(input) {
-      const now = ctx.clock.now();
-      const current = ctx.settings.get('reportSchedule') ?? DEFAULT_SCHEDULE;
-      const next = { ...current, enabled: input.enabled, frequency: input.frequency, folder: input.folder === null ? current.folder : path.resolve(input.folder) };
-      ctx.settings.set('reportSchedule', next, now);
-      ctx.audit.append(ctx.operator, 'report.schedule.changed', next.folder, { enabled: next.enabled, frequency: next.frequency, folder: next.folder });
-      lastFailure = null;
-      // A period that is already due is written now rather than at the next heartbeat.
-      if (heartbeat) scheduledTick();
-      return scheduleView(next, now);
+      return setReportSchedule(room, input);
     },
   };
+}
+
+/** What the room keeps between calls: export results of this engine run, and the schedule's heartbeat. */
+interface ReportsRoom {
+  ctx: ReportsDeps;
+  jobsStore: JobsStore;
+  alerts: AlertsStore;
+  results: Map<string, ReportExport>;
+  files: Map<string, string>;
+  lastFailure: { period: ReportPeriod; at: number } | null;
+  scheduledRunning: boolean;
+  heartbeat: ScheduledTask | null;
+}
+
+function startExport(
+  room: ReportsRoom,
+  period: ReportPeriod,
+  outFile: string | undefined,
+  trigger: Job['trigger'],
+  actor: string,
+  onWritten: (result: ReportExport) => void = () => undefined,
+): { job: Job; done: Promise<Job>; file: string } {
+  const { ctx, results, files } = room;
+  const file = path.resolve(outFile ?? defaultReportFile(path.join(ctx.dataDir, 'reports'), period));
+  const { job, done } = ctx.jobs.submit({
+    key: `report:${file}`,
+    kind: 'report',
+    title: `Compliance report ${period.from} to ${period.to}`,
+    trigger,
+    vmId: null,
+    policyId: null,
+    hostId: null,
+    targetId: null,
+    run: async (run) => {
+      const result = await exportReport(ctx, period, file, actor, {
+        jobId: run.jobId,
+        signal: run.signal,
+        log: run.log,
+        progress: (phase, done, total) => run.progress(phase, done, total),
+      });
+      results.set(run.jobId, result);
+      onWritten(result);
+      return { bytesRead: 0, bytesStored: result.bytes, appConsistent: null };
+    },
+  });
+  files.set(job.id, file);
+  return { job, done, file };
+}
+
+async function exportAndWait(room: ReportsRoom, { outFile, ...period }: MethodParsedInput<'exportReport'>): Promise<ReportExport> {
+  const { done } = startExport(room, period, outFile, 'manual', room.ctx.operator);
+  const job = await done;
+  const result = room.results.get(job.id);
+  if (job.status !== 'succeeded' || !result) {
+    throw new LifeboatError(job.status === 'cancelled' ? 'CANCELLED' : 'INTERNAL', `The report was not written: ${job.error ?? job.status}.`, {
+      fix: 'Look at the job on the Activity page for its log, then try again.',
+    });
+  }
+  return result;
+}
+
+function exportStatus({ ctx, jobsStore, results, files }: ReportsRoom, jobId: string): ReportExportStatus {
+  const job = jobsStore.get(jobId);
+  if (!job || job.kind !== 'report') throw new LifeboatError('NOT_FOUND', `There is no report export ${jobId}.`, { fix: 'Start the export again from the Reports page.' });
+  const result = results.get(jobId) ?? recordedExport(ctx, jobId);
+  return {
+    jobId,
+    file: result?.file ?? files.get(jobId) ?? '',
+    status: job.status,
+    progress: ctx.jobs.progressOf(jobId),
+    error: job.error,
+    result,
+  };
+}
+
+function scheduledTick(room: ReportsRoom): void {
+  const { ctx } = room;
+  if (room.scheduledRunning) return;
+  const setting = ctx.settings.get('reportSchedule') ?? DEFAULT_SCHEDULE;
+  const period = dueScheduledReport(setting, ctx.clock.now(), room.lastFailure);
+  if (!period || setting.folder === null) return;
+  room.scheduledRunning = true;
+  const folder = setting.folder;
+  // Recorded as part of the job, so whoever sees it finish also sees the schedule move on.
+  const written = (result: ReportExport): void => {
+    const now = ctx.clock.now();
+    const current = ctx.settings.get('reportSchedule') ?? setting;
+    ctx.settings.set('reportSchedule', { ...current, last: { from: period.from, to: period.to, file: result.file, at: now.toISOString() } }, now);
+    room.lastFailure = null;
+    room.alerts.clear('report', 'schedule', now);
+  };
+  let done: Promise<Job>;
+  try {
+    done = startExport(room, period, defaultReportFile(folder, period), 'schedule', 'system', written).done;
+  } catch {
+    // The engine is closing: the next start tries again.
+    room.scheduledRunning = false;
+    return;
+  }
+  void done
+    .then((job) => {
+      if (job.status !== 'succeeded') scheduledExportFailed(room, period, folder, job);
+    })
+    .finally(() => (room.scheduledRunning = false));
+}
+
+function scheduledExportFailed(room: ReportsRoom, period: ReportPeriod, folder: string, job: Job): void {
+  const { ctx } = room;
+  const now = ctx.clock.now();
+  room.lastFailure = { period, at: now.getTime() };
+  const alert = room.alerts.raise(
+    {
+      kind: 'report',
+      subject: 'schedule',
+      severity: 'warning',
+      message: `The scheduled compliance report for ${period.from} to ${period.to} could not be written: ${job.error ?? 'unknown error'}`,
+      fix: `Check that ${folder} exists and Lifeboat may write to it; it tries again in 6 hours, or export it now from Reports.`,
+    },
+    now,
+  );
+  if (alert) ctx.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
+}
+
+function setReportSchedule(room: ReportsRoom, input: MethodParsedInput<'setReportSchedule'>): ReturnType<typeof scheduleView> {
+  const { ctx } = room;
+  const now = ctx.clock.now();
+  const current = ctx.settings.get('reportSchedule') ?? DEFAULT_SCHEDULE;
+  const next = { ...current, enabled: input.enabled, frequency: input.frequency, folder: input.folder === null ? current.folder : path.resolve(input.folder) };
+  ctx.settings.set('reportSchedule', next, now);
+  ctx.audit.append(ctx.operator, 'report.schedule.changed', next.folder, { enabled: next.enabled, frequency: next.frequency, folder: next.folder });
+  room.lastFailure = null;
+  // A period that is already due is written now rather than at the next heartbeat.
+  if (room.heartbeat) scheduledTick(room);
+  return scheduleView(next, now);
+}
+
+/** The resolved path of a report Lifeboat exported and that is still there. */
+function exportedFile(ctx: ReportsDeps, file: string): string {
+  const resolved = path.resolve(file);
+  if (!wasExported(ctx, resolved) || !fs.existsSync(resolved)) {
+    throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, { fix: 'Export the report again.' });
+  }
+  return resolved;
+}
+
+async function readExportedFile(ctx: ReportsDeps, { file, offset, length }: MethodParsedInput<'readReportFile'>): Promise<MethodOutput<'readReportFile'>> {
+  const handle = await fs.promises.open(exportedFile(ctx, file), 'r');
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+    const { bytesRead } = buffer.length > 0 ? await handle.read(buffer, 0, buffer.length, offset) : { bytesRead: 0 };
+    return { data: buffer.subarray(0, bytesRead).toString('base64'), offset, bytes: bytesRead, size };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A finished export recorded in the audit log (results of earlier engine runs are not in memory). */
