@@ -92,7 +92,10 @@ const NETWORK_FS: ReadonlyMap<number, string> = new Map([
  * (\\server\share; a drive letter mapped to a share is not told apart here), the file system type of the
  * nearest existing folder on Linux. SQLite's WAL needs shared memory that network file systems do not give.
  */
-export function networkShareOf(dataDir: string, options: { platform?: NodeJS.Platform; statfs?: (dir: string) => { type: number } } = {}): string | null {
+export function networkShareOf(
+  dataDir: string,
+  options: { platform?: NodeJS.Platform; statfs?: (dir: string) => { type: number } } = {},
+): string | null {
   const platform = options.platform ?? process.platform;
   if (platform === 'win32') {
     // \\server\share or //server/share, and \\?\UNC\server\share; not \\?\C:\ (a local path, long form).
@@ -114,9 +117,13 @@ export function networkShareOf(dataDir: string, options: { platform?: NodeJS.Pla
 }
 
 function onNetworkShare(dataDir: string, share: string): LifeboatError {
-  return new LifeboatError('DATA_FOLDER_UNUSABLE', `The data folder ${dataDir} is on a network share (${share}): its catalog, a SQLite database with a write-ahead log, can be damaged there.`, {
-    fix: 'Choose a folder on a local disk with --data DIR or LIFEBOAT_DATA. Vaults on network shares are fine: only the data folder must be local.',
-  });
+  return new LifeboatError(
+    'DATA_FOLDER_UNUSABLE',
+    `The data folder ${dataDir} is on a network share (${share}): its catalog, a SQLite database with a write-ahead log, can be damaged there.`,
+    {
+      fix: 'Choose a folder on a local disk with --data DIR or LIFEBOAT_DATA. Vaults on network shares are fine: only the data folder must be local.',
+    },
+  );
 }
 
 /** icacls with arguments as an array (no shell): only this user and SYSTEM, inherited by everything inside. */
@@ -159,10 +166,14 @@ export function dataFolderTrouble(dataDir: string, error: unknown): LifeboatErro
   const room = freeSpace(dataDir);
   const reason = describe(error);
   if (full || (room !== null && room.nearlyFull)) {
-    return new LifeboatError('DATA_FOLDER_FULL', `The disk holding the data folder ${dataDir} is full${room ? ` (${formatBytes(room.bytes)} free)` : ''}: ${reason}.`, {
-      fix: 'Free space on that disk, then try again: nothing was lost. Do not move or rebuild the catalog — it holds the audit log, policies and hosts.',
-      cause: error,
-    });
+    return new LifeboatError(
+      'DATA_FOLDER_FULL',
+      `The disk holding the data folder ${dataDir} is full${room ? ` (${formatBytes(room.bytes)} free)` : ''}: ${reason}.`,
+      {
+        fix: 'Free space on that disk, then try again: nothing was lost. Do not move or rebuild the catalog — it holds the audit log, policies and hosts.',
+        cause: error,
+      },
+    );
   }
   return new LifeboatError('DATA_FOLDER_UNUSABLE', `The disk holding the data folder ${dataDir} cannot be read or written: ${reason}.`, {
     fix: 'Check that disk and that this account may read and write the folder, then try again: nothing was lost. Do not move or rebuild the catalog — it holds the audit log, policies and hosts.',

@@ -47,7 +47,10 @@ export function processStartId(pid: number, platform: NodeJS.Platform = process.
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count fields after the last ")".
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(/\s+/);
+      const fields = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .trim()
+        .split(/\s+/);
       const startTicks = fields[22 - 3];
       if (!startTicks || !/^\d+$/.test(startTicks)) return null;
       return `linux:${bootId() ?? 'unknown-boot'}:${startTicks}`;
@@ -131,7 +134,9 @@ export function acquireEngineLock(dataDir: string, kind: EngineLockInfo['kind'],
     }
     removeIfUnchanged(file, text);
   }
-  throw new LifeboatError('CONFLICT', `Could not take the engine lock ${file}: other processes keep changing it.`, { fix: 'Try again in a moment.' });
+  throw new LifeboatError('CONFLICT', `Could not take the engine lock ${file}: other processes keep changing it.`, {
+    fix: 'Try again in a moment.',
+  });
 }
 
 /** The live engine on this data folder, if any. */
@@ -152,7 +157,8 @@ function readText(file: string): string | null {
 function parseLock(text: string): EngineLockInfo | null {
   try {
     const value = JSON.parse(text) as Partial<EngineLockInfo> | null;
-    if (!value || typeof value.pid !== 'number' || !Number.isInteger(value.pid) || value.pid <= 0 || typeof value.hostname !== 'string') return null;
+    if (!value || typeof value.pid !== 'number' || !Number.isInteger(value.pid) || value.pid <= 0 || typeof value.hostname !== 'string')
+      return null;
     return {
       pid: value.pid,
       hostname: value.hostname,
@@ -182,7 +188,10 @@ function holderState(holder: EngineLockInfo): HolderState {
   // Without a recorded start time (older lock, or an OS that gives none) only the PID can be checked.
   if (recorded === null || current === null || recorded === current) return { alive: true, program: programName(holder.pid) };
   const program = programName(holder.pid);
-  return { alive: false, reason: `has exited: its PID now belongs to another process${program ? ` (${program})` : ''} that started at a different time` };
+  return {
+    alive: false,
+    reason: `has exited: its PID now belongs to another process${program ? ` (${program})` : ''} that started at a different time`,
+  };
 }
 
 function describeHolder(holder: EngineLockInfo): string {
@@ -283,13 +292,17 @@ export function engineRunning(dataDir: string, holder: EngineLockInfo, program: 
   const who = { agent: 'The Lifeboat agent', serve: 'A `lifeboat serve` console', desktop: 'The Lifeboat desktop app' }[holder.kind];
   const local = holder.hostname === os.hostname();
   const file = path.join(dataDir, LOCK_FILE);
-  return new LifeboatError('CONFLICT', `${who} (process ${holder.pid}${program ? ` "${program}"` : ''} on ${holder.hostname}, since ${holder.startedAt}) is already running the engine for ${dataDir}.`, {
-    fix: holder.url
-      ? `Open its console instead: ${holder.url.replace(/token=.*/, 'token=…')} (lifeboat serve prints the full link), or stop it first.`
-      : local
-        ? `Use that console, or stop process ${holder.pid} first; use --data to run a separate engine on another data folder.`
-        : `Use that console, or stop it on ${holder.hostname} first. If no Lifeboat runs there any more, delete ${file}.`,
-  });
+  return new LifeboatError(
+    'CONFLICT',
+    `${who} (process ${holder.pid}${program ? ` "${program}"` : ''} on ${holder.hostname}, since ${holder.startedAt}) is already running the engine for ${dataDir}.`,
+    {
+      fix: holder.url
+        ? `Open its console instead: ${holder.url.replace(/token=.*/, 'token=…')} (lifeboat serve prints the full link), or stop it first.`
+        : local
+          ? `Use that console, or stop process ${holder.pid} first; use --data to run a separate engine on another data folder.`
+          : `Use that console, or stop it on ${holder.hostname} first. If no Lifeboat runs there any more, delete ${file}.`,
+    },
+  );
 }
 
 function lockHandle(dataDir: string, file: string, info: EngineLockInfo, tookOver: string | null): EngineLock {

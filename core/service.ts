@@ -86,7 +86,10 @@ export function createService(config: ServiceConfig): LifeboatService {
       try {
         run();
       } catch (error) {
-        bus.emit({ type: 'alert.raised', alert: { id: `tick-${Date.now()}`, severity: 'warning', message: `A scheduled check failed: ${(error as Error).message}` } });
+        bus.emit({
+          type: 'alert.raised',
+          alert: { id: `tick-${Date.now()}`, severity: 'warning', message: `A scheduled check failed: ${(error as Error).message}` },
+        });
       }
     }
   };
@@ -157,7 +160,15 @@ export function createService(config: ServiceConfig): LifeboatService {
       new JobsStore(db).markInterrupted(clock.now());
       const { failed } = await releaseLeftovers({ jobs: new JobsStore(db), connect: (hostId) => ctx.hosts.connect(hostId) });
       for (const { jobId, error } of failed) {
-        bus.emit({ type: 'alert.raised', alert: { id: `leftover-${jobId}`, severity: 'warning', message: `Something a stopped job held could not be released: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } });
+        bus.emit({
+          type: 'alert.raised',
+          alert: {
+            id: `leftover-${jobId}`,
+            severity: 'warning',
+            message: `Something a stopped job held could not be released: ${error.message}`,
+            ...(error.fix ? { fix: error.fix } : {}),
+          },
+        });
       }
       for (const start of starters) start();
       if (config.heartbeat !== false) heartbeat = schedule('* * * * *', tick, { name: 'lifeboat-heartbeat', noOverlap: true });

@@ -58,7 +58,9 @@ export function startLocalEngine(dataDir: string, rendererDir: string): DesktopE
   protocol.handle(APP_SCHEME, (request) => {
     const file = readStaticFile(rendererDir, new URL(request.url).pathname);
     if (!file) return new Response('Not found', { status: 404 });
-    return new Response(new Uint8Array(file.body), { headers: { 'content-type': file.contentType, 'content-security-policy': CONTENT_SECURITY_POLICY } });
+    return new Response(new Uint8Array(file.body), {
+      headers: { 'content-type': file.contentType, 'content-security-policy': CONTENT_SECURITY_POLICY },
+    });
   });
   registerIpc(ipcMain, service);
   void service.startBackground().catch((error: unknown) => log.write('error', `background start failed: ${(error as Error).message}`));

@@ -35,7 +35,10 @@ if (process.argv.includes('--agent')) {
 }
 
 function fail(error: unknown): void {
-  dialog.showErrorBox('Lifeboat could not start', error instanceof Error ? `${error.message}${'fix' in error ? `\n\n${String(error.fix)}` : ''}` : String(error));
+  dialog.showErrorBox(
+    'Lifeboat could not start',
+    error instanceof Error ? `${error.message}${'fix' in error ? `\n\n${String(error.fix)}` : ''}` : String(error),
+  );
   app.exit(1);
 }
 
@@ -90,8 +93,14 @@ function showWindow(): void {
   if (!engine.usesPreload) delete options.webPreferences!.preload;
   const created = new BrowserWindow({ ...options, icon: resourcePath('icon.png') });
   const current = engine;
-  installNavigationGuards(created.webContents, (url) => void shell.openExternal(url), (url) => current.isOwnUrl(url));
-  const stopEvents = current.usesPreload ? current.subscribe((event) => created.webContents.send(IPC_EVENT_CHANNEL, event)) : () => undefined;
+  installNavigationGuards(
+    created.webContents,
+    (url) => void shell.openExternal(url),
+    (url) => current.isOwnUrl(url),
+  );
+  const stopEvents = current.usesPreload
+    ? current.subscribe((event) => created.webContents.send(IPC_EVENT_CHANNEL, event))
+    : () => undefined;
   created.on('close', (event) => {
     if (quitting) return;
     event.preventDefault();
@@ -142,7 +151,14 @@ async function onTrayAction(action: TrayAction): Promise<void> {
       const running = await engine.client.listJobs({ status: 'running', limit: 1000 }).catch(() => []);
       const prompt = quitPrompt(running.length, engine.remote);
       if (prompt) {
-        const answer = await dialog.showMessageBox({ type: 'warning', message: prompt.message, detail: prompt.detail, buttons: prompt.buttons, defaultId: 1, cancelId: 1 });
+        const answer = await dialog.showMessageBox({
+          type: 'warning',
+          message: prompt.message,
+          detail: prompt.detail,
+          buttons: prompt.buttons,
+          defaultId: 1,
+          cancelId: 1,
+        });
         if (answer.response !== 0) return;
       }
       app.quit();

@@ -36,9 +36,15 @@ export type SecretBoxChoice = { box: 'safe-storage' } | { box: 'key-file'; warni
  * the catalog reads the secrets), so the data folder's 0600 key file is used instead; so it is for a
  * backend Electron does not name ('unknown', or none reported).
  */
-export function chooseSecretBox(platform: NodeJS.Platform, safeStorage: Pick<SafeStorageLike, 'isEncryptionAvailable' | 'getSelectedStorageBackend'>): SecretBoxChoice {
+export function chooseSecretBox(
+  platform: NodeJS.Platform,
+  safeStorage: Pick<SafeStorageLike, 'isEncryptionAvailable' | 'getSelectedStorageBackend'>,
+): SecretBoxChoice {
   if (!safeStorage.isEncryptionAvailable()) {
-    return { box: 'key-file', warning: 'The OS keystore is not available: secrets are sealed with the key file in the data folder (secret.key).' };
+    return {
+      box: 'key-file',
+      warning: 'The OS keystore is not available: secrets are sealed with the key file in the data folder (secret.key).',
+    };
   }
   if (platform === 'linux') {
     const backend = safeStorage.getSelectedStorageBackend?.() ?? 'unknown';
@@ -55,10 +61,18 @@ export function chooseSecretBox(platform: NodeJS.Platform, safeStorage: Pick<Saf
 }
 
 /** The box chooseSecretBox picks, built; a fallback to the key file is logged through `warn`. */
-export function desktopSecretBox(safeStorage: SafeStorageLike, dataDir: string, platform: NodeJS.Platform, warn: (message: string) => void): { box: SecretBox; previous: SecretBox | null } {
+export function desktopSecretBox(
+  safeStorage: SafeStorageLike,
+  dataDir: string,
+  platform: NodeJS.Platform,
+  warn: (message: string) => void,
+): { box: SecretBox; previous: SecretBox | null } {
   const choice = chooseSecretBox(platform, safeStorage);
   if (choice.box === 'safe-storage') return { box: new SafeStorageSecretBox(safeStorage), previous: null };
   warn(choice.warning);
   // What an earlier version sealed through the plain-text backend still opens there: it moves to the key file.
-  return { box: new KeyFileSecretBox(dataDir), previous: safeStorage.isEncryptionAvailable() ? new SafeStorageSecretBox(safeStorage) : null };
+  return {
+    box: new KeyFileSecretBox(dataDir),
+    previous: safeStorage.isEncryptionAvailable() ? new SafeStorageSecretBox(safeStorage) : null,
+  };
 }

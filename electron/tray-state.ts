@@ -61,7 +61,8 @@ export function quitPrompt(runningJobs: number, agentRunsEngine: boolean): QuitP
   if (agentRunsEngine || runningJobs === 0) return null;
   return {
     message: `${runningJobs} job${runningJobs === 1 ? ' is' : 's are'} still running.`,
-    detail: 'Quitting cancels them; they will run again at their next scheduled time. Keep Lifeboat running in the tray to let them finish.',
+    detail:
+      'Quitting cancels them; they will run again at their next scheduled time. Keep Lifeboat running in the tray to let them finish.',
     buttons: ['Quit and cancel', 'Keep running'],
   };
 }

@@ -55,14 +55,21 @@ export function isExternalLink(url: string): boolean {
 /** The slice of WebContents the guards need, so tests can drive them without Electron. */
 export interface GuardedContents {
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
-  on(event: 'will-navigate' | 'will-redirect' | 'will-attach-webview', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+  on(
+    event: 'will-navigate' | 'will-redirect' | 'will-attach-webview',
+    listener: (event: { preventDefault(): void }, url: string) => void,
+  ): unknown;
 }
 
 /**
  * No new windows, no navigation away from the app, no webviews. `isAllowed` is the console's own origin:
  * app:// for an in-process engine, the agent's 127.0.0.1 origin when the window shows an agent's console.
  */
-export function installNavigationGuards(contents: GuardedContents, openExternal: (url: string) => void, isAllowed: (url: string) => boolean = isAppUrl): void {
+export function installNavigationGuards(
+  contents: GuardedContents,
+  openExternal: (url: string) => void,
+  isAllowed: (url: string) => boolean = isAppUrl,
+): void {
   contents.setWindowOpenHandler(({ url }) => {
     if (isExternalLink(url)) openExternal(url);
     return { action: 'deny' };
@@ -83,7 +90,12 @@ export function installNavigationGuards(contents: GuardedContents, openExternal:
 export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
 
 /** Whether `permission` may be granted to the page at `requestingUrl`: only the above, only to the console. */
-export function permissionGranted(permission: string, requestingUrl: string | undefined, isMainFrame: boolean, isConsole: (url: string) => boolean): boolean {
+export function permissionGranted(
+  permission: string,
+  requestingUrl: string | undefined,
+  isMainFrame: boolean,
+  isConsole: (url: string) => boolean,
+): boolean {
   return GRANTED_PERMISSIONS.has(permission) && isMainFrame && requestingUrl !== undefined && isConsole(requestingUrl);
 }
 
@@ -94,8 +106,12 @@ interface PermissionDetails {
 
 /** The slice of Electron's Session the permission guards need, so tests can drive them without Electron. */
 export interface PermissionSession {
-  setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: PermissionDetails) => void): void;
-  setPermissionCheckHandler(handler: (webContents: unknown, permission: string, requestingOrigin: string, details: PermissionDetails) => boolean): void;
+  setPermissionRequestHandler(
+    handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void, details: PermissionDetails) => void,
+  ): void;
+  setPermissionCheckHandler(
+    handler: (webContents: unknown, permission: string, requestingOrigin: string, details: PermissionDetails) => boolean,
+  ): void;
   setDevicePermissionHandler(handler: (details: unknown) => boolean): void;
 }
 
@@ -134,9 +150,13 @@ export function agentAddress(url: string): { url: string; origin: string; token:
   const port = Number(match?.[1] ?? 0);
   if (!match || port > 65535) {
     const shown = url.replace(/token=[^&#]*/g, 'token=…').slice(0, 200);
-    throw new LifeboatError('DATA_FOLDER_UNUSABLE', `The engine lock (${LOCK_FILE}) names the console at "${shown}", which is not the address of a Lifeboat agent on this computer; Lifeboat did not connect to it.`, {
-      fix: `Something other than Lifeboat wrote ${LOCK_FILE} in the data folder: stop the Lifeboat agent or service if one runs, delete ${LOCK_FILE}, start Lifeboat again, and check who else can write the data folder.`,
-    });
+    throw new LifeboatError(
+      'DATA_FOLDER_UNUSABLE',
+      `The engine lock (${LOCK_FILE}) names the console at "${shown}", which is not the address of a Lifeboat agent on this computer; Lifeboat did not connect to it.`,
+      {
+        fix: `Something other than Lifeboat wrote ${LOCK_FILE} in the data folder: stop the Lifeboat agent or service if one runs, delete ${LOCK_FILE}, start Lifeboat again, and check who else can write the data folder.`,
+      },
+    );
   }
   const origin = `http://127.0.0.1:${port}`;
   return { url: `${origin}/?token=${match[2]!}`, origin: new URL(origin).origin, token: match[2]! };

@@ -1,4 +1,18 @@
-import { ActionIcon, AppShell, Badge, Center, Container, Group, Loader, NavLink, Text, Title, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import {
+  ActionIcon,
+  AppShell,
+  Badge,
+  Center,
+  Container,
+  Group,
+  Loader,
+  NavLink,
+  Text,
+  Title,
+  Tooltip,
+  useComputedColorScheme,
+  useMantineColorScheme,
+} from '@mantine/core';
 import {
   IconActivity,
   IconFileSpreadsheet,

@@ -20,7 +20,10 @@ export function formatAgo(iso: string | null, now: number = Date.now()): string 
   if (!iso) return 'never';
   const seconds = (now - Date.parse(iso)) / 1000;
   if (seconds < 45) return 'just now';
-  if (seconds < 7 * 86400) return `${formatDuration(seconds).replace(/ \d+ s$/, '').replace(/ \d+ min$/, '')} ago`;
+  if (seconds < 7 * 86400)
+    return `${formatDuration(seconds)
+      .replace(/ \d+ s$/, '')
+      .replace(/ \d+ min$/, '')} ago`;
   return formatDate(iso);
 }
 

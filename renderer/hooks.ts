@@ -29,7 +29,11 @@ export interface EngineQueryOptions {
  * An engine answer from the console's query cache, keyed by method and input: `useEngineQuery('listPlans')`.
  * It is asked again when the engine announces a change to what the method reads (its topics in the contract).
  */
-export function useEngineQuery<M extends MethodName>(method: M, input?: MethodInput<M>, options: EngineQueryOptions = {}): Loaded<MethodOutput<M>> {
+export function useEngineQuery<M extends MethodName>(
+  method: M,
+  input?: MethodInput<M>,
+  options: EngineQueryOptions = {},
+): Loaded<MethodOutput<M>> {
   const client = useQueryClient();
   const queryKey = engineQueryKey(method, input);
   const absentOn = options.absentOn;

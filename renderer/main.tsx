@@ -17,7 +17,12 @@ refreshOnEngineEvents(queryCache, { subscribe, subscribeStreamState });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto" colorSchemeManager={localStorageColorSchemeManager({ key: 'lifeboat-color-scheme' })}>
+    <MantineProvider
+      theme={theme}
+      cssVariablesResolver={cssVariablesResolver}
+      defaultColorScheme="auto"
+      colorSchemeManager={localStorageColorSchemeManager({ key: 'lifeboat-color-scheme' })}
+    >
       <Notifications position="bottom-left" limit={3} containerWidth={380} />
       <QueryClientProvider client={queryCache}>
         <App />

@@ -37,7 +37,10 @@ await build({
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file} ==`);
-  const run = spawnSync(process.execPath, ['--expose-gc', path.join(outDir, file.replace(/\.ts$/, '.js'))], { cwd: root, stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--expose-gc', path.join(outDir, file.replace(/\.ts$/, '.js'))], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (run.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -31,7 +31,13 @@ fs.rmSync(dist, { recursive: true, force: true });
 
 await Promise.all([
   build({ ...common, format: 'esm', entryPoints: nodeEntries, outdir: dist, outExtension: { '.js': '.js' } }),
-  build({ ...common, format: 'esm', entryPoints: { main: 'electron/main.ts' }, outdir: path.join(dist, 'electron'), external: ['electron'] }),
+  build({
+    ...common,
+    format: 'esm',
+    entryPoints: { main: 'electron/main.ts' },
+    outdir: path.join(dist, 'electron'),
+    external: ['electron'],
+  }),
   build({
     ...common,
     format: 'cjs',

@@ -55,7 +55,8 @@ function fuseConfig(fuses, context) {
   const config = {
     version: fuses.FuseVersion.V1,
     // An arm64 (or universal) macOS binary must be re-signed ad hoc after the flip, or it will not start unsigned.
-    resetAdHocDarwinSignature: context.electronPlatformName === 'darwin' && (context.arch === ARCH_ARM64 || context.arch === ARCH_UNIVERSAL),
+    resetAdHocDarwinSignature:
+      context.electronPlatformName === 'darwin' && (context.arch === ARCH_ARM64 || context.arch === ARCH_UNIVERSAL),
   };
   for (const [name, value] of Object.entries(LIFEBOAT_FUSES)) {
     const index = fuses.FuseV1Options[name];

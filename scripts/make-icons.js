@@ -21,18 +21,30 @@ const art = [
 
 const browser = await chromium.launch({
   executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const page = await browser.newPage();
 for (const { file, svg, size } of art) {
   await page.setViewportSize({ width: size, height: size });
-  await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`);
+  await page.setContent(
+    `<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`,
+  );
   fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
   await page.screenshot({ path: path.join(root, file), omitBackground: true });
   // The tray also wants a @2x variant for high-DPI screens.
   if (size === 32) {
     await page.setViewportSize({ width: 64, height: 64 });
-    await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('<svg ', '<svg width="64" height="64" ')}</body></html>`);
+    await page.setContent(
+      `<html><body style="margin:0;background:transparent">${svg.replace('<svg ', '<svg width="64" height="64" ')}</body></html>`,
+    );
     await page.screenshot({ path: path.join(root, file.replace('.png', '@2x.png')), omitBackground: true });
   }
 }

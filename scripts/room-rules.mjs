@@ -41,7 +41,10 @@ function roomPatterns(room, depth) {
       message: `core/${room}/ may import only ${allowed.length ? allowed.map((r) => `core/${r}`).join(', ') : 'core/contract/ itself'} (the room rules in README → Architecture).`,
     });
   } else if (room !== 'cli' && room !== 'http') {
-    patterns.push({ regex: `${up(depth)}${names(shellOnly)}`, message: 'Only the shells (core/cli/, core/http/, electron/) build the service or reach into the shells.' });
+    patterns.push({
+      regex: `${up(depth)}${names(shellOnly)}`,
+      message: 'Only the shells (core/cli/, core/http/, electron/) build the service or reach into the shells.',
+    });
   }
   for (const [other, surface] of Object.entries(publicSurface)) {
     if (other === room || surfaceExempt[other]?.includes(room)) continue;
@@ -64,7 +67,8 @@ export function roomRuleConfigs(base) {
     const below = '*/'.repeat(depth - 1);
     configs.push({ files: [`core/*/${below}*.ts`], rules: rule(roomPatterns('', depth)) });
     for (const room of [...Object.keys(leafRooms), 'cli', 'http', 'hosts']) {
-      const extra = room === 'contract' ? [{ group: ['node:*'], message: 'core/contract is shared with the renderer: no Node modules.' }] : [];
+      const extra =
+        room === 'contract' ? [{ group: ['node:*'], message: 'core/contract is shared with the renderer: no Node modules.' }] : [];
       configs.push({ files: [`core/${room}/${below}*.ts`], rules: rule([...roomPatterns(room, depth), ...extra]) });
     }
   }

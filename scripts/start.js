@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const hasDesktop = process.platform === 'win32' || process.platform === 'darwin' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const hasDesktop =
+  process.platform === 'win32' || process.platform === 'darwin' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 
 function electronBinary() {
   const pkg = path.join(root, 'node_modules', 'electron');
@@ -19,7 +20,10 @@ function electronBinary() {
 
 function installElectron() {
   // Electron >= 42 downloads its binary on demand rather than at npm install.
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')], { stdio: 'inherit', timeout: 300_000 });
+  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', 'electron', 'install.js')], {
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
   return result.status === 0 ? electronBinary() : null;
 }
 

@@ -48,10 +48,14 @@ async function vaultAnchors(ctx: AuditDeps): Promise<{ anchors: AnchorToCheck[];
     try {
       vault = await Vault.open(target.location.path, passphrase, { credentials: storedCredentials(ctx, target.id), readOnly: true });
       const anchor = await readAuditAnchor(vault);
-      if (anchor) anchors.push({ source: `the anchor in the vault "${target.name}" (written ${anchor.time})`, seq: anchor.seq, hash: anchor.hash });
+      if (anchor)
+        anchors.push({ source: `the anchor in the vault "${target.name}" (written ${anchor.time})`, seq: anchor.seq, hash: anchor.hash });
     } catch (error) {
       // A vault never used yet holds no anchor; any other failure leaves that anchor unchecked, not passed.
-      const neverUsed = error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND' && new RecoveryPointsStore(ctx.db).listForTarget(target.id).length === 0;
+      const neverUsed =
+        error instanceof LifeboatError &&
+        error.code === 'VAULT_NOT_FOUND' &&
+        new RecoveryPointsStore(ctx.db).listForTarget(target.id).length === 0;
       if (!neverUsed) unchecked.push(`the vault "${target.name}" (${(error as Error).message})`);
     } finally {
       await vault?.close().catch(() => undefined);

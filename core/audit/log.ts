@@ -87,8 +87,7 @@ export class AuditLog {
   append(actor: string, action: string, subject: string | null, details: Record<string, unknown> = {}): AuditEntry {
     return this.db.transaction(() => {
       const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as
-        | { seq: number; hash: string }
-        | undefined;
+        { seq: number; hash: string } | undefined;
       const now = this.clock.now();
       const row: Omit<AuditRow, 'hash' | 'mac'> = {
         seq: (last?.seq ?? 0) + 1,
@@ -114,15 +113,14 @@ export class AuditLog {
 
   /** The log's end as it stands, for anchors written elsewhere (null while it is empty). */
   head(): { seq: number; hash: string; keyedFrom: number } | null {
-    const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as
+      { seq: number; hash: string } | undefined;
     return last ? { ...last, keyedFrom: this.settings.get('auditKeyedFrom') ?? 1 } : null;
   }
 
   list(options: { from?: string; to?: string; limit?: number } = {}): AuditEntry[] {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM audit_events WHERE time >= ? AND time < ? ORDER BY seq DESC LIMIT ?`,
-      )
+      .prepare(`SELECT * FROM audit_events WHERE time >= ? AND time < ? ORDER BY seq DESC LIMIT ?`)
       .all(options.from ?? '', options.to ?? '9999', options.limit ?? 1000) as AuditRow[];
     return rows.map(toEntry);
   }
@@ -143,11 +141,20 @@ export class AuditLog {
     let checked = 0;
     for (const row of this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
       if (faults.length > 0) break;
-      if (row.seq !== expectedSeq) faults.push({ seq: expectedSeq, problem: `Entry ${expectedSeq}${row.seq > expectedSeq + 1 ? `–${row.seq - 1}` : ''} is missing (deleted).` });
-      else if (row.prev_hash !== previous) faults.push({ seq: row.seq, problem: `Entry ${row.seq} does not follow entry ${row.seq - 1} (chain link changed).` });
-      else if (entryHash(row) !== row.hash) faults.push({ seq: row.seq, problem: `Entry ${row.seq} (${row.action}) was edited after it was written.` });
+      if (row.seq !== expectedSeq)
+        faults.push({
+          seq: expectedSeq,
+          problem: `Entry ${expectedSeq}${row.seq > expectedSeq + 1 ? `–${row.seq - 1}` : ''} is missing (deleted).`,
+        });
+      else if (row.prev_hash !== previous)
+        faults.push({ seq: row.seq, problem: `Entry ${row.seq} does not follow entry ${row.seq - 1} (chain link changed).` });
+      else if (entryHash(row) !== row.hash)
+        faults.push({ seq: row.seq, problem: `Entry ${row.seq} (${row.action}) was edited after it was written.` });
       else if (key && row.seq >= keyedFrom && !this.macMatches(row.mac, `entry:${row.hash}`)) {
-        faults.push({ seq: row.seq, problem: `Entry ${row.seq} (${row.action}) was rewritten: its hash was recomputed, but its seal (MAC) does not match.` });
+        faults.push({
+          seq: row.seq,
+          problem: `Entry ${row.seq} (${row.action}) was rewritten: its hash was recomputed, but its seal (MAC) does not match.`,
+        });
       }
       if (faults.length > 0) break;
       if (wanted.has(row.seq)) hashes.set(row.seq, row.hash);
@@ -156,22 +163,39 @@ export class AuditLog {
       checked++;
     }
     // The rows after a fault are still read for the anchors' sake: which anchors does the stored log contradict?
-    for (const row of this.db.prepare('SELECT seq, hash FROM audit_events WHERE seq >= ?').iterate(expectedSeq) as IterableIterator<{ seq: number; hash: string }>) {
+    for (const row of this.db.prepare('SELECT seq, hash FROM audit_events WHERE seq >= ?').iterate(expectedSeq) as IterableIterator<{
+      seq: number;
+      hash: string;
+    }>) {
       if (wanted.has(row.seq)) hashes.set(row.seq, row.hash);
     }
     const last = (this.db.prepare('SELECT MAX(seq) FROM audit_events').pluck().get() as number | null) ?? 0;
     if (faults.length === 0) {
       const head = this.settings.get('auditHead');
-      if (!head && last > 0) faults.push({ seq: last, problem: `The record of the log's end is missing while ${last} entries are present (the newest entries may have been deleted with it).` });
-      else if (head && head.seq > last) faults.push({ seq: last + 1, problem: `Entries ${last + 1}–${head.seq} are missing (the newest entries were deleted).` });
-      else if (head && (head.seq !== last || head.hash !== previous)) faults.push({ seq: head.seq, problem: `The recorded end of the log (entry ${head.seq}) does not match the entries present.` });
+      if (!head && last > 0)
+        faults.push({
+          seq: last,
+          problem: `The record of the log's end is missing while ${last} entries are present (the newest entries may have been deleted with it).`,
+        });
+      else if (head && head.seq > last)
+        faults.push({ seq: last + 1, problem: `Entries ${last + 1}–${head.seq} are missing (the newest entries were deleted).` });
+      else if (head && (head.seq !== last || head.hash !== previous))
+        faults.push({ seq: head.seq, problem: `The recorded end of the log (entry ${head.seq}) does not match the entries present.` });
       else if (head && key && head.seq >= keyedFrom && !this.macMatches(head.mac ?? null, `head:${head.seq}:${head.hash}`)) {
-        faults.push({ seq: head.seq, problem: `The record of the log's end (entry ${head.seq}) was rewritten: its seal (MAC) does not match.` });
+        faults.push({
+          seq: head.seq,
+          problem: `The record of the log's end (entry ${head.seq}) was rewritten: its seal (MAC) does not match.`,
+        });
       }
     }
     for (const anchor of anchors) {
-      if (anchor.seq > last) faults.push({ seq: last + 1, problem: `The log ends at entry ${last}, but ${anchor.source} records entry ${anchor.seq}: entries ${last + 1}–${anchor.seq} were deleted.` });
-      else if (hashes.get(anchor.seq) !== anchor.hash) faults.push({ seq: anchor.seq, problem: `Entry ${anchor.seq} differs from ${anchor.source}: the log was rewritten up to there.` });
+      if (anchor.seq > last)
+        faults.push({
+          seq: last + 1,
+          problem: `The log ends at entry ${last}, but ${anchor.source} records entry ${anchor.seq}: entries ${last + 1}–${anchor.seq} were deleted.`,
+        });
+      else if (hashes.get(anchor.seq) !== anchor.hash)
+        faults.push({ seq: anchor.seq, problem: `Entry ${anchor.seq} differs from ${anchor.source}: the log was rewritten up to there.` });
     }
     if (faults.length > 0) return broken(checked, faults[0]!.seq, faults.map((fault) => fault.problem).join(' '));
     return { ok: true, checked, headHash: previous, problem: null, brokenAtSeq: null, anchorsChecked: anchors.map((a) => a.source) };

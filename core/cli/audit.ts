@@ -9,7 +9,9 @@ export function registerAudit(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify')
-    .description("Check the hash chain and its MACs, and the log's end against every vault's anchor (and a workbook's); exits 1 naming what is wrong.")
+    .description(
+      "Check the hash chain and its MACs, and the log's end against every vault's anchor (and a workbook's); exits 1 naming what is wrong.",
+    )
     .option('--workbook <file>', 'also check against the anchor in a workbook Lifeboat exported')
     .option('--json', 'print one JSON document')
     .action(async (options: { json?: boolean; workbook?: string }, command: Command) => {
@@ -19,7 +21,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       else if (result.ok) {
         ctx.stdout(`Audit log intact: ${result.checked} entries, head ${result.headHash}.\n`);
         for (const source of result.anchorsChecked) ctx.stdout(`  matches ${source}\n`);
-        if (result.anchorsChecked.length === 0) ctx.stdout('  no anchor outside the catalog to check against yet (one is written to the vault with every copy).\n');
+        if (result.anchorsChecked.length === 0)
+          ctx.stdout('  no anchor outside the catalog to check against yet (one is written to the vault with every copy).\n');
       }
       for (const source of result.anchorsUnchecked ?? []) ctx.stderr(`warning: not checked against ${source}\n`);
       if (!result.ok) {

@@ -31,12 +31,22 @@ async function inputText(input: string): Promise<{ text: string; from: string }>
   if (input === '-') return { text: decoded(await readStdin()), from: 'standard input' };
   if (!input.startsWith('@')) return { text: input, from: 'argument' };
   const file = input.slice(1);
-  if (!file) throw new LifeboatError('INVALID_INPUT', 'No file name after "@".', { fix: 'Write the input file right after the @, e.g. @input.json.' });
+  if (!file)
+    throw new LifeboatError('INVALID_INPUT', 'No file name after "@".', {
+      fix: 'Write the input file right after the @, e.g. @input.json.',
+    });
   try {
     return { text: decoded(fs.readFileSync(file)), from: file };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'this account may not read it' : (error as Error).message;
+    const reason =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'this account may not read it'
+            : (error as Error).message;
     throw new LifeboatError('INVALID_INPUT', `Cannot read the input file ${file}: ${reason}.`, {
       fix: 'Check the path after the @ (relative to the current folder) and that this account may read the file; or pass - to read the input from standard input.',
       cause: error,
@@ -72,22 +82,30 @@ export function registerCall(program: Command, ctx: CliContext): void {
         for (const [name, spec] of Object.entries(methods)) ctx.stdout(`${name.padEnd(24)} ${spec.summary}\n`);
         return;
       }
-      if (input === '-' && process.stdin.isTTY) ctx.stderr('Reading the JSON input from the keyboard: end it with Ctrl-D (on Windows Ctrl-Z, then Enter).\n');
+      if (input === '-' && process.stdin.isTTY)
+        ctx.stderr('Reading the JSON input from the keyboard: end it with Ctrl-D (on Windows Ctrl-Z, then Enter).\n');
       const { text, from } = await inputText(input);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch (error) {
         if (from === 'argument') {
-          throw new LifeboatError('INVALID_INPUT', 'The input is not valid JSON.', { fix: `Quote it for your shell, e.g. '{"organisation":"Acme"}', or pass - (standard input) or @FILE.` });
+          throw new LifeboatError('INVALID_INPUT', 'The input is not valid JSON.', {
+            fix: `Quote it for your shell, e.g. '{"organisation":"Acme"}', or pass - (standard input) or @FILE.`,
+          });
         }
-        throw new LifeboatError('INVALID_INPUT', `The input from ${from} is not valid JSON${text.trim() === '' ? ': it is empty' : whereInvalid(error)}.`, {
-          fix: 'Give one JSON value (usually an object, e.g. {"organisation":"Acme"}), UTF-8 encoded.',
-        });
+        throw new LifeboatError(
+          'INVALID_INPUT',
+          `The input from ${from} is not valid JSON${text.trim() === '' ? ': it is empty' : whereInvalid(error)}.`,
+          {
+            fix: 'Give one JSON value (usually an object, e.g. {"organisation":"Acme"}), UTF-8 encoded.',
+          },
+        );
       }
       // Through the running engine when one serves the data folder, so every console open on it hears of the change.
-      const result = await withEngineClient(ctx, command, (client) => (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(parsed));
+      const result = await withEngineClient(ctx, command, (client) =>
+        (client as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(parsed),
+      );
       ctx.stdout(JSON.stringify(result ?? null, null, 2) + '\n');
     });
 }
-

@@ -14,10 +14,15 @@ export function registerCatalog(program: Command, ctx: CliContext): void {
     .action(async (location: string, options: { passphraseFile?: string; json?: boolean }, command: Command) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
       const credentials = cloudCredentials(location, ctx.env);
-      const result = await withEngineClient(ctx, command, (client) => client.rebuildCatalog({ location, passphrase, ...(credentials ? { credentials } : {}) }));
+      const result = await withEngineClient(ctx, command, (client) =>
+        client.rebuildCatalog({ location, passphrase, ...(credentials ? { credentials } : {}) }),
+      );
       if (options.json) return void ctx.stdout(JSON.stringify(result, null, 2) + '\n');
       ctx.stdout(`Catalog rebuilt from ${location}: ${result.points} recovery points.\n`);
       if (result.policiesRestored.length) ctx.stdout(`Policies restored: ${result.policiesRestored.join(', ')}.\n`);
-      for (const waiting of result.waitingForVms) ctx.stdout(`Policy "${waiting.policy}" waits for ${waiting.vms.join(', ')}: add their hosts, run \`lifeboat discover\`, then rebuild again.\n`);
+      for (const waiting of result.waitingForVms)
+        ctx.stdout(
+          `Policy "${waiting.policy}" waits for ${waiting.vms.join(', ')}: add their hosts, run \`lifeboat discover\`, then rebuild again.\n`,
+        );
     });
 }

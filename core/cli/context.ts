@@ -62,7 +62,8 @@ export function readPassphrase(ctx: CliContext, file: string | undefined): strin
  * location is a folder).
  */
 export function cloudCredentials(location: string, env: NodeJS.ProcessEnv): TargetCredentials | null {
-  if (location.startsWith('azblob://') && env.AZURE_STORAGE_CONNECTION_STRING) return { connectionString: env.AZURE_STORAGE_CONNECTION_STRING };
+  if (location.startsWith('azblob://') && env.AZURE_STORAGE_CONNECTION_STRING)
+    return { connectionString: env.AZURE_STORAGE_CONNECTION_STRING };
   if (location.startsWith('s3://') && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
     return {

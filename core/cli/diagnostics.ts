@@ -9,6 +9,8 @@ export function registerDiagnostics(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'where to write the zip (default: <data>/diagnostics/…)')
     .action(async (options: { out?: string }, command: Command) => {
       const result = await withEngineClient(ctx, command, (client) => client.exportDiagnostics({ outFile: options.out }));
-      ctx.stdout(`Diagnostics written to ${result.file} (${result.entries.length} files, ${result.bytes} bytes). No secrets are included.\n`);
+      ctx.stdout(
+        `Diagnostics written to ${result.file} (${result.entries.length} files, ${result.bytes} bytes). No secrets are included.\n`,
+      );
     });
 }

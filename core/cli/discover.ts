@@ -26,12 +26,23 @@ export function registerDiscover(program: Command, ctx: CliContext): void {
         // With --json, stdout is the document alone; the summary goes to stderr.
         (options.json ? ctx.stderr : ctx.stdout)(line);
       }
-      if (options.json) ctx.stdout(JSON.stringify(vms.map((vm) => ({ ...vm, host: vm.hostName })), null, 2) + '\n');
+      if (options.json)
+        ctx.stdout(
+          JSON.stringify(
+            vms.map((vm) => ({ ...vm, host: vm.hostName })),
+            null,
+            2,
+          ) + '\n',
+        );
       else for (const vm of vms) ctx.stdout(formatVm(vm));
       const failed = results.find((r) => !r.ok);
       if (failed?.error && results.every((r) => !r.ok)) {
         // Nothing could be listed: exit 1, with the first host's reason as the error line.
-        throw new LifeboatError(failed.error.code in errorCodes ? (failed.error.code as ErrorCode) : 'INTERNAL', failed.error.message, failed.error.fix ? { fix: failed.error.fix } : {});
+        throw new LifeboatError(
+          failed.error.code in errorCodes ? (failed.error.code as ErrorCode) : 'INTERNAL',
+          failed.error.message,
+          failed.error.fix ? { fix: failed.error.fix } : {},
+        );
       }
     });
 }

@@ -70,9 +70,13 @@ export async function findVm(client: ConsoleClient, nameOrId: string): Promise<V
   const matches = vms.filter((vm) => vm.id === nameOrId || vm.name.toLowerCase() === nameOrId.toLowerCase());
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
-    throw new LifeboatError('VM_NOT_FOUND', `There is no VM called "${nameOrId}" in the inventory.`, { fix: 'Run `lifeboat discover`, then `lifeboat discover --json` to see VM names.' });
+    throw new LifeboatError('VM_NOT_FOUND', `There is no VM called "${nameOrId}" in the inventory.`, {
+      fix: 'Run `lifeboat discover`, then `lifeboat discover --json` to see VM names.',
+    });
   }
-  throw new LifeboatError('INVALID_INPUT', `"${nameOrId}" matches VMs on several hosts: ${matches.map((vm) => vm.hostName).join(', ')}.`, { fix: 'Use the VM id from `lifeboat discover --json`.' });
+  throw new LifeboatError('INVALID_INPUT', `"${nameOrId}" matches VMs on several hosts: ${matches.map((vm) => vm.hostName).join(', ')}.`, {
+    fix: 'Use the VM id from `lifeboat discover --json`.',
+  });
 }
 
 export interface FinishedJob {
@@ -84,7 +88,11 @@ export interface FinishedJob {
  * Starts jobs once the event stream is open (so no finish is missed), then waits until each has finished;
  * jobs that finished before the first event arrived are read from the job list.
  */
-export function startAndWait(session: EngineSession, start: () => Promise<{ id: string; title: string }[]>, onEvent?: (title: string, event: Parameters<EventListener>[0]) => void): Promise<Map<string, FinishedJob & { title: string }>> {
+export function startAndWait(
+  session: EngineSession,
+  start: () => Promise<{ id: string; title: string }[]>,
+  onEvent?: (title: string, event: Parameters<EventListener>[0]) => void,
+): Promise<Map<string, FinishedJob & { title: string }>> {
   return new Promise((resolve, reject) => {
     const titles = new Map<string, string>();
     const results = new Map<string, FinishedJob & { title: string }>();
@@ -101,7 +109,8 @@ export function startAndWait(session: EngineSession, start: () => Promise<{ id: 
       const title = titles.get(event.jobId);
       if (title === undefined) return;
       onEvent?.(title, event);
-      if (event.type === 'job.finished') results.set(event.jobId, { title, status: event.status, ...(event.message ? { message: event.message } : {}) });
+      if (event.type === 'job.finished')
+        results.set(event.jobId, { title, status: event.status, ...(event.message ? { message: event.message } : {}) });
     };
     const stop = session.subscribe(
       (event) => {

@@ -123,7 +123,9 @@ async function stopEngine(
   const failures: string[] = [];
   const summary = (): string => (failures.length > 0 ? ` Before that: ${failures.join('; ')}.` : '');
   const deadline = setTimeout(() => {
-    ctx.stderr(`error: Lifeboat ${kind} did not stop within ${STOP_DEADLINE_MS / 1000} s after ${signal ?? 'the stop signal'}: ${current} did not finish.${summary()}\n`);
+    ctx.stderr(
+      `error: Lifeboat ${kind} did not stop within ${STOP_DEADLINE_MS / 1000} s after ${signal ?? 'the stop signal'}: ${current} did not finish.${summary()}\n`,
+    );
     process.exit(1);
   }, STOP_DEADLINE_MS);
   deadline.unref();
@@ -147,11 +149,15 @@ async function stopEngine(
   }
   if (failures.length === 0) return;
   const gone = !fs.existsSync(dataDir);
-  throw new LifeboatError(gone ? 'DATA_FOLDER_UNUSABLE' : 'INTERNAL', `Lifeboat ${kind} stopped, but not cleanly${gone ? ` (its data folder ${dataDir} is gone)` : ''}: ${failures.join('; ')}.`, {
-    fix: gone
-      ? 'Restore the data folder from a backup, or start Lifeboat with the right one (--data DIR or LIFEBOAT_DATA).'
-      : 'Check the log in the data folder; if a job was running, it is marked interrupted at the next start.',
-  });
+  throw new LifeboatError(
+    gone ? 'DATA_FOLDER_UNUSABLE' : 'INTERNAL',
+    `Lifeboat ${kind} stopped, but not cleanly${gone ? ` (its data folder ${dataDir} is gone)` : ''}: ${failures.join('; ')}.`,
+    {
+      fix: gone
+        ? 'Restore the data folder from a backup, or start Lifeboat with the right one (--data DIR or LIFEBOAT_DATA).'
+        : 'Check the log in the data folder; if a job was running, it is marked interrupted at the next start.',
+    },
+  );
 }
 
 export function parsePort(value: string): number {

@@ -10,7 +10,9 @@ import { openEngineSession, startAndWait, type EngineSession } from './engine-cl
 export function registerFailover(program: Command, ctx: CliContext): void {
   program
     .command('failover')
-    .description('Fail a plan over for real and wait. Planned (default): shut the sources down, copy their last changes, start them at the recovery site. --unplanned: the sources are lost; start the latest points and never touch the sources. Exits 0 only when it succeeded.')
+    .description(
+      'Fail a plan over for real and wait. Planned (default): shut the sources down, copy their last changes, start them at the recovery site. --unplanned: the sources are lost; start the latest points and never touch the sources. Exits 0 only when it succeeded.',
+    )
     .argument('<plan>', 'plan name or id')
     .option('--unplanned', 'the source site is lost: start from the latest recovery points')
     .option('--at <time>', 'unplanned: start from the newest points at or before this time (ISO 8601, e.g. 2026-11-25T08:00:00Z)')
@@ -19,28 +21,79 @@ export function registerFailover(program: Command, ctx: CliContext): void {
     .option('--shutdown-timeout <seconds>', 'seconds to wait for a guest shutdown before powering off', '300')
     .option('--notes <text>', 'operator notes recorded with the failover')
     .option('--json', 'print the result as one JSON document')
-    .action(async (planName: string, options: { unplanned?: boolean; at?: string; appConsistent?: boolean; yes?: boolean; shutdownTimeout: string; notes?: string; json?: boolean }, command: Command) => {
-      const mode = options.unplanned ? 'unplanned' : 'planned';
-      if ((options.at || options.appConsistent) && mode === 'planned') throw new LifeboatError('INVALID_INPUT', '--at and --app-consistent choose points for an unplanned failover.', { fix: 'Add --unplanned, or leave them out: a planned failover copies the last changes itself.' });
-      const points = options.at ? { kind: 'at' as const, time: options.at } : options.appConsistent ? { kind: 'latest-app-consistent' as const } : undefined;
-      await run(ctx, command, planName, options, mode === 'planned' ? 'Planned failover: the source VMs will be shut down and started at the recovery site.' : 'Unplanned failover: the latest recovery points will be started at the recovery site; the sources are not touched.', (session, planId, confirm) =>
-        session.client.startFailover({ planId, mode, confirm, shutdownTimeoutSeconds: seconds(options.shutdownTimeout), notes: options.notes ?? null, ...(points ? { points } : {}) }),
-      );
-    });
+    .action(
+      async (
+        planName: string,
+        options: {
+          unplanned?: boolean;
+          at?: string;
+          appConsistent?: boolean;
+          yes?: boolean;
+          shutdownTimeout: string;
+          notes?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const mode = options.unplanned ? 'unplanned' : 'planned';
+        if ((options.at || options.appConsistent) && mode === 'planned')
+          throw new LifeboatError('INVALID_INPUT', '--at and --app-consistent choose points for an unplanned failover.', {
+            fix: 'Add --unplanned, or leave them out: a planned failover copies the last changes itself.',
+          });
+        const points = options.at
+          ? { kind: 'at' as const, time: options.at }
+          : options.appConsistent
+            ? { kind: 'latest-app-consistent' as const }
+            : undefined;
+        await run(
+          ctx,
+          command,
+          planName,
+          options,
+          mode === 'planned'
+            ? 'Planned failover: the source VMs will be shut down and started at the recovery site.'
+            : 'Unplanned failover: the latest recovery points will be started at the recovery site; the sources are not touched.',
+          (session, planId, confirm) =>
+            session.client.startFailover({
+              planId,
+              mode,
+              confirm,
+              shutdownTimeoutSeconds: seconds(options.shutdownTimeout),
+              notes: options.notes ?? null,
+              ...(points ? { points } : {}),
+            }),
+        );
+      },
+    );
 
   program
     .command('failback')
-    .description('Bring a failed-over plan back to its original hosts and wait: copy the recovered VMs into the vault, restore them onto the original VMs, start those, remove the recovery copies.')
+    .description(
+      'Bring a failed-over plan back to its original hosts and wait: copy the recovered VMs into the vault, restore them onto the original VMs, start those, remove the recovery copies.',
+    )
     .argument('<plan>', 'plan name or id')
     .option('--yes', 'do not ask for the plan name (needed when not on a terminal)')
     .option('--shutdown-timeout <seconds>', 'seconds to wait for a guest shutdown before powering off', '300')
     .option('--notes <text>', 'operator notes recorded with the failback')
     .option('--json', 'print the result as one JSON document')
-    .action(async (planName: string, options: { yes?: boolean; shutdownTimeout: string; notes?: string; json?: boolean }, command: Command) => {
-      await run(ctx, command, planName, options, 'Failback: the recovered VMs will be shut down, copied back and started at their original hosts.', (session, planId, confirm) =>
-        session.client.startFailback({ planId, confirm, shutdownTimeoutSeconds: seconds(options.shutdownTimeout), notes: options.notes ?? null }),
-      );
-    });
+    .action(
+      async (planName: string, options: { yes?: boolean; shutdownTimeout: string; notes?: string; json?: boolean }, command: Command) => {
+        await run(
+          ctx,
+          command,
+          planName,
+          options,
+          'Failback: the recovered VMs will be shut down, copied back and started at their original hosts.',
+          (session, planId, confirm) =>
+            session.client.startFailback({
+              planId,
+              confirm,
+              shutdownTimeoutSeconds: seconds(options.shutdownTimeout),
+              notes: options.notes ?? null,
+            }),
+        );
+      },
+    );
 }
 
 async function run(
@@ -55,7 +108,10 @@ async function run(
   try {
     const plans = await session.client.listPlans();
     const plan = plans.find((p) => p.id === planName || p.name.toLowerCase() === planName.toLowerCase());
-    if (!plan) throw new LifeboatError('NOT_FOUND', `There is no plan called "${planName}".`, { fix: 'Create one with `lifeboat plan create <name> --vm <vm>`.' });
+    if (!plan)
+      throw new LifeboatError('NOT_FOUND', `There is no plan called "${planName}".`, {
+        fix: 'Create one with `lifeboat plan create <name> --vm <vm>`.',
+      });
     const confirm = options.yes ? plan.name : await askForName(ctx, plan.name, warning);
     let id = '';
     await startAndWait(
@@ -74,11 +130,17 @@ async function run(
     if (options.json) ctx.stdout(JSON.stringify(summary, null, 2) + '\n');
     else {
       for (const step of record.steps) ctx.stdout(stepLine(step));
-      ctx.stdout(`${summary.mode === 'failback' ? 'Failback' : `${summary.mode === 'planned' ? 'Planned' : 'Unplanned'} failover`} ${summary.status === 'passed' ? 'succeeded' : summary.status}: RPO ${summary.rpoSeconds ?? '—'} s, RTO ${summary.rtoSeconds ?? '—'} s\n`);
-      for (const vm of summary.vms) ctx.stdout(`  ${vm.name}: ${vm.status} at ${vm.host}${vm.pointTime ? ` (point ${vm.pointTime})` : ''}\n`);
+      ctx.stdout(
+        `${summary.mode === 'failback' ? 'Failback' : `${summary.mode === 'planned' ? 'Planned' : 'Unplanned'} failover`} ${summary.status === 'passed' ? 'succeeded' : summary.status}: RPO ${summary.rpoSeconds ?? '—'} s, RTO ${summary.rtoSeconds ?? '—'} s\n`,
+      );
+      for (const vm of summary.vms)
+        ctx.stdout(`  ${vm.name}: ${vm.status} at ${vm.host}${vm.pointTime ? ` (point ${vm.pointTime})` : ''}\n`);
       if (record.notes) ctx.stdout(`${record.notes}\n`);
     }
-    if (summary.status !== 'passed') throw new LifeboatError('INTERNAL', `The ${summary.mode === 'failback' ? 'failback' : 'failover'} ${summary.status}.`, { fix: record.notes ?? 'See its steps on the Drills page.' });
+    if (summary.status !== 'passed')
+      throw new LifeboatError('INTERNAL', `The ${summary.mode === 'failback' ? 'failback' : 'failover'} ${summary.status}.`, {
+        fix: record.notes ?? 'See its steps on the Drills page.',
+      });
   } finally {
     await session.close();
   }
@@ -87,7 +149,9 @@ async function run(
 /** On a terminal, the operator types the plan's name; elsewhere --yes is the confirmation. */
 async function askForName(ctx: CliContext, name: string, warning: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new LifeboatError('INVALID_INPUT', 'This is disruptive and needs confirmation, but there is no terminal to ask on.', { fix: 'Pass --yes to confirm (scripts and scheduled tasks).' });
+    throw new LifeboatError('INVALID_INPUT', 'This is disruptive and needs confirmation, but there is no terminal to ask on.', {
+      fix: 'Pass --yes to confirm (scripts and scheduled tasks).',
+    });
   }
   ctx.stderr(`${warning}\n`);
   const prompt = readline.createInterface({ input: process.stdin, output: process.stderr });
@@ -122,6 +186,10 @@ function stepLine(step: DrillStep): string {
 
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 3600) throw new LifeboatError('INVALID_INPUT', `--shutdown-timeout: "${value}" is not a number of seconds from 0 to 3600.`, { field: 'shutdownTimeout', fix: 'Pass e.g. --shutdown-timeout 120.' });
+  if (!Number.isInteger(n) || n < 0 || n > 3600)
+    throw new LifeboatError('INVALID_INPUT', `--shutdown-timeout: "${value}" is not a number of seconds from 0 to 3600.`, {
+      field: 'shutdownTimeout',
+      fix: 'Pass e.g. --shutdown-timeout 120.',
+    });
   return n;
 }

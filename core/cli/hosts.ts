@@ -7,7 +7,9 @@ import { withEngineClient } from './engine-client';
 
 /** `lifeboat hosts …`: the hosts Lifeboat discovers VMs on. */
 export function registerHosts(program: Command, ctx: CliContext): void {
-  const hosts = program.command('hosts').description('Hyper-V hosts, ESXi/vCenter servers and Workstation folders Lifeboat discovers VMs on.');
+  const hosts = program
+    .command('hosts')
+    .description('Hyper-V hosts, ESXi/vCenter servers and Workstation folders Lifeboat discovers VMs on.');
 
   hosts
     .command('list')
@@ -16,8 +18,14 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .action(async (options: { json?: boolean }, command: Command) => {
       const list = await withEngineClient(ctx, command, (client) => client.listHosts());
       if (options.json) return void ctx.stdout(JSON.stringify(list, null, 2) + '\n');
-      if (list.length === 0) return void ctx.stdout('No hosts yet. Add one with `lifeboat hosts add hyperv|vsphere|workstation …`, or try `lifeboat lab create`.\n');
-      for (const host of list) ctx.stdout(`${host.name}\t${host.kind}\t${host.address ?? 'this computer'}\t${host.vmCount} VMs\t${host.status}${host.statusMessage ? `: ${host.statusMessage}` : ''}\n`);
+      if (list.length === 0)
+        return void ctx.stdout(
+          'No hosts yet. Add one with `lifeboat hosts add hyperv|vsphere|workstation …`, or try `lifeboat lab create`.\n',
+        );
+      for (const host of list)
+        ctx.stdout(
+          `${host.name}\t${host.kind}\t${host.address ?? 'this computer'}\t${host.vmCount} VMs\t${host.status}${host.statusMessage ? `: ${host.statusMessage}` : ''}\n`,
+        );
     });
 
   const add = hosts.command('add').description('Add a host; the connection is checked before it is saved. Then run `lifeboat discover`.');
@@ -52,7 +60,15 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'name shown in Lifeboat (default: the address)')
     .action(
       async (
-        options: { address: string; username: string; passwordFile?: string; thumbprint?: string; port?: number; http?: boolean; name?: string },
+        options: {
+          address: string;
+          username: string;
+          passwordFile?: string;
+          thumbprint?: string;
+          port?: number;
+          http?: boolean;
+          name?: string;
+        },
         command: Command,
       ) => {
         const input: AddHostInput = {
@@ -71,10 +87,10 @@ export function registerHosts(program: Command, ctx: CliContext): void {
 
   add
     .command('workstation')
-    .description('VMware Workstation VMs in folders on this computer (and Workstation\'s own VM list).')
+    .description("VMware Workstation VMs in folders on this computer (and Workstation's own VM list).")
     .requiredOption('--folder <path...>', 'folder(s) holding VM folders with .vmx files')
     .option('--name <name>', 'name shown in Lifeboat')
-    .option('--no-inventory', 'ignore Workstation\'s own VM list (inventory.vmls)')
+    .option('--no-inventory', "ignore Workstation's own VM list (inventory.vmls)")
     .action(async (options: { folder: string[]; name?: string; inventory: boolean }, command: Command) => {
       const input: AddHostInput = { kind: 'workstation', folders: options.folder, useInventory: options.inventory };
       if (options.name) input.name = options.name;
@@ -98,7 +114,9 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .action(async (address: string, options: { json?: boolean }, command: Command) => {
       const info = await withEngineClient(ctx, command, (client) => client.inspectCertificate({ address }));
       if (options.json) return void ctx.stdout(JSON.stringify(info, null, 2) + '\n');
-      ctx.stdout(`SHA-256:  ${info.sha256}\nSubject:  ${info.subject}\nIssuer:   ${info.issuer}${info.selfSigned ? ' (self-signed)' : ''}\nValid:    ${info.validFrom} to ${info.validTo}\n`);
+      ctx.stdout(
+        `SHA-256:  ${info.sha256}\nSubject:  ${info.subject}\nIssuer:   ${info.issuer}${info.selfSigned ? ' (self-signed)' : ''}\nValid:    ${info.validFrom} to ${info.validTo}\n`,
+      );
     });
 
   for (const command of [hosts, add, ...hosts.commands, ...add.commands]) command.exitOverride();
@@ -106,7 +124,9 @@ export function registerHosts(program: Command, ctx: CliContext): void {
 
 async function addHost(ctx: CliContext, command: Command, input: AddHostInput): Promise<Host> {
   const host = await withEngineClient(ctx, command, (client) => client.addHost(input));
-  ctx.stdout(`Added ${host.name} (${host.kind}${host.statusMessage ? `: ${host.statusMessage}` : ''}). Run \`lifeboat discover\` to list its VMs.\n`);
+  ctx.stdout(
+    `Added ${host.name} (${host.kind}${host.statusMessage ? `: ${host.statusMessage}` : ''}). Run \`lifeboat discover\` to list its VMs.\n`,
+  );
   if (host.settings.thumbprint) ctx.stdout(`Pinned certificate SHA-256 ${host.settings.thumbprint}.\n`);
   return host;
 }
@@ -117,10 +137,15 @@ function readHostPassword(ctx: CliContext, file: string | undefined): string {
     try {
       return fs.readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
     } catch (error) {
-      throw new LifeboatError('INVALID_INPUT', `Cannot read the password file ${file}.`, { fix: 'Check the path and that this account may read it.', cause: error });
+      throw new LifeboatError('INVALID_INPUT', `Cannot read the password file ${file}.`, {
+        fix: 'Check the path and that this account may read it.',
+        cause: error,
+      });
     }
   }
   const fromEnv = ctx.env.LIFEBOAT_HOST_PASSWORD;
   if (fromEnv) return fromEnv;
-  throw new LifeboatError('INVALID_INPUT', 'No password given for the host.', { fix: 'Set LIFEBOAT_HOST_PASSWORD or pass --password-file FILE.' });
+  throw new LifeboatError('INVALID_INPUT', 'No password given for the host.', {
+    fix: 'Set LIFEBOAT_HOST_PASSWORD or pass --password-file FILE.',
+  });
 }

@@ -14,7 +14,9 @@ export function registerLab(program: Command, ctx: CliContext): void {
       const result = await withEngineClient(ctx, command, (client) =>
         client.createSampleLab(options.dir ? { folder: path.resolve(options.dir) } : {}),
       );
-      ctx.stdout(`Sample lab ready in ${result.folder}: ${result.vms.join(', ')}.\nIt is in the catalog as a Workstation host; see the VMs with \`lifeboat discover\` or on the Virtual machines page.\n`);
+      ctx.stdout(
+        `Sample lab ready in ${result.folder}: ${result.vms.join(', ')}.\nIt is in the catalog as a Workstation host; see the VMs with \`lifeboat discover\` or on the Virtual machines page.\n`,
+      );
     });
   lab.exitOverride();
   for (const command of lab.commands) command.exitOverride();

@@ -36,7 +36,10 @@ export function registerReport(program: Command, ctx: CliContext): void {
       }
       ctx.stdout(`Report written to ${result.file}\n  ${result.bytes} bytes, SHA-256 ${result.sha256} (recorded in the audit log)\n`);
       // The workbook links to these copies by a relative path: the folder travels with it.
-      if (result.evidenceFolder) ctx.stdout(`  Drill evidence: ${result.evidenceFiles} file${result.evidenceFiles === 1 ? '' : 's'} in ${result.evidenceFolder} (keep it beside the workbook)\n`);
+      if (result.evidenceFolder)
+        ctx.stdout(
+          `  Drill evidence: ${result.evidenceFiles} file${result.evidenceFiles === 1 ? '' : 's'} in ${result.evidenceFolder} (keep it beside the workbook)\n`,
+        );
       ctx.stdout(describe(result.summary));
     });
 }

@@ -20,6 +20,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
         return;
       }
       if (running) throw engineRunning(ctx.dataDir(command), running);
-      await hostEngine(ctx, command, { kind: 'serve', port: options.port, newToken: options.newToken === true, announce: (url) => `Lifeboat console: ${url}\n` });
+      await hostEngine(ctx, command, {
+        kind: 'serve',
+        port: options.port,
+        newToken: options.newToken === true,
+        announce: (url) => `Lifeboat console: ${url}\n`,
+      });
     });
 }

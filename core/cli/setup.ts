@@ -13,11 +13,17 @@ export function registerSetup(program: Command, ctx: CliContext): void {
     .action(async (options: { organisation: string; vaultFolder: string; passphraseFile?: string }, command: Command) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
       const { settings, vault } = await withEngineClient(ctx, command, async (client) => {
-        const done = await client.completeFirstRun({ organisation: options.organisation, vault: { kind: 'folder', path: options.vaultFolder }, passphrase });
+        const done = await client.completeFirstRun({
+          organisation: options.organisation,
+          vault: { kind: 'folder', path: options.vaultFolder },
+          passphrase,
+        });
         // As the wizard does: setup ends with a vault that exists and opens with the passphrase, or with its error.
         return { settings: done, vault: await client.vaultInit({}) };
       });
-      const how = vault.created ? `created the vault at ${vault.location}` : `opened the vault already at ${vault.location} with that passphrase`;
+      const how = vault.created
+        ? `created the vault at ${vault.location}`
+        : `opened the vault already at ${vault.location} with that passphrase`;
       ctx.stdout(`Lifeboat is set up for ${settings.organisation}; it ${how}.\n`);
     });
 }

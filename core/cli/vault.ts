@@ -45,7 +45,10 @@ function secretOf(ctx: CliContext, options: SecretOptions): VaultSecret {
     try {
       return { recoveryKey: fs.readFileSync(options.recoveryKeyFile, 'utf8').trim() };
     } catch (error) {
-      throw new LifeboatError('INVALID_INPUT', `Cannot read the recovery key file ${options.recoveryKeyFile}.`, { fix: 'Check the path.', cause: error });
+      throw new LifeboatError('INVALID_INPUT', `Cannot read the recovery key file ${options.recoveryKeyFile}.`, {
+        fix: 'Check the path.',
+        cause: error,
+      });
     }
   }
   return readPassphrase(ctx, options.passphraseFile);
@@ -64,7 +67,13 @@ function vaultOptions(ctx: CliContext, location: string, options: TuningOptions,
   };
 }
 
-async function withVault<T>(ctx: CliContext, location: string, options: SecretOptions & TuningOptions, work: (vault: Vault) => Promise<T>, readOnly = false): Promise<T> {
+async function withVault<T>(
+  ctx: CliContext,
+  location: string,
+  options: SecretOptions & TuningOptions,
+  work: (vault: Vault) => Promise<T>,
+  readOnly = false,
+): Promise<T> {
   const vault = await Vault.open(location, secretOf(ctx, options), vaultOptions(ctx, location, options, readOnly));
   try {
     return await work(vault);
@@ -94,7 +103,9 @@ function progressPrinter(ctx: CliContext, enabled: boolean | undefined): ((progr
   if (!enabled) return undefined;
   return (p) => {
     const percent = p.bytesTotal > 0 ? ((p.bytesDone / p.bytesTotal) * 100).toFixed(1) : '100.0';
-    ctx.stderr(`${p.phase}: ${percent}% ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, ${formatBytes(p.bytesPerSecond)}/s${p.etaSeconds !== null ? `, ${p.etaSeconds} s left` : ''}\n`);
+    ctx.stderr(
+      `${p.phase}: ${percent}% ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, ${formatBytes(p.bytesPerSecond)}/s${p.etaSeconds !== null ? `, ${p.etaSeconds} s left` : ''}\n`,
+    );
   };
 }
 
@@ -144,11 +155,18 @@ function registerInit(vault: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (location: string, options: { passphraseFile?: string; blockSize?: number; json?: boolean }) => {
       const passphrase = readPassphrase(ctx, options.passphraseFile);
-      const created = await Vault.init(location, passphrase, { credentials: vaultCredentials(location, ctx.env), tunables: ctx.env, ...(options.blockSize ? { blockSize: options.blockSize } : {}) });
+      const created = await Vault.init(location, passphrase, {
+        credentials: vaultCredentials(location, ctx.env),
+        tunables: ctx.env,
+        ...(options.blockSize ? { blockSize: options.blockSize } : {}),
+      });
       const result = { location: created.location, id: created.config.id, blockSize: created.config.blockSize };
       await created.close();
       if (options.json) json(ctx, result);
-      else ctx.stdout(`Created vault ${result.id} at ${result.location}. Print its recovery kit now: lifeboat vault recovery-kit ${location}\n`);
+      else
+        ctx.stdout(
+          `Created vault ${result.id} at ${result.location}. Print its recovery kit now: lifeboat vault recovery-kit ${location}\n`,
+        );
     });
 }
 
@@ -167,63 +185,86 @@ function registerBackupDisk(vault: Command, ctx: CliContext): void {
         .option('--changed-extents <file>', 'JSON file: [{"offset":N,"length":N}, …] changed since --parent')
         .option('--json', 'print one JSON document'),
     ),
-  ).action(async (location: string, diskFile: string, options: SecretOptions & TuningOptions & { vm: string; disk: string; parent?: string; changedExtents?: string }) => {
-    const changedExtents = options.changedExtents ? readExtents(options.changedExtents) : undefined;
-    const result = await withVault(ctx, location, options, async (open) => {
-      const reader = await openDisk(diskFile);
-      try {
-        return await cancellable((signal) =>
-          open.backup(
-            {
-              vm: options.vm,
-              disks: [{ name: options.disk, reader, ...(changedExtents ? { changedExtents } : {}), ...(options.parent ? { parent: options.parent } : {}) }],
-              metadata: { source: diskFile, format: reader.format },
-            },
-            { signal, ...withProgress(progressPrinter(ctx, options.progress)) },
-          ),
-        );
-      } finally {
-        await reader.close();
-      }
-    });
-    if (options.json) return json(ctx, result);
-    const s = result.stats;
-    ctx.stdout(
-      `Recovery point ${result.id} of ${result.vm} at ${result.time}\n` +
-        `  read ${formatBytes(s.bytesRead)} in ${s.seconds.toFixed(1)} s; new ${formatBytes(s.bytesNew)} stored as ${formatBytes(s.bytesStored)} ` +
-        `(${s.blocksNew} new, ${s.blocksKnown} known, ${s.blocksZero} zero, ${s.blocksInherited} inherited blocks)\n`,
-    );
-  });
+  ).action(
+    async (
+      location: string,
+      diskFile: string,
+      options: SecretOptions & TuningOptions & { vm: string; disk: string; parent?: string; changedExtents?: string },
+    ) => {
+      const changedExtents = options.changedExtents ? readExtents(options.changedExtents) : undefined;
+      const result = await withVault(ctx, location, options, async (open) => {
+        const reader = await openDisk(diskFile);
+        try {
+          return await cancellable((signal) =>
+            open.backup(
+              {
+                vm: options.vm,
+                disks: [
+                  {
+                    name: options.disk,
+                    reader,
+                    ...(changedExtents ? { changedExtents } : {}),
+                    ...(options.parent ? { parent: options.parent } : {}),
+                  },
+                ],
+                metadata: { source: diskFile, format: reader.format },
+              },
+              { signal, ...withProgress(progressPrinter(ctx, options.progress)) },
+            ),
+          );
+        } finally {
+          await reader.close();
+        }
+      });
+      if (options.json) return json(ctx, result);
+      const s = result.stats;
+      ctx.stdout(
+        `Recovery point ${result.id} of ${result.vm} at ${result.time}\n` +
+          `  read ${formatBytes(s.bytesRead)} in ${s.seconds.toFixed(1)} s; new ${formatBytes(s.bytesNew)} stored as ${formatBytes(s.bytesStored)} ` +
+          `(${s.blocksNew} new, ${s.blocksKnown} known, ${s.blocksZero} zero, ${s.blocksInherited} inherited blocks)\n`,
+      );
+    },
+  );
 }
 
 /** `vault list`: the recovery points, damaged ones named. */
 function registerList(vault: Command, ctx: CliContext): void {
-  addSecretOptions(vault.command('list').description('List recovery points.').argument('<location>', 'the vault').option('--json', 'print one JSON document')).action(
-    async (location: string, options: SecretOptions & { json?: boolean }) => {
-      const points = await withVault(ctx, location, options, (open) => open.listAll(), READ_ONLY);
-      if (options.json) {
-        return json(
-          ctx,
-          points.map((point) => ({
-            id: point.id,
-            vm: point.vm,
-            time: point.time,
-            disks: point.disks.map((disk) => ({ name: disk.name, size: disk.size, storedBytes: disk.storedBytes, referencedBytes: disk.referencedBytes })),
-            ...(point.damaged !== undefined ? { damaged: point.damaged } : {}),
+  addSecretOptions(
+    vault
+      .command('list')
+      .description('List recovery points.')
+      .argument('<location>', 'the vault')
+      .option('--json', 'print one JSON document'),
+  ).action(async (location: string, options: SecretOptions & { json?: boolean }) => {
+    const points = await withVault(ctx, location, options, (open) => open.listAll(), READ_ONLY);
+    if (options.json) {
+      return json(
+        ctx,
+        points.map((point) => ({
+          id: point.id,
+          vm: point.vm,
+          time: point.time,
+          disks: point.disks.map((disk) => ({
+            name: disk.name,
+            size: disk.size,
+            storedBytes: disk.storedBytes,
+            referencedBytes: disk.referencedBytes,
           })),
-        );
+          ...(point.damaged !== undefined ? { damaged: point.damaged } : {}),
+        })),
+      );
+    }
+    if (points.length === 0) return ctx.stdout('No recovery points yet.\n');
+    for (const point of points) {
+      if (point.damaged !== undefined) {
+        ctx.stdout(`${point.id}  DAMAGED  ${point.vm || '(VM unknown)'}: ${point.damaged}; see \`lifeboat vault verify ${location}\`\n`);
+        continue;
       }
-      if (points.length === 0) return ctx.stdout('No recovery points yet.\n');
-      for (const point of points) {
-        if (point.damaged !== undefined) {
-          ctx.stdout(`${point.id}  DAMAGED  ${point.vm || '(VM unknown)'}: ${point.damaged}; see \`lifeboat vault verify ${location}\`\n`);
-          continue;
-        }
-        ctx.stdout(`${point.id}  ${point.time}  ${point.vm}\n`);
-        for (const disk of point.disks) ctx.stdout(`    ${disk.name.padEnd(16)} ${formatBytes(disk.size).padStart(10)}  stored ${formatBytes(disk.storedBytes)}\n`);
-      }
-    },
-  );
+      ctx.stdout(`${point.id}  ${point.time}  ${point.vm}\n`);
+      for (const disk of point.disks)
+        ctx.stdout(`    ${disk.name.padEnd(16)} ${formatBytes(disk.size).padStart(10)}  stored ${formatBytes(disk.storedBytes)}\n`);
+    }
+  });
 }
 
 /** `vault restore-disk`: one disk of a point into a new disk file. */
@@ -240,21 +281,39 @@ function registerRestoreDisk(vault: Command, ctx: CliContext): void {
         .option('--format <format>', 'output format (raw, or vhdx/vmdk where available)', 'raw')
         .option('--json', 'print one JSON document'),
     ),
-  ).action(async (location: string, pointId: string, diskName: string, outFile: string, options: SecretOptions & TuningOptions & { format: string }) => {
-    const result = await withVault(ctx, location, options, async (open) => {
-      const point = await open.resolvePoint(pointId);
-      const disk = point.disks.find((candidate) => candidate.name === diskName);
-      if (!disk) {
-        throw new LifeboatError('NOT_FOUND', `Recovery point ${point.id} has no disk named "${diskName}".`, {
-          fix: `Its disks are: ${point.disks.map((candidate) => candidate.name).join(', ') || '(none)'}.`,
-        });
-      }
-      const writer = await createDiskWriter(options.format as WriteFormat, outFile, disk.size);
-      return cancellable((signal) => open.restoreDisk(point.id, diskName, writer, { signal, ...withProgress(progressPrinter(ctx, options.progress)) }));
-    }, READ_ONLY);
-    if (options.json) return json(ctx, { ...result, file: outFile, format: options.format });
-    ctx.stdout(`Restored ${result.disk} of ${result.pointId} to ${outFile} (${formatBytes(result.size)}, ${formatBytes(result.bytesWritten)} of data) in ${result.seconds.toFixed(1)} s.\n`);
-  });
+  ).action(
+    async (
+      location: string,
+      pointId: string,
+      diskName: string,
+      outFile: string,
+      options: SecretOptions & TuningOptions & { format: string },
+    ) => {
+      const result = await withVault(
+        ctx,
+        location,
+        options,
+        async (open) => {
+          const point = await open.resolvePoint(pointId);
+          const disk = point.disks.find((candidate) => candidate.name === diskName);
+          if (!disk) {
+            throw new LifeboatError('NOT_FOUND', `Recovery point ${point.id} has no disk named "${diskName}".`, {
+              fix: `Its disks are: ${point.disks.map((candidate) => candidate.name).join(', ') || '(none)'}.`,
+            });
+          }
+          const writer = await createDiskWriter(options.format as WriteFormat, outFile, disk.size);
+          return cancellable((signal) =>
+            open.restoreDisk(point.id, diskName, writer, { signal, ...withProgress(progressPrinter(ctx, options.progress)) }),
+          );
+        },
+        READ_ONLY,
+      );
+      if (options.json) return json(ctx, { ...result, file: outFile, format: options.format });
+      ctx.stdout(
+        `Restored ${result.disk} of ${result.pointId} to ${outFile} (${formatBytes(result.size)}, ${formatBytes(result.bytesWritten)} of data) in ${result.seconds.toFixed(1)} s.\n`,
+      );
+    },
+  );
 }
 
 /** `vault verify`: exits 1 naming what is damaged. */
@@ -271,15 +330,25 @@ function registerVerify(vault: Command, ctx: CliContext): void {
     ),
   ).action(async (location: string, options: SecretOptions & TuningOptions & { readData?: boolean; readDataSubset?: string }) => {
     const readData = options.readData ? 'all' : options.readDataSubset ? { fraction: parsePercent(options.readDataSubset) } : 'none';
-    const report = await withVault(ctx, location, options, (open) => cancellable((signal) => open.verify({ readData, signal, ...withProgress(progressPrinter(ctx, options.progress)) })), READ_ONLY);
+    const report = await withVault(
+      ctx,
+      location,
+      options,
+      (open) => cancellable((signal) => open.verify({ readData, signal, ...withProgress(progressPrinter(ctx, options.progress)) })),
+      READ_ONLY,
+    );
     if (options.json) json(ctx, report);
     else {
       ctx.stdout(
         `Checked ${report.points} recovery point(s), ${report.disks} disk(s), ${report.blocksChecked} block reference(s); read ${report.packsRead} of ${report.packs} pack(s) (${formatBytes(report.bytesRead)}) in ${report.seconds.toFixed(1)} s.\n`,
       );
-      if (report.unreferencedPacks > 0) ctx.stdout(`${report.unreferencedPacks} pack(s) are not needed by any recovery point; prune removes them.\n`);
+      if (report.unreferencedPacks > 0)
+        ctx.stdout(`${report.unreferencedPacks} pack(s) are not needed by any recovery point; prune removes them.\n`);
       for (const problem of report.problems) ctx.stdout(`problem: ${problem.message}\n`);
-      for (const disk of report.affected) ctx.stdout(`affected: recovery point ${disk.pointId} (${disk.vm}, ${disk.time}) disk ${disk.disk}: ${disk.badBlocks} bad block(s)\n`);
+      for (const disk of report.affected)
+        ctx.stdout(
+          `affected: recovery point ${disk.pointId} (${disk.vm}, ${disk.time}) disk ${disk.disk}: ${disk.badBlocks} bad block(s)\n`,
+        );
       if (report.ok) ctx.stdout('No problems found.\n');
     }
     if (!report.ok) {
@@ -308,7 +377,15 @@ function registerPrune(vault: Command, ctx: CliContext): void {
   ).action(
     async (
       location: string,
-      options: SecretOptions & { keepLast?: number; keepDaily?: number; keepWeekly?: number; keepMonthly?: number; keepYearly?: number; dryRun?: boolean; json?: boolean },
+      options: SecretOptions & {
+        keepLast?: number;
+        keepDaily?: number;
+        keepWeekly?: number;
+        keepMonthly?: number;
+        keepYearly?: number;
+        dryRun?: boolean;
+        json?: boolean;
+      },
     ) => {
       const policy = {
         ...(options.keepLast !== undefined ? { keepLast: options.keepLast } : {}),
@@ -317,16 +394,22 @@ function registerPrune(vault: Command, ctx: CliContext): void {
         ...(options.keepMonthly !== undefined ? { keepMonthly: options.keepMonthly } : {}),
         ...(options.keepYearly !== undefined ? { keepYearly: options.keepYearly } : {}),
       };
-      const report = await withVault(ctx, location, options, (open) => cancellable((signal) => open.prune(policy, { signal, dryRun: options.dryRun ?? false })));
+      const report = await withVault(ctx, location, options, (open) =>
+        cancellable((signal) => open.prune(policy, { signal, dryRun: options.dryRun ?? false })),
+      );
       if (options.json) return json(ctx, report);
       ctx.stdout(
         `${report.dryRun ? 'Would forget' : 'Forgot'} ${report.forgotten.length} recovery point(s), kept ${report.kept.length}; ` +
           `${report.dryRun ? 'would delete' : 'deleted'} ${report.packsDeleted} pack(s)` +
-          (report.packsRepacked > 0 ? ` (${report.packsRepacked} rewritten, moving ${formatBytes(report.bytesRepacked)} still needed)` : '') +
+          (report.packsRepacked > 0
+            ? ` (${report.packsRepacked} rewritten, moving ${formatBytes(report.bytesRepacked)} still needed)`
+            : '') +
           `, ${formatBytes(report.bytesFreed)} freed.\n`,
       );
       if (report.packsTooYoung > 0) {
-        ctx.stdout(`${report.packsTooYoung} unused object(s) younger than the minimum age were left: they may belong to a copy still in flight; a later prune deletes them.\n`);
+        ctx.stdout(
+          `${report.packsTooYoung} unused object(s) younger than the minimum age were left: they may belong to a copy still in flight; a later prune deletes them.\n`,
+        );
       }
     },
   );
@@ -337,7 +420,9 @@ function registerForget(vault: Command, ctx: CliContext): void {
   addSecretOptions(
     vault
       .command('forget')
-      .description('Forget recovery points by id, damaged ones too: deletes their manifests; the next prune deletes the data only they used.')
+      .description(
+        'Forget recovery points by id, damaged ones too: deletes their manifests; the next prune deletes the data only they used.',
+      )
       .argument('<location>', 'the vault')
       .argument('<point-id...>', 'recovery point ids (a unique prefix of 4+ characters is enough)')
       .option('--json', 'print one JSON document'),
@@ -353,11 +438,14 @@ function registerForget(vault: Command, ctx: CliContext): void {
 
 /** `vault recovery-kit`: what opens the vault without this console. */
 function registerRecoveryKit(vault: Command, ctx: CliContext): void {
-  addSecretOptions(vault.command('recovery-kit').description('Print the recovery kit: what opens this vault without this console.').argument('<location>', 'the vault')).action(
-    async (location: string, options: SecretOptions) => {
-      ctx.stdout(await withVault(ctx, location, options, (open) => open.recoveryKit(), READ_ONLY));
-    },
-  );
+  addSecretOptions(
+    vault
+      .command('recovery-kit')
+      .description('Print the recovery kit: what opens this vault without this console.')
+      .argument('<location>', 'the vault'),
+  ).action(async (location: string, options: SecretOptions) => {
+    ctx.stdout(await withVault(ctx, location, options, (open) => open.recoveryKit(), READ_ONLY));
+  });
 }
 
 /** `vault unlock`: stale locks broken. */
@@ -374,7 +462,8 @@ function registerUnlock(vault: Command, ctx: CliContext): void {
       const removed = await withVault(ctx, location, options, (open) => open.unlock(options.all ?? false));
       if (options.json) return json(ctx, { removed });
       if (removed.length === 0) ctx.stdout('No stale locks.\n');
-      for (const lock of removed) ctx.stdout(`Removed lock of ${lock.operation} on ${lock.host} (pid ${lock.pid}, last seen ${lock.refreshed}).\n`);
+      for (const lock of removed)
+        ctx.stdout(`Removed lock of ${lock.operation} on ${lock.host} (pid ${lock.pid}, last seen ${lock.refreshed}).\n`);
     });
 }
 
@@ -387,10 +476,18 @@ function readExtents(file: string): Extent[] {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new LifeboatError('INVALID_INPUT', `Cannot read changed extents from ${file}.`, { fix: 'Give a JSON file: [{"offset":0,"length":65536}, …].', cause: error });
+    throw new LifeboatError('INVALID_INPUT', `Cannot read changed extents from ${file}.`, {
+      fix: 'Give a JSON file: [{"offset":0,"length":65536}, …].',
+      cause: error,
+    });
   }
-  if (!Array.isArray(parsed) || !parsed.every((e) => Number.isSafeInteger(e?.offset) && Number.isSafeInteger(e?.length) && e.offset >= 0 && e.length >= 0)) {
-    throw new LifeboatError('INVALID_INPUT', `${file} is not a list of {offset, length} byte ranges.`, { fix: 'Give a JSON file: [{"offset":0,"length":65536}, …].' });
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((e) => Number.isSafeInteger(e?.offset) && Number.isSafeInteger(e?.length) && e.offset >= 0 && e.length >= 0)
+  ) {
+    throw new LifeboatError('INVALID_INPUT', `${file} is not a list of {offset, length} byte ranges.`, {
+      fix: 'Give a JSON file: [{"offset":0,"length":65536}, …].',
+    });
   }
   return parsed as Extent[];
 }
@@ -399,7 +496,9 @@ function parsePercent(value: string): number {
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(value.trim());
   const percent = match ? Number(match[1]) : NaN;
   if (!(percent > 0 && percent <= 100)) {
-    throw new LifeboatError('INVALID_INPUT', `--read-data-subset must be a percentage between 0 and 100 (got "${value}").`, { fix: 'For example --read-data-subset 10%.' });
+    throw new LifeboatError('INVALID_INPUT', `--read-data-subset must be a percentage between 0 and 100 (got "${value}").`, {
+      fix: 'For example --read-data-subset 10%.',
+    });
   }
   return percent / 100;
 }

@@ -33,10 +33,16 @@ const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 export const auditMethods = {
   listAuditEvents: method(
     'Audit log entries, newest first, optionally within a period.',
-    z.object({ from: isoDate.optional(), to: isoDate.optional(), limit: z.number().int().min(1).max(100_000).default(500) }).default({ limit: 500 }),
-  ).returns<AuditEntry[]>().reads(),
+    z
+      .object({ from: isoDate.optional(), to: isoDate.optional(), limit: z.number().int().min(1).max(100_000).default(500) })
+      .default({ limit: 500 }),
+  )
+    .returns<AuditEntry[]>()
+    .reads(),
   verifyAudit: method(
     "Check the audit log: its hash chain and MACs, its end against the anchor in every vault, and against a workbook's anchor when one is given; names the first edited or deleted entry.",
     z.object({ workbook: z.string().min(1).optional() }).default({}),
-  ).returns<AuditVerification>().reads(),
+  )
+    .returns<AuditVerification>()
+    .reads(),
 };

@@ -11,5 +11,7 @@ export const diagnosticsMethods = {
   exportDiagnostics: method(
     'Zip the logs and a copy of the catalog, with every secret removed, for support.',
     z.object({ outFile: z.string().trim().min(1).optional() }).default({}),
-  ).returns<DiagnosticsExport>().reads(),
+  )
+    .returns<DiagnosticsExport>()
+    .reads(),
 };

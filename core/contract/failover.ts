@@ -61,13 +61,19 @@ export const failoverMethods = {
       confirm,
       /** Unplanned only: start from these points instead of the plan's choice (e.g. before a ransomware infection). */
       points: z
-        .discriminatedUnion('kind', [z.object({ kind: z.literal('latest') }), z.object({ kind: z.literal('latest-app-consistent') }), z.object({ kind: z.literal('at'), time: z.iso.datetime({ offset: true }) })])
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('latest') }),
+          z.object({ kind: z.literal('latest-app-consistent') }),
+          z.object({ kind: z.literal('at'), time: z.iso.datetime({ offset: true }) }),
+        ])
         .optional(),
       /** Seconds to wait for a guest shutdown before the VM is turned off. */
       shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(300),
       notes: z.string().max(5000).nullable().default(null),
     }),
-  ).returns<{ failoverId: string }>().changes('drills', 'jobs'),
+  )
+    .returns<{ failoverId: string }>()
+    .changes('drills', 'jobs'),
   startFailback: method(
     'Bring a failed-over plan home: copy the recovered VMs back into the vault, shut them down, restore their newest point onto the original hosts, start them there and remove the recovery copies. `confirm` must equal the plan name.',
     z.object({
@@ -76,8 +82,19 @@ export const failoverMethods = {
       shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(300),
       notes: z.string().max(5000).nullable().default(null),
     }),
-  ).returns<{ failoverId: string }>().changes('drills', 'jobs'),
-  listFailovers: method('Failovers and failbacks, newest first.', z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 })).returns<Drill[]>().reads('drills'),
-  getFailover: method('A failover or failback with its timed steps.', z.object({ id: z.string().min(1) })).returns<Drill & { steps: DrillStep[] }>().reads('drills'),
-  listFailoverStates: method('Plans that are failed over now, with where each VM runs.', z.object({}).default({})).returns<PlanFailoverState[]>().reads('drills', 'plans'),
+  )
+    .returns<{ failoverId: string }>()
+    .changes('drills', 'jobs'),
+  listFailovers: method(
+    'Failovers and failbacks, newest first.',
+    z.object({ limit: z.number().int().min(1).max(10_000).default(100) }).default({ limit: 100 }),
+  )
+    .returns<Drill[]>()
+    .reads('drills'),
+  getFailover: method('A failover or failback with its timed steps.', z.object({ id: z.string().min(1) }))
+    .returns<Drill & { steps: DrillStep[] }>()
+    .reads('drills'),
+  listFailoverStates: method('Plans that are failed over now, with where each VM runs.', z.object({}).default({}))
+    .returns<PlanFailoverState[]>()
+    .reads('drills', 'plans'),
 };

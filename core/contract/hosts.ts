@@ -201,19 +201,29 @@ export const hostsMethods = {
   addHost: method(
     'Add a Hyper-V host, ESXi/vCenter server or Workstation folder; the connection is checked before it is saved.',
     addHostInput,
-  ).returns<Host>().changes('hosts', 'vms'),
+  )
+    .returns<Host>()
+    .changes('hosts', 'vms'),
   removeHost: method('Forget a host and its VMs (nothing on the host changes).', id).returns<void>().changes('hosts', 'vms'),
   discover: method(
     'List the VMs of one host (hostId) or of every host into the catalog; reports added, removed and changed VMs.',
     z.object({ hostId: z.string().min(1).optional() }).default({}),
-  ).returns<DiscoveryResult[]>().changes('vms', 'hosts'),
-  listVms: method('VMs in the catalog, optionally of one host.', z.object({ hostId: z.string().min(1).optional() }).default({})).returns<Vm[]>().reads('vms'),
+  )
+    .returns<DiscoveryResult[]>()
+    .changes('vms', 'hosts'),
+  listVms: method('VMs in the catalog, optionally of one host.', z.object({ hostId: z.string().min(1).optional() }).default({}))
+    .returns<Vm[]>()
+    .reads('vms'),
   inspectCertificate: method(
     'The certificate a vSphere host presents, for the user to confirm before it is pinned.',
     z.object({ address: hostAddress, port: z.number().int().min(1).max(65535).default(443) }),
-  ).returns<CertificateInfo>().reads(),
+  )
+    .returns<CertificateInfo>()
+    .reads(),
   createSampleLab: method(
     'Build three small VMware Workstation-format VMs to try Lifeboat with, and add their folder as a host.',
     z.object({ folder: absoluteFolder.optional() }).default({}),
-  ).returns<SampleLab>().changes('hosts', 'vms'),
+  )
+    .returns<SampleLab>()
+    .changes('hosts', 'vms'),
 };

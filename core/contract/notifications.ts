@@ -40,7 +40,13 @@ const emailSettingsInput = z
   });
 
 export const notificationMethods = {
-  getEmailSettings: method('Email alert settings (the password is never returned).', z.object({}).default({})).returns<EmailSettings>().reads('notifications'),
-  saveEmailSettings: method('Save email alert settings; the password is sealed like every credential.', emailSettingsInput).returns<EmailSettings>().changes('notifications'),
-  sendTestEmail: method('Send a test email with the saved settings; explains what to fix when it fails.', z.object({}).default({})).returns<{ accepted: string[] }>().reads(),
+  getEmailSettings: method('Email alert settings (the password is never returned).', z.object({}).default({}))
+    .returns<EmailSettings>()
+    .reads('notifications'),
+  saveEmailSettings: method('Save email alert settings; the password is sealed like every credential.', emailSettingsInput)
+    .returns<EmailSettings>()
+    .changes('notifications'),
+  sendTestEmail: method('Send a test email with the saved settings; explains what to fix when it fails.', z.object({}).default({}))
+    .returns<{ accepted: string[] }>()
+    .reads(),
 };

@@ -42,5 +42,7 @@ export const overviewMethods = {
   getOverview: method(
     'What the dashboard shows besides RPO health: the next copies and drills, the last drill, storage used and its trend.',
     z.object({ days: z.number().int().min(2).max(366).default(30) }).default({ days: 30 }),
-  ).returns<Overview>().reads('policies', 'schedules', 'points', 'plans', 'drills', 'vaultHealth', 'jobs'),
+  )
+    .returns<Overview>()
+    .reads('policies', 'schedules', 'points', 'plans', 'drills', 'vaultHealth', 'jobs'),
 };

@@ -30,7 +30,10 @@ export const bandwidthWindowSchema = z
     days: z.array(z.number().int().min(0).max(6)).min(1, 'Every bandwidth limit needs at least one day.'),
     from: clockTime,
     to: clockTime,
-    bytesPerSecond: z.number().int().min(64 * 1024, 'A limit below 64 KiB/s would never finish a copy.'),
+    bytesPerSecond: z
+      .number()
+      .int()
+      .min(64 * 1024, 'A limit below 64 KiB/s would never finish a copy.'),
   })
   .refine((w) => w.from !== w.to, { message: 'A bandwidth limit starts and ends at the same time.', path: ['to'] });
 export type BandwidthWindow = z.output<typeof bandwidthWindowSchema>;
@@ -44,7 +47,11 @@ const policyFields = z.object({
   name: z.string().trim().min(1, 'Name the policy, e.g. "Office servers".').max(100),
   vmIds: z.array(z.string().min(1)).min(1, 'Tick at least one VM to protect.'),
   targetId: z.string().min(1, 'Choose where the copies go.'),
-  rpoMinutes: z.number().int().min(1, 'Choose between 1 minute and 7 days.').max(7 * 24 * 60, 'Choose between 1 minute and 7 days.'),
+  rpoMinutes: z
+    .number()
+    .int()
+    .min(1, 'Choose between 1 minute and 7 days.')
+    .max(7 * 24 * 60, 'Choose between 1 minute and 7 days.'),
   schedule: cronExpression.nullable().default(null),
   retention: retentionSchema.default({ keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 }),
   consistency: z.enum(consistencyLevels).default('prefer'),
@@ -159,23 +166,48 @@ const id = z.object({ id: z.string().min(1) });
 export const protectionMethods = {
   listPolicies: method('Every protection policy.', z.object({}).default({})).returns<Policy[]>().reads('policies'),
   createPolicy: method('Protect VMs to a target at an RPO.', policyFields).returns<Policy>().changes('policies'),
-  updatePolicy: method('Change a policy; omitted fields keep their value.', policyFields.partial().extend({ id: z.string().min(1) })).returns<Policy>().changes('policies'),
+  updatePolicy: method('Change a policy; omitted fields keep their value.', policyFields.partial().extend({ id: z.string().min(1) }))
+    .returns<Policy>()
+    .changes('policies'),
   deletePolicy: method('Stop protecting with this policy (recovery points stay in the vault).', id).returns<void>().changes('policies'),
-  getRpoStatus: method('Per protected VM: age of the newest good recovery point against its RPO.', z.object({}).default({})).returns<VmRpoStatus[]>().reads('policies', 'points', 'vms', 'alerts', 'vaultHealth'),
+  getRpoStatus: method('Per protected VM: age of the newest good recovery point against its RPO.', z.object({}).default({}))
+    .returns<VmRpoStatus[]>()
+    .reads('policies', 'points', 'vms', 'alerts', 'vaultHealth'),
   listJobs: method(
     'Runs, newest first.',
     z
-      .object({ status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']).optional(), limit: z.number().int().min(1).max(10_000).default(200) })
+      .object({
+        status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']).optional(),
+        limit: z.number().int().min(1).max(10_000).default(200),
+      })
       .default({ limit: 200 }),
-  ).returns<Job[]>().reads('jobs'),
+  )
+    .returns<Job[]>()
+    .reads('jobs'),
   getJob: method('One run with its log.', id).returns<JobWithLog>().reads('jobs'),
   cancelJob: method('Cancel a queued or running job; a running one cleans up first.', id).returns<Job>().changes('jobs'),
   runNow: method(
     'Copy now: every VM of a policy, one VM, or every protected VM. Returns the jobs started (or already running).',
     z.object({ policyId: z.string().min(1).optional(), vmId: z.string().min(1).optional() }).default({}),
-  ).returns<Job[]>().changes('jobs'),
-  listPoints: method("Recovery points in the catalog, newest first; one VM's when vmId is given.", z.object({ vmId: z.string().min(1).optional() }).default({})).returns<RecoveryPoint[]>().reads('points'),
-  getSchedulesPaused: method('Whether every schedule is paused (the tray\'s "Pause all").', z.object({}).default({})).returns<{ paused: boolean }>().reads('schedules'),
-  setSchedulesPaused: method('Pause or resume every schedule at once; RPO status keeps being watched.', z.object({ paused: z.boolean() })).returns<{ paused: boolean }>().changes('schedules'),
-  listAlerts: method('Alerts, open ones first.', z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false })).returns<Alert[]>().reads('alerts'),
+  )
+    .returns<Job[]>()
+    .changes('jobs'),
+  listPoints: method(
+    "Recovery points in the catalog, newest first; one VM's when vmId is given.",
+    z.object({ vmId: z.string().min(1).optional() }).default({}),
+  )
+    .returns<RecoveryPoint[]>()
+    .reads('points'),
+  getSchedulesPaused: method('Whether every schedule is paused (the tray\'s "Pause all").', z.object({}).default({}))
+    .returns<{ paused: boolean }>()
+    .reads('schedules'),
+  setSchedulesPaused: method('Pause or resume every schedule at once; RPO status keeps being watched.', z.object({ paused: z.boolean() }))
+    .returns<{ paused: boolean }>()
+    .changes('schedules'),
+  listAlerts: method(
+    'Alerts, open ones first.',
+    z.object({ includeCleared: z.boolean().default(false) }).default({ includeCleared: false }),
+  )
+    .returns<Alert[]>()
+    .reads('alerts'),
 };

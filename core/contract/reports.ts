@@ -142,20 +142,27 @@ export const REPORT_CHUNK_BYTES = 4 * 1024 * 1024;
 const exportInput = reportPeriodSchema.and(z.object({ outFile: absoluteXlsx.optional() }));
 
 export const reportMethods = {
-  previewReport: method('The Summary numbers of a report over a period, without writing a file.', reportPeriodSchema).returns<ReportSummary>().reads('jobs', 'drills', 'points', 'policies', 'actionItems'),
-  exportReport: method(
-    'Write the compliance workbook for a period and wait for it; its SHA-256 is recorded in the audit log.',
-    exportInput,
-  ).returns<ReportExport>().changes('reports'),
+  previewReport: method('The Summary numbers of a report over a period, without writing a file.', reportPeriodSchema)
+    .returns<ReportSummary>()
+    .reads('jobs', 'drills', 'points', 'policies', 'actionItems'),
+  exportReport: method('Write the compliance workbook for a period and wait for it; its SHA-256 is recorded in the audit log.', exportInput)
+    .returns<ReportExport>()
+    .changes('reports'),
   startReportExport: method(
     'Start writing the compliance workbook as a job (progress on Activity); follow it with getReportExport.',
     exportInput,
-  ).returns<ReportExportStatus>().changes('reports', 'jobs'),
-  getReportExport: method('Where a started report export stands, and its file and SHA-256 once written.', z.object({ jobId: z.string().min(1) })).returns<ReportExportStatus>().reads('reports', 'jobs'),
-  openReportFolder: method(
-    'Show a written report in the file manager of the machine running the engine.',
-    z.object({ file: absoluteXlsx }),
-  ).returns<{ opened: boolean; folder: string; message: string | null }>().reads(),
+  )
+    .returns<ReportExportStatus>()
+    .changes('reports', 'jobs'),
+  getReportExport: method(
+    'Where a started report export stands, and its file and SHA-256 once written.',
+    z.object({ jobId: z.string().min(1) }),
+  )
+    .returns<ReportExportStatus>()
+    .reads('reports', 'jobs'),
+  openReportFolder: method('Show a written report in the file manager of the machine running the engine.', z.object({ file: absoluteXlsx }))
+    .returns<{ opened: boolean; folder: string; message: string | null }>()
+    .reads(),
   readReportFile: method(
     'A piece of a written report, base64: how a browser console saves the file (the engine may be on another session).',
     z.object({
@@ -163,19 +170,30 @@ export const reportMethods = {
       offset: z.number().int().min(0).default(0),
       length: z.number().int().min(1).max(REPORT_CHUNK_BYTES).default(REPORT_CHUNK_BYTES),
     }),
-  ).returns<{ data: string; offset: number; bytes: number; size: number }>().reads(),
-  getReportSchedule: method('The scheduled export: how often, to which folder, and what it wrote last.', z.object({}).default({})).returns<ReportSchedule>().reads('reports'),
+  )
+    .returns<{ data: string; offset: number; bytes: number; size: number }>()
+    .reads(),
+  getReportSchedule: method('The scheduled export: how often, to which folder, and what it wrote last.', z.object({}).default({}))
+    .returns<ReportSchedule>()
+    .reads('reports'),
   setReportSchedule: method(
     'Export a workbook automatically after each month or quarter, into a folder.',
     z
-      .object({ enabled: z.boolean(), frequency: z.enum(['monthly', 'quarterly']).default('monthly'), folder: absoluteFolder.nullable().default(null) })
+      .object({
+        enabled: z.boolean(),
+        frequency: z.enum(['monthly', 'quarterly']).default('monthly'),
+        folder: absoluteFolder.nullable().default(null),
+      })
       .refine((s) => !s.enabled || s.folder !== null, { message: 'Choose the folder scheduled reports go to.', path: ['folder'] }),
-  ).returns<ReportSchedule>().changes('reports'),
+  )
+    .returns<ReportSchedule>()
+    .changes('reports'),
 };
 
 /** The Summary's status in words, the same on the sheet, the Reports page and the command line. */
 export function overallLabel(s: Pick<ReportSummary, 'overall' | 'coverage'>): string {
-  if (s.overall === 'incomplete') return s.coverage.state === 'future' ? 'Future period' : s.coverage.state === 'partial' ? 'Partial period' : 'Too little measured';
+  if (s.overall === 'incomplete')
+    return s.coverage.state === 'future' ? 'Future period' : s.coverage.state === 'partial' ? 'Partial period' : 'Too little measured';
   return { ok: 'OK', attention: 'Needs attention', failing: 'Failing' }[s.overall];
 }
 

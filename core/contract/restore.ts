@@ -80,18 +80,44 @@ export interface RestoreOutcome {
 const id = (what: string) => z.string().trim().min(1, `Give the ${what}.`).max(200);
 
 export const restoreMethods = {
-  getVmRecovery: method('A VM with its recovery points (newest first, with the drills that used each) and what can be restored where.', z.object({ vmId: id('VM id') })).returns<VmRecovery>().reads('vms', 'hosts', 'points', 'drills', 'jobs'),
+  getVmRecovery: method(
+    'A VM with its recovery points (newest first, with the drills that used each) and what can be restored where.',
+    z.object({ vmId: id('VM id') }),
+  )
+    .returns<VmRecovery>()
+    .reads('vms', 'hosts', 'points', 'drills', 'jobs'),
   restoreDiskToFile: method(
     "Restore one disk of a recovery point to a new file in the VM's hypervisor format (VHDX or VMDK). The file is named from the VM's and point's ids and never overwrites anything. Returns at once; follow it by its job id.",
-    z.object({ vmId: id('VM id'), pointId: id('recovery point id'), disk: id('disk name'), folder: z.string().trim().min(1).max(1000).optional() }),
-  ).returns<{ jobId: string; file: string }>().changes('jobs'),
+    z.object({
+      vmId: id('VM id'),
+      pointId: id('recovery point id'),
+      disk: id('disk name'),
+      folder: z.string().trim().min(1).max(1000).optional(),
+    }),
+  )
+    .returns<{ jobId: string; file: string }>()
+    .changes('jobs'),
   restoreVmAsNew: method(
     'Restore a recovery point as a new VM with a new name, registered powered off and without a network connection on a host (by default the VM’s own). Returns at once.',
-    z.object({ vmId: id('VM id'), pointId: id('recovery point id'), name: z.string().trim().min(1, 'Give the new VM a name.').max(80), hostId: z.string().trim().min(1).optional() }),
-  ).returns<{ jobId: string }>().changes('jobs'),
+    z.object({
+      vmId: id('VM id'),
+      pointId: id('recovery point id'),
+      name: z.string().trim().min(1, 'Give the new VM a name.').max(80),
+      hostId: z.string().trim().min(1).optional(),
+    }),
+  )
+    .returns<{ jobId: string }>()
+    .changes('jobs'),
   restoreVmOverOriginal: method(
     "Write a recovery point over the VM's own disks (everything written since is lost). The VM must be off; `confirm` must equal the VM's name. Returns at once.",
     z.object({ vmId: id('VM id'), pointId: id('recovery point id'), confirm: z.string().max(200) }),
-  ).returns<{ jobId: string }>().changes('jobs'),
-  getRestore: method('A restore started from a VM’s page: running, or how it ended (with the fix when it failed).', z.object({ jobId: id('job id') })).returns<RestoreOutcome>().reads('jobs'),
+  )
+    .returns<{ jobId: string }>()
+    .changes('jobs'),
+  getRestore: method(
+    'A restore started from a VM’s page: running, or how it ended (with the fix when it failed).',
+    z.object({ jobId: id('job id') }),
+  )
+    .returns<RestoreOutcome>()
+    .reads('jobs'),
 };

@@ -89,25 +89,71 @@ export const vaultMethods = {
   vaultInit: method(
     'Create the vault (by default at the wizard’s location with the stored passphrase), or connect to the one already there.',
     z.object({ location, passphrase }),
-  ).returns<VaultInfo>().reads(),
-  vaultList: method('Recovery points in a vault, oldest first; damaged ones (manifest unreadable) last, with `damaged` set.', z.object({ location, passphrase })).returns<RecoveryPointInfo[]>().reads(),
+  )
+    .returns<VaultInfo>()
+    .reads(),
+  vaultList: method(
+    'Recovery points in a vault, oldest first; damaged ones (manifest unreadable) last, with `damaged` set.',
+    z.object({ location, passphrase }),
+  )
+    .returns<RecoveryPointInfo[]>()
+    .reads(),
   vaultBackupDisk: method(
     'Back up one disk file (raw, VHDX, VMDK) as a new recovery point.',
-    z.object({ location, passphrase, jobId, diskFile: name('disk file path'), vm: name('VM name'), disk: name('disk name'), parent: z.string().trim().min(4).optional() }),
-  ).returns<VaultBackupInfo>().reads(),
+    z.object({
+      location,
+      passphrase,
+      jobId,
+      diskFile: name('disk file path'),
+      vm: name('VM name'),
+      disk: name('disk name'),
+      parent: z.string().trim().min(4).optional(),
+    }),
+  )
+    .returns<VaultBackupInfo>()
+    .reads(),
   vaultRestoreDisk: method(
     'Restore one disk of a recovery point into a new disk file.',
-    z.object({ location, passphrase, jobId, pointId: name('recovery point id'), disk: name('disk name'), outFile: name('output file path'), format: z.enum(WRITE_FORMATS).default('raw') }),
-  ).returns<VaultRestoreInfo>().reads(),
+    z.object({
+      location,
+      passphrase,
+      jobId,
+      pointId: name('recovery point id'),
+      disk: name('disk name'),
+      outFile: name('output file path'),
+      format: z.enum(WRITE_FORMATS).default('raw'),
+    }),
+  )
+    .returns<VaultRestoreInfo>()
+    .reads(),
   vaultVerify: method(
     'Check every recovery point can be restored; readData "all" or a fraction (0.1 = 10%) of packs also downloads and checks data.',
     z.object({ location, passphrase, jobId, readData: z.union([z.enum(['none', 'all']), z.number().gt(0).max(1)]).default('none') }),
-  ).returns<VaultVerifyInfo>().reads(),
+  )
+    .returns<VaultVerifyInfo>()
+    .reads(),
   vaultPrune: method(
     'Forget recovery points the retention does not keep and delete data nothing needs.',
-    z.object({ location, passphrase, keepLast: count, keepDaily: count, keepWeekly: count, keepMonthly: count, keepYearly: count, dryRun: z.boolean().default(false) }),
-  ).returns<VaultPruneInfo>().reads(),
-  vaultRecoveryKit: method('The printable recovery kit of a vault (plain text).', z.object({ location, passphrase })).returns<{ text: string }>().reads(),
-  vaultUnlock: method('Break stale locks (all: every lock).', z.object({ location, passphrase, all: z.boolean().default(false) })).returns<{ removed: VaultLockInfo[] }>().reads(),
-  vaultCancel: method('Cancel a running vault job by its jobId.', z.object({ jobId: name('job id') })).returns<{ cancelled: boolean }>().reads(),
+    z.object({
+      location,
+      passphrase,
+      keepLast: count,
+      keepDaily: count,
+      keepWeekly: count,
+      keepMonthly: count,
+      keepYearly: count,
+      dryRun: z.boolean().default(false),
+    }),
+  )
+    .returns<VaultPruneInfo>()
+    .reads(),
+  vaultRecoveryKit: method('The printable recovery kit of a vault (plain text).', z.object({ location, passphrase }))
+    .returns<{ text: string }>()
+    .reads(),
+  vaultUnlock: method('Break stale locks (all: every lock).', z.object({ location, passphrase, all: z.boolean().default(false) }))
+    .returns<{ removed: VaultLockInfo[] }>()
+    .reads(),
+  vaultCancel: method('Cancel a running vault job by its jobId.', z.object({ jobId: name('job id') }))
+    .returns<{ cancelled: boolean }>()
+    .reads(),
 };

@@ -10,7 +10,10 @@ export function diagnosticsApi(ctx: DiagnosticsDeps): Pick<ConsoleApi, 'exportDi
   return {
     async exportDiagnostics(input) {
       const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, '-');
-      const result = await exportDiagnostics(ctx, path.resolve(input.outFile ?? path.join(ctx.dataDir, 'diagnostics', `lifeboat-diagnostics-${stamp}.zip`)));
+      const result = await exportDiagnostics(
+        ctx,
+        path.resolve(input.outFile ?? path.join(ctx.dataDir, 'diagnostics', `lifeboat-diagnostics-${stamp}.zip`)),
+      );
       ctx.audit.append(ctx.operator, 'diagnostics.exported', path.basename(result.file), { bytes: result.bytes });
       return result;
     },

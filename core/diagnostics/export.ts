@@ -126,7 +126,9 @@ function jsonColumns(db: Database.Database): { table: string; column: string }[]
 function blankSecretFields(text: string): string {
   if (!text.startsWith('{') && !text.startsWith('[')) return text;
   try {
-    return JSON.stringify(JSON.parse(text, (key, value: unknown) => (key && SECRET_KEY.test(key) && typeof value === 'string' ? REDACTED : value)));
+    return JSON.stringify(
+      JSON.parse(text, (key, value: unknown) => (key && SECRET_KEY.test(key) && typeof value === 'string' ? REDACTED : value)),
+    );
   } catch {
     return text;
   }

@@ -9,7 +9,10 @@ export async function readExact(source: ByteSource, offset: number, length: numb
   }
   const data = length === 0 ? Buffer.alloc(0) : await source.read(offset, length);
   if (data.length !== length) {
-    throw invalidDisk(source.name, `${what} at byte ${offset} (${length} bytes) runs past the end of the file (${await source.size()} bytes); the file is truncated or the pointer to it is damaged`);
+    throw invalidDisk(
+      source.name,
+      `${what} at byte ${offset} (${length} bytes) runs past the end of the file (${await source.size()} bytes); the file is truncated or the pointer to it is damaged`,
+    );
   }
   return data;
 }
@@ -28,8 +31,14 @@ export function isAllZero(data: Uint8Array): boolean {
 export function readGuid(buffer: Buffer, at: number): string {
   const hex = (start: number, end: number) => buffer.subarray(at + start, at + end).toString('hex');
   const d1 = buffer.readUInt32LE(at).toString(16).padStart(8, '0');
-  const d2 = buffer.readUInt16LE(at + 4).toString(16).padStart(4, '0');
-  const d3 = buffer.readUInt16LE(at + 6).toString(16).padStart(4, '0');
+  const d2 = buffer
+    .readUInt16LE(at + 4)
+    .toString(16)
+    .padStart(4, '0');
+  const d3 = buffer
+    .readUInt16LE(at + 6)
+    .toString(16)
+    .padStart(4, '0');
   return `${d1}-${d2}-${d3}-${hex(8, 10)}-${hex(10, 16)}`.toUpperCase();
 }
 

@@ -28,10 +28,18 @@ export function descend(ctx: ChainContext, name: string, ids: readonly string[])
   const names = [...ctx.names, name];
   const top = ctx.names[0] ?? name;
   if (ctx.names.includes(name) || ids.some((id) => ctx.ids.has(id))) {
-    throw invalidDisk(top, `the parent chain loops back on itself (${names.join(' -> ')})`, 'Each disk of a checkpoint chain must name a different, older disk as its parent. Restore the chain from a copy or rebuild it with the hypervisor.');
+    throw invalidDisk(
+      top,
+      `the parent chain loops back on itself (${names.join(' -> ')})`,
+      'Each disk of a checkpoint chain must name a different, older disk as its parent. Restore the chain from a copy or rebuild it with the hypervisor.',
+    );
   }
   if (names.length > MAX_CHAIN_DEPTH) {
-    throw invalidDisk(top, `the parent chain is deeper than ${MAX_CHAIN_DEPTH} disks`, 'Merge or delete old checkpoints/snapshots in the hypervisor, then retry.');
+    throw invalidDisk(
+      top,
+      `the parent chain is deeper than ${MAX_CHAIN_DEPTH} disks`,
+      'Merge or delete old checkpoints/snapshots in the hypervisor, then retry.',
+    );
   }
   return { stats: ctx.stats, names, ids: new Set([...ctx.ids, ...ids]) };
 }

@@ -9,7 +9,11 @@ export interface CopyProgress {
  * Streams every allocated extent of a disk into a writer, in ascending order, a chunk at a time (memory stays
  * at one chunk), then finishes the writer. On any failure the half-written output is removed.
  */
-export async function copyDisk(reader: DiskReader, writer: DiskWriter, options: { chunkSize?: number; onProgress?: (p: CopyProgress) => void } = {}): Promise<void> {
+export async function copyDisk(
+  reader: DiskReader,
+  writer: DiskWriter,
+  options: { chunkSize?: number; onProgress?: (p: CopyProgress) => void } = {},
+): Promise<void> {
   const chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
   try {
     const extents = await reader.extents();

@@ -41,9 +41,17 @@ export async function openDisk(name: string, resolver: SourceResolver = fileReso
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // The system's own words repeat the path; say what the code means instead.
-    const why = code === 'ENOENT' ? 'the file is not there (moved, renamed or deleted)' : code === 'EACCES' || code === 'EPERM' ? 'this account may not read it' : (error as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'the file is not there (moved, renamed or deleted)'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'this account may not read it'
+          : (error as Error).message;
     throw new LifeboatError('NOT_FOUND', `Cannot open the disk ${name}: ${why}.`, {
-      fix: code === 'ENOENT' ? "Check the VM's folder or datastore; if the VM was moved, run discovery again (Virtual machines → Refresh)." : 'Check the path exists and this account may read it.',
+      fix:
+        code === 'ENOENT'
+          ? "Check the VM's folder or datastore; if the VM was moved, run discovery again (Virtual machines → Refresh)."
+          : 'Check the path exists and this account may read it.',
       cause: error,
     });
   }

@@ -98,12 +98,21 @@ export class VhdReader extends MappedReader {
     const footer = atEnd ?? (atStart?.diskType === DISK_DYNAMIC ? atStart : null);
     if (!footer) throw invalidDisk(name, 'the VHD footer is damaged (wrong cookie or checksum) and no valid copy exists');
     if (footer.version >>> 16 !== 1) {
-      throw unsupportedDisk(name, `VHD format version ${footer.version >>> 16}.${footer.version & 0xffff} is not supported`, 'Convert the disk to VHDX with Hyper-V (Convert-VHD), then retry.');
+      throw unsupportedDisk(
+        name,
+        `VHD format version ${footer.version >>> 16}.${footer.version & 0xffff} is not supported`,
+        'Convert the disk to VHDX with Hyper-V (Convert-VHD), then retry.',
+      );
     }
     if (footer.diskType === DISK_DIFFERENCING) {
-      throw unsupportedDisk(name, 'differencing VHD files (legacy checkpoints) are not supported', 'Merge the checkpoint into its parent in Hyper-V Manager (or convert the chain with Convert-VHD), then back up the merged disk.');
+      throw unsupportedDisk(
+        name,
+        'differencing VHD files (legacy checkpoints) are not supported',
+        'Merge the checkpoint into its parent in Hyper-V Manager (or convert the chain with Convert-VHD), then back up the merged disk.',
+      );
     }
-    if (footer.diskType !== DISK_FIXED && footer.diskType !== DISK_DYNAMIC) throw invalidDisk(name, `the VHD disk type ${footer.diskType} is not fixed (2), dynamic (3) or differencing (4)`);
+    if (footer.diskType !== DISK_FIXED && footer.diskType !== DISK_DYNAMIC)
+      throw invalidDisk(name, `the VHD disk type ${footer.diskType} is not fixed (2), dynamic (3) or differencing (4)`);
     const virtualSize = footer.currentSize;
     if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VHD_SIZE || virtualSize % 512) {
       throw invalidDisk(name, `the virtual size ${virtualSize} bytes is absurd (a VHD holds whole sectors, at most 2040 GiB)`);
@@ -111,8 +120,15 @@ export class VhdReader extends MappedReader {
     // Data never extends into the footer at the end.
     const dataLimit = atEnd ? size - FOOTER_SIZE : size;
     if (footer.diskType === DISK_FIXED) {
-      if (virtualSize > dataLimit) throw invalidDisk(name, `the fixed VHD declares ${virtualSize} bytes of data but the file holds ${dataLimit}: it is truncated`);
-      return new VhdReader(source, { kind: 'fixed', virtualSize, blockSize: 0, bitmapBytes: 0 }, undefined, virtualSize ? [{ offset: 0, length: virtualSize }] : [], ctx.stats);
+      if (virtualSize > dataLimit)
+        throw invalidDisk(name, `the fixed VHD declares ${virtualSize} bytes of data but the file holds ${dataLimit}: it is truncated`);
+      return new VhdReader(
+        source,
+        { kind: 'fixed', virtualSize, blockSize: 0, bitmapBytes: 0 },
+        undefined,
+        virtualSize ? [{ offset: 0, length: virtualSize }] : [],
+        ctx.stats,
+      );
     }
     const dynamic = await openDynamic(source, footer, dataLimit);
     return new VhdReader(source, dynamic.layout, dynamic.bat, dynamic.own, ctx.stats);
@@ -130,19 +146,27 @@ export class VhdReader extends MappedReader {
     if (this.layout.kind === 'fixed') return [{ kind: 'file', source: this.source, at: offset, length }];
     const { blockSize, bitmapBytes } = this.layout;
     const pieces: Piece[] = [];
-    for (let position = offset; position < offset + length; ) {
+    for (let position = offset; position < offset + length;) {
       const block = Math.floor(position / blockSize);
       const within = position - block * blockSize;
       const n = Math.min(blockSize - within, offset + length - position);
       const sector = await this.bat!.get(block);
-      pieces.push(sector === UNALLOCATED ? { kind: 'zero', length: n } : { kind: 'file', source: this.source, at: sector * 512 + bitmapBytes + within, length: n });
+      pieces.push(
+        sector === UNALLOCATED
+          ? { kind: 'zero', length: n }
+          : { kind: 'file', source: this.source, at: sector * 512 + bitmapBytes + within, length: n },
+      );
       position += n;
     }
     return pieces;
   }
 }
 
-async function openDynamic(source: ByteSource, footer: Footer, dataLimit: number): Promise<{ layout: Layout; bat: PagedTable<number>; own: Extent[] }> {
+async function openDynamic(
+  source: ByteSource,
+  footer: Footer,
+  dataLimit: number,
+): Promise<{ layout: Layout; bat: PagedTable<number>; own: Extent[] }> {
   const name = source.name;
   const virtualSize = footer.currentSize;
   const headerAt = footer.dataOffset;
@@ -159,9 +183,13 @@ async function openDynamic(source: ByteSource, footer: Footer, dataLimit: number
     throw invalidDisk(name, `the block size ${blockSize} is not a power of two between 512 bytes and 256 MiB`);
   }
   const blocks = Math.ceil(virtualSize / blockSize);
-  if (maxTableEntries < blocks) throw invalidDisk(name, `the BAT has ${maxTableEntries} entries but the ${virtualSize}-byte disk needs ${blocks}`);
+  if (maxTableEntries < blocks)
+    throw invalidDisk(name, `the BAT has ${maxTableEntries} entries but the ${virtualSize}-byte disk needs ${blocks}`);
   if (!Number.isSafeInteger(tableOffset) || tableOffset + blocks * 4 > dataLimit) {
-    throw invalidDisk(name, `the BAT (${blocks * 4} bytes at byte ${tableOffset}) runs past the end of the file (${dataLimit} bytes of data)`);
+    throw invalidDisk(
+      name,
+      `the BAT (${blocks * 4} bytes at byte ${tableOffset}) runs past the end of the file (${dataLimit} bytes of data)`,
+    );
   }
   const bitmapBytes = Math.ceil(blockSize / 512 / 8 / 512) * 512;
   const bat = new PagedTable(source, tableOffset, blocks, 4, (page, at) => page.readUInt32BE(at), 'the BAT');
@@ -180,7 +208,8 @@ async function openDynamic(source: ByteSource, footer: Footer, dataLimit: number
     const length = Math.min(blockSize, virtualSize - block * blockSize);
     const start = sector * 512;
     const end = start + bitmapBytes + length;
-    if (end > dataLimit) throw invalidDisk(name, `the BAT entry of block ${block} points to byte ${start}, past the end of the data (${dataLimit} bytes)`);
+    if (end > dataLimit)
+      throw invalidDisk(name, `the BAT entry of block ${block} points to byte ${start}, past the end of the data (${dataLimit} bytes)`);
     if (starts.length >= maxBlocksInFile) throw invalidDisk(name, `more blocks are allocated than the file can hold: some of them overlap`);
     starts.push({ start, end, what: `block ${block}` });
     extents.add(block * blockSize, length);

@@ -18,7 +18,8 @@ const DESCRIPTOR_SIZE = 32;
 /** Logs are 1 MiB in practice (Hyper-V and qemu); a dirty log beyond this is not replayed in memory. */
 const MAX_REPLAY_LOG = 64 * MiB;
 
-export type LogOp = { kind: 'zero'; fileOffset: number; length: number } | { kind: 'data'; fileOffset: number; length: number; data: Buffer };
+export type LogOp =
+  { kind: 'zero'; fileOffset: number; length: number } | { kind: 'data'; fileOffset: number; length: number; data: Buffer };
 
 export interface ActiveLog {
   ops: LogOp[];
@@ -43,7 +44,11 @@ export async function readActiveLog(source: ByteSource, header: VhdxHeader, file
   const { logOffset, logLength } = header;
   if (logLength === 0) return null;
   if (logLength > MAX_REPLAY_LOG) {
-    throw unsupportedDisk(source.name, `the file was not closed cleanly and its ${logLength / MiB} MiB log is too large to replay in memory`, 'Attach the disk to Hyper-V once (or mount it in Windows) so the log is replayed, then retry.');
+    throw unsupportedDisk(
+      source.name,
+      `the file was not closed cleanly and its ${logLength / MiB} MiB log is too large to replay in memory`,
+      'Attach the disk to Hyper-V once (or mount it in Windows) so the log is replayed, then retry.',
+    );
   }
   // Sector by sector: only entries that look valid are read whole, so memory follows the entries, not the log.
   const entries = new Map<number, LogEntry>();
@@ -67,7 +72,10 @@ export async function readActiveLog(source: ByteSource, header: VhdxHeader, file
   if (!best) return null;
   const head = best.at(-1)!;
   if (head.flushedFileOffset > fileSize) {
-    throw invalidDisk(source.name, `the log says the file was at least ${head.flushedFileOffset} bytes long when it was last flushed, but it is ${fileSize} bytes: the file was truncated`);
+    throw invalidDisk(
+      source.name,
+      `the log says the file was at least ${head.flushedFileOffset} bytes long when it was last flushed, but it is ${fileSize} bytes: the file was truncated`,
+    );
   }
   return {
     ops: best.flatMap((entry) => entry.ops),

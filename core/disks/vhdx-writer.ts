@@ -104,7 +104,11 @@ export class VhdxWriter implements DiskWriter {
       throw new RangeError('A VHDX block size is a power of two from 1 MiB to 256 MiB.');
     }
     if (!Number.isSafeInteger(virtualSize) || virtualSize <= 0 || virtualSize > MAX_VIRTUAL_SIZE || virtualSize % sector) {
-      throw unsupportedDisk(file, `a VHDX holds a whole number of ${sector}-byte sectors, at most 64 TiB; this disk is ${virtualSize} bytes`, 'Restore it as raw.');
+      throw unsupportedDisk(
+        file,
+        `a VHDX holds a whole number of ${sector}-byte sectors, at most 64 TiB; this disk is ${virtualSize} bytes`,
+        'Restore it as raw.',
+      );
     }
     return new VhdxWriter(await OutputFile.create(file), virtualSize, options);
   }
@@ -115,7 +119,7 @@ export class VhdxWriter implements DiskWriter {
     if (differencing && (offset % this.logicalSectorSize || data.length % this.logicalSectorSize)) {
       throw new RangeError('Writes to a differencing VHDX must cover whole sectors.');
     }
-    for (let done = 0; done < data.length; ) {
+    for (let done = 0; done < data.length;) {
       const position = offset + done;
       const block = Math.floor(position / this.blockSize);
       const within = position - block * this.blockSize;

@@ -57,7 +57,14 @@ import {
 } from './vhdx-format';
 import { LogOverlaySource, readActiveLog } from './vhdx-log';
 
-const KNOWN_ITEMS = new Set([ITEM_FILE_PARAMETERS, ITEM_VIRTUAL_DISK_SIZE, ITEM_PAGE_83, ITEM_LOGICAL_SECTOR_SIZE, ITEM_PHYSICAL_SECTOR_SIZE, ITEM_PARENT_LOCATOR]);
+const KNOWN_ITEMS = new Set([
+  ITEM_FILE_PARAMETERS,
+  ITEM_VIRTUAL_DISK_SIZE,
+  ITEM_PAGE_83,
+  ITEM_LOGICAL_SECTOR_SIZE,
+  ITEM_PHYSICAL_SECTOR_SIZE,
+  ITEM_PARENT_LOCATOR,
+]);
 const MAX_METADATA_ITEM = MiB;
 
 export function looksLikeVhdx(head: Buffer): boolean {
@@ -129,7 +136,10 @@ export class VhdxReader extends MappedReader {
     const geometry = checkGeometry(name, metadata);
     const { totalEntries } = batGeometry(geometry.virtualSize, geometry.blockSize, geometry.logicalSectorSize, geometry.hasParent);
     if (totalEntries * 8 > regions.bat.length) {
-      throw invalidDisk(name, `the BAT region holds ${Math.floor(regions.bat.length / 8)} entries but a ${geometry.virtualSize}-byte disk with ${geometry.blockSize / MiB} MiB blocks needs ${totalEntries}`);
+      throw invalidDisk(
+        name,
+        `the BAT region holds ${Math.floor(regions.bat.length / 8)} entries but a ${geometry.virtualSize}-byte disk with ${geometry.blockSize / MiB} MiB blocks needs ${totalEntries}`,
+      );
     }
 
     const used = new SpaceMap(name, viewSize);
@@ -168,7 +178,7 @@ export class VhdxReader extends MappedReader {
     const { blockSize, chunkRatio } = this.geometry;
     const pieces: Piece[] = [];
     const end = offset + length;
-    for (let position = offset; position < end; ) {
+    for (let position = offset; position < end;) {
       const block = Math.floor(position / blockSize);
       const within = position - block * blockSize;
       const n = Math.min(blockSize - within, end - position);
@@ -201,7 +211,11 @@ export class VhdxReader extends MappedReader {
       if (s < last && bit(s) === bit(runStart)) continue;
       const from = Math.max(within, runStart * sector);
       const to = Math.min(within + n, s * sector);
-      pieces.push(bit(runStart) ? { kind: 'file', source: this.view, at: blockOffset + from, length: to - from } : { kind: 'parent', length: to - from });
+      pieces.push(
+        bit(runStart)
+          ? { kind: 'file', source: this.view, at: blockOffset + from, length: to - from }
+          : { kind: 'parent', length: to - from },
+      );
       runStart = s;
     }
     return pieces;
@@ -226,7 +240,11 @@ function currentHeader(name: string, head: Buffer): VhdxHeader {
   if (valid.length === 0) throw invalidDisk(name, 'both VHDX headers are damaged (wrong signature or CRC-32C checksum)');
   const header = valid.reduce((a, b) => (b.sequenceNumber > a.sequenceNumber ? b : a));
   if (header.version !== 1) {
-    throw unsupportedDisk(name, `VHDX version ${header.version} is not supported (only version 1 is)`, 'Convert the disk with Hyper-V (Convert-VHD) to a current VHDX, then retry.');
+    throw unsupportedDisk(
+      name,
+      `VHDX version ${header.version} is not supported (only version 1 is)`,
+      'Convert the disk with Hyper-V (Convert-VHD) to a current VHDX, then retry.',
+    );
   }
   return header;
 }
@@ -234,11 +252,18 @@ function currentHeader(name: string, head: Buffer): VhdxHeader {
 async function replayLog(source: MeteredSource, header: VhdxHeader, fileSize: number): Promise<{ view: ByteSource; replayed: number }> {
   const { logOffset, logLength } = header;
   if (logLength > 0 && (logOffset % MiB || logLength % MiB || logOffset < HEADER_SECTION_SIZE || logOffset + logLength > fileSize)) {
-    throw invalidDisk(source.name, `the log region (${logLength} bytes at byte ${logOffset}) is misplaced: it must be 1 MiB-aligned, after the header section and inside the file (${fileSize} bytes)`);
+    throw invalidDisk(
+      source.name,
+      `the log region (${logLength} bytes at byte ${logOffset}) is misplaced: it must be 1 MiB-aligned, after the header section and inside the file (${fileSize} bytes)`,
+    );
   }
   if (header.logGuid === ZERO_GUID) return { view: source, replayed: 0 };
   if (header.logVersion !== 0) {
-    throw unsupportedDisk(source.name, `the log has version ${header.logVersion}, which Lifeboat cannot replay`, 'Attach the disk to Hyper-V once so the log is replayed, then retry.');
+    throw unsupportedDisk(
+      source.name,
+      `the log has version ${header.logVersion}, which Lifeboat cannot replay`,
+      'Attach the disk to Hyper-V once so the log is replayed, then retry.',
+    );
   }
   const log = await readActiveLog(source, header, fileSize);
   return log ? { view: new LogOverlaySource(source, fileSize, log), replayed: log.entries } : { view: source, replayed: 0 };
@@ -268,17 +293,27 @@ async function readRegions(view: ByteSource, name: string): Promise<{ bat: Regio
     if (found.has(entry.guid)) throw invalidDisk(name, `the region table lists region ${entry.guid} twice`);
     found.set(entry.guid, entry);
     if (entry.guid !== REGION_BAT && entry.guid !== REGION_METADATA && entry.required) {
-      throw unsupportedDisk(name, `the file requires region ${entry.guid}, which this VHDX reader does not know`, 'The disk uses a newer VHDX feature. Convert it with Hyper-V (Convert-VHD) to a plain dynamic VHDX, then retry.');
+      throw unsupportedDisk(
+        name,
+        `the file requires region ${entry.guid}, which this VHDX reader does not know`,
+        'The disk uses a newer VHDX feature. Convert it with Hyper-V (Convert-VHD) to a plain dynamic VHDX, then retry.',
+      );
     }
   }
   const region = (guid: string, label: string): RegionEntry => {
     const entry = found.get(guid);
     if (!entry) throw invalidDisk(name, `the region table has no ${label} region`);
     if (entry.fileOffset % MiB || entry.length % MiB || entry.length === 0 || entry.fileOffset < HEADER_SECTION_SIZE) {
-      throw invalidDisk(name, `the ${label} region (${entry.length} bytes at byte ${entry.fileOffset}) is not 1 MiB-aligned after the header section`);
+      throw invalidDisk(
+        name,
+        `the ${label} region (${entry.length} bytes at byte ${entry.fileOffset}) is not 1 MiB-aligned after the header section`,
+      );
     }
     if (entry.fileOffset + entry.length > size) {
-      throw invalidDisk(name, `the ${label} region (${entry.length} bytes at byte ${entry.fileOffset}) runs past the end of the file (${size} bytes)`);
+      throw invalidDisk(
+        name,
+        `the ${label} region (${entry.length} bytes at byte ${entry.fileOffset}) runs past the end of the file (${size} bytes)`,
+      );
     }
     return entry;
   };
@@ -306,7 +341,11 @@ async function readMetadata(view: ByteSource, name: string, region: RegionEntry)
     if (items.has(id)) throw invalidDisk(name, `the metadata table lists item ${id} twice`);
     if (!KNOWN_ITEMS.has(id)) {
       if (flags & META_IS_REQUIRED) {
-        throw unsupportedDisk(name, `the file requires metadata item ${id}, which this VHDX reader does not know`, 'The disk uses a newer VHDX feature. Convert it with Hyper-V (Convert-VHD) to a plain dynamic VHDX, then retry.');
+        throw unsupportedDisk(
+          name,
+          `the file requires metadata item ${id}, which this VHDX reader does not know`,
+          'The disk uses a newer VHDX feature. Convert it with Hyper-V (Convert-VHD) to a plain dynamic VHDX, then retry.',
+        );
       }
       continue;
     }
@@ -340,21 +379,37 @@ function checkGeometry(name: string, { items }: Metadata): Geometry {
   if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) !== 0) {
     throw invalidDisk(name, `the block size ${blockSize} is not a power of two between 1 MiB and 256 MiB`);
   }
-  if (logicalSectorSize !== 512 && logicalSectorSize !== 4096) throw invalidDisk(name, `the logical sector size ${logicalSectorSize} is neither 512 nor 4096`);
-  if (physicalSectorSize !== 512 && physicalSectorSize !== 4096) throw invalidDisk(name, `the physical sector size ${physicalSectorSize} is neither 512 nor 4096`);
+  if (logicalSectorSize !== 512 && logicalSectorSize !== 4096)
+    throw invalidDisk(name, `the logical sector size ${logicalSectorSize} is neither 512 nor 4096`);
+  if (physicalSectorSize !== 512 && physicalSectorSize !== 4096)
+    throw invalidDisk(name, `the physical sector size ${physicalSectorSize} is neither 512 nor 4096`);
   if (!Number.isSafeInteger(virtualSize) || virtualSize > MAX_VIRTUAL_SIZE) {
     throw invalidDisk(name, `the virtual size ${exactSize} bytes is absurd (VHDX disks hold at most 64 TiB)`);
   }
-  if (virtualSize % logicalSectorSize) throw invalidDisk(name, `the virtual size ${virtualSize} is not a whole number of ${logicalSectorSize}-byte sectors`);
+  if (virtualSize % logicalSectorSize)
+    throw invalidDisk(name, `the virtual size ${virtualSize} is not a whole number of ${logicalSectorSize}-byte sectors`);
   const { chunkRatio, dataBlocks } = batGeometry(virtualSize, blockSize, logicalSectorSize, hasParent);
-  return { blockSize, logicalSectorSize, physicalSectorSize, virtualSize, hasParent, fixed: !hasParent && (flags & 1) === 1, chunkRatio, dataBlocks };
+  return {
+    blockSize,
+    logicalSectorSize,
+    physicalSectorSize,
+    virtualSize,
+    hasParent,
+    fixed: !hasParent && (flags & 1) === 1,
+    chunkRatio,
+    dataBlocks,
+  };
 }
 
 function parseLocator(name: string, item: Buffer): Map<string, string> {
   if (item.length < 20) throw invalidDisk(name, 'the parent locator is shorter than its header');
   const type = readGuid(item, 0);
   if (type !== LOCATOR_TYPE_VHDX) {
-    throw unsupportedDisk(name, `the parent locator has type ${type}; only VHDX parents are supported`, 'Merge the differencing disk into its parent with Hyper-V (Edit Disk > Merge), then retry.');
+    throw unsupportedDisk(
+      name,
+      `the parent locator has type ${type}; only VHDX parents are supported`,
+      'Merge the differencing disk into its parent with Hyper-V (Edit Disk > Merge), then retry.',
+    );
   }
   const count = item.readUInt16LE(18);
   if (20 + count * 12 > item.length) throw invalidDisk(name, `the parent locator claims ${count} entries, more than it holds`);
@@ -368,7 +423,10 @@ function parseLocator(name: string, item: Buffer): Map<string, string> {
     if (keyOffset + keyLength > item.length || valueOffset + valueLength > item.length || keyLength % 2 || valueLength % 2) {
       throw invalidDisk(name, `parent locator entry ${i} points outside the locator`);
     }
-    entries.set(item.toString('utf16le', keyOffset, keyOffset + keyLength), item.toString('utf16le', valueOffset, valueOffset + valueLength));
+    entries.set(
+      item.toString('utf16le', keyOffset, keyOffset + keyLength),
+      item.toString('utf16le', valueOffset, valueOffset + valueLength),
+    );
   }
   if (!entries.get('parent_linkage')) throw invalidDisk(name, 'the parent locator has no parent_linkage');
   return entries;
@@ -414,7 +472,8 @@ async function validateBat(name: string, bat: PagedTable<BatEntry>, g: Geometry,
       // Sector bitmaps only matter to differencing files; others may leave anything there.
       if (!g.hasParent) return;
       if (entry.state === SB_PRESENT) inside(entry.fileOffset, SECTOR_BITMAP_BLOCK_SIZE, `sector bitmap ${chunk}`);
-      else if (entry.state !== SB_NOT_PRESENT) throw invalidDisk(name, `the sector bitmap entry of chunk ${chunk} has the invalid state ${entry.state}`);
+      else if (entry.state !== SB_NOT_PRESENT)
+        throw invalidDisk(name, `the sector bitmap entry of chunk ${chunk} has the invalid state ${entry.state}`);
       else if (chunkHasPartial) throw invalidDisk(name, `chunk ${chunk} has partially present blocks but no sector bitmap`);
       chunkHasPartial = false;
       return;
@@ -463,7 +522,13 @@ function parentCandidates(locator: ReadonlyMap<string, string>): string[] {
   return [...new Set(names)];
 }
 
-async function openParent(child: ByteSource, locator: ReadonlyMap<string, string>, g: Geometry, resolver: SourceResolver, ctx: ChainContext): Promise<VhdxReader> {
+async function openParent(
+  child: ByteSource,
+  locator: ReadonlyMap<string, string>,
+  g: Geometry,
+  resolver: SourceResolver,
+  ctx: ChainContext,
+): Promise<VhdxReader> {
   const linkages = [locator.get('parent_linkage'), locator.get('parent_linkage2')].filter((v): v is string => !!v).map(normalizeGuid);
   const tried: string[] = [];
   let mismatch: string | undefined;
@@ -488,7 +553,10 @@ async function openParent(child: ByteSource, locator: ReadonlyMap<string, string
     if (linkages.includes(parent.details.dataWriteGuid)) {
       if (parent.details.logicalSectorSize !== g.logicalSectorSize) {
         await parent.close();
-        throw invalidDisk(child.name, `its parent ${parent.name} has ${parent.details.logicalSectorSize}-byte sectors, the child ${g.logicalSectorSize}-byte sectors`);
+        throw invalidDisk(
+          child.name,
+          `its parent ${parent.name} has ${parent.details.logicalSectorSize}-byte sectors, the child ${g.logicalSectorSize}-byte sectors`,
+        );
       }
       return parent;
     }
@@ -496,7 +564,15 @@ async function openParent(child: ByteSource, locator: ReadonlyMap<string, string
     await parent.close();
   }
   if (mismatch) {
-    throw invalidDisk(child.name, `the parent disk was modified after this differencing disk was created (${mismatch})`, 'The checkpoint chain is broken: restore the chain from a copy taken together, or merge the checkpoints in Hyper-V and back up the merged disk.');
+    throw invalidDisk(
+      child.name,
+      `the parent disk was modified after this differencing disk was created (${mismatch})`,
+      'The checkpoint chain is broken: restore the chain from a copy taken together, or merge the checkpoints in Hyper-V and back up the merged disk.',
+    );
   }
-  throw invalidDisk(child.name, `its parent disk is missing (tried ${tried.join(', ') || 'no path: the locator names none'})`, `Copy the parent disk (${locator.get('relative_path') ?? locator.get('absolute_win32_path') ?? 'see the checkpoint chain'}) next to this file, or back up the whole checkpoint chain together.`);
+  throw invalidDisk(
+    child.name,
+    `its parent disk is missing (tried ${tried.join(', ') || 'no path: the locator names none'})`,
+    `Copy the parent disk (${locator.get('relative_path') ?? locator.get('absolute_win32_path') ?? 'see the checkpoint chain'}) next to this file, or back up the whole checkpoint chain together.`,
+  );
 }

@@ -52,8 +52,14 @@ export function parseDescriptor(name: string, text: string): VmdkDescriptor {
     if (extent) {
       const sectors = Number(extent[2]);
       const offset = extent[5] === undefined ? 0 : Number(extent[5]);
-      if (!Number.isSafeInteger(sectors) || !Number.isSafeInteger(offset)) throw invalidDisk(name, `the descriptor's extent line "${line}" has absurd numbers`);
-      if (extents.length >= MAX_EXTENTS) throw unsupportedDisk(name, `the descriptor lists more than ${MAX_EXTENTS} extents`, 'Convert the disk to a single-file VMDK (vmware-vdiskmanager -r src.vmdk -t 0 dst.vmdk), then retry.');
+      if (!Number.isSafeInteger(sectors) || !Number.isSafeInteger(offset))
+        throw invalidDisk(name, `the descriptor's extent line "${line}" has absurd numbers`);
+      if (extents.length >= MAX_EXTENTS)
+        throw unsupportedDisk(
+          name,
+          `the descriptor lists more than ${MAX_EXTENTS} extents`,
+          'Convert the disk to a single-file VMDK (vmware-vdiskmanager -r src.vmdk -t 0 dst.vmdk), then retry.',
+        );
       extents.push({ access: extent[1]!, sectors, type: extent[3]!.toUpperCase(), file: extent[4], offset });
       continue;
     }
@@ -64,7 +70,8 @@ export function parseDescriptor(name: string, text: string): VmdkDescriptor {
     }
     // A garbled extent line would silently shrink the disk: refuse it. Other noise (a damaged ddb comment)
     // says nothing about the data, so it is skipped.
-    if (/^(RW|RDONLY|NOACCESS|WRONLY)\b/i.test(line)) throw invalidDisk(name, `the descriptor has an extent line it cannot read: "${line.slice(0, 80)}"`);
+    if (/^(RW|RDONLY|NOACCESS|WRONLY)\b/i.test(line))
+      throw invalidDisk(name, `the descriptor has an extent line it cannot read: "${line.slice(0, 80)}"`);
   }
   const hex = (key: string, fallback: number) => {
     const value = values.get(key);
@@ -87,7 +94,14 @@ export function parseDescriptor(name: string, text: string): VmdkDescriptor {
 }
 
 /** Descriptor text; the extent file names are relative to the descriptor's folder. */
-export function formatDescriptor(d: { cid: number; parentCid: number; createType: string; parentFileNameHint?: string; extents: readonly VmdkExtentLine[]; ddb: readonly [string, string][] }): string {
+export function formatDescriptor(d: {
+  cid: number;
+  parentCid: number;
+  createType: string;
+  parentFileNameHint?: string;
+  extents: readonly VmdkExtentLine[];
+  ddb: readonly [string, string][];
+}): string {
   const lines = [
     '# Disk DescriptorFile',
     'version=1',

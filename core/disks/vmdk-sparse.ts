@@ -141,11 +141,19 @@ export class SparseExtent {
     if (!cowd && !looksLikeSparseExtent(first)) throw invalidDisk(name, 'this is not a VMDK sparse extent (no "KDMV" or "COWD" magic)');
     let header = cowd ? parseCowdHeader(first) : parseSparseHeader(first);
     if (cowd && header.version !== 1) {
-      throw unsupportedDisk(name, `ESXi sparse (COWD) version ${header.version} is not supported`, 'Consolidate the snapshots in vSphere, then retry.');
+      throw unsupportedDisk(
+        name,
+        `ESXi sparse (COWD) version ${header.version} is not supported`,
+        'Consolidate the snapshots in vSphere, then retry.',
+      );
     }
     if (!cowd) checkNewlines(name, first, header);
     if (!cowd && (header.version < 1 || header.version > 3)) {
-      throw unsupportedDisk(name, `sparse extent version ${header.version} is not supported`, 'Convert the disk with vmware-vdiskmanager or qemu-img to a monolithicSparse VMDK, then retry.');
+      throw unsupportedDisk(
+        name,
+        `sparse extent version ${header.version} is not supported`,
+        'Convert the disk with vmware-vdiskmanager or qemu-img to a monolithicSparse VMDK, then retry.',
+      );
     }
     if (!cowd && header.gdOffset === GD_AT_END) header = await streamFooter(source, size, header);
     const { grainSize, capacity, numGTEsPerGT } = header;
@@ -154,12 +162,17 @@ export class SparseExtent {
     if (grainSize < minGrain || grainSize > MAX_GRAIN_SECTORS || (grainSize & (grainSize - 1)) !== 0) {
       throw invalidDisk(name, `the grain size of ${grainSize} sectors is not a power of two between ${minGrain} and ${MAX_GRAIN_SECTORS}`);
     }
-    if (numGTEsPerGT < 1 || numGTEsPerGT > MAX_GTES_PER_GT) throw invalidDisk(name, `${numGTEsPerGT} entries per grain table is absurd (VMware uses 512)`);
+    if (numGTEsPerGT < 1 || numGTEsPerGT > MAX_GTES_PER_GT)
+      throw invalidDisk(name, `${numGTEsPerGT} entries per grain table is absurd (VMware uses 512)`);
     if (!Number.isSafeInteger(capacity) || capacity * SECTOR > MAX_VIRTUAL_SIZE) {
       throw invalidDisk(name, `the capacity of ${capacity} sectors is absurd (over 64 TiB)`);
     }
     if (header.flags & FLAG_COMPRESSED && first.readUInt16LE(77) !== COMPRESSION_DEFLATE) {
-      throw unsupportedDisk(name, `grains are compressed with algorithm ${first.readUInt16LE(77)}; only deflate is known`, 'Convert the disk with qemu-img or VMware to an uncompressed VMDK, then retry.');
+      throw unsupportedDisk(
+        name,
+        `grains are compressed with algorithm ${first.readUInt16LE(77)}; only deflate is known`,
+        'Convert the disk with qemu-img or VMware to an uncompressed VMDK, then retry.',
+      );
     }
     let descriptorText: string | undefined;
     if (header.descriptorOffset > 0 && header.descriptorSize > 0) {
@@ -171,7 +184,10 @@ export class SparseExtent {
     const gdEntries = Math.ceil(capacity / gtCoverage);
     const gdAt = Number(header.gdOffset) * SECTOR;
     if (!Number.isSafeInteger(gdAt) || gdAt + gdEntries * 4 > size || gdAt < SECTOR) {
-      throw invalidDisk(name, `the grain directory (${gdEntries * 4} bytes at sector ${header.gdOffset}) lies outside the file (${size} bytes)`);
+      throw invalidDisk(
+        name,
+        `the grain directory (${gdEntries * 4} bytes at sector ${header.gdOffset}) lies outside the file (${size} bytes)`,
+      );
     }
     const gd = new PagedTable(source, gdAt, gdEntries, 4, (page, at) => page.readUInt32LE(at), 'the grain directory');
     const own = await validate(source, size, header, gd, gdAt, gdEntries, cowd ? COWD_HEADER_SECTORS : 1);
@@ -187,7 +203,7 @@ export class SparseExtent {
   async map(offset: number, length: number, missing: 'parent' | 'zero'): Promise<Piece[]> {
     const grainBytes = this.grainBytes;
     const runs: { grain: number; within: number; n: number; gte: number }[] = [];
-    for (let position = offset; position < offset + length; ) {
+    for (let position = offset; position < offset + length;) {
       const grain = Math.floor(position / grainBytes);
       const within = position - grain * grainBytes;
       const n = Math.min(grainBytes - within, offset + length - position);
@@ -198,7 +214,8 @@ export class SparseExtent {
     // Compressed grains of one request inflate concurrently, on zlib's thread pool.
     const inflated = new Map<number, Promise<Buffer>>();
     if (this.compressed) {
-      for (const run of runs) if (run.gte !== 0 && !zeroed(run.gte) && !inflated.has(run.grain)) inflated.set(run.grain, this.inflateGrain(run.grain, run.gte));
+      for (const run of runs)
+        if (run.gte !== 0 && !zeroed(run.gte) && !inflated.has(run.grain)) inflated.set(run.grain, this.inflateGrain(run.grain, run.gte));
       await Promise.all(inflated.values()).catch(() => undefined);
     }
     const pieces: Piece[] = [];
@@ -233,7 +250,8 @@ export class SparseExtent {
     const lba = Number(marker.readBigUInt64LE(0));
     const compressedSize = marker.readUInt32LE(8);
     if (lba !== grain * this.header.grainSize) throw invalidDisk(name, `grain ${grain} points to a marker for sector ${lba}`);
-    if (compressedSize === 0 || compressedSize > grainBytes * 2 + 4096) throw invalidDisk(name, `grain ${grain} claims ${compressedSize} compressed bytes`);
+    if (compressedSize === 0 || compressedSize > grainBytes * 2 + 4096)
+      throw invalidDisk(name, `grain ${grain} claims ${compressedSize} compressed bytes`);
     const compressed = await readExact(this.source, gte * SECTOR + 12, compressedSize, `compressed grain ${grain}`);
     let data: Buffer;
     try {
@@ -275,7 +293,7 @@ class GrainTableBatches {
     const maxTables = Math.max(1, Math.floor(MiB / this.tableBytes));
     let count = 1;
     while (count < maxTables && table + count < this.gdEntries) {
-      const end = (gde * SECTOR) + (count + 1) * this.tableBytes;
+      const end = gde * SECTOR + (count + 1) * this.tableBytes;
       if ((await this.gd.get(table + count)) !== gde + (count * this.tableBytes) / SECTOR || end > size) break;
       count++;
     }
@@ -294,7 +312,11 @@ function readGrainTable(bytes: Buffer): Uint32Array {
 function checkNewlines(name: string, block: Buffer, header: SparseHeader): void {
   if (!(header.flags & FLAG_NEWLINE_TEST)) return;
   if (block.toString('latin1', 73, 77) !== '\n \r\n') {
-    throw invalidDisk(name, 'the header\'s newline test characters are garbled: the file was copied in text mode (e.g. FTP ASCII)', 'Copy the file again in binary mode, then retry.');
+    throw invalidDisk(
+      name,
+      "the header's newline test characters are garbled: the file was copied in text mode (e.g. FTP ASCII)",
+      'Copy the file again in binary mode, then retry.',
+    );
   }
 }
 
@@ -320,7 +342,15 @@ async function streamFooter(source: ByteSource, size: number, first: SparseHeade
  * Reads every grain table once: each allocated grain must lie inside the file, grains must not overlap each
  * other, the grain tables or the header structures. Returns the allocated grains as extents.
  */
-async function validate(source: ByteSource, size: number, header: SparseHeader, gd: PagedTable<number>, gdAt: number, gdEntries: number, headerSectors: number): Promise<Extent[]> {
+async function validate(
+  source: ByteSource,
+  size: number,
+  header: SparseHeader,
+  gd: PagedTable<number>,
+  gdAt: number,
+  gdEntries: number,
+  headerSectors: number,
+): Promise<Extent[]> {
   const name = source.name;
   const { grainSize, numGTEsPerGT, capacity } = header;
   const compressed = (header.flags & FLAG_COMPRESSED) !== 0;
@@ -329,9 +359,15 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
   const gtSectors = Math.ceil((numGTEsPerGT * 4) / SECTOR);
   const gdSectors = Math.ceil((gdEntries * 4) / SECTOR);
   const metadata: { start: number; end: number; what: string }[] = [{ start: 0, end: headerSectors, what: 'the header' }];
-  if (header.descriptorOffset > 0) metadata.push({ start: header.descriptorOffset, end: header.descriptorOffset + header.descriptorSize, what: 'the embedded descriptor' });
+  if (header.descriptorOffset > 0)
+    metadata.push({
+      start: header.descriptorOffset,
+      end: header.descriptorOffset + header.descriptorSize,
+      what: 'the embedded descriptor',
+    });
   metadata.push({ start: gdAt / SECTOR, end: gdAt / SECTOR + gdSectors, what: 'the grain directory' });
-  if (header.flags & FLAG_REDUNDANT_GT && header.rgdOffset > 0) metadata.push({ start: header.rgdOffset, end: header.rgdOffset + gdSectors, what: 'the redundant grain directory' });
+  if (header.flags & FLAG_REDUNDANT_GT && header.rgdOffset > 0)
+    metadata.push({ start: header.rgdOffset, end: header.rgdOffset + gdSectors, what: 'the redundant grain directory' });
 
   // Small grains (ESXi COWD deltas use one sector) are checked on a bitmap of the file's sectors, 1 bit each;
   // larger ones by sorting their start sectors, 4 bytes per grain. Either way memory follows the file size.
@@ -346,7 +382,8 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
   for (let table = 0; table < gdEntries; table++) {
     const gde = await gd.get(table);
     if (gde === 0) continue;
-    if (gde + gtSectors > fileSectors) throw invalidDisk(name, `grain directory entry ${table} points to sector ${gde}, past the end of the file (${fileSectors} sectors)`);
+    if (gde + gtSectors > fileSectors)
+      throw invalidDisk(name, `grain directory entry ${table} points to sector ${gde}, past the end of the file (${fileSectors} sectors)`);
     metadata.push({ start: gde, end: gde + gtSectors, what: `grain table ${table}` });
     const gt = await tables.get(table, gde);
     for (let i = 0; i < numGTEsPerGT; i++) {
@@ -355,7 +392,10 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
       if (gte === 0 || grain >= grainsTotal || (gte === GTE_ZEROED && zeroedGrains)) continue;
       const sectors = Math.min(grainSize, capacity - grain * grainSize);
       if (gte + (compressed ? 1 : sectors) > fileSectors) {
-        throw invalidDisk(name, `the grain table entry of grain ${grain} points to sector ${gte}, past the end of the file (${fileSectors} sectors)`);
+        throw invalidDisk(
+          name,
+          `the grain table entry of grain ${grain} points to sector ${gte}, past the end of the file (${fileSectors} sectors)`,
+        );
       }
       extents.add(grain * grainSize * SECTOR, sectors * SECTOR);
       if (bitmap) {
@@ -377,7 +417,8 @@ async function validate(source: ByteSource, size: number, header: SparseHeader, 
   const sorted = starts.subarray(0, count).sort();
   metadata.sort((a, b) => a.start - b.start);
   for (let i = 1; i < metadata.length; i++) {
-    if (metadata[i]!.start < metadata[i - 1]!.end) throw invalidDisk(name, `${metadata[i]!.what} overlaps ${metadata[i - 1]!.what} at sector ${metadata[i]!.start}`);
+    if (metadata[i]!.start < metadata[i - 1]!.end)
+      throw invalidDisk(name, `${metadata[i]!.what} overlaps ${metadata[i - 1]!.what} at sector ${metadata[i]!.start}`);
   }
   if (bitmap) {
     for (const m of metadata) {

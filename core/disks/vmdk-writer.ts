@@ -47,7 +47,11 @@ function randomCid(): number {
 
 function checkSize(file: string, virtualSize: number): void {
   if (!Number.isSafeInteger(virtualSize) || virtualSize <= 0 || virtualSize % SECTOR || virtualSize > MAX_VIRTUAL_SIZE) {
-    throw unsupportedDisk(file, `a VMDK holds a whole number of 512-byte sectors, at most 64 TiB; this disk is ${virtualSize} bytes`, 'Restore it as raw.');
+    throw unsupportedDisk(
+      file,
+      `a VMDK holds a whole number of 512-byte sectors, at most 64 TiB; this disk is ${virtualSize} bytes`,
+      'Restore it as raw.',
+    );
   }
 }
 
@@ -88,7 +92,11 @@ export class VmdkSparseWriter implements DiskWriter {
     checkSize(file, virtualSize);
     const capacity = virtualSize / SECTOR;
     if (capacity + Math.ceil(capacity / 128 / 512) * 8 + 1024 > MAX_SPARSE_FILE_SECTORS) {
-      throw unsupportedDisk(file, `a ${virtualSize}-byte disk is too large for a monolithicSparse VMDK (at most 2 TiB)`, 'Restore it as vmdk-esxi (descriptor + flat file) or vhdx.');
+      throw unsupportedDisk(
+        file,
+        `a ${virtualSize}-byte disk is too large for a monolithicSparse VMDK (at most 2 TiB)`,
+        'Restore it as vmdk-esxi (descriptor + flat file) or vhdx.',
+      );
     }
     return new VmdkSparseWriter(await OutputFile.create(file), virtualSize, options);
   }
@@ -96,7 +104,7 @@ export class VmdkSparseWriter implements DiskWriter {
   async write(offset: number, data: Buffer): Promise<void> {
     checkWriteRange(offset, data.length, this.virtualSize);
     const grainBytes = GRAIN_SECTORS * SECTOR;
-    for (let done = 0; done < data.length; ) {
+    for (let done = 0; done < data.length;) {
       const position = offset + done;
       const grain = Math.floor(position / grainBytes);
       const within = position - grain * grainBytes;

@@ -66,15 +66,21 @@ export class VmdkReader extends MappedReader {
         descriptor = extent.descriptorText ? parseDescriptor(name, extent.descriptorText) : undefined;
         parts = [{ kind: 'sparse', start: 0, length: extent.capacityBytes, extent }];
       } else if (looksLikeCowdExtent(head)) {
-        throw unsupportedDisk(name, 'this is the data file of an ESXi snapshot ("-delta.vmdk"); it is read through its descriptor', `Open the snapshot's descriptor (the ".vmdk" without "-delta") instead.`);
+        throw unsupportedDisk(
+          name,
+          'this is the data file of an ESXi snapshot ("-delta.vmdk"); it is read through its descriptor',
+          `Open the snapshot's descriptor (the ".vmdk" without "-delta") instead.`,
+        );
       } else {
         if (size > MAX_DESCRIPTOR_BYTES) throw invalidDisk(name, `the file is ${size} bytes, too large for a VMDK descriptor`);
         descriptor = parseDescriptor(name, (await readExact(source, 0, size, 'the descriptor')).toString('utf8'));
         parts = await openExtents(source, descriptor, resolver, opened, ctx.stats);
       }
       const virtualSize = parts.reduce((n, p) => n + p.length, 0);
-      if (virtualSize > MAX_VIRTUAL_SIZE) throw invalidDisk(name, `the extents add up to ${virtualSize} bytes, an absurd size (over 64 TiB)`);
-      const parent = descriptor && descriptor.parentCid !== NO_PARENT_CID ? await openParent(source, descriptor, resolver, parentCtx) : undefined;
+      if (virtualSize > MAX_VIRTUAL_SIZE)
+        throw invalidDisk(name, `the extents add up to ${virtualSize} bytes, an absurd size (over 64 TiB)`);
+      const parent =
+        descriptor && descriptor.parentCid !== NO_PARENT_CID ? await openParent(source, descriptor, resolver, parentCtx) : undefined;
       return new VmdkReader(source, descriptor, parts, virtualSize, ctx.stats, parent);
     } catch (error) {
       await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
@@ -87,7 +93,10 @@ export class VmdkReader extends MappedReader {
     for (const part of this.parts) {
       if (part.kind === 'zero') continue;
       const own = part.kind === 'sparse' ? shiftExtents(part.extent.extents(), part.start) : [{ offset: part.start, length: part.length }];
-      all = unionExtents(all, own.filter((e) => e.offset < part.start + part.length));
+      all = unionExtents(
+        all,
+        own.filter((e) => e.offset < part.start + part.length),
+      );
     }
     return all;
   }
@@ -99,8 +108,10 @@ export class VmdkReader extends MappedReader {
       const from = Math.max(offset, part.start);
       const to = Math.min(end, part.start + part.length);
       if (from >= to) continue;
-      if (part.kind === 'sparse') for (const piece of await part.extent.map(from - part.start, to - from, this.parent ? 'parent' : 'zero')) pieces.push(piece);
-      else if (part.kind === 'flat') pieces.push({ kind: 'file', source: part.source, at: part.offset + from - part.start, length: to - from });
+      if (part.kind === 'sparse')
+        for (const piece of await part.extent.map(from - part.start, to - from, this.parent ? 'parent' : 'zero')) pieces.push(piece);
+      else if (part.kind === 'flat')
+        pieces.push({ kind: 'file', source: part.source, at: part.offset + from - part.start, length: to - from });
       else pieces.push({ kind: 'zero', length: to - from });
     }
     return pieces;
@@ -122,7 +133,13 @@ function candidates(name: string): string[] {
   return [...new Set([local, path.win32.basename(name.replace(/\//g, '\\'))])];
 }
 
-async function openFile(resolver: SourceResolver, descriptor: ByteSource, name: string, what: string, stats: ReadStats): Promise<ByteSource> {
+async function openFile(
+  resolver: SourceResolver,
+  descriptor: ByteSource,
+  name: string,
+  what: string,
+  stats: ReadStats,
+): Promise<ByteSource> {
   for (const candidate of candidates(name)) {
     try {
       return new MeteredSource(await resolver.open(candidate, descriptor), stats);
@@ -130,10 +147,20 @@ async function openFile(resolver: SourceResolver, descriptor: ByteSource, name: 
       // Try the next spelling.
     }
   }
-  throw invalidDisk(descriptor.name, `its ${what} "${name}" is missing`, `Copy "${name}" next to ${path.basename(descriptor.name)} (a VMDK descriptor and its extent files travel together), then retry.`);
+  throw invalidDisk(
+    descriptor.name,
+    `its ${what} "${name}" is missing`,
+    `Copy "${name}" next to ${path.basename(descriptor.name)} (a VMDK descriptor and its extent files travel together), then retry.`,
+  );
 }
 
-async function openExtents(descriptorSource: ByteSource, d: VmdkDescriptor, resolver: SourceResolver, opened: ByteSource[], stats: ReadStats): Promise<Part[]> {
+async function openExtents(
+  descriptorSource: ByteSource,
+  d: VmdkDescriptor,
+  resolver: SourceResolver,
+  opened: ByteSource[],
+  stats: ReadStats,
+): Promise<Part[]> {
   const name = descriptorSource.name;
   const parts: Part[] = [];
   let start = 0;
@@ -148,22 +175,41 @@ async function openExtents(descriptorSource: ByteSource, d: VmdkDescriptor, reso
       opened.push(source);
       if (line.type === 'SPARSE' || line.type === 'VMFSSPARSE') {
         const extent = await SparseExtent.open(source);
-        if (extent.capacityBytes < length) throw invalidDisk(source.name, `the sparse extent holds ${extent.capacityBytes} bytes but the descriptor ${name} gives it ${length}`);
+        if (extent.capacityBytes < length)
+          throw invalidDisk(
+            source.name,
+            `the sparse extent holds ${extent.capacityBytes} bytes but the descriptor ${name} gives it ${length}`,
+          );
         parts.push({ kind: 'sparse', start, length, extent });
       } else {
         const offset = line.offset * SECTOR;
         const size = await source.size();
         if (offset + length > size) {
-          throw invalidDisk(source.name, `the flat extent is ${size} bytes but the descriptor ${name} needs ${offset + length}: it is truncated`);
+          throw invalidDisk(
+            source.name,
+            `the flat extent is ${size} bytes but the descriptor ${name} needs ${offset + length}: it is truncated`,
+          );
         }
         parts.push({ kind: 'flat', start, length, source, offset });
       }
     } else if (line.type === 'SESPARSE') {
-      throw unsupportedDisk(name, `its extent "${line.file}" is an ESXi SEsparse snapshot delta, whose format VMware does not publish`, 'Delete or consolidate the VM\'s older snapshots in vSphere (Lifeboat takes its own snapshot for each backup), then retry.');
+      throw unsupportedDisk(
+        name,
+        `its extent "${line.file}" is an ESXi SEsparse snapshot delta, whose format VMware does not publish`,
+        "Delete or consolidate the VM's older snapshots in vSphere (Lifeboat takes its own snapshot for each backup), then retry.",
+      );
     } else if (line.type === 'VMFSRDM' || line.type === 'VMFSRAW') {
-      throw unsupportedDisk(name, `its extent "${line.file}" is a raw device mapping (${line.type})`, 'A raw device mapping is a LUN on the storage array: protect it with the array\'s own replication.');
+      throw unsupportedDisk(
+        name,
+        `its extent "${line.file}" is a raw device mapping (${line.type})`,
+        "A raw device mapping is a LUN on the storage array: protect it with the array's own replication.",
+      );
     } else {
-      throw unsupportedDisk(name, `its extent type ${line.type} is not supported`, 'Convert the disk to monolithicSparse or an ESXi flat disk, then retry.');
+      throw unsupportedDisk(
+        name,
+        `its extent type ${line.type} is not supported`,
+        'Convert the disk to monolithicSparse or an ESXi flat disk, then retry.',
+      );
     }
     start += length;
   }
@@ -172,7 +218,8 @@ async function openExtents(descriptorSource: ByteSource, d: VmdkDescriptor, reso
 
 async function openParent(child: ByteSource, d: VmdkDescriptor, resolver: SourceResolver, ctx: ChainContext): Promise<VmdkReader> {
   const hint = d.parentFileNameHint;
-  if (!hint) throw invalidDisk(child.name, `it is a snapshot (parentCID ${d.parentCid.toString(16)}) but names no parent (parentFileNameHint)`);
+  if (!hint)
+    throw invalidDisk(child.name, `it is a snapshot (parentCID ${d.parentCid.toString(16)}) but names no parent (parentFileNameHint)`);
   let source: ByteSource | undefined;
   for (const candidate of candidates(hint)) {
     try {
@@ -183,7 +230,11 @@ async function openParent(child: ByteSource, d: VmdkDescriptor, resolver: Source
     }
   }
   if (!source) {
-    throw invalidDisk(child.name, `its parent disk "${hint}" is missing`, `Copy the parent disk (${path.win32.basename(hint)}) next to ${path.basename(child.name)}, or back up the whole snapshot chain together.`);
+    throw invalidDisk(
+      child.name,
+      `its parent disk "${hint}" is missing`,
+      `Copy the parent disk (${path.win32.basename(hint)}) next to ${path.basename(child.name)}, or back up the whole snapshot chain together.`,
+    );
   }
   const head = await source.read(0, 4096).catch(() => Buffer.alloc(0));
   if (!looksLikeVmdk(head)) {
@@ -196,7 +247,11 @@ async function openParent(child: ByteSource, d: VmdkDescriptor, resolver: Source
   });
   if (parent.cid !== d.parentCid) {
     await parent.close();
-    throw invalidDisk(child.name, `its parent ${parent.name} was modified after the snapshot was taken (parent CID ${parent.cid?.toString(16)}, expected ${d.parentCid.toString(16)})`, 'The snapshot chain is broken: restore the chain from a copy taken together, or consolidate the snapshots and back up the result.');
+    throw invalidDisk(
+      child.name,
+      `its parent ${parent.name} was modified after the snapshot was taken (parent CID ${parent.cid?.toString(16)}, expected ${d.parentCid.toString(16)})`,
+      'The snapshot chain is broken: restore the chain from a copy taken together, or consolidate the snapshots and back up the result.',
+    );
   }
   return parent;
 }

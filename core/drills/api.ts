@@ -22,15 +22,18 @@ import { qemuDrillSandbox } from './qemu-drill-sandbox';
 import { findQemu } from './qemu-sandbox';
 
 /** What this module needs from the engine (see RoomDeps). */
-export type DrillsDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'operator' | 'secrets'> & VaultPortDeps;
+export type DrillsDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'operator' | 'secrets'> &
+  VaultPortDeps;
 
-type DrillsApi = Pick<ConsoleApi, 'startDrill' | 'listDrills' | 'getDrill' | 'getDrillScreenshot' | 'saveGuestCredential' | 'listActionItems' | 'closeActionItem'>;
+type DrillsApi = Pick<
+  ConsoleApi,
+  'startDrill' | 'listDrills' | 'getDrill' | 'getDrillScreenshot' | 'saveGuestCredential' | 'listActionItems' | 'closeActionItem'
+>;
 
 const guestCredentialSecret = (id: string): string => `guest-credential:${id}`;
 
 /** Restored disks are written in the source hypervisor's own format: what its sandbox (or QEMU) boots. */
 const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
-
 
 export function drillsApi(ctx: DrillsDeps): DrillsApi {
   const drills = new DrillsStore(ctx.db);
@@ -74,12 +77,36 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
         targetId: null,
         run: async (run) => {
           planNetwork.set(path.join(deps.workRoot, run.jobId), plan.drillNetwork);
-          const drill = await runDrill(plan, { operator: ctx.operator, notes: input.notes, ...(input.points ? { points: input.points } : {}) }, run, deps);
-          ctx.audit.append(ctx.operator, 'drill.finished', plan.name, { drillId: drill.id, status: drill.status, rpoSeconds: drill.rpoSeconds, rtoSeconds: drill.rtoSeconds, cleanupConfirmed: drill.cleanupConfirmed });
+          const drill = await runDrill(
+            plan,
+            { operator: ctx.operator, notes: input.notes, ...(input.points ? { points: input.points } : {}) },
+            run,
+            deps,
+          );
+          ctx.audit.append(ctx.operator, 'drill.finished', plan.name, {
+            drillId: drill.id,
+            status: drill.status,
+            rpoSeconds: drill.rpoSeconds,
+            rtoSeconds: drill.rtoSeconds,
+            cleanupConfirmed: drill.cleanupConfirmed,
+          });
           if (drill.status === 'failed') {
-            throw new LifeboatError('INTERNAL', `Drill "${plan.name}" failed: ${drill.vms.filter((v) => v.status === 'failed').map((v) => `${v.vm}: ${v.failure}`).join('; ') || 'cleanup could not be confirmed'}`);
+            throw new LifeboatError(
+              'INTERNAL',
+              `Drill "${plan.name}" failed: ${
+                drill.vms
+                  .filter((v) => v.status === 'failed')
+                  .map((v) => `${v.vm}: ${v.failure}`)
+                  .join('; ') || 'cleanup could not be confirmed'
+              }`,
+            );
           }
-          return { bytesRead: 0, bytesStored: 0, appConsistent: null, message: `${plan.name}: ${drill.status}, RTO ${drill.rtoSeconds ?? '—'} s, RPO ${drill.rpoSeconds ?? '—'} s` };
+          return {
+            bytesRead: 0,
+            bytesStored: 0,
+            appConsistent: null,
+            message: `${plan.name}: ${drill.status}, RTO ${drill.rtoSeconds ?? '—'} s, RPO ${drill.rpoSeconds ?? '—'} s`,
+          };
         },
       });
       ctx.audit.append(ctx.operator, 'drill.started', plan.name, { drillId: job.id });
@@ -92,7 +119,10 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
 
     async getDrill({ id }) {
       const drill = drills.get(id);
-      if (!drill) throw new LifeboatError('NOT_FOUND', `There is no drill ${id} yet.`, { fix: 'A drill appears once it has started; refresh in a moment.' });
+      if (!drill)
+        throw new LifeboatError('NOT_FOUND', `There is no drill ${id} yet.`, {
+          fix: 'A drill appears once it has started; refresh in a moment.',
+        });
       return { ...drill, steps: drills.steps(id) };
     },
 
@@ -106,7 +136,12 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
 
     async saveGuestCredential({ username, password }) {
       const id = randomUUID();
-      ctx.secrets.put(guestCredentialSecret(id), 'guest credential for in-guest drill checks', JSON.stringify({ username, password }), ctx.clock.now());
+      ctx.secrets.put(
+        guestCredentialSecret(id),
+        'guest credential for in-guest drill checks',
+        JSON.stringify({ username, password }),
+        ctx.clock.now(),
+      );
       ctx.audit.append(ctx.operator, 'guest-credential.saved', username, { id });
       return { id, username };
     },
@@ -144,7 +179,13 @@ function drillSandboxes(ctx: DrillsDeps, hosts: HostsStore, planNetwork: Map<str
     if (vm.hostKind === 'vsphere' && datastore) {
       // Restored as ESXi flat disks, uploaded next to the VM's own disks, registered with no NIC.
       const hypervisor = ctx.hosts.connect(vm.hostId);
-      return hypervisorDrillSandbox({ hypervisor, hostId: vm.hostId, diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: vsphereStaging(hypervisor, datastore) });
+      return hypervisorDrillSandbox({
+        hypervisor,
+        hostId: vm.hostId,
+        diskFormat: 'vmdk-esxi',
+        isolatedNetwork: null,
+        stage: vsphereStaging(hypervisor, datastore),
+      });
     }
     qemu ??= findQemu();
     if (!qemu) {
@@ -160,7 +201,11 @@ function drillSandboxes(ctx: DrillsDeps, hosts: HostsStore, planNetwork: Map<str
 function planForVms(ctx: DrillsDeps, plans: PlansStore, vms: VmsStore, vmIds: string[]): RecoveryPlan {
   const found = vmIds.map((id) => {
     const vm = vms.get(id);
-    if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${id}.`, { field: 'vmIds', fix: 'Refresh the Virtual machines page.' });
+    if (!vm)
+      throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${id}.`, {
+        field: 'vmIds',
+        fix: 'Refresh the Virtual machines page.',
+      });
     return vm;
   });
   const name = `Test failover: ${found.map((vm) => vm.name).join(', ')}`.slice(0, 100);
@@ -169,7 +214,13 @@ function planForVms(ctx: DrillsDeps, plans: PlansStore, vms: VmsStore, vmIds: st
     plans.create(
       {
         name,
-        groups: [{ name: 'All', vms: found.map((vm) => ({ vmId: vm.id, checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }] })), then: { kind: 'none' as const } }],
+        groups: [
+          {
+            name: 'All',
+            vms: found.map((vm) => ({ vmId: vm.id, checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }] })),
+            then: { kind: 'none' as const },
+          },
+        ],
         points: { kind: 'latest' },
         networkMapping: [],
         drillNetwork: null,
@@ -188,6 +239,11 @@ function planForVms(ctx: DrillsDeps, plans: PlansStore, vms: VmsStore, vmIds: st
 /** A drill that was running when the engine died is over: say so; its leftovers are released with the jobs'. */
 function markInterrupted(ctx: DrillsDeps, drills: DrillsStore): void {
   for (const drill of drills.list({ limit: 100 }).filter((d) => d.status === 'running')) {
-    drills.save({ ...drill, status: 'interrupted', finishedAt: ctx.clock.now().toISOString(), notes: [drill.notes, 'Lifeboat stopped during this drill; its sandbox was cleaned up at the next start.'].filter(Boolean).join('\n') });
+    drills.save({
+      ...drill,
+      status: 'interrupted',
+      finishedAt: ctx.clock.now().toISOString(),
+      notes: [drill.notes, 'Lifeboat stopped during this drill; its sandbox was cleaned up at the next start.'].filter(Boolean).join('\n'),
+    });
   }
 }

@@ -87,7 +87,9 @@ export function tail(text: string, lines = 12, maxChars = 2000): string {
 function lineAround(text: string, index: number): string {
   const start = text.lastIndexOf('\n', index) + 1;
   const end = text.indexOf('\n', index);
-  return printableOnly(text.slice(start, end < 0 ? undefined : end)).trim().slice(0, 500);
+  return printableOnly(text.slice(start, end < 0 ? undefined : end))
+    .trim()
+    .slice(0, 500);
 }
 
 /** Console output carries escape sequences and control bytes; evidence keeps what a person can read. */

@@ -63,7 +63,11 @@ export async function watchBoot(first: BootConsole, options: WatchOptions): Prom
       const evidence: CheckEvidence[] = [];
       if (onSerial) evidence.push({ kind: 'serial-line', text: onSerial.line });
       if (screen.trim()) evidence.push({ kind: 'screen-text', text: tail(screen, 25) });
-      return result({ status: 'passed', detail: `The guest printed "${(onSerial ?? onScreen)!.line}" on its ${onSerial ? 'serial console' : 'screen'} ${since()} after power-on.`, evidence });
+      return result({
+        status: 'passed',
+        detail: `The guest printed "${(onSerial ?? onScreen)!.line}" on its ${onSerial ? 'serial console' : 'screen'} ${since()} after power-on.`,
+        evidence,
+      });
     }
     const failure = findBootFailure(screen) ?? findBootFailure(serial);
     if (failure) {

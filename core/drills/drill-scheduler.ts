@@ -31,7 +31,11 @@ export class DrillScheduler {
     if (this.deps.paused()) return [];
     const now = this.deps.clock.now();
     const minute = Math.floor(now.getTime() / 60_000);
-    const due = this.deps.plans.list().filter((plan) => plan.schedule !== null && this.startedInMinute.get(plan.id) !== minute && this.cronOf(plan.schedule).firesInMinuteOf(now));
+    const due = this.deps.plans
+      .list()
+      .filter(
+        (plan) => plan.schedule !== null && this.startedInMinute.get(plan.id) !== minute && this.cronOf(plan.schedule).firesInMinuteOf(now),
+      );
     for (const plan of due) {
       this.startedInMinute.set(plan.id, minute);
       try {
@@ -61,7 +65,12 @@ export function scheduleDrills(ctx: DrillScheduleRoomDeps, startDrill: (planId: 
     onError: (planId, error) =>
       ctx.bus.emit({
         type: 'alert.raised',
-        alert: { id: `drill-schedule-${planId}-${ctx.clock.now().getTime()}`, severity: 'warning', message: `A scheduled drill of "${plans.get(planId)?.name ?? planId}" could not start: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) },
+        alert: {
+          id: `drill-schedule-${planId}-${ctx.clock.now().getTime()}`,
+          severity: 'warning',
+          message: `A scheduled drill of "${plans.get(planId)?.name ?? planId}" could not start: ${error.message}`,
+          ...(error.fix ? { fix: error.fix } : {}),
+        },
       }),
   });
   ctx.onTick(() => void scheduler.tick());

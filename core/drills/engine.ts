@@ -13,7 +13,18 @@ import type { JobResource, JobsStore } from '../store/jobs';
 import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
 import { runPlanScript, type ScriptContext } from './plan-scripts';
 import type { DrillSandbox, GuestCredential, SandboxVm } from './sandbox';
-import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck, type NoteFn, type StepFn } from './steps';
+import {
+  checkName,
+  checkStepOutcome,
+  recordCheck,
+  runPlanCheck,
+  safeName,
+  stepRecorder,
+  wait,
+  withBootCheck,
+  type NoteFn,
+  type StepFn,
+} from './steps';
 import { drillVerdict, vmVerdict } from './verdict';
 import { vmFileName } from './vm-file-name';
 
@@ -66,8 +77,10 @@ export async function runDrill(plan: RecoveryPlan, options: DrillOptions, run: J
       return drill;
     }
     for (const group of plan.groups) await runGroup(d, group);
-    for (const manual of plan.manualSteps) d.note(`Manual step: ${manual}`, null, 'skipped', 'To be confirmed by the operator in the drill record.');
-    if (plan.postScript && !(await planScript(d, 'Run the post-drill script', plan.postScript, 'post', null))) drill.failure = 'The post-drill script failed: see its step for its output.';
+    for (const manual of plan.manualSteps)
+      d.note(`Manual step: ${manual}`, null, 'skipped', 'To be confirmed by the operator in the drill record.');
+    if (plan.postScript && !(await planScript(d, 'Run the post-drill script', plan.postScript, 'post', null)))
+      drill.failure = 'The post-drill script failed: see its step for its output.';
   } catch (error) {
     if (!run.signal.aborted) throw error;
   } finally {
@@ -125,19 +138,50 @@ function beginDrill(plan: RecoveryPlan, options: DrillOptions, run: JobRunContex
   const resources: JobResource[] = [{ kind: 'path', hostId: null, ref: { path: workDir }, description: `restored disks in ${workDir}` }];
   deps.jobs.setResources(drillId, resources);
   const { step, note } = stepRecorder(drillId, deps.drills, deps.clock, run);
-  return { plan, options, run, deps, drill, started, workDir, evidenceDir: path.join(deps.evidenceDir, drillId), resources, step, note, running: [], sandboxes: [] };
+  return {
+    plan,
+    options,
+    run,
+    deps,
+    drill,
+    started,
+    workDir,
+    evidenceDir: path.join(deps.evidenceDir, drillId),
+    resources,
+    step,
+    note,
+    running: [],
+    sandboxes: [],
+  };
 }
 
 /** Each plan VM's point; a VM without one is failed in the record and not started. */
 async function chooseDrillPoints(d: DrillRun): Promise<void> {
   const { plan, options, deps, drill } = d;
-  const chosen = await d.step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
+  const chosen = await d.step(
+    'Choose recovery points',
+    null,
+    async () => choosePoints(plan, options.points ?? plan.points, deps),
+    (list) =>
+      `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`,
+  );
   for (const { vmId, vm, point, problem } of chosen) {
     if (!vm || !point) {
       drill.vms.push(failedVm(vm?.name ?? vmId, vmId, problem ?? 'No recovery point.'));
       continue;
     }
-    const result: DrillVmResult = { vmId, vm: vm.name, recoveryPointId: point.id, recoveryPointTime: point.time, status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure: null, unverified: null };
+    const result: DrillVmResult = {
+      vmId,
+      vm: vm.name,
+      recoveryPointId: point.id,
+      recoveryPointTime: point.time,
+      status: 'failed',
+      checks: [],
+      screenshot: null,
+      recoveredSeconds: null,
+      failure: null,
+      unverified: null,
+    };
     drill.vms.push(result);
     const group = plan.groups.find((g) => g.vms.some((v) => v.vmId === vmId))!.name;
     d.running.push({ vm, group, point, sandboxVm: null, result });
@@ -201,7 +245,12 @@ async function planScript(d: DrillRun, name: string, script: PlanScript, phase: 
     })),
   };
   try {
-    await d.step(name, null, () => runPlanScript(script, context, d.run.signal), (outcome) => outcome.output || `${path.basename(script.path)} finished (exit 0) and printed nothing.`);
+    await d.step(
+      name,
+      null,
+      () => runPlanScript(script, context, d.run.signal),
+      (outcome) => outcome.output || `${path.basename(script.path)} finished (exit 0) and printed nothing.`,
+    );
     return true;
   } catch (error) {
     if (d.run.signal.aborted) throw error;
@@ -224,10 +273,23 @@ async function recoverVm(d: DrillRun, member: Running, checks: PlanCheck[], cred
       const tcpPorts = checks.flatMap((c) => (c.kind === 'tcp' ? [c.port] : []));
       const guestCredential = credentialId ? (deps.guestCredential?.(credentialId) ?? null) : null;
       const booted = await d.step('Start in isolation', vm.name, () =>
-        sandbox.boot({ name: `lifeboat-drill-${vm.name}`, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', tcpPorts, guestCredential }, run.signal),
+        sandbox.boot(
+          {
+            name: `lifeboat-drill-${vm.name}`,
+            key,
+            disks: files,
+            memoryMiB: vm.memoryMiB ?? 1024,
+            cpus: vm.cpus ?? 1,
+            firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios',
+            tcpPorts,
+            guestCredential,
+          },
+          run.signal,
+        ),
       );
       member.sandboxVm = booted;
-      const trackResources = (): void => deps.jobs.setResources(d.drill.id, [...d.resources, ...d.running.flatMap((r) => r.sandboxVm?.resources ?? [])]);
+      const trackResources = (): void =>
+        deps.jobs.setResources(d.drill.id, [...d.resources, ...d.running.flatMap((r) => r.sandboxVm?.resources ?? [])]);
       trackResources();
       run.progress(`Checking ${vm.name}`, 0, 0);
       for (const check of checks) result.checks.push(await runCheck(d, check, booted, vault, point, vm.name));
@@ -259,16 +321,24 @@ async function restoreDrillDisks(d: DrillRun, sandbox: DrillSandbox, member: Run
     // Disk names come from the source; the index keeps two that slug alike apart.
     const file = path.join(d.workDir, key, `${index}-${safeName(disk.name)}.${EXTENSION[sandbox.diskFormat]}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await d.step(`Restore disk ${disk.name}`, vm.name, async () => {
-      const writer = await createDiskWriter(sandbox.diskFormat, file, disk.size);
-      try {
-        await vault.restoreDisk(point.id, disk.name, writer, { signal: run.signal, onProgress: (done, total) => run.progress(`Restoring ${vm.name}`, done, total) });
-        await writer.close();
-      } catch (error) {
-        await writer.abort();
-        throw error;
-      }
-    }, () => `${sandbox.diskFormat} disk of ${disk.size} bytes restored from point ${point.id}.`);
+    await d.step(
+      `Restore disk ${disk.name}`,
+      vm.name,
+      async () => {
+        const writer = await createDiskWriter(sandbox.diskFormat, file, disk.size);
+        try {
+          await vault.restoreDisk(point.id, disk.name, writer, {
+            signal: run.signal,
+            onProgress: (done, total) => run.progress(`Restoring ${vm.name}`, done, total),
+          });
+          await writer.close();
+        } catch (error) {
+          await writer.abort();
+          throw error;
+        }
+      },
+      () => `${sandbox.diskFormat} disk of ${disk.size} bytes restored from point ${point.id}.`,
+    );
     files.push(file);
   }
   return files;
@@ -281,7 +351,14 @@ function settle(member: Running): void {
   if (verdict.status !== 'passed') member.result.recoveredSeconds = null;
 }
 
-async function runCheck(d: DrillRun, check: PlanCheck, vm: SandboxVm, vault: VaultPort, point: CatalogPoint, vmName: string): Promise<DrillCheck> {
+async function runCheck(
+  d: DrillRun,
+  check: PlanCheck,
+  vm: SandboxVm,
+  vault: VaultPort,
+  point: CatalogPoint,
+  vmName: string,
+): Promise<DrillCheck> {
   const outcome = await d.step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, d.run.signal), checkStepOutcome);
   if (outcome.status === 'failed') d.run.log(`  check failed: ${outcome.detail}`);
   return recordCheck(check, outcome, d.deps.clock.now().toISOString());
@@ -295,14 +372,22 @@ async function cleanUp(d: DrillRun): Promise<boolean> {
   }
   await step('Delete restored disks', null, async () => fs.rmSync(workDir, { recursive: true, force: true })).catch(() => undefined);
   try {
-    return await step('Verify nothing is left', null, async () => {
-      const left: string[] = [];
-      for (const member of running.filter((r) => r.sandboxVm)) if (!(await member.sandboxVm!.isGone())) left.push(member.vm.name);
-      if (fs.existsSync(workDir)) left.push(workDir);
-      if (left.length > 0) throw new LifeboatError('INTERNAL', `Still present after cleanup: ${left.join(', ')}.`, { fix: 'Remove them by hand; the drill record lists each.' });
-      d.deps.jobs.setResources(d.drill.id, []);
-      return true;
-    }, () => 'No sandbox VM, process or restored file remains.');
+    return await step(
+      'Verify nothing is left',
+      null,
+      async () => {
+        const left: string[] = [];
+        for (const member of running.filter((r) => r.sandboxVm)) if (!(await member.sandboxVm!.isGone())) left.push(member.vm.name);
+        if (fs.existsSync(workDir)) left.push(workDir);
+        if (left.length > 0)
+          throw new LifeboatError('INTERNAL', `Still present after cleanup: ${left.join(', ')}.`, {
+            fix: 'Remove them by hand; the drill record lists each.',
+          });
+        d.deps.jobs.setResources(d.drill.id, []);
+        return true;
+      },
+      () => 'No sandbox VM, process or restored file remains.',
+    );
   } catch {
     return false;
   } finally {
@@ -323,7 +408,9 @@ function finishDrill(d: DrillRun): void {
   drill.status = run.signal.aborted ? 'cancelled' : verdict;
   deps.drills.save(drill);
   raiseDrillActionItems(d, finishedAt.toISOString());
-  run.log(`Drill ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s, cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}.`);
+  run.log(
+    `Drill ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s, cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}.`,
+  );
 }
 
 /** Whatever the drill found wrong becomes an action item for its operator: failed or unverified VMs, scripts, cleanup, missed targets. */
@@ -331,18 +418,63 @@ function raiseDrillActionItems(d: DrillRun, at: string): void {
   const { drill, plan, deps, options } = d;
   const drillId = drill.id;
   for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
-    deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} failed in drill "${plan.name}": ${vm.failure}`, owner: options.operator, createdAt: at, drillId });
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: vm.vm,
+      description: `Recovery of ${vm.vm} failed in drill "${plan.name}": ${vm.failure}`,
+      owner: options.operator,
+      createdAt: at,
+      drillId,
+    });
   }
   for (const vm of drill.vms.filter((v) => v.status === 'unverified')) {
-    deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `Recovery of ${vm.vm} is unverified in drill "${plan.name}": ${vm.unverified?.reason ?? 'nothing proved the guest came up.'} ${vm.unverified?.fix ?? ''}`.trim(), owner: options.operator, createdAt: at, drillId });
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: vm.vm,
+      description:
+        `Recovery of ${vm.vm} is unverified in drill "${plan.name}": ${vm.unverified?.reason ?? 'nothing proved the guest came up.'} ${vm.unverified?.fix ?? ''}`.trim(),
+      owner: options.operator,
+      createdAt: at,
+      drillId,
+    });
   }
-  if (drill.failure) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: drill.failure, owner: options.operator, createdAt: at, drillId });
-  if (!drill.cleanupConfirmed) deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: 'Drill cleanup could not be confirmed: remove the leftovers listed in the drill steps.', owner: options.operator, createdAt: at, drillId });
+  if (drill.failure)
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: plan.name,
+      description: drill.failure,
+      owner: options.operator,
+      createdAt: at,
+      drillId,
+    });
+  if (!drill.cleanupConfirmed)
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: plan.name,
+      description: 'Drill cleanup could not be confirmed: remove the leftovers listed in the drill steps.',
+      owner: options.operator,
+      createdAt: at,
+      drillId,
+    });
   if (drill.rtoSeconds !== null && drill.rtoTargetSeconds !== null && drill.rtoSeconds > drill.rtoTargetSeconds) {
-    deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `Recovery took ${drill.rtoSeconds} s, over the ${drill.rtoTargetSeconds} s RTO target.`, owner: options.operator, createdAt: at, drillId });
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: plan.name,
+      description: `Recovery took ${drill.rtoSeconds} s, over the ${drill.rtoTargetSeconds} s RTO target.`,
+      owner: options.operator,
+      createdAt: at,
+      drillId,
+    });
   }
   if (drill.rpoSeconds !== null && drill.rpoTargetSeconds !== null && drill.rpoSeconds > drill.rpoTargetSeconds) {
-    deps.drills.raiseActionItem({ source: 'drill', subject: plan.name, description: `The newest recovery point was ${drill.rpoSeconds} s old, over the ${drill.rpoTargetSeconds} s RPO target.`, owner: options.operator, createdAt: at, drillId });
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: plan.name,
+      description: `The newest recovery point was ${drill.rpoSeconds} s old, over the ${drill.rpoTargetSeconds} s RPO target.`,
+      owner: options.operator,
+      createdAt: at,
+      drillId,
+    });
   }
 }
 
@@ -371,5 +503,16 @@ export function choosePoints(plan: RecoveryPlan, selection: PointSelection, deps
 }
 
 function failedVm(name: string, vmId: string, failure: string): DrillVmResult {
-  return { vmId, vm: name, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure, unverified: null };
+  return {
+    vmId,
+    vm: name,
+    recoveryPointId: '',
+    recoveryPointTime: '',
+    status: 'failed',
+    checks: [],
+    screenshot: null,
+    recoveredSeconds: null,
+    failure,
+    unverified: null,
+  };
 }

@@ -75,7 +75,7 @@ const GUEST_AGENT: Record<string, { name: string; fix: string }> = {
   },
   vsphere: {
     name: 'VMware Tools',
-    fix: 'Install VMware Tools in the guest: on vSphere its heartbeat is what proves the guest came up (Lifeboat\'s TCP and in-guest checks also run through it).',
+    fix: "Install VMware Tools in the guest: on vSphere its heartbeat is what proves the guest came up (Lifeboat's TCP and in-guest checks also run through it).",
   },
 };
 const ANY_AGENT = {
@@ -172,12 +172,13 @@ const noHeartbeatFix = (agent: GuestAgent): string =>
 
 /** A boot check from the last heartbeat: degraded still proves the guest is up; no agent proves nothing. */
 function bootCheckResult(reading: HeartbeatReading, timeoutSeconds: number, agent: GuestAgent): CheckResult {
-  if (reading.state === 'ok') return { status: 'passed', detail: 'The guest answered its heartbeat.', evidence: heartbeatEvidence(reading) };
+  if (reading.state === 'ok')
+    return { status: 'passed', detail: 'The guest answered its heartbeat.', evidence: heartbeatEvidence(reading) };
   if (reading.state === 'degraded') {
     return {
       status: 'passed',
       detail: 'The guest answered its heartbeat, degraded: it is up, but one of its services reports a problem.',
-      fix: 'Look at the guest\'s event log (or the VM\'s integration services status) for the service that is not running.',
+      fix: "Look at the guest's event log (or the VM's integration services status) for the service that is not running.",
       evidence: heartbeatEvidence(reading),
     };
   }
@@ -189,15 +190,30 @@ function bootCheckResult(reading: HeartbeatReading, timeoutSeconds: number, agen
       evidence: heartbeatEvidence(reading),
     };
   }
-  return { status: 'failed', detail: `No guest heartbeat within ${timeoutSeconds} s (last state: ${reading.state}).`, fix: noHeartbeatFix(agent), evidence: heartbeatEvidence(reading) };
+  return {
+    status: 'failed',
+    detail: `No guest heartbeat within ${timeoutSeconds} s (last state: ${reading.state}).`,
+    fix: noHeartbeatFix(agent),
+    evidence: heartbeatEvidence(reading),
+  };
 }
 
 function heartbeatCheckResult(reading: HeartbeatReading, timeoutSeconds: number, agent: GuestAgent): CheckResult {
   if (reading.state === 'ok') return { status: 'passed', detail: 'Guest heartbeat OK.', evidence: heartbeatEvidence(reading) };
   if (reading.state === 'not-installed') {
-    return { status: 'unverified', detail: `The guest has no ${agent.name}, so it has no heartbeat to read.`, fix: agent.fix, evidence: heartbeatEvidence(reading) };
+    return {
+      status: 'unverified',
+      detail: `The guest has no ${agent.name}, so it has no heartbeat to read.`,
+      fix: agent.fix,
+      evidence: heartbeatEvidence(reading),
+    };
   }
-  return { status: 'failed', detail: `Guest heartbeat ${reading.state} after ${timeoutSeconds} s.`, fix: noHeartbeatFix(agent), evidence: heartbeatEvidence(reading) };
+  return {
+    status: 'failed',
+    detail: `Guest heartbeat ${reading.state} after ${timeoutSeconds} s.`,
+    fix: noHeartbeatFix(agent),
+    evidence: heartbeatEvidence(reading),
+  };
 }
 
 function tcpCheckResult(port: number, timeoutSeconds: number, result: GuestTcpResult): CheckResult {
@@ -205,11 +221,16 @@ function tcpCheckResult(port: number, timeoutSeconds: number, result: GuestTcpRe
     const answer = printable(result.answer);
     return {
       status: 'passed',
-      detail: answer ? `Port ${port} answered inside the guest: ${firstLine(answer)}` : `Port ${port} accepted a connection inside the guest.`,
+      detail: answer
+        ? `Port ${port} answered inside the guest: ${firstLine(answer)}`
+        : `Port ${port} accepted a connection inside the guest.`,
       evidence: [{ kind: 'tcp-answer', text: answer ? `port ${port}: ${answer}` : `port ${port}: connected` }],
     };
   }
-  const what = result.outcome === 'refused' ? `refused inside the guest (${result.message})` : `did not answer inside the guest within ${timeoutSeconds} s`;
+  const what =
+    result.outcome === 'refused'
+      ? `refused inside the guest (${result.message})`
+      : `did not answer inside the guest within ${timeoutSeconds} s`;
   return {
     status: 'failed',
     detail: `Port ${port} ${what}.`,
@@ -222,10 +243,21 @@ function scriptCheckResult(timeoutSeconds: number, result: GuestScriptResult): C
   const output = printable(result.output);
   const evidence = output ? [{ kind: 'script-output' as const, text: output }] : [];
   if (result.outcome === 'succeeded') {
-    return { status: 'passed', detail: output ? `The check script succeeded inside the guest: ${firstLine(output)}` : 'The check script succeeded inside the guest (it printed nothing).', evidence };
+    return {
+      status: 'passed',
+      detail: output
+        ? `The check script succeeded inside the guest: ${firstLine(output)}`
+        : 'The check script succeeded inside the guest (it printed nothing).',
+      evidence,
+    };
   }
   if (result.outcome === 'timeout') {
-    return { status: 'failed', detail: `The check script was still running inside the guest after ${timeoutSeconds} s and was stopped.`, fix: 'Make the script finish sooner, or give the check a longer timeout.', evidence };
+    return {
+      status: 'failed',
+      detail: `The check script was still running inside the guest after ${timeoutSeconds} s and was stopped.`,
+      fix: 'Make the script finish sooner, or give the check a longer timeout.',
+      evidence,
+    };
   }
   const reason = result.errors[0] ? firstLine(printable(result.errors[0])).replace(/[.\s]+$/, '') : `exit code ${result.exitCode}`;
   return {
@@ -298,8 +330,14 @@ async function optional<T>(call: () => Promise<T> | undefined): Promise<T | type
 /** The guest's bytes as text to keep: control characters dropped (newlines kept), trimmed, capped. */
 function printable(text: string | null): string {
   if (!text) return '';
-  // eslint-disable-next-line no-control-regex -- what a port or a script sends is not always text
-  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, '').trim().slice(0, 4000);
+  return (
+    text
+      .replace(/\r\n?/g, '\n')
+      // eslint-disable-next-line no-control-regex -- what a port or a script sends is not always text
+      .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, '')
+      .trim()
+      .slice(0, 4000)
+  );
 }
 
 function firstLine(text: string): string {

@@ -35,7 +35,31 @@ const MAX_OUTPUT = 16_000;
  * Variables a script may see. Everything else stays behind — the engine's environment can hold the vault
  * passphrase, host passwords and storage keys, and a plan script is the user's own code.
  */
-const PASSED_ENV = ['PATH', 'Path', 'PATHEXT', 'SystemRoot', 'SYSTEMROOT', 'windir', 'ComSpec', 'TEMP', 'TMP', 'TMPDIR', 'HOME', 'USERPROFILE', 'USERNAME', 'USER', 'COMPUTERNAME', 'HOSTNAME', 'LANG', 'LC_ALL', 'TZ', 'ProgramData', 'ProgramFiles', 'APPDATA', 'LOCALAPPDATA'];
+const PASSED_ENV = [
+  'PATH',
+  'Path',
+  'PATHEXT',
+  'SystemRoot',
+  'SYSTEMROOT',
+  'windir',
+  'ComSpec',
+  'TEMP',
+  'TMP',
+  'TMPDIR',
+  'HOME',
+  'USERPROFILE',
+  'USERNAME',
+  'USER',
+  'COMPUTERNAME',
+  'HOSTNAME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'ProgramData',
+  'ProgramFiles',
+  'APPDATA',
+  'LOCALAPPDATA',
+];
 
 /**
  * Runs a plan script on this machine with no shell: its path and arguments travel as an argument vector,
@@ -51,7 +75,13 @@ export async function runPlanScript(script: PlanScript, context: ScriptContext, 
   return new Promise((resolve, reject) => {
     let output = '';
     let timedOut = false;
-    const child = spawn(command, args, { cwd: path.dirname(script.path), env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, shell: false });
+    const child = spawn(command, args, {
+      cwd: path.dirname(script.path),
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+      shell: false,
+    });
     const keep = (chunk: Buffer): void => {
       if (output.length < MAX_OUTPUT) output += chunk.toString('utf8');
     };
@@ -71,9 +101,13 @@ export async function runPlanScript(script: PlanScript, context: ScriptContext, 
       clearTimeout(timer);
       signal.removeEventListener('abort', kill);
       reject(
-        new LifeboatError('SCRIPT_FAILED', `The script ${script.path} could not be started: ${error.code === 'ENOENT' ? 'the file (or the program that runs it) does not exist' : error.message}.`, {
-          fix: 'Check the script\'s full path in the recovery plan, and that this account may run it.',
-        }),
+        new LifeboatError(
+          'SCRIPT_FAILED',
+          `The script ${script.path} could not be started: ${error.code === 'ENOENT' ? 'the file (or the program that runs it) does not exist' : error.message}.`,
+          {
+            fix: "Check the script's full path in the recovery plan, and that this account may run it.",
+          },
+        ),
       );
     });
     child.once('close', (code) => {
@@ -82,11 +116,17 @@ export async function runPlanScript(script: PlanScript, context: ScriptContext, 
       const text = output.trim().slice(0, MAX_OUTPUT);
       if (signal.aborted) return reject(signal.reason);
       if (code === 0) return resolve({ exitCode: 0, output: text });
-      const why = timedOut ? `did not finish within ${script.timeoutSeconds} s and was stopped` : `exited with code ${code ?? 'unknown (killed)'}`;
+      const why = timedOut
+        ? `did not finish within ${script.timeoutSeconds} s and was stopped`
+        : `exited with code ${code ?? 'unknown (killed)'}`;
       reject(
-        new LifeboatError('SCRIPT_FAILED', `The script ${path.basename(script.path)} ${why}${text ? `. Its output:\n${text.slice(-4000)}` : ' and printed nothing.'}`, {
-          fix: 'Fix the script (run it by hand with the drill context on stdin to see why), or remove it from the plan.',
-        }),
+        new LifeboatError(
+          'SCRIPT_FAILED',
+          `The script ${path.basename(script.path)} ${why}${text ? `. Its output:\n${text.slice(-4000)}` : ' and printed nothing.'}`,
+          {
+            fix: 'Fix the script (run it by hand with the drill context on stdin to see why), or remove it from the plan.',
+          },
+        ),
       );
     });
   });

@@ -21,21 +21,39 @@ export function plansApi(ctx: PlansDeps): Pick<ConsoleApi, 'listPlans' | 'getPla
 
   const validate = (fields: PlanFields, exceptId: string | null): void => {
     const named = plans.findByName(fields.name);
-    if (named && named.id !== exceptId) throw new LifeboatError('INVALID_INPUT', `name: A plan called "${named.name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
+    if (named && named.id !== exceptId)
+      throw new LifeboatError('INVALID_INPUT', `name: A plan called "${named.name}" already exists.`, {
+        field: 'name',
+        fix: 'Choose another name.',
+      });
     if (fields.schedule !== null && !CronSchedule.isValid(fields.schedule)) {
-      throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, { field: 'schedule', fix: 'Use five fields, like "0 6 1 * *" (monthly).' });
+      throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, {
+        field: 'schedule',
+        fix: 'Use five fields, like "0 6 1 * *" (monthly).',
+      });
     }
     if (fields.recoveryHostId && !ctx.db.prepare('SELECT 1 FROM hosts WHERE id = ?').get(fields.recoveryHostId)) {
-      throw new LifeboatError('INVALID_INPUT', `recoveryHostId: There is no host ${fields.recoveryHostId}.`, { field: 'recoveryHostId', fix: 'Choose a registered host, or leave it empty to recover on this machine.' });
+      throw new LifeboatError('INVALID_INPUT', `recoveryHostId: There is no host ${fields.recoveryHostId}.`, {
+        field: 'recoveryHostId',
+        fix: 'Choose a registered host, or leave it empty to recover on this machine.',
+      });
     }
     const seen = new Set<string>();
     for (const [g, group] of fields.groups.entries()) {
       for (const [v, vm] of group.vms.entries()) {
         const field = `groups.${g}.vms.${v}.vmId`;
-        if (seen.has(vm.vmId)) throw new LifeboatError('INVALID_INPUT', `${field}: A VM can appear only once in a plan.`, { field, fix: 'Remove the duplicate.' });
+        if (seen.has(vm.vmId))
+          throw new LifeboatError('INVALID_INPUT', `${field}: A VM can appear only once in a plan.`, {
+            field,
+            fix: 'Remove the duplicate.',
+          });
         seen.add(vm.vmId);
         const exists = ctx.db.prepare('SELECT 1 FROM vms WHERE id = ? AND removed_at IS NULL').get(vm.vmId);
-        if (!exists) throw new LifeboatError('INVALID_INPUT', `${field}: There is no VM ${vm.vmId} in the inventory.`, { field, fix: 'Run discovery again and pick VMs from the list.' });
+        if (!exists)
+          throw new LifeboatError('INVALID_INPUT', `${field}: There is no VM ${vm.vmId} in the inventory.`, {
+            field,
+            fix: 'Run discovery again and pick VMs from the list.',
+          });
       }
     }
   };
@@ -64,7 +82,9 @@ export function plansApi(ctx: PlansDeps): Pick<ConsoleApi, 'listPlans' | 'getPla
     async deletePlan({ id }) {
       const plan = find(id);
       if (ctx.db.prepare('SELECT 1 FROM plan_failover WHERE plan_id = ?').get(id)) {
-        throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is failed over: its VMs run at the recovery site.`, { fix: 'Fail back first; then the plan can be deleted.' });
+        throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is failed over: its VMs run at the recovery site.`, {
+          fix: 'Fail back first; then the plan can be deleted.',
+        });
       }
       plans.delete(id);
       ctx.audit.append(ctx.operator, 'plan.deleted', plan.name, {});

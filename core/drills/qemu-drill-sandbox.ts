@@ -9,9 +9,7 @@ import { wait } from './steps';
 
 export { BOOT_MARKER } from './boot-evidence';
 
-
 const QEMU_FORMAT: Record<WriteFormat, 'raw' | 'vhdx' | 'vmdk'> = { raw: 'raw', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
-
 
 /**
  * Drills in QEMU on this machine: works for every source hypervisor (QEMU reads VHDX and VMDK) and needs
@@ -25,7 +23,13 @@ export function qemuDrillSandbox(qemu: string, workDir: string, diskFormat: Writ
     async boot(spec: SandboxVmSpec, signal: AbortSignal): Promise<SandboxVm> {
       signal.throwIfAborted();
       const vmDir = path.join(workDir, 'qemu', spec.key ?? spec.name.replace(/[^\w.-]+/g, '_'));
-      const qemuSpec: QemuVmSpec = { name: spec.name, disks: spec.disks.map((file) => ({ file, format: QEMU_FORMAT[diskFormat] })), memoryMiB: spec.memoryMiB, firmware: spec.firmware, forwardPorts: spec.tcpPorts };
+      const qemuSpec: QemuVmSpec = {
+        name: spec.name,
+        disks: spec.disks.map((file) => ({ file, format: QEMU_FORMAT[diskFormat] })),
+        memoryMiB: spec.memoryMiB,
+        firmware: spec.firmware,
+        forwardPorts: spec.tcpPorts,
+      };
       const vm = await startQemuVm(qemu, qemuSpec, vmDir);
       return qemuSandboxVm(vm, { qemu, spec: qemuSpec, vmDir, name: spec.name });
     },
@@ -78,7 +82,11 @@ function qemuSandboxVm(first: QemuVm, restart: Restart): SandboxVm {
       });
     },
     async checkHeartbeat() {
-      return { status: 'skipped', detail: 'QEMU has no guest integration services, so there is no heartbeat to read.', fix: 'Use a TCP check or the boot check\'s readiness text in QEMU drills.' };
+      return {
+        status: 'skipped',
+        detail: 'QEMU has no guest integration services, so there is no heartbeat to read.',
+        fix: "Use a TCP check or the boot check's readiness text in QEMU drills.",
+      };
     },
     async checkTcp(port, timeoutSeconds, signal) {
       const hostPort = vm.forwarded.get(port);
@@ -89,14 +97,31 @@ function qemuSandboxVm(first: QemuVm, restart: Restart): SandboxVm {
         await wait(1000, signal); // the guest's service may still be starting
         last = await probeTcp(hostPort, port);
       }
-      if (last.state === 'answered') return { status: 'passed', detail: `Port ${port} answered inside the sandbox: "${last.answer.split('\n')[0]}".`, evidence: [{ kind: 'tcp-answer', text: last.answer }] };
+      if (last.state === 'answered')
+        return {
+          status: 'passed',
+          detail: `Port ${port} answered inside the sandbox: "${last.answer.split('\n')[0]}".`,
+          evidence: [{ kind: 'tcp-answer', text: last.answer }],
+        };
       if (last.state === 'silent') {
-        return { status: 'unverified', detail: `Port ${port} accepted a connection but sent nothing back within ${timeoutSeconds} s; QEMU's port forwarder accepts on its own, so that does not prove the guest answered.`, fix: `Check a port whose service speaks first or answers HTTP (web, SSH, SMTP), or add an in-guest check.` };
+        return {
+          status: 'unverified',
+          detail: `Port ${port} accepted a connection but sent nothing back within ${timeoutSeconds} s; QEMU's port forwarder accepts on its own, so that does not prove the guest answered.`,
+          fix: `Check a port whose service speaks first or answers HTTP (web, SSH, SMTP), or add an in-guest check.`,
+        };
       }
-      return { status: 'failed', detail: `Port ${port} did not answer within ${timeoutSeconds} s (${last.state === 'refused' ? 'the guest refused the connection' : last.message}).`, fix: `Check that the service on port ${port} starts by itself when the VM boots.` };
+      return {
+        status: 'failed',
+        detail: `Port ${port} did not answer within ${timeoutSeconds} s (${last.state === 'refused' ? 'the guest refused the connection' : last.message}).`,
+        fix: `Check that the service on port ${port} starts by itself when the VM boots.`,
+      };
     },
     async runScript() {
-      return { status: 'skipped', detail: 'In-guest scripts need Hyper-V PowerShell Direct or VMware guest operations; the QEMU sandbox has neither.', fix: 'Use a TCP check in QEMU drills, or drill on the VM\'s own hypervisor.' };
+      return {
+        status: 'skipped',
+        detail: 'In-guest scripts need Hyper-V PowerShell Direct or VMware guest operations; the QEMU sandbox has neither.',
+        fix: "Use a TCP check in QEMU drills, or drill on the VM's own hypervisor.",
+      };
     },
     async screenshot(file) {
       await vm.screenshot(file);

@@ -85,7 +85,9 @@ export function qemuValue(value: string): string {
 
 /** The QEMU binary, if this machine has one; drills fall back to the hypervisor's own sandbox otherwise. */
 export function findQemu(env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = [env.LIFEBOAT_QEMU, 'qemu-system-x86_64', 'C:\\Program Files\\qemu\\qemu-system-x86_64.exe'].filter(Boolean) as string[];
+  const candidates = [env.LIFEBOAT_QEMU, 'qemu-system-x86_64', 'C:\\Program Files\\qemu\\qemu-system-x86_64.exe'].filter(
+    Boolean,
+  ) as string[];
   for (const candidate of candidates) {
     const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 10_000, env: childEnv() });
     if (probe.status === 0) return candidate;
@@ -135,7 +137,8 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
       const status = (await qmp.execute('query-status').catch(() => null)) as { status?: string } | null;
       return status?.status === 'internal-error';
     },
-    exitStatus: () => (child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, stderr: output.stderr.trim() }),
+    exitStatus: () =>
+      child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, stderr: output.stderr.trim() },
     async screenText() {
       // The VGA text buffer at 0xB8000: 80x25 character/attribute pairs, exactly what a text console shows.
       await qmp.execute('pmemsave', { val: 0xb8000, size: 4000, filename: screenFile });
@@ -148,9 +151,27 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
         if (signal.aborted) return reject(signal.reason); // an aborted signal fires no more events
         const check = (): void => {
           if (output.serial.includes(marker)) return done(() => resolve((performance.now() - started) / 1000));
-          if (child.exitCode !== null) return done(() => reject(new LifeboatError('INTERNAL', `The VM stopped before it printed "${marker}" (QEMU exit ${child.exitCode}): ${output.stderr.trim() || 'no error output'}.`)));
+          if (child.exitCode !== null)
+            return done(() =>
+              reject(
+                new LifeboatError(
+                  'INTERNAL',
+                  `The VM stopped before it printed "${marker}" (QEMU exit ${child.exitCode}): ${output.stderr.trim() || 'no error output'}.`,
+                ),
+              ),
+            );
         };
-        const timer = setTimeout(() => done(() => reject(new LifeboatError('INTERNAL', `The VM did not print "${marker}" within ${Math.round(timeoutMs / 1000)} s.`, { fix: 'Look at the console screenshot: the guest may be stuck in its boot loader.' }))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(() =>
+              reject(
+                new LifeboatError('INTERNAL', `The VM did not print "${marker}" within ${Math.round(timeoutMs / 1000)} s.`, {
+                  fix: 'Look at the console screenshot: the guest may be stuck in its boot loader.',
+                }),
+              ),
+            ),
+          timeoutMs,
+        );
         const onAbort = (): void => done(() => reject(signal.reason));
         const done = (finish: () => void): void => {
           clearTimeout(timer);
@@ -198,24 +219,36 @@ function spawnQemu(qemu: string, args: string[]) {
 /** QEMU's command line: isolated network (or none), drives that never change the restored files, QMP as a client. */
 function qemuArgs(spec: QemuVmSpec, accel: Accel, qmpSocket: string, forwarded: Map<number, number>): string[] {
   const args = [
-    '-name', qemuValue(spec.name),
+    '-name',
+    qemuValue(spec.name),
     // kvm:tcg still falls back when /dev/kvm cannot be opened; a KVM that opens but fails is caught later.
-    '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
-    '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
-    '-display', 'none',
-    '-serial', 'stdio',
-    '-monitor', 'none',
-    '-qmp', `unix:${qmpSocket}`,
+    '-machine',
+    `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
+    '-m',
+    String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
+    '-qmp',
+    `unix:${qmpSocket}`,
     '-no-reboot',
   ];
   if (spec.firmware === 'uefi') args.push('-bios', 'OVMF.fd');
   if (forwarded.size === 0) args.push('-nic', 'none');
   else {
     // romfile= drops the NIC's network-boot ROM: a disk that does not boot must fail at once, not try PXE.
-    args.push('-netdev', `user,id=n0,restrict=on,${[...forwarded].map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join(',')}`);
+    args.push(
+      '-netdev',
+      `user,id=n0,restrict=on,${[...forwarded].map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`).join(',')}`,
+    );
     args.push('-device', 'e1000,netdev=n0,romfile=');
   }
-  spec.disks.forEach((disk, index) => args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format},if=ide,index=${index},snapshot=on`));
+  spec.disks.forEach((disk, index) =>
+    args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format},if=ide,index=${index},snapshot=on`),
+  );
   args.push('-boot', 'strict=on');
   return args;
 }
@@ -232,7 +265,9 @@ async function listenForQmp(qmpSocket: string): Promise<{ connected: Promise<net
 }
 
 function qemuIsolation(forwarded: Map<number, number>): string {
-  return forwarded.size === 0 ? 'QEMU sandbox: no network adapter' : `QEMU sandbox: restricted user network (no outbound access), ports ${[...forwarded.keys()].join(', ')} reachable from 127.0.0.1 only`;
+  return forwarded.size === 0
+    ? 'QEMU sandbox: no network adapter'
+    : `QEMU sandbox: restricted user network (no outbound access), ports ${[...forwarded.keys()].join(', ')} reachable from 127.0.0.1 only`;
 }
 
 async function freePort(): Promise<number> {

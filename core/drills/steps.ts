@@ -22,7 +22,16 @@ export type NoteFn = (name: string, vm: string | null, status: DrillStep['status
 export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, run: JobRunContext): { step: StepFn; note: NoteFn } {
   let seq = 0;
   const step: StepFn = async (name, vm, work, describe) => {
-    const record = store.addStep({ drillId, seq: ++seq, vm, name, status: 'running', startedAt: clock.now().toISOString(), finishedAt: null, detail: null });
+    const record = store.addStep({
+      drillId,
+      seq: ++seq,
+      vm,
+      name,
+      status: 'running',
+      startedAt: clock.now().toISOString(),
+      finishedAt: null,
+      detail: null,
+    });
     run.stepped?.();
     run.log(`${vm ? `${vm}: ` : ''}${name}`);
     try {
@@ -55,7 +64,13 @@ export function stepRecorder(drillId: string, store: DrillsStore, clock: Clock, 
 const BOOT_TIMEOUT_SECONDS = 300;
 
 /** One plan check against a started VM: the same checks prove a drill and a real failover. */
-export async function runPlanCheck(check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, signal: AbortSignal): Promise<CheckResult> {
+export async function runPlanCheck(
+  check: PlanCheck,
+  vm: SandboxVm,
+  vault: VaultPort | null,
+  point: CatalogPoint | null,
+  signal: AbortSignal,
+): Promise<CheckResult> {
   switch (check.kind) {
     case 'boot':
       return vm.checkBoot(BOOT_TIMEOUT_SECONDS, signal, { readyText: check.readyText ?? null });
@@ -68,7 +83,9 @@ export async function runPlanCheck(check: PlanCheck, vm: SandboxVm, vault: Vault
     case 'vault-verify': {
       if (!vault || !point) return { status: 'skipped', detail: 'This VM was not restored from the vault.' };
       const verified = await vault.verifyPoint(point.id, signal);
-      return verified.ok ? { status: 'passed', detail: `Every block of point ${point.id} re-read and matched its hash.` } : { status: 'failed', detail: verified.problem ?? 'The vault data check failed.' };
+      return verified.ok
+        ? { status: 'passed', detail: `Every block of point ${point.id} re-read and matched its hash.` }
+        : { status: 'failed', detail: verified.problem ?? 'The vault data check failed.' };
     }
   }
 }
@@ -81,7 +98,15 @@ export function withBootCheck(checks: PlanCheck[]): PlanCheck[] {
 
 /** A check's result as the drill records it, and as its step ends. */
 export function recordCheck(check: PlanCheck, result: CheckResult, at: string): DrillCheck {
-  return { name: checkName(check), kind: check.kind, status: result.status, detail: result.detail, fix: result.fix ?? null, evidence: result.evidence ?? [], at };
+  return {
+    name: checkName(check),
+    kind: check.kind,
+    status: result.status,
+    detail: result.detail,
+    fix: result.fix ?? null,
+    evidence: result.evidence ?? [],
+    at,
+  };
 }
 
 export function checkStepOutcome(result: CheckResult): StepOutcome {

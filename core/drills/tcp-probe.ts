@@ -1,6 +1,7 @@
 import net from 'node:net';
 
-export type TcpProbe = { state: 'answered'; answer: string } | { state: 'silent' } | { state: 'refused' } | { state: 'error'; message: string };
+export type TcpProbe =
+  { state: 'answered'; answer: string } | { state: 'silent' } | { state: 'refused' } | { state: 'error'; message: string };
 
 /** Services that speak first (SSH, SMTP, FTP) get this long to send their banner before we ask. */
 const BANNER_MS = 1500;
@@ -28,7 +29,8 @@ export function probeTcp(hostPort: number, guestPort: number, host = '127.0.0.1'
     };
     const answered = (): TcpProbe => ({ state: 'answered', answer: printable(Buffer.concat(chunks)) });
     const banner = setTimeout(() => {
-      if (received === 0 && !socket.destroyed) socket.write(`GET / HTTP/1.0\r\nHost: 127.0.0.1:${guestPort}\r\nUser-Agent: Lifeboat-drill-check\r\n\r\n`);
+      if (received === 0 && !socket.destroyed)
+        socket.write(`GET / HTTP/1.0\r\nHost: 127.0.0.1:${guestPort}\r\nUser-Agent: Lifeboat-drill-check\r\n\r\n`);
     }, BANNER_MS);
     const overall = setTimeout(() => done(received > 0 ? answered() : { state: 'silent' }), BANNER_MS + ANSWER_MS);
     socket.on('data', (chunk: Buffer) => {
@@ -38,7 +40,9 @@ export function probeTcp(hostPort: number, guestPort: number, host = '127.0.0.1'
     });
     socket.once('end', () => done(received > 0 ? answered() : { state: 'refused' }));
     socket.once('close', () => done(received > 0 ? answered() : { state: 'refused' }));
-    socket.once('error', (error: NodeJS.ErrnoException) => done(received > 0 ? answered() : { state: 'error', message: error.code ?? error.message }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(received > 0 ? answered() : { state: 'error', message: error.code ?? error.message }),
+    );
   });
 }
 

@@ -14,7 +14,8 @@ export function vsphereStaging(host: Hypervisor, datastore: string) {
     const hostPaths: string[] = [];
     for (const descriptor of files) {
       const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
-      for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await datastores.uploadFile(file, `${folder}/${path.basename(file)}`);
+      for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])])
+        await datastores.uploadFile(file, `${folder}/${path.basename(file)}`);
       hostPaths.push(`${folder}/${path.basename(descriptor)}`);
     }
     return { hostPaths, remove: () => datastores.deletePath(folder) };
@@ -29,7 +30,11 @@ export function datastoreOf(diskPath: string | undefined): string | null {
 /** The host's datastores: restored ESXi disks can only be put where a vSphere host reads them. */
 export function datastoresOf(host: Hypervisor): DatastoreOps {
   if (host.datastores) return host.datastores;
-  throw new LifeboatError('CONFLICT', `The host is a ${host.kind} host, not vSphere: restored ESXi disks can only be put on a vSphere datastore.`, {
-    fix: 'Check the VM\'s host and the plan\'s recovery host on the Hosts page: disks of a vSphere VM go back to a vSphere host.',
-  });
+  throw new LifeboatError(
+    'CONFLICT',
+    `The host is a ${host.kind} host, not vSphere: restored ESXi disks can only be put on a vSphere datastore.`,
+    {
+      fix: "Check the VM's host and the plan's recovery host on the Hosts page: disks of a vSphere VM go back to a vSphere host.",
+    },
+  );
 }

@@ -27,7 +27,8 @@ import { datastoreOf } from '../drills/vsphere-staging';
 import type { RecoveredCopyOf } from '../replication/recovered-copies';
 
 /** What this module needs from the engine (see RoomDeps). */
-export type FailoverRoomDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'operator'> & VaultPortDeps;
+export type FailoverRoomDeps = RoomDeps<'audit' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'operator'> &
+  VaultPortDeps;
 
 type FailoverApi = Pick<ConsoleApi, 'startFailover' | 'startFailback' | 'listFailovers' | 'getFailover' | 'listFailoverStates'>;
 
@@ -78,7 +79,10 @@ export function failoverRoom(ctx: FailoverRoomDeps): FailoverRoom {
       const plan = findPlan(stores.plans, input.planId);
       confirmed(plan, input.confirm, 'A failover');
       if (input.points && input.mode === 'planned') {
-        throw new LifeboatError('INVALID_INPUT', 'points: A planned failover always starts from the copy it takes after the shutdown.', { field: 'points', fix: 'Leave the point choice out, or choose an unplanned failover.' });
+        throw new LifeboatError('INVALID_INPUT', 'points: A planned failover always starts from the copy it takes after the shutdown.', {
+          field: 'points',
+          fix: 'Leave the point choice out, or choose an unplanned failover.',
+        });
       }
       notFailedOver(states, plan);
       notBusy(drills, plan);
@@ -86,8 +90,26 @@ export function failoverRoom(ctx: FailoverRoomDeps): FailoverRoom {
       if (input.mode === 'unplanned') everyVmHasAPoint(stores, plan, fromVault, input.points);
       else everyVmIsProtected(stores.policies, fromVault);
       const site = fromVault.length > 0 ? siteFor(plan, plan.recoveryHostId) : null;
-      const id = submit(ctx, plan, input.mode, (run) => runFailover(plan, input.mode, site, { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds, ...(input.points ? { points: input.points } : {}) }, run, deps));
-      ctx.audit.append(ctx.operator, 'failover.started', plan.name, { failoverId: id, mode: input.mode, site: site?.label ?? 'Hyper-V Replica' });
+      const id = submit(ctx, plan, input.mode, (run) =>
+        runFailover(
+          plan,
+          input.mode,
+          site,
+          {
+            operator: ctx.operator,
+            notes: input.notes,
+            shutdownTimeoutSeconds: input.shutdownTimeoutSeconds,
+            ...(input.points ? { points: input.points } : {}),
+          },
+          run,
+          deps,
+        ),
+      );
+      ctx.audit.append(ctx.operator, 'failover.started', plan.name, {
+        failoverId: id,
+        mode: input.mode,
+        site: site?.label ?? 'Hyper-V Replica',
+      });
       return { failoverId: id };
     },
 
@@ -95,22 +117,40 @@ export function failoverRoom(ctx: FailoverRoomDeps): FailoverRoom {
       const plan = findPlan(stores.plans, input.planId);
       confirmed(plan, input.confirm, 'A failback');
       const state = states.get(plan.id);
-      if (!state) throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is not failed over: its VMs run at their own hosts.`, { fix: 'Nothing to fail back. Run a drill to test recovery instead.' });
+      if (!state)
+        throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is not failed over: its VMs run at their own hosts.`, {
+          fix: 'Nothing to fail back. Run a drill to test recovery instead.',
+        });
       notBusy(drills, plan);
       const fromVault = state.vms.find((v) => !v.replica);
       const site = fromVault ? siteFor(plan, fromVault.hostId) : null;
-      const id = submit(ctx, plan, 'failback', (run) => runFailback(plan, state, site, { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds }, run, deps));
+      const id = submit(ctx, plan, 'failback', (run) =>
+        runFailback(
+          plan,
+          state,
+          site,
+          { operator: ctx.operator, notes: input.notes, shutdownTimeoutSeconds: input.shutdownTimeoutSeconds },
+          run,
+          deps,
+        ),
+      );
       ctx.audit.append(ctx.operator, 'failback.started', plan.name, { failoverId: id, site: site?.label ?? 'Hyper-V Replica' });
       return { failoverId: id };
     },
 
     async listFailovers({ limit }) {
-      return drills.list({ limit: 10_000 }).filter((d) => d.kind !== 'test').slice(0, limit);
+      return drills
+        .list({ limit: 10_000 })
+        .filter((d) => d.kind !== 'test')
+        .slice(0, limit);
     },
 
     async getFailover({ id }) {
       const drill = drills.get(id);
-      if (!drill || drill.kind === 'test') throw new LifeboatError('NOT_FOUND', `There is no failover ${id} yet.`, { fix: 'A failover appears once it has started; refresh in a moment.' });
+      if (!drill || drill.kind === 'test')
+        throw new LifeboatError('NOT_FOUND', `There is no failover ${id} yet.`, {
+          fix: 'A failover appears once it has started; refresh in a moment.',
+        });
       return { ...drill, steps: drills.steps(id) };
     },
 
@@ -149,7 +189,14 @@ function replicaPartner(hosts: HostsStore, vm: Vm): ReplicaPair | null {
   if (vm.hostKind !== 'hyperv' || vm.replication?.mode !== 'Primary' || !vm.replication.partner) return null;
   const partner = vm.replication.partner.toLowerCase();
   const short = (name: string): string => name.toLowerCase().split('.')[0]!;
-  const host = hosts.list().find((h) => h.kind === 'hyperv' && h.id !== vm.hostId && [h.address, h.name].some((n) => n && (n.toLowerCase() === partner || short(n) === short(partner))));
+  const host = hosts
+    .list()
+    .find(
+      (h) =>
+        h.kind === 'hyperv' &&
+        h.id !== vm.hostId &&
+        [h.address, h.name].some((n) => n && (n.toLowerCase() === partner || short(n) === short(partner))),
+    );
   if (!host) return null;
   const source = hosts.get(vm.hostId);
   return { replicaHostId: host.id, replicaHostName: host.name, primaryServer: source?.address ?? source?.name ?? vm.hostName };
@@ -159,7 +206,10 @@ function planVms(vms: VmsStore, plan: RecoveryPlan): Vm[] {
   return plan.groups.flatMap((g) =>
     g.vms.map(({ vmId }) => {
       const vm = vms.get(vmId);
-      if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${vmId} of "${plan.name}" is no longer in the inventory.`, { fix: 'Run discovery again, or edit the plan.' });
+      if (!vm)
+        throw new LifeboatError('VM_NOT_FOUND', `The VM ${vmId} of "${plan.name}" is no longer in the inventory.`, {
+          fix: 'Run discovery again, or edit the plan.',
+        });
       return vm;
     }),
   );
@@ -167,22 +217,32 @@ function planVms(vms: VmsStore, plan: RecoveryPlan): Vm[] {
 
 function findPlan(plans: PlansStore, id: string): RecoveryPlan {
   const plan = plans.get(id) ?? plans.findByName(id);
-  if (!plan) throw new LifeboatError('NOT_FOUND', `There is no recovery plan ${id}.`, { fix: 'Refresh the Drills page, or list plans with `lifeboat drills`.' });
+  if (!plan)
+    throw new LifeboatError('NOT_FOUND', `There is no recovery plan ${id}.`, {
+      fix: 'Refresh the Drills page, or list plans with `lifeboat drills`.',
+    });
   return plan;
 }
 
 function confirmed(plan: RecoveryPlan, confirm: string, what: string): void {
   if (confirm.trim() !== plan.name) {
-    throw new LifeboatError('CONFIRMATION_MISMATCH', `${what} is disruptive: type the plan's name "${plan.name}" to confirm.`, { field: 'confirm', fix: `Pass confirm: "${plan.name}" (on the command line: --yes, or type the name when asked).` });
+    throw new LifeboatError('CONFIRMATION_MISMATCH', `${what} is disruptive: type the plan's name "${plan.name}" to confirm.`, {
+      field: 'confirm',
+      fix: `Pass confirm: "${plan.name}" (on the command line: --yes, or type the name when asked).`,
+    });
   }
 }
 
 function notFailedOver(states: FailoverStateStore, plan: RecoveryPlan): void {
   const state = states.get(plan.id);
   if (state) {
-    throw new LifeboatError('PLAN_BUSY', `"${plan.name}" is already failed over (${state.mode}, since ${state.since}); its VMs run at ${state.vms[0]?.site ?? 'the recovery site'}.`, {
-      fix: 'Fail back first (`lifeboat failback`), or keep working at the recovery site.',
-    });
+    throw new LifeboatError(
+      'PLAN_BUSY',
+      `"${plan.name}" is already failed over (${state.mode}, since ${state.since}); its VMs run at ${state.vms[0]?.site ?? 'the recovery site'}.`,
+      {
+        fix: 'Fail back first (`lifeboat failback`), or keep working at the recovery site.',
+      },
+    );
   }
 }
 
@@ -190,20 +250,32 @@ function notBusy(drills: DrillsStore, plan: RecoveryPlan): void {
   const running = drills.list({ limit: 200 }).find((d) => d.planId === plan.id && d.status === 'running');
   if (running) {
     const what = running.kind === 'test' ? 'A drill' : running.kind === 'failback' ? 'A failback' : 'A failover';
-    throw new LifeboatError('PLAN_BUSY', `${what} of "${plan.name}" is running (started ${running.startedAt}).`, { fix: 'Wait for it to finish, or cancel it on the Activity page, then try again.' });
+    throw new LifeboatError('PLAN_BUSY', `${what} of "${plan.name}" is running (started ${running.startedAt}).`, {
+      fix: 'Wait for it to finish, or cancel it on the Activity page, then try again.',
+    });
   }
 }
 
 /** Unplanned: every VM restored from the vault needs a point the plan's choice (or the override) finds. */
 function everyVmHasAPoint(stores: Stores, plan: RecoveryPlan, fromVault: Vm[], points: PointSelection | undefined): void {
-  const missing = choosePoints(plan, points ?? plan.points, { vm: (id) => stores.vms.get(id), points: stores.points }).filter((c) => !c.point && fromVault.some((vm) => vm.id === c.vmId));
-  if (missing.length > 0) throw new LifeboatError('NO_RECOVERY_POINT', missing.map((m) => m.problem).join(' '), { fix: 'Protect the VMs and let a copy finish, or change the plan\'s point choice (latest instead of app-consistent).' });
+  const missing = choosePoints(plan, points ?? plan.points, { vm: (id) => stores.vms.get(id), points: stores.points }).filter(
+    (c) => !c.point && fromVault.some((vm) => vm.id === c.vmId),
+  );
+  if (missing.length > 0)
+    throw new LifeboatError('NO_RECOVERY_POINT', missing.map((m) => m.problem).join(' '), {
+      fix: "Protect the VMs and let a copy finish, or change the plan's point choice (latest instead of app-consistent).",
+    });
 }
 
 /** Planned: every VM restored from the vault needs a policy, whose vault takes its last changes. */
 function everyVmIsProtected(policies: PoliciesStore, fromVault: Vm[]): void {
   for (const vm of fromVault) {
-    if (!policies.policyOfVm(vm.id)) throw new LifeboatError('NO_RECOVERY_POINT', `${vm.name} is not in a protection policy: a planned failover copies its last changes into that policy's vault.`, { fix: `Protect ${vm.name} first, or use an unplanned failover from its existing points.` });
+    if (!policies.policyOfVm(vm.id))
+      throw new LifeboatError(
+        'NO_RECOVERY_POINT',
+        `${vm.name} is not in a protection policy: a planned failover copies its last changes into that policy's vault.`,
+        { fix: `Protect ${vm.name} first, or use an unplanned failover from its existing points.` },
+      );
   }
 }
 
@@ -226,24 +298,50 @@ function recoverySites(ctx: FailoverRoomDeps, stores: Stores, root: string): Sit
 
 function hostRecoverySite(ctx: FailoverRoomDeps, stores: Stores, plan: RecoveryPlan, hostId: string, local: string): RecoverySite {
   const host = stores.hosts.get(hostId);
-  if (!host) throw new LifeboatError('NOT_FOUND', `The recovery host of "${plan.name}" is no longer in the catalog.`, { fix: 'Edit the plan and choose a recovery host, or leave it empty to recover on this machine.' });
+  if (!host)
+    throw new LifeboatError('NOT_FOUND', `The recovery host of "${plan.name}" is no longer in the catalog.`, {
+      fix: 'Edit the plan and choose a recovery host, or leave it empty to recover on this machine.',
+    });
   if (host.kind === 'vsphere') {
     // Restored as ESXi disks and uploaded next to the plan's VMs, on a datastore the recovery host can use.
-    const datastore = planVms(stores.vms, plan).map((vm) => datastoreOf(vm.disks[0]?.path)).find(Boolean);
-    if (!datastore) throw new LifeboatError('INVALID_INPUT', `Lifeboat does not know a datastore on ${host.name} for "${plan.name}".`, { field: 'recoveryHostId', fix: 'Choose a recovery host that sees the datastore of the plan\'s VMs, or leave it empty to recover on this machine.' });
+    const datastore = planVms(stores.vms, plan)
+      .map((vm) => datastoreOf(vm.disks[0]?.path))
+      .find(Boolean);
+    if (!datastore)
+      throw new LifeboatError('INVALID_INPUT', `Lifeboat does not know a datastore on ${host.name} for "${plan.name}".`, {
+        field: 'recoveryHostId',
+        fix: "Choose a recovery host that sees the datastore of the plan's VMs, or leave it empty to recover on this machine.",
+      });
     return vsphereRecoverySite({ hostId: host.id, hostName: host.name, connect: () => ctx.hosts.connect(host.id), datastore, root: local });
   }
   if (host.kind === 'hyperv' && host.address === null) {
     // Lifeboat runs on this Hyper-V host: the restored VHDX files become the recovered VM's disks where they are.
-    return hostSite({ hostId: host.id, hostName: host.name, connect: () => ctx.hosts.connect(host.id), diskFormat: 'vhdx', root: local, stage: async (files) => files, unstage: async () => undefined });
+    return hostSite({
+      hostId: host.id,
+      hostName: host.name,
+      connect: () => ctx.hosts.connect(host.id),
+      diskFormat: 'vhdx',
+      root: local,
+      stage: async (files) => files,
+      unstage: async () => undefined,
+    });
   }
-  throw new LifeboatError('MODULE_MISSING', `Lifeboat cannot start recovered VMs on ${host.name} (${host.kind === 'hyperv' ? 'a remote Hyper-V host' : host.kind}) from this machine.`, {
-    fix: 'Choose a vSphere host, the Hyper-V host Lifeboat runs on, or leave the recovery host empty to recover on this machine\'s QEMU standby; Hyper-V Replica VMs fail over through Hyper-V itself.',
-  });
+  throw new LifeboatError(
+    'MODULE_MISSING',
+    `Lifeboat cannot start recovered VMs on ${host.name} (${host.kind === 'hyperv' ? 'a remote Hyper-V host' : host.kind}) from this machine.`,
+    {
+      fix: "Choose a vSphere host, the Hyper-V host Lifeboat runs on, or leave the recovery host empty to recover on this machine's QEMU standby; Hyper-V Replica VMs fail over through Hyper-V itself.",
+    },
+  );
 }
 
 /** The failover or failback as a job; its record is audited when it ends, and a failed one fails the job. */
-function submit(ctx: FailoverRoomDeps, plan: RecoveryPlan, kind: FailoverMode | 'failback', work: (run: JobRunContext) => Promise<Drill>): string {
+function submit(
+  ctx: FailoverRoomDeps,
+  plan: RecoveryPlan,
+  kind: FailoverMode | 'failback',
+  work: (run: JobRunContext) => Promise<Drill>,
+): string {
   const title = kind === 'failback' ? `Failback: ${plan.name}` : `${kind === 'planned' ? 'Planned' : 'Unplanned'} failover: ${plan.name}`;
   const { job } = ctx.jobs.submit({
     key: jobKeys.failover(plan.id),
@@ -256,9 +354,19 @@ function submit(ctx: FailoverRoomDeps, plan: RecoveryPlan, kind: FailoverMode | 
     targetId: null,
     run: async (run) => {
       const drill = await work(run);
-      ctx.audit.append(ctx.operator, kind === 'failback' ? 'failback.finished' : 'failover.finished', plan.name, { failoverId: drill.id, mode: kind, status: drill.status, rpoSeconds: drill.rpoSeconds, rtoSeconds: drill.rtoSeconds, notes: drill.notes });
+      ctx.audit.append(ctx.operator, kind === 'failback' ? 'failback.finished' : 'failover.finished', plan.name, {
+        failoverId: drill.id,
+        mode: kind,
+        status: drill.status,
+        rpoSeconds: drill.rpoSeconds,
+        rtoSeconds: drill.rtoSeconds,
+        notes: drill.notes,
+      });
       if (drill.status === 'failed') {
-        const reasons = drill.vms.filter((v) => v.status === 'failed').map((v) => `${v.vm}: ${v.failure}`).join('; ');
+        const reasons = drill.vms
+          .filter((v) => v.status === 'failed')
+          .map((v) => `${v.vm}: ${v.failure}`)
+          .join('; ');
         throw new LifeboatError('INTERNAL', `${title} failed: ${reasons || drill.notes || 'see its steps'}`);
       }
       return { bytesRead: 0, bytesStored: 0, appConsistent: null, message: summary(drill) };
@@ -267,7 +375,8 @@ function submit(ctx: FailoverRoomDeps, plan: RecoveryPlan, kind: FailoverMode | 
   return job.id;
 }
 
-const summary = (drill: Drill): string => `${drill.plan}: ${drill.status}, RTO ${drill.rtoSeconds ?? '—'} s, RPO ${drill.rpoSeconds ?? '—'} s`;
+const summary = (drill: Drill): string =>
+  `${drill.plan}: ${drill.status}, RTO ${drill.rtoSeconds ?? '—'} s, RPO ${drill.rpoSeconds ?? '—'} s`;
 
 /**
  * While failed over, a VM's scheduled copies (and Copy now) read its recovered copy where it runs, so the
@@ -297,7 +406,10 @@ function recoveredCopies(stores: Stores, siteFor: SiteFor, deps: FailoverDeps): 
 function raiseInterruptedItems(ctx: FailoverRoomDeps, drills: DrillsStore): void {
   const raised = new Set(drills.actionItems().map((item) => item.drillId));
   for (const record of drills.list({ limit: 200 }).filter((d) => d.kind !== 'test' && d.status === 'interrupted' && !raised.has(d.id))) {
-    const stoppedSources = drills.steps(record.id).filter((st) => st.status === 'passed' && /^Shut down (the source|and send)/.test(st.name)).map((st) => st.vm);
+    const stoppedSources = drills
+      .steps(record.id)
+      .filter((st) => st.status === 'passed' && /^Shut down (the source|and send)/.test(st.name))
+      .map((st) => st.vm);
     const what = record.kind === 'failback' ? 'failback' : `${record.kind} failover`;
     drills.raiseActionItem({
       source: 'drill',

@@ -10,7 +10,18 @@ import { createDiskWriter } from '../disks';
 import type { WriteFormat } from '../disks/types';
 import { choosePoints, EXTENSION } from '../drills/engine';
 import type { SandboxVm } from '../drills/sandbox';
-import { checkName, checkStepOutcome, recordCheck, runPlanCheck, safeName, stepRecorder, wait, withBootCheck, type NoteFn, type StepFn } from '../drills/steps';
+import {
+  checkName,
+  checkStepOutcome,
+  recordCheck,
+  runPlanCheck,
+  safeName,
+  stepRecorder,
+  wait,
+  withBootCheck,
+  type NoteFn,
+  type StepFn,
+} from '../drills/steps';
 import { drillVerdict, vmVerdict } from '../drills/verdict';
 import { vmFileName } from '../drills/vm-file-name';
 import { hostSandboxVm } from '../drills/hypervisor-sandbox';
@@ -92,12 +103,33 @@ interface Member {
  * the sources too, and the record says so.
  * Unplanned: the sources are presumed lost and never touched; the plan's points are started.
  */
-export async function runFailover(plan: RecoveryPlan, mode: FailoverMode, site: RecoverySite | null, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
+export async function runFailover(
+  plan: RecoveryPlan,
+  mode: FailoverMode,
+  site: RecoverySite | null,
+  options: FailoverOptions,
+  run: JobRunContext,
+  deps: FailoverDeps,
+): Promise<Drill> {
   const started = deps.clock.now();
   const drill = newRecord(plan, run.jobId, mode, started, options, site);
   deps.drills.save(drill);
   const { step, note } = stepRecorder(drill.id, deps.drills, deps.clock, run);
-  const f: FailoverRun = { plan, mode, site, options, run, deps, drill, started, step, note, members: planMembers(plan, deps), stopped: [], sourcesStoppedAt: null };
+  const f: FailoverRun = {
+    plan,
+    mode,
+    site,
+    options,
+    run,
+    deps,
+    drill,
+    started,
+    step,
+    note,
+    members: planMembers(plan, deps),
+    stopped: [],
+    sourcesStoppedAt: null,
+  };
 
   try {
     if (mode === 'planned') {
@@ -142,12 +174,26 @@ interface FailoverRun {
 /** Planned: the sources shut down in reverse boot order (Hyper-V Replica VMs also send their last changes). */
 async function shutDownSources(f: FailoverRun): Promise<void> {
   const { deps, options, run, step } = f;
-  await stopRunningCopies(f.members.map((member) => member.vm), deps, f.note);
+  await stopRunningCopies(
+    f.members.map((member) => member.vm),
+    deps,
+    f.note,
+  );
   for (const member of [...f.members].reverse()) {
     if (member.replica) {
-      await step('Shut down and send the last changes to the replica (Hyper-V Replica)', member.vm.name, () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)), (r) => `Source ${r.stopped}; replication ${r.replicationState}.`);
+      await step(
+        'Shut down and send the last changes to the replica (Hyper-V Replica)',
+        member.vm.name,
+        () => withHyperv(deps, member.vm.hostId, (h) => h.prepareFailover(member.vm.externalId, options.shutdownTimeoutSeconds)),
+        (r) => `Source ${r.stopped}; replication ${r.replicationState}.`,
+      );
     } else {
-      await step('Shut down the source', member.vm.name, () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps), (how) => how);
+      await step(
+        'Shut down the source',
+        member.vm.name,
+        () => shutDownSource(member.vm, options.shutdownTimeoutSeconds, run.signal, deps),
+        (how) => how,
+      );
     }
     f.stopped.push(member);
   }
@@ -161,7 +207,12 @@ async function copyLastChanges(f: FailoverRun): Promise<void> {
       member.replicaPointTime = f.sourcesStoppedAt!.toISOString();
       continue;
     }
-    member.point = await f.step('Copy the last changes into the vault', member.vm.name, () => finalCopy(member.vm, f.run, f.deps), (p) => `Recovery point ${p.id} of ${p.time}: taken after the shutdown, so no change is lost.`);
+    member.point = await f.step(
+      'Copy the last changes into the vault',
+      member.vm.name,
+      () => finalCopy(member.vm, f.run, f.deps),
+      (p) => `Recovery point ${p.id} of ${p.time}: taken after the shutdown, so no change is lost.`,
+    );
   }
 }
 
@@ -169,7 +220,13 @@ async function copyLastChanges(f: FailoverRun): Promise<void> {
 async function chooseUnplannedPoints(f: FailoverRun): Promise<void> {
   const { plan, options, deps } = f;
   f.note('Leave the sources alone', null, 'skipped', 'Unplanned failover: the sources are presumed lost and are not touched.');
-  const chosen = await f.step('Choose recovery points', null, async () => choosePoints(plan, options.points ?? plan.points, deps), (list) => `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`);
+  const chosen = await f.step(
+    'Choose recovery points',
+    null,
+    async () => choosePoints(plan, options.points ?? plan.points, deps),
+    (list) =>
+      `${list.filter((c) => c.point).length} of ${list.length} VMs have a recovery point in the catalog (restoring it proves it can be read).`,
+  );
   await readLastReplications(f);
   for (const member of f.members.filter((m) => !m.replica)) {
     const pick = chosen.find((c) => c.vmId === member.vm.id);
@@ -182,10 +239,17 @@ async function chooseUnplannedPoints(f: FailoverRun): Promise<void> {
 async function readLastReplications(f: FailoverRun): Promise<void> {
   for (const member of f.members.filter((m) => m.replica)) {
     // One unreachable replica host fails its own VMs, not the whole failover.
-    const stats = await f.step('Read the last replication (Hyper-V Replica)', member.vm.name, () => withHyperv(f.deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)), (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`).catch((error: unknown) => {
-      fail(member, toLifeboatError(error).message);
-      return null;
-    });
+    const stats = await f
+      .step(
+        'Read the last replication (Hyper-V Replica)',
+        member.vm.name,
+        () => withHyperv(f.deps, member.replica!.replicaHostId, (h) => h.measureReplication(member.vm.externalId)),
+        (r) => `Last replicated ${r.lastReplicationTime ?? 'never'}; replica ${r.state}.`,
+      )
+      .catch((error: unknown) => {
+        fail(member, toLifeboatError(error).message);
+        return null;
+      });
     if (!stats) continue;
     member.replicaPointTime = stats.lastReplicationTime;
     if (!stats.lastReplicationTime) fail(member, `${member.vm.name} has never been replicated to ${member.replica!.replicaHostName}.`);
@@ -194,7 +258,9 @@ async function readLastReplications(f: FailoverRun): Promise<void> {
 
 /** Nothing started at the recovery site yet: the sources are given back; returns the outcome to record. */
 async function giveSourcesBack(f: FailoverRun, error: unknown): Promise<string> {
-  for (const member of f.members) if (!member.result.failure && !member.point && !member.replicaPointTime) fail(member, f.run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
+  for (const member of f.members)
+    if (!member.result.failure && !member.point && !member.replicaPointTime)
+      fail(member, f.run.signal.aborted ? 'Cancelled before it was moved.' : `Not moved: ${toLifeboatError(error).message}`);
   await restartSources(f.stopped, f.step, f.deps);
   return f.stopped.length > 0 ? 'Nothing changed: the sources were started again at their own hosts.' : 'Nothing changed.';
 }
@@ -243,7 +309,10 @@ async function removeRecoveryCopies(f: FailoverRun): Promise<void> {
     if (member.recovered!.replica) {
       // Failed over and reversed already: the way back is a planned failover home, as failback does it.
       const back = member.recovered!;
-      await replicaHome(member.vm, back, 'planned', f.options.shutdownTimeoutSeconds, f.step, f.deps).then(() => f.stopped.splice(f.stopped.indexOf(member), 1), () => undefined);
+      await replicaHome(member.vm, back, 'planned', f.options.shutdownTimeoutSeconds, f.step, f.deps).then(
+        () => f.stopped.splice(f.stopped.indexOf(member), 1),
+        () => undefined,
+      );
     } else {
       await f.step('Remove the recovery copy', member.vm.name, () => f.site!.remove(member.recovered!)).catch(() => undefined);
     }
@@ -256,7 +325,12 @@ function saveFailedOverState(f: FailoverRun): void {
   const recovered = f.members.flatMap((m) => (m.recovered ? [m.recovered] : []));
   if (recovered.length === 0) return;
   f.deps.states.save({ planId: f.plan.id, mode: f.mode, failoverId: f.drill.id, since: f.deps.clock.now().toISOString(), vms: recovered });
-  f.note('Plan is failed over', null, 'passed', `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${[...new Set(recovered.map((r) => r.site))].join(', ')}. Fail back when the original site is ready.`);
+  f.note(
+    'Plan is failed over',
+    null,
+    'passed',
+    `${recovered.length} VM${recovered.length === 1 ? '' : 's'} running at ${[...new Set(recovered.map((r) => r.site))].join(', ')}. Fail back when the original site is ready.`,
+  );
 }
 
 /** A Hyper-V Replica VM started by Hyper-V at its replica host, from the replica's own copy. */
@@ -272,10 +346,30 @@ async function recoverReplica(f: FailoverRun, member: Member, pair: ReplicaPair)
         const replica = replicaOf(host, pair.replicaHostId);
         return mode === 'planned' ? replica.plannedFailover(vm.externalId) : replica.unplannedFailover(vm.externalId);
       },
-      (r) => `Hyper-V Replica failover: ${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}${mode === 'planned' ? ' (reversed towards the old primary)' : ''}.`,
+      (r) =>
+        `Hyper-V Replica failover: ${r.name} ${r.state}; replication ${r.replicationMode} ${r.replicationState}${mode === 'planned' ? ' (reversed towards the old primary)' : ''}.`,
     );
-    member.recovered = { vmId: vm.id, vm: vm.name, hostId: pair.replicaHostId, site: pair.replicaHostName, recoveryVmId: vm.externalId, pointId: '', pointTime: member.replicaPointTime ?? '', networks: [], diskNames: [], replica: true };
-    member.started = hostSandboxVm(host, pair.replicaHostId, vm.externalId, `failed-over VM ${state.name}`, (deps.pollSeconds ?? 5) * 1000, run.signal, async () => undefined);
+    member.recovered = {
+      vmId: vm.id,
+      vm: vm.name,
+      hostId: pair.replicaHostId,
+      site: pair.replicaHostName,
+      recoveryVmId: vm.externalId,
+      pointId: '',
+      pointTime: member.replicaPointTime ?? '',
+      networks: [],
+      diskNames: [],
+      replica: true,
+    };
+    member.started = hostSandboxVm(
+      host,
+      pair.replicaHostId,
+      vm.externalId,
+      `failed-over VM ${state.name}`,
+      (deps.pollSeconds ?? 5) * 1000,
+      run.signal,
+      async () => undefined,
+    );
     for (const check of member.checks) result.checks.push(await runCheck(f, check, member.started, null, null, vm.name));
   } catch (error) {
     result.failure = run.signal.aborted ? 'Cancelled.' : toLifeboatError(error).message;
@@ -300,11 +394,34 @@ async function recover(f: FailoverRun, member: Member): Promise<void> {
       const { recoveryVmId, vm: running } = await f.step(
         `Start at ${site.label}`,
         vm.name,
-        () => site.start({ name: vm.name, key, disks: files, memoryMiB: vm.memoryMiB ?? 1024, cpus: vm.cpus ?? 1, firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios', networks }, f.run.signal),
+        () =>
+          site.start(
+            {
+              name: vm.name,
+              key,
+              disks: files,
+              memoryMiB: vm.memoryMiB ?? 1024,
+              cpus: vm.cpus ?? 1,
+              firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios',
+              networks,
+            },
+            f.run.signal,
+          ),
         () => (networks.length > 0 ? `Connected to ${networks.join(', ')}.` : 'The source had no network adapter.'),
       );
       member.started = running;
-      member.recovered = { vmId: vm.id, vm: vm.name, hostId: site.hostId, site: site.label, recoveryVmId, pointId: point!.id, pointTime: point!.time, networks, diskNames: disks.map((d) => d.name), replica: false };
+      member.recovered = {
+        vmId: vm.id,
+        vm: vm.name,
+        hostId: site.hostId,
+        site: site.label,
+        recoveryVmId,
+        pointId: point!.id,
+        pointTime: point!.time,
+        networks,
+        diskNames: disks.map((d) => d.name),
+        replica: false,
+      };
       for (const check of member.checks) result.checks.push(await runCheck(f, check, running, vault, point!, vm.name));
     } finally {
       await vault.close().catch(() => undefined);
@@ -318,7 +435,14 @@ async function recover(f: FailoverRun, member: Member): Promise<void> {
 }
 
 /** The point's disks restored into a fresh folder of the site, in its format; returns the files, boot disk first. */
-async function restoreRecoveryDisks(f: FailoverRun, site: RecoverySite, member: Member, vault: VaultPort, disks: { name: string; size: number }[], key: string): Promise<string[]> {
+async function restoreRecoveryDisks(
+  f: FailoverRun,
+  site: RecoverySite,
+  member: Member,
+  vault: VaultPort,
+  disks: { name: string; size: number }[],
+  key: string,
+): Promise<string[]> {
   const { vm, point } = member;
   const folder = site.diskFolder(key);
   fs.rmSync(folder, { recursive: true, force: true });
@@ -326,7 +450,12 @@ async function restoreRecoveryDisks(f: FailoverRun, site: RecoverySite, member: 
   const files: string[] = [];
   for (const disk of disks) {
     const file = path.join(folder, `${disks.indexOf(disk)}-${safeName(disk.name)}.${EXTENSION[site.diskFormat]}`);
-    await f.step(`Restore disk ${disk.name}`, vm.name, () => restoreInto(vault, point!, disk.name, disk.size, site.diskFormat, file, f.run, vm.name), () => `${site.diskFormat} disk of ${disk.size} bytes restored from point ${point!.id}.`);
+    await f.step(
+      `Restore disk ${disk.name}`,
+      vm.name,
+      () => restoreInto(vault, point!, disk.name, disk.size, site.diskFormat, file, f.run, vm.name),
+      () => `${site.diskFormat} disk of ${disk.size} bytes restored from point ${point!.id}.`,
+    );
     files.push(file);
   }
   return files;
@@ -335,7 +464,8 @@ async function restoreRecoveryDisks(f: FailoverRun, site: RecoverySite, member: 
 async function captureScreenshot(f: FailoverRun, member: Member): Promise<void> {
   const { vm, result } = member;
   const file = path.join(f.deps.evidenceDir, f.drill.id, `${vmFileName(vm.id, vm.name)}.png`);
-  if (await f.step('Capture the console screenshot', vm.name, () => member.started!.screenshot(file)).catch(() => false)) result.screenshot = file;
+  if (await f.step('Capture the console screenshot', vm.name, () => member.started!.screenshot(file)).catch(() => false))
+    result.screenshot = file;
 }
 
 /** The VM's verdict from its checks; an unverified VM runs at the recovery site, but gets no recovery time. */
@@ -347,7 +477,14 @@ function settle(f: FailoverRun, member: Member): void {
   result.recoveredSeconds = verdict.status === 'passed' ? Math.round((f.deps.clock.now().getTime() - f.started.getTime()) / 1000) : null;
 }
 
-async function runCheck(f: FailoverRun, check: PlanCheck, vm: SandboxVm, vault: VaultPort | null, point: CatalogPoint | null, vmName: string): Promise<DrillCheck> {
+async function runCheck(
+  f: FailoverRun,
+  check: PlanCheck,
+  vm: SandboxVm,
+  vault: VaultPort | null,
+  point: CatalogPoint | null,
+  vmName: string,
+): Promise<DrillCheck> {
   const result = await f.step(checkName(check), vmName, () => runPlanCheck(check, vm, vault, point, f.run.signal), checkStepOutcome);
   return recordCheck(check, result, f.deps.clock.now().toISOString());
 }
@@ -370,7 +507,14 @@ function finishFailover(f: FailoverRun, outcome: string): Drill {
   if (outcome) drill.notes = [drill.notes, outcome].filter(Boolean).join('\n');
   deps.drills.save(drill);
   for (const vm of drill.vms.filter((v) => v.status === 'failed')) {
-    deps.drills.raiseActionItem({ source: 'drill', subject: vm.vm, description: `${mode === 'planned' ? 'Planned' : 'Unplanned'} failover of ${vm.vm} ("${plan.name}") failed: ${vm.failure}`, owner: options.operator, createdAt: drill.finishedAt, drillId: drill.id });
+    deps.drills.raiseActionItem({
+      source: 'drill',
+      subject: vm.vm,
+      description: `${mode === 'planned' ? 'Planned' : 'Unplanned'} failover of ${vm.vm} ("${plan.name}") failed: ${vm.failure}`,
+      owner: options.operator,
+      createdAt: drill.finishedAt,
+      drillId: drill.id,
+    });
   }
   run.log(`Failover ${drill.status}: RPO ${drill.rpoSeconds ?? '—'} s, RTO ${drill.rtoSeconds ?? '—'} s. ${outcome}`);
   return drill;
@@ -383,25 +527,49 @@ function finishFailover(f: FailoverRun, outcome: string): Drill {
  * copy. A VM that is back is taken off the plan's failover state at once, so a failed failback can be retried
  * for the rest.
  */
-export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, site: RecoverySite | null, options: FailoverOptions, run: JobRunContext, deps: FailoverDeps): Promise<Drill> {
+export async function runFailback(
+  plan: RecoveryPlan,
+  state: PlanFailoverState,
+  site: RecoverySite | null,
+  options: FailoverOptions,
+  run: JobRunContext,
+  deps: FailoverDeps,
+): Promise<Drill> {
   const started = deps.clock.now();
   const drill = newRecord(plan, run.jobId, 'failback', started, options, site);
   deps.drills.save(drill);
   const { step, note } = stepRecorder(drill.id, deps.drills, deps.clock, run);
   const remaining = [...state.vms];
   // A copy reading an original VM while failback rewrites its disks in place would store a torn point.
-  await stopRunningCopies(state.vms.map((vm) => ({ id: vm.vmId, name: vm.vm })), deps, note);
+  await stopRunningCopies(
+    state.vms.map((vm) => ({ id: vm.vmId, name: vm.vm })),
+    deps,
+    note,
+  );
   const notes: string[] = [];
   const order = plan.groups.flatMap((g) => g.vms.map((v) => v.vmId));
   remaining.sort((a, b) => order.indexOf(a.vmId) - order.indexOf(b.vmId));
 
   for (const recovered of [...remaining]) {
     if (run.signal.aborted) break;
-    const result: DrillVmResult = { vmId: recovered.vmId, vm: recovered.vm, recoveryPointId: '', recoveryPointTime: '', status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
+    const result: DrillVmResult = {
+      vmId: recovered.vmId,
+      vm: recovered.vm,
+      recoveryPointId: '',
+      recoveryPointTime: '',
+      status: 'passed',
+      checks: [],
+      screenshot: null,
+      recoveredSeconds: null,
+      failure: null,
+    };
     drill.vms.push(result);
     try {
       const vm = deps.vm(recovered.vmId);
-      if (!vm) throw new LifeboatError('VM_NOT_FOUND', `${recovered.vm} is no longer in the inventory of its original host.`, { fix: 'Run discovery on the original host; if the VM is gone, restore it from the vault with its recovery points.' });
+      if (!vm)
+        throw new LifeboatError('VM_NOT_FOUND', `${recovered.vm} is no longer in the inventory of its original host.`, {
+          fix: 'Run discovery on the original host; if the VM is gone, restore it from the vault with its recovery points.',
+        });
       if (recovered.replica) {
         await replicaHome(vm, recovered, state.mode, options.shutdownTimeoutSeconds, step, deps);
         remaining.splice(remaining.indexOf(recovered), 1);
@@ -411,13 +579,36 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
         continue;
       }
       if (!site) throw new LifeboatError('INTERNAL', 'No recovery site for a VM restored from the vault.');
-      await step(`Shut down the copy at ${recovered.site}`, vm.name, () => site.shutDown(recovered.recoveryVmId, options.shutdownTimeoutSeconds), (how) => how);
-      const point = await step('Copy it back into the vault', vm.name, () => failbackCopy(vm, recovered, site, run, deps), (p) => `Recovery point ${p.id} of ${p.time} holds every change made while failed over.`);
+      await step(
+        `Shut down the copy at ${recovered.site}`,
+        vm.name,
+        () => site.shutDown(recovered.recoveryVmId, options.shutdownTimeoutSeconds),
+        (how) => how,
+      );
+      const point = await step(
+        'Copy it back into the vault',
+        vm.name,
+        () => failbackCopy(vm, recovered, site, run, deps),
+        (p) => `Recovery point ${p.id} of ${p.time} holds every change made while failed over.`,
+      );
       result.recoveryPointId = point.id;
       result.recoveryPointTime = point.time;
-      await step(`Make sure ${vm.name} is off at ${vm.hostName}`, vm.name, () => shutDownSource(vm, 0, run.signal, deps), (how) => how);
+      await step(
+        `Make sure ${vm.name} is off at ${vm.hostName}`,
+        vm.name,
+        () => shutDownSource(vm, 0, run.signal, deps),
+        (how) => how,
+      );
       await restoreOntoOriginal(vm, point, run, step, deps);
-      const cannotStart = await step(`Start at ${vm.hostName}`, vm.name, () => startAtHome(vm, deps), (problem) => (problem ? { skipped: `Not started: ${problem} Start ${vm.name} on ${vm.hostName} yourself.` } : `${vm.name} is running at ${vm.hostName}.`));
+      const cannotStart = await step(
+        `Start at ${vm.hostName}`,
+        vm.name,
+        () => startAtHome(vm, deps),
+        (problem) =>
+          problem
+            ? { skipped: `Not started: ${problem} Start ${vm.name} on ${vm.hostName} yourself.` }
+            : `${vm.name} is running at ${vm.hostName}.`,
+      );
       // No way to start it from here (Workstation without vmrun): its disks are home; the operator starts it.
       if (cannotStart) notes.push(`Start ${vm.name} on ${vm.hostName} yourself: ${cannotStart}`);
       await step(`Remove the copy at ${recovered.site}`, vm.name, () => site.remove(recovered));
@@ -432,7 +623,17 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
     }
   }
   for (const recovered of remaining.filter((r) => !drill.vms.some((v) => v.vmId === r.vmId))) {
-    drill.vms.push({ vmId: recovered.vmId, vm: recovered.vm, recoveryPointId: '', recoveryPointTime: '', status: 'failed', checks: [], screenshot: null, recoveredSeconds: null, failure: `Still running at ${recovered.site}: failback stopped before it.` });
+    drill.vms.push({
+      vmId: recovered.vmId,
+      vm: recovered.vm,
+      recoveryPointId: '',
+      recoveryPointTime: '',
+      status: 'failed',
+      checks: [],
+      screenshot: null,
+      recoveredSeconds: null,
+      failure: `Still running at ${recovered.site}: failback stopped before it.`,
+    });
   }
   if (remaining.length === 0) deps.states.clear(plan.id);
   const finishedAt = deps.clock.now();
@@ -443,13 +644,26 @@ export async function runFailback(plan: RecoveryPlan, state: PlanFailoverState, 
   drill.rtoSeconds = allPassed ? Math.round((finishedAt.getTime() - started.getTime()) / 1000) : null;
   drill.cleanupConfirmed = allPassed;
   if (notes.length > 0) drill.notes = [drill.notes, ...notes].filter(Boolean).join('\n');
-  if (!allPassed) drill.notes = [drill.notes, `${remaining.map((r) => r.vm).join(', ')} still run at the recovery site; the plan stays failed over for ${remaining.length === 1 ? 'it' : 'them'}. Fix the cause and fail back again.`].filter(Boolean).join('\n');
+  if (!allPassed)
+    drill.notes = [
+      drill.notes,
+      `${remaining.map((r) => r.vm).join(', ')} still run at the recovery site; the plan stays failed over for ${remaining.length === 1 ? 'it' : 'them'}. Fix the cause and fail back again.`,
+    ]
+      .filter(Boolean)
+      .join('\n');
   deps.drills.save(drill);
   run.log(`Failback ${drill.status}.`);
   return drill;
 }
 
-function newRecord(plan: RecoveryPlan, id: string, kind: Drill['kind'], started: Date, options: FailoverOptions, site: RecoverySite | null): Drill {
+function newRecord(
+  plan: RecoveryPlan,
+  id: string,
+  kind: Drill['kind'],
+  started: Date,
+  options: FailoverOptions,
+  site: RecoverySite | null,
+): Drill {
   const mapping = plan.networkMapping.map((m) => `${m.source} → ${m.recovery}`).join(', ');
   return {
     id,
@@ -475,9 +689,31 @@ function planMembers(plan: RecoveryPlan, deps: FailoverDeps): Member[] {
   return plan.groups.flatMap((group) =>
     group.vms.map((planVm) => {
       const vm = deps.vm(planVm.vmId);
-      if (!vm) throw new LifeboatError('VM_NOT_FOUND', `The VM ${planVm.vmId} of plan "${plan.name}" is no longer in the inventory.`, { fix: 'Edit the plan, or run discovery again.' });
-      const result: DrillVmResult = { vmId: vm.id, vm: vm.name, recoveryPointId: '', recoveryPointTime: '', status: 'passed', checks: [], screenshot: null, recoveredSeconds: null, failure: null };
-      return { vm, checks: withBootCheck(planVm.checks), point: null, replica: deps.replicaFor(vm), replicaPointTime: null, result, recovered: null, started: null };
+      if (!vm)
+        throw new LifeboatError('VM_NOT_FOUND', `The VM ${planVm.vmId} of plan "${plan.name}" is no longer in the inventory.`, {
+          fix: 'Edit the plan, or run discovery again.',
+        });
+      const result: DrillVmResult = {
+        vmId: vm.id,
+        vm: vm.name,
+        recoveryPointId: '',
+        recoveryPointTime: '',
+        status: 'passed',
+        checks: [],
+        screenshot: null,
+        recoveredSeconds: null,
+        failure: null,
+      };
+      return {
+        vm,
+        checks: withBootCheck(planVm.checks),
+        point: null,
+        replica: deps.replicaFor(vm),
+        replicaPointTime: null,
+        result,
+        recovered: null,
+        started: null,
+      };
     }),
   );
 }
@@ -523,12 +759,20 @@ async function startAtHome(vm: Vm, deps: Pick<FailoverDeps, 'connect'>): Promise
 }
 
 /** Guest shutdown; powered off when it has not stopped within the timeout (0: power off at once). */
-export async function shutDownSource(vm: Vm, timeoutSeconds: number, signal: AbortSignal, deps: Pick<FailoverDeps, 'connect'>): Promise<string> {
+export async function shutDownSource(
+  vm: Vm,
+  timeoutSeconds: number,
+  signal: AbortSignal,
+  deps: Pick<FailoverDeps, 'connect'>,
+): Promise<string> {
   const host = deps.connect(vm.hostId);
   try {
     const state = async () => (await host.listVms()).find((v) => v.externalId === vm.externalId)?.powerState;
     const now = await state();
-    if (now === undefined) throw new LifeboatError('VM_NOT_FOUND', `${vm.name} is not on ${vm.hostName} any more.`, { fix: 'Run discovery on the host, or choose an unplanned failover if the source is lost.' });
+    if (now === undefined)
+      throw new LifeboatError('VM_NOT_FOUND', `${vm.name} is not on ${vm.hostName} any more.`, {
+        fix: 'Run discovery on the host, or choose an unplanned failover if the source is lost.',
+      });
     if (now === 'off') return `${vm.name} was already off.`;
     if (timeoutSeconds > 0) {
       await host.powerOff(vm.externalId, { hard: false });
@@ -550,13 +794,27 @@ async function stopRunningCopies(vms: { id: string; name: string }[], deps: Fail
   const cancelled = await deps.stopCopies(vms.map((vm) => vm.id));
   if (cancelled.length === 0) return;
   const names = vms.filter((vm) => cancelled.includes(vm.id)).map((vm) => vm.name);
-  note('Stop copies already running', null, 'passed', `Cancelled the scheduled copy of ${names.join(', ')}: it was reading disks that are about to be shut down or rewritten.`);
+  note(
+    'Stop copies already running',
+    null,
+    'passed',
+    `Cancelled the scheduled copy of ${names.join(', ')}: it was reading disks that are about to be shut down or rewritten.`,
+  );
 }
 
 async function finalCopy(vm: Vm, run: JobRunContext, deps: FailoverDeps): Promise<CatalogPoint> {
   const policy = deps.policyOf(vm.id);
-  if (!policy) throw new LifeboatError('NO_RECOVERY_POINT', `${vm.name} is not in a protection policy, so its last changes have nowhere to go.`, { fix: 'Protect it first, or use an unplanned failover from its existing points.' });
-  await replicateVm(policy, vm, run, { connect: deps.connect, openVault: deps.openVault, points: deps.points, jobs: deps.jobs, clock: deps.clock });
+  if (!policy)
+    throw new LifeboatError('NO_RECOVERY_POINT', `${vm.name} is not in a protection policy, so its last changes have nowhere to go.`, {
+      fix: 'Protect it first, or use an unplanned failover from its existing points.',
+    });
+  await replicateVm(policy, vm, run, {
+    connect: deps.connect,
+    openVault: deps.openVault,
+    points: deps.points,
+    jobs: deps.jobs,
+    clock: deps.clock,
+  });
   return deps.points.listForVm(vm.id)[0]!;
 }
 
@@ -565,19 +823,51 @@ async function finalCopy(vm: Vm, run: JobRunContext, deps: FailoverDeps): Promis
  * history. `live`: while it runs at the recovery site (the scheduler protects the work done there);
  * otherwise it is stopped (failback's last copy).
  */
-export async function copyRecoveredVm(vm: Vm, recovered: RecoveredVm, site: RecoverySite, policy: Policy, live: boolean, run: JobRunContext, deps: Pick<FailoverDeps, 'openVault' | 'points' | 'jobs' | 'clock'>): Promise<JobOutcome> {
+export async function copyRecoveredVm(
+  vm: Vm,
+  recovered: RecoveredVm,
+  site: RecoverySite,
+  policy: Policy,
+  live: boolean,
+  run: JobRunContext,
+  deps: Pick<FailoverDeps, 'openVault' | 'points' | 'jobs' | 'clock'>,
+): Promise<JobOutcome> {
   // Named after where it runs now, so a checkpoint left by a crash is released there, not at the original host.
   const asRecovered: Vm = { ...vm, externalId: recovered.recoveryVmId, hostId: recovered.hostId ?? '', hostName: recovered.site };
   const source = (): Hypervisor => (live ? site.liveCopySource(recovered) : site.copySource(recovered));
-  return replicateVm(policy, asRecovered, run, { connect: source, openVault: deps.openVault, points: deps.points, jobs: deps.jobs, clock: deps.clock });
+  return replicateVm(policy, asRecovered, run, {
+    connect: source,
+    openVault: deps.openVault,
+    points: deps.points,
+    jobs: deps.jobs,
+    clock: deps.clock,
+  });
 }
 
-async function failbackCopy(vm: Vm, recovered: RecoveredVm, site: RecoverySite, run: JobRunContext, deps: FailoverDeps): Promise<CatalogPoint> {
+async function failbackCopy(
+  vm: Vm,
+  recovered: RecoveredVm,
+  site: RecoverySite,
+  run: JobRunContext,
+  deps: FailoverDeps,
+): Promise<CatalogPoint> {
   const policy = deps.policyOf(vm.id);
   const targetId = policy?.targetId ?? deps.points.get(recovered.pointId)?.targetId;
-  if (!targetId) throw new LifeboatError('NO_RECOVERY_POINT', `Lifeboat does not know which vault holds ${vm.name}.`, { fix: 'Protect the VM with a policy, then fail back again.' });
+  if (!targetId)
+    throw new LifeboatError('NO_RECOVERY_POINT', `Lifeboat does not know which vault holds ${vm.name}.`, {
+      fix: 'Protect the VM with a policy, then fail back again.',
+    });
   // Without a policy (removed while failed over) the copy goes to the vault of the point it started from, pruning nothing.
-  const effective = policy ?? ({ id: 'failback', name: 'Failback', targetId, consistency: 'crash', rpoMinutes: 60, retention: { keepLast: 10_000, daily: 0, weekly: 0, monthly: 0, yearly: 0 } } as unknown as Policy);
+  const effective =
+    policy ??
+    ({
+      id: 'failback',
+      name: 'Failback',
+      targetId,
+      consistency: 'crash',
+      rpoMinutes: 60,
+      retention: { keepLast: 10_000, daily: 0, weekly: 0, monthly: 0, yearly: 0 },
+    } as unknown as Policy);
   await copyRecoveredVm(vm, recovered, site, effective, false, run, deps);
   return deps.points.listForVm(vm.id)[0]!;
 }
@@ -595,18 +885,31 @@ async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunConte
     const disks = await vault.pointDisks(point.id);
     for (const [index, disk] of disks.entries()) {
       const original = vm.disks.find((d) => d.key === disk.name) ?? vm.disks[index];
-      if (!original) throw new LifeboatError('CONFLICT', `${vm.name} at ${vm.hostName} has no disk for ${disk.name}.`, { fix: 'Add the disk to the VM again, then fail back.' });
+      if (!original)
+        throw new LifeboatError('CONFLICT', `${vm.name} at ${vm.hostName} has no disk for ${disk.name}.`, {
+          fix: 'Add the disk to the VM again, then fail back.',
+        });
       if (upload) {
-        await step(`Write disk ${disk.name} at ${vm.hostName}`, vm.name, () => uploadOver(vm, original.path, vault, point, disk, run, deps), () => `ESXi disk ${original.path} replaced with point ${point.id}.`);
+        await step(
+          `Write disk ${disk.name} at ${vm.hostName}`,
+          vm.name,
+          () => uploadOver(vm, original.path, vault, point, disk, run, deps),
+          () => `ESXi disk ${original.path} replaced with point ${point.id}.`,
+        );
         continue;
       }
       const file = vm.hostKind === 'workstation' ? resolveDiskPath(vm.externalId, original.path) : original.path;
       const format: WriteFormat = original.format === 'vhdx' ? 'vhdx' : original.format === 'vmdk' ? 'vmdk' : 'raw';
-      await step(`Write disk ${disk.name} at ${vm.hostName}`, vm.name, async () => {
-        const fresh = `${file}.lifeboat-failback`;
-        await restoreInto(vault, point, disk.name, disk.size, format, fresh, run, vm.name);
-        fs.renameSync(fresh, file);
-      }, () => `${format} disk ${path.basename(file)} replaced with point ${point.id}.`);
+      await step(
+        `Write disk ${disk.name} at ${vm.hostName}`,
+        vm.name,
+        async () => {
+          const fresh = `${file}.lifeboat-failback`;
+          await restoreInto(vault, point, disk.name, disk.size, format, fresh, run, vm.name);
+          fs.renameSync(fresh, file);
+        },
+        () => `${format} disk ${path.basename(file)} replaced with point ${point.id}.`,
+      );
     }
   } finally {
     await vault.close().catch(() => undefined);
@@ -614,7 +917,15 @@ async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunConte
 }
 
 /** vSphere: the point restored as an ESXi disk here, then uploaded over the original's descriptor and extent. */
-async function uploadOver(vm: Vm, datastorePath: string, vault: VaultPort, point: CatalogPoint, disk: { name: string; size: number }, run: JobRunContext, deps: FailoverDeps): Promise<void> {
+async function uploadOver(
+  vm: Vm,
+  datastorePath: string,
+  vault: VaultPort,
+  point: CatalogPoint,
+  disk: { name: string; size: number },
+  run: JobRunContext,
+  deps: FailoverDeps,
+): Promise<void> {
   const folder = path.join(deps.workRoot, 'failback', vmFileName(vm.id, vm.name));
   const descriptor = path.join(folder, path.posix.basename(datastorePath.replace(/^\[[^\]]+\]\s*/, '')));
   fs.mkdirSync(folder, { recursive: true });
@@ -632,14 +943,25 @@ async function uploadOver(vm: Vm, datastorePath: string, vault: VaultPort, point
   }
 }
 
-async function restoreInto(vault: VaultPort, point: CatalogPoint, disk: string, size: number, format: WriteFormat, file: string, run: JobRunContext, vmName: string): Promise<void> {
+async function restoreInto(
+  vault: VaultPort,
+  point: CatalogPoint,
+  disk: string,
+  size: number,
+  format: WriteFormat,
+  file: string,
+  run: JobRunContext,
+  vmName: string,
+): Promise<void> {
   const writer = await createDiskWriter(format, file, size);
   try {
-    await vault.restoreDisk(point.id, disk, writer, { signal: run.signal, onProgress: (done, total) => run.progress(`Restoring ${vmName}`, done, total) });
+    await vault.restoreDisk(point.id, disk, writer, {
+      signal: run.signal,
+      onProgress: (done, total) => run.progress(`Restoring ${vmName}`, done, total),
+    });
     await writer.close();
   } catch (error) {
     await writer.abort();
     throw error;
   }
 }
-

@@ -50,14 +50,43 @@ export function hostSite(options: HostSiteOptions): RecoverySite {
       const created = await createVmOnRestoredDisks(
         options.connect,
         options.stage,
-        { key: spec.key, vm: { name: recoveredName(spec.name), cpus: spec.cpus, memoryMiB: spec.memoryMiB, firmware: spec.firmware, disks: spec.disks, networks: spec.networks } },
+        {
+          key: spec.key,
+          vm: {
+            name: recoveredName(spec.name),
+            cpus: spec.cpus,
+            memoryMiB: spec.memoryMiB,
+            firmware: spec.firmware,
+            disks: spec.disks,
+            networks: spec.networks,
+          },
+        },
         signal,
         (host, vm) => host.powerOn(vm.vmId),
       );
-      return { recoveryVmId: created.vmId, vm: hostSandboxVm(perCall(options.connect), options.hostId, created.vmId, `failed-over VM ${created.name}`, poll, signal, async () => undefined) };
+      return {
+        recoveryVmId: created.vmId,
+        vm: hostSandboxVm(
+          perCall(options.connect),
+          options.hostId,
+          created.vmId,
+          `failed-over VM ${created.name}`,
+          poll,
+          signal,
+          async () => undefined,
+        ),
+      };
     },
     attach(recoveryVmId) {
-      return hostSandboxVm(perCall(options.connect), options.hostId, recoveryVmId, 'failed-over VM', poll, new AbortController().signal, async () => undefined);
+      return hostSandboxVm(
+        perCall(options.connect),
+        options.hostId,
+        recoveryVmId,
+        'failed-over VM',
+        poll,
+        new AbortController().signal,
+        async () => undefined,
+      );
     },
     isRunning: (id) => withHost(async (host) => (await powerState(host, id)) === 'running'),
     shutDown: (id, timeoutSeconds) =>
@@ -150,7 +179,14 @@ function readOnlyCopySource(host: Hypervisor): Hypervisor {
 }
 
 /** A vSphere host as the recovery site: disks restored as ESXi disks and uploaded to `[datastore] lifeboat-failover/<vm>/`. */
-export function vsphereRecoverySite(options: { hostId: string; hostName: string; connect(): Hypervisor; datastore: string; root: string; pollSeconds?: number }): RecoverySite {
+export function vsphereRecoverySite(options: {
+  hostId: string;
+  hostName: string;
+  connect(): Hypervisor;
+  datastore: string;
+  root: string;
+  pollSeconds?: number;
+}): RecoverySite {
   return hostSite({
     hostId: options.hostId,
     hostName: options.hostName,
@@ -166,7 +202,11 @@ export function vsphereRecoverySite(options: { hostId: string; hostName: string;
  * Restored ESXi disks (descriptor + flat extent) uploaded to `[datastore] <folderName>/<key>/`, the local
  * copies removed once the datastore holds them; unstage deletes that datastore folder.
  */
-export function vsphereDiskStaging(connect: () => Hypervisor, datastore: string, folderName: string): Pick<HostSiteOptions, 'stage' | 'unstage'> {
+export function vsphereDiskStaging(
+  connect: () => Hypervisor,
+  datastore: string,
+  folderName: string,
+): Pick<HostSiteOptions, 'stage' | 'unstage'> {
   const folder = (key: string): string => `[${datastore}] ${folderName}/${key}`;
   const withDatastores = async <T>(work: (datastores: DatastoreOps) => Promise<T>): Promise<T> => {
     const client = connect();
@@ -182,7 +222,8 @@ export function vsphereDiskStaging(connect: () => Hypervisor, datastore: string,
         const paths: string[] = [];
         for (const descriptor of files) {
           const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
-          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])]) await datastores.uploadFile(file, `${folder(key)}/${path.basename(file)}`);
+          for (const file of [descriptor, ...(fs.existsSync(flat) ? [flat] : [])])
+            await datastores.uploadFile(file, `${folder(key)}/${path.basename(file)}`);
           paths.push(`${folder(key)}/${path.basename(descriptor)}`);
         }
         for (const file of files) fs.rmSync(path.dirname(file), { recursive: true, force: true }); // the datastore holds them now

@@ -51,17 +51,27 @@ export async function startStandbyVm(qemu: string, folder: string, spec: Standby
   const pidFile = path.join(folder, 'qemu.pid');
   for (const file of [serialLog, pidFile]) fs.rmSync(file, { force: true });
   const args = [
-    '-name', qemuValue(spec.name),
-    '-machine', `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
-    '-m', String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
-    '-display', 'none',
+    '-name',
+    qemuValue(spec.name),
+    '-machine',
+    `pc,accel=${accel === 'kvm' ? 'kvm:tcg' : 'tcg'}`,
+    '-m',
+    String(Math.max(64, Math.min(spec.memoryMiB, 2048))),
+    '-display',
+    'none',
     // -chardev, not -serial file:/-qmp unix:, whose shorthand takes a path with commas neither whole nor escaped.
-    '-chardev', `file,id=serial0,path=${qemuValue(serialLog)}`,
-    '-serial', 'chardev:serial0',
-    '-monitor', 'none',
-    '-chardev', `socket,id=qmp0,path=${qemuValue(qmpSocket)},server=on,wait=off`,
-    '-mon', 'chardev=qmp0,mode=control',
-    '-pidfile', pidFile,
+    '-chardev',
+    `file,id=serial0,path=${qemuValue(serialLog)}`,
+    '-serial',
+    'chardev:serial0',
+    '-monitor',
+    'none',
+    '-chardev',
+    `socket,id=qmp0,path=${qemuValue(qmpSocket)},server=on,wait=off`,
+    '-mon',
+    'chardev=qmp0,mode=control',
+    '-pidfile',
+    pidFile,
     '-daemonize',
   ];
   if (spec.firmware === 'uefi') args.push('-bios', 'OVMF.fd');
@@ -79,7 +89,16 @@ export async function startStandbyVm(qemu: string, folder: string, spec: Standby
       fix: 'Check that the restored disk files exist and that qemu-system-x86_64 works on this machine.',
     });
   }
-  const record: StandbyRecord = { name: spec.name, qemu, spec, pid: Number(fs.readFileSync(pidFile, 'utf8').trim()), qmpSocket, serialLog, disks: spec.disks, networks: spec.networks };
+  const record: StandbyRecord = {
+    name: spec.name,
+    qemu,
+    spec,
+    pid: Number(fs.readFileSync(pidFile, 'utf8').trim()),
+    qmpSocket,
+    serialLog,
+    disks: spec.disks,
+    networks: spec.networks,
+  };
   fs.writeFileSync(path.join(folder, RECORD), JSON.stringify(record, null, 2));
   return standbyVm(folder);
 }
@@ -202,7 +221,10 @@ function standbyConsole(folder: string, poweredOn: number): BootConsole {
 /** Checks and evidence for a running standby VM, the same interface the drill sandboxes give. */
 export function standbyVm(folder: string): SandboxVm {
   const record = readRecord(folder);
-  if (!record) throw new LifeboatError('VM_NOT_FOUND', `There is no standby VM in ${folder}.`, { fix: 'It was removed by hand; fail back or clear the plan state.' });
+  if (!record)
+    throw new LifeboatError('VM_NOT_FOUND', `There is no standby VM in ${folder}.`, {
+      fix: 'It was removed by hand; fail back or clear the plan state.',
+    });
   const started = performance.now();
   return {
     resources: [],
@@ -214,7 +236,12 @@ export function standbyVm(folder: string): SandboxVm {
         restartUnderTcg: async () => {
           markKvmBroken();
           await shutDownStandby(folder, 0);
-          if (!record.qemu || !record.spec) throw new LifeboatError('INTERNAL', `KVM could not run ${record.name}, and it was started by an older Lifeboat that did not record how.`, { fix: 'Fail back, then fail over again: it starts under software emulation.' });
+          if (!record.qemu || !record.spec)
+            throw new LifeboatError(
+              'INTERNAL',
+              `KVM could not run ${record.name}, and it was started by an older Lifeboat that did not record how.`,
+              { fix: 'Fail back, then fail over again: it starts under software emulation.' },
+            );
           await startStandbyVm(record.qemu, folder, record.spec, 'tcg');
           return standbyConsole(folder, performance.now());
         },

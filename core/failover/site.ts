@@ -6,7 +6,16 @@ import { fileResolver, openDisk } from '../disks';
 import type { DiskReader, WriteFormat } from '../disks/types';
 import type { SandboxVm } from '../drills/sandbox';
 import type { Checkpoint, CheckpointOptions, Hypervisor } from '../hypervisors/types';
-import { connectQmp, removeStandby, shutDownStandby, standbyControlSocket, standbyDisks, standbyRunning, standbyVm, startStandbyVm } from './qemu-standby';
+import {
+  connectQmp,
+  removeStandby,
+  shutDownStandby,
+  standbyControlSocket,
+  standbyDisks,
+  standbyRunning,
+  standbyVm,
+  startStandbyVm,
+} from './qemu-standby';
 import { commitLeftoverOverlays, freezeStandbyDisks, thawStandbyDisks } from './standby-snapshot';
 
 export interface RecoveryVmSpec {
@@ -59,7 +68,13 @@ export function qemuStandbySite(qemu: string, root: string): RecoverySite {
     async start(spec, signal) {
       signal.throwIfAborted();
       const folder = folderOf(spec.key);
-      const vm = await startStandbyVm(qemu, folder, { name: `lifeboat-recovered-${spec.name}`, disks: spec.disks, memoryMiB: spec.memoryMiB, firmware: spec.firmware, networks: spec.networks });
+      const vm = await startStandbyVm(qemu, folder, {
+        name: `lifeboat-recovered-${spec.name}`,
+        disks: spec.disks,
+        memoryMiB: spec.memoryMiB,
+        firmware: spec.firmware,
+        networks: spec.networks,
+      });
       return { recoveryVmId: folder, vm };
     },
     attach: (id) => standbyVm(id),
@@ -87,14 +102,24 @@ class StoppedDisks implements Hypervisor {
   ) {}
 
   async createCheckpoint(vmId: string): Promise<Checkpoint> {
-    if (this.files.length === 0) throw new LifeboatError('VM_NOT_FOUND', `The recovered copy of ${this.recovered.vm} has no disks left at ${this.recovered.recoveryVmId}.`, { fix: 'It was removed by hand: restore the VM from the vault instead.' });
+    if (this.files.length === 0)
+      throw new LifeboatError(
+        'VM_NOT_FOUND',
+        `The recovered copy of ${this.recovered.vm} has no disks left at ${this.recovered.recoveryVmId}.`,
+        { fix: 'It was removed by hand: restore the VM from the vault instead.' },
+      );
     // A copy taken while it ran and cut short may have left its last writes in an overlay: merge them first.
     commitLeftoverOverlays(this.files);
     return this.checkpointOf(vmId, 'powered-off', null);
   }
 
   protected checkpointOf(vmId: string, kind: Checkpoint['kind'], note: string | null): Checkpoint {
-    const disks = this.files.map((file, index) => ({ key: this.recovered.diskNames[index] ?? `disk${index}`, path: file, capacityBytes: fs.statSync(file).size, changeId: null }));
+    const disks = this.files.map((file, index) => ({
+      key: this.recovered.diskNames[index] ?? `disk${index}`,
+      path: file,
+      capacityBytes: fs.statSync(file).size,
+      changeId: null,
+    }));
     return { id: `${kind}:${Date.now()}`, vmId, name: 'recovered copy', kind, createdAt: new Date().toISOString(), note, disks };
   }
 
@@ -130,9 +155,13 @@ class StoppedDisks implements Hypervisor {
 class RunningStandbyDisks extends StoppedDisks {
   override async createCheckpoint(vmId: string, options?: CheckpointOptions): Promise<Checkpoint> {
     if (options?.consistency === 'require') {
-      throw new LifeboatError('CHECKPOINT_FAILED', `${this.recovered.vm} runs at the QEMU standby, which cannot quiesce its applications, and its policy requires application-consistent points.`, {
-        fix: 'While the plan is failed over, set the policy\'s consistency to "prefer" so its work there is copied, or fail back.',
-      });
+      throw new LifeboatError(
+        'CHECKPOINT_FAILED',
+        `${this.recovered.vm} runs at the QEMU standby, which cannot quiesce its applications, and its policy requires application-consistent points.`,
+        {
+          fix: 'While the plan is failed over, set the policy\'s consistency to "prefer" so its work there is copied, or fail back.',
+        },
+      );
     }
     const socket = standbyControlSocket(this.recovered.recoveryVmId);
     if (!standbyRunning(this.recovered.recoveryVmId) || !socket) return super.createCheckpoint(vmId);
@@ -142,7 +171,11 @@ class RunningStandbyDisks extends StoppedDisks {
     } finally {
       qmp.close();
     }
-    return this.checkpointOf(vmId, 'crash-consistent', 'Taken while the recovered VM ran at the QEMU standby: every disk frozen at the same instant.');
+    return this.checkpointOf(
+      vmId,
+      'crash-consistent',
+      'Taken while the recovered VM ran at the QEMU standby: every disk frozen at the same instant.',
+    );
   }
 
   override async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -63,16 +63,26 @@ export async function thawStandbyDisks(qmp: QmpClient, disks: string[], timeoutM
   for (const disk of disks) fs.rmSync(overlayOf(disk), { force: true });
 }
 
-async function waitForJob(qmp: QmpClient, job: string, done: (found: BlockJob | undefined) => boolean, timeoutMs: number, disk: string): Promise<void> {
+async function waitForJob(
+  qmp: QmpClient,
+  job: string,
+  done: (found: BlockJob | undefined) => boolean,
+  timeoutMs: number,
+  disk: string,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   const never = new AbortController().signal;
   for (;;) {
     const jobs = (await qmp.execute('query-block-jobs')) as BlockJob[];
     if (done(jobs.find((candidate) => candidate.device === job))) return;
     if (performance.now() > deadline) {
-      throw new LifeboatError('INTERNAL', `QEMU did not finish merging the changes of ${disk} back within ${Math.round(timeoutMs / 1000)} s.`, {
-        fix: 'Leave the standby VM running: the next copy or failback merges them again. If it keeps failing, check the disk space of the standby folder.',
-      });
+      throw new LifeboatError(
+        'INTERNAL',
+        `QEMU did not finish merging the changes of ${disk} back within ${Math.round(timeoutMs / 1000)} s.`,
+        {
+          fix: 'Leave the standby VM running: the next copy or failback merges them again. If it keeps failing, check the disk space of the standby folder.',
+        },
+      );
     }
     await wait(100, never); // QEMU's job runs in another process: its state can only be polled
   }
@@ -88,9 +98,13 @@ export function commitLeftoverOverlays(disks: string[]): void {
     if (!fs.existsSync(overlay)) continue;
     const result = spawnSync('qemu-img', ['commit', '-q', overlay], { encoding: 'utf8', env: childEnv() });
     if (result.status !== 0) {
-      throw new LifeboatError('INTERNAL', `The last changes of ${disk} could not be merged from ${overlay}: ${(result.stderr || result.error?.message || '').trim()}.`, {
-        fix: `Run \`qemu-img commit ${overlay}\` by hand (qemu-utils), then fail back again.`,
-      });
+      throw new LifeboatError(
+        'INTERNAL',
+        `The last changes of ${disk} could not be merged from ${overlay}: ${(result.stderr || result.error?.message || '').trim()}.`,
+        {
+          fix: `Run \`qemu-img commit ${overlay}\` by hand (qemu-utils), then fail back again.`,
+        },
+      );
     }
     fs.rmSync(overlay, { force: true });
   }

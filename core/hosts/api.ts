@@ -12,7 +12,10 @@ import type { Credentials, HostConnection } from '../hypervisors/types';
 /** What this module needs from the engine (see RoomDeps). */
 export type HostsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'operator' | 'secrets'>;
 
-type HostsApi = Pick<ConsoleApi, 'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab'>;
+type HostsApi = Pick<
+  ConsoleApi,
+  'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab'
+>;
 
 export type { Providers } from './connector';
 
@@ -28,7 +31,10 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
 
   const find = (id: string): HostRecord => {
     const host = hosts.get(id) ?? hosts.findByName(id);
-    if (!host) throw new LifeboatError('NOT_FOUND', `There is no host ${id}.`, { fix: 'List hosts with `lifeboat hosts list`, or refresh the Virtual machines page.' });
+    if (!host)
+      throw new LifeboatError('NOT_FOUND', `There is no host ${id}.`, {
+        fix: 'List hosts with `lifeboat hosts list`, or refresh the Virtual machines page.',
+      });
     return host;
   };
 
@@ -46,7 +52,16 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
       const failure = toLifeboatError(error);
       hosts.setStatus(host.id, 'error', failure.fix ? `${failure.message} ${failure.fix}` : failure.message, ctx.clock.now());
       ctx.bus.emit({ type: 'inventory.changed', hostId: host.id, added: 0, removed: 0, changed: 0 });
-      return { ...base, ok: false, total: 0, added: 0, removed: 0, changed: 0, durationMs: Math.round(performance.now() - started), error: failure.toBody() };
+      return {
+        ...base,
+        ok: false,
+        total: 0,
+        added: 0,
+        removed: 0,
+        changed: 0,
+        durationMs: Math.round(performance.now() - started),
+        error: failure.toBody(),
+      };
     }
   };
 
@@ -66,7 +81,8 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
         name = input.name ?? `Workstation (${input.folders[0]})`;
       } else if (input.kind === 'hyperv') {
         address = input.address && !/^(localhost|127\.0\.0\.1|\.)$/i.test(input.address) ? input.address : null;
-        if (input.username !== undefined && input.password !== undefined) credentials = { username: input.username, password: input.password };
+        if (input.username !== undefined && input.password !== undefined)
+          credentials = { username: input.username, password: input.password };
         if (credentials) settings.username = credentials.username;
         name = input.name ?? address ?? 'This computer';
       } else {
@@ -80,7 +96,10 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
         name = input.name ?? address;
       }
       if (hosts.findByName(name)) {
-        throw new LifeboatError('CONFLICT', `A host called "${name}" is already in the catalog.`, { field: 'name', fix: 'Give this host another name, or remove the old one first.' });
+        throw new LifeboatError('CONFLICT', `A host called "${name}" is already in the catalog.`, {
+          field: 'name',
+          fix: 'Give this host another name, or remove the old one first.',
+        });
       }
 
       // Check before saving: a host that cannot be reached or signed in to is not added.
@@ -104,9 +123,13 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
       const protectedVms = vms.protectedOnHost(host.id);
       if (protectedVms.length > 0) {
         const first = protectedVms[0]!;
-        throw new LifeboatError('CONFLICT', `${host.name} has protected VMs (${first.vm} in "${first.policy}"${protectedVms.length > 1 ? ` and ${protectedVms.length - 1} more` : ''}).`, {
-          fix: 'Remove its VMs from their protection policies first; recovery points stay in the vault.',
-        });
+        throw new LifeboatError(
+          'CONFLICT',
+          `${host.name} has protected VMs (${first.vm} in "${first.policy}"${protectedVms.length > 1 ? ` and ${protectedVms.length - 1} more` : ''}).`,
+          {
+            fix: 'Remove its VMs from their protection policies first; recovery points stay in the vault.',
+          },
+        );
       }
       ctx.db.transaction(() => {
         if (host.credentialsSecretId) ctx.secrets.delete(host.credentialsSecretId);
@@ -134,8 +157,11 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
     async createSampleLab({ folder }) {
       const labFolder = folder ?? defaultLabFolder(ctx.dataDir);
       const lab = await createSampleLab(labFolder);
-      const existing = hosts.list().find((h) => h.kind === 'workstation' && h.settings.folders?.length === 1 && h.settings.folders[0] === labFolder);
-      const host = existing ?? (await api.addHost({ kind: 'workstation', name: uniqueName('Sample lab'), folders: [labFolder], useInventory: false }));
+      const existing = hosts
+        .list()
+        .find((h) => h.kind === 'workstation' && h.settings.folders?.length === 1 && h.settings.folders[0] === labFolder);
+      const host =
+        existing ?? (await api.addHost({ kind: 'workstation', name: uniqueName('Sample lab'), folders: [labFolder], useInventory: false }));
       await discoverHost(find(host.id));
       return { hostId: host.id, folder: labFolder, vms: lab.vms };
     },

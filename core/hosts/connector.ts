@@ -38,7 +38,10 @@ export class HostConnector {
 
   connect(hostId: string): Hypervisor {
     const host = this.hosts.get(hostId);
-    if (!host) throw new LifeboatError('NOT_FOUND', `The host ${hostId} is no longer in the catalog.`, { fix: 'Add the host again, then run discovery.' });
+    if (!host)
+      throw new LifeboatError('NOT_FOUND', `The host ${hostId} is no longer in the catalog.`, {
+        fix: 'Add the host again, then run discovery.',
+      });
     return this.open(this.connection(host));
   }
 

@@ -135,7 +135,11 @@ async function handle(state: ServerState, req: http.IncomingMessage, res: http.S
   if (!matches(bearer(req))) throw unauthorized();
   if (url.pathname === '/api/eventTicket' && req.method === 'POST') return sendJson(res, 200, { ticket: tickets.newTicket() });
   if (url.pathname === '/api/methods' && req.method === 'GET') {
-    return sendJson(res, 200, Object.entries(methods).map(([name, spec]) => ({ name, summary: spec.summary })));
+    return sendJson(
+      res,
+      200,
+      Object.entries(methods).map(([name, spec]) => ({ name, summary: spec.summary })),
+    );
   }
   if (req.method !== 'POST') {
     res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Use POST for API methods.');
@@ -165,7 +169,12 @@ function servePage(state: ServerState, req: http.IncomingMessage, res: http.Serv
   return serveStatic(state.options.staticDir, res, url.pathname);
 }
 
-async function callMethod({ options, port }: ServerState, req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
+async function callMethod(
+  { options, port }: ServerState,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  method: string,
+): Promise<void> {
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
     throw new LifeboatError('INVALID_INPUT', 'API requests must send JSON (content-type: application/json).');
   }

@@ -34,6 +34,6 @@ export function outputInvalid(source: string, detail: string, cause?: unknown): 
 
 export function notLifeboatVm(host: string, vm: string): LifeboatError {
   return new LifeboatError('CONFLICT', `${vm} on ${host} was not created by Lifeboat, so Lifeboat will not delete it.`, {
-    fix: 'Remove production VMs with the hypervisor\'s own tools.',
+    fix: "Remove production VMs with the hypervisor's own tools.",
   });
 }

@@ -19,8 +19,24 @@ interface LabVm {
 
 /** Three small VMs that look like a small office: a domain controller, a file server with a data disk, a web server. */
 export const LAB_VMS: readonly LabVm[] = [
-  { name: 'lab-dc01', guestOS: 'windows2019srvnext-64', memsize: 2048, numvcpus: 2, firmware: 'bios', disks: [64], mac: '00:50:56:3f:00:01' },
-  { name: 'lab-files01', guestOS: 'windows2019srvnext-64', memsize: 4096, numvcpus: 2, firmware: 'bios', disks: [64, 32], mac: '00:50:56:3f:00:02' },
+  {
+    name: 'lab-dc01',
+    guestOS: 'windows2019srvnext-64',
+    memsize: 2048,
+    numvcpus: 2,
+    firmware: 'bios',
+    disks: [64],
+    mac: '00:50:56:3f:00:01',
+  },
+  {
+    name: 'lab-files01',
+    guestOS: 'windows2019srvnext-64',
+    memsize: 4096,
+    numvcpus: 2,
+    firmware: 'bios',
+    disks: [64, 32],
+    mac: '00:50:56:3f:00:02',
+  },
   { name: 'lab-web01', guestOS: 'ubuntu-64', memsize: 1024, numvcpus: 1, firmware: 'bios', disks: [48], mac: '00:50:56:3f:00:03' },
 ];
 
@@ -79,7 +95,10 @@ async function writeLabDisk(file: string, virtualSize: number, vmName: string, d
 function pattern(seed: string, length: number): Buffer {
   const out = Buffer.alloc(length);
   for (let block = 0; block * 32 < length; block++) {
-    createHash('sha256').update(`${seed}:${block}`).digest().copy(out, block * 32);
+    createHash('sha256')
+      .update(`${seed}:${block}`)
+      .digest()
+      .copy(out, block * 32);
   }
   return out;
 }

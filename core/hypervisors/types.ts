@@ -126,8 +126,7 @@ export interface HeartbeatReading {
  * line), null when it sent nothing. refused / timeout: the last attempt's outcome when the time ran out.
  */
 export type GuestTcpResult =
-  | { outcome: 'answered'; port: number; answer: string | null }
-  | { outcome: 'refused' | 'timeout'; port: number; message: string };
+  { outcome: 'answered'; port: number; answer: string | null } | { outcome: 'refused' | 'timeout'; port: number; message: string };
 
 /**
  * succeeded: no error record, no thrown error, exit code 0 (or none); failed: any of those; timeout: still

@@ -12,7 +12,9 @@ export interface LeftoverDeps {
  * What killed or failed jobs still hold — checkpoints, sandbox VMs, QEMU processes, restored files — given
  * back at the next engine start. What still cannot be released stays recorded on its job and is reported.
  */
-export async function releaseLeftovers(deps: LeftoverDeps): Promise<{ released: number; failed: { jobId: string; error: LifeboatError }[] }> {
+export async function releaseLeftovers(
+  deps: LeftoverDeps,
+): Promise<{ released: number; failed: { jobId: string; error: LifeboatError }[] }> {
   let released = 0;
   const failed: { jobId: string; error: LifeboatError }[] = [];
   for (const { jobId, resources } of deps.jobs.heldResources()) {

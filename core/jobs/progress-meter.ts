@@ -32,7 +32,13 @@ export class ProgressMeter {
     const bytesPerSecond = this.detail.bytesPerSecond ?? Math.round(this.rate.perSecond());
     const remaining = Math.max(0, this.bytesTotal - this.bytesDone);
     const etaSeconds =
-      this.detail.etaSeconds !== undefined ? this.detail.etaSeconds : bytesPerSecond > 0 ? Math.ceil(remaining / bytesPerSecond) : remaining === 0 && this.bytesTotal > 0 ? 0 : null;
+      this.detail.etaSeconds !== undefined
+        ? this.detail.etaSeconds
+        : bytesPerSecond > 0
+          ? Math.ceil(remaining / bytesPerSecond)
+          : remaining === 0 && this.bytesTotal > 0
+            ? 0
+            : null;
     return {
       phase: this.phase,
       bytesDone: this.bytesDone,

@@ -78,7 +78,16 @@ export class JobQueue {
     const id = randomUUID();
     let settle!: (job: Job) => void;
     const done = new Promise<Job>((resolve) => (settle = resolve));
-    const live: LiveJob = { id, request, controller: new AbortController(), meter: new ProgressMeter(this.monotonicNow), state: 'queued', lastEmit: 0, done, settle };
+    const live: LiveJob = {
+      id,
+      request,
+      controller: new AbortController(),
+      meter: new ProgressMeter(this.monotonicNow),
+      state: 'queued',
+      lastEmit: 0,
+      done,
+      settle,
+    };
     this.store.insert({ ...request, id }, this.clock.now());
     this.live.set(id, live);
     this.pump();
@@ -93,7 +102,8 @@ export class JobQueue {
       return job;
     }
     live.controller.abort(new LifeboatError('CANCELLED', 'Cancelled by the operator.'));
-    if (live.state === 'queued') this.finish(live, { bytesRead: 0, bytesStored: 0, appConsistent: null }, 'cancelled', 'Cancelled before it started.');
+    if (live.state === 'queued')
+      this.finish(live, { bytesRead: 0, bytesStored: 0, appConsistent: null }, 'cancelled', 'Cancelled before it started.');
     return this.describe(live);
   }
 
@@ -187,7 +197,12 @@ export class JobQueue {
           const words = stopped ? stoppedWords(live.request.kind) : cancelled ? 'Cancelled by the operator.' : failure.message;
           ctx.log(stopped ? words : cancelled ? 'Cancelled.' : `Failed: ${failure.message}${failure.fix ? ` — ${failure.fix}` : ''}`);
           const bytesRead = live.meter.bytesRead;
-          this.finish(live, { bytesRead, bytesStored: 0, appConsistent: null }, stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed', words);
+          this.finish(
+            live,
+            { bytesRead, bytesStored: 0, appConsistent: null },
+            stopped ? 'interrupted' : cancelled ? 'cancelled' : 'failed',
+            words,
+          );
         },
       );
   }
@@ -203,10 +218,20 @@ export class JobQueue {
     this.bus.emit({ type: 'job.progress', jobId: live.id, ...live.meter.snapshot() });
   }
 
-  private finish(live: LiveJob, outcome: JobOutcome, status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted', error: string | null, message?: string): void {
+  private finish(
+    live: LiveJob,
+    outcome: JobOutcome,
+    status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted',
+    error: string | null,
+    message?: string,
+  ): void {
     if (!this.live.has(live.id)) return;
     this.live.delete(live.id);
-    this.store.finish(live.id, { status, error, bytesRead: outcome.bytesRead, bytesStored: outcome.bytesStored, appConsistent: outcome.appConsistent }, this.clock.now());
+    this.store.finish(
+      live.id,
+      { status, error, bytesRead: outcome.bytesRead, bytesStored: outcome.bytesStored, appConsistent: outcome.appConsistent },
+      this.clock.now(),
+    );
     const job = this.store.get(live.id)!;
     const summary = error ?? message;
     this.bus.emit({ type: 'job.finished', jobId: live.id, status, ...(summary ? { message: summary } : {}) });

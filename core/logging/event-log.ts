@@ -8,7 +8,10 @@ export function logEvent(log: RotatingLog, event: ConsoleEvent): void {
       log.write('info', `job ${event.jobId} started: ${event.title}`);
       break;
     case 'job.finished':
-      log.write(event.status === 'failed' ? 'error' : 'info', `job ${event.jobId} ${event.status}${event.message ? `: ${event.message}` : ''}`);
+      log.write(
+        event.status === 'failed' ? 'error' : 'info',
+        `job ${event.jobId} ${event.status}${event.message ? `: ${event.message}` : ''}`,
+      );
       break;
     case 'alert.raised':
       log.write(event.alert.severity === 'critical' ? 'error' : 'warn', `alert: ${event.alert.message}`);

@@ -36,7 +36,15 @@ export function notificationsApi(ctx: NotifyDeps): Pick<ConsoleApi, 'getEmailSet
       describeJob: (id) => jobs.get(id) ?? null,
       // Shown in the console, not mailed: a failing mail server must not feed on itself.
       onFailure: (error) =>
-        ctx.bus.emit({ type: 'alert.raised', alert: { id: `email-${ctx.clock.now().getTime()}`, severity: 'info', message: `An email alert could not be sent: ${error.message}`, ...(error.fix ? { fix: error.fix } : {}) } }),
+        ctx.bus.emit({
+          type: 'alert.raised',
+          alert: {
+            id: `email-${ctx.clock.now().getTime()}`,
+            severity: 'info',
+            message: `An email alert could not be sent: ${error.message}`,
+            ...(error.fix ? { fix: error.fix } : {}),
+          },
+        }),
     });
     ctx.onClose(stop);
   });
@@ -52,7 +60,11 @@ export function notificationsApi(ctx: NotifyDeps): Pick<ConsoleApi, 'getEmailSet
         ctx.settings.set('email', settings, now);
         if (newPassword === null) ctx.secrets.delete(SMTP_PASSWORD_SECRET);
         else if (newPassword !== undefined) ctx.secrets.put(SMTP_PASSWORD_SECRET, 'SMTP password for email alerts', newPassword, now);
-        ctx.audit.append(ctx.operator, 'settings.changed', 'email alerts', { enabled: settings.enabled, host: settings.host, to: settings.to });
+        ctx.audit.append(ctx.operator, 'settings.changed', 'email alerts', {
+          enabled: settings.enabled,
+          host: settings.host,
+          to: settings.to,
+        });
       })();
       return read();
     },
@@ -60,7 +72,9 @@ export function notificationsApi(ctx: NotifyDeps): Pick<ConsoleApi, 'getEmailSet
     async sendTestEmail() {
       const settings = read();
       if (!settings.host || !settings.from || settings.to.length === 0) {
-        throw new LifeboatError('NOT_SET_UP', 'Email alerts are not set up yet.', { fix: 'Enter the mail server, From and To addresses, save, then send a test.' });
+        throw new LifeboatError('NOT_SET_UP', 'Email alerts are not set up yet.', {
+          fix: 'Enter the mail server, From and To addresses, save, then send a test.',
+        });
       }
       return sendEmail(settings, password(), {
         subject: 'Lifeboat test email',

@@ -23,6 +23,9 @@ export function startEmailNotifier(deps: EmailNotifierDeps): () => void {
     if (!notice) return;
     const category = event.type === 'alert.raised' ? 'rpo' : event.status === 'failed' ? 'failures' : 'drills';
     if (!settings.events[category]) return;
-    sendEmail(settings, deps.password(), { subject: notice.title, text: `${notice.body}\n\nOpen the Lifeboat console for details.\n` }).catch(deps.onFailure);
+    sendEmail(settings, deps.password(), {
+      subject: notice.title,
+      text: `${notice.body}\n\nOpen the Lifeboat console for details.\n`,
+    }).catch(deps.onFailure);
   });
 }

@@ -56,5 +56,8 @@ function smtpError(settings: EmailSettings, error: NodeJS.ErrnoException & { res
       cause: error,
     });
   }
-  return new LifeboatError('INTERNAL', `Sending email through ${where} failed: ${error.message}.`, { fix: 'Check the email settings and try again.', cause: error });
+  return new LifeboatError('INTERNAL', `Sending email through ${where} failed: ${error.message}.`, {
+    fix: 'Check the email settings and try again.',
+    cause: error,
+  });
 }

@@ -47,9 +47,13 @@ function lastDrill(drills: DrillsStore): Drill | null {
 
 function upcomingRuns(ctx: OverviewDeps, policies: PoliciesStore, now: Date, paused: boolean): UpcomingRun[] {
   const lastStarts = new Map(
-    (ctx.db.prepare("SELECT vm_id, MAX(COALESCE(started_at, created_at)) AS last FROM jobs WHERE kind = 'replication' AND vm_id IS NOT NULL GROUP BY vm_id").all() as { vm_id: string; last: string }[]).map(
-      (row) => [row.vm_id, Date.parse(row.last)],
-    ),
+    (
+      ctx.db
+        .prepare(
+          "SELECT vm_id, MAX(COALESCE(started_at, created_at)) AS last FROM jobs WHERE kind = 'replication' AND vm_id IS NOT NULL GROUP BY vm_id",
+        )
+        .all() as { vm_id: string; last: string }[]
+    ).map((row) => [row.vm_id, Date.parse(row.last)]),
   );
   const runs = policies.list().map((policy): UpcomingRun => {
     const base = { policyId: policy.id, policy: policy.name, vmCount: policy.vmIds.length };
@@ -86,7 +90,10 @@ function isoDay(date: Date): string {
 }
 
 function storageUsage(ctx: OverviewDeps, now: Date, days: number): StorageUsage {
-  const totals = ctx.db.prepare('SELECT COUNT(*) AS points, COALESCE(SUM(stored_bytes), 0) AS stored FROM recovery_points').get() as { points: number; stored: number };
+  const totals = ctx.db.prepare('SELECT COUNT(*) AS points, COALESCE(SUM(stored_bytes), 0) AS stored FROM recovery_points').get() as {
+    points: number;
+    stored: number;
+  };
   // Newest point of each VM (by id: two hosts' "web01" are two VMs) in each vault: what restoring everything would bring back.
   const protectedBytes = ctx.db
     .prepare(
@@ -97,8 +104,13 @@ function storageUsage(ctx: OverviewDeps, now: Date, days: number): StorageUsage 
     .pluck()
     .get() as number;
   const firstDay = localDay(now, -(days - 1));
-  const before = ctx.db.prepare('SELECT COALESCE(SUM(stored_bytes), 0) FROM recovery_points WHERE time < ?').pluck().get(firstDay.toISOString()) as number;
-  const recent = ctx.db.prepare('SELECT time, stored_bytes FROM recovery_points WHERE time >= ? ORDER BY time').all(firstDay.toISOString()) as { time: string; stored_bytes: number }[];
+  const before = ctx.db
+    .prepare('SELECT COALESCE(SUM(stored_bytes), 0) FROM recovery_points WHERE time < ?')
+    .pluck()
+    .get(firstDay.toISOString()) as number;
+  const recent = ctx.db
+    .prepare('SELECT time, stored_bytes FROM recovery_points WHERE time >= ? ORDER BY time')
+    .all(firstDay.toISOString()) as { time: string; stored_bytes: number }[];
   const trend: StorageUsage['trend'] = [];
   let running = before;
   let next = 0;

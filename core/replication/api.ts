@@ -20,7 +20,10 @@ import { openVaultPort, type VaultPortDeps } from './vault-adapter';
 import type { RecoveredCopyOf } from './recovered-copies';
 
 /** What this module needs from the engine (see RoomDeps). */
-export type ProtectionDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'onTick' | 'operator' | 'settings' | 'targets'> & VaultPortDeps;
+export type ProtectionDeps = RoomDeps<
+  'audit' | 'bus' | 'clock' | 'db' | 'hosts' | 'jobs' | 'onStartBackground' | 'onTick' | 'operator' | 'settings' | 'targets'
+> &
+  VaultPortDeps;
 
 type ProtectionApi = Pick<
   ConsoleApi,
@@ -107,7 +110,16 @@ export function protectionApi(ctx: ProtectionDeps, recoveredCopyOf: RecoveredCop
 
     async listPoints({ vmId }) {
       const rows = vmId ? deps.points.listForVm(vmId) : deps.points.listAll();
-      return rows.map((p) => ({ id: p.id, vmId: p.vmId, vm: p.vmName, targetId: p.targetId, time: p.time, appConsistent: p.appConsistent, sizeBytes: p.sizeBytes, storedBytes: p.storedBytes }));
+      return rows.map((p) => ({
+        id: p.id,
+        vmId: p.vmId,
+        vm: p.vmName,
+        targetId: p.targetId,
+        time: p.time,
+        appConsistent: p.appConsistent,
+        sizeBytes: p.sizeBytes,
+        storedBytes: p.storedBytes,
+      }));
     },
 
     async getSchedulesPaused() {
@@ -130,17 +142,37 @@ function replicationDeps(ctx: ProtectionDeps, jobs: JobsStore): ReplicationDeps 
   return {
     connect: (hostId) => ctx.hosts.connect(hostId),
     openVault: (targetId, policy) =>
-      openVaultPort(ctx, targetId, policy ? { uploadLimit: { policyId: policy.id, policyName: policy.name, limit: () => bandwidthLimitAt(policy.bandwidth, ctx.clock.now()) } } : {}),
+      openVaultPort(
+        ctx,
+        targetId,
+        policy
+          ? {
+              uploadLimit: {
+                policyId: policy.id,
+                policyName: policy.name,
+                limit: () => bandwidthLimitAt(policy.bandwidth, ctx.clock.now()),
+              },
+            }
+          : {},
+      ),
     points: new RecoveryPointsStore(ctx.db),
     jobs,
     clock: ctx.clock,
   };
 }
 
-function runStarter(ctx: ProtectionDeps, vms: VmsStore, deps: ReplicationDeps, recoveredCopyOf: RecoveredCopyOf): ProtectionRoom['startRun'] {
+function runStarter(
+  ctx: ProtectionDeps,
+  vms: VmsStore,
+  deps: ReplicationDeps,
+  recoveredCopyOf: RecoveredCopyOf,
+): ProtectionRoom['startRun'] {
   return (policy, vmId, trigger) => {
     const vm = vms.get(vmId);
-    if (!vm) throw new LifeboatError('NOT_FOUND', `The VM ${vmId} is no longer in the inventory.`, { fix: 'Run discovery, then edit the policy.' });
+    if (!vm)
+      throw new LifeboatError('NOT_FOUND', `The VM ${vmId} is no longer in the inventory.`, {
+        fix: 'Run discovery, then edit the policy.',
+      });
     return ctx.jobs.submit({
       key: jobKeys.replicate(vmId),
       kind: 'replication',
@@ -160,7 +192,12 @@ function runStarter(ctx: ProtectionDeps, vms: VmsStore, deps: ReplicationDeps, r
 function planFailingOver(ctx: ProtectionDeps): ProtectionRoom['failingOver'] {
   const plans = new PlansStore(ctx.db);
   return (vmId) =>
-    plans.list().find((plan) => plan.groups.some((group) => group.vms.some((member) => member.vmId === vmId)) && ctx.jobs.isBusy(jobKeys.failover(plan.id)))?.name ?? null;
+    plans
+      .list()
+      .find(
+        (plan) =>
+          plan.groups.some((group) => group.vms.some((member) => member.vmId === vmId)) && ctx.jobs.isBusy(jobKeys.failover(plan.id)),
+      )?.name ?? null;
 }
 
 function startScheduler(
@@ -181,7 +218,13 @@ function startScheduler(
     paused: () => ctx.settings.get('schedulesPaused') ?? false,
     retries: () => ctx.settings.get('copyRetries') ?? DEFAULT_COPY_RETRIES,
     // Failed-over VMs whose recovered copy can be read are copied as usual (from there); the others wait for failback.
-    failedOver: () => new Set(failovers.list().flatMap((state) => state.vms.map((vm) => vm.vmId)).filter((vmId) => !recoveredCopyOf(vmId))),
+    failedOver: () =>
+      new Set(
+        failovers
+          .list()
+          .flatMap((state) => state.vms.map((vm) => vm.vmId))
+          .filter((vmId) => !recoveredCopyOf(vmId)),
+      ),
   });
   ctx.onStartBackground(() => scheduler.tick({ atLaunch: true }));
   ctx.onTick(() => scheduler.tick());
@@ -219,34 +262,58 @@ function runNow({ ctx, policies, vms, startRun, failingOver }: ProtectionRoom, {
     }
   }
   if (started.length === 0 && held.length > 0) {
-    throw new LifeboatError('PLAN_BUSY', `${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} failing over or back right now; a copy would read disks that are being shut down or rewritten.`, {
-      fix: 'Wait until the failover or failback finishes (Activity shows it); copies start again by themselves.',
-    });
+    throw new LifeboatError(
+      'PLAN_BUSY',
+      `${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} failing over or back right now; a copy would read disks that are being shut down or rewritten.`,
+      {
+        fix: 'Wait until the failover or failback finishes (Activity shows it); copies start again by themselves.',
+      },
+    );
   }
   if (started.length === 0) {
-    throw new LifeboatError('NOT_FOUND', vmId ? 'That VM is not protected by any policy.' : 'Nothing is protected yet.', { fix: 'Protect the VM first (Protection → Protect VMs).' });
+    throw new LifeboatError('NOT_FOUND', vmId ? 'That VM is not protected by any policy.' : 'Nothing is protected yet.', {
+      fix: 'Protect the VM first (Protection → Protect VMs).',
+    });
   }
-  ctx.audit.append(ctx.operator, 'run.started', policyId ? (policies.get(policyId)?.name ?? policyId) : 'all policies', { jobs: started.map((j) => j.id) });
+  ctx.audit.append(ctx.operator, 'run.started', policyId ? (policies.get(policyId)?.name ?? policyId) : 'all policies', {
+    jobs: started.map((j) => j.id),
+  });
   return started;
 }
 
 function validatePolicy(ctx: ProtectionDeps, policies: PoliciesStore, fields: PolicyFields, exceptPolicyId: string | null): void {
   if (!ctx.targets.get(fields.targetId)) {
-    throw new LifeboatError('INVALID_INPUT', 'targetId: There is no such vault target.', { field: 'targetId', fix: 'Pick a target from Settings → Targets.' });
+    throw new LifeboatError('INVALID_INPUT', 'targetId: There is no such vault target.', {
+      field: 'targetId',
+      fix: 'Pick a target from Settings → Targets.',
+    });
   }
   const named = policies.findByName(fields.name);
   if (named && named.id !== exceptPolicyId) {
-    throw new LifeboatError('INVALID_INPUT', `name: A policy called "${named.name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
+    throw new LifeboatError('INVALID_INPUT', `name: A policy called "${named.name}" already exists.`, {
+      field: 'name',
+      fix: 'Choose another name.',
+    });
   }
   if (fields.schedule !== null && !CronSchedule.isValid(fields.schedule)) {
-    throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, { field: 'schedule', fix: 'Use five fields, like "*/15 * * * *" (every 15 minutes).' });
+    throw new LifeboatError('INVALID_INPUT', `schedule: "${fields.schedule}" is not a valid cron expression.`, {
+      field: 'schedule',
+      fix: 'Use five fields, like "*/15 * * * *" (every 15 minutes).',
+    });
   }
   for (const vmId of fields.vmIds) {
     const vm = ctx.db.prepare('SELECT name FROM vms WHERE id = ? AND removed_at IS NULL').get(vmId) as { name: string } | undefined;
-    if (!vm) throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${vmId} in the inventory.`, { field: 'vmIds', fix: 'Run discovery again and pick VMs from the list.' });
+    if (!vm)
+      throw new LifeboatError('INVALID_INPUT', `vmIds: There is no VM ${vmId} in the inventory.`, {
+        field: 'vmIds',
+        fix: 'Run discovery again and pick VMs from the list.',
+      });
     const owner = policies.policyOfVm(vmId);
     if (owner && owner.id !== exceptPolicyId) {
-      throw new LifeboatError('INVALID_INPUT', `vmIds: ${vm.name} is already protected by "${owner.name}".`, { field: 'vmIds', fix: `Remove it from "${owner.name}" first, or edit that policy.` });
+      throw new LifeboatError('INVALID_INPUT', `vmIds: ${vm.name} is already protected by "${owner.name}".`, {
+        field: 'vmIds',
+        fix: `Remove it from "${owner.name}" first, or edit that policy.`,
+      });
     }
   }
 }

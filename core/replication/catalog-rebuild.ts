@@ -26,7 +26,10 @@ export function catalogRebuildApi(ctx: CatalogRebuildDeps): Pick<ConsoleApi, 're
   return {
     async rebuildCatalog({ location, passphrase, credentials }) {
       const secret = passphrase ?? (ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined);
-      if (!secret) throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is needed to read the vault.', { fix: 'Give it (LIFEBOAT_PASSPHRASE or --passphrase-file), or set Lifeboat up first.' });
+      if (!secret)
+        throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is needed to read the vault.', {
+          fix: 'Give it (LIFEBOAT_PASSPHRASE or --passphrase-file), or set Lifeboat up first.',
+        });
       // The vault alone is read: the catalog is what gets written.
       const vault = await Vault.open(location, secret, { credentials: credentials ?? null, readOnly: true });
       try {
@@ -36,9 +39,19 @@ export function catalogRebuildApi(ctx: CatalogRebuildDeps): Pick<ConsoleApi, 're
         const path = resolved.kind === 'folder' ? resolved.path : location.trim();
         let target = ctx.targets.findByLocation(path);
         if (!target) {
-          target = ctx.targets.getDefault() === null
-            ? ctx.targets.setDefault('Primary vault', { kind: resolved.kind === 'folder' ? 'folder' : resolved.kind === 'azblob' ? 'azure' : 's3', path }, now)
-            : ctx.targets.create(`Vault at ${path}`, { kind: resolved.kind === 'folder' ? 'folder' : resolved.kind === 'azblob' ? 'azure' : 's3', path }, null, now);
+          target =
+            ctx.targets.getDefault() === null
+              ? ctx.targets.setDefault(
+                  'Primary vault',
+                  { kind: resolved.kind === 'folder' ? 'folder' : resolved.kind === 'azblob' ? 'azure' : 's3', path },
+                  now,
+                )
+              : ctx.targets.create(
+                  `Vault at ${path}`,
+                  { kind: resolved.kind === 'folder' ? 'folder' : resolved.kind === 'azblob' ? 'azure' : 's3', path },
+                  null,
+                  now,
+                );
         }
         const vms = new VmsStore(ctx.db).list();
         const points = new RecoveryPointsStore(ctx.db);
@@ -47,7 +60,8 @@ export function catalogRebuildApi(ctx: CatalogRebuildDeps): Pick<ConsoleApi, 're
         ctx.db.transaction(() => {
           for (const manifest of manifests) {
             const metadata = manifest.metadata as PointMetadata;
-            const vm = vms.find((candidate) => candidate.id === metadata.vmId) ?? vms.find((candidate) => candidate.name === manifest.vm) ?? null;
+            const vm =
+              vms.find((candidate) => candidate.id === metadata.vmId) ?? vms.find((candidate) => candidate.name === manifest.vm) ?? null;
             points.upsert({
               id: manifest.id,
               vmId: vm?.id ?? null,
@@ -58,10 +72,19 @@ export function catalogRebuildApi(ctx: CatalogRebuildDeps): Pick<ConsoleApi, 're
               appConsistent: metadata.checkpoint?.kind !== 'crash-consistent',
               sizeBytes: manifest.disks.reduce((sum, disk) => sum + disk.size, 0),
               storedBytes: manifest.disks.reduce((sum, disk) => sum + disk.storedBytes, 0),
-              details: { checkpointKind: metadata.checkpoint?.kind ?? null, disks: manifest.disks.map((d) => ({ name: d.name, sizeBytes: d.size })), rebuiltFromVault: true },
+              details: {
+                checkpointKind: metadata.checkpoint?.kind ?? null,
+                disks: manifest.disks.map((d) => ({ name: d.name, sizeBytes: d.size })),
+                rebuiltFromVault: true,
+              },
             });
             if (metadata.policy) {
-              const entry = wanted.get(metadata.policy.name) ?? { name: metadata.policy.name, rpoMinutes: metadata.policy.rpoMinutes, vmIds: new Set<string>(), missing: new Set<string>() };
+              const entry = wanted.get(metadata.policy.name) ?? {
+                name: metadata.policy.name,
+                rpoMinutes: metadata.policy.rpoMinutes,
+                vmIds: new Set<string>(),
+                missing: new Set<string>(),
+              };
               if (vm) entry.vmIds.add(vm.id);
               else entry.missing.add(manifest.vm);
               wanted.set(metadata.policy.name, entry);
@@ -76,7 +99,20 @@ export function catalogRebuildApi(ctx: CatalogRebuildDeps): Pick<ConsoleApi, 're
             if (entry.missing.size > 0) waiting.push({ policy: entry.name, vms: [...entry.missing] });
             continue;
           }
-          policies.create({ name: entry.name, vmIds: free, targetId: target.id, rpoMinutes: entry.rpoMinutes, schedule: null, retention: { keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 }, consistency: 'prefer', bandwidth: [], enabled: true }, now);
+          policies.create(
+            {
+              name: entry.name,
+              vmIds: free,
+              targetId: target.id,
+              rpoMinutes: entry.rpoMinutes,
+              schedule: null,
+              retention: { keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 },
+              consistency: 'prefer',
+              bandwidth: [],
+              enabled: true,
+            },
+            now,
+          );
           restored.push(entry.name);
           if (entry.missing.size > 0) waiting.push({ policy: entry.name, vms: [...entry.missing] });
         }

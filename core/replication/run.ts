@@ -33,8 +33,13 @@ export async function replicateVm(policy: Policy, vm: Vm, run: JobRunContext, de
     run.progress('Taking a checkpoint', 0, 0);
     // The point's time is when the disks were frozen, on the engine's clock (the one RPO ages are measured by).
     const frozenAt = deps.clock.now();
-    checkpoint = await hypervisor.createCheckpoint(vm.externalId, { consistency: policy.consistency, name: `Lifeboat ${run.jobId.slice(0, 8)}` });
-    deps.jobs.setResources(run.jobId, [{ kind: 'checkpoint', hostId: vm.hostId, ref: checkpoint, description: `checkpoint "${checkpoint.name}" of ${vm.name}` }]);
+    checkpoint = await hypervisor.createCheckpoint(vm.externalId, {
+      consistency: policy.consistency,
+      name: `Lifeboat ${run.jobId.slice(0, 8)}`,
+    });
+    deps.jobs.setResources(run.jobId, [
+      { kind: 'checkpoint', hostId: vm.hostId, ref: checkpoint, description: `checkpoint "${checkpoint.name}" of ${vm.name}` },
+    ]);
     run.log(describeCheckpoint(checkpoint));
     run.signal.throwIfAborted();
     return await copyCheckpoint(policy, vm, checkpoint, frozenAt, hypervisor, run, deps);
@@ -53,7 +58,15 @@ export async function replicateVm(policy: Policy, vm: Vm, run: JobRunContext, de
   }
 }
 
-async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, frozenAt: Date, hypervisor: Hypervisor, run: JobRunContext, deps: ReplicationDeps): Promise<JobOutcome> {
+async function copyCheckpoint(
+  policy: Policy,
+  vm: Vm,
+  checkpoint: Checkpoint,
+  frozenAt: Date,
+  hypervisor: Hypervisor,
+  run: JobRunContext,
+  deps: ReplicationDeps,
+): Promise<JobOutcome> {
   const vault = await deps.openVault(policy.targetId, policy);
   const readers: DiskReader[] = [];
   try {
@@ -78,10 +91,22 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
           host: { id: vm.hostId, name: vm.hostName, kind: vm.hostKind },
           policy: { id: policy.id, name: policy.name, rpoMinutes: policy.rpoMinutes },
           checkpoint: { kind: checkpoint.kind, note: checkpoint.note },
-          config: { cpus: vm.cpus, memoryMiB: vm.memoryMiB, firmware: vm.firmware, generation: vm.generation, guestOs: vm.guestOs, disks: vm.disks, nics: vm.nics },
+          config: {
+            cpus: vm.cpus,
+            memoryMiB: vm.memoryMiB,
+            firmware: vm.firmware,
+            generation: vm.generation,
+            guestOs: vm.guestOs,
+            disks: vm.disks,
+            nics: vm.nics,
+          },
         },
       },
-      { signal: run.signal, onProgress: (done, total, stage, detail) => run.progress(stage === 'send' ? 'Sending the last data to the vault' : 'Copying disks', done, total, detail) },
+      {
+        signal: run.signal,
+        onProgress: (done, total, stage, detail) =>
+          run.progress(stage === 'send' ? 'Sending the last data to the vault' : 'Copying disks', done, total, detail),
+      },
     );
     const appConsistent = checkpoint.kind !== 'crash-consistent';
     deps.points.upsert({
@@ -94,9 +119,14 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
       appConsistent,
       sizeBytes: point.sizeBytes,
       storedBytes: point.storedBytes,
-      details: { checkpointKind: checkpoint.kind, disks: checkpoint.disks.map((d) => ({ name: d.key, sizeBytes: d.capacityBytes, changeId: d.changeId })) },
+      details: {
+        checkpointKind: checkpoint.kind,
+        disks: checkpoint.disks.map((d) => ({ name: d.key, sizeBytes: d.capacityBytes, changeId: d.changeId })),
+      },
     });
-    run.log(`Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes, uploaded at ${Math.round(point.uploadBytesPerSecond)} bytes/s.`);
+    run.log(
+      `Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes, uploaded at ${Math.round(point.uploadBytesPerSecond)} bytes/s.`,
+    );
 
     run.progress('Applying retention', 0, 0);
     await applyRetention(deps, run, vault, policy, pointOwner(deps, policy.targetId, vm.id));
@@ -108,7 +138,15 @@ async function copyCheckpoint(policy: Policy, vm: Vm, checkpoint: Checkpoint, fr
 }
 
 function pointOwner(deps: ReplicationDeps, targetId: string, vmId: string): PointOwner {
-  return { vmId, knownPointIds: new Set(deps.points.listForVm(vmId).filter((p) => p.targetId === targetId).map((p) => p.id)) };
+  return {
+    vmId,
+    knownPointIds: new Set(
+      deps.points
+        .listForVm(vmId)
+        .filter((p) => p.targetId === targetId)
+        .map((p) => p.id),
+    ),
+  };
 }
 
 function describeCheckpoint(checkpoint: Checkpoint): string {
@@ -128,7 +166,13 @@ function describeCheckpoint(checkpoint: Checkpoint): string {
  * point is committed either way, and keeping an old point a while longer is safe. A stale lock is not
  * waited out: it fails the run, so the operator hears that someone must unlock the vault.
  */
-async function applyRetention(deps: ReplicationDeps, run: JobRunContext, vault: VaultPort, policy: Policy, owner: PointOwner): Promise<void> {
+async function applyRetention(
+  deps: ReplicationDeps,
+  run: JobRunContext,
+  vault: VaultPort,
+  policy: Policy,
+  owner: PointOwner,
+): Promise<void> {
   let remaining: string[] | null;
   try {
     remaining = await vault.prune(owner, policy.retention, run.signal);

@@ -28,7 +28,8 @@ export class TargetBandwidth {
     for (const source of this.limits) {
       const bytesPerSecond = source.limit();
       if (bytesPerSecond === null || bytesPerSecond <= 0) continue;
-      if (!tightest || bytesPerSecond < tightest.bytesPerSecond) tightest = { bytesPerSecond, policyId: source.policyId, policyName: source.policyName };
+      if (!tightest || bytesPerSecond < tightest.bytesPerSecond)
+        tightest = { bytesPerSecond, policyId: source.policyId, policyName: source.policyName };
     }
     this.current = tightest;
     this.pacers.upload.setLimit(tightest?.bytesPerSecond ?? null);

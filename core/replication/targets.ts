@@ -27,14 +27,20 @@ function givenCredentials(location: string, credentials: TargetCredentials | und
 
 function toLocation(location: string): VaultLocation {
   const parsed = parseLocation(location);
-  return parsed.kind === 'folder' ? { kind: 'folder', path: parsed.path } : { kind: parsed.kind === 'azblob' ? 'azure' : 's3', path: location.trim() };
+  return parsed.kind === 'folder'
+    ? { kind: 'folder', path: parsed.path }
+    : { kind: parsed.kind === 'azblob' ? 'azure' : 's3', path: location.trim() };
 }
 
 /**
  * Proves the storage can hold a vault (a probe object written, read back and deleted), then opens the vault
  * there when one exists (proving the stored passphrase fits it).
  */
-async function probe(ctx: TargetsDeps, location: string, credentials: BackendCredentials | null): Promise<{ vaultExists: boolean; proof: string }> {
+async function probe(
+  ctx: TargetsDeps,
+  location: string,
+  credentials: BackendCredentials | null,
+): Promise<{ vaultExists: boolean; proof: string }> {
   const { proof } = await proveWritable(location, credentials);
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
   if (!passphrase) return { vaultExists: await hasVaultConfig(location, credentials), proof };
@@ -63,13 +69,24 @@ async function hasVaultConfig(location: string, credentials: BackendCredentials 
 }
 
 /** Seals a target's cloud credentials and links them to the target. */
-export function sealTargetCredentials(ctx: RoomDeps<'secrets' | 'db'>, targetId: string, name: string, credentials: TargetCredentials, now: Date): void {
+export function sealTargetCredentials(
+  ctx: RoomDeps<'secrets' | 'db'>,
+  targetId: string,
+  name: string,
+  credentials: TargetCredentials,
+  now: Date,
+): void {
   ctx.secrets.put(secretId(targetId), `Credentials for vault target ${name}`, sealedCredentialsText(credentials), now);
   ctx.db.prepare('UPDATE targets SET credentials_secret_id = ? WHERE id = ?').run(secretId(targetId), targetId);
 }
 
 /** Opens the vault with the passphrase (WRONG_PASSPHRASE when it does not fit), or creates it when there is none. */
-async function proveOrCreate(ctx: TargetsDeps, location: string, passphrase: string, credentials: BackendCredentials | null): Promise<void> {
+async function proveOrCreate(
+  ctx: TargetsDeps,
+  location: string,
+  passphrase: string,
+  credentials: BackendCredentials | null,
+): Promise<void> {
   try {
     await (await Vault.open(location, passphrase, { credentials, readOnly: true })).close();
   } catch (error) {
@@ -92,9 +109,16 @@ export function targetsApi(ctx: TargetsDeps): Pick<ConsoleApi, 'listTargets' | '
     async addTarget({ name, location, credentials, passphrase }) {
       const parsed = toLocation(location);
       if (ctx.targets.list().some((t) => t.name.toLowerCase() === name.toLowerCase())) {
-        throw new LifeboatError('INVALID_INPUT', `name: A target called "${name}" already exists.`, { field: 'name', fix: 'Choose another name.' });
+        throw new LifeboatError('INVALID_INPUT', `name: A target called "${name}" already exists.`, {
+          field: 'name',
+          fix: 'Choose another name.',
+        });
       }
-      if (ctx.targets.findByLocation(parsed.path)) throw new LifeboatError('INVALID_INPUT', `location: ${parsed.path} is already a target.`, { field: 'location', fix: 'Use that target.' });
+      if (ctx.targets.findByLocation(parsed.path))
+        throw new LifeboatError('INVALID_INPUT', `location: ${parsed.path} is already a target.`, {
+          field: 'location',
+          fix: 'Use that target.',
+        });
       const given = givenCredentials(location, credentials);
       await probe(ctx, location, given);
       const now = ctx.clock.now();
@@ -102,13 +126,21 @@ export function targetsApi(ctx: TargetsDeps): Pick<ConsoleApi, 'listTargets' | '
       // in every failed job later.
       const stored = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
       if (stored && passphrase && passphrase !== stored) {
-        throw new LifeboatError('WRONG_PASSPHRASE', 'That is not the vault passphrase stored on this machine; Lifeboat uses one passphrase for all its vaults.', { fix: 'Give the passphrase you chose at setup, or leave it out to use the stored one.' });
+        throw new LifeboatError(
+          'WRONG_PASSPHRASE',
+          'That is not the vault passphrase stored on this machine; Lifeboat uses one passphrase for all its vaults.',
+          { fix: 'Give the passphrase you chose at setup, or leave it out to use the stored one.' },
+        );
       }
       if (!stored) {
         if (!passphrase) {
-          throw new LifeboatError('NOT_SET_UP', `No vault passphrase is stored on this machine, so copies to ${parsed.path} could never open the vault.`, {
-            fix: 'Give the vault passphrase (LIFEBOAT_PASSPHRASE or --passphrase-file; in the console, Settings → Vault), or finish setup first with `lifeboat setup`.',
-          });
+          throw new LifeboatError(
+            'NOT_SET_UP',
+            `No vault passphrase is stored on this machine, so copies to ${parsed.path} could never open the vault.`,
+            {
+              fix: 'Give the vault passphrase (LIFEBOAT_PASSPHRASE or --passphrase-file; in the console, Settings → Vault), or finish setup first with `lifeboat setup`.',
+            },
+          );
         }
         await proveOrCreate(ctx, location, passphrase, given);
         ctx.secrets.put(VAULT_PASSPHRASE_SECRET, 'Vault passphrase for scheduled runs', passphrase, now);
@@ -125,7 +157,10 @@ export function targetsApi(ctx: TargetsDeps): Pick<ConsoleApi, 'listTargets' | '
       const target = ctx.targets.get(id);
       if (!target) throw new LifeboatError('NOT_FOUND', `There is no target ${id}.`);
       const used = ctx.db.prepare('SELECT name FROM policies WHERE target_id = ?').pluck().all(id) as string[];
-      if (used.length > 0) throw new LifeboatError('CONFLICT', `"${target.name}" is used by ${used.join(', ')}.`, { fix: 'Move those policies to another target first.' });
+      if (used.length > 0)
+        throw new LifeboatError('CONFLICT', `"${target.name}" is used by ${used.join(', ')}.`, {
+          fix: 'Move those policies to another target first.',
+        });
       ctx.db.transaction(() => {
         ctx.targets.delete(id);
         ctx.secrets.delete(secretId(id));

@@ -36,9 +36,15 @@ const BANDWIDTH_RECHECK_MS = 30_000;
  */
 export async function openVaultPort(ctx: VaultPortDeps, targetId: string, options: VaultPortOptions = {}): Promise<VaultPort> {
   const target = ctx.targets.get(targetId);
-  if (!target) throw new LifeboatError('NOT_FOUND', `The vault target ${targetId} is no longer configured.`, { fix: 'Edit the policy and choose a target from Settings.' });
+  if (!target)
+    throw new LifeboatError('NOT_FOUND', `The vault target ${targetId} is no longer configured.`, {
+      fix: 'Edit the policy and choose a target from Settings.',
+    });
   const passphrase = ctx.secrets.has(VAULT_PASSPHRASE_SECRET) ? ctx.secrets.get(VAULT_PASSPHRASE_SECRET) : undefined;
-  if (!passphrase) throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is not stored on this machine.', { fix: 'Enter it again in Settings → Vault so scheduled copies can open the vault.' });
+  if (!passphrase)
+    throw new LifeboatError('NOT_SET_UP', 'The vault passphrase is not stored on this machine.', {
+      fix: 'Enter it again in Settings → Vault so scheduled copies can open the vault.',
+    });
   const location = target.location.path;
   let pointTime: Date | null = null;
   const shared = sharedTarget(ctx, targetId);
@@ -115,10 +121,25 @@ export async function openVaultPort(ctx: VaultPortDeps, targetId: string, option
     },
 
     async prune(owner, retention, signal) {
-      const policy = { keepLast: retention.keepLast, keepDaily: retention.daily, keepWeekly: retention.weekly, keepMonthly: retention.monthly, keepYearly: retention.yearly };
+      const policy = {
+        keepLast: retention.keepLast,
+        keepDaily: retention.daily,
+        keepWeekly: retention.weekly,
+        keepMonthly: retention.monthly,
+        keepYearly: retention.yearly,
+      };
       // Nothing of this VM's to forget: no exclusive lock, so the copy does not wait for others writing beside it.
-      if (applyRetention((await vault.list()).filter((p) => ownsPoint(owner, p)), policy).forget.length === 0) return null;
-      const report = await shared.gate.exclusive(() => prune(vault, policy, { vm: (manifest) => ownsPoint(owner, manifest), ...(signal ? { signal } : {}) }), signal);
+      if (
+        applyRetention(
+          (await vault.list()).filter((p) => ownsPoint(owner, p)),
+          policy,
+        ).forget.length === 0
+      )
+        return null;
+      const report = await shared.gate.exclusive(
+        () => prune(vault, policy, { vm: (manifest) => ownsPoint(owner, manifest), ...(signal ? { signal } : {}) }),
+        signal,
+      );
       return report.kept;
     },
 
@@ -141,10 +162,14 @@ export async function openVaultPort(ctx: VaultPortDeps, targetId: string, option
       } catch (error) {
         if (error instanceof LifeboatError || run.signal.aborted) throw error;
         // Decryption or decompression failing means the stored data no longer is what was written.
-        throw new LifeboatError('VAULT_CORRUPT', `Disk ${disk} of recovery point ${pointId} cannot be restored: its data in the vault is damaged (${(error as Error).message}).`, {
-          fix: 'Run `lifeboat vault verify <location> --read-data` to see every damaged point, and restore from an older point meanwhile.',
-          cause: error,
-        });
+        throw new LifeboatError(
+          'VAULT_CORRUPT',
+          `Disk ${disk} of recovery point ${pointId} cannot be restored: its data in the vault is damaged (${(error as Error).message}).`,
+          {
+            fix: 'Run `lifeboat vault verify <location> --read-data` to see every damaged point, and restore from an older point meanwhile.',
+            cause: error,
+          },
+        );
       }
     },
 
@@ -153,7 +178,11 @@ export async function openVaultPort(ctx: VaultPortDeps, targetId: string, option
       if (report.points === 0) return { ok: false, problem: `Recovery point ${pointId} is not in the vault (or its manifest is damaged).` };
       const affected = report.affected.filter((a) => a.pointId === pointId);
       if (affected.length === 0) return { ok: true, problem: null };
-      return { ok: false, problem: `${affected.map((a) => `disk ${a.disk}: ${a.badBlocks} damaged block(s)`).join('; ')}. ${report.problems.map((p) => p.message).join(' ')}`.trim() };
+      return {
+        ok: false,
+        problem:
+          `${affected.map((a) => `disk ${a.disk}: ${a.badBlocks} damaged block(s)`).join('; ')}. ${report.problems.map((p) => p.message).join(' ')}`.trim(),
+      };
     },
 
     async close() {

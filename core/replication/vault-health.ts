@@ -79,14 +79,27 @@ export class VaultHealthMonitor {
       this.alerts.clear('vault', record.targetId, now);
       return;
     }
-    const message = `The vault "${name}" is ${record.state}: nothing can be copied to it or restored from it. ${record.problem ?? ''}`.trim();
+    const message =
+      `The vault "${name}" is ${record.state}: nothing can be copied to it or restored from it. ${record.problem ?? ''}`.trim();
     const raised = this.alerts.raise({ kind: 'vault', subject: record.targetId, severity: 'critical', message, fix: record.fix }, now);
-    if (raised) this.ctx.bus.emit({ type: 'alert.raised', alert: { id: raised.id, severity: raised.severity, message: raised.message, ...(raised.fix ? { fix: raised.fix } : {}) } });
+    if (raised)
+      this.ctx.bus.emit({
+        type: 'alert.raised',
+        alert: { id: raised.id, severity: raised.severity, message: raised.message, ...(raised.fix ? { fix: raised.fix } : {}) },
+      });
   }
 
   private async checkOne(targetId: string, location: string, previous: VaultHealth | null): Promise<VaultHealthRecord> {
     const now = this.ctx.clock.now().toISOString();
-    const base = { targetId, checkedAt: now, problem: null, fix: null, bytesUsed: previous?.bytesUsed ?? null, measuredAt: previous?.measuredAt ?? null, freeBytes: null };
+    const base = {
+      targetId,
+      checkedAt: now,
+      problem: null,
+      fix: null,
+      bytesUsed: previous?.bytesUsed ?? null,
+      measuredAt: previous?.measuredAt ?? null,
+      freeBytes: null,
+    };
     let backend: Backend;
     try {
       backend = openRawBackend(location, storedCredentials(this.ctx, targetId));
@@ -99,15 +112,18 @@ export class VaultHealthMonitor {
         await readConfig(withSignal(backend, signal));
       } catch (error) {
         const neverUsed = new RecoveryPointsStore(this.ctx.db).listForTarget(targetId).length === 0;
-        if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND' && neverUsed) return { ...base, state: 'new', bytesUsed: null, measuredAt: null };
+        if (error instanceof LifeboatError && error.code === 'VAULT_NOT_FOUND' && neverUsed)
+          return { ...base, state: 'new', bytesUsed: null, measuredAt: null };
         return { ...base, ...down(error instanceof LifeboatError && error.code === 'VAULT_CORRUPT' ? 'damaged' : 'unavailable', error) };
       }
       const root = backend.capabilities.localRoot;
       const freeBytes = root !== null ? await freeSpace(root) : null;
-      const due = previous?.measuredAt == null || this.stale.has(targetId) || Date.parse(now) - Date.parse(previous.measuredAt) >= MEASURE_EVERY_MS;
+      const due =
+        previous?.measuredAt == null || this.stale.has(targetId) || Date.parse(now) - Date.parse(previous.measuredAt) >= MEASURE_EVERY_MS;
       if (!due) return { ...base, state: 'ok', freeBytes };
       this.stale.delete(targetId);
-      const bytesUsed = root !== null ? await folderBytes(root, signal) : (await backend.list('', { signal })).reduce((sum, o) => sum + o.size, 0);
+      const bytesUsed =
+        root !== null ? await folderBytes(root, signal) : (await backend.list('', { signal })).reduce((sum, o) => sum + o.size, 0);
       return { ...base, state: 'ok', freeBytes, bytesUsed, measuredAt: now };
     } catch (error) {
       return { ...base, ...down('unavailable', error) };
@@ -118,7 +134,10 @@ export class VaultHealthMonitor {
 }
 
 function down(state: 'unavailable' | 'damaged', error: unknown): Pick<VaultHealthRecord, 'state' | 'problem' | 'fix'> {
-  const fix = error instanceof LifeboatError && error.fix ? error.fix : 'Check the vault is reachable from this machine: the path, share or disk, or the account, credentials and network.';
+  const fix =
+    error instanceof LifeboatError && error.fix
+      ? error.fix
+      : 'Check the vault is reachable from this machine: the path, share or disk, or the account, credentials and network.';
   return { state, problem: (error as Error).message, fix };
 }
 

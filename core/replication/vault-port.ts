@@ -25,7 +25,13 @@ export interface VaultPort {
   /** The VM's newest recovery point in this vault, with each disk's change id (VMware CBT) when recorded. */
   latest(owner: PointOwner): Promise<{ id: string; time: string; disks: { name: string; changeId: string | null }[] } | null>;
   /** Progress comes in two stages: reading the disks, then sending what is still queued for the vault. */
-  backup(input: VaultBackupInput, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number, stage: 'read' | 'send', detail?: ProgressDetail): void }): Promise<VaultPointResult>;
+  backup(
+    input: VaultBackupInput,
+    options: {
+      signal: AbortSignal;
+      onProgress(bytesDone: number, bytesTotal: number, stage: 'read' | 'send', detail?: ProgressDetail): void;
+    },
+  ): Promise<VaultPointResult>;
   /**
    * Applies retention to the VM's points, once no other copy of this engine writes to the vault; returns the
    * ids that remain, or null when the VM's retention had nothing to forget (the vault was not touched).
@@ -34,7 +40,12 @@ export interface VaultPort {
   /** The disks a point holds, with their virtual sizes, for a restore. */
   pointDisks(pointId: string): Promise<{ name: string; size: number }[]>;
   /** Writes the disk into `writer` (the caller closes or aborts it). */
-  restoreDisk(pointId: string, disk: string, writer: DiskWriter, options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number): void }): Promise<void>;
+  restoreDisk(
+    pointId: string,
+    disk: string,
+    writer: DiskWriter,
+    options: { signal: AbortSignal; onProgress(bytesDone: number, bytesTotal: number): void },
+  ): Promise<void>;
   /** Re-reads and re-hashes every block the point uses: the drill's "vault data" check. */
   verifyPoint(pointId: string, signal: AbortSignal): Promise<{ ok: boolean; problem: string | null }>;
   close(): Promise<void>;

@@ -32,7 +32,10 @@ export async function proveWritable(location: string, credentials: BackendCreden
 async function proveFolder(backend: Backend, root: string): Promise<WriteProof> {
   const existing = await fs.stat(root).catch(() => null);
   if (existing && !existing.isDirectory()) {
-    throw new LifeboatError('INVALID_INPUT', `${root} is a file, not a folder.`, { field: 'location', fix: 'Choose a folder (or a new folder name) for the vault.' });
+    throw new LifeboatError('INVALID_INPUT', `${root} is a file, not a folder.`, {
+      field: 'location',
+      fix: 'Choose a folder (or a new folder name) for the vault.',
+    });
   }
   let made: string[];
   try {
@@ -45,7 +48,13 @@ async function proveFolder(backend: Backend, root: string): Promise<WriteProof> 
   } finally {
     for (const folder of made.reverse()) await fs.rmdir(folder).catch(() => undefined);
   }
-  return { proof: made.length > 0 ? 'created the folder, wrote, read back and deleted a test file, and removed the folder again' : 'wrote, read back and deleted a test file', createdContainer: false };
+  return {
+    proof:
+      made.length > 0
+        ? 'created the folder, wrote, read back and deleted a test file, and removed the folder again'
+        : 'wrote, read back and deleted a test file',
+    createdContainer: false,
+  };
 }
 
 async function proveCloud(backend: Backend, location: string): Promise<WriteProof> {
@@ -66,7 +75,10 @@ async function proveCloud(backend: Backend, location: string): Promise<WriteProo
   } catch (error) {
     throw error instanceof LifeboatError ? error : unreachable(location, error);
   }
-  return { proof: `${createdContainer ? `created the ${backend.capabilities.holder}, ` : ''}wrote, read back and deleted a test object`, createdContainer };
+  return {
+    proof: `${createdContainer ? `created the ${backend.capabilities.holder}, ` : ''}wrote, read back and deleted a test object`,
+    createdContainer,
+  };
 }
 
 /** Writes a random probe object, reads it back and deletes it; anything else than the same bytes fails. */
@@ -83,11 +95,15 @@ async function roundTrip(backend: Backend, location: string): Promise<void> {
     }
   } catch (error) {
     if (error instanceof LifeboatError) throw error;
-    throw new LifeboatError('BACKEND_UNAVAILABLE', `Lifeboat could reach ${location} but could not write a test file there and read it back: ${(error as Error).message}`, {
-      field: 'location',
-      fix: 'Check the account or share lets this computer write and read there, and that the disk is not full or read-only.',
-      cause: error,
-    });
+    throw new LifeboatError(
+      'BACKEND_UNAVAILABLE',
+      `Lifeboat could reach ${location} but could not write a test file there and read it back: ${(error as Error).message}`,
+      {
+        field: 'location',
+        fix: 'Check the account or share lets this computer write and read there, and that the disk is not full or read-only.',
+        cause: error,
+      },
+    );
   } finally {
     await backend.delete(key).catch(() => undefined);
   }
@@ -95,7 +111,8 @@ async function roundTrip(backend: Backend, location: string): Promise<void> {
 
 function folderRefused(root: string, error: unknown): LifeboatError {
   const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
-  const fix = 'Choose a folder on a local disk or a share (e.g. D:\\Lifeboat or \\\\nas\\backups\\lifeboat) that this computer can write to.';
+  const fix =
+    'Choose a folder on a local disk or a share (e.g. D:\\Lifeboat or \\\\nas\\backups\\lifeboat) that this computer can write to.';
   const message =
     code === 'ENOTDIR'
       ? `${root} cannot be a folder: part of that path is a file.`
@@ -107,8 +124,14 @@ function folderRefused(root: string, error: unknown): LifeboatError {
 
 function unreachable(location: string, error: unknown, creating?: string): LifeboatError {
   if (error instanceof LifeboatError) return error;
-  return new LifeboatError('BACKEND_UNAVAILABLE', creating ? `Lifeboat cannot create the ${creating} for ${location}: ${(error as Error).message}` : `Lifeboat cannot reach ${location}: ${(error as Error).message}`, {
-    fix: 'Check the account, container or bucket name, the credentials (they must allow writing), and the network.',
-    cause: error,
-  });
+  return new LifeboatError(
+    'BACKEND_UNAVAILABLE',
+    creating
+      ? `Lifeboat cannot create the ${creating} for ${location}: ${(error as Error).message}`
+      : `Lifeboat cannot reach ${location}: ${(error as Error).message}`,
+    {
+      fix: 'Check the account, container or bucket name, the credentials (they must allow writing), and the network.',
+      cause: error,
+    },
+  );
 }

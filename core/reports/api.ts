@@ -14,11 +14,20 @@ import { defaultReportFile, exportReport, previewSummary } from './export';
 import { DEFAULT_SCHEDULE, dueScheduledReport, scheduleView } from './schedule';
 
 /** What this module needs from the engine (see RoomDeps). */
-export type ReportsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'jobs' | 'onClose' | 'onStartBackground' | 'operator' | 'settings'>;
+export type ReportsDeps = RoomDeps<
+  'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'jobs' | 'onClose' | 'onStartBackground' | 'operator' | 'settings'
+>;
 
 type ReportsApi = Pick<
   ConsoleApi,
-  'previewReport' | 'exportReport' | 'startReportExport' | 'getReportExport' | 'openReportFolder' | 'readReportFile' | 'getReportSchedule' | 'setReportSchedule'
+  | 'previewReport'
+  | 'exportReport'
+  | 'startReportExport'
+  | 'getReportExport'
+  | 'openReportFolder'
+  | 'readReportFile'
+  | 'getReportSchedule'
+  | 'setReportSchedule'
 >;
 
 /** How often the scheduled-export heartbeat looks whether a period has ended. */
@@ -138,16 +147,21 @@ async function exportAndWait(room: ReportsRoom, { outFile, ...period }: MethodPa
   const job = await done;
   const result = room.results.get(job.id);
   if (job.status !== 'succeeded' || !result) {
-    throw new LifeboatError(job.status === 'cancelled' ? 'CANCELLED' : 'INTERNAL', `The report was not written: ${job.error ?? job.status}.`, {
-      fix: 'Look at the job on the Activity page for its log, then try again.',
-    });
+    throw new LifeboatError(
+      job.status === 'cancelled' ? 'CANCELLED' : 'INTERNAL',
+      `The report was not written: ${job.error ?? job.status}.`,
+      {
+        fix: 'Look at the job on the Activity page for its log, then try again.',
+      },
+    );
   }
   return result;
 }
 
 function exportStatus({ ctx, jobsStore, results, files }: ReportsRoom, jobId: string): ReportExportStatus {
   const job = jobsStore.get(jobId);
-  if (!job || job.kind !== 'report') throw new LifeboatError('NOT_FOUND', `There is no report export ${jobId}.`, { fix: 'Start the export again from the Reports page.' });
+  if (!job || job.kind !== 'report')
+    throw new LifeboatError('NOT_FOUND', `There is no report export ${jobId}.`, { fix: 'Start the export again from the Reports page.' });
   const result = results.get(jobId) ?? recordedExport(ctx, jobId);
   return {
     jobId,
@@ -171,7 +185,11 @@ function scheduledTick(room: ReportsRoom): void {
   const written = (result: ReportExport): void => {
     const now = ctx.clock.now();
     const current = ctx.settings.get('reportSchedule') ?? setting;
-    ctx.settings.set('reportSchedule', { ...current, last: { from: period.from, to: period.to, file: result.file, at: now.toISOString() } }, now);
+    ctx.settings.set(
+      'reportSchedule',
+      { ...current, last: { from: period.from, to: period.to, file: result.file, at: now.toISOString() } },
+      now,
+    );
     room.lastFailure = null;
     room.alerts.clear('report', 'schedule', now);
   };
@@ -204,16 +222,29 @@ function scheduledExportFailed(room: ReportsRoom, period: ReportPeriod, folder: 
     },
     now,
   );
-  if (alert) ctx.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
+  if (alert)
+    ctx.bus.emit({
+      type: 'alert.raised',
+      alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) },
+    });
 }
 
 function setReportSchedule(room: ReportsRoom, input: MethodParsedInput<'setReportSchedule'>): ReturnType<typeof scheduleView> {
   const { ctx } = room;
   const now = ctx.clock.now();
   const current = ctx.settings.get('reportSchedule') ?? DEFAULT_SCHEDULE;
-  const next = { ...current, enabled: input.enabled, frequency: input.frequency, folder: input.folder === null ? current.folder : path.resolve(input.folder) };
+  const next = {
+    ...current,
+    enabled: input.enabled,
+    frequency: input.frequency,
+    folder: input.folder === null ? current.folder : path.resolve(input.folder),
+  };
   ctx.settings.set('reportSchedule', next, now);
-  ctx.audit.append(ctx.operator, 'report.schedule.changed', next.folder, { enabled: next.enabled, frequency: next.frequency, folder: next.folder });
+  ctx.audit.append(ctx.operator, 'report.schedule.changed', next.folder, {
+    enabled: next.enabled,
+    frequency: next.frequency,
+    folder: next.folder,
+  });
   room.lastFailure = null;
   // A period that is already due is written now rather than at the next heartbeat.
   if (room.heartbeat) scheduledTick(room);
@@ -224,12 +255,17 @@ function setReportSchedule(room: ReportsRoom, input: MethodParsedInput<'setRepor
 function exportedFile(ctx: ReportsDeps, file: string): string {
   const resolved = path.resolve(file);
   if (!wasExported(ctx, resolved) || !fs.existsSync(resolved)) {
-    throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, { fix: 'Export the report again.' });
+    throw new LifeboatError('NOT_FOUND', `${resolved} is not a report Lifeboat wrote, or it was moved.`, {
+      fix: 'Export the report again.',
+    });
   }
   return resolved;
 }
 
-async function readExportedFile(ctx: ReportsDeps, { file, offset, length }: MethodParsedInput<'readReportFile'>): Promise<MethodOutput<'readReportFile'>> {
+async function readExportedFile(
+  ctx: ReportsDeps,
+  { file, offset, length }: MethodParsedInput<'readReportFile'>,
+): Promise<MethodOutput<'readReportFile'>> {
   const handle = await fs.promises.open(exportedFile(ctx, file), 'r');
   try {
     const { size } = await handle.stat();
@@ -244,18 +280,39 @@ async function readExportedFile(ctx: ReportsDeps, { file, offset, length }: Meth
 /** A finished export recorded in the audit log (results of earlier engine runs are not in memory). */
 function recordedExport(ctx: ReportsDeps, jobId: string): ReportExport | null {
   const row = ctx.db
-    .prepare("SELECT details FROM audit_events WHERE action = 'report.exported' AND json_extract(details, '$.jobId') = ? ORDER BY seq DESC LIMIT 1")
+    .prepare(
+      "SELECT details FROM audit_events WHERE action = 'report.exported' AND json_extract(details, '$.jobId') = ? ORDER BY seq DESC LIMIT 1",
+    )
     .pluck()
     .get(jobId) as string | undefined;
   if (!row) return null;
-  const details = JSON.parse(row) as { file: string; sha256: string; bytes: number; evidenceFolder?: string | null; evidence?: unknown[]; summary: ReportSummary };
+  const details = JSON.parse(row) as {
+    file: string;
+    sha256: string;
+    bytes: number;
+    evidenceFolder?: string | null;
+    evidence?: unknown[];
+    summary: ReportSummary;
+  };
   // Exports recorded before evidence folders existed have neither field.
-  return { jobId, file: details.file, sha256: details.sha256, bytes: details.bytes, evidenceFolder: details.evidenceFolder ?? null, evidenceFiles: details.evidence?.length ?? 0, summary: details.summary };
+  return {
+    jobId,
+    file: details.file,
+    sha256: details.sha256,
+    bytes: details.bytes,
+    evidenceFolder: details.evidenceFolder ?? null,
+    evidenceFiles: details.evidence?.length ?? 0,
+    summary: details.summary,
+  };
 }
 
 /** Only files Lifeboat itself exported may be shown: the method must not become a way to open any path. */
 function wasExported(ctx: ReportsDeps, file: string): boolean {
-  return ctx.db.prepare("SELECT 1 FROM audit_events WHERE action = 'report.exported' AND json_extract(details, '$.file') = ? LIMIT 1").get(file) !== undefined;
+  return (
+    ctx.db
+      .prepare("SELECT 1 FROM audit_events WHERE action = 'report.exported' AND json_extract(details, '$.file') = ? LIMIT 1")
+      .get(file) !== undefined
+  );
 }
 
 async function showInFileManager(file: string, folder: string): Promise<{ opened: boolean; folder: string; message: string | null }> {
@@ -267,7 +324,8 @@ async function showInFileManager(file: string, folder: string): Promise<{ opened
         : process.env.DISPLAY || process.env.WAYLAND_DISPLAY
           ? { cmd: 'xdg-open', args: [folder] }
           : null;
-  if (!command) return { opened: false, folder, message: `This machine has no desktop session to show the folder in. The report is in ${folder}.` };
+  if (!command)
+    return { opened: false, folder, message: `This machine has no desktop session to show the folder in. The report is in ${folder}.` };
   return new Promise((resolve) => {
     const child = spawn(command.cmd, command.args, { detached: true, stdio: 'ignore', env: childEnv() });
     child.once('error', () => resolve({ opened: false, folder, message: `No file manager could be started. The report is in ${folder}.` }));

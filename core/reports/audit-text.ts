@@ -20,7 +20,9 @@ export function auditDetailsText(details: string | null): string {
   const lines: string[] = [];
   flatten(parsed as Record<string, unknown>, [], lines);
   if (lines.length === 0) return '(no details)';
-  return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… ${lines.length - MAX_LINES} more in the JSON`].join('\n') : lines.join('\n');
+  return lines.length > MAX_LINES
+    ? [...lines.slice(0, MAX_LINES), `… ${lines.length - MAX_LINES} more in the JSON`].join('\n')
+    : lines.join('\n');
 }
 
 function flatten(object: Record<string, unknown>, path: string[], lines: string[]): void {
@@ -35,7 +37,9 @@ function valueText(value: unknown): string {
   let text: string;
   if (value === null || value === undefined) text = '—';
   else if (typeof value === 'boolean') text = value ? 'yes' : 'no';
-  else if (Array.isArray(value)) text = value.length === 0 ? 'none' : value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : valueText(v))).join(', ');
+  else if (Array.isArray(value))
+    text =
+      value.length === 0 ? 'none' : value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : valueText(v))).join(', ');
   else text = String(value);
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
 }
@@ -46,7 +50,9 @@ function words(key: string): string {
     .replace(/_/g, ' ')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
-    .replace(/\b(rpo|rto|vm|vms|sha256|id|url|smtp|cbt)\b/g, (w) => (w === 'id' ? 'id' : w === 'vms' ? 'VMs' : w === 'sha256' ? 'SHA-256' : w.toUpperCase()));
+    .replace(/\b(rpo|rto|vm|vms|sha256|id|url|smtp|cbt)\b/g, (w) =>
+      w === 'id' ? 'id' : w === 'vms' ? 'VMs' : w === 'sha256' ? 'SHA-256' : w.toUpperCase(),
+    );
 }
 
 function capitalise(value: string): string {

@@ -13,9 +13,18 @@ export interface Col {
   width?: number;
 }
 
-export const RED = { font: { color: { argb: 'FF9C0006' } }, fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFFFC7CE' } } } as const;
-export const GREEN = { font: { color: { argb: 'FF006100' } }, fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFC6EFCE' } } } as const;
-export const AMBER = { font: { color: { argb: 'FF9C5700' } }, fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFFFEB9C' } } } as const;
+export const RED = {
+  font: { color: { argb: 'FF9C0006' } },
+  fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFFFC7CE' } },
+} as const;
+export const GREEN = {
+  font: { color: { argb: 'FF006100' } },
+  fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFC6EFCE' } },
+} as const;
+export const AMBER = {
+  font: { color: { argb: 'FF9C5700' } },
+  fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFFFEB9C' } },
+} as const;
 
 export const top = { vertical: 'top' } as const;
 export const STYLES: Record<Kind, Partial<ExcelJS.Style>> = {
@@ -85,7 +94,11 @@ export function displayLength(kind: Kind, value: unknown): number {
     case 'minutes':
       return Math.round(Number(value)).toLocaleString('en-US').length + (kind === 'minutes' ? 2 : 0);
     default:
-      return Math.max(...String(value).split('\n').map((line) => line.length));
+      return Math.max(
+        ...String(value)
+          .split('\n')
+          .map((line) => line.length),
+      );
   }
 }
 

@@ -38,13 +38,21 @@ export interface ExportRun {
  * Writes the workbook next to its final name and renames it into place once complete, so a reader never
  * sees half a file; then hashes it and records the hash in the audit log.
  */
-export async function exportReport(ctx: ReportExportDeps, period: ReportPeriod, file: string, actor: string, run: ExportRun): Promise<ReportExport> {
+export async function exportReport(
+  ctx: ReportExportDeps,
+  period: ReportPeriod,
+  file: string,
+  actor: string,
+  run: ExportRun,
+): Promise<ReportExport> {
   ensureFolder(path.dirname(file));
   const verification = ctx.audit.verify();
   // This export's own job is running while it writes: it is left out, or every report would list itself as Running.
   const data = loadReportData(ctx.db, period, ctx.clock.now(), ctx.settings.get('organisation') ?? null, verification, run.jobId);
   const summary = summarise(data);
-  run.log(`Period ${period.from} to ${period.to}: ${summary.vms} VMs, ${summary.drillsRun} drills, ${summary.jobsRun} runs, ${summary.auditEntries} audit entries.`);
+  run.log(
+    `Period ${period.from} to ${period.to}: ${summary.vms} VMs, ${summary.drillsRun} drills, ${summary.jobsRun} runs, ${summary.auditEntries} audit entries.`,
+  );
   if (summary.overall === 'incomplete') run.log(summary.reasons[0]!);
 
   const partial = `${file}.partial`;
@@ -52,7 +60,16 @@ export async function exportReport(ctx: ReportExportDeps, period: ReportPeriod, 
   let evidenceFolder: string | null;
   try {
     evidence = stageEvidence(file, data.drills, data.steps);
-    await writeWorkbook({ db: ctx.db, data, summary, file: partial, operator: actor, evidence, signal: run.signal, progress: run.progress });
+    await writeWorkbook({
+      db: ctx.db,
+      data,
+      summary,
+      file: partial,
+      operator: actor,
+      evidence,
+      signal: run.signal,
+      progress: run.progress,
+    });
     // Evidence first: a workbook in place always has its folder beside it.
     evidenceFolder = commitEvidence(evidence);
     fs.renameSync(partial, file);
@@ -64,8 +81,20 @@ export async function exportReport(ctx: ReportExportDeps, period: ReportPeriod, 
 
   const { sha256, bytes } = await hashFile(file);
   const evidenceFiles = evidence.items.map((item) => ({ file: item.relPath, sha256: item.sha256 }));
-  run.log(`Wrote ${file} (${bytes} bytes, SHA-256 ${sha256})${evidenceFolder ? ` and ${evidenceFiles.length} evidence files to ${evidenceFolder}` : ''}.`);
-  ctx.audit.append(actor, 'report.exported', path.basename(file), { file, sha256, bytes, from: period.from, to: period.to, jobId: run.jobId, evidenceFolder, evidence: evidenceFiles, summary });
+  run.log(
+    `Wrote ${file} (${bytes} bytes, SHA-256 ${sha256})${evidenceFolder ? ` and ${evidenceFiles.length} evidence files to ${evidenceFolder}` : ''}.`,
+  );
+  ctx.audit.append(actor, 'report.exported', path.basename(file), {
+    file,
+    sha256,
+    bytes,
+    from: period.from,
+    to: period.to,
+    jobId: run.jobId,
+    evidenceFolder,
+    evidence: evidenceFiles,
+    summary,
+  });
   return { jobId: run.jobId, file, sha256, bytes, evidenceFolder, evidenceFiles: evidenceFiles.length, summary };
 }
 

@@ -53,11 +53,12 @@ function parse(file: Buffer): { header: Header; palette: Buffer | null; transpar
   let palette: Buffer | null = null;
   let transparency: Buffer | null = null;
   const idat: Buffer[] = [];
-  for (let at = 8; at + 8 <= file.length; ) {
+  for (let at = 8; at + 8 <= file.length;) {
     const length = file.readUInt32BE(at);
     const type = file.toString('latin1', at + 4, at + 8);
     const body = file.subarray(at + 8, at + 8 + length);
-    if (type === 'IHDR') header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), depth: body[8]!, colorType: body[9]!, interlace: body[12]! };
+    if (type === 'IHDR')
+      header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), depth: body[8]!, colorType: body[9]!, interlace: body[12]! };
     else if (type === 'PLTE') palette = body;
     else if (type === 'tRNS') transparency = body;
     else if (type === 'IDAT') idat.push(body);
@@ -97,7 +98,13 @@ function unfilter(raw: Buffer, stride: number, height: number, bpp: number): Buf
   return out;
 }
 
-function toRgba(pixels: Buffer, h: Header, stride: number, palette: Buffer | null, trns: Buffer | null): { rgba: Buffer; anyAlpha: boolean } {
+function toRgba(
+  pixels: Buffer,
+  h: Header,
+  stride: number,
+  palette: Buffer | null,
+  trns: Buffer | null,
+): { rgba: Buffer; anyAlpha: boolean } {
   const rgba = Buffer.alloc(h.width * h.height * 4);
   const sample = (row: number, index: number): number => (h.depth === 16 ? pixels[row + index * 2]! : pixels[row + index]!);
   let anyAlpha = false;

@@ -66,7 +66,14 @@ interface VmRow {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function loadReportData(db: Db, period: ReportPeriod, now: Date, organisation: string | null, verification: AuditVerification, ownJobId: string | null = null): ReportData {
+export function loadReportData(
+  db: Db,
+  period: ReportPeriod,
+  now: Date,
+  organisation: string | null,
+  verification: AuditVerification,
+  ownJobId: string | null = null,
+): ReportData {
   const { start: startDate, end: endDate } = periodBounds(period);
   const start = startDate.getTime();
   const end = endDate.getTime();
@@ -153,7 +160,10 @@ export function loadReportData(db: Db, period: ReportPeriod, now: Date, organisa
          FROM jobs WHERE ((started_at >= ? AND started_at < ?) OR (started_at IS NULL AND created_at >= ? AND created_at < ?)) AND id IS NOT ?`,
     )
     .get(iso(start), iso(end), iso(start), iso(end), ownJobId) as ReportData['jobCounts'];
-  const auditEntries = db.prepare('SELECT COUNT(*) FROM audit_events WHERE time >= ? AND time < ?').pluck().get(iso(start), iso(end)) as number;
+  const auditEntries = db
+    .prepare('SELECT COUNT(*) FROM audit_events WHERE time >= ? AND time < ?')
+    .pluck()
+    .get(iso(start), iso(end)) as number;
 
   return {
     period,
@@ -225,7 +235,9 @@ export type AuditLine = AuditRow;
 
 /** The audit entries of the period in chain order, a page at a time. */
 export function* auditPages(db: Db, start: number, end: number, pageSize = 5000): Generator<AuditLine[]> {
-  const statement = db.prepare('SELECT seq, time, actor, action, subject, details, prev_hash, hash FROM audit_events WHERE time >= ? AND time < ? AND seq > ? ORDER BY seq LIMIT ?');
+  const statement = db.prepare(
+    'SELECT seq, time, actor, action, subject, details, prev_hash, hash FROM audit_events WHERE time >= ? AND time < ? AND seq > ? ORDER BY seq LIMIT ?',
+  );
   let after = 0;
   for (;;) {
     const page = statement.all(iso(start), iso(end), after, pageSize) as AuditLine[];

@@ -57,7 +57,14 @@ export function rpoComplianceByDay(input: ComplianceInput): DayCompliance[] {
     const from = Math.max(day.start, windowStart);
     const to = Math.min(day.end, windowEnd);
     if (from >= to) continue;
-    const row: DayCompliance = { day: day.day, coveredSeconds: (to - from) / 1000, worstAgeSeconds: 0, breaches: 0, breachSeconds: 0, firstBreachAt: null };
+    const row: DayCompliance = {
+      day: day.day,
+      coveredSeconds: (to - from) / 1000,
+      worstAgeSeconds: 0,
+      breaches: 0,
+      breachSeconds: 0,
+      firstBreachAt: null,
+    };
     let worstMs = 0;
     let breachMs = 0;
     let t = from;

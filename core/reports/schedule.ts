@@ -15,7 +15,11 @@ export function lastCompletePeriod(frequency: ReportScheduleSetting['frequency']
  * Which period the schedule must export now, if any: the newest complete period, once, unless it was already
  * exported (or a later one was). Pure and clock-driven: the heartbeat calls it with the time, tests with theirs.
  */
-export function dueScheduledReport(setting: ReportScheduleSetting, now: Date, lastFailure: { period: ReportPeriod; at: number } | null = null): ReportPeriod | null {
+export function dueScheduledReport(
+  setting: ReportScheduleSetting,
+  now: Date,
+  lastFailure: { period: ReportPeriod; at: number } | null = null,
+): ReportPeriod | null {
   if (!setting.enabled || setting.folder === null) return null;
   const period = lastCompletePeriod(setting.frequency, now);
   if (setting.last && setting.last.to >= period.to) return null;

@@ -1,4 +1,12 @@
-import { coverageText, daysBetween, daysText, MIN_MEASURED_SHARE, spanText, type ReportCoverage, type ReportSummary } from '../contract/reports';
+import {
+  coverageText,
+  daysBetween,
+  daysText,
+  MIN_MEASURED_SHARE,
+  spanText,
+  type ReportCoverage,
+  type ReportSummary,
+} from '../contract/reports';
 import { localTimeZone } from './period';
 import type { ReportData, ReportVm } from './report-data';
 
@@ -13,7 +21,9 @@ export function protectedVms(data: ReportData): ReportVm[] {
 /** VMs that breached their RPO in the period with no action item raised about them. */
 export function breachedWithoutActionItem(data: ReportData): ReportVm[] {
   const subjects = new Set(data.actionItems.filter((item) => item.source === 'rpo').map((item) => item.subject.toLowerCase()));
-  return protectedVms(data).filter((vm) => vm.totals.breaches > 0 && !subjects.has(vm.vm.toLowerCase()) && !subjects.has(vm.vmId.toLowerCase()));
+  return protectedVms(data).filter(
+    (vm) => vm.totals.breaches > 0 && !subjects.has(vm.vm.toLowerCase()) && !subjects.has(vm.vmId.toLowerCase()),
+  );
 }
 
 /** The workbook's Summary sheet as numbers: also what the Reports page previews. */
@@ -66,14 +76,20 @@ export function summarise(data: ReportData): ReportSummary {
   const attention: string[] = [];
   if (!data.audit.verification.ok) failing.push(`The audit log was tampered with: ${data.audit.verification.problem}`);
   if (finished.length > 0 && drillsPassed === 0) failing.push('No drill in the period passed.');
-  if (rpoCompliancePercent !== null && rpoCompliancePercent < FAILING_COMPLIANCE_PERCENT) failing.push(`RPO compliance is below ${FAILING_COMPLIANCE_PERCENT}%.`);
+  if (rpoCompliancePercent !== null && rpoCompliancePercent < FAILING_COMPLIANCE_PERCENT)
+    failing.push(`RPO compliance is below ${FAILING_COMPLIANCE_PERCENT}%.`);
   if (covered.length === 0) attention.push('No VM was protected in the period.');
   if (unprotected > 0) attention.push(`${unprotected} VM${unprotected === 1 ? ' is' : 's are'} not protected.`);
-  if (rpoBreaches > 0) attention.push(`${rpoBreaches} RPO breach${rpoBreaches === 1 ? '' : 'es'}, ${Math.round(breachSeconds / 60)} minutes in breach.`);
+  if (rpoBreaches > 0)
+    attention.push(`${rpoBreaches} RPO breach${rpoBreaches === 1 ? '' : 'es'}, ${Math.round(breachSeconds / 60)} minutes in breach.`);
   if (finished.length === 0) attention.push('No drill ran in the period.');
   if (drillsFailed > 0 && drillsPassed > 0) attention.push(`${drillsFailed} drill${drillsFailed === 1 ? '' : 's'} failed.`);
-  if (drillsUnverified > 0) attention.push(`${drillsUnverified} drill${drillsUnverified === 1 ? '' : 's'} unverified: the VMs ran, but nothing proved their guests came up.`);
-  if (worstDrillRto?.targetSeconds != null && worstDrillRto.seconds > worstDrillRto.targetSeconds) attention.push('A drill recovered slower than its RTO target.');
+  if (drillsUnverified > 0)
+    attention.push(
+      `${drillsUnverified} drill${drillsUnverified === 1 ? '' : 's'} unverified: the VMs ran, but nothing proved their guests came up.`,
+    );
+  if (worstDrillRto?.targetSeconds != null && worstDrillRto.seconds > worstDrillRto.targetSeconds)
+    attention.push('A drill recovered slower than its RTO target.');
   if (openActionItems > 0) attention.push(`${openActionItems} action item${openActionItems === 1 ? ' is' : 's are'} open.`);
   if (withoutItem > 0) attention.push(`${withoutItem} VM${withoutItem === 1 ? '' : 's'} breached the RPO with no action item raised.`);
 

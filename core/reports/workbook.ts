@@ -25,7 +25,17 @@ import {
 import { StreamingWorkbook } from './xlsx/streaming-workbook';
 
 /** The sheets, in workbook order; tests and the docs refer to these names. */
-export const SHEETS = ['Summary', 'Protected VMs', 'RPO compliance', 'Drills', 'Evidence', 'Drill steps', 'Jobs', 'Action items', 'Audit log'] as const;
+export const SHEETS = [
+  'Summary',
+  'Protected VMs',
+  'RPO compliance',
+  'Drills',
+  'Evidence',
+  'Drill steps',
+  'Jobs',
+  'Action items',
+  'Audit log',
+] as const;
 
 export interface WriteProgress {
   (phase: string, rowsDone: number, rowsTotal: number): void;
@@ -70,7 +80,15 @@ export async function writeWorkbook(options: WriteOptions): Promise<void> {
 async function writeSheets(book: StreamingWorkbook, options: WriteOptions, footer: string): Promise<void> {
   const { data, summary, db } = options;
   const small = smallSheetRows(data);
-  const total = 1 + small.vms.length + small.compliance.length + small.drills.length + small.steps.length + data.jobCounts.total + small.actions.length + data.audit.entries;
+  const total =
+    1 +
+    small.vms.length +
+    small.compliance.length +
+    small.drills.length +
+    small.steps.length +
+    data.jobCounts.total +
+    small.actions.length +
+    data.audit.entries;
   let done = 0;
   const step = (phase: string, rows = 1): void => {
     done += rows;
@@ -101,7 +119,9 @@ async function writeSheets(book: StreamingWorkbook, options: WriteOptions, foote
 
   // A step's detail may name the screenshot where the engine wrote it: the reader gets the copy in the export.
   const detail = STEP_COLUMNS.findIndex((c) => c.header === 'Detail');
-  const stepRows = small.steps.map((row) => row.map((v, i) => (i === detail && typeof v === 'string' ? withExportPaths(options.evidence, v) : v)));
+  const stepRows = small.steps.map((row) =>
+    row.map((v, i) => (i === detail && typeof v === 'string' ? withExportPaths(options.evidence, v) : v)),
+  );
   const steps = book.addSheet({ name: 'Drill steps', tableName: 'DrillSteps', columns: fit(STEP_COLUMNS, stepRows), footer });
   steps.addRules([9], statusRules(['Failed'], ['Passed'], ['Unverified']));
   for (const row of stepRows) steps.addRow(row.map((v, i) => toCell(STEP_COLUMNS[i]!.kind, v)));
@@ -139,7 +159,9 @@ async function writeSheets(book: StreamingWorkbook, options: WriteOptions, foote
             ? `Hash chain verified: intact. ${verification.checked} entries checked from the first; newest entry's hash ${verification.headHash}.`
             : `Hash chain verification FAILED: ${verification.problem} (${verification.checked} entries checked before the fault).`,
         ],
-        style: verification.ok ? { font: { bold: true, color: { argb: 'FF006100' } } } : { font: { bold: true, color: { argb: 'FF9C0006' } } },
+        style: verification.ok
+          ? { font: { bold: true, color: { argb: 'FF006100' } } }
+          : { font: { bold: true, color: { argb: 'FF9C0006' } } },
       },
       {
         // The anchor is read back by `lifeboat audit verify --workbook`: a log rewritten or shortened after this export disagrees.

@@ -36,7 +36,11 @@ export function restoreApi(ctx: RestoreDeps, rediscover: Rediscover): RestoreApi
   const drills = new DrillsStore(ctx.db);
   const jobs = new JobsStore(ctx.db);
   const outcomes = new Map<string, RestoreOutcome>();
-  const deps: RestoreRunDeps = { openVault: (targetId) => openVaultPort(ctx, targetId, { readOnly: true }), connect: (hostId) => ctx.hosts.connect(hostId), hold: (jobId, resources) => jobs.setResources(jobId, resources) };
+  const deps: RestoreRunDeps = {
+    openVault: (targetId) => openVaultPort(ctx, targetId, { readOnly: true }),
+    connect: (hostId) => ctx.hosts.connect(hostId),
+    hold: (jobId, resources) => jobs.setResources(jobId, resources),
+  };
   const defaultFolder = path.join(ctx.dataDir, 'restores');
 
   const submit = restoreSubmitter(ctx, outcomes);
@@ -44,7 +48,10 @@ export function restoreApi(ctx: RestoreDeps, rediscover: Rediscover): RestoreApi
   return {
     async getVmRecovery({ vmId }) {
       const vm = findVm(vms, vmId);
-      const candidates = hosts.list().filter((host) => host.kind === vm.hostKind).sort((a, b) => Number(b.id === vm.hostId) - Number(a.id === vm.hostId));
+      const candidates = hosts
+        .list()
+        .filter((host) => host.kind === vm.hostKind)
+        .sort((a, b) => Number(b.id === vm.hostId) - Number(a.id === vm.hostId));
       return {
         vm,
         points: vmPoints(vm, { points, drills, targets: ctx.targets }),
@@ -80,9 +87,15 @@ export function restoreApi(ctx: RestoreDeps, rediscover: Rediscover): RestoreApi
       const point = findPoint(points, vm, pointId);
       const host = newVmHost(hosts, vms, vm, hostId, name);
       const key = vmFileName(point.id, name);
-      const placement = newVmPlacement(host, vm, name, key, path.join(ctx.dataDir, 'restores', 'staging'), () => ctx.hosts.connect(host.id));
+      const placement = newVmPlacement(host, vm, name, key, path.join(ctx.dataDir, 'restores', 'staging'), () =>
+        ctx.hosts.connect(host.id),
+      );
       // Checked here as well as in the job, so a taken folder is refused before anything is queued.
-      if (fs.existsSync(placement.diskFolder)) throw new LifeboatError('CONFLICT', `${placement.diskFolder} already exists on ${host.name}.`, { field: 'name', fix: 'Choose another name for the new VM.' });
+      if (fs.existsSync(placement.diskFolder))
+        throw new LifeboatError('CONFLICT', `${placement.diskFolder} already exists on ${host.name}.`, {
+          field: 'name',
+          fix: 'Choose another name for the new VM.',
+        });
       const jobId = submit('new-vm', vm, point, `Restore ${vm.name} as ${name}`, host.id, async (_id, run) => {
         const created = await restoreAsNewVm(deps, vm, point, name, host.id, placement, key, run);
         // Listed again so the new VM has its catalog id (and shows on the Virtual machines page) when the job ends.
@@ -100,11 +113,20 @@ export function restoreApi(ctx: RestoreDeps, rediscover: Rediscover): RestoreApi
       const vm = findVm(vms, vmId);
       const point = findPoint(points, vm, pointId);
       if (confirm.trim() !== vm.name) {
-        throw new LifeboatError('CONFIRMATION_MISMATCH', `Restoring over ${vm.name} replaces its disks: type its name "${vm.name}" to confirm.`, { field: 'confirm', fix: `Pass confirm: "${vm.name}".` });
+        throw new LifeboatError(
+          'CONFIRMATION_MISMATCH',
+          `Restoring over ${vm.name} replaces its disks: type its name "${vm.name}" to confirm.`,
+          { field: 'confirm', fix: `Pass confirm: "${vm.name}".` },
+        );
       }
       const possible = overOriginal(hosts, vm);
-      if (!possible.ok) throw new LifeboatError('CONFLICT', possible.reason!, { fix: 'Restore it as a new VM instead, or shut it down and refresh the Virtual machines page.' });
-      const jobId = submit('over-original', vm, point, `Restore ${vm.name} over itself`, vm.hostId, async (_id, run) => ({ summary: await restoreOverOriginal(deps, vm, point, run) }));
+      if (!possible.ok)
+        throw new LifeboatError('CONFLICT', possible.reason!, {
+          fix: 'Restore it as a new VM instead, or shut it down and refresh the Virtual machines page.',
+        });
+      const jobId = submit('over-original', vm, point, `Restore ${vm.name} over itself`, vm.hostId, async (_id, run) => ({
+        summary: await restoreOverOriginal(deps, vm, point, run),
+      }));
       return { jobId };
     },
 
@@ -116,13 +138,20 @@ export function restoreApi(ctx: RestoreDeps, rediscover: Rediscover): RestoreApi
 
 function findVm(vms: VmsStore, vmId: string): Vm {
   const vm = vms.get(vmId);
-  if (!vm) throw new LifeboatError('VM_NOT_FOUND', `There is no VM ${vmId} in the inventory.`, { fix: 'Refresh the Virtual machines page; if the VM was removed, its points are still in the vault (`lifeboat vault list`).' });
+  if (!vm)
+    throw new LifeboatError('VM_NOT_FOUND', `There is no VM ${vmId} in the inventory.`, {
+      fix: 'Refresh the Virtual machines page; if the VM was removed, its points are still in the vault (`lifeboat vault list`).',
+    });
   return vm;
 }
 
 function findPoint(points: RecoveryPointsStore, vm: Vm, pointId: string): CatalogPoint {
   const point = points.get(pointId);
-  if (!point || point.vmId !== vm.id) throw new LifeboatError('NOT_FOUND', `${vm.name} has no recovery point ${pointId}.`, { field: 'pointId', fix: 'Reload the VM page and pick one of its points.' });
+  if (!point || point.vmId !== vm.id)
+    throw new LifeboatError('NOT_FOUND', `${vm.name} has no recovery point ${pointId}.`, {
+      field: 'pointId',
+      fix: 'Reload the VM page and pick one of its points.',
+    });
   return point;
 }
 
@@ -132,29 +161,56 @@ const diskFormat = (vm: Vm): 'vhdx' | 'vmdk' => (vm.hostKind === 'hyperv' ? 'vhd
 function overOriginal(hosts: HostsStore, vm: Vm): Possible {
   const host = hosts.get(vm.hostId);
   const localFiles = vm.hostKind === 'workstation' || (vm.hostKind === 'hyperv' && host?.address === null);
-  if (!localFiles) return { ok: false, reason: `Lifeboat cannot write ${vm.name}'s disks on ${vm.hostName} from this machine. Restore it as a new VM instead.` };
-  if (vm.powerState !== 'off') return { ok: false, reason: `${vm.name} is ${vm.powerState}. Shut it down first: its disks cannot be replaced while it may write to them.` };
+  if (!localFiles)
+    return {
+      ok: false,
+      reason: `Lifeboat cannot write ${vm.name}'s disks on ${vm.hostName} from this machine. Restore it as a new VM instead.`,
+    };
+  if (vm.powerState !== 'off')
+    return {
+      ok: false,
+      reason: `${vm.name} is ${vm.powerState}. Shut it down first: its disks cannot be replaced while it may write to them.`,
+    };
   return { ok: true, reason: null };
 }
 
 /** The host a new VM goes to (the source's own by default), refused when it cannot take it or has the name already. */
 function newVmHost(hosts: HostsStore, vms: VmsStore, vm: Vm, hostId: string | undefined, name: string): HostRecord {
   const host = hosts.get(hostId ?? vm.hostId);
-  if (!host) throw new LifeboatError('NOT_FOUND', `There is no host ${hostId} in the catalog.`, { field: 'hostId', fix: 'Pick one of the hosts offered on the VM page.' });
+  if (!host)
+    throw new LifeboatError('NOT_FOUND', `There is no host ${hostId} in the catalog.`, {
+      field: 'hostId',
+      fix: 'Pick one of the hosts offered on the VM page.',
+    });
   const possible = newVmPossible(host, vm);
-  if (!possible.ok) throw new LifeboatError('CONFLICT', possible.reason!, { field: 'hostId', fix: 'Choose another host, or restore the disk to a file.' });
+  if (!possible.ok)
+    throw new LifeboatError('CONFLICT', possible.reason!, { field: 'hostId', fix: 'Choose another host, or restore the disk to a file.' });
   if (vms.list(host.id).some((other) => other.name.toLowerCase() === name.toLowerCase())) {
-    throw new LifeboatError('CONFLICT', `${host.name} already has a VM named ${name}.`, { field: 'name', fix: 'Choose a name no VM on that host has, e.g. with "-restored" at the end.' });
+    throw new LifeboatError('CONFLICT', `${host.name} already has a VM named ${name}.`, {
+      field: 'name',
+      fix: 'Choose a name no VM on that host has, e.g. with "-restored" at the end.',
+    });
   }
   return host;
 }
 
 function notBusy(ctx: RestoreDeps, vm: Vm): void {
-  if (ctx.jobs.isBusy(`restore:${vm.id}`)) throw new LifeboatError('CONFLICT', `A restore of ${vm.name} is already running.`, { fix: 'Wait for it to finish (Activity page), then start the next one.' });
+  if (ctx.jobs.isBusy(`restore:${vm.id}`))
+    throw new LifeboatError('CONFLICT', `A restore of ${vm.name} is already running.`, {
+      fix: 'Wait for it to finish (Activity page), then start the next one.',
+    });
 }
 
 type RestoreWork = (jobId: string, run: JobRunContext) => Promise<Partial<RestoreOutcome>>;
-type Submit = (kind: RestoreKind, vm: Vm, point: CatalogPoint, title: string, hostId: string, work: RestoreWork, onNeverRan?: () => void) => string;
+type Submit = (
+  kind: RestoreKind,
+  vm: Vm,
+  point: CatalogPoint,
+  title: string,
+  hostId: string,
+  work: RestoreWork,
+  onNeverRan?: () => void,
+) => string;
 
 /**
  * Queues a restore as a job and keeps its outcome (with the typed error's fix when it fails) for getRestore;
@@ -176,23 +232,47 @@ function restoreSubmitter(ctx: RestoreDeps, outcomes: Map<string, RestoreOutcome
         const outcome = outcomes.get(run.jobId)!;
         try {
           Object.assign(outcome, await work(run.jobId, run), { status: 'succeeded', finishedAt: ctx.clock.now().toISOString() });
-          ctx.audit.append(ctx.operator, 'restore.finished', vm.name, { jobId: run.jobId, kind, pointId: point.id, summary: outcome.summary });
+          ctx.audit.append(ctx.operator, 'restore.finished', vm.name, {
+            jobId: run.jobId,
+            kind,
+            pointId: point.id,
+            summary: outcome.summary,
+          });
           return { bytesRead: 0, bytesStored: 0, appConsistent: null, message: outcome.summary ?? 'Restored.' };
         } catch (error) {
           const failure = toLifeboatError(error);
           const cancelled = run.signal.aborted || failure.code === 'CANCELLED';
-          Object.assign(outcome, { status: cancelled ? 'cancelled' : 'failed', finishedAt: ctx.clock.now().toISOString(), error: cancelled ? null : failure.toBody() });
+          Object.assign(outcome, {
+            status: cancelled ? 'cancelled' : 'failed',
+            finishedAt: ctx.clock.now().toISOString(),
+            error: cancelled ? null : failure.toBody(),
+          });
           ctx.audit.append(ctx.operator, 'restore.failed', vm.name, { jobId: run.jobId, kind, pointId: point.id, error: failure.message });
           throw failure;
         }
       },
     });
-    outcomes.set(job.id, { jobId: job.id, kind, vmId: vm.id, pointId: point.id, status: 'running', startedAt: ctx.clock.now().toISOString(), finishedAt: null, file: null, newVm: null, summary: null, error: null });
+    outcomes.set(job.id, {
+      jobId: job.id,
+      kind,
+      vmId: vm.id,
+      pointId: point.id,
+      status: 'running',
+      startedAt: ctx.clock.now().toISOString(),
+      finishedAt: null,
+      file: null,
+      newVm: null,
+      summary: null,
+      error: null,
+    });
     // Cancelled while waiting in the queue (or the engine closed): the work never ran, so it settles here.
     void done.then((settled) => {
       const outcome = outcomes.get(job.id);
       if (outcome?.status !== 'running') return;
-      Object.assign(outcome, { status: settled.status === 'succeeded' ? 'succeeded' : settled.status === 'failed' ? 'failed' : 'cancelled', finishedAt: settled.finishedAt });
+      Object.assign(outcome, {
+        status: settled.status === 'succeeded' ? 'succeeded' : settled.status === 'failed' ? 'failed' : 'cancelled',
+        finishedAt: settled.finishedAt,
+      });
       onNeverRan();
     });
     // The newest few hundred are enough for a page to read back; older ones are in the job history.
@@ -205,8 +285,14 @@ function restoreSubmitter(ctx: RestoreDeps, outcomes: Map<string, RestoreOutcome
 /** A restore started by an earlier engine process: only its job record is left to tell how it went. */
 function outcomeFromJobRecord(jobs: JobsStore, jobId: string): RestoreOutcome {
   const job = jobs.get(jobId);
-  if (!job || job.kind !== 'restore') throw new LifeboatError('NOT_FOUND', `There is no restore ${jobId}.`, { fix: 'See the Activity page for past restores.' });
-  const status = job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled' ? job.status : job.status === 'interrupted' ? 'failed' : 'running';
+  if (!job || job.kind !== 'restore')
+    throw new LifeboatError('NOT_FOUND', `There is no restore ${jobId}.`, { fix: 'See the Activity page for past restores.' });
+  const status =
+    job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled'
+      ? job.status
+      : job.status === 'interrupted'
+        ? 'failed'
+        : 'running';
   return {
     jobId,
     kind: 'disk',

@@ -42,7 +42,14 @@ export function newVmPossible(host: HostRecord, source: Vm): Possible {
   }
 }
 
-export function newVmPlacement(host: HostRecord, source: Vm, name: string, key: string, scratch: string, connect: () => Hypervisor): NewVmPlacement {
+export function newVmPlacement(
+  host: HostRecord,
+  source: Vm,
+  name: string,
+  key: string,
+  scratch: string,
+  connect: () => Hypervisor,
+): NewVmPlacement {
   const base = placementBase(host, source);
   switch (base.kind) {
     case 'workstation':
@@ -52,14 +59,21 @@ export function newVmPlacement(host: HostRecord, source: Vm, name: string, key: 
       return { format: 'vhdx', diskFolder: path.join(base.folder, key), ...local };
     case 'vsphere':
       // Restored as ESXi disks here, then uploaded to `[datastore] lifeboat-restore/<key>/`.
-      return { format: 'vmdk-esxi', diskFolder: path.join(scratch, key), ...vsphereDiskStaging(connect, base.datastore, 'lifeboat-restore') };
+      return {
+        format: 'vmdk-esxi',
+        diskFolder: path.join(scratch, key),
+        ...vsphereDiskStaging(connect, base.datastore, 'lifeboat-restore'),
+      };
   }
 }
 
 type Base = { kind: 'workstation'; folder: string } | { kind: 'hyperv'; folder: string } | { kind: 'vsphere'; datastore: string };
 
 function placementBase(host: HostRecord, source: Vm): Base {
-  if (host.kind !== source.hostKind) throw new Error(`${host.name} is a ${host.kind} host and ${source.name} a ${source.hostKind} VM: restore its disk to a file and convert it instead.`);
+  if (host.kind !== source.hostKind)
+    throw new Error(
+      `${host.name} is a ${host.kind} host and ${source.name} a ${source.hostKind} VM: restore its disk to a file and convert it instead.`,
+    );
   if (host.kind === 'workstation') {
     const folders = host.settings.folders ?? [];
     const beside = host.id === source.hostId ? path.dirname(path.dirname(source.externalId)) : null;
@@ -67,16 +81,26 @@ function placementBase(host: HostRecord, source: Vm): Base {
     const within = beside !== null && folders.some((folder) => beside === folder || beside.startsWith(folder + path.sep));
     const folder = within ? beside : folders[0];
     if (!folder) throw new Error(`${host.name} has no VM folder to put a new VM in: add one to the host in Lifeboat.`);
-    if (!fs.existsSync(folder)) throw new Error(`The VM folder ${folder} of ${host.name} is not there: reconnect the drive or share, or add the folder again.`);
+    if (!fs.existsSync(folder))
+      throw new Error(`The VM folder ${folder} of ${host.name} is not there: reconnect the drive or share, or add the folder again.`);
     return { kind: 'workstation', folder };
   }
   if (host.kind === 'hyperv') {
-    if (host.address !== null) throw new Error(`Lifeboat cannot write disks on ${host.name} from this machine: run Lifeboat on that Hyper-V host, or restore the disk to a file and copy it there.`);
+    if (host.address !== null)
+      throw new Error(
+        `Lifeboat cannot write disks on ${host.name} from this machine: run Lifeboat on that Hyper-V host, or restore the disk to a file and copy it there.`,
+      );
     const disk = host.id === source.hostId ? source.disks[0]?.path : undefined;
-    if (!disk) throw new Error(`Lifeboat does not know where ${host.name} keeps VM disks: restore the disk to a file and create the VM in Hyper-V Manager.`);
+    if (!disk)
+      throw new Error(
+        `Lifeboat does not know where ${host.name} keeps VM disks: restore the disk to a file and create the VM in Hyper-V Manager.`,
+      );
     return { kind: 'hyperv', folder: path.dirname(disk) };
   }
   const datastore = datastoreOf(source.disks[0]?.path);
-  if (!datastore) throw new Error(`Lifeboat does not know a datastore of ${source.name} on ${host.name}: restore the disk to a file and upload it with the vSphere Client.`);
+  if (!datastore)
+    throw new Error(
+      `Lifeboat does not know a datastore of ${source.name} on ${host.name}: restore the disk to a file and upload it with the vSphere Client.`,
+    );
   return { kind: 'vsphere', datastore };
 }

@@ -47,7 +47,10 @@ function consistencyOf(point: CatalogPoint): PointConsistency {
 function disksOf(point: CatalogPoint, vm: Vm): VmPoint['disks'] {
   const recorded = point.details.disks;
   if (Array.isArray(recorded) && recorded.length > 0) {
-    return recorded.map((disk: { name?: unknown; sizeBytes?: unknown }) => ({ name: String(disk.name), sizeBytes: typeof disk.sizeBytes === 'number' ? disk.sizeBytes : null }));
+    return recorded.map((disk: { name?: unknown; sizeBytes?: unknown }) => ({
+      name: String(disk.name),
+      sizeBytes: typeof disk.sizeBytes === 'number' ? disk.sizeBytes : null,
+    }));
   }
   return vm.disks.map((disk) => ({ name: disk.key, sizeBytes: disk.capacityBytes }));
 }

@@ -30,10 +30,21 @@ export interface RestoreRunDeps {
 const heldPath = (file: string, description: string): JobResource => ({ kind: 'path', hostId: null, ref: { path: file }, description });
 
 /** The disk of a point written into a new file: partial files are removed, never left looking like disks. */
-export async function restoreOneDisk(vault: VaultPort, point: CatalogPoint, disk: { name: string; size: number }, format: WriteFormat, file: string, run: JobRunContext, label: string): Promise<void> {
+export async function restoreOneDisk(
+  vault: VaultPort,
+  point: CatalogPoint,
+  disk: { name: string; size: number },
+  format: WriteFormat,
+  file: string,
+  run: JobRunContext,
+  label: string,
+): Promise<void> {
   const writer = await createDiskWriter(format, file, disk.size);
   try {
-    await vault.restoreDisk(point.id, disk.name, writer, { signal: run.signal, onProgress: (done, total) => run.progress(label, done, total) });
+    await vault.restoreDisk(point.id, disk.name, writer, {
+      signal: run.signal,
+      onProgress: (done, total) => run.progress(label, done, total),
+    });
     await writer.close();
   } catch (error) {
     await writer.abort();
@@ -44,7 +55,11 @@ export async function restoreOneDisk(vault: VaultPort, point: CatalogPoint, disk
 async function pointDisk(vault: VaultPort, point: CatalogPoint, name: string): Promise<{ name: string; size: number }> {
   const disks = await vault.pointDisks(point.id);
   const disk = disks.find((candidate) => candidate.name === name);
-  if (!disk) throw new LifeboatError('NOT_FOUND', `Recovery point ${point.id} has no disk named "${name}".`, { field: 'disk', fix: `Its disks are: ${disks.map((d) => d.name).join(', ') || '(none)'}.` });
+  if (!disk)
+    throw new LifeboatError('NOT_FOUND', `Recovery point ${point.id} has no disk named "${name}".`, {
+      field: 'disk',
+      fix: `Its disks are: ${disks.map((d) => d.name).join(', ') || '(none)'}.`,
+    });
   return disk;
 }
 
@@ -68,18 +83,43 @@ export function reserveDiskFile(folder: string, vm: Vm, point: CatalogPoint, dis
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw folderError(folder, error);
     }
   }
-  throw new LifeboatError('CONFLICT', `${folder} already holds 999 restores of this disk.`, { fix: 'Move or delete old restored disks, or choose another folder.' });
+  throw new LifeboatError('CONFLICT', `${folder} already holds 999 restores of this disk.`, {
+    fix: 'Move or delete old restored disks, or choose another folder.',
+  });
 }
 
 function folderError(folder: string, error: unknown): LifeboatError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new LifeboatError('ACCESS_DENIED', `Lifeboat may not write in ${folder}.`, { field: 'folder', fix: 'Choose a folder this account can write to, or give it write permission.' });
-  if (code === 'ENOSPC') return new LifeboatError('STORAGE_FULL', `The disk holding ${folder} is full.`, { field: 'folder', fix: 'Free space there, or choose a folder on another disk.' });
-  if (code === 'ENOTDIR' || code === 'EEXIST') return new LifeboatError('INVALID_INPUT', `${folder} is not a folder: part of that path is a file.`, { field: 'folder', fix: 'Choose a folder, or leave the field empty for the default one.' });
-  return new LifeboatError('INVALID_INPUT', `Lifeboat cannot write in ${folder}: ${(error as Error).message}.`, { field: 'folder', fix: 'Choose an existing local folder or share.' });
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new LifeboatError('ACCESS_DENIED', `Lifeboat may not write in ${folder}.`, {
+      field: 'folder',
+      fix: 'Choose a folder this account can write to, or give it write permission.',
+    });
+  if (code === 'ENOSPC')
+    return new LifeboatError('STORAGE_FULL', `The disk holding ${folder} is full.`, {
+      field: 'folder',
+      fix: 'Free space there, or choose a folder on another disk.',
+    });
+  if (code === 'ENOTDIR' || code === 'EEXIST')
+    return new LifeboatError('INVALID_INPUT', `${folder} is not a folder: part of that path is a file.`, {
+      field: 'folder',
+      fix: 'Choose a folder, or leave the field empty for the default one.',
+    });
+  return new LifeboatError('INVALID_INPUT', `Lifeboat cannot write in ${folder}: ${(error as Error).message}.`, {
+    field: 'folder',
+    fix: 'Choose an existing local folder or share.',
+  });
 }
 
-export async function restoreDiskToFile(deps: RestoreRunDeps, vm: Vm, point: CatalogPoint, diskName: string, format: WriteFormat, file: string, run: JobRunContext): Promise<string> {
+export async function restoreDiskToFile(
+  deps: RestoreRunDeps,
+  vm: Vm,
+  point: CatalogPoint,
+  diskName: string,
+  format: WriteFormat,
+  file: string,
+  run: JobRunContext,
+): Promise<string> {
   deps.hold(run.jobId, [heldPath(file, `partly restored disk file ${file}`)]);
   const vault = await deps.openVault(point.targetId).catch((error: unknown) => {
     fs.rmSync(file, { force: true });
@@ -105,9 +145,21 @@ export async function restoreDiskToFile(deps: RestoreRunDeps, vm: Vm, point: Cat
  * powered off with no network (the original may still be running: a twin on its network would clash).
  * On failure everything this created is removed again: the folder and the staged files.
  */
-export async function restoreAsNewVm(deps: RestoreRunDeps, source: Vm, point: CatalogPoint, name: string, hostId: string, placement: NewVmPlacement, key: string, run: JobRunContext): Promise<IsolatedVm> {
+export async function restoreAsNewVm(
+  deps: RestoreRunDeps,
+  source: Vm,
+  point: CatalogPoint,
+  name: string,
+  hostId: string,
+  placement: NewVmPlacement,
+  key: string,
+  run: JobRunContext,
+): Promise<IsolatedVm> {
   if (fs.existsSync(placement.diskFolder)) {
-    throw new LifeboatError('CONFLICT', `${placement.diskFolder} already exists.`, { field: 'name', fix: 'Choose another name for the new VM.' });
+    throw new LifeboatError('CONFLICT', `${placement.diskFolder} already exists.`, {
+      field: 'name',
+      fix: 'Choose another name for the new VM.',
+    });
   }
   fs.mkdirSync(placement.diskFolder, { recursive: true });
   deps.hold(run.jobId, [heldPath(placement.diskFolder, `folder of the partly restored VM ${name}`)]);
@@ -173,8 +225,12 @@ export async function restoreOverOriginal(deps: RestoreRunDeps, vm: Vm, point: C
   const host = deps.connect(vm.hostId);
   try {
     const now = (await host.listVms()).find((candidate) => candidate.externalId === vm.externalId);
-    if (!now) throw new LifeboatError('VM_NOT_FOUND', `${vm.name} is no longer on ${vm.hostName}.`, { fix: 'Restore it as a new VM instead.' });
-    if (now.powerState !== 'off') throw new LifeboatError('CONFLICT', `${vm.name} is ${now.powerState}: its disks cannot be replaced while it may write to them.`, { fix: `Shut ${vm.name} down, then restore again.` });
+    if (!now)
+      throw new LifeboatError('VM_NOT_FOUND', `${vm.name} is no longer on ${vm.hostName}.`, { fix: 'Restore it as a new VM instead.' });
+    if (now.powerState !== 'off')
+      throw new LifeboatError('CONFLICT', `${vm.name} is ${now.powerState}: its disks cannot be replaced while it may write to them.`, {
+        fix: `Shut ${vm.name} down, then restore again.`,
+      });
   } finally {
     await host.close().catch(() => undefined);
   }
@@ -184,7 +240,10 @@ export async function restoreOverOriginal(deps: RestoreRunDeps, vm: Vm, point: C
     const disks = await vault.pointDisks(point.id);
     const plan = disks.map((disk, index) => {
       const original = vm.disks.find((d) => d.key === disk.name) ?? vm.disks[index];
-      if (!original) throw new LifeboatError('CONFLICT', `${vm.name} has no disk for ${disk.name} of the point.`, { fix: 'Restore it as a new VM instead, or add the disk back to the VM first.' });
+      if (!original)
+        throw new LifeboatError('CONFLICT', `${vm.name} has no disk for ${disk.name} of the point.`, {
+          fix: 'Restore it as a new VM instead, or add the disk back to the VM first.',
+        });
       const file = vm.hostKind === 'workstation' ? resolveDiskPath(vm.externalId, original.path) : original.path;
       const format: WriteFormat = original.format === 'vhdx' ? 'vhdx' : original.format === 'vmdk' ? 'vmdk' : 'raw';
       return { disk, file, format };
@@ -193,7 +252,10 @@ export async function restoreOverOriginal(deps: RestoreRunDeps, vm: Vm, point: C
     for (const { disk, file, format } of plan) {
       run.log(`Restoring disk ${disk.name} from point ${point.id} beside ${file}.`);
       written.push(fresh(file));
-      deps.hold(run.jobId, written.map((f) => heldPath(f, `partly restored disk ${f}`)));
+      deps.hold(
+        run.jobId,
+        written.map((f) => heldPath(f, `partly restored disk ${f}`)),
+      );
       await restoreOneDisk(vault, point, disk, format, fresh(file), run, `Restoring ${disk.name}`);
     }
     // Only once every disk is complete does any original change: a VM never gets half its disks replaced.

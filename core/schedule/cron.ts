@@ -25,7 +25,8 @@ export class CronSchedule {
 
   /** True when a firing fell after `lastStart` and before the current minute of `now` (remembered per start). */
   missedSince(lastStart: Date, now: Date): boolean {
-    if (this.missed?.from !== lastStart.getTime()) this.missed = { from: lastStart.getTime(), next: this.nextAfter(lastStart)?.getTime() ?? null };
+    if (this.missed?.from !== lastStart.getTime())
+      this.missed = { from: lastStart.getTime(), next: this.nextAfter(lastStart)?.getTime() ?? null };
     const minute = new Date(now);
     minute.setSeconds(0, 0);
     return this.missed.next !== null && this.missed.next < minute.getTime();

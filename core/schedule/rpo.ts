@@ -52,7 +52,15 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
     const rawAge = row.last === null ? null : Math.round((now.getTime() - Date.parse(row.last)) / 1000);
     const ageSeconds = rawAge === null ? null : Math.max(0, rawAge);
     const protectedFor = Math.max(0, Math.round((now.getTime() - Date.parse(row.since)) / 1000));
-    const measured = { vmId: row.vm_id, vm: row.vm, policyId: row.policy_id, policy: row.policy, rpoMinutes: row.rpo_minutes, lastPointTime: row.last, ageSeconds };
+    const measured = {
+      vmId: row.vm_id,
+      vm: row.vm,
+      policyId: row.policy_id,
+      policy: row.policy,
+      rpoMinutes: row.rpo_minutes,
+      lastPointTime: row.last,
+      ageSeconds,
+    };
     // A vault that is down holds nothing new and may restore nothing: whatever the age of the newest point.
     if (row.vault_state === 'unavailable' || row.vault_state === 'damaged') {
       const problem = `Its vault "${row.target}" is ${row.vault_state === 'damaged' ? 'damaged' : 'unavailable'}: ${row.vault_problem ?? 'it did not answer.'}`;
@@ -61,12 +69,19 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
     if (row.last === null && (row.copy_status === 'failed' || row.copy_status === 'interrupted')) {
       const how = row.copy_status === 'interrupted' ? 'was interrupted' : 'failed';
       const problem = `Not protected yet: its first copy ${how}${row.copy_error ? ` (${row.copy_error.replace(/\.$/, '')})` : ''}.`;
-      return { ...measured, status: 'breach' as const, problem, fix: 'Open Activity for the failed copy, fix what it names, then choose Copy now.', reason: 'first-copy' as const };
+      return {
+        ...measured,
+        status: 'breach' as const,
+        problem,
+        fix: 'Open Activity for the failed copy, fix what it names, then choose Copy now.',
+        reason: 'first-copy' as const,
+      };
     }
     // A point dated ahead of this machine's clock has no age to judge: say so instead of "0 min old, OK".
     if (rawAge !== null && rawAge < -FUTURE_TOLERANCE_SECONDS) {
       const problem = `Its newest recovery point is dated ${row.last}, ${formatAhead(-rawAge)} ahead of this machine's clock, so its age cannot be judged: the clock of this machine or of the VM's host is wrong.`;
-      const fix = "Set the clocks of this machine and of the VM's host right (Windows Time / NTP); the next copy is then judged against the RPO again.";
+      const fix =
+        "Set the clocks of this machine and of the VM's host right (Windows Time / NTP); the next copy is then judged against the RPO again.";
       return { ...measured, status: 'warning' as const, problem, fix, reason: 'clock' as const };
     }
     return { ...measured, status: rpoState(ageSeconds, row.rpo_minutes, protectedFor), problem: null, fix: null, reason: null };
@@ -74,5 +89,9 @@ export function evaluateRpo(db: Db, now: Date): VmRpoStatus[] {
 }
 
 function formatAhead(seconds: number): string {
-  return seconds < 7200 ? `${Math.round(seconds / 60)} minutes` : seconds < 172_800 ? `${Math.round(seconds / 3600)} hours` : `${Math.round(seconds / 86_400)} days`;
+  return seconds < 7200
+    ? `${Math.round(seconds / 60)} minutes`
+    : seconds < 172_800
+      ? `${Math.round(seconds / 3600)} hours`
+      : `${Math.round(seconds / 86_400)} days`;
 }

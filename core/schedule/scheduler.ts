@@ -130,10 +130,20 @@ export class Scheduler {
       if (status.reason === 'vault') continue;
       if (status.problem) {
         const alert = this.deps.alerts.raise(
-          { kind: 'rpo', subject: status.vmId, severity: status.status === 'breach' ? 'critical' : 'warning', message: `${status.vm}: ${status.problem}`, fix: status.fix ?? null },
+          {
+            kind: 'rpo',
+            subject: status.vmId,
+            severity: status.status === 'breach' ? 'critical' : 'warning',
+            message: `${status.vm}: ${status.problem}`,
+            fix: status.fix ?? null,
+          },
           now,
         );
-        if (alert) this.deps.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
+        if (alert)
+          this.deps.bus.emit({
+            type: 'alert.raised',
+            alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) },
+          });
         continue;
       }
       const age = status.ageSeconds === null ? 'has no recovery point yet' : `last recovery point is ${formatAge(status.ageSeconds)} old`;
@@ -152,7 +162,11 @@ export class Scheduler {
         },
         now,
       );
-      if (alert) this.deps.bus.emit({ type: 'alert.raised', alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) } });
+      if (alert)
+        this.deps.bus.emit({
+          type: 'alert.raised',
+          alert: { id: alert.id, severity: alert.severity, message: alert.message, ...(alert.fix ? { fix: alert.fix } : {}) },
+        });
     }
   }
 }

@@ -71,7 +71,7 @@ function loadOrCreateKey(file: string): Buffer {
 }
 
 function unreadable(): LifeboatError {
-  return new LifeboatError('SECRET_UNREADABLE', 'A stored secret cannot be decrypted with this data folder\'s key file.', {
+  return new LifeboatError('SECRET_UNREADABLE', "A stored secret cannot be decrypted with this data folder's key file.", {
     fix: 'The key file was replaced or the data folder copied from another machine: enter the passphrase and credentials again in Settings.',
   });
 }

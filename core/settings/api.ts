@@ -14,7 +14,10 @@ export { VAULT_PASSPHRASE_SECRET };
 import { VAULT_PASSPHRASE_SECRET } from '../contract/secret-ids';
 
 /** What this module needs from the engine (see RoomDeps). */
-export type SettingsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'jobs' | 'operator' | 'secrets' | 'settings' | 'targets'> & Parameters<typeof sealTargetCredentials>[0];
+export type SettingsDeps = RoomDeps<
+  'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'jobs' | 'operator' | 'secrets' | 'settings' | 'targets'
+> &
+  Parameters<typeof sealTargetCredentials>[0];
 const DEFAULT_VAULT_NAME = 'Primary vault';
 
 type SettingsApi = Pick<ConsoleApi, 'getStatus' | 'getSettings' | 'completeFirstRun' | 'updateSettings'>;

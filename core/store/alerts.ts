@@ -22,7 +22,9 @@ export class AlertsStore {
     const open = this.open(alert.kind, alert.subject);
     if (open && open.severity === alert.severity) return null;
     if (open) {
-      this.db.prepare('UPDATE alerts SET severity = ?, message = ?, fix = ? WHERE id = ?').run(alert.severity, alert.message, alert.fix, open.id);
+      this.db
+        .prepare('UPDATE alerts SET severity = ?, message = ?, fix = ? WHERE id = ?')
+        .run(alert.severity, alert.message, alert.fix, open.id);
       return { ...open, severity: alert.severity, message: alert.message, fix: alert.fix };
     }
     const id = randomUUID();
@@ -33,22 +35,38 @@ export class AlertsStore {
   }
 
   clear(kind: string, subject: string, now: Date): boolean {
-    return this.db.prepare('UPDATE alerts SET cleared_at = ? WHERE kind = ? AND subject = ? AND cleared_at IS NULL').run(now.toISOString(), kind, subject).changes > 0;
+    return (
+      this.db
+        .prepare('UPDATE alerts SET cleared_at = ? WHERE kind = ? AND subject = ? AND cleared_at IS NULL')
+        .run(now.toISOString(), kind, subject).changes > 0
+    );
   }
 
   open(kind: string, subject: string): Alert | undefined {
-    const row = this.db.prepare('SELECT * FROM alerts WHERE kind = ? AND subject = ? AND cleared_at IS NULL').get(kind, subject) as AlertRow | undefined;
+    const row = this.db.prepare('SELECT * FROM alerts WHERE kind = ? AND subject = ? AND cleared_at IS NULL').get(kind, subject) as
+      AlertRow | undefined;
     return row && toAlert(row);
   }
 
   list(includeCleared: boolean): Alert[] {
     const rows = this.db
-      .prepare(`SELECT * FROM alerts ${includeCleared ? '' : 'WHERE cleared_at IS NULL'} ORDER BY cleared_at IS NOT NULL, raised_at DESC LIMIT 1000`)
+      .prepare(
+        `SELECT * FROM alerts ${includeCleared ? '' : 'WHERE cleared_at IS NULL'} ORDER BY cleared_at IS NOT NULL, raised_at DESC LIMIT 1000`,
+      )
       .all() as AlertRow[];
     return rows.map(toAlert);
   }
 }
 
 function toAlert(row: AlertRow): Alert {
-  return { id: row.id, kind: row.kind, subject: row.subject, severity: row.severity, message: row.message, fix: row.fix, raisedAt: row.raised_at, clearedAt: row.cleared_at };
+  return {
+    id: row.id,
+    kind: row.kind,
+    subject: row.subject,
+    severity: row.severity,
+    message: row.message,
+    fix: row.fix,
+    raisedAt: row.raised_at,
+    clearedAt: row.cleared_at,
+  };
 }

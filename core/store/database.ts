@@ -87,7 +87,8 @@ export function storageError(dataDir: string, error: unknown, db?: Db): Lifeboat
   if (!isCorruption(error)) return null;
   const file = path.join(dataDir, CATALOG_FILE);
   const reason = error instanceof Error ? error.message : String(error);
-  const check = sqliteCode(error) === 'SQLITE_NOTADB' ? { damaged: true, detail: 'it is not a SQLite database' } : integrityCheck(dataDir, db);
+  const check =
+    sqliteCode(error) === 'SQLITE_NOTADB' ? { damaged: true, detail: 'it is not a SQLite database' } : integrityCheck(dataDir, db);
   if (check.trouble) return check.trouble;
   if (check.damaged) {
     return new LifeboatError('DATABASE_UNREADABLE', `The catalog ${file} is damaged: ${check.detail ?? reason}.`, {
@@ -95,10 +96,14 @@ export function storageError(dataDir: string, error: unknown, db?: Db): Lifeboat
       cause: error,
     });
   }
-  return new LifeboatError('DATABASE_UNREADABLE', `SQLite reported the catalog ${file} as damaged (${reason}), but its integrity check found nothing wrong.`, {
-    fix: 'Try again. If it keeps happening, copy the data folder somewhere safe and export diagnostics for support; do not rebuild the catalog yet.',
-    cause: error,
-  });
+  return new LifeboatError(
+    'DATABASE_UNREADABLE',
+    `SQLite reported the catalog ${file} as damaged (${reason}), but its integrity check found nothing wrong.`,
+    {
+      fix: 'Try again. If it keeps happening, copy the data folder somewhere safe and export diagnostics for support; do not rebuild the catalog yet.',
+      cause: error,
+    },
+  );
 }
 
 /** Any failure while opening the catalog, as a LifeboatError. */
@@ -188,7 +193,8 @@ function guardCatalog(db: Db, dataDir: string): Db {
       exclusive: { value: guard(variants.exclusive, undefined) },
       database: { value: db, enumerable: true },
     };
-    for (const name of ['default', 'deferred', 'immediate', 'exclusive'] as const) Object.defineProperties(properties[name]!.value, properties);
+    for (const name of ['default', 'deferred', 'immediate', 'exclusive'] as const)
+      Object.defineProperties(properties[name]!.value, properties);
     return wrapped;
   }) as Db['transaction'];
   return db;

@@ -67,7 +67,19 @@ export class DrillsStore {
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at, rpo_seconds = excluded.rpo_seconds,
            rto_seconds = excluded.rto_seconds, notes = excluded.notes, details = excluded.details`,
       )
-      .run(drill.id, drill.planId, drill.kind, drill.status, drill.startedAt, drill.finishedAt, drill.operator, drill.rpoSeconds, drill.rtoSeconds, drill.notes, JSON.stringify(details));
+      .run(
+        drill.id,
+        drill.planId,
+        drill.kind,
+        drill.status,
+        drill.startedAt,
+        drill.finishedAt,
+        drill.operator,
+        drill.rpoSeconds,
+        drill.rtoSeconds,
+        drill.notes,
+        JSON.stringify(details),
+      );
   }
 
   get(id: string): Drill | undefined {
@@ -86,13 +98,17 @@ export class DrillsStore {
   addStep(step: Omit<DrillStep, 'id'>): DrillStep {
     const id = randomUUID();
     this.db
-      .prepare('INSERT INTO drill_steps (id, drill_id, seq, vm_id, name, status, started_at, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO drill_steps (id, drill_id, seq, vm_id, name, status, started_at, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(id, step.drillId, step.seq, step.vm, step.name, step.status, step.startedAt, step.finishedAt, step.detail);
     return { ...step, id };
   }
 
   finishStep(id: string, status: DrillStep['status'], finishedAt: string, detail: string | null): void {
-    this.db.prepare('UPDATE drill_steps SET status = ?, finished_at = ?, detail = COALESCE(?, detail) WHERE id = ?').run(status, finishedAt, detail, id);
+    this.db
+      .prepare('UPDATE drill_steps SET status = ?, finished_at = ?, detail = COALESCE(?, detail) WHERE id = ?')
+      .run(status, finishedAt, detail, id);
   }
 
   steps(drillId: string): DrillStep[] {
@@ -103,7 +119,9 @@ export class DrillsStore {
   stepsInPeriod(from: string, to: string): DrillStep[] {
     return (
       this.db
-        .prepare('SELECT s.* FROM drill_steps s JOIN drills d ON d.id = s.drill_id WHERE d.started_at >= ? AND d.started_at < ? ORDER BY d.started_at, s.seq')
+        .prepare(
+          'SELECT s.* FROM drill_steps s JOIN drills d ON d.id = s.drill_id WHERE d.started_at >= ? AND d.started_at < ? ORDER BY d.started_at, s.seq',
+        )
         .all(from, to) as StepRow[]
     ).map(toStep);
   }
@@ -163,5 +181,15 @@ function toDrill(row: DrillRow): Drill {
 }
 
 function toStep(row: StepRow): DrillStep {
-  return { id: row.id, drillId: row.drill_id, seq: row.seq, vm: row.vm_id, name: row.name, status: row.status, startedAt: row.started_at, finishedAt: row.finished_at, detail: row.detail };
+  return {
+    id: row.id,
+    drillId: row.drill_id,
+    seq: row.seq,
+    vm: row.vm_id,
+    name: row.name,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    detail: row.detail,
+  };
 }

@@ -15,12 +15,18 @@ export class FailoverStateStore {
   constructor(private readonly db: Db) {}
 
   get(planId: string): PlanFailoverState | undefined {
-    const row = this.db.prepare('SELECT f.*, p.name AS plan_name FROM plan_failover f LEFT JOIN recovery_plans p ON p.id = f.plan_id WHERE f.plan_id = ?').get(planId) as Row | undefined;
+    const row = this.db
+      .prepare('SELECT f.*, p.name AS plan_name FROM plan_failover f LEFT JOIN recovery_plans p ON p.id = f.plan_id WHERE f.plan_id = ?')
+      .get(planId) as Row | undefined;
     return row && toState(row);
   }
 
   list(): PlanFailoverState[] {
-    return (this.db.prepare('SELECT f.*, p.name AS plan_name FROM plan_failover f LEFT JOIN recovery_plans p ON p.id = f.plan_id ORDER BY f.since').all() as Row[]).map(toState);
+    return (
+      this.db
+        .prepare('SELECT f.*, p.name AS plan_name FROM plan_failover f LEFT JOIN recovery_plans p ON p.id = f.plan_id ORDER BY f.since')
+        .all() as Row[]
+    ).map(toState);
   }
 
   save(state: Omit<PlanFailoverState, 'plan'>): void {
@@ -38,5 +44,12 @@ export class FailoverStateStore {
 }
 
 function toState(row: Row): PlanFailoverState {
-  return { planId: row.plan_id, plan: row.plan_name ?? row.plan_id, mode: row.mode, failoverId: row.failover_id, since: row.since, vms: JSON.parse(row.recovered) as RecoveredVm[] };
+  return {
+    planId: row.plan_id,
+    plan: row.plan_name ?? row.plan_id,
+    mode: row.mode,
+    failoverId: row.failover_id,
+    since: row.since,
+    vms: JSON.parse(row.recovered) as RecoveredVm[],
+  };
 }

@@ -64,7 +64,9 @@ export class HostsStore {
   /** After each contact: ok with the time seen, or the error the user should read. */
   setStatus(id: string, status: HostStatus, message: string | null, now: Date): void {
     if (status === 'ok') {
-      this.db.prepare('UPDATE hosts SET status = ?, status_message = ?, last_seen_at = ? WHERE id = ?').run(status, message, now.toISOString(), id);
+      this.db
+        .prepare('UPDATE hosts SET status = ?, status_message = ?, last_seen_at = ? WHERE id = ?')
+        .run(status, message, now.toISOString(), id);
     } else {
       this.db.prepare('UPDATE hosts SET status = ?, status_message = ? WHERE id = ?').run(status, message, id);
     }

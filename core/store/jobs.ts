@@ -74,12 +74,14 @@ export class JobsStore {
 
   /** The VM's copies, newest first, for the retry rule (failed or interrupted in a row). */
   recentOutcomes(vmId: string, kind: string, limit: number): { status: Job['status']; finishedAt: string | null }[] {
-    return (
-      this.db.prepare('SELECT status, finished_at AS finishedAt FROM jobs WHERE vm_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(vmId, kind, limit) as {
-        status: Job['status'];
-        finishedAt: string | null;
-      }[]
-    );
+    return this.db
+      .prepare(
+        'SELECT status, finished_at AS finishedAt FROM jobs WHERE vm_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
+      )
+      .all(vmId, kind, limit) as {
+      status: Job['status'];
+      finishedAt: string | null;
+    }[];
   }
 
   setTotal(id: string, bytesTotal: number): void {
@@ -89,7 +91,15 @@ export class JobsStore {
   finish(id: string, result: JobResult, now: Date): void {
     this.db
       .prepare('UPDATE jobs SET status = ?, finished_at = ?, bytes_read = ?, bytes_stored = ?, app_consistent = ?, error = ? WHERE id = ?')
-      .run(result.status, now.toISOString(), result.bytesRead, result.bytesStored, result.appConsistent === null ? null : result.appConsistent ? 1 : 0, result.error, id);
+      .run(
+        result.status,
+        now.toISOString(),
+        result.bytesRead,
+        result.bytesStored,
+        result.appConsistent === null ? null : result.appConsistent ? 1 : 0,
+        result.error,
+        id,
+      );
   }
 
   appendLog(id: string, line: string): void {
@@ -117,7 +127,9 @@ export class JobsStore {
   list(options: { status?: JobStatus; limit: number }): Job[] {
     const rows = (
       options.status
-        ? this.db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.status, options.limit)
+        ? this.db
+            .prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+            .all(options.status, options.limit)
         : this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit)
     ) as JobRow[];
     return rows.map(toJob);
@@ -130,17 +142,17 @@ export class JobsStore {
 
   /** Resources still held by jobs that ended without releasing them (interrupted or failed cleanup). */
   heldResources(): { jobId: string; resources: JobResource[] }[] {
-    const rows = this.db.prepare("SELECT id, resources FROM jobs WHERE resources != '[]' AND status NOT IN ('queued', 'running')").all() as { id: string; resources: string }[];
+    const rows = this.db
+      .prepare("SELECT id, resources FROM jobs WHERE resources != '[]' AND status NOT IN ('queued', 'running')")
+      .all() as { id: string; resources: string }[];
     return rows.map((row) => ({ jobId: row.id, resources: JSON.parse(row.resources) as JobResource[] }));
   }
 
   /** When the VM's newest run of this kind started, for interval scheduling. */
   lastStartOf(vmId: string, kind: string): string | null {
     return (
-      (this.db
-        .prepare('SELECT MAX(COALESCE(started_at, created_at)) FROM jobs WHERE vm_id = ? AND kind = ?')
-        .pluck()
-        .get(vmId, kind) as string | null) ?? null
+      (this.db.prepare('SELECT MAX(COALESCE(started_at, created_at)) FROM jobs WHERE vm_id = ? AND kind = ?').pluck().get(vmId, kind) as
+        string | null) ?? null
     );
   }
 }

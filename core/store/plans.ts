@@ -31,13 +31,17 @@ export class PlansStore {
   create(fields: PlanFields, now: Date): RecoveryPlan {
     const id = randomUUID();
     const { name, ...definition } = fields;
-    this.db.prepare('INSERT INTO recovery_plans (id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, name, JSON.stringify(definition), now.toISOString(), now.toISOString());
+    this.db
+      .prepare('INSERT INTO recovery_plans (id, name, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, name, JSON.stringify(definition), now.toISOString(), now.toISOString());
     return this.get(id)!;
   }
 
   update(id: string, fields: PlanFields, now: Date): RecoveryPlan {
     const { name, ...definition } = fields;
-    this.db.prepare('UPDATE recovery_plans SET name = ?, definition = ?, updated_at = ? WHERE id = ?').run(name, JSON.stringify(definition), now.toISOString(), id);
+    this.db
+      .prepare('UPDATE recovery_plans SET name = ?, definition = ?, updated_at = ? WHERE id = ?')
+      .run(name, JSON.stringify(definition), now.toISOString(), id);
     return this.get(id)!;
   }
 
@@ -51,5 +55,14 @@ function toPlan(row: PlanRow): RecoveryPlan {
   // Plans saved before scripts ran hold a text there: read it the way the contract does today.
   const preScript = planScriptSchema.parse(definition.preScript ?? null);
   const postScript = planScriptSchema.parse(definition.postScript ?? null);
-  return { id: row.id, name: row.name, recoveryHostId: null, ...definition, preScript, postScript, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    recoveryHostId: null,
+    ...definition,
+    preScript,
+    postScript,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

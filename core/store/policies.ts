@@ -38,9 +38,8 @@ export class PoliciesStore {
 
   /** The enabled policy protecting a VM, if any: a VM belongs to at most one policy. */
   policyOfVm(vmId: string): Policy | undefined {
-    const row = this.db
-      .prepare('SELECT p.* FROM policies p JOIN policy_vms pv ON pv.policy_id = p.id WHERE pv.vm_id = ?')
-      .get(vmId) as PolicyRow | undefined;
+    const row = this.db.prepare('SELECT p.* FROM policies p JOIN policy_vms pv ON pv.policy_id = p.id WHERE pv.vm_id = ?').get(vmId) as
+      PolicyRow | undefined;
     return row && this.toPolicy(row);
   }
 
@@ -53,7 +52,19 @@ export class PoliciesStore {
           `INSERT INTO policies (id, name, target_id, rpo_minutes, schedule, retention, consistency, bandwidth, enabled, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, fields.name, fields.targetId, fields.rpoMinutes, fields.schedule, JSON.stringify(fields.retention), fields.consistency, JSON.stringify(fields.bandwidth), fields.enabled ? 1 : 0, stamp, stamp);
+        .run(
+          id,
+          fields.name,
+          fields.targetId,
+          fields.rpoMinutes,
+          fields.schedule,
+          JSON.stringify(fields.retention),
+          fields.consistency,
+          JSON.stringify(fields.bandwidth),
+          fields.enabled ? 1 : 0,
+          stamp,
+          stamp,
+        );
       this.setVms(id, fields.vmIds);
     })();
     return this.get(id)!;
@@ -66,7 +77,18 @@ export class PoliciesStore {
           `UPDATE policies SET name = ?, target_id = ?, rpo_minutes = ?, schedule = ?, retention = ?, consistency = ?, bandwidth = ?,
              enabled = ?, updated_at = ? WHERE id = ?`,
         )
-        .run(fields.name, fields.targetId, fields.rpoMinutes, fields.schedule, JSON.stringify(fields.retention), fields.consistency, JSON.stringify(fields.bandwidth), fields.enabled ? 1 : 0, now.toISOString(), id);
+        .run(
+          fields.name,
+          fields.targetId,
+          fields.rpoMinutes,
+          fields.schedule,
+          JSON.stringify(fields.retention),
+          fields.consistency,
+          JSON.stringify(fields.bandwidth),
+          fields.enabled ? 1 : 0,
+          now.toISOString(),
+          id,
+        );
       this.setVms(id, fields.vmIds);
     })();
     return this.get(id)!;

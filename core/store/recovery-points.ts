@@ -39,7 +39,18 @@ export class RecoveryPointsStore {
            job_id = excluded.job_id, time = excluded.time, app_consistent = excluded.app_consistent,
            size_bytes = excluded.size_bytes, stored_bytes = excluded.stored_bytes, details = excluded.details`,
       )
-      .run(point.id, point.vmId, point.vmName, point.targetId, point.jobId, point.time, point.appConsistent ? 1 : 0, point.sizeBytes, point.storedBytes, JSON.stringify(point.details));
+      .run(
+        point.id,
+        point.vmId,
+        point.vmName,
+        point.targetId,
+        point.jobId,
+        point.time,
+        point.appConsistent ? 1 : 0,
+        point.sizeBytes,
+        point.storedBytes,
+        JSON.stringify(point.details),
+      );
   }
 
   listForVm(vmId: string): CatalogPoint[] {
@@ -51,7 +62,9 @@ export class RecoveryPointsStore {
   }
 
   listForTarget(targetId: string): CatalogPoint[] {
-    return (this.db.prepare('SELECT * FROM recovery_points WHERE target_id = ? ORDER BY time DESC').all(targetId) as PointRow[]).map(toPoint);
+    return (this.db.prepare('SELECT * FROM recovery_points WHERE target_id = ? ORDER BY time DESC').all(targetId) as PointRow[]).map(
+      toPoint,
+    );
   }
 
   get(id: string): CatalogPoint | undefined {

@@ -43,8 +43,7 @@ export class SecretsStore {
 
   get(id: string): string | undefined {
     const row = this.db.prepare('SELECT purpose, box, sealed FROM secrets WHERE id = ?').get(id) as
-      | { purpose: string; box: string; sealed: Buffer }
-      | undefined;
+      { purpose: string; box: string; sealed: Buffer } | undefined;
     if (!row) return undefined;
     if (row.box !== this.box.kind) {
       throw new LifeboatError('SECRET_UNREADABLE', `The secret "${id}" was sealed by ${row.box}, not ${this.box.kind}.`, {
@@ -58,9 +57,13 @@ export class SecretsStore {
     const bound = parseBound(opened);
     if (!bound) return opened; // sealed before values were bound to their rows (bindLegacy re-seals those)
     if (bound.id !== id || bound.purpose !== row.purpose) {
-      throw new LifeboatError('SECRET_UNREADABLE', `The stored secret "${id}" (${row.purpose}) holds the sealed value of another secret ("${bound.id}", ${bound.purpose}): the catalog was altered.`, {
-        fix: 'Enter this secret again in Settings, and check who can write the data folder (lifeboat.db).',
-      });
+      throw new LifeboatError(
+        'SECRET_UNREADABLE',
+        `The stored secret "${id}" (${row.purpose}) holds the sealed value of another secret ("${bound.id}", ${bound.purpose}): the catalog was altered.`,
+        {
+          fix: 'Enter this secret again in Settings, and check who can write the data folder (lifeboat.db).',
+        },
+      );
     }
     return bound.value;
   }
@@ -74,7 +77,12 @@ export class SecretsStore {
    * again, bound to their row, by this box.
    */
   private bindLegacy(): void {
-    const rows = this.db.prepare('SELECT id, purpose, box, sealed FROM secrets').all() as { id: string; purpose: string; box: string; sealed: Buffer }[];
+    const rows = this.db.prepare('SELECT id, purpose, box, sealed FROM secrets').all() as {
+      id: string;
+      purpose: string;
+      box: string;
+      sealed: Buffer;
+    }[];
     for (const row of rows) {
       const moving = row.box !== this.box.kind;
       const opener = moving ? (this.previous?.kind === row.box ? this.previous : null) : this.box;

@@ -17,7 +17,9 @@ export class TargetsStore {
   }
 
   list(): VaultTarget[] {
-    const rows = this.db.prepare('SELECT id, name, location, credentials_secret_id, is_default FROM targets ORDER BY is_default DESC, name').all() as (TargetRow & { credentials_secret_id: string | null; is_default: number })[];
+    const rows = this.db
+      .prepare('SELECT id, name, location, credentials_secret_id, is_default FROM targets ORDER BY is_default DESC, name')
+      .all() as (TargetRow & { credentials_secret_id: string | null; is_default: number })[];
     return rows.map((row) => ({ ...toTarget(row), hasCredentials: row.credentials_secret_id !== null, isDefault: row.is_default === 1 }));
   }
 

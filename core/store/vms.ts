@@ -50,7 +50,9 @@ export class VmsStore {
       const insert = this.db.prepare(
         'INSERT INTO vms (id, host_id, external_id, name, power_state, details, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );
-      const update = this.db.prepare('UPDATE vms SET name = ?, power_state = ?, details = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?');
+      const update = this.db.prepare(
+        'UPDATE vms SET name = ?, power_state = ?, details = ?, last_seen_at = ?, removed_at = NULL WHERE id = ?',
+      );
       const touch = this.db.prepare('UPDATE vms SET last_seen_at = ? WHERE id = ?');
       const remove = this.db.prepare('UPDATE vms SET removed_at = ? WHERE id = ?');
 

@@ -12,7 +12,9 @@ export function tuneAllocator(): void {
   if (tuned || process.platform !== 'linux') return;
   tuned = true;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as { load(name: string): { func(signature: string): (param: number, value: number) => number } };
+    const koffi = createRequire(import.meta.url)('koffi') as {
+      load(name: string): { func(signature: string): (param: number, value: number) => number };
+    };
     const mallopt = koffi.load('libc.so.6').func('int mallopt(int param, int value)');
     const M_TRIM_THRESHOLD = -1;
     const M_TOP_PAD = -2;

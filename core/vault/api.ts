@@ -18,7 +18,15 @@ export type VaultApiDeps = RoomDeps<'bus' | 'onClose' | 'secrets' | 'targets'>;
 
 type VaultApi = Pick<
   ConsoleApi,
-  'vaultInit' | 'vaultList' | 'vaultBackupDisk' | 'vaultRestoreDisk' | 'vaultVerify' | 'vaultPrune' | 'vaultRecoveryKit' | 'vaultUnlock' | 'vaultCancel'
+  | 'vaultInit'
+  | 'vaultList'
+  | 'vaultBackupDisk'
+  | 'vaultRestoreDisk'
+  | 'vaultVerify'
+  | 'vaultPrune'
+  | 'vaultRecoveryKit'
+  | 'vaultUnlock'
+  | 'vaultCancel'
 >;
 
 interface VaultInput {
@@ -37,7 +45,8 @@ type JobWork<T> = (id: string, signal: AbortSignal, onProgress: (p: VaultProgres
 /** The vault for the console: defaults come from the catalog (the wizard's vault and stored passphrase). */
 export function vaultApi(ctx: VaultApiDeps): VaultApi {
   const jobs = vaultJobs(ctx);
-  const withVault = <T>(input: VaultInput, work: (vault: Vault) => Promise<T>, readOnly = false): Promise<T> => openAndRun(resolveVault(ctx, input), readOnly, work);
+  const withVault = <T>(input: VaultInput, work: (vault: Vault) => Promise<T>, readOnly = false): Promise<T> =>
+    openAndRun(resolveVault(ctx, input), readOnly, work);
   const reading = <T>(input: VaultInput, work: (vault: Vault) => Promise<T>): Promise<T> => withVault(input, work, true);
 
   return {
@@ -51,7 +60,11 @@ export function vaultApi(ctx: VaultApiDeps): VaultApi {
           const reader = await openDisk(input.diskFile);
           try {
             const point = await vault.backup(
-              { vm: input.vm, disks: [{ name: input.disk, reader, ...(input.parent ? { parent: input.parent } : {}) }], metadata: { source: input.diskFile, format: reader.format } },
+              {
+                vm: input.vm,
+                disks: [{ name: input.disk, reader, ...(input.parent ? { parent: input.parent } : {}) }],
+                metadata: { source: input.diskFile, format: reader.format },
+              },
               { signal, onProgress },
             );
             const { bytesRead, bytesNew, bytesStored, seconds } = point.stats;
@@ -77,17 +90,25 @@ export function vaultApi(ctx: VaultApiDeps): VaultApi {
       jobs.run(input.jobId, 'verify', (jobId, signal, onProgress) =>
         reading(input, async (vault) => {
           const readData = typeof input.readData === 'number' ? { fraction: input.readData } : input.readData;
-          const { ok, points, disks, packs, packsRead, bytesRead, problems, affected, unreferencedPacks } = await vault.verify({ readData, signal, onProgress });
+          const { ok, points, disks, packs, packsRead, bytesRead, problems, affected, unreferencedPacks } = await vault.verify({
+            readData,
+            signal,
+            onProgress,
+          });
           return { jobId, ok, points, disks, packs, packsRead, bytesRead, problems, affected, unreferencedPacks };
         }),
       ),
 
     vaultPrune: (input) => {
       const policy = Object.fromEntries(
-        (['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const).filter((key) => input[key] !== undefined).map((key) => [key, input[key]]),
+        (['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const)
+          .filter((key) => input[key] !== undefined)
+          .map((key) => [key, input[key]]),
       );
       return withVault(input, async (vault) => {
-        const { kept, forgotten, packsDeleted, bytesFreed, packsRepacked, bytesRepacked, dryRun } = await vault.prune(policy, { dryRun: input.dryRun });
+        const { kept, forgotten, packsDeleted, bytesFreed, packsRepacked, bytesRepacked, dryRun } = await vault.prune(policy, {
+          dryRun: input.dryRun,
+        });
         return { kept, forgotten, packsDeleted, bytesFreed, packsRepacked, bytesRepacked, dryRun };
       });
     },
@@ -109,7 +130,9 @@ function resolveVault(ctx: VaultApiDeps, input: VaultInput): ResolvedVault {
   const location = input.location ?? target?.location.path;
   const passphrase = input.passphrase ?? ctx.secrets.get(VAULT_PASSPHRASE_SECRET);
   if (!location || !passphrase) {
-    throw new LifeboatError('NOT_SET_UP', 'No vault is set up yet.', { fix: 'Finish the first-run wizard, or give the vault location and passphrase.' });
+    throw new LifeboatError('NOT_SET_UP', 'No vault is set up yet.', {
+      fix: 'Finish the first-run wizard, or give the vault location and passphrase.',
+    });
   }
   return { location, passphrase, credentials: target ? storedCredentials(ctx, target.id) : null };
 }
@@ -137,12 +160,20 @@ async function initVault(resolved: ResolvedVault): Promise<{ location: string; i
     return { location: vault.location, id: vault.config.id, blockSize: vault.config.blockSize, created: true };
   } catch (error) {
     if (!(error instanceof LifeboatError) || error.code !== 'VAULT_EXISTS') throw error;
-    return openAndRun(resolved, true, async (vault) => ({ location: vault.location, id: vault.config.id, blockSize: vault.config.blockSize, created: false }));
+    return openAndRun(resolved, true, async (vault) => ({
+      location: vault.location,
+      id: vault.config.id,
+      blockSize: vault.config.blockSize,
+      created: false,
+    }));
   }
 }
 
 /** Vault jobs: progress and the outcome go out as events under the job's id; cancel aborts one. */
-function vaultJobs(ctx: VaultApiDeps): { run<T>(requested: string | undefined, phase: string, work: JobWork<T>): Promise<T>; cancel(jobId: string): boolean } {
+function vaultJobs(ctx: VaultApiDeps): {
+  run<T>(requested: string | undefined, phase: string, work: JobWork<T>): Promise<T>;
+  cancel(jobId: string): boolean;
+} {
   const running = new Map<string, AbortController>();
   ctx.onClose(() => {
     for (const controller of running.values()) controller.abort(new LifeboatError('CANCELLED', 'Lifeboat is shutting down.'));
@@ -154,7 +185,15 @@ function vaultJobs(ctx: VaultApiDeps): { run<T>(requested: string | undefined, p
       const controller = new AbortController();
       running.set(id, controller);
       const onProgress = (p: VaultProgress): void =>
-        ctx.bus.emit({ type: 'job.progress', jobId: id, phase: p.phase || phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds });
+        ctx.bus.emit({
+          type: 'job.progress',
+          jobId: id,
+          phase: p.phase || phase,
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal,
+          bytesPerSecond: p.bytesPerSecond,
+          etaSeconds: p.etaSeconds,
+        });
       try {
         const result = await work(id, controller.signal, onProgress);
         ctx.bus.emit({ type: 'job.finished', jobId: id, status: 'succeeded' });
@@ -175,12 +214,23 @@ function vaultJobs(ctx: VaultApiDeps): { run<T>(requested: string | undefined, p
   };
 }
 
-function pointInfo(point: RecoveryPointSummary): { id: string; vm: string; time: string; disks: { name: string; size: number; storedBytes: number; referencedBytes: number }[]; damaged?: string } {
+function pointInfo(point: RecoveryPointSummary): {
+  id: string;
+  vm: string;
+  time: string;
+  disks: { name: string; size: number; storedBytes: number; referencedBytes: number }[];
+  damaged?: string;
+} {
   return {
     id: point.id,
     vm: point.vm,
     time: point.time,
-    disks: point.disks.map((disk) => ({ name: disk.name, size: disk.size, storedBytes: disk.storedBytes, referencedBytes: disk.referencedBytes })),
+    disks: point.disks.map((disk) => ({
+      name: disk.name,
+      size: disk.size,
+      storedBytes: disk.storedBytes,
+      referencedBytes: disk.referencedBytes,
+    })),
     ...(point.damaged !== undefined ? { damaged: point.damaged } : {}),
   };
 }

@@ -68,11 +68,15 @@ interface BlockResult {
  */
 export async function backup(vault: VaultCore, request: BackupRequest, options: RunOptions = {}): Promise<BackupResult> {
   const started = performance.now();
-  if (!request.vm.trim()) throw new LifeboatError('INVALID_INPUT', 'A backup needs the VM name.', { field: 'vm', fix: 'Pass --vm <name>.' });
+  if (!request.vm.trim())
+    throw new LifeboatError('INVALID_INPUT', 'A backup needs the VM name.', { field: 'vm', fix: 'Pass --vm <name>.' });
   const names = new Set<string>();
   for (const disk of request.disks) {
     if (!disk.name.trim() || names.has(disk.name)) {
-      throw new LifeboatError('INVALID_INPUT', `Disk names must be non-empty and unique within a VM ("${disk.name}").`, { field: 'disks', fix: 'Pass a distinct --disk name for each disk.' });
+      throw new LifeboatError('INVALID_INPUT', `Disk names must be non-empty and unique within a VM ("${disk.name}").`, {
+        field: 'disks',
+        fix: 'Pass a distinct --disk name for each disk.',
+      });
     }
     names.add(disk.name);
   }
@@ -102,7 +106,10 @@ export async function backup(vault: VaultCore, request: BackupRequest, options: 
       upload: { bytes: 0, seconds: 0, bytesPerSecond: 0 },
     };
     const plans = await Promise.all(request.disks.map((disk) => planDisk(vault, disk)));
-    const meter = new CopyMeter(plans.reduce((sum, plan) => sum + plan.bytesToRead, 0), options.onProgress);
+    const meter = new CopyMeter(
+      plans.reduce((sum, plan) => sum + plan.bytesToRead, 0),
+      options.onProgress,
+    );
     session.onSent = (sealed, raw) => meter.sent(sealed, raw);
 
     const pointId = randomId(8);
@@ -116,7 +123,11 @@ export async function backup(vault: VaultCore, request: BackupRequest, options: 
     meter.readingDone();
     await session.finish();
     meter.finish();
-    const disks: ManifestDisk[] = plans.map((plan, i) => ({ ...plan.manifestDisk(), storedBytes: stored[i]!, referencedBytes: referencedBytes(vault, plan.ids) }));
+    const disks: ManifestDisk[] = plans.map((plan, i) => ({
+      ...plan.manifestDisk(),
+      storedBytes: stored[i]!,
+      referencedBytes: referencedBytes(vault, plan.ids),
+    }));
 
     for (const [i, plan] of plans.entries()) {
       const key = keys.blockList(disks[i]!.blockList);
@@ -126,7 +137,14 @@ export async function backup(vault: VaultCore, request: BackupRequest, options: 
       );
       if (!exists) await vault.backend.put(key, sealBlockList(plan.ids, disks[i]!.blockList, vault.keys.encKey));
     }
-    const manifest: Manifest = { version: 1, id: pointId, vm: request.vm, time: vault.now().toISOString(), metadata: request.metadata ?? {}, disks };
+    const manifest: Manifest = {
+      version: 1,
+      id: pointId,
+      vm: request.vm,
+      time: vault.now().toISOString(),
+      metadata: request.metadata ?? {},
+      disks,
+    };
     await vault.backend.put(keys.point(pointId), sealManifest(manifest, vault.keys.encKey));
 
     const metrics = vault.backend.snapshot();
@@ -179,9 +197,13 @@ async function planDisk(vault: VaultCore, disk: BackupDisk): Promise<DiskPlan> {
     const parent = await vault.resolvePoint(disk.parent);
     const parentDisk = parent.disks.find((candidate) => candidate.name === disk.name);
     if (!parentDisk) {
-      throw new LifeboatError('INVALID_INPUT', `Recovery point ${parent.id} has no disk named ${disk.name}.`, { field: 'parent', fix: 'Pass the point this disk was last backed up to.' });
+      throw new LifeboatError('INVALID_INPUT', `Recovery point ${parent.id} has no disk named ${disk.name}.`, {
+        field: 'parent',
+        fix: 'Pass the point this disk was last backed up to.',
+      });
     }
-    if (parentDisk.blockSize !== blockSize) throw new LifeboatError('VAULT_CORRUPT', `Disk ${disk.name} in ${parent.id} has another block size.`);
+    if (parentDisk.blockSize !== blockSize)
+      throw new LifeboatError('VAULT_CORRUPT', `Disk ${disk.name} in ${parent.id} has another block size.`);
     const parentList = await vault.readBlockList(parentDisk);
     parentIds = new Uint8Array(slots * ID_BYTES);
     // A partial last block of the parent (the disk grew) must be read again, so it is not inherited.
@@ -190,7 +212,9 @@ async function planDisk(vault: VaultCore, disk: BackupDisk): Promise<DiskPlan> {
     if (disk.changedExtents) {
       ids.set(parentIds);
       const changed = runsOf(disk.changedExtents, blockSize, slots);
-      const beyond = allocated.map(([first, end]): [number, number] => [Math.max(first, inheritable), end]).filter(([first, end]) => first < end);
+      const beyond = allocated
+        .map(([first, end]): [number, number] => [Math.max(first, inheritable), end])
+        .filter(([first, end]) => first < end);
       runs = mergeRuns([...changed, ...beyond]);
     } else {
       runs = allocated;
@@ -241,7 +265,14 @@ function mergeRuns(runs: [number, number][]): [number, number][] {
   return out;
 }
 
-async function backupDisk(vault: VaultCore, session: PackSession, plan: DiskPlan, stats: BackupStats, meter: CopyMeter, signal?: AbortSignal): Promise<void> {
+async function backupDisk(
+  vault: VaultCore,
+  session: PackSession,
+  plan: DiskPlan,
+  stats: BackupStats,
+  meter: CopyMeter,
+  signal?: AbortSignal,
+): Promise<void> {
   const { blockSize } = vault;
   const workers = vault.workers();
   const depth = Math.max(2, workers.size * PIPELINE_DEPTH_PER_WORKER);

@@ -83,7 +83,10 @@ export function compress(data: Buffer): { payload: Buffer; codec: Codec } {
     chunkSize: data.length + 1024,
     params: {
       // A window that holds the whole block keeps zstd on its contiguous fast path (measured ~18% faster).
-      [zlib.constants.ZSTD_c_windowLog]: Math.min(27, Math.max(20, Math.ceil(Math.log2(data.length || 1)))), [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL, [zlib.constants.ZSTD_c_checksumFlag]: 0 },
+      [zlib.constants.ZSTD_c_windowLog]: Math.min(27, Math.max(20, Math.ceil(Math.log2(data.length || 1)))),
+      [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL,
+      [zlib.constants.ZSTD_c_checksumFlag]: 0,
+    },
   });
   if (packed.length > data.length * (1 - MIN_SAVING)) return { payload: data, codec: CODEC_STORED };
   return { payload: packed, codec: CODEC_ZSTD };

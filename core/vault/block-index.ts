@@ -106,6 +106,10 @@ export class BlockIndex {
         codec: this.codec[slot]!,
       });
     }
-    return this.packIds.map((packId, no) => ({ packId, size: this.packSizes[no]!, entries: entries[no]!.sort((a, b) => a.offset - b.offset) }));
+    return this.packIds.map((packId, no) => ({
+      packId,
+      size: this.packSizes[no]!,
+      entries: entries[no]!.sort((a, b) => a.offset - b.offset),
+    }));
   }
 }

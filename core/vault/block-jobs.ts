@@ -51,7 +51,8 @@ export function movable(data: Uint8Array): { data: Uint8Array; transfer: ArrayBu
  */
 export function release(data: Uint8Array): void {
   const buffer = data.buffer as ArrayBuffer & { transfer?(length: number): ArrayBuffer; detached?: boolean };
-  if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && !buffer.detached) buffer.transfer?.(0);
+  if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && !buffer.detached)
+    buffer.transfer?.(0);
 }
 
 export function asBuffer(data: Uint8Array): Buffer {
@@ -59,10 +60,13 @@ export function asBuffer(data: Uint8Array): Buffer {
 }
 
 function writeAll(fd: number, data: Buffer, position: number): void {
-  for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+  for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done, data.length - done, position + done);
 }
 
-export function createBlockHandler(keys: BlockKeys, turn = new WriteTurn()): (request: BlockRequest) => { reply: BlockReply; transfer: ArrayBuffer[] } | null {
+export function createBlockHandler(
+  keys: BlockKeys,
+  turn = new WriteTurn(),
+): (request: BlockRequest) => { reply: BlockReply; transfer: ArrayBuffer[] } | null {
   const held = new Map<number, { data: Buffer; id: Buffer }>();
   return (request) => {
     try {
@@ -105,7 +109,9 @@ export function createBlockHandler(keys: BlockKeys, turn = new WriteTurn()): (re
           const datas: Uint8Array[] = [];
           const transfer: ArrayBuffer[] = [];
           for (const block of request.blocks) {
-            const moved = movable(openBlock(keys, block.id, range.subarray(block.at, block.at + block.length), block.codec, block.rawLength));
+            const moved = movable(
+              openBlock(keys, block.id, range.subarray(block.at, block.at + block.length), block.codec, block.rawLength),
+            );
             datas.push(moved.data);
             transfer.push(...moved.transfer);
           }

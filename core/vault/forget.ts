@@ -18,7 +18,10 @@ export interface ForgetReport {
 export async function forget(vault: VaultCore, references: readonly string[]): Promise<ForgetReport> {
   let lock: VaultLock | null = null;
   try {
-    if (references.length === 0) throw new LifeboatError('INVALID_INPUT', 'Name at least one recovery point to forget.', { fix: 'Give point ids from `lifeboat vault list <location>`.' });
+    if (references.length === 0)
+      throw new LifeboatError('INVALID_INPUT', 'Name at least one recovery point to forget.', {
+        fix: 'Give point ids from `lifeboat vault list <location>`.',
+      });
     lock = await VaultLock.acquire(vault.backend, 'exclusive', 'forget', { log: vault.options.log });
     const ids = await vault.pointIds();
     const chosen: string[] = [];
@@ -30,7 +33,9 @@ export async function forget(vault: VaultCore, references: readonly string[]): P
         });
       }
       if (matches.length > 1 && !matches.includes(reference)) {
-        throw new LifeboatError('INVALID_INPUT', `"${reference}" matches ${matches.length} recovery points; nothing was forgotten.`, { fix: 'Type more characters of the id.' });
+        throw new LifeboatError('INVALID_INPUT', `"${reference}" matches ${matches.length} recovery points; nothing was forgotten.`, {
+          fix: 'Type more characters of the id.',
+        });
       }
       const id = matches.includes(reference) ? reference : matches[0]!;
       if (!chosen.includes(id)) chosen.push(id);

@@ -77,7 +77,11 @@ function readEntries(data: Buffer, at: number, count: number): PackEntry[] {
  * blob (hashing whole packs as well cost 6% of a backup's CPU and found nothing the tags do not).
  * Returned as parts, written back to back, so a pack is never copied into one buffer.
  */
-export function buildPack(blobs: readonly Buffer[], entries: readonly PackEntry[], encKey: Buffer): { id: string; parts: Buffer[]; size: number } {
+export function buildPack(
+  blobs: readonly Buffer[],
+  entries: readonly PackEntry[],
+  encKey: Buffer,
+): { id: string; parts: Buffer[]; size: number } {
   const table = Buffer.allocUnsafe(4 + entries.length * ENTRY_BYTES);
   table.writeUInt32LE(entries.length, 0);
   writeEntries(entries, table, 4);

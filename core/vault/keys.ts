@@ -88,8 +88,12 @@ export function checkKdf(kdf: unknown, where = 'The vault config'): asserts kdf 
   }
   if (!isPositiveInteger(r) || r > KDF_LIMITS.maxR) return refuse(`scrypt r = ${String(r)} is not from 1 to ${KDF_LIMITS.maxR}`);
   if (!isPositiveInteger(p) || p > KDF_LIMITS.maxP) return refuse(`scrypt p = ${String(p)} is not from 1 to ${KDF_LIMITS.maxP}`);
-  if (128 * N * r > KDF_LIMITS.maxMemoryBytes) return refuse(`scrypt N = ${N} with r = ${r} needs ${(128 * N * r) / 2 ** 20} MiB (at most 1024)`);
-  if (N * r * p > KDF_LIMITS.maxWork) return refuse(`scrypt N = ${N}, r = ${r}, p = ${p} is ${(N * r * p) / (DEFAULT_KDF.N * DEFAULT_KDF.r)} times the default work (at most 8)`);
+  if (128 * N * r > KDF_LIMITS.maxMemoryBytes)
+    return refuse(`scrypt N = ${N} with r = ${r} needs ${(128 * N * r) / 2 ** 20} MiB (at most 1024)`);
+  if (N * r * p > KDF_LIMITS.maxWork)
+    return refuse(
+      `scrypt N = ${N}, r = ${r}, p = ${p} is ${(N * r * p) / (DEFAULT_KDF.N * DEFAULT_KDF.r)} times the default work (at most 8)`,
+    );
   const saltBytes = typeof salt === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(salt) ? Buffer.from(salt, 'base64').length : 0;
   if (saltBytes < KDF_LIMITS.minSaltBytes || saltBytes > KDF_LIMITS.maxSaltBytes) {
     return refuse(`the scrypt salt is ${saltBytes} bytes of base64 (16 to 64 expected)`);
@@ -144,7 +148,10 @@ export function unwrapMasterKey(wrapped: string, passphrase: string, kdf: KdfPar
  */
 export function formatRecoveryKey(master: Buffer): string {
   const hex = master.toString('hex') + crypto.createHash('sha256').update(master).digest('hex').slice(0, 4);
-  return hex.match(/.{1,8}/g)!.join('-').toUpperCase();
+  return hex
+    .match(/.{1,8}/g)!
+    .join('-')
+    .toUpperCase();
 }
 
 export function parseRecoveryKey(text: string): Buffer {

@@ -100,7 +100,8 @@ export function holderGone(lock: LockInfo): string | null {
   const bootId = currentBootId();
   if (lock.bootId && bootId && lock.bootId !== bootId) return 'this machine has restarted since it took the lock';
   if (lock.pid === process.pid) {
-    if (lock.startTicks !== undefined && bootId && lock.startTicks !== processStartTicks(process.pid)) return `pid ${lock.pid} is now this process, started later`;
+    if (lock.startTicks !== undefined && bootId && lock.startTicks !== processStartTicks(process.pid))
+      return `pid ${lock.pid} is now this process, started later`;
     return heldHere.has(lock.id) ? null : 'it was left by an earlier run of this process';
   }
   if (processGone(lock.pid)) return `no process has pid ${lock.pid} any more`;
@@ -129,7 +130,15 @@ export async function readLocks(backend: Backend): Promise<LockInfo[]> {
     } catch (error) {
       if (!isNotFound(error)) {
         // An unreadable lock object still blocks: treat it as live from an unknown holder.
-        locks.push({ id: idOf(object.key), kind: 'exclusive', host: '?', pid: 0, operation: 'unknown', started: '', refreshed: new Date().toISOString() });
+        locks.push({
+          id: idOf(object.key),
+          kind: 'exclusive',
+          host: '?',
+          pid: 0,
+          operation: 'unknown',
+          started: '',
+          refreshed: new Date().toISOString(),
+        });
       }
     }
   }
@@ -144,10 +153,24 @@ export class VaultLock {
     readonly info: LockInfo,
   ) {}
 
-  static async acquire(backend: Backend, kind: LockKind, operation: string, options: { log?: LockLog | undefined } = {}): Promise<VaultLock> {
+  static async acquire(
+    backend: Backend,
+    kind: LockKind,
+    operation: string,
+    options: { log?: LockLog | undefined } = {},
+  ): Promise<VaultLock> {
     await clearDeadLocks(backend, kind, options.log ?? stderrLog);
     const now = new Date().toISOString();
-    const info: LockInfo = { id: randomId(8), kind, host: os.hostname(), pid: process.pid, operation, started: now, refreshed: now, ...ownIdentity() };
+    const info: LockInfo = {
+      id: randomId(8),
+      kind,
+      host: os.hostname(),
+      pid: process.pid,
+      operation,
+      started: now,
+      refreshed: now,
+      ...ownIdentity(),
+    };
     const lock = new VaultLock(backend, info);
     // Known here before it exists there, so a sibling copy starting now neither fears it nor clears it as dead.
     heldHere.add(info.id);
@@ -177,7 +200,9 @@ export class VaultLock {
   /** Whether another backup, here or on another machine, is writing to the vault right now. */
   async othersWriting(): Promise<boolean> {
     const now = Date.now();
-    return (await readLocks(this.backend)).some((other) => other.id !== this.info.id && other.kind === 'write' && lockState(other, now) === 'live');
+    return (await readLocks(this.backend)).some(
+      (other) => other.id !== this.info.id && other.kind === 'write' && lockState(other, now) === 'live',
+    );
   }
 
   async release(): Promise<void> {
@@ -197,7 +222,9 @@ async function clearDeadLocks(backend: Backend, kind: LockKind, log: LockLog): P
     // A lock this process left itself (a failed release) is housekeeping, not news.
     const ours = lock.host === os.hostname() && lock.pid === process.pid && (lock.startTicks ?? null) === processStartTicks(process.pid);
     if (!ours) {
-      log(`Took over the vault lock of ${lock.operation} on ${lock.host} (pid ${lock.pid}, started ${lock.started}, last seen ${lock.refreshed}): ${reason}.`);
+      log(
+        `Took over the vault lock of ${lock.operation} on ${lock.host} (pid ${lock.pid}, started ${lock.started}, last seen ${lock.refreshed}): ${reason}.`,
+      );
     }
   }
 }

@@ -2,7 +2,19 @@ import { release } from './block-jobs';
 import { isNotFound } from './backends/types';
 import type { Backend } from './backends/types';
 import { SealBroken } from './block-codec';
-import { buildPack, keys, PACK_TRAILER_BYTES, parsePackHeader, parsePackTrailer, prefixes, idOf, randomId, sealIndex, type IndexedPack, type PackEntry } from './format';
+import {
+  buildPack,
+  keys,
+  PACK_TRAILER_BYTES,
+  parsePackHeader,
+  parsePackTrailer,
+  prefixes,
+  idOf,
+  randomId,
+  sealIndex,
+  type IndexedPack,
+  type PackEntry,
+} from './format';
 import type { VaultCore } from './vault-core';
 import { BlockBroken } from './worker-pool';
 
@@ -162,7 +174,10 @@ async function blobsOpen(vault: VaultCore, key: string, entries: PackEntry[]): P
   const end = Math.max(...entries.map((entry) => entry.offset + entry.length));
   const data = await vault.backend.get(key, { offset: 0, length: end });
   try {
-    await vault.workers().openRange(data, entries.map((entry) => ({ id: entry.id, at: entry.offset, length: entry.length, codec: entry.codec, rawLength: entry.rawLength })));
+    await vault.workers().openRange(
+      data,
+      entries.map((entry) => ({ id: entry.id, at: entry.offset, length: entry.length, codec: entry.codec, rawLength: entry.rawLength })),
+    );
     return true;
   } catch (error) {
     if (error instanceof BlockBroken) return false;

@@ -59,14 +59,18 @@ function minPackAge(vault: VaultCore, options: PruneOptions): number {
   if (text === undefined || text.trim() === '') return MIN_PACK_AGE_MS;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new LifeboatError('INVALID_INPUT', `${MIN_PACK_AGE_ENV} must be a number of seconds (got "${text}").`, { fix: `Unset it (default ${MIN_PACK_AGE_MS / 1000} s), or set it to e.g. 3600.` });
+    throw new LifeboatError('INVALID_INPUT', `${MIN_PACK_AGE_ENV} must be a number of seconds (got "${text}").`, {
+      fix: `Unset it (default ${MIN_PACK_AGE_MS / 1000} s), or set it to e.g. 3600.`,
+    });
   }
   return seconds * 1000;
 }
 
 /** When each object was last written, in ms since the epoch, from its listing; null when the backend does not say. */
 function objectTimes(objects: readonly ObjectInfo[]): Map<string, number | null> {
-  return new Map(objects.map((object) => [object.key, object.modified !== undefined && Number.isFinite(object.modified) ? object.modified : null]));
+  return new Map(
+    objects.map((object) => [object.key, object.modified !== undefined && Number.isFinite(object.modified) ? object.modified : null]),
+  );
 }
 
 /** Prune's refusal: objects that cannot be read or authenticated, so what they name is unknown. */
@@ -78,20 +82,36 @@ export class VaultDamagedError extends LifeboatError {
     readonly damagedIndexObjects: string[],
   ) {
     const parts = [
-      ...damagedPoints.map((point) => `recovery point ${point.id} (${point.vm ? `VM ${point.vm}` : 'VM unknown'}, time unknown): its manifest ${point.key} cannot be read or authenticated`),
+      ...damagedPoints.map(
+        (point) =>
+          `recovery point ${point.id} (${point.vm ? `VM ${point.vm}` : 'VM unknown'}, time unknown): its manifest ${point.key} cannot be read or authenticated`,
+      ),
       ...damagedBlockLists.flatMap((list) =>
-        list.points.map((point) => `recovery point ${point.id} (VM ${point.vm}, ${point.time}), disk ${point.disk}: its block list ${list.key} is missing or cannot be authenticated`),
+        list.points.map(
+          (point) =>
+            `recovery point ${point.id} (VM ${point.vm}, ${point.time}), disk ${point.disk}: its block list ${list.key} is missing or cannot be authenticated`,
+        ),
       ),
       ...damagedIndexObjects.map((key) => `index object ${key} cannot be read or authenticated`),
     ];
-    const pointIds = [...new Set([...damagedPoints.map((point) => point.id), ...damagedBlockLists.flatMap((list) => list.points.map((point) => point.id))])];
+    const pointIds = [
+      ...new Set([...damagedPoints.map((point) => point.id), ...damagedBlockLists.flatMap((list) => list.points.map((point) => point.id))]),
+    ];
     const objectKeys = [...damagedPoints.map((point) => point.key), ...damagedBlockLists.map((list) => list.key), ...damagedIndexObjects];
     const fix =
       `Run \`lifeboat vault verify ${location}\` to see the damage. Restore the damaged objects (${objectKeys.join(', ')}) from a copy of the vault, then prune again` +
-      (pointIds.length > 0 ? `; if no copy has them, forget those points with \`lifeboat vault forget ${location} ${pointIds.join(' ')}\` (their data is lost) and prune again` : '') +
-      (damagedIndexObjects.length > 0 ? '; a damaged index object no copy has can be deleted, then run a backup (it re-indexes the packs that index named from their own headers) before pruning again' : '') +
+      (pointIds.length > 0
+        ? `; if no copy has them, forget those points with \`lifeboat vault forget ${location} ${pointIds.join(' ')}\` (their data is lost) and prune again`
+        : '') +
+      (damagedIndexObjects.length > 0
+        ? '; a damaged index object no copy has can be deleted, then run a backup (it re-indexes the packs that index named from their own headers) before pruning again'
+        : '') +
       '.';
-    super('VAULT_CORRUPT', `Prune deleted nothing: the vault has damaged objects, so what they need cannot be told from garbage. ${parts.join('; ')}.`, { fix });
+    super(
+      'VAULT_CORRUPT',
+      `Prune deleted nothing: the vault has damaged objects, so what they need cannot be told from garbage. ${parts.join('; ')}.`,
+      { fix },
+    );
     this.name = 'VaultDamagedError';
   }
 }
@@ -141,7 +161,10 @@ export async function prune(vault: VaultCore, policy: RetentionPolicy, options: 
 type DamagedListPoint = { id: string; vm: string; time: string; disk: string };
 
 /** Every block list of every point, kept or not: each must open, as a damaged one hides what its point needs. */
-async function readBlockLists(vault: VaultCore, manifests: Manifest[]): Promise<{ lists: Map<string, Uint8Array | null>; damagedLists: Map<string, DamagedListPoint[]> }> {
+async function readBlockLists(
+  vault: VaultCore,
+  manifests: Manifest[],
+): Promise<{ lists: Map<string, Uint8Array | null>; damagedLists: Map<string, DamagedListPoint[]> }> {
   const lists = new Map<string, Uint8Array | null>();
   const damagedLists = new Map<string, DamagedListPoint[]>();
   for (const manifest of manifests) {
@@ -156,7 +179,10 @@ async function readBlockLists(vault: VaultCore, manifests: Manifest[]): Promise<
       }
       if (lists.get(disk.blockList) === null) {
         const key = keys.blockList(disk.blockList);
-        damagedLists.set(key, [...(damagedLists.get(key) ?? []), { id: manifest.id, vm: manifest.vm, time: manifest.time, disk: disk.name }]);
+        damagedLists.set(key, [
+          ...(damagedLists.get(key) ?? []),
+          { id: manifest.id, vm: manifest.vm, time: manifest.time, disk: disk.name },
+        ]);
       }
     }
   }
@@ -253,7 +279,13 @@ function reportOf(keep: Manifest[], forget: Manifest[], plan: DeletionPlan, inde
  * Manifests go first; then new packs, then an index naming them instead of the old ones, then the old packs
  * go: killed at any step, the vault still opens every kept point. Returns the number of packs written.
  */
-async function carryOut(vault: VaultCore, forget: Manifest[], plan: DeletionPlan, indexObjects: string[], options: PruneOptions): Promise<number> {
+async function carryOut(
+  vault: VaultCore,
+  forget: Manifest[],
+  plan: DeletionPlan,
+  indexObjects: string[],
+  options: PruneOptions,
+): Promise<number> {
   const { repack, doomed, doomedLists } = plan;
   const meter = new ProgressMeter('prune', forget.length + repack.bytesMoving + doomed.length + repack.rewrite.length, options.onProgress);
   for (const point of forget) {

@@ -58,7 +58,12 @@ export function planRepack(packs: IndexedPack[], used: Set<string>, young: Reado
  * its place), and returns the new packs for the index. The old packs stay until the caller has written an
  * index without them, so a prune killed here leaves only unindexed new packs, which the next prune sweeps.
  */
-export async function writeRepacked(vault: VaultCore, plan: RepackPlan, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<IndexedPack[]> {
+export async function writeRepacked(
+  vault: VaultCore,
+  plan: RepackPlan,
+  signal?: AbortSignal,
+  onBytes?: (bytes: number) => void,
+): Promise<IndexedPack[]> {
   const written: IndexedPack[] = [];
   let blobs: Buffer[] = [];
   let entries: PackEntry[] = [];
@@ -76,7 +81,10 @@ export async function writeRepacked(vault: VaultCore, plan: RepackPlan, signal?:
     signal?.throwIfAborted();
     const first = run[0]!.entry;
     const last = run[run.length - 1]!.entry;
-    const data = await vault.backend.get(keys.pack(run[0]!.packId), { offset: first.offset, length: last.offset + last.length - first.offset });
+    const data = await vault.backend.get(keys.pack(run[0]!.packId), {
+      offset: first.offset,
+      length: last.offset + last.length - first.offset,
+    });
     for (const { entry } of run) {
       const blob = data.subarray(entry.offset - first.offset, entry.offset - first.offset + entry.length);
       entries.push({ ...entry, offset: size });

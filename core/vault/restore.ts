@@ -39,7 +39,13 @@ const FETCHES_IN_FLIGHT = 3;
  * restores the benchmark disk in about half the time. All-zero blocks are not written (they stay holes or unallocated blocks). Closes the writer on
  * success, aborts it on failure.
  */
-export async function restoreDisk(vault: VaultCore, reference: string, diskName: string, writer: DiskWriter, options: RunOptions = {}): Promise<RestoreResult> {
+export async function restoreDisk(
+  vault: VaultCore,
+  reference: string,
+  diskName: string,
+  writer: DiskWriter,
+  options: RunOptions = {},
+): Promise<RestoreResult> {
   const started = performance.now();
   let lock: VaultLock | null = null;
   let needed = 0;
@@ -66,7 +72,12 @@ export async function restoreDisk(vault: VaultCore, reference: string, diskName:
     const load = async (fetch: Fetch): Promise<Buffer[] | number> => {
       options.signal?.throwIfAborted();
       const data = await vault.backend.get(keys.pack(fetch.packId), { offset: fetch.offset, length: fetch.length });
-      if (target) return workers.writeRange(data, fetch.blocks.map((block) => ({ ...block, position: block.slot * disk.blockSize })), target.file);
+      if (target)
+        return workers.writeRange(
+          data,
+          fetch.blocks.map((block) => ({ ...block, position: block.slot * disk.blockSize })),
+          target.file,
+        );
       return workers.openRange(data, fetch.blocks);
     };
 
@@ -107,7 +118,13 @@ export async function restoreDisk(vault: VaultCore, reference: string, diskName:
     return { pointId: manifest.id, disk: disk.name, size: disk.size, bytesWritten, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     await writer.abort().catch(() => undefined);
-    throw restoreError(vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location), pointId, diskName, writer.files[0] ?? writer.positional?.file, needed);
+    throw restoreError(
+      vaultError(options.signal?.aborted ? options.signal.reason : error, vault.location),
+      pointId,
+      diskName,
+      writer.files[0] ?? writer.positional?.file,
+      needed,
+    );
   } finally {
     await lock?.release();
   }
@@ -124,19 +141,27 @@ async function ensureRoom(file: string | undefined, needed: number): Promise<voi
 
 function noRoom(file: string | undefined, needed: number, free: number | null, cause?: unknown): LifeboatError {
   const where = file ? path.dirname(file) : 'the restore target';
-  return new LifeboatError('STORAGE_FULL', `There is not enough room in ${where} for the restored disk: it needs ${formatBytes(needed)}${free === null ? '' : `, ${formatBytes(free)} is free`}.`, {
-    fix: 'Free space there, or restore to a folder on a larger disk.',
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new LifeboatError(
+    'STORAGE_FULL',
+    `There is not enough room in ${where} for the restored disk: it needs ${formatBytes(needed)}${free === null ? '' : `, ${formatBytes(free)} is free`}.`,
+    {
+      fix: 'Free space there, or restore to a folder on a larger disk.',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /** Damaged blocks (found by the worker threads) and a full target, in words that say what to do. */
 function restoreError(error: unknown, pointId: string, diskName: string, file: string | undefined, needed: number): unknown {
   if (error instanceof BlockBroken) {
-    return new LifeboatError('VAULT_CORRUPT', `Disk ${diskName} of recovery point ${pointId} cannot be restored: its data in the vault is damaged (${error.message}).`, {
-      fix: 'Run `lifeboat vault verify --read-data` to see every damaged recovery point, and restore an older one meanwhile.',
-      cause: error,
-    });
+    return new LifeboatError(
+      'VAULT_CORRUPT',
+      `Disk ${diskName} of recovery point ${pointId} cannot be restored: its data in the vault is damaged (${error.message}).`,
+      {
+        fix: 'Run `lifeboat vault verify --read-data` to see every damaged recovery point, and restore an older one meanwhile.',
+        cause: error,
+      },
+    );
   }
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (!(error instanceof BackendError) && (code === 'ENOSPC' || code === 'EDQUOT')) return noRoom(file, needed, null, error);
@@ -152,18 +177,31 @@ function planFetches(vault: VaultCore, ids: Uint8Array, size: number, blockSize:
     if (isZeroId(id)) continue;
     const where = vault.index.get(id);
     if (!where) {
-      throw new LifeboatError('VAULT_CORRUPT', `Recovery point ${pointId} needs a block the vault does not have (at offset ${slot * blockSize}).`, {
-        fix: 'Run `lifeboat vault verify` to see every affected recovery point; restore an older one.',
-      });
+      throw new LifeboatError(
+        'VAULT_CORRUPT',
+        `Recovery point ${pointId} needs a block the vault does not have (at offset ${slot * blockSize}).`,
+        {
+          fix: 'Run `lifeboat vault verify` to see every affected recovery point; restore an older one.',
+        },
+      );
     }
     if (where.rawLength > Math.min(blockSize, size - slot * blockSize)) {
       // Writers trust offsets and lengths (worker threads write raw files directly): never past the disk's end.
-      throw new LifeboatError('VAULT_CORRUPT', `Recovery point ${pointId} lists a block longer than its place on the disk (at offset ${slot * blockSize}).`, {
-        fix: 'Run `lifeboat vault verify` to see every affected recovery point; restore an older one.',
-      });
+      throw new LifeboatError(
+        'VAULT_CORRUPT',
+        `Recovery point ${pointId} lists a block longer than its place on the disk (at offset ${slot * blockSize}).`,
+        {
+          fix: 'Run `lifeboat vault verify` to see every affected recovery point; restore an older one.',
+        },
+      );
     }
     const block = { slot, id: Buffer.from(id), at: 0, length: where.length, rawLength: where.rawLength, codec: where.codec };
-    if (current && current.packId === where.packId && current.offset + current.length === where.offset && current.length + where.length <= MAX_FETCH) {
+    if (
+      current &&
+      current.packId === where.packId &&
+      current.offset + current.length === where.offset &&
+      current.length + where.length <= MAX_FETCH
+    ) {
       block.at = current.length;
       current.length += where.length;
       current.blocks.push(block);
@@ -174,4 +212,3 @@ function planFetches(vault: VaultCore, ids: Uint8Array, size: number, blockSize:
   }
   return fetches;
 }
-

@@ -6,7 +6,9 @@ import type { BackendCredentials } from './backends/credentials';
  * (AZURE_STORAGE_CONNECTION_STRING, AWS_*). The format every sealed secret on disk already has; only this
  * module reads or writes it, and nothing merges it into an environment any more.
  */
-type SealedRecord = Partial<Record<'AZURE_STORAGE_CONNECTION_STRING' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_ENDPOINT_URL' | 'AWS_REGION', string>>;
+type SealedRecord = Partial<
+  Record<'AZURE_STORAGE_CONNECTION_STRING' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_ENDPOINT_URL' | 'AWS_REGION', string>
+>;
 
 export function sealedCredentialsText(credentials: BackendCredentials): string {
   const record: SealedRecord =

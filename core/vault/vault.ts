@@ -24,7 +24,16 @@ import {
   type ManifestDisk,
   type VaultConfig,
 } from './format';
-import { checkKdf, formatRecoveryKey, newKdf, newMasterKey, parseRecoveryKey, splitMasterKey, unwrapMasterKey, wrapMasterKey } from './keys';
+import {
+  checkKdf,
+  formatRecoveryKey,
+  newKdf,
+  newMasterKey,
+  parseRecoveryKey,
+  splitMasterKey,
+  unwrapMasterKey,
+  wrapMasterKey,
+} from './keys';
 import { BlockWorkers } from './worker-pool';
 import { backup, type BackupRequest, type BackupResult } from './backup';
 import { breakLocks, type LockInfo } from './lock';
@@ -114,7 +123,14 @@ export class Vault implements VaultCore {
         });
       }
       const master = newMasterKey();
-      const partial = { format: FORMAT_NAME, version: FORMAT_VERSION, id: randomId(16), created: new Date().toISOString(), blockSize, kdf: newKdf(options.tunables) } as const;
+      const partial = {
+        format: FORMAT_NAME,
+        version: FORMAT_VERSION,
+        id: randomId(16),
+        created: new Date().toISOString(),
+        blockSize,
+        kdf: newKdf(options.tunables),
+      } as const;
       const config: VaultConfig = {
         ...partial,
         kdf: { ...partial.kdf },
@@ -231,7 +247,8 @@ export class Vault implements VaultCore {
         damaged.push({ id, key: keys.point(id), vm: null, reason: 'its manifest cannot be read or authenticated' });
       }
     });
-    for (const point of damaged) point.vm = manifests.find((manifest) => manifest.disks.some((disk) => disk.parent === point.id))?.vm ?? null;
+    for (const point of damaged)
+      point.vm = manifests.find((manifest) => manifest.disks.some((disk) => disk.parent === point.id))?.vm ?? null;
     manifests.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
     damaged.sort((a, b) => a.id.localeCompare(b.id));
     return { manifests, damaged };
@@ -255,7 +272,14 @@ export class Vault implements VaultCore {
       const { manifests, damaged } = await this.scanManifests();
       return [
         ...manifests.map(summarize),
-        ...damaged.map((point) => ({ id: point.id, vm: point.vm ?? '', time: '', metadata: {}, disks: [], damaged: `${point.reason} (${point.key})` })),
+        ...damaged.map((point) => ({
+          id: point.id,
+          vm: point.vm ?? '',
+          time: '',
+          metadata: {},
+          disks: [],
+          damaged: `${point.reason} (${point.key})`,
+        })),
       ];
     } catch (error) {
       throw vaultError(error, this.location);
@@ -274,7 +298,10 @@ export class Vault implements VaultCore {
         const vm = reference.startsWith('latest:') ? reference.slice(7) : null;
         const all = (await this.manifests()).filter((manifest) => vm === null || manifest.vm === vm);
         const last = all.at(-1);
-        if (!last) throw new LifeboatError('NOT_FOUND', `The vault has no recovery point${vm ? ` of ${vm}` : ''} yet.`, { fix: 'Run a backup first.' });
+        if (!last)
+          throw new LifeboatError('NOT_FOUND', `The vault has no recovery point${vm ? ` of ${vm}` : ''} yet.`, {
+            fix: 'Run a backup first.',
+          });
         return last;
       }
       const ids = (await this.pointIds()).filter((id) => id.startsWith(reference));
@@ -284,7 +311,9 @@ export class Vault implements VaultCore {
         });
       }
       if (ids.length > 1) {
-        throw new LifeboatError('INVALID_INPUT', `"${reference}" matches ${ids.length} recovery points.`, { fix: 'Type more characters of the id.' });
+        throw new LifeboatError('INVALID_INPUT', `"${reference}" matches ${ids.length} recovery points.`, {
+          fix: 'Type more characters of the id.',
+        });
       }
       return await this.readManifest(ids[0]!);
     } catch (error) {
@@ -316,7 +345,13 @@ export class Vault implements VaultCore {
 
   /** The printable recovery kit (plain text). */
   async recoveryKit(): Promise<string> {
-    return recoveryKitText({ location: this.location, config: this.config, recoveryKey: this.recoveryKey(), points: await this.list(), printed: this.now() });
+    return recoveryKitText({
+      location: this.location,
+      config: this.config,
+      recoveryKey: this.recoveryKey(),
+      points: await this.list(),
+      printed: this.now(),
+    });
   }
 
   /** Breaks stale locks (or, with all, every lock). */
@@ -367,9 +402,13 @@ export async function readConfig(backend: Backend): Promise<VaultConfig> {
     throw new LifeboatError('VAULT_NOT_FOUND', `${backend.location} is not a Lifeboat vault.`, { fix: 'Check the location.' });
   }
   if (config.version > FORMAT_VERSION) {
-    throw new LifeboatError('DISK_UNSUPPORTED', `This vault uses format version ${config.version}; this Lifeboat reads up to ${FORMAT_VERSION}.`, {
-      fix: 'Update Lifeboat.',
-    });
+    throw new LifeboatError(
+      'DISK_UNSUPPORTED',
+      `This vault uses format version ${config.version}; this Lifeboat reads up to ${FORMAT_VERSION}.`,
+      {
+        fix: 'Update Lifeboat.',
+      },
+    );
   }
   return config;
 }
@@ -387,4 +426,3 @@ function checkRecoveryKey(master: Buffer, config: VaultConfig): Buffer {
   }
   return master;
 }
-

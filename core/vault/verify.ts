@@ -16,7 +16,14 @@ export interface VerifyOptions extends RunOptions {
 }
 
 export interface VerifyProblem {
-  kind: 'manifest-unreadable' | 'blocklist-unreadable' | 'block-missing' | 'pack-missing' | 'pack-damaged' | 'block-damaged' | 'index-unreadable';
+  kind:
+    | 'manifest-unreadable'
+    | 'blocklist-unreadable'
+    | 'block-missing'
+    | 'pack-missing'
+    | 'pack-damaged'
+    | 'block-damaged'
+    | 'index-unreadable';
   message: string;
 }
 
@@ -112,7 +119,10 @@ async function readPoints(vault: VaultCore, wanted: readonly string[] | undefine
         lists.push(await vault.readBlockList(disk));
       } catch (error) {
         if (!(error instanceof SealBroken) && !isNotFound(error)) throw error;
-        problems.push({ kind: 'blocklist-unreadable', message: `Recovery point ${id}, disk ${disk.name}: its block list is missing or damaged.` });
+        problems.push({
+          kind: 'blocklist-unreadable',
+          message: `Recovery point ${id}, disk ${disk.name}: its block list is missing or damaged.`,
+        });
         lists.push(new Uint8Array(0));
       }
     }
@@ -142,7 +152,11 @@ function checkStructure(vault: VaultCore, points: CheckedPoint[], listedPacks: M
         const key = Buffer.from(id.buffer, id.byteOffset, ID_BYTES).toString('latin1');
         const where = vault.index.get(id);
         if (!where) {
-          if (!bad.has(key)) problems.push({ kind: 'block-missing', message: `Recovery point ${manifest.id}, disk ${manifest.disks[d]!.name}: block at offset ${(at / ID_BYTES) * manifest.disks[d]!.blockSize} is in no pack.` });
+          if (!bad.has(key))
+            problems.push({
+              kind: 'block-missing',
+              message: `Recovery point ${manifest.id}, disk ${manifest.disks[d]!.name}: block at offset ${(at / ID_BYTES) * manifest.disks[d]!.blockSize} is in no pack.`,
+            });
           bad.add(key);
           continue;
         }
@@ -153,7 +167,10 @@ function checkStructure(vault: VaultCore, points: CheckedPoint[], listedPacks: M
             missingPacks.add(where.packId);
             problems.push({
               kind: 'pack-missing',
-              message: size === undefined ? `Pack ${where.packId} is missing.` : `Pack ${where.packId} has ${size} bytes, the index says ${vault.index.packSize(where.packId)}.`,
+              message:
+                size === undefined
+                  ? `Pack ${where.packId} is missing.`
+                  : `Pack ${where.packId} has ${size} bytes, the index says ${vault.index.packSize(where.packId)}.`,
             });
           }
           bad.add(key);
@@ -172,8 +189,19 @@ function packsToRead(structure: Structure, mode: NonNullable<VerifyOptions['read
 }
 
 /** Downloads the packs, checks their header, decrypts and re-hashes every block; returns the bytes read. */
-async function checkData(vault: VaultCore, toRead: string[], listedPacks: Map<string, number>, bad: Set<string>, problems: VerifyProblem[], options: VerifyOptions): Promise<number> {
-  const meter = new ProgressMeter('verify', toRead.reduce((sum, packId) => sum + (listedPacks.get(packId) ?? 0), 0), options.onProgress);
+async function checkData(
+  vault: VaultCore,
+  toRead: string[],
+  listedPacks: Map<string, number>,
+  bad: Set<string>,
+  problems: VerifyProblem[],
+  options: VerifyOptions,
+): Promise<number> {
+  const meter = new ProgressMeter(
+    'verify',
+    toRead.reduce((sum, packId) => sum + (listedPacks.get(packId) ?? 0), 0),
+    options.onProgress,
+  );
   let bytesRead = 0;
   const indexedEntries = new Map(vault.index.packs().map((pack) => [pack.packId, pack.entries]));
   await mapLimit(toRead, 2, async (packId) => {
@@ -187,7 +215,14 @@ async function checkData(vault: VaultCore, toRead: string[], listedPacks: Map<st
   return bytesRead;
 }
 
-async function checkPack(vault: VaultCore, packId: string, data: Buffer, indexed: PackEntry[], bad: Set<string>, problems: VerifyProblem[]): Promise<void> {
+async function checkPack(
+  vault: VaultCore,
+  packId: string,
+  data: Buffer,
+  indexed: PackEntry[],
+  bad: Set<string>,
+  problems: VerifyProblem[],
+): Promise<void> {
   let entries;
   try {
     entries = parsePack(data, vault.keys.encKey);
@@ -196,11 +231,15 @@ async function checkPack(vault: VaultCore, packId: string, data: Buffer, indexed
   }
   let damaged = 0;
   for (const expected of indexed) {
-    const entry = entries?.find((candidate) => candidate.offset === expected.offset && candidate.length === expected.length && candidate.id.equals(expected.id));
+    const entry = entries?.find(
+      (candidate) => candidate.offset === expected.offset && candidate.length === expected.length && candidate.id.equals(expected.id),
+    );
     let ok = entry !== undefined && expected.offset + expected.length <= data.length;
     if (ok) {
       try {
-        await vault.workers().open(expected.id, data.subarray(expected.offset, expected.offset + expected.length), expected.codec, expected.rawLength, true);
+        await vault
+          .workers()
+          .open(expected.id, data.subarray(expected.offset, expected.offset + expected.length), expected.codec, expected.rawLength, true);
       } catch (error) {
         if (!(error instanceof BlockBroken)) throw error;
         ok = false;
@@ -228,7 +267,8 @@ function affectedDisks(points: CheckedPoint[], bad: Set<string>): AffectedDisk[]
         if (bad.has(Buffer.from(ids.buffer, ids.byteOffset + at, ID_BYTES).toString('latin1'))) badBlocks++;
       }
       const unreadable = ids.length === 0 && manifest.disks[d]!.size > 0;
-      if (badBlocks > 0 || unreadable) affected.push({ pointId: manifest.id, vm: manifest.vm, time: manifest.time, disk: manifest.disks[d]!.name, badBlocks });
+      if (badBlocks > 0 || unreadable)
+        affected.push({ pointId: manifest.id, vm: manifest.vm, time: manifest.time, disk: manifest.disks[d]!.name, badBlocks });
     }
   }
   return affected;

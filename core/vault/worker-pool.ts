@@ -74,7 +74,10 @@ export class BlockWorkers {
       lane.post(request, transfer);
     }).then((reply) => {
       const answer = reply as BlockReply;
-      if (answer.op === 'error') throw answer.broken ? new BlockBroken(answer.message) : Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
+      if (answer.op === 'error')
+        throw answer.broken
+          ? new BlockBroken(answer.message)
+          : Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
       return answer;
     });
   }
@@ -134,7 +137,9 @@ export class BlockWorkers {
 }
 
 function threadLane(file: string, keys: BlockKeys, turn: WriteTurn): Lane {
-  const worker = new Worker(file, { workerData: { encKey: new Uint8Array(keys.encKey), idKey: new Uint8Array(keys.idKey), writeTurn: turn.shared } });
+  const worker = new Worker(file, {
+    workerData: { encKey: new Uint8Array(keys.encKey), idKey: new Uint8Array(keys.idKey), writeTurn: turn.shared },
+  });
   const waiting: Lane['waiting'] = new Map();
   const failAll = (error: Error): void => {
     for (const pending of waiting.values()) pending.reject(error);

@@ -56,7 +56,8 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
     setPassword('');
   };
 
-  const input = (thumbprint?: string): AddHostInput => addHostInput({ kind, name, address, username, password, folder, plainHttp, remote }, thumbprint);
+  const input = (thumbprint?: string): AddHostInput =>
+    addHostInput({ kind, name, address, username, password, folder, plainHttp, remote }, thumbprint);
 
   const submit = async (thumbprint: string | undefined = trusted ?? undefined): Promise<void> => {
     setSaving(true);
@@ -129,7 +130,14 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
           )}
           <HostKindHint kind={kind} remote={remote} />
           {kind === 'hyperv' && !remote ? null : kind === 'workstation' ? (
-            <TextInput label="Folder" placeholder="D:\Virtual Machines" value={folder} onChange={(e) => setFolder(e.currentTarget.value)} required data-autofocus />
+            <TextInput
+              label="Folder"
+              placeholder="D:\Virtual Machines"
+              value={folder}
+              onChange={(e) => setFolder(e.currentTarget.value)}
+              required
+              data-autofocus
+            />
           ) : (
             <TextInput
               label={kind === 'hyperv' ? 'Host name' : 'Host name or IP address'}
@@ -152,12 +160,21 @@ export function AddHostModal({ opened, onClose, onAdded }: { opened: boolean; on
                 onChange={(e) => setUsername(e.currentTarget.value)}
                 autoComplete="off"
               />
-              <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="new-password" />
+              <PasswordInput
+                label="Password"
+                value={password}
+                onChange={(e) => setPassword(e.currentTarget.value)}
+                autoComplete="new-password"
+              />
             </Group>
           )}
           <TextInput label="Name in Lifeboat (optional)" value={name} onChange={(e) => setName(e.currentTarget.value)} />
           {kind === 'vsphere' && (
-            <Checkbox label="Plain HTTP (labs and simulators only — never for a production host)" checked={plainHttp} onChange={(e) => setPlainHttp(e.currentTarget.checked)} />
+            <Checkbox
+              label="Plain HTTP (labs and simulators only — never for a production host)"
+              checked={plainHttp}
+              onChange={(e) => setPlainHttp(e.currentTarget.checked)}
+            />
           )}
           {certificate && (
             <CertificateConfirmation

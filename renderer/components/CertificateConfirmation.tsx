@@ -3,10 +3,29 @@ import { IconCertificate } from '@tabler/icons-react';
 import type { CertificateInfo } from '../../core/contract/hosts';
 
 /** A self-signed vSphere certificate, shown for the user to compare with the host's console before trusting it. */
-export function CertificateConfirmation({ certificate, saving, onTrust, onCancel }: { certificate: CertificateInfo; saving: boolean; onTrust(): void; onCancel(): void }) {
+export function CertificateConfirmation({
+  certificate,
+  saving,
+  onTrust,
+  onCancel,
+}: {
+  certificate: CertificateInfo;
+  saving: boolean;
+  onTrust(): void;
+  onCancel(): void;
+}) {
   return (
-    <Alert color="orange" variant="light" icon={<IconCertificate />} title="Confirm this host's certificate" data-testid="certificate-confirmation">
-      <Text size="sm">No certificate authority vouches for this certificate. Compare its thumbprint with the one on the host&apos;s console before you trust it; Lifeboat will then refuse any other certificate.</Text>
+    <Alert
+      color="orange"
+      variant="light"
+      icon={<IconCertificate />}
+      title="Confirm this host's certificate"
+      data-testid="certificate-confirmation"
+    >
+      <Text size="sm">
+        No certificate authority vouches for this certificate. Compare its thumbprint with the one on the host&apos;s console before you
+        trust it; Lifeboat will then refuse any other certificate.
+      </Text>
       <Text size="sm" mt="xs">
         Issued to: {certificate.subject}
       </Text>

@@ -39,7 +39,8 @@ export function checkStatusWords(status: DrillCheck['status']): string {
 
 /** A check's status as an icon with its word for screen readers: tick, question mark, cross, skip. */
 export function CheckIcon({ status }: { status: DrillCheck['status'] }) {
-  const Icon = status === 'passed' ? IconCheck : status === 'failed' ? IconX : status === 'unverified' ? IconQuestionMark : IconPlayerSkipForward;
+  const Icon =
+    status === 'passed' ? IconCheck : status === 'failed' ? IconX : status === 'unverified' ? IconQuestionMark : IconPlayerSkipForward;
   return (
     <ThemeIcon size="sm" radius="xl" variant="light" color={CHECK[status].color} aria-hidden>
       <Icon size={14} />

@@ -1,4 +1,18 @@
-import { Alert, Button, Checkbox, Group, NumberInput, PasswordInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  NumberInput,
+  PasswordInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Switch,
+  TagsInput,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
@@ -41,7 +55,11 @@ export function EmailSettingsForm({ initial }: { initial: EmailSettings }) {
     setBusy('test');
     try {
       const result = await api.sendTestEmail();
-      notifications.show({ color: 'green', title: 'Test email sent', message: `Accepted for ${result.accepted.join(', ')}. Check the inbox.` });
+      notifications.show({
+        color: 'green',
+        title: 'Test email sent',
+        message: `Accepted for ${result.accepted.join(', ')}. Check the inbox.`,
+      });
     } catch (failure) {
       setError(failure as LifeboatError);
     } finally {
@@ -55,12 +73,29 @@ export function EmailSettingsForm({ initial }: { initial: EmailSettings }) {
     <Stack>
       <Switch label="Send email alerts" checked={form.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        <TextInput label="Mail server" placeholder="smtp.office365.com" value={form.host} onChange={(e) => set('host', e.currentTarget.value)} error={fieldError('host')} />
+        <TextInput
+          label="Mail server"
+          placeholder="smtp.office365.com"
+          value={form.host}
+          onChange={(e) => set('host', e.currentTarget.value)}
+          error={fieldError('host')}
+        />
         <Group grow align="flex-start">
           <NumberInput label="Port" value={form.port} min={1} max={65535} onChange={(value) => set('port', Number(value) || 587)} />
-          <Select label="Security" data={SECURITY} value={form.security} allowDeselect={false} onChange={(value) => set('security', (value ?? 'starttls') as EmailSettings['security'])} />
+          <Select
+            label="Security"
+            data={SECURITY}
+            value={form.security}
+            allowDeselect={false}
+            onChange={(value) => set('security', (value ?? 'starttls') as EmailSettings['security'])}
+          />
         </Group>
-        <TextInput label="User name" placeholder="alerts@yourcompany.com" value={form.username ?? ''} onChange={(e) => set('username', e.currentTarget.value || null)} />
+        <TextInput
+          label="User name"
+          placeholder="alerts@yourcompany.com"
+          value={form.username ?? ''}
+          onChange={(e) => set('username', e.currentTarget.value || null)}
+        />
         <PasswordInput
           label="Password"
           placeholder={form.passwordStored ? 'Stored encrypted — type to replace' : ''}
@@ -68,16 +103,40 @@ export function EmailSettingsForm({ initial }: { initial: EmailSettings }) {
           onChange={(e) => setPassword(e.currentTarget.value)}
           autoComplete="new-password"
         />
-        <TextInput label="From" placeholder="lifeboat@yourcompany.com" value={form.from} onChange={(e) => set('from', e.currentTarget.value)} error={fieldError('from')} />
-        <TagsInput label="Send to" placeholder="Type an address and press Enter" value={form.to} onChange={(value) => set('to', value)} error={fieldError('to') ?? (error?.field?.startsWith('to.') ? error.message : undefined)} />
+        <TextInput
+          label="From"
+          placeholder="lifeboat@yourcompany.com"
+          value={form.from}
+          onChange={(e) => set('from', e.currentTarget.value)}
+          error={fieldError('from')}
+        />
+        <TagsInput
+          label="Send to"
+          placeholder="Type an address and press Enter"
+          value={form.to}
+          onChange={(value) => set('to', value)}
+          error={fieldError('to') ?? (error?.field?.startsWith('to.') ? error.message : undefined)}
+        />
       </SimpleGrid>
       <Group>
         <Text size="sm" fw={500}>
           Email me about:
         </Text>
-        <Checkbox label="Failed copies and drills" checked={form.events.failures} onChange={(e) => set('events', { ...form.events, failures: e.currentTarget.checked })} />
-        <Checkbox label="VMs at risk or outside their RPO" checked={form.events.rpo} onChange={(e) => set('events', { ...form.events, rpo: e.currentTarget.checked })} />
-        <Checkbox label="Drill results" checked={form.events.drills} onChange={(e) => set('events', { ...form.events, drills: e.currentTarget.checked })} />
+        <Checkbox
+          label="Failed copies and drills"
+          checked={form.events.failures}
+          onChange={(e) => set('events', { ...form.events, failures: e.currentTarget.checked })}
+        />
+        <Checkbox
+          label="VMs at risk or outside their RPO"
+          checked={form.events.rpo}
+          onChange={(e) => set('events', { ...form.events, rpo: e.currentTarget.checked })}
+        />
+        <Checkbox
+          label="Drill results"
+          checked={form.events.drills}
+          onChange={(e) => set('events', { ...form.events, drills: e.currentTarget.checked })}
+        />
       </Group>
       {error && !error.field && (
         <Alert color="red" title={error.message}>

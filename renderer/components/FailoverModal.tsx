@@ -13,7 +13,17 @@ import { ErrorNotice } from './ErrorNotice';
  * in plain words and types the plan's name; the engine checks the name again. Mount it only while open, so
  * each opening starts empty.
  */
-export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: RecoveryPlan | null; failback?: PlanFailoverState | null; onClose(): void; onStarted(id: string): void }) {
+export function FailoverModal({
+  plan,
+  failback,
+  onClose,
+  onStarted,
+}: {
+  plan: RecoveryPlan | null;
+  failback?: PlanFailoverState | null;
+  onClose(): void;
+  onStarted(id: string): void;
+}) {
   const [mode, setMode] = useState<FailoverMode>('planned');
   const [typed, setTyped] = useState('');
   const [shutdownSeconds, setShutdownSeconds] = useState<number>(300);
@@ -30,7 +40,20 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
     try {
       const { failoverId } = failback
         ? await api.startFailback({ planId: plan.id, confirm: typed, shutdownTimeoutSeconds: shutdownSeconds })
-        : await api.startFailover({ planId: plan.id, mode, confirm: typed, shutdownTimeoutSeconds: shutdownSeconds, ...(mode === 'unplanned' && pointChoice !== 'plan' ? { points: pointChoice === 'at' ? { kind: 'at' as const, time: pointTime ? new Date(pointTime).toISOString() : '' } : { kind: pointChoice } } : {}) });
+        : await api.startFailover({
+            planId: plan.id,
+            mode,
+            confirm: typed,
+            shutdownTimeoutSeconds: shutdownSeconds,
+            ...(mode === 'unplanned' && pointChoice !== 'plan'
+              ? {
+                  points:
+                    pointChoice === 'at'
+                      ? { kind: 'at' as const, time: pointTime ? new Date(pointTime).toISOString() : '' }
+                      : { kind: pointChoice },
+                }
+              : {}),
+          });
       onStarted(failoverId);
     } catch (error) {
       setFailure(error as LifeboatError);
@@ -44,7 +67,9 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
       <Stack>
         {failback ? (
           <Text size="sm">
-            The VMs have run at {failback.vms[0]?.site ?? 'the recovery site'} since {formatDate(failback.since)}. Failing back shuts them down there, copies everything they wrote into the vault, puts that onto the original VMs, starts those at their own hosts and removes the copies at the recovery site. Expect a short outage while each VM moves.
+            The VMs have run at {failback.vms[0]?.site ?? 'the recovery site'} since {formatDate(failback.since)}. Failing back shuts them
+            down there, copies everything they wrote into the vault, puts that onto the original VMs, starts those at their own hosts and
+            removes the copies at the recovery site. Expect a short outage while each VM moves.
           </Text>
         ) : (
           <>
@@ -82,7 +107,15 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
                 { value: 'at', label: 'The newest copy before a time' },
               ]}
             />
-            {pointChoice === 'at' && <TextInput type="datetime-local" label="Before (your local time)" description="E.g. before ransomware struck" value={pointTime} onChange={(event) => setPointTime(event.currentTarget.value)} />}
+            {pointChoice === 'at' && (
+              <TextInput
+                type="datetime-local"
+                label="Before (your local time)"
+                description="E.g. before ransomware struck"
+                value={pointTime}
+                onChange={(event) => setPointTime(event.currentTarget.value)}
+              />
+            )}
           </Group>
         )}
         {(failback || mode === 'planned') && (
@@ -96,7 +129,13 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
             w={320}
           />
         )}
-        <TextInput label={`Type the plan name “${plan.name}” to confirm`} value={typed} onChange={(event) => setTyped(event.currentTarget.value)} autoComplete="off" data-autofocus />
+        <TextInput
+          label={`Type the plan name “${plan.name}” to confirm`}
+          value={typed}
+          onChange={(event) => setTyped(event.currentTarget.value)}
+          autoComplete="off"
+          data-autofocus
+        />
         {failure && <ErrorNotice error={failure} title={failback ? 'The failback did not start' : 'The failover did not start'} />}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
@@ -115,11 +154,19 @@ export function FailoverModal({ plan, failback, onClose, onStarted }: { plan: Re
 export function FailedOverBanner({ state, onFailBack }: { state: PlanFailoverState; onFailBack(): void }) {
   const sites = [...new Set(state.vms.map((vm) => vm.site))].join(', ');
   return (
-    <Alert color="orange" variant="light" icon={<IconAlertTriangle size={18} />} title={`“${state.plan}” is failed over`} data-testid="failed-over-banner">
+    <Alert
+      color="orange"
+      variant="light"
+      icon={<IconAlertTriangle size={18} />}
+      title={`“${state.plan}” is failed over`}
+      data-testid="failed-over-banner"
+    >
       <Group justify="space-between" align="center" wrap="nowrap">
         <Text size="sm">
-          Since {formatDate(state.since)} ({state.mode}), {state.vms.map((vm) => vm.vm).join(', ')} {state.vms.length === 1 ? 'runs' : 'run'} at {sites}.
-          {state.vms.some((vm) => !vm.replica) ? ' Lifeboat keeps copying the work done there into the vault, on the usual schedule.' : ''} Fail back when the original site is ready.
+          Since {formatDate(state.since)} ({state.mode}), {state.vms.map((vm) => vm.vm).join(', ')}{' '}
+          {state.vms.length === 1 ? 'runs' : 'run'} at {sites}.
+          {state.vms.some((vm) => !vm.replica) ? ' Lifeboat keeps copying the work done there into the vault, on the usual schedule.' : ''}{' '}
+          Fail back when the original site is ready.
         </Text>
         <Button onClick={onFailBack} style={{ flexShrink: 0 }}>
           Fail back…

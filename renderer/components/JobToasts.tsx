@@ -85,7 +85,12 @@ export function useJobToasts(): void {
                     return;
                   }
                   if (status === 'passed') desktop(`Lifeboat: ${title} passed`, event.message ?? '');
-                  notifications.show({ color: status === 'passed' ? 'green' : 'gray', title: `${title} finished`, autoClose: 6000, message: open });
+                  notifications.show({
+                    color: status === 'passed' ? 'green' : 'gray',
+                    title: `${title} finished`,
+                    autoClose: 6000,
+                    message: open,
+                  });
                 });
             } else if (event.status === 'succeeded') {
               notifications.show({ color: 'green', title: `${title} finished`, autoClose: 6000, message: event.message ?? 'Done.' });

@@ -7,7 +7,17 @@ export interface EmptyAction {
 }
 
 /** What a page shows before there is anything to show: what this page is for, and the next step. */
-export function PageEmptyState({ icon, title, description, action }: { icon: ReactNode; title: string; description: ReactNode; action?: EmptyAction }) {
+export function PageEmptyState({
+  icon,
+  title,
+  description,
+  action,
+}: {
+  icon: ReactNode;
+  title: string;
+  description: ReactNode;
+  action?: EmptyAction;
+}) {
   return (
     <Paper withBorder p="xl" radius="md">
       <EmptyState variant="light" size="lg">

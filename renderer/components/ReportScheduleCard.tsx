@@ -20,7 +20,12 @@ export function ReportScheduleCard({ schedule, onSaved }: { schedule: ReportSche
       const saved = await api.setReportSchedule({ enabled, frequency, folder: folder.trim() === '' ? null : folder.trim() });
       setError(null);
       onSaved(saved);
-      notifications.show({ color: 'green', message: saved.enabled ? `Reports will be written to ${saved.folder} after each ${saved.frequency === 'monthly' ? 'month' : 'quarter'}.` : 'Scheduled reports are off.' });
+      notifications.show({
+        color: 'green',
+        message: saved.enabled
+          ? `Reports will be written to ${saved.folder} after each ${saved.frequency === 'monthly' ? 'month' : 'quarter'}.`
+          : 'Scheduled reports are off.',
+      });
     } catch (failure) {
       setError((failure as LifeboatError).message.replace(/^\w+: /, ''));
     } finally {
@@ -47,7 +52,15 @@ export function ReportScheduleCard({ schedule, onSaved }: { schedule: ReportSche
           ]}
           disabled={!enabled}
         />
-        <TextInput label="Folder" placeholder="D:\Audit\Lifeboat" value={folder} onChange={(e) => setFolder(e.currentTarget.value)} error={error} w={340} disabled={!enabled} />
+        <TextInput
+          label="Folder"
+          placeholder="D:\Audit\Lifeboat"
+          value={folder}
+          onChange={(e) => setFolder(e.currentTarget.value)}
+          error={error}
+          w={340}
+          disabled={!enabled}
+        />
         <Button onClick={() => void save()} loading={saving} disabled={!changed}>
           Save schedule
         </Button>

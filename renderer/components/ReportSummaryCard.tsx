@@ -33,7 +33,11 @@ function Stat({ label, value, hint, bad }: { label: string; value: string | numb
 function versus(achieved: { seconds: number; targetSeconds: number | null } | null): { value: string; hint: string; bad: boolean } {
   if (!achieved) return { value: '—', hint: 'nothing measured', bad: false };
   const target = achieved.targetSeconds;
-  return { value: formatDuration(achieved.seconds), hint: target === null ? 'no target set' : `target ${formatDuration(target)}`, bad: target !== null && achieved.seconds > target };
+  return {
+    value: formatDuration(achieved.seconds),
+    hint: target === null ? 'no target set' : `target ${formatDuration(target)}`,
+    bad: target !== null && achieved.seconds > target,
+  };
 }
 
 /** The numbers the workbook's Summary sheet will show, before it is written. */
@@ -70,7 +74,9 @@ export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
             size={140}
             thickness={14}
             roundCaps
-            sections={compliance === null ? [] : [{ value: compliance, color: compliance >= 99.9 ? 'green' : compliance >= 95 ? 'yellow' : 'red' }]}
+            sections={
+              compliance === null ? [] : [{ value: compliance, color: compliance >= 99.9 ? 'green' : compliance >= 95 ? 'yellow' : 'red' }]
+            }
             label={
               <Text ta="center" fw={700} size="lg" data-testid="report-compliance">
                 {compliance === null ? '—' : `${compliance.toFixed(2)}%`}
@@ -80,24 +86,62 @@ export function ReportSummaryCard({ summary }: { summary: ReportSummary }) {
           <Text size="xs" c="dimmed" ta="center" maw={160}>
             RPO compliance: share of protected VM-minutes within RPO
           </Text>
-          <Text size="xs" fw={600} ta="center" maw={160} c={summary.overall === 'incomplete' ? 'orange' : 'dimmed'} data-testid="report-coverage">
+          <Text
+            size="xs"
+            fw={600}
+            ta="center"
+            maw={160}
+            c={summary.overall === 'incomplete' ? 'orange' : 'dimmed'}
+            data-testid="report-coverage"
+          >
             {coverage}
           </Text>
         </Stack>
         <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" style={{ flex: 1 }}>
-          <Stat label="VMs" value={summary.vms} hint={`${summary.protectedVms} protected, ${summary.unprotectedVms} not`} bad={summary.unprotectedVms > 0} />
-          <Stat label="RPO breaches" value={summary.rpoBreaches} hint={`${summary.minutesInBreach.toLocaleString()} minutes in breach`} bad={summary.rpoBreaches > 0} />
-          <Stat label="Worst point age" value={worstAge.value} hint={summary.worstPointAge ? `${summary.worstPointAge.vm}, ${worstAge.hint}` : worstAge.hint} bad={worstAge.bad} />
+          <Stat
+            label="VMs"
+            value={summary.vms}
+            hint={`${summary.protectedVms} protected, ${summary.unprotectedVms} not`}
+            bad={summary.unprotectedVms > 0}
+          />
+          <Stat
+            label="RPO breaches"
+            value={summary.rpoBreaches}
+            hint={`${summary.minutesInBreach.toLocaleString()} minutes in breach`}
+            bad={summary.rpoBreaches > 0}
+          />
+          <Stat
+            label="Worst point age"
+            value={worstAge.value}
+            hint={summary.worstPointAge ? `${summary.worstPointAge.vm}, ${worstAge.hint}` : worstAge.hint}
+            bad={worstAge.bad}
+          />
           <Stat
             label="Drills"
             value={`${summary.drillsPassed} / ${summary.drillsRun}`}
-            hint={['passed', summary.drillsUnverified > 0 ? `${summary.drillsUnverified} not proven` : null, summary.drillsFailed > 0 ? `${summary.drillsFailed} failed` : null].filter(Boolean).join('; ')}
+            hint={[
+              'passed',
+              summary.drillsUnverified > 0 ? `${summary.drillsUnverified} not proven` : null,
+              summary.drillsFailed > 0 ? `${summary.drillsFailed} failed` : null,
+            ]
+              .filter(Boolean)
+              .join('; ')}
             bad={summary.drillsFailed > 0 || summary.drillsUnverified > 0 || summary.drillsRun === 0}
           />
           <Stat label="Worst drill RPO" value={worstRpo.value} hint={worstRpo.hint} bad={worstRpo.bad} />
           <Stat label="Worst drill RTO" value={worstRto.value} hint={worstRto.hint} bad={worstRto.bad} />
-          <Stat label="Open action items" value={summary.openActionItems} hint={summary.breachesWithoutActionItem > 0 ? `${summary.breachesWithoutActionItem} breached VMs without one` : undefined} bad={summary.openActionItems + summary.breachesWithoutActionItem > 0} />
-          <Stat label="Audit log" value={summary.auditIntact ? 'Intact' : 'Broken'} hint={`${summary.auditEntries} entries, ${summary.jobsRun.toLocaleString()} runs${summary.jobsUnfinished > 0 ? `, ${summary.jobsUnfinished} unfinished` : ''}`} bad={!summary.auditIntact} />
+          <Stat
+            label="Open action items"
+            value={summary.openActionItems}
+            hint={summary.breachesWithoutActionItem > 0 ? `${summary.breachesWithoutActionItem} breached VMs without one` : undefined}
+            bad={summary.openActionItems + summary.breachesWithoutActionItem > 0}
+          />
+          <Stat
+            label="Audit log"
+            value={summary.auditIntact ? 'Intact' : 'Broken'}
+            hint={`${summary.auditEntries} entries, ${summary.jobsRun.toLocaleString()} runs${summary.jobsUnfinished > 0 ? `, ${summary.jobsUnfinished} unfinished` : ''}`}
+            bad={!summary.auditIntact}
+          />
         </SimpleGrid>
       </Group>
       {summary.reasons.length > 0 && (

@@ -2,7 +2,12 @@ import { Group, RingProgress, Stack, Text } from '@mantine/core';
 import type { RpoState, VmRpoStatus } from '../../core/contract/protection';
 
 const COLOR: Record<RpoState, string> = { ok: 'green', warning: 'yellow', breach: 'red', pending: 'gray' };
-const WORDS: Record<RpoState, string> = { ok: 'within RPO', warning: 'at risk', breach: 'outside RPO', pending: 'waiting for a first copy' };
+const WORDS: Record<RpoState, string> = {
+  ok: 'within RPO',
+  warning: 'at risk',
+  breach: 'outside RPO',
+  pending: 'waiting for a first copy',
+};
 
 export function countByState(statuses: readonly VmRpoStatus[]): Record<RpoState, number> {
   const counts: Record<RpoState, number> = { ok: 0, warning: 0, breach: 0, pending: 0 };
@@ -18,17 +23,21 @@ export function RpoRing({ statuses, size = 84, label }: { statuses: readonly VmR
   return (
     <Group gap="sm" wrap="nowrap">
       <div role="img" aria-label={label ?? `${counts.ok} of ${statuses.length} VMs within their RPO`}>
-      <RingProgress
-        size={size}
-        thickness={size / 9}
-        roundCaps={false}
-        sections={states.map((state) => ({ value: (counts[state] / total) * 100, color: COLOR[state], tooltip: `${counts[state]} ${WORDS[state]}` }))}
-        label={
-          <Text ta="center" fw={700} size="sm">
-            {counts.ok}/{statuses.length}
-          </Text>
-        }
-      />
+        <RingProgress
+          size={size}
+          thickness={size / 9}
+          roundCaps={false}
+          sections={states.map((state) => ({
+            value: (counts[state] / total) * 100,
+            color: COLOR[state],
+            tooltip: `${counts[state]} ${WORDS[state]}`,
+          }))}
+          label={
+            <Text ta="center" fw={700} size="sm">
+              {counts.ok}/{statuses.length}
+            </Text>
+          }
+        />
       </div>
       <Stack gap={0}>
         {states.map((state) => (

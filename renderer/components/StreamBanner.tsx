@@ -18,7 +18,8 @@ export function StreamBanner() {
   }
   return (
     <Alert color="yellow" icon={<IconPlugConnectedX />} title="Reconnecting to the Lifeboat engine…" mb="md" role="status">
-      The engine is not answering (it may be restarting). What this page shows may be out of date; it reloads by itself once the engine is back.
+      The engine is not answering (it may be restarting). What this page shows may be out of date; it reloads by itself once the engine is
+      back.
     </Alert>
   );
 }

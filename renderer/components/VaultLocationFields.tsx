@@ -19,7 +19,17 @@ export interface VaultForm {
   secretAccessKey: string;
 }
 
-export const EMPTY_VAULT: VaultForm = { kind: 'folder', folder: '', container: '', prefix: '', connectionString: '', endpoint: '', region: '', accessKeyId: '', secretAccessKey: '' };
+export const EMPTY_VAULT: VaultForm = {
+  kind: 'folder',
+  folder: '',
+  container: '',
+  prefix: '',
+  connectionString: '',
+  endpoint: '',
+  region: '',
+  accessKeyId: '',
+  secretAccessKey: '',
+};
 
 function cloudPath(scheme: 'azblob' | 's3', form: VaultForm): string {
   const prefix = form.prefix.trim().replace(/^\/+|\/+$/g, '');
@@ -28,7 +38,8 @@ function cloudPath(scheme: 'azblob' | 's3', form: VaultForm): string {
 
 export function vaultInput(form: VaultForm): FirstRunVault {
   if (form.kind === 'folder') return { kind: 'folder', path: form.folder };
-  if (form.kind === 'azure') return { kind: 'azure', path: cloudPath('azblob', form), credentials: { connectionString: form.connectionString.trim() } };
+  if (form.kind === 'azure')
+    return { kind: 'azure', path: cloudPath('azblob', form), credentials: { connectionString: form.connectionString.trim() } };
   return {
     kind: 's3',
     path: cloudPath('s3', form),
@@ -47,7 +58,15 @@ const VAULT_KINDS = [
   { value: 's3', label: 'S3-compatible storage' },
 ];
 
-export function VaultLocationFields({ form, onChange, errors }: { form: VaultForm; onChange(form: VaultForm): void; errors: Record<string, string> }) {
+export function VaultLocationFields({
+  form,
+  onChange,
+  errors,
+}: {
+  form: VaultForm;
+  onChange(form: VaultForm): void;
+  errors: Record<string, string>;
+}) {
   const [testing, setTesting] = useState(false);
   const [tested, setTested] = useState<{ ok: string } | { error: LifeboatError } | null>(null);
   const set = (change: Partial<VaultForm>): void => {
@@ -66,9 +85,16 @@ export function VaultLocationFields({ form, onChange, errors }: { form: VaultFor
     }
     setTesting(true);
     try {
-      const result = await api.testTarget({ location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
+      const result = await api.testTarget({
+        location: input.path,
+        ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}),
+      });
       const proved = `Lifeboat ${result.proof}.`;
-      setTested({ ok: result.vaultExists ? `${proved} A Lifeboat vault is already there: it will be used with the passphrase you enter next.` : `${proved} The vault will be created there in the next step.` });
+      setTested({
+        ok: result.vaultExists
+          ? `${proved} A Lifeboat vault is already there: it will be used with the passphrase you enter next.`
+          : `${proved} The vault will be created there in the next step.`,
+      });
     } catch (error) {
       setTested({ error: error as LifeboatError });
     } finally {
@@ -79,7 +105,12 @@ export function VaultLocationFields({ form, onChange, errors }: { form: VaultFor
   return (
     <Stack>
       <Text>Where should the encrypted copies of your VMs be kept?</Text>
-      <SegmentedControl aria-label="Kind of vault" data={VAULT_KINDS} value={form.kind} onChange={(value) => set({ kind: value as VaultForm['kind'] })} />
+      <SegmentedControl
+        aria-label="Kind of vault"
+        data={VAULT_KINDS}
+        value={form.kind}
+        onChange={(value) => set({ kind: value as VaultForm['kind'] })}
+      />
       {form.kind === 'folder' && (
         <>
           <TextInput
@@ -92,15 +123,29 @@ export function VaultLocationFields({ form, onChange, errors }: { form: VaultFor
             required
           />
           <Alert variant="light" color="blue" icon={<IconInfoCircle />}>
-            Copies on the same disk as your VMs won&apos;t survive that disk failing. If you can, choose another disk or a share on another machine.
+            Copies on the same disk as your VMs won&apos;t survive that disk failing. If you can, choose another disk or a share on another
+            machine.
           </Alert>
         </>
       )}
       {form.kind === 'azure' && (
         <>
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput label="Container" description="Lowercase letters, digits and hyphens; created if it does not exist." placeholder="lifeboat" value={form.container} onChange={(e) => set({ container: e.currentTarget.value })} error={pathError} required />
-            <TextInput label="Folder in the container (optional)" placeholder="office" value={form.prefix} onChange={(e) => set({ prefix: e.currentTarget.value })} />
+            <TextInput
+              label="Container"
+              description="Lowercase letters, digits and hyphens; created if it does not exist."
+              placeholder="lifeboat"
+              value={form.container}
+              onChange={(e) => set({ container: e.currentTarget.value })}
+              error={pathError}
+              required
+            />
+            <TextInput
+              label="Folder in the container (optional)"
+              placeholder="office"
+              value={form.prefix}
+              onChange={(e) => set({ prefix: e.currentTarget.value })}
+            />
           </SimpleGrid>
           <PasswordInput
             label="Connection string"
@@ -116,12 +161,50 @@ export function VaultLocationFields({ form, onChange, errors }: { form: VaultFor
       {form.kind === 's3' && (
         <>
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput label="Bucket" placeholder="acme-lifeboat" value={form.container} onChange={(e) => set({ container: e.currentTarget.value })} error={pathError} required />
-            <TextInput label="Folder in the bucket (optional)" placeholder="office" value={form.prefix} onChange={(e) => set({ prefix: e.currentTarget.value })} />
-            <TextInput label="Endpoint URL" description="Leave empty for Amazon S3; for Wasabi, Backblaze, MinIO… their S3 endpoint." placeholder="https://s3.eu-central-1.wasabisys.com" value={form.endpoint} onChange={(e) => set({ endpoint: e.currentTarget.value })} error={credentialError('endpoint')} />
-            <TextInput label="Region (optional)" placeholder="eu-central-1" value={form.region} onChange={(e) => set({ region: e.currentTarget.value })} />
-            <TextInput label="Access key id" value={form.accessKeyId} onChange={(e) => set({ accessKeyId: e.currentTarget.value })} error={credentialError('accessKeyId')} autoComplete="off" required />
-            <PasswordInput label="Secret access key" value={form.secretAccessKey} onChange={(e) => set({ secretAccessKey: e.currentTarget.value })} error={credentialError('secretAccessKey')} autoComplete="off" required />
+            <TextInput
+              label="Bucket"
+              placeholder="acme-lifeboat"
+              value={form.container}
+              onChange={(e) => set({ container: e.currentTarget.value })}
+              error={pathError}
+              required
+            />
+            <TextInput
+              label="Folder in the bucket (optional)"
+              placeholder="office"
+              value={form.prefix}
+              onChange={(e) => set({ prefix: e.currentTarget.value })}
+            />
+            <TextInput
+              label="Endpoint URL"
+              description="Leave empty for Amazon S3; for Wasabi, Backblaze, MinIO… their S3 endpoint."
+              placeholder="https://s3.eu-central-1.wasabisys.com"
+              value={form.endpoint}
+              onChange={(e) => set({ endpoint: e.currentTarget.value })}
+              error={credentialError('endpoint')}
+            />
+            <TextInput
+              label="Region (optional)"
+              placeholder="eu-central-1"
+              value={form.region}
+              onChange={(e) => set({ region: e.currentTarget.value })}
+            />
+            <TextInput
+              label="Access key id"
+              value={form.accessKeyId}
+              onChange={(e) => set({ accessKeyId: e.currentTarget.value })}
+              error={credentialError('accessKeyId')}
+              autoComplete="off"
+              required
+            />
+            <PasswordInput
+              label="Secret access key"
+              value={form.secretAccessKey}
+              onChange={(e) => set({ secretAccessKey: e.currentTarget.value })}
+              error={credentialError('secretAccessKey')}
+              autoComplete="off"
+              required
+            />
           </SimpleGrid>
           <Text size="sm" c="dimmed">
             The keys are kept encrypted on this computer and never shown again. Give them access to this bucket only.
@@ -142,4 +225,3 @@ export function VaultLocationFields({ form, onChange, errors }: { form: VaultFor
     </Stack>
   );
 }
-

@@ -32,7 +32,12 @@ export function VmPicker({
   const query = useDeferredValue(search.trim().toLowerCase());
   const chosen = useMemo(() => new Set(selected), [selected]);
   const shown = useMemo(
-    () => vms.filter((vm) => (hostId === null || vm.hostId === hostId) && (!query || vm.name.toLowerCase().includes(query) || guestOsWords(vm.guestOs).toLowerCase().includes(query))),
+    () =>
+      vms.filter(
+        (vm) =>
+          (hostId === null || vm.hostId === hostId) &&
+          (!query || vm.name.toLowerCase().includes(query) || guestOsWords(vm.guestOs).toLowerCase().includes(query)),
+      ),
     [vms, hostId, query],
   );
   const choosable = shown.filter((vm) => unavailable(vm) === null);
@@ -41,7 +46,12 @@ export function VmPicker({
 
   const scroller = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 8 });
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW,
+    overscan: 8,
+  });
 
   const toggle = (vm: Vm, on: boolean): void => onChange(on ? [...selected, vm.id] : selected.filter((id) => id !== vm.id));
   const toggleShown = (on: boolean): void => {
@@ -52,9 +62,24 @@ export function VmPicker({
   return (
     <Paper withBorder p="sm" data-testid="vm-picker">
       <Group mb="xs" wrap="nowrap">
-        <TextInput placeholder="Search VMs" aria-label="Search VMs" leftSection={<IconSearch size={16} />} value={search} onChange={(e) => setSearch(e.currentTarget.value)} style={{ flex: 1 }} />
+        <TextInput
+          placeholder="Search VMs"
+          aria-label="Search VMs"
+          leftSection={<IconSearch size={16} />}
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          style={{ flex: 1 }}
+        />
         {hosts.length > 1 && (
-          <Select aria-label="Filter by host" placeholder="All hosts" data={hosts.map((h) => ({ value: h.id, label: h.name }))} value={hostId} onChange={setHostId} clearable w={200} />
+          <Select
+            aria-label="Filter by host"
+            placeholder="All hosts"
+            data={hosts.map((h) => ({ value: h.id, label: h.name }))}
+            value={hostId}
+            onChange={setHostId}
+            clearable
+            w={200}
+          />
         )}
       </Group>
       <Group justify="space-between" px={4} py={6} style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}>
@@ -69,7 +94,12 @@ export function VmPicker({
           {selected.length} of {vms.length} selected
         </Text>
       </Group>
-      <div ref={scroller} style={{ height: Math.min(height, Math.max(ROW, shown.length * ROW)), overflowY: 'auto' }} role="group" aria-label="VMs">
+      <div
+        ref={scroller}
+        style={{ height: Math.min(height, Math.max(ROW, shown.length * ROW)), overflowY: 'auto' }}
+        role="group"
+        aria-label="VMs"
+      >
         {shown.length === 0 ? (
           <Text c="dimmed" ta="center" py="md">
             {vms.length === 0 ? 'No VMs yet: add a host first.' : 'No VM matches.'}
@@ -80,10 +110,20 @@ export function VmPicker({
               const vm = shown[item.index]!;
               const reason = unavailable(vm);
               return (
-                <Group key={vm.id} wrap="nowrap" justify="space-between" px={4} style={{ position: 'absolute', top: item.start, left: 0, right: 0, height: ROW }} data-testid="vm-picker-row">
+                <Group
+                  key={vm.id}
+                  wrap="nowrap"
+                  justify="space-between"
+                  px={4}
+                  style={{ position: 'absolute', top: item.start, left: 0, right: 0, height: ROW }}
+                  data-testid="vm-picker-row"
+                >
                   <Checkbox
                     label={vm.name}
-                    description={reason ?? `${vm.hostName} · ${formatBytes(vmDiskBytes(vm))} of disks${vm.guestOs ? ` · ${guestOsWords(vm.guestOs)}` : ''}`}
+                    description={
+                      reason ??
+                      `${vm.hostName} · ${formatBytes(vmDiskBytes(vm))} of disks${vm.guestOs ? ` · ${guestOsWords(vm.guestOs)}` : ''}`
+                    }
                     checked={chosen.has(vm.id)}
                     disabled={reason !== null}
                     onChange={(e) => toggle(vm, e.currentTarget.checked)}

@@ -28,7 +28,13 @@ const TABLE_MIN_WIDTH = NAME_MIN_WIDTH + COLUMNS.reduce((sum, column) => sum + (
 
 const cell = { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' } as const;
 /** The first column stays in view while the rest scroll sideways; it needs an opaque background to cover them. */
-const sticky = { position: 'sticky', left: 0, zIndex: 1, background: 'var(--mantine-color-body)', boxShadow: 'inset -1px 0 0 var(--table-border-color)' } as const;
+const sticky = {
+  position: 'sticky',
+  left: 0,
+  zIndex: 1,
+  background: 'var(--mantine-color-body)',
+  boxShadow: 'inset -1px 0 0 var(--table-border-color)',
+} as const;
 /** A badge shows its whole word: the cell grows or scrolls, the badge is never cut to "PAS…". */
 const whole = { flexShrink: 0, minWidth: 'max-content' } as const;
 
@@ -61,14 +67,27 @@ export function VmTable({ vms, height, onOpen }: { vms: Vm[]; height: number | s
   const scroller = useRef<HTMLDivElement>(null);
   // TanStack Virtual returns new functions each render by design; the React Compiler cannot memoize it.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count: vms.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({
+    count: vms.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
   const items = virtualizer.getVirtualItems();
   const top = items[0]?.start ?? 0;
   const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
 
   return (
     <div ref={scroller} style={{ height, overflow: 'auto' }} data-testid="vm-table-scroller">
-      <Table stickyHeader highlightOnHover layout="fixed" verticalSpacing={6} aria-rowcount={vms.length + 1} data-testid="vm-table" style={{ minWidth: TABLE_MIN_WIDTH }}>
+      <Table
+        stickyHeader
+        highlightOnHover
+        layout="fixed"
+        verticalSpacing={6}
+        aria-rowcount={vms.length + 1}
+        data-testid="vm-table"
+        style={{ minWidth: TABLE_MIN_WIDTH }}
+      >
         <Table.Thead style={{ zIndex: 2 }}>
           <Table.Tr>
             {COLUMNS.map((column, index) => (
@@ -100,7 +119,15 @@ export function VmTable({ vms, height, onOpen }: { vms: Vm[]; height: number | s
                 <Table.Td style={{ ...cell, ...sticky }}>
                   {onOpen ? (
                     // A real link as well as the row click: reachable by keyboard, opens in a new tab with the middle button.
-                    <Anchor href={`#/vms/${encodeURIComponent(vm.id)}`} size="sm" fw={500} truncate="end" title={vm.name} display="block" onClick={(event) => event.stopPropagation()}>
+                    <Anchor
+                      href={`#/vms/${encodeURIComponent(vm.id)}`}
+                      size="sm"
+                      fw={500}
+                      truncate="end"
+                      title={vm.name}
+                      display="block"
+                      onClick={(event) => event.stopPropagation()}
+                    >
                       {vm.name}
                     </Anchor>
                   ) : (
@@ -109,7 +136,9 @@ export function VmTable({ vms, height, onOpen }: { vms: Vm[]; height: number | s
                     </Text>
                   )}
                   <Text size="xs" c="dimmed" truncate="end">
-                    {vm.replication ? `Hyper-V Replica ${vm.replication.mode.toLowerCase()} → ${vm.replication.partner ?? '?'} (${vm.replication.health})` : (vm.configPath ?? '')}
+                    {vm.replication
+                      ? `Hyper-V Replica ${vm.replication.mode.toLowerCase()} → ${vm.replication.partner ?? '?'} (${vm.replication.health})`
+                      : (vm.configPath ?? '')}
                   </Text>
                 </Table.Td>
                 <Table.Td style={cell}>
@@ -126,9 +155,7 @@ export function VmTable({ vms, height, onOpen }: { vms: Vm[]; height: number | s
                   </Badge>
                 </Table.Td>
                 <Table.Td style={cell}>
-                  <Text size="sm">
-                    {vm.cpus ?? '?'} vCPU
-                  </Text>
+                  <Text size="sm">{vm.cpus ?? '?'} vCPU</Text>
                   <Text size="xs" c="dimmed">
                     {vm.memoryMiB === null ? '?' : formatBytes(vm.memoryMiB * 1024 * 1024)} memory
                   </Text>
@@ -148,7 +175,10 @@ export function VmTable({ vms, height, onOpen }: { vms: Vm[]; height: number | s
                     {ip ?? (vm.nics.length === 0 ? 'No network' : '—')}
                   </Text>
                   <Text size="xs" c="dimmed" truncate="end">
-                    {vm.nics.map((nic) => nic.network).filter(Boolean).join(', ')}
+                    {vm.nics
+                      .map((nic) => nic.network)
+                      .filter(Boolean)
+                      .join(', ')}
                   </Text>
                 </Table.Td>
                 <Table.Td style={cell}>

@@ -61,7 +61,11 @@ export function choiceOf(checks: readonly PlanCheck[]): CheckChoice {
 }
 
 export function toPlanGroups(groups: readonly DraftGroup[], checks: Record<string, CheckChoice>): PlanGroup[] {
-  return groups.map((g) => ({ name: g.name, then: g.then, vms: g.vmIds.map((vmId) => ({ vmId, checks: checksOf(checks[vmId] ?? DEFAULT_CHECKS) })) }));
+  return groups.map((g) => ({
+    name: g.name,
+    then: g.then,
+    vms: g.vmIds.map((vmId) => ({ vmId, checks: checksOf(checks[vmId] ?? DEFAULT_CHECKS) })),
+  }));
 }
 
 export function gateWords(gate: GroupGate): string {
@@ -134,7 +138,8 @@ export function unprovenVms(drill: Pick<Drill, 'vms'>): { names: string; count: 
   const shown = all.slice(0, all.length > 3 ? 3 : all.length);
   const parts = shown.map((name, i) => ({
     name,
-    after: all.length > 3 ? (i < 2 ? ', ' : ` and ${all.length - 3} more`) : i < shown.length - 2 ? ', ' : i === shown.length - 2 ? ' and ' : '',
+    after:
+      all.length > 3 ? (i < 2 ? ', ' : ` and ${all.length - 3} more`) : i < shown.length - 2 ? ', ' : i === shown.length - 2 ? ' and ' : '',
   }));
   return { names: parts.map((p) => p.name + p.after).join(''), count: all.length, parts };
 }

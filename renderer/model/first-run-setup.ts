@@ -19,7 +19,11 @@ export interface SetupAnswers {
  * without the 'vault.' prefix ('path', 'credentials.accessKeyId'), as the location form names them.
  */
 export function setupProblems(step: number, answers: SetupAnswers): Problems {
-  const contract = inputProblems('completeFirstRun', { organisation: answers.organisation, vault: answers.vault, passphrase: answers.passphrase });
+  const contract = inputProblems('completeFirstRun', {
+    organisation: answers.organisation,
+    vault: answers.vault,
+    passphrase: answers.passphrase,
+  });
   const found: Problems = {};
   for (const [path, message] of Object.entries(contract)) {
     const [field, ...rest] = path.split('.');
@@ -28,7 +32,8 @@ export function setupProblems(step: number, answers: SetupAnswers): Problems {
     if (step === Step.Passphrase && field === 'passphrase') found.passphrase ??= message;
   }
   // Typing it twice and keeping it safe are the person's part: no schema can check them.
-  if (step === Step.Passphrase && !found.passphrase && answers.confirmation !== answers.passphrase) found.confirmation = 'The two passphrases are different. Type the same passphrase twice.';
+  if (step === Step.Passphrase && !found.passphrase && answers.confirmation !== answers.passphrase)
+    found.confirmation = 'The two passphrases are different. Type the same passphrase twice.';
   if (step === Step.Kit && !answers.stored) found.stored = 'Tick the box once the recovery kit and the passphrase are kept somewhere safe.';
   return found;
 }

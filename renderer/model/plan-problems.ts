@@ -37,4 +37,7 @@ export function firstPlanProblemStep(problems: Problems): number | null {
 }
 
 /** The RTO and RPO goals' bounds as the contract sets them. */
-export const GOAL_BOUNDS = { rto: numberBounds(methods.createPlan.input.shape.rtoTargetMinutes), rpo: numberBounds(methods.createPlan.input.shape.rpoTargetMinutes) };
+export const GOAL_BOUNDS = {
+  rto: numberBounds(methods.createPlan.input.shape.rtoTargetMinutes),
+  rpo: numberBounds(methods.createPlan.input.shape.rpoTargetMinutes),
+};

@@ -8,7 +8,16 @@ export type PolicyFields = MethodInput<'createPolicy'>;
 
 export const POLICY_STEPS = ['VMs', 'Where', 'How often', 'How long', 'Consistency', 'Bandwidth', 'Review'] as const;
 const REVIEW_STEP = POLICY_STEPS.length - 1;
-const STEP_OF_FIELD: Record<string, number> = { vmIds: 0, targetId: 1, rpoMinutes: 2, schedule: 2, retention: 3, consistency: 4, bandwidth: 5, name: REVIEW_STEP };
+const STEP_OF_FIELD: Record<string, number> = {
+  vmIds: 0,
+  targetId: 1,
+  rpoMinutes: 2,
+  schedule: 2,
+  retention: 3,
+  consistency: 4,
+  bandwidth: 5,
+  name: REVIEW_STEP,
+};
 
 /** Editing parses as updatePolicy does (the id along), creating as createPolicy. */
 export function policyProblems(fields: PolicyFields, editingId?: string | null): Problems {

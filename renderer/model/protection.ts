@@ -3,7 +3,14 @@
  * renders them and unit tests check them.
  */
 import type { Vm } from '../../core/contract/hosts';
-import { intervalMinutesFor, type BandwidthWindow, type Consistency, type Job, type Policy, type Retention } from '../../core/contract/protection';
+import {
+  intervalMinutesFor,
+  type BandwidthWindow,
+  type Consistency,
+  type Job,
+  type Policy,
+  type Retention,
+} from '../../core/contract/protection';
 import type { VaultLocation, VaultTarget } from '../../core/contract/types';
 import { formatBytes, formatDuration, formatRate } from '../format';
 
@@ -68,7 +75,13 @@ export function retentionSentence(retention: Retention): string {
 
 /** How far back the oldest copy reaches, roughly, for the review step. */
 export function retentionReach(retention: Retention, rpoMinutes: number): string {
-  const days = Math.max(retention.yearly * 365, retention.monthly * 30, retention.weekly * 7, retention.daily, (retention.keepLast * intervalMinutesFor(rpoMinutes)) / (24 * 60));
+  const days = Math.max(
+    retention.yearly * 365,
+    retention.monthly * 30,
+    retention.weekly * 7,
+    retention.daily,
+    (retention.keepLast * intervalMinutesFor(rpoMinutes)) / (24 * 60),
+  );
   if (days >= 365) return `${Math.round(days / 365)} ${Math.round(days / 365) === 1 ? 'year' : 'years'}`;
   if (days >= 60) return `${Math.round(days / 30)} months`;
   if (days >= 1) return `${Math.round(days)} ${Math.round(days) === 1 ? 'day' : 'days'}`;
@@ -79,12 +92,14 @@ export const CONSISTENCY: readonly { value: Consistency; label: string; descript
   {
     value: 'prefer',
     label: 'Application-consistent when possible (recommended)',
-    description: 'Databases and mail servers are told to write everything to disk first. If a VM cannot do that, the copy is still taken and its log says so.',
+    description:
+      'Databases and mail servers are told to write everything to disk first. If a VM cannot do that, the copy is still taken and its log says so.',
   },
   {
     value: 'require',
     label: 'Application-consistent or not at all',
-    description: 'A copy that cannot be application-consistent fails, and you are alerted. For servers where only a clean database copy is useful.',
+    description:
+      'A copy that cannot be application-consistent fails, and you are alerted. For servers where only a clean database copy is useful.',
   },
   {
     value: 'crash',
@@ -119,19 +134,25 @@ export const ASSUMED_RATE = { folder: 50_000_000, cloud: 10_000_000 } as const;
  * an assumption for the vault's kind; never above the tightest bandwidth limit.
  */
 export function estimateRate(jobs: readonly Job[], vault: VaultLocation | null, bandwidth: readonly BandwidthWindow[]): RateEstimate {
-  const measured = jobs.filter((job) => job.kind === 'replication' && job.status === 'succeeded' && job.startedAt && job.finishedAt && job.bytesRead > 0).slice(0, 20);
+  const measured = jobs
+    .filter((job) => job.kind === 'replication' && job.status === 'succeeded' && job.startedAt && job.finishedAt && job.bytesRead > 0)
+    .slice(0, 20);
   let estimate: RateEstimate;
   const seconds = measured.reduce((sum, job) => sum + Math.max(1, (Date.parse(job.finishedAt!) - Date.parse(job.startedAt!)) / 1000), 0);
   if (measured.length > 0) {
     const bytes = measured.reduce((sum, job) => sum + job.bytesRead, 0);
-    estimate = { bytesPerSecond: bytes / seconds, basis: `the average speed of your last ${measured.length === 1 ? 'copy' : `${measured.length} copies`}` };
+    estimate = {
+      bytesPerSecond: bytes / seconds,
+      basis: `the average speed of your last ${measured.length === 1 ? 'copy' : `${measured.length} copies`}`,
+    };
   } else if (vault && vault.kind !== 'folder') {
     estimate = { bytesPerSecond: ASSUMED_RATE.cloud, basis: 'a typical 100 Mbit/s office upload to cloud storage' };
   } else {
     estimate = { bytesPerSecond: ASSUMED_RATE.folder, basis: 'a typical local disk or gigabit network share' };
   }
   const limit = Math.min(...bandwidth.map((w) => w.bytesPerSecond));
-  if (limit < estimate.bytesPerSecond) return { bytesPerSecond: limit, basis: `your bandwidth limit of ${formatRate(limit)} (while it applies)` };
+  if (limit < estimate.bytesPerSecond)
+    return { bytesPerSecond: limit, basis: `your bandwidth limit of ${formatRate(limit)} (while it applies)` };
   return estimate;
 }
 
@@ -147,7 +168,13 @@ export interface FirstCopyEstimate {
 export function estimateFirstCopy(vms: readonly Pick<Vm, 'disks'>[], rate: RateEstimate): FirstCopyEstimate {
   const bytes = vms.reduce((sum, vm) => sum + vmDiskBytes(vm), 0);
   const seconds = rate.bytesPerSecond > 0 ? bytes / rate.bytesPerSecond : Number.POSITIVE_INFINITY;
-  return { bytes, seconds, sizeWords: `at most ${formatBytes(bytes)}`, timeWords: seconds < 60 ? 'under a minute' : `about ${formatDuration(seconds)}`, basis: rate.basis };
+  return {
+    bytes,
+    seconds,
+    sizeWords: `at most ${formatBytes(bytes)}`,
+    timeWords: seconds < 60 ? 'under a minute' : `about ${formatDuration(seconds)}`,
+    basis: rate.basis,
+  };
 }
 
 /** Another policy's limit that this copy would run under while both copy to the same vault at once. */
@@ -164,11 +191,16 @@ export interface SharedLimit {
  * limit of another policy on the same vault slows this copy whenever their copies overlap. The estimate
  * says so instead of promising the unshared time.
  */
-export function sharedLimit(estimate: FirstCopyEstimate, rate: RateEstimate, others: readonly Pick<Policy, 'name' | 'bandwidth'>[]): SharedLimit | null {
+export function sharedLimit(
+  estimate: FirstCopyEstimate,
+  rate: RateEstimate,
+  others: readonly Pick<Policy, 'name' | 'bandwidth'>[],
+): SharedLimit | null {
   let tightest: { name: string; bytesPerSecond: number } | null = null;
   for (const other of others) {
     for (const window of other.bandwidth) {
-      if (window.bytesPerSecond < rate.bytesPerSecond && (!tightest || window.bytesPerSecond < tightest.bytesPerSecond)) tightest = { name: other.name, bytesPerSecond: window.bytesPerSecond };
+      if (window.bytesPerSecond < rate.bytesPerSecond && (!tightest || window.bytesPerSecond < tightest.bytesPerSecond))
+        tightest = { name: other.name, bytesPerSecond: window.bytesPerSecond };
     }
   }
   if (!tightest) return null;

@@ -62,7 +62,13 @@ export function ActivityPage() {
         <Stack gap="sm">
           <Title order={4}>Running now</Title>
           {running.map((job) => (
-            <RunningJob key={job.id} job={job} progress={live[job.id] ?? job.progress} onCancel={() => void cancel(job)} onLog={() => void api.getJob({ id: job.id }).then(setOpen)} />
+            <RunningJob
+              key={job.id}
+              job={job}
+              progress={live[job.id] ?? job.progress}
+              onCancel={() => void cancel(job)}
+              onLog={() => void api.getJob({ id: job.id }).then(setOpen)}
+            />
           ))}
         </Stack>
       )}
@@ -97,7 +103,11 @@ export function ActivityPage() {
                     <JobBadge status={job.status} />
                   </Table.Td>
                   <Table.Td>{formatDate(job.startedAt ?? job.createdAt)}</Table.Td>
-                  <Table.Td style={NOWRAP}>{job.startedAt && job.finishedAt ? formatDuration((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000) : '—'}</Table.Td>
+                  <Table.Td style={NOWRAP}>
+                    {job.startedAt && job.finishedAt
+                      ? formatDuration((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000)
+                      : '—'}
+                  </Table.Td>
                   <Table.Td style={NOWRAP}>{formatBytes(job.bytesRead)}</Table.Td>
                   <Table.Td style={NOWRAP}>{formatBytes(job.bytesStored)}</Table.Td>
                   <Table.Td>
@@ -146,7 +156,9 @@ function RunningJob({ job, progress, onCancel, onLog }: { job: Job; progress: Jo
           {progress ? `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)} (${Math.floor(percent)}%)` : '—'}
         </Text>
         <Text size="sm" c="dimmed" data-testid="job-rate-eta">
-          {progress && progress.bytesPerSecond > 0 && progress.etaSeconds !== null ? `${formatRate(progress.bytesPerSecond)} · about ${formatDuration(progress.etaSeconds)} left` : 'Measuring speed…'}
+          {progress && progress.bytesPerSecond > 0 && progress.etaSeconds !== null
+            ? `${formatRate(progress.bytesPerSecond)} · about ${formatDuration(progress.etaSeconds)} left`
+            : 'Measuring speed…'}
         </Text>
       </Group>
       {progress?.limit && (

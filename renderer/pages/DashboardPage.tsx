@@ -1,5 +1,20 @@
 import { AreaChart } from '@mantine/charts';
-import { Alert, Anchor, Button, Card, Group, Paper, Progress, SimpleGrid, Skeleton, Stack, Table, Text, ThemeIcon, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Card,
+  Group,
+  Paper,
+  Progress,
+  SimpleGrid,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  ThemeIcon,
+  Title,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCircleCheck, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
@@ -35,7 +50,8 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
   const overview = useEngineQuery('getOverview', { days: 30 });
   const failedOver = useEngineQuery('listFailoverStates');
   const [failingBack, setFailingBack] = useState<{ plan: RecoveryPlan; state: PlanFailoverState } | null>(null);
-  const openFailback = async (state: PlanFailoverState): Promise<void> => setFailingBack({ plan: await api.getPlan({ id: state.planId }), state });
+  const openFailback = async (state: PlanFailoverState): Promise<void> =>
+    setFailingBack({ plan: await api.getPlan({ id: state.planId }), state });
   // Ages grow with time: re-read once a minute even when nothing happens.
   const reloadRpo = rpo.reload;
   useEffect(() => {
@@ -46,7 +62,11 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
   const copyNow = async (vmId: string): Promise<void> => {
     try {
       const jobs = await api.runNow({ vmId });
-      notifications.show({ color: 'blue', title: 'Copying now', message: `${jobs.map((j) => j.title).join(', ')}: follow it on Activity.` });
+      notifications.show({
+        color: 'blue',
+        title: 'Copying now',
+        message: `${jobs.map((j) => j.title).join(', ')}: follow it on Activity.`,
+      });
     } catch (error) {
       const failed = error as LifeboatError;
       notifications.show({ color: 'red', title: failed.message, message: failed.fix ?? '' });
@@ -54,7 +74,9 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
   };
 
   const sentence = statusSentence(rpo.data ?? []);
-  const worst = [...(rpo.data ?? [])].sort((a, b) => WORST_FIRST[a.status] - WORST_FIRST[b.status] || a.vm.localeCompare(b.vm)).slice(0, ROWS_SHOWN);
+  const worst = [...(rpo.data ?? [])]
+    .sort((a, b) => WORST_FIRST[a.status] - WORST_FIRST[b.status] || a.vm.localeCompare(b.vm))
+    .slice(0, ROWS_SHOWN);
   return (
     <Stack>
       <PageHeader title="Dashboard" subtitle={settings.organisation ?? undefined} />
@@ -86,7 +108,15 @@ export function DashboardPage({ settings, go }: { settings: Settings; go(page: P
           <Paper withBorder p="lg" data-testid="status-sentence">
             <Group wrap="nowrap">
               <ThemeIcon size={44} radius="xl" color={TONE[sentence.tone]} variant="light">
-                {sentence.tone === 'ok' ? <IconCircleCheck /> : sentence.tone === 'breach' ? <IconShieldX /> : sentence.tone === 'idle' ? <IconShieldCheck /> : <IconAlertTriangle />}
+                {sentence.tone === 'ok' ? (
+                  <IconCircleCheck />
+                ) : sentence.tone === 'breach' ? (
+                  <IconShieldX />
+                ) : sentence.tone === 'idle' ? (
+                  <IconShieldCheck />
+                ) : (
+                  <IconAlertTriangle />
+                )}
               </ThemeIcon>
               <Title order={2} size="h3">
                 {sentence.text}
@@ -286,7 +316,18 @@ function StorageCard({ overview, vaults }: { overview: Overview | null; vaults: 
       </Text>
       {data.length > 1 && (
         <div role="img" aria-label={`Storage used over the last ${data.length} days`}>
-          <AreaChart h={70} data={data} dataKey="day" series={[{ name: 'GB', color: 'orange.6' }]} curveType="monotone" withXAxis={false} withYAxis={false} gridAxis="none" withDots={false} withTooltip />
+          <AreaChart
+            h={70}
+            data={data}
+            dataKey="day"
+            series={[{ name: 'GB', color: 'orange.6' }]}
+            curveType="monotone"
+            withXAxis={false}
+            withYAxis={false}
+            gridAxis="none"
+            withDots={false}
+            withTooltip
+          />
         </div>
       )}
     </Card>
@@ -295,7 +336,8 @@ function StorageCard({ overview, vaults }: { overview: Overview | null; vaults: 
 
 function RpoRow({ status }: { status: VmRpoStatus }) {
   const share = status.ageSeconds === null ? 0 : Math.min(100, (status.ageSeconds / (status.rpoMinutes * 60)) * 100);
-  const color = status.status === 'breach' ? 'red' : status.status === 'warning' ? 'yellow' : status.status === 'pending' ? 'gray' : 'green';
+  const color =
+    status.status === 'breach' ? 'red' : status.status === 'warning' ? 'yellow' : status.status === 'pending' ? 'gray' : 'green';
   return (
     <Table.Tr>
       <Table.Td fw={500}>

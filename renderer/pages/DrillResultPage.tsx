@@ -1,4 +1,22 @@
-import { Alert, Anchor, Button, Card, Code, Grid, Group, Image, Loader, Paper, Progress, SimpleGrid, Stack, Text, ThemeIcon, Timeline, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Card,
+  Code,
+  Grid,
+  Group,
+  Image,
+  Loader,
+  Paper,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Text,
+  ThemeIcon,
+  Timeline,
+  Title,
+} from '@mantine/core';
 import { IconAlertTriangle, IconArrowLeft, IconCheck, IconCircleDashed, IconQuestionMark, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import type { DrillCheck, DrillStep, DrillVmResult } from '../../core/contract/drills';
@@ -10,16 +28,28 @@ import { useEngineQuery } from '../hooks';
 import { achievedRto, drillOutcome, drillProgress, evidenceLabel, verdict, type Tone, type Verdict } from '../model/drills';
 import type { PageId } from '../router';
 
-
 /** A drill while it runs (live step timeline) and afterwards (the evidence: goals met, checks, screenshots). */
 export function DrillResultPage({ drillId, go }: { drillId: string; go(page: PageId, param?: string | null): void }) {
   // Until the job starts, the drill has no record yet: NOT_FOUND means "starting". Its steps are written as
   // they happen, so the drill is read again whenever its own job moves, not only when a list would be.
-  const drill = useEngineQuery('getDrill', { id: drillId }, { absentOn: ['NOT_FOUND'], refetchOn: (event) => (event.type === 'job.started' || event.type === 'job.progress') && event.jobId === drillId });
+  const drill = useEngineQuery(
+    'getDrill',
+    { id: drillId },
+    {
+      absentOn: ['NOT_FOUND'],
+      refetchOn: (event) => (event.type === 'job.started' || event.type === 'job.progress') && event.jobId === drillId,
+    },
+  );
   const items = useEngineQuery('listActionItems', {});
 
   const back = (
-    <Button variant="subtle" leftSection={<IconArrowLeft size={16} />} onClick={() => go('drills')} px={0} style={{ alignSelf: 'flex-start' }}>
+    <Button
+      variant="subtle"
+      leftSection={<IconArrowLeft size={16} />}
+      onClick={() => go('drills')}
+      px={0}
+      style={{ alignSelf: 'flex-start' }}
+    >
       All drills
     </Button>
   );
@@ -44,7 +74,14 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
   }
   const d = drill.data;
   const real = d.kind !== 'test';
-  const heading = d.kind === 'planned' ? 'Planned failover' : d.kind === 'unplanned' ? 'Unplanned failover' : d.kind === 'failback' ? 'Failback' : 'Test failover';
+  const heading =
+    d.kind === 'planned'
+      ? 'Planned failover'
+      : d.kind === 'unplanned'
+        ? 'Unplanned failover'
+        : d.kind === 'failback'
+          ? 'Failback'
+          : 'Test failover';
   const raised = (items.data ?? []).filter((item) => item.drillId === d.id);
   const outcome = drillOutcome(d);
   return (
@@ -77,29 +114,54 @@ export function DrillResultPage({ drillId, go }: { drillId: string; go(page: Pag
             title="Recovery time (RTO)"
             seconds={achievedRto(d)}
             target={d.rtoTargetSeconds}
-            unmeasured={d.status === 'unverified' ? 'Not every guest proved it came up' : d.status === 'passed' ? null : 'The drill did not pass'}
+            unmeasured={
+              d.status === 'unverified' ? 'Not every guest proved it came up' : d.status === 'passed' ? null : 'The drill did not pass'
+            }
           />
           {/* A point that did not come back proves no RPO: its age is not "within the goal" of anything. */}
           <GoalCard
             title="Work that would be lost (RPO)"
             seconds={d.status === 'passed' ? d.rpoSeconds : null}
             target={d.rpoTargetSeconds}
-            unmeasured={d.status === 'passed' ? null : d.status === 'unverified' ? 'Not proven: not every guest proved it came up' : 'Not proven: the drill did not pass'}
+            unmeasured={
+              d.status === 'passed'
+                ? null
+                : d.status === 'unverified'
+                  ? 'Not proven: not every guest proved it came up'
+                  : 'Not proven: the drill did not pass'
+            }
           />
           {real ? (
             <Outcome
               title="Where the VMs run"
               tone={d.status === 'passed' ? 'ok' : d.status === 'unverified' ? 'warn' : 'bad'}
-              value={d.status === 'passed' ? (d.kind === 'failback' ? 'Back at their own hosts' : 'At the recovery site') : d.status === 'unverified' ? 'Started, not proven' : 'See the notes below'}
+              value={
+                d.status === 'passed'
+                  ? d.kind === 'failback'
+                    ? 'Back at their own hosts'
+                    : 'At the recovery site'
+                  : d.status === 'unverified'
+                    ? 'Started, not proven'
+                    : 'See the notes below'
+              }
             />
           ) : (
-            <Outcome title="Sandbox cleaned up" tone={d.cleanupConfirmed ? 'ok' : 'bad'} value={d.cleanupConfirmed ? 'Confirmed: nothing left behind' : 'Not confirmed: check Activity'} />
+            <Outcome
+              title="Sandbox cleaned up"
+              tone={d.cleanupConfirmed ? 'ok' : 'bad'}
+              value={d.cleanupConfirmed ? 'Confirmed: nothing left behind' : 'Not confirmed: check Activity'}
+            />
           )}
         </SimpleGrid>
       )}
 
       {real && d.notes && d.status !== 'running' && (
-        <Alert color={d.status === 'passed' ? 'blue' : d.status === 'unverified' ? 'yellow' : 'red'} variant="light" title={d.status === 'passed' ? 'Notes' : 'What happened'} data-testid="failover-notes">
+        <Alert
+          color={d.status === 'passed' ? 'blue' : d.status === 'unverified' ? 'yellow' : 'red'}
+          variant="light"
+          title={d.status === 'passed' ? 'Notes' : 'What happened'}
+          data-testid="failover-notes"
+        >
           {d.notes}
         </Alert>
       )}
@@ -155,7 +217,19 @@ const TONE: Record<Tone, { color: string; icon: typeof IconCheck }> = {
   bad: { color: 'red', icon: IconX },
 };
 
-function Outcome({ title, tone, value, hint, testId }: { title: string; tone: Tone; value: string; hint?: string | null; testId?: string }) {
+function Outcome({
+  title,
+  tone,
+  value,
+  hint,
+  testId,
+}: {
+  title: string;
+  tone: Tone;
+  value: string;
+  hint?: string | null;
+  testId?: string;
+}) {
   const { color, icon: Icon } = TONE[tone];
   return (
     <Paper withBorder p="md" data-testid={testId}>
@@ -178,7 +252,17 @@ function Outcome({ title, tone, value, hint, testId }: { title: string; tone: To
 }
 
 /** A measured goal; `unmeasured` says why there is no value (RTO counts only once every check passed). */
-function GoalCard({ title, seconds, target, unmeasured = null }: { title: string; seconds: number | null; target: number | null; unmeasured?: string | null }) {
+function GoalCard({
+  title,
+  seconds,
+  target,
+  unmeasured = null,
+}: {
+  title: string;
+  seconds: number | null;
+  target: number | null;
+  unmeasured?: string | null;
+}) {
   const result = verdict(seconds, target);
   const share = seconds !== null && target ? Math.min(100, (seconds / target) * 100) : 0;
   return (
@@ -227,14 +311,21 @@ function VmEvidence({ drillId, vm }: { drillId: string; vm: DrillVmResult }) {
           {vm.status === 'passed' && vm.recoveredSeconds !== null ? ` · proven up after ${formatDuration(vm.recoveredSeconds)}` : ''}
         </Text>
         {vm.status === 'unverified' && (
-          <Alert color="yellow" variant="light" icon={<IconQuestionMark size={18} />} title="It started, but nothing proved the guest came up" data-testid="vm-unverified">
+          <Alert
+            color="yellow"
+            variant="light"
+            icon={<IconQuestionMark size={18} />}
+            title="It started, but nothing proved the guest came up"
+            data-testid="vm-unverified"
+          >
             <Stack gap={4}>
               {vm.unverified?.reason && <Text size="sm">{vm.unverified.reason}</Text>}
               <Text size="sm">
                 <Text span fw={600} size="sm">
                   What to do next:{' '}
                 </Text>
-                {vm.unverified?.fix ?? 'Add a check the guest must answer (a TCP port it serves, a heartbeat or a script), then run the drill again.'}
+                {vm.unverified?.fix ??
+                  'Add a check the guest must answer (a TCP port it serves, a heartbeat or a script), then run the drill again.'}
               </Text>
             </Stack>
           </Alert>
@@ -267,7 +358,13 @@ function VmEvidence({ drillId, vm }: { drillId: string; vm: DrillVmResult }) {
                   Console screenshot
                 </Text>
                 {shot ? (
-                  <Image src={shot} alt={`Console of ${vm.vm} during the drill`} radius="sm" fit="contain" style={{ imageRendering: 'pixelated' }} />
+                  <Image
+                    src={shot}
+                    alt={`Console of ${vm.vm} during the drill`}
+                    radius="sm"
+                    fit="contain"
+                    style={{ imageRendering: 'pixelated' }}
+                  />
                 ) : (
                   <Text size="sm" c="dimmed">
                     The screenshot file is no longer there.
@@ -315,7 +412,16 @@ function CheckRow({ check }: { check: DrillCheck }) {
             <Text size="xs" fw={600} c="dimmed" mb={2}>
               {evidenceLabel(evidence)}
             </Text>
-            <Code block style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', maxHeight: 240, overflowY: 'auto', border: '1px solid var(--mantine-color-default-border)' }}>
+            <Code
+              block
+              style={{
+                whiteSpace: 'pre-wrap',
+                overflowWrap: 'anywhere',
+                maxHeight: 240,
+                overflowY: 'auto',
+                border: '1px solid var(--mantine-color-default-border)',
+              }}
+            >
               {evidence.text}
             </Code>
           </div>
@@ -338,7 +444,17 @@ export function StepTimeline({ steps }: { steps: readonly DrillStep[] }) {
       {steps.map((step) => (
         <Timeline.Item
           key={step.id}
-          color={step.status === 'failed' ? 'red' : step.status === 'running' ? 'blue' : step.status === 'skipped' ? 'gray' : unproven(step) ? 'yellow' : 'green'}
+          color={
+            step.status === 'failed'
+              ? 'red'
+              : step.status === 'running'
+                ? 'blue'
+                : step.status === 'skipped'
+                  ? 'gray'
+                  : unproven(step)
+                    ? 'yellow'
+                    : 'green'
+          }
           bullet={
             step.status === 'running' ? (
               <Loader size={12} color="white" />

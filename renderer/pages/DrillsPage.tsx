@@ -84,7 +84,11 @@ export function DrillsPage({ go }: { go(page: PageId, param?: string | null): vo
         title="Drills"
         subtitle="Practice recovery without touching production."
         action={
-          <Button variant={(plans.data?.length ?? 0) > 0 ? 'default' : 'filled'} leftSection={<IconPlus size={18} />} onClick={() => setWizard({ plan: null })}>
+          <Button
+            variant={(plans.data?.length ?? 0) > 0 ? 'default' : 'filled'}
+            leftSection={<IconPlus size={18} />}
+            onClick={() => setWizard({ plan: null })}
+          >
             New recovery plan
           </Button>
         }

@@ -1,4 +1,20 @@
-import { ActionIcon, Alert, Anchor, Badge, Button, Card, Group, Menu, Modal, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
+import {
+  ActionIcon,
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Menu,
+  Modal,
+  Stack,
+  Table,
+  Text,
+  Title,
+  Tooltip,
+  VisuallyHidden,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconShieldCheck } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -42,7 +58,11 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
   const runNow = (policyId: string, vmId?: string): Promise<void> =>
     act(async () => {
       const jobs: Job[] = await api.runNow({ policyId, ...(vmId ? { vmId } : {}) });
-      notifications.show({ color: 'blue', title: 'Copying now', message: `${jobs.map((j) => j.title.replace(/^Copy /, '')).join(', ')}: follow it on Activity.` });
+      notifications.show({
+        color: 'blue',
+        title: 'Copying now',
+        message: `${jobs.map((j) => j.title.replace(/^Copy /, '')).join(', ')}: follow it on Activity.`,
+      });
     });
 
   const testFailover = (vmId: string): Promise<void> =>
@@ -52,9 +72,12 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
     });
 
   const setPaused = (value: boolean): Promise<void> =>
-    act(async () => {
-      await api.setSchedulesPaused({ paused: value });
-    }, value ? 'Every schedule is paused. The RPO watchdog keeps watching.' : 'Schedules resumed.');
+    act(
+      async () => {
+        await api.setSchedulesPaused({ paused: value });
+      },
+      value ? 'Every schedule is paused. The RPO watchdog keeps watching.' : 'Schedules resumed.',
+    );
 
   const header = (
     <PageHeader
@@ -63,7 +86,11 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
       action={
         <Group>
           {(policies.data?.length ?? 0) > 0 && (
-            <Button variant="default" leftSection={paused ? <IconPlayerPlay size={18} /> : <IconPlayerPause size={18} />} onClick={() => void setPaused(!paused)}>
+            <Button
+              variant="default"
+              leftSection={paused ? <IconPlayerPlay size={18} /> : <IconPlayerPause size={18} />}
+              onClick={() => void setPaused(!paused)}
+            >
               {paused ? 'Resume schedules' : 'Pause all'}
             </Button>
           )}
@@ -89,7 +116,10 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
         notifications.show({
           color: 'green',
           title: wizard?.policy ? `${policy.name} changed` : `${policy.name} is protected`,
-          message: started.length > 0 ? `The first ${started.length === 1 ? 'copy has' : `${started.length} copies have`} started: follow ${started.length === 1 ? 'it' : 'them'} on Activity.` : 'Saved.',
+          message:
+            started.length > 0
+              ? `The first ${started.length === 1 ? 'copy has' : `${started.length} copies have`} started: follow ${started.length === 1 ? 'it' : 'them'} on Activity.`
+              : 'Saved.',
         });
       }}
     />
@@ -140,7 +170,12 @@ export function ProtectionPage({ settings, go }: { settings: Settings; go(page: 
             onRunNow={(vmId) => void runNow(policy.id, vmId)}
             onTestFailover={(vmId) => void testFailover(vmId)}
             onEdit={(section) => setWizard({ policy, section })}
-            onToggle={() => void act(() => api.updatePolicy({ id: policy.id, enabled: !policy.enabled }), policy.enabled ? `${policy.name} will not start copies until you turn it on again.` : `${policy.name} is on again.`)}
+            onToggle={() =>
+              void act(
+                () => api.updatePolicy({ id: policy.id, enabled: !policy.enabled }),
+                policy.enabled ? `${policy.name} will not start copies until you turn it on again.` : `${policy.name} is on again.`,
+              )
+            }
             onDelete={() => setDeleting(policy)}
           />
         ))}
@@ -263,8 +298,20 @@ function PolicyCard({
                   <Button size="compact-sm" variant="subtle" onClick={() => onRunNow(status.vmId)} aria-label={`Copy now: ${status.vm}`}>
                     Copy now
                   </Button>
-                  <Tooltip label={status.lastPointTime ? 'Start this VM from its newest copy in an isolated sandbox, check it, then clean up' : 'Needs a first copy'}>
-                    <Button size="compact-sm" variant="light" disabled={!status.lastPointTime} onClick={() => onTestFailover(status.vmId)} aria-label={`Test failover of ${status.vm}`}>
+                  <Tooltip
+                    label={
+                      status.lastPointTime
+                        ? 'Start this VM from its newest copy in an isolated sandbox, check it, then clean up'
+                        : 'Needs a first copy'
+                    }
+                  >
+                    <Button
+                      size="compact-sm"
+                      variant="light"
+                      disabled={!status.lastPointTime}
+                      onClick={() => onTestFailover(status.vmId)}
+                      aria-label={`Test failover of ${status.vm}`}
+                    >
                       Test failover
                     </Button>
                   </Tooltip>
@@ -296,8 +343,16 @@ function PolicyFacts({ policy, targetName, onEdit }: { policy: Policy; targetNam
       words: `${rpoSentence(policy.rpoMinutes)} · ${policy.schedule ? `copies on schedule ${policy.schedule}` : `a copy every ${minutesInWords(intervalMinutesFor(policy.rpoMinutes))}`}`,
     },
     { section: 'retention', label: 'How long', words: retentionSentence(policy.retention) },
-    { section: 'consistency', label: 'Consistency', words: CONSISTENCY.find((c) => c.value === policy.consistency)?.label.replace(' (recommended)', '') ?? policy.consistency },
-    { section: 'bandwidth', label: 'Bandwidth', words: policy.bandwidth.length === 0 ? 'No bandwidth limit' : policy.bandwidth.map(bandwidthSentence).join('; ') },
+    {
+      section: 'consistency',
+      label: 'Consistency',
+      words: CONSISTENCY.find((c) => c.value === policy.consistency)?.label.replace(' (recommended)', '') ?? policy.consistency,
+    },
+    {
+      section: 'bandwidth',
+      label: 'Bandwidth',
+      words: policy.bandwidth.length === 0 ? 'No bandwidth limit' : policy.bandwidth.map(bandwidthSentence).join('; '),
+    },
   ];
   return (
     <Table verticalSpacing={2} horizontalSpacing={0} withRowBorders={false} data-testid="policy-facts" style={{ maxWidth: 760 }}>
@@ -309,7 +364,12 @@ function PolicyFacts({ policy, targetName, onEdit }: { policy: Policy; targetNam
             </Table.Td>
             <Table.Td fz="sm">{fact.words}</Table.Td>
             <Table.Td w={80} ta="right" style={{ verticalAlign: 'top' }}>
-              <Anchor component="button" size="sm" onClick={() => onEdit(fact.section)} aria-label={`Change ${fact.label.toLowerCase()} of ${policy.name}`}>
+              <Anchor
+                component="button"
+                size="sm"
+                onClick={() => onEdit(fact.section)}
+                aria-label={`Change ${fact.label.toLowerCase()} of ${policy.name}`}
+              >
                 Change
               </Anchor>
             </Table.Td>

@@ -1,4 +1,18 @@
-import { Alert, Button, Code, CopyButton, Group, Loader, Paper, Progress, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Loader,
+  Paper,
+  Progress,
+  SegmentedControl,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { IconCheck, IconDownload, IconFileSpreadsheet, IconFolderOpen } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
@@ -66,7 +80,10 @@ export function ReportsPage() {
 
   return (
     <Stack>
-      <PageHeader title="Reports" subtitle="Excel workbooks for your auditor: protection, RPO compliance, drills with evidence, and the audit log." />
+      <PageHeader
+        title="Reports"
+        subtitle="Excel workbooks for your auditor: protection, RPO compliance, drills with evidence, and the audit log."
+      />
       <Paper withBorder p="lg" radius="md">
         <Title order={4} mb="sm">
           Period
@@ -85,8 +102,18 @@ export function ReportsPage() {
           />
           {choice === 'custom' && (
             <>
-              <TextInput type="date" label="From" value={custom.from} onChange={(e) => setCustom({ ...custom, from: e.currentTarget.value })} />
-              <TextInput type="date" label="To (included)" value={custom.to} onChange={(e) => setCustom({ ...custom, to: e.currentTarget.value })} />
+              <TextInput
+                type="date"
+                label="From"
+                value={custom.from}
+                onChange={(e) => setCustom({ ...custom, from: e.currentTarget.value })}
+              />
+              <TextInput
+                type="date"
+                label="To (included)"
+                value={custom.to}
+                onChange={(e) => setCustom({ ...custom, to: e.currentTarget.value })}
+              />
             </>
           )}
         </Group>
@@ -101,16 +128,27 @@ export function ReportsPage() {
           <div>
             <Title order={4}>Export</Title>
             <Text size="sm" c="dimmed">
-              Nine sheets: Summary with a sign-off block and how much of the period is measured, Protected VMs, RPO compliance per day, Drills, Evidence (each screenshot stamped with its VM, drill and SHA-256), Drill steps, Jobs, Action items, Audit log. The screenshots are also copied to a folder beside the workbook. Its SHA-256 is recorded in the audit log.
+              Nine sheets: Summary with a sign-off block and how much of the period is measured, Protected VMs, RPO compliance per day,
+              Drills, Evidence (each screenshot stamped with its VM, drill and SHA-256), Drill steps, Jobs, Action items, Audit log. The
+              screenshots are also copied to a folder beside the workbook. Its SHA-256 is recorded in the audit log.
             </Text>
           </div>
-          <Button leftSection={<IconFileSpreadsheet size={18} />} onClick={() => exporter.start(period)} loading={exporter.running} disabled={!!previewError}>
+          <Button
+            leftSection={<IconFileSpreadsheet size={18} />}
+            onClick={() => exporter.start(period)}
+            loading={exporter.running}
+            disabled={!!previewError}
+          >
             Export workbook
           </Button>
         </Group>
         {exporter.running && exporter.progress && (
           <Stack gap={4} mt="md">
-            <Progress value={exporter.progress.total > 0 ? (100 * exporter.progress.done) / exporter.progress.total : 0} animated aria-label="Export progress" />
+            <Progress
+              value={exporter.progress.total > 0 ? (100 * exporter.progress.done) / exporter.progress.total : 0}
+              animated
+              aria-label="Export progress"
+            />
             <Text size="xs" c="dimmed" data-testid="export-progress">
               {exporter.progress.phase}: {exporter.progress.done.toLocaleString()} of {exporter.progress.total.toLocaleString()} rows
             </Text>
@@ -150,7 +188,7 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
     setDownloading(true);
     try {
       const parts: Uint8Array<ArrayBuffer>[] = [];
-      for (let offset = 0; ; ) {
+      for (let offset = 0; ;) {
         const chunk = await api.readReportFile({ file: result.file, offset });
         parts.push(Uint8Array.from(atob(chunk.data), (c) => c.charCodeAt(0)));
         offset += chunk.bytes;
@@ -186,12 +224,14 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
         </Text>
         {result.summary.coverage.state !== 'complete' && (
           <Text size="xs" c="orange" data-testid="export-partial">
-            {result.summary.coverage.state === 'partial' ? 'Partial period' : 'Future period'}: {coverageText(result.summary.coverage)}. A report written after the period ends can differ.
+            {result.summary.coverage.state === 'partial' ? 'Partial period' : 'Future period'}: {coverageText(result.summary.coverage)}. A
+            report written after the period ends can differ.
           </Text>
         )}
         {result.evidenceFolder && (
           <Text size="xs" c="dimmed" data-testid="export-evidence">
-            Drill evidence: {result.evidenceFiles} {result.evidenceFiles === 1 ? 'file' : 'files'} in <Code fz="xs">{result.evidenceFolder}</Code>, beside the workbook; keep them together.
+            Drill evidence: {result.evidenceFiles} {result.evidenceFiles === 1 ? 'file' : 'files'} in{' '}
+            <Code fz="xs">{result.evidenceFolder}</Code>, beside the workbook; keep them together.
             {transport === 'browser' && ' Download saves the workbook only; its pages show every screenshot and its SHA-256.'}
           </Text>
         )}
@@ -200,7 +240,13 @@ function ExportResult({ status }: { status: ReportExportStatus }) {
             Open folder
           </Button>
           {transport === 'browser' && (
-            <Button size="xs" variant="light" leftSection={<IconDownload size={16} />} onClick={() => void download()} loading={downloading}>
+            <Button
+              size="xs"
+              variant="light"
+              leftSection={<IconDownload size={16} />}
+              onClick={() => void download()}
+              loading={downloading}
+            >
               Download
             </Button>
           )}
@@ -237,7 +283,8 @@ function useExport() {
   useEffect(
     () =>
       subscribe((event) => {
-        if (event.type === 'job.progress' && event.jobId === jobRef.current) setProgress({ phase: event.phase, done: event.bytesDone, total: event.bytesTotal });
+        if (event.type === 'job.progress' && event.jobId === jobRef.current)
+          setProgress({ phase: event.phase, done: event.bytesDone, total: event.bytesTotal });
         if (event.type === 'job.finished') {
           finished.current.add(event.jobId);
           if (event.jobId === jobRef.current) void settle(event.jobId);

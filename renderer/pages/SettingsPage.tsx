@@ -60,7 +60,14 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
       <PageHeader title="Settings" />
       <Section id="organisation" title="Organisation">
         <Group align="flex-end">
-          <TextInput label="Organisation name" description="Shown on reports." value={organisation} onChange={(e) => setOrganisation(e.currentTarget.value)} error={error} w={360} />
+          <TextInput
+            label="Organisation name"
+            description="Shown on reports."
+            value={organisation}
+            onChange={(e) => setOrganisation(e.currentTarget.value)}
+            error={error}
+            w={360}
+          />
           <Button onClick={() => void save()} loading={saving} disabled={organisation === settings.organisation}>
             Save
           </Button>
@@ -68,14 +75,22 @@ export function SettingsPage({ settings, onSaved }: { settings: Settings; onSave
       </Section>
       <VaultSection settings={settings} />
       <HostsSection />
-      <Section id="notifications" title="Notifications" description="How Lifeboat tells you about failed copies, VMs outside their RPO, and drill results.">
+      <Section
+        id="notifications"
+        title="Notifications"
+        description="How Lifeboat tells you about failed copies, VMs outside their RPO, and drill results."
+      >
         <DesktopNotifications />
         <Title order={3} size="h5" mt="lg" mb="xs">
           Email
         </Title>
         {email.data && <EmailSettingsForm initial={email.data} />}
       </Section>
-      <Section id="jobs" title="Jobs at the same time" description="More at once finishes a round of copies sooner, if the hosts and the line to the vault keep up.">
+      <Section
+        id="jobs"
+        title="Jobs at the same time"
+        description="More at once finishes a round of copies sooner, if the hosts and the line to the vault keep up."
+      >
         <ConcurrencyForm settings={settings} onSaved={onSaved} />
       </Section>
       <Section id="desktop" title="Desktop app">
@@ -133,7 +148,11 @@ function VaultSection({ settings }: { settings: Settings }) {
   const [removing, setRemoving] = useState<VaultTarget | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   return (
-    <Section id="vault" title="Vault and targets" description="Where the encrypted copies of your VMs are kept. The first is the vault chosen at setup; a policy can send copies to any of them.">
+    <Section
+      id="vault"
+      title="Vault and targets"
+      description="Where the encrypted copies of your VMs are kept. The first is the vault chosen at setup; a policy can send copies to any of them."
+    >
       {failure && <ErrorNotice error={failure} />}
       <Table verticalSpacing="xs" mb="sm">
         <Table.Thead>
@@ -164,10 +183,18 @@ function VaultSection({ settings }: { settings: Settings }) {
               <Table.Td data-testid={target.id === settings.vault?.id ? 'vault-location' : undefined} style={{ wordBreak: 'break-all' }}>
                 {target.location.path}
               </Table.Td>
-              <Table.Td>{target.hasCredentials ? 'Stored encrypted' : target.location.kind === 'folder' ? '—' : "From the engine's environment"}</Table.Td>
+              <Table.Td>
+                {target.hasCredentials ? 'Stored encrypted' : target.location.kind === 'folder' ? '—' : "From the engine's environment"}
+              </Table.Td>
               <Table.Td>
                 {target.id !== settings.vault?.id && (
-                  <Button size="compact-sm" variant="subtle" color="red" onClick={() => setRemoving(target)} aria-label={`Remove ${target.name}`}>
+                  <Button
+                    size="compact-sm"
+                    variant="subtle"
+                    color="red"
+                    onClick={() => setRemoving(target)}
+                    aria-label={`Remove ${target.name}`}
+                  >
                     Remove
                   </Button>
                 )}
@@ -229,7 +256,11 @@ function AddTargetModal({ opened, onClose, onAdded }: { opened: boolean; onClose
     setBusy(true);
     setFailure(null);
     try {
-      await api.addTarget({ name: name.trim() || `${TARGET_KIND[input.kind]} ${input.path}`.slice(0, 100), location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
+      await api.addTarget({
+        name: name.trim() || `${TARGET_KIND[input.kind]} ${input.path}`.slice(0, 100),
+        location: input.path,
+        ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}),
+      });
       setName('');
       setForm({ ...EMPTY_VAULT });
       onAdded();
@@ -290,12 +321,22 @@ function HostsSection() {
                 <Table.Td>{host.vmCount}</Table.Td>
                 <Table.Td>{formatAgo(host.lastSeenAt)}</Table.Td>
                 <Table.Td>
-                  <Badge color={host.status === 'ok' ? 'green' : host.status === 'error' ? 'red' : 'gray'} variant="light" title={host.statusMessage ?? undefined}>
+                  <Badge
+                    color={host.status === 'ok' ? 'green' : host.status === 'error' ? 'red' : 'gray'}
+                    variant="light"
+                    title={host.statusMessage ?? undefined}
+                  >
                     {host.status === 'ok' ? 'Reachable' : host.status === 'error' ? 'Problem' : 'Not checked'}
                   </Badge>
                 </Table.Td>
                 <Table.Td>
-                  <Button size="compact-sm" variant="subtle" color="red" onClick={() => setRemoving(host)} aria-label={`Remove ${host.name}`}>
+                  <Button
+                    size="compact-sm"
+                    variant="subtle"
+                    color="red"
+                    onClick={() => setRemoving(host)}
+                    aria-label={`Remove ${host.name}`}
+                  >
                     Remove
                   </Button>
                 </Table.Td>
@@ -336,19 +377,31 @@ function HostsSection() {
 function DesktopNotifications() {
   const [state, setState] = useState(browserDesktopNotifications);
   if (transport === 'electron') {
-    return <Text size="sm">The desktop app shows a notification when a copy or drill fails, when a VM gets outside its RPO, and when a drill finishes.</Text>;
+    return (
+      <Text size="sm">
+        The desktop app shows a notification when a copy or drill fails, when a VM gets outside its RPO, and when a drill finishes.
+      </Text>
+    );
   }
   return (
     <Switch
       label="Show desktop notifications from this browser"
-      description={state.supported ? 'For failures, VMs outside their RPO and drill results, while this page is open.' : 'This browser cannot show notifications.'}
+      description={
+        state.supported
+          ? 'For failures, VMs outside their RPO and drill results, while this page is open.'
+          : 'This browser cannot show notifications.'
+      }
       disabled={!state.supported}
       checked={state.enabled}
       onChange={(e) => {
         const on = e.currentTarget.checked;
         void setBrowserDesktopNotifications(on).then((granted) => {
           setState(browserDesktopNotifications());
-          if (on && !granted) notifications.show({ color: 'yellow', message: 'The browser did not allow notifications. Allow them for this site in the browser settings, then try again.' });
+          if (on && !granted)
+            notifications.show({
+              color: 'yellow',
+              message: 'The browser did not allow notifications. Allow them for this site in the browser settings, then try again.',
+            });
         });
       }}
     />
@@ -360,7 +413,11 @@ function DataSection({ settings }: { settings: Settings }) {
   const [result, setResult] = useState<string | null>(null);
   const [failure, setFailure] = useState<LifeboatError | null>(null);
   return (
-    <Section id="data" title="Data folder and support" description="Lifeboat's catalog, logs and drill evidence live in this folder on the engine's computer. Back it up with the rest of the machine; the vault alone can rebuild it.">
+    <Section
+      id="data"
+      title="Data folder and support"
+      description="Lifeboat's catalog, logs and drill evidence live in this folder on the engine's computer. Back it up with the rest of the machine; the vault alone can rebuild it."
+    >
       <Code block>{settings.dataDir}</Code>
       <Group mt="sm">
         <Button

@@ -33,7 +33,10 @@ export function VirtualMachinesPage() {
       (vm) =>
         (hostFilter === null || vm.hostId === hostFilter) &&
         (powerFilter === 'all' || vm.powerState === powerFilter) &&
-        (needle === '' || vm.name.toLowerCase().includes(needle) || guestOsWords(vm.guestOs).toLowerCase().includes(needle) || vm.nics.some((n) => n.ips.some((ip) => ip.includes(needle)))),
+        (needle === '' ||
+          vm.name.toLowerCase().includes(needle) ||
+          guestOsWords(vm.guestOs).toLowerCase().includes(needle) ||
+          vm.nics.some((n) => n.ips.some((ip) => ip.includes(needle)))),
     );
   }, [vms.data, search, hostFilter, powerFilter]);
 
@@ -48,7 +51,12 @@ export function VirtualMachinesPage() {
         .map((r) => `${r.hostName}: ${r.total} VMs (${r.added} added, ${r.removed} removed, ${r.changed} changed)`)
         .join('; ');
       if (summary) notifications.show({ color: 'green', title: 'Discovery finished', message: summary });
-      for (const r of failed) notifications.show({ color: 'red', title: `${r.hostName} could not be read`, message: `${r.error?.message ?? ''} ${r.error?.fix ?? ''}` });
+      for (const r of failed)
+        notifications.show({
+          color: 'red',
+          title: `${r.hostName} could not be read`,
+          message: `${r.error?.message ?? ''} ${r.error?.fix ?? ''}`,
+        });
     } catch (error) {
       setFailure(error as LifeboatError);
     } finally {
@@ -139,7 +147,9 @@ export function VirtualMachinesPage() {
           />
           {filtered.length === 0 ? (
             <Text c="dimmed" ta="center" py="xl">
-              {vms.data && vms.data.length > 0 ? 'No VM matches these filters.' : 'No VMs on these hosts yet: press Refresh after creating some.'}
+              {vms.data && vms.data.length > 0
+                ? 'No VM matches these filters.'
+                : 'No VMs on these hosts yet: press Refresh after creating some.'}
             </Text>
           ) : (
             <VmTable vms={filtered} height="calc(100vh - 330px)" onOpen={(vm) => navigate('vms', vm.id)} />

@@ -105,7 +105,11 @@ export function VmPage({ vmId, go }: { vmId: string; go(page: PageId, param?: st
           <PageEmptyState
             icon={<IconRestore />}
             title="No recovery points yet"
-            description={vm.protection ? `${vm.name} is protected; its first copy has not finished yet. Copy it now from the Protection page.` : `Protect ${vm.name} to keep recovery points of it in the vault.`}
+            description={
+              vm.protection
+                ? `${vm.name} is protected; its first copy has not finished yet. Copy it now from the Protection page.`
+                : `Protect ${vm.name} to keep recovery points of it in the vault.`
+            }
             action={{ label: 'Open Protection', onClick: () => go('protection') }}
           />
         ) : (
@@ -128,7 +132,10 @@ export function VmPage({ vmId, go }: { vmId: string; go(page: PageId, param?: st
                 Restore VM
               </Button>
             </RestoreChoice>
-            <RestoreChoice title="Restore disk" text={`One disk to a ${r.diskFormat.toUpperCase()} file, to attach to another VM or open on this computer.`}>
+            <RestoreChoice
+              title="Restore disk"
+              text={`One disk to a ${r.diskFormat.toUpperCase()} file, to attach to another VM or open on this computer.`}
+            >
               <Button variant="default" leftSection={<IconDatabaseExport size={18} />} onClick={() => setModal('disk')}>
                 Restore disk
               </Button>
@@ -143,7 +150,9 @@ export function VmPage({ vmId, go }: { vmId: string; go(page: PageId, param?: st
       {restoreJob && <RestoreProgress key={restoreJob} jobId={restoreJob} onDismiss={() => setRestoreJob(null)} />}
 
       {point && modal === 'vm' && <RestoreVmModal recovery={r} point={point} opened onClose={() => setModal(null)} onStarted={started} />}
-      {point && modal === 'disk' && <RestoreDiskModal recovery={r} point={point} opened onClose={() => setModal(null)} onStarted={started} />}
+      {point && modal === 'disk' && (
+        <RestoreDiskModal recovery={r} point={point} opened onClose={() => setModal(null)} onStarted={started} />
+      )}
     </Stack>
   );
 }
@@ -168,10 +177,18 @@ function Facts({ recovery }: { recovery: VmRecovery }) {
   const ips = vm.nics.flatMap((n) => n.ips);
   const facts: [string, string][] = [
     ['CPU and memory', `${vm.cpus ?? '?'} vCPU · ${vm.memoryMiB === null ? '?' : formatBytes(vm.memoryMiB * 1024 * 1024)}`],
-    ['Firmware', vm.firmware === 'unknown' ? 'Unknown' : vm.firmware.toUpperCase() + (vm.generation ? ` (generation ${vm.generation})` : '')],
+    [
+      'Firmware',
+      vm.firmware === 'unknown' ? 'Unknown' : vm.firmware.toUpperCase() + (vm.generation ? ` (generation ${vm.generation})` : ''),
+    ],
     ['Guest OS', guestOsWords(vm.guestOs) || 'Unknown'],
     ['Disks', `${vm.disks.length} · ${formatBytes(size)}`],
-    ['Network', vm.nics.length === 0 ? 'No network adapter' : `${vm.nics.map((n) => n.network ?? 'not connected').join(', ')}${ips.length ? ` · ${ips.join(', ')}` : ''}`],
+    [
+      'Network',
+      vm.nics.length === 0
+        ? 'No network adapter'
+        : `${vm.nics.map((n) => n.network ?? 'not connected').join(', ')}${ips.length ? ` · ${ips.join(', ')}` : ''}`,
+    ],
     ['Last seen', formatAgo(vm.lastSeenAt)],
   ];
   return (
@@ -201,7 +218,17 @@ function Facts({ recovery }: { recovery: VmRecovery }) {
   );
 }
 
-function Points({ points, chosen, onChoose, go }: { points: VmPoint[]; chosen: string | null; onChoose(id: string): void; go(page: PageId, param?: string | null): void }) {
+function Points({
+  points,
+  chosen,
+  onChoose,
+  go,
+}: {
+  points: VmPoint[];
+  chosen: string | null;
+  onChoose(id: string): void;
+  go(page: PageId, param?: string | null): void;
+}) {
   return (
     <Table.ScrollContainer minWidth={640} maxHeight={360}>
       <Table highlightOnHover stickyHeader verticalSpacing={6} data-testid="points-table">
@@ -221,9 +248,20 @@ function Points({ points, chosen, onChoose, go }: { points: VmPoint[]; chosen: s
           {points.map((p) => {
             const consistency = CONSISTENCY[p.consistency];
             return (
-              <Table.Tr key={p.id} data-testid="point-row" onClick={() => onChoose(p.id)} style={{ cursor: 'pointer' }} bg={p.id === chosen ? 'var(--mantine-primary-color-light)' : undefined}>
+              <Table.Tr
+                key={p.id}
+                data-testid="point-row"
+                onClick={() => onChoose(p.id)}
+                style={{ cursor: 'pointer' }}
+                bg={p.id === chosen ? 'var(--mantine-primary-color-light)' : undefined}
+              >
                 <Table.Td>
-                  <Radio checked={p.id === chosen} onChange={() => onChoose(p.id)} aria-label={`Restore from the point of ${formatDate(p.time)}`} name="point" />
+                  <Radio
+                    checked={p.id === chosen}
+                    onChange={() => onChoose(p.id)}
+                    aria-label={`Restore from the point of ${formatDate(p.time)}`}
+                    name="point"
+                  />
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   <Text size="sm">{formatDate(p.time)}</Text>

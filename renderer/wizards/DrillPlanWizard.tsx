@@ -8,14 +8,38 @@ import { VmPicker } from '../components/VmPicker';
 import { useEngineQuery } from '../hooks';
 import { choiceOf, SCHEDULES, syncGroups, toPlanGroups, type CheckChoice, type DraftGroup } from '../model/drills';
 import { problemsOf, type Problems } from '../model/input-problems';
-import { firstPlanProblemStep, PLAN_STEPS, planProblems, planStepOf, stepAlert, type GOAL_FIELDS, type PlanInput } from '../model/plan-problems';
+import {
+  firstPlanProblemStep,
+  PLAN_STEPS,
+  planProblems,
+  planStepOf,
+  stepAlert,
+  type GOAL_FIELDS,
+  type PlanInput,
+} from '../model/plan-problems';
 import { ChecksStep } from './plan/ChecksStep';
 import { GoalsStep, type PlanGoals } from './plan/GoalsStep';
 import { OrderStep } from './plan/OrderStep';
 
-export function DrillPlanWizard({ opened, onClose, plan, onSaved }: { opened: boolean; onClose(): void; plan?: RecoveryPlan | null; onSaved(plan: RecoveryPlan): void }) {
+export function DrillPlanWizard({
+  opened,
+  onClose,
+  plan,
+  onSaved,
+}: {
+  opened: boolean;
+  onClose(): void;
+  plan?: RecoveryPlan | null;
+  onSaved(plan: RecoveryPlan): void;
+}) {
   return (
-    <Modal opened={opened} onClose={onClose} title={plan ? `Change “${plan.name}”` : 'New recovery plan'} size="60rem" closeOnClickOutside={false}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={plan ? `Change “${plan.name}”` : 'New recovery plan'}
+      size="60rem"
+      closeOnClickOutside={false}
+    >
       {opened && <PlanSteps plan={plan ?? null} onSaved={onSaved} />}
     </Modal>
   );
@@ -37,8 +61,12 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
   const vms = useEngineQuery('listVms');
   const hosts = useEngineQuery('listHosts');
   const [step, setStep] = useState(0);
-  const [groups, setGroups] = useState<DraftGroup[]>(() => plan?.groups.map((g) => ({ name: g.name, vmIds: g.vms.map((v) => v.vmId), then: g.then })) ?? []);
-  const [checks, setChecks] = useState<Record<string, CheckChoice>>(() => Object.fromEntries(plan?.groups.flatMap((g) => g.vms.map((v) => [v.vmId, choiceOf(v.checks)])) ?? []));
+  const [groups, setGroups] = useState<DraftGroup[]>(
+    () => plan?.groups.map((g) => ({ name: g.name, vmIds: g.vms.map((v) => v.vmId), then: g.then })) ?? [],
+  );
+  const [checks, setChecks] = useState<Record<string, CheckChoice>>(() =>
+    Object.fromEntries(plan?.groups.flatMap((g) => g.vms.map((v) => [v.vmId, choiceOf(v.checks)])) ?? []),
+  );
   const [goals, setGoals] = useState<PlanGoals>(() => goalsOf(plan));
   /** What the last Next or Save found, field by field; shown until the next check. */
   const [problems, setProblems] = useState<Problems>({});
@@ -48,18 +76,30 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
   const byId = useMemo(() => new Map((vms.data ?? []).map((vm) => [vm.id, vm])), [vms.data]);
   const vmIds = groups.flatMap((g) => g.vmIds);
   const vmName = (id: string): string => byId.get(id)?.name ?? id;
-  const sourceNetworks = [...new Set(vmIds.flatMap((id) => (byId.get(id)?.nics ?? []).map((nic) => nic.network ?? '').filter(Boolean)))].sort();
+  const sourceNetworks = [
+    ...new Set(vmIds.flatMap((id) => (byId.get(id)?.nics ?? []).map((nic) => nic.network ?? '').filter(Boolean))),
+  ].sort();
   // Recovery sites Lifeboat can start VMs on: this machine, vSphere hosts, the Hyper-V host it runs on.
-  const sites = [{ value: '', label: 'This machine (QEMU standby): works when the production host is gone' }, ...(hosts.data ?? []).filter((h) => h.kind === 'vsphere' || (h.kind === 'hyperv' && h.address === null)).map((h) => ({ value: h.id, label: `${h.name} (${h.kind === 'vsphere' ? 'vSphere' : 'Hyper-V'})` }))];
+  const sites = [
+    { value: '', label: 'This machine (QEMU standby): works when the production host is gone' },
+    ...(hosts.data ?? [])
+      .filter((h) => h.kind === 'vsphere' || (h.kind === 'hyperv' && h.address === null))
+      .map((h) => ({ value: h.id, label: `${h.name} (${h.kind === 'vsphere' ? 'vSphere' : 'Hyper-V'})` })),
+  ];
 
   const input = (): PlanInput => ({
-    name: goals.name.trim() || `Plan: ${vmIds.slice(0, 3).map(vmName).join(', ')}${vmIds.length > 3 ? ` and ${vmIds.length - 3} more` : ''}`.slice(0, 100),
+    name:
+      goals.name.trim() ||
+      `Plan: ${vmIds.slice(0, 3).map(vmName).join(', ')}${vmIds.length > 3 ? ` and ${vmIds.length - 3} more` : ''}`.slice(0, 100),
     groups: toPlanGroups(groups, checks),
     rtoTargetMinutes: goals.rtoMinutes,
     rpoTargetMinutes: goals.rpoMinutes,
-    schedule: goals.schedule === 'custom' ? goals.customCron.trim() || null : (SCHEDULES.find((s) => s.value === goals.schedule)?.cron ?? null),
+    schedule:
+      goals.schedule === 'custom' ? goals.customCron.trim() || null : (SCHEDULES.find((s) => s.value === goals.schedule)?.cron ?? null),
     recoveryHostId: goals.recoveryHostId || null,
-    networkMapping: sourceNetworks.filter((n) => goals.mapping[n]?.trim() && goals.mapping[n]!.trim() !== n).map((n) => ({ source: n, recovery: goals.mapping[n]!.trim() })),
+    networkMapping: sourceNetworks
+      .filter((n) => goals.mapping[n]?.trim() && goals.mapping[n]!.trim() !== n)
+      .map((n) => ({ source: n, recovery: goals.mapping[n]!.trim() })),
   });
 
   const next = (): void => {
@@ -88,7 +128,8 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
     }
   };
 
-  const fieldError = (field: (typeof GOAL_FIELDS)[number]): string | undefined => problems[field] ?? (failure?.field === field ? failure.message.replace(`${field}: `, '') : undefined);
+  const fieldError = (field: (typeof GOAL_FIELDS)[number]): string | undefined =>
+    problems[field] ?? (failure?.field === field ? failure.message.replace(`${field}: `, '') : undefined);
   const problem = stepAlert(problems, step);
 
   return (
@@ -103,7 +144,8 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
         <Stack gap="xs">
           <Title order={4}>Which VMs does this plan bring back?</Title>
           <Text size="sm" c="dimmed">
-            A drill starts copies of these VMs in an isolated sandbox — never on your network — checks them, and cleans up. Only protected VMs have copies to test.
+            A drill starts copies of these VMs in an isolated sandbox — never on your network — checks them, and cleans up. Only protected
+            VMs have copies to test.
           </Text>
           <VmPicker
             vms={vms.data ?? []}
@@ -116,7 +158,15 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
       )}
       {step === 1 && <OrderStep groups={groups} onChange={setGroups} vmName={vmName} />}
       {step === 2 && <ChecksStep vmIds={vmIds} checks={checks} vmName={vmName} onChange={setChecks} />}
-      {step === 3 && <GoalsStep goals={goals} onChange={(change) => setGoals((current) => ({ ...current, ...change }))} sites={sites} sourceNetworks={sourceNetworks} fieldError={fieldError} />}
+      {step === 3 && (
+        <GoalsStep
+          goals={goals}
+          onChange={(change) => setGoals((current) => ({ ...current, ...change }))}
+          sites={sites}
+          sourceNetworks={sourceNetworks}
+          fieldError={fieldError}
+        />
+      )}
 
       {problem && (
         <Text c="red" size="sm" role="alert">

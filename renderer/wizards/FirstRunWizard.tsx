@@ -17,7 +17,12 @@ import { OrganisationStep } from './first-run/OrganisationStep';
 import { PassphraseStep } from './first-run/PassphraseStep';
 
 const PROGRESS_KEY = 'lifeboat-onboarding';
-const STEP_OF_FIELD: Record<string, number> = { organisation: Step.Organisation, vault: Step.Vault, 'vault.path': Step.Vault, passphrase: Step.Passphrase };
+const STEP_OF_FIELD: Record<string, number> = {
+  organisation: Step.Organisation,
+  vault: Step.Vault,
+  'vault.path': Step.Vault,
+  passphrase: Step.Passphrase,
+};
 
 /** After setup was saved the wizard goes on (kit, hosts, first VMs); a reload resumes it at the step it was on. */
 export function onboardingInProgress(): boolean {
@@ -39,7 +44,15 @@ function setupFailureTitle(failure: LifeboatError, step: number): string {
  * First run, from nothing to a first protected VM: who you are, where the vault lives, the passphrase and
  * its recovery kit, where the VMs run (or the sample lab), which VMs to protect — and the first copy starts.
  */
-export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Settings; onSaved(settings: Settings): void; onFinish(page: PageId): void }) {
+export function FirstRunWizard({
+  settings,
+  onSaved,
+  onFinish,
+}: {
+  settings: Settings;
+  onSaved(settings: Settings): void;
+  onFinish(page: PageId): void;
+}) {
   const [step, setStepState] = useState<number>(() => (settings.firstRunComplete ? (savedStep() ?? Step.Hosts) : Step.Organisation));
   const [organisation, setOrganisation] = useState('');
   const [vault, setVault] = useState<VaultForm>(() => ({ ...EMPTY_VAULT, folder: settings.suggestedVaultPath }));
@@ -108,7 +121,10 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
     setBusy(true);
     setFailure(null);
     try {
-      await api.testTarget({ location: input.path, ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}) });
+      await api.testTarget({
+        location: input.path,
+        ...('credentials' in input && input.credentials ? { credentials: input.credentials } : {}),
+      });
       setStep(Step.Passphrase);
     } catch (error) {
       setFailure(error as LifeboatError);
@@ -141,10 +157,17 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
         <Stack gap="lg">
           <div>
             <Title order={1}>Welcome to Lifeboat</Title>
-            <Text c="dimmed">A few minutes from here to your first protected VM. Nothing on your hosts changes until you protect a VM.</Text>
+            <Text c="dimmed">
+              A few minutes from here to your first protected VM. Nothing on your hosts changes until you protect a VM.
+            </Text>
           </div>
           <Paper withBorder shadow="sm" p="xl" radius="md">
-            <Stepper active={step} size="xs" allowNextStepsSelect={false} onStepClick={(target) => target < step && (step <= Step.Passphrase || target >= Step.Hosts) && setStepState(target)}>
+            <Stepper
+              active={step}
+              size="xs"
+              allowNextStepsSelect={false}
+              onStepClick={(target) => target < step && (step <= Step.Passphrase || target >= Step.Hosts) && setStepState(target)}
+            >
               {FIRST_RUN_STEPS.map((label) => (
                 <Stepper.Step key={label} label={label} />
               ))}
@@ -152,10 +175,29 @@ export function FirstRunWizard({ settings, onSaved, onFinish }: { settings: Sett
             <Box mt="lg">
               {formStep ? (
                 <form onSubmit={submit} noValidate>
-                  {step === Step.Organisation && <OrganisationStep organisation={organisation} onChange={setOrganisation} error={errors.organisation} />}
+                  {step === Step.Organisation && (
+                    <OrganisationStep organisation={organisation} onChange={setOrganisation} error={errors.organisation} />
+                  )}
                   {step === Step.Vault && <VaultLocationFields form={vault} onChange={setVault} errors={errors} />}
-                  {step === Step.Passphrase && <PassphraseStep passphrase={passphrase} confirmation={confirmation} onPassphrase={setPassphrase} onConfirmation={setConfirmation} errors={errors} />}
-                  {step === Step.Kit && <KitStep settings={settings} kit={kit} onRetry={() => void loadKit()} stored={stored} onStored={setStored} error={errors.stored} />}
+                  {step === Step.Passphrase && (
+                    <PassphraseStep
+                      passphrase={passphrase}
+                      confirmation={confirmation}
+                      onPassphrase={setPassphrase}
+                      onConfirmation={setConfirmation}
+                      errors={errors}
+                    />
+                  )}
+                  {step === Step.Kit && (
+                    <KitStep
+                      settings={settings}
+                      kit={kit}
+                      onRetry={() => void loadKit()}
+                      stored={stored}
+                      onStored={setStored}
+                      error={errors.stored}
+                    />
+                  )}
                   {failure && (
                     <Box mt="lg">
                       <ErrorNotice error={failure} title={setupFailureTitle(failure, step)} />

@@ -9,7 +9,15 @@ import { api } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { VmPicker } from '../components/VmPicker';
 import { useEngineQuery } from '../hooks';
-import { firstProblemStep, POLICY_STEPS, policyProblems, policyStepOf, problemsOfStep, stepProblem, type Problems } from '../model/policy-problems';
+import {
+  firstProblemStep,
+  POLICY_STEPS,
+  policyProblems,
+  policyStepOf,
+  problemsOfStep,
+  stepProblem,
+  type Problems,
+} from '../model/policy-problems';
 import { estimateFirstCopy, estimateRate, RETENTION_PRESETS, sharedLimit, suggestPolicyName } from '../model/protection';
 import { BandwidthStep } from './protect/BandwidthStep';
 import { ConsistencyStep } from './protect/ConsistencyStep';
@@ -40,7 +48,13 @@ export interface ProtectWizardProps {
 export function ProtectWizard(props: ProtectWizardProps) {
   // A fresh wizard every time it opens: no half-filled answers from last time.
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title={props.policy ? `Change “${props.policy.name}”` : 'Protect VMs'} size="70rem" closeOnClickOutside={false}>
+    <Modal
+      opened={props.opened}
+      onClose={props.onClose}
+      title={props.policy ? `Change “${props.policy.name}”` : 'Protect VMs'}
+      size="70rem"
+      closeOnClickOutside={false}
+    >
       {props.opened && <ProtectSteps {...props} />}
     </Modal>
   );
@@ -70,8 +84,20 @@ function ProtectSteps({ settings, policy, preselected, section, onDone }: Protec
   const target = (targets.data ?? []).find((t) => t.id === targetId) ?? (settings.vault?.id === targetId ? settings.vault : null);
   const rate = estimateRate(jobs.data ?? [], target?.location ?? null, bandwidth);
   const estimate = estimateFirstCopy(chosen, rate);
-  const shared = sharedLimit(estimate, rate, (policies.data ?? []).filter((p) => p.targetId === targetId && p.id !== policy?.id));
-  const fields = { name: name.trim() || suggestPolicyName(chosen), vmIds, targetId: targetId ?? '', rpoMinutes, retention, consistency, bandwidth };
+  const shared = sharedLimit(
+    estimate,
+    rate,
+    (policies.data ?? []).filter((p) => p.targetId === targetId && p.id !== policy?.id),
+  );
+  const fields = {
+    name: name.trim() || suggestPolicyName(chosen),
+    vmIds,
+    targetId: targetId ?? '',
+    rpoMinutes,
+    retention,
+    consistency,
+    bandwidth,
+  };
 
   /** Checks the policy as the engine will parse it, and shows what the given step has to fix. */
   const check = (current: number): string | null => {
@@ -112,7 +138,11 @@ function ProtectSteps({ settings, policy, preselected, section, onDone }: Protec
       if (!policy) {
         // The policy stands even if the first copy cannot start right now; the scheduler retries it.
         started = await api.runNow({ policyId: saved.id }).catch((error: LifeboatError) => {
-          notifications.show({ color: 'yellow', title: 'Protected, but the first copy did not start', message: `${error.message} ${error.fix ?? ''}` });
+          notifications.show({
+            color: 'yellow',
+            title: 'Protected, but the first copy did not start',
+            message: `${error.message} ${error.fix ?? ''}`,
+          });
           return [];
         });
       }
@@ -127,7 +157,8 @@ function ProtectSteps({ settings, policy, preselected, section, onDone }: Protec
     }
   };
 
-  const protectedElsewhere = (vm: Vm): string | null => (vm.protection && vm.protection.policyId !== policy?.id ? `Already protected by “${vm.protection.policyName}”` : null);
+  const protectedElsewhere = (vm: Vm): string | null =>
+    vm.protection && vm.protection.policyId !== policy?.id ? `Already protected by “${vm.protection.policyName}”` : null;
 
   return (
     <Stack>
@@ -172,7 +203,15 @@ function ProtectSteps({ settings, policy, preselected, section, onDone }: Protec
       )}
       {failure && <ErrorNotice error={failure} title={policy ? 'The changes were not saved' : 'The VMs were not protected'} />}
 
-      <ProtectButtons editing={policy != null} first={step === 0} last={step === LAST_STEP} saving={saving} onBack={() => setStep((s) => Math.max(0, s - 1))} onNext={next} onSave={saveChecked} />
+      <ProtectButtons
+        editing={policy != null}
+        first={step === 0}
+        last={step === LAST_STEP}
+        saving={saving}
+        onBack={() => setStep((s) => Math.max(0, s - 1))}
+        onNext={next}
+        onSave={saveChecked}
+      />
     </Stack>
   );
 }

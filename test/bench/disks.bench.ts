@@ -41,7 +41,8 @@ async function readOnce(label: string, file: string): Promise<Result> {
   const reader = await openDisk(file);
   let delivered = 0;
   for (const { offset, length } of await reader.extents()) {
-    for (let at = offset; at < offset + length; at += CHUNK) delivered += (await reader.read(at, Math.min(CHUNK, offset + length - at))).length;
+    for (let at = offset; at < offset + length; at += CHUNK)
+      delivered += (await reader.read(at, Math.min(CHUNK, offset + length - at))).length;
   }
   const fromFile = reader.stats.bytesReadFromSource;
   await reader.close();
@@ -91,8 +92,12 @@ try {
     images.push([label, file]);
   }
   const results = await measure(images);
-  console.log(`Reader throughput, ~1 GiB disk (1/3 random, 1/3 repetitive, 1/3 never written); files in the page cache; best of ${ROUNDS}, formats in turn.`);
-  console.log('Each reader reads what it reports as allocated: raw its data regions (holes skipped where the OS reports them), the containers their allocated blocks or grains.');
+  console.log(
+    `Reader throughput, ~1 GiB disk (1/3 random, 1/3 repetitive, 1/3 never written); files in the page cache; best of ${ROUNDS}, formats in turn.`,
+  );
+  console.log(
+    'Each reader reads what it reports as allocated: raw its data regions (holes skipped where the OS reports them), the containers their allocated blocks or grains.',
+  );
   print(results, results[0]!);
 
   // Allocated-only: time follows the data, not the virtual size.
@@ -102,7 +107,11 @@ try {
   const fd = fs.openSync(small, 'w');
   for (let at = 0; at < 200 * MiB; at += CHUNK) fs.writeSync(fd, crypto.randomBytes(CHUNK), 0, CHUNK, at);
   fs.closeSync(fd);
-  execFileSync('qemu-io', ['-f', 'vhdx', '-c', `write -P 0x5a ${3 * 1024 * MiB} ${100 * MiB}`, '-c', `write -P 0xa5 ${12 * 1024 * MiB} ${100 * MiB}`, big], { stdio: 'ignore' });
+  execFileSync(
+    'qemu-io',
+    ['-f', 'vhdx', '-c', `write -P 0x5a ${3 * 1024 * MiB} ${100 * MiB}`, '-c', `write -P 0xa5 ${12 * 1024 * MiB} ${100 * MiB}`, big],
+    { stdio: 'ignore' },
+  );
   const [plain, sparse] = (await measure([
     ['200 MiB raw', small],
     ['16 GiB vhdx holding 200 MiB', big],

@@ -18,7 +18,12 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(root, 'bin', 'lifeboat.js');
 
 function lifeboat(dir: string, ...args: string[]): string {
-  const run = spawnSync(process.execPath, [BIN, '--data', dir, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LIFEBOAT_DATA: '', LIFEBOAT_PASSPHRASE: PASSPHRASE }, timeout: 600_000 });
+  const run = spawnSync(process.execPath, [BIN, '--data', dir, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, LIFEBOAT_DATA: '', LIFEBOAT_PASSPHRASE: PASSPHRASE },
+    timeout: 600_000,
+  });
   if (run.status !== 0 && !(args[0] === 'drill')) throw new Error(`lifeboat ${args.join(' ')}: ${run.stderr}${run.stdout}`);
   return run.stdout;
 }
@@ -27,7 +32,23 @@ function lifeboat(dir: string, ...args: string[]): string {
 function bareBootSeconds(qemu: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(qemu, ['-machine', 'pc,accel=tcg', '-m', '256', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-nic', 'none', '-drive', `file=${drillGuestRaw()},format=raw,if=ide,snapshot=on`, '-no-reboot']);
+    const child = spawn(qemu, [
+      '-machine',
+      'pc,accel=tcg',
+      '-m',
+      '256',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-nic',
+      'none',
+      '-drive',
+      `file=${drillGuestRaw()},format=raw,if=ide,snapshot=on`,
+      '-no-reboot',
+    ]);
     let serial = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
     child.stdout.on('data', (chunk: Buffer) => {
@@ -58,12 +79,21 @@ async function main(): Promise<void> {
     lifeboat(dir, 'protect', ...names.flatMap((n) => ['--vm', n]), '--target', vault, '--rpo', '15m', '--name', 'Bench');
     lifeboat(dir, 'run', 'Bench');
     const ids = new Map((JSON.parse(lifeboat(dir, 'call', 'listVms')) as { id: string; name: string }[]).map((vm) => [vm.name, vm.id]));
-    const checks = [{ kind: 'boot', readyText: DRILL_GUEST_READY }, { kind: 'tcp', port: 80, timeoutSeconds: 120 }];
+    const checks = [
+      { kind: 'boot', readyText: DRILL_GUEST_READY },
+      { kind: 'tcp', port: 80, timeoutSeconds: 120 },
+    ];
     const plan = {
       name: 'Bench plan',
       groups: [
         { name: 'Front', vms: [{ vmId: ids.get('web01'), checks }] },
-        { name: 'Apps', vms: [{ vmId: ids.get('app01'), checks }, { vmId: ids.get('app02'), checks }] },
+        {
+          name: 'Apps',
+          vms: [
+            { vmId: ids.get('app01'), checks },
+            { vmId: ids.get('app02'), checks },
+          ],
+        },
       ],
     };
     lifeboat(dir, 'call', 'createPlan', JSON.stringify(plan));
@@ -75,7 +105,9 @@ async function main(): Promise<void> {
     const drill = JSON.parse(lifeboat(dir, 'call', 'getDrill', JSON.stringify({ id }))) as Drill & { steps: DrillStep[] };
 
     const t0 = Date.parse(drill.startedAt);
-    console.log(`drill ${status} (${drill.vms.map((v) => `${v.vm} ${v.status}`).join(', ')}), cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}`);
+    console.log(
+      `drill ${status} (${drill.vms.map((v) => `${v.vm} ${v.status}`).join(', ')}), cleanup ${drill.cleanupConfirmed ? 'confirmed' : 'NOT confirmed'}`,
+    );
     console.log('  start   secs  step');
     for (const s of drill.steps) {
       const from = (Date.parse(s.startedAt) - t0) / 1000;
@@ -83,9 +115,18 @@ async function main(): Promise<void> {
       console.log(`${from.toFixed(1).padStart(7)} ${secs.toFixed(1).padStart(6)}  ${s.vm ? `${s.vm}: ` : ''}${s.name} — ${s.status}`);
     }
     const total = (Date.parse(drill.finishedAt!) - t0) / 1000;
-    console.log(`\ntotal ${total.toFixed(1)} s in the engine (${wall.toFixed(1)} s with the command's start), RTO ${drill.rtoSeconds ?? '—'} s`);
-    console.log(`floor: one bare QEMU boot of the same disk to ${DRILL_GUEST_READY}: ${floor.toFixed(1)} s; drill / floor = ${(total / floor).toFixed(2)}x`);
-    console.log(`target: whole drill under ${TARGET_SECONDS} s — ${total < TARGET_SECONDS && status === 'passed' ? 'met' : 'MISSED'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `\ntotal ${total.toFixed(1)} s in the engine (${wall.toFixed(1)} s with the command's start), RTO ${drill.rtoSeconds ?? '—'} s`,
+    );
+    console.log(
+      `floor: one bare QEMU boot of the same disk to ${DRILL_GUEST_READY}: ${floor.toFixed(1)} s; drill / floor = ${(total / floor).toFixed(2)}x`,
+    );
+    console.log(
+      `target: whole drill under ${TARGET_SECONDS} s — ${total < TARGET_SECONDS && status === 'passed' ? 'met' : 'MISSED'}; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -23,7 +23,6 @@ function peakRssMiB(): number {
   return match ? Number(match[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
-
 async function exportInThisProcess(dir: string): Promise<void> {
   const period = { from: '2026-01-01', to: '2026-03-31' };
   const service = createService({ dataDir: dir, clock: { now: () => new Date(2026, 3, 2, 9) }, operator: 'bench' });
@@ -69,13 +68,24 @@ async function main(): Promise<void> {
       }
     })();
     db.close();
-    console.log(`seeded a quarter plus ${JOB_ROWS.toLocaleString('en-US')} job rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `seeded a quarter plus ${JOB_ROWS.toLocaleString('en-US')} job rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'export', dir], { encoding: 'utf8', env: process.env });
     if (child.status !== 0) throw new Error(`export failed: ${child.stderr}`);
-    const { seconds, rows, bytes, peakMiB } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; rows: number; bytes: number; peakMiB: number };
-    console.log(`export: ${rows.toLocaleString('en-US')} job rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s), ${(bytes / 2 ** 20).toFixed(1)} MiB xlsx`);
-    console.log(`peak RSS of the exporting process: ${peakMiB.toFixed(0)} MiB; budget ${RSS_BUDGET_MIB} MiB → ${peakMiB < RSS_BUDGET_MIB ? 'PASS' : 'FAIL'} (${(peakMiB / RSS_BUDGET_MIB).toFixed(2)} of budget)`);
+    const { seconds, rows, bytes, peakMiB } = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+      seconds: number;
+      rows: number;
+      bytes: number;
+      peakMiB: number;
+    };
+    console.log(
+      `export: ${rows.toLocaleString('en-US')} job rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s), ${(bytes / 2 ** 20).toFixed(1)} MiB xlsx`,
+    );
+    console.log(
+      `peak RSS of the exporting process: ${peakMiB.toFixed(0)} MiB; budget ${RSS_BUDGET_MIB} MiB → ${peakMiB < RSS_BUDGET_MIB ? 'PASS' : 'FAIL'} (${(peakMiB / RSS_BUDGET_MIB).toFixed(2)} of budget)`,
+    );
     if (peakMiB >= RSS_BUDGET_MIB) process.exitCode = 1;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,10 @@ const BUDGET_MS = 1000;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function serve(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'lifeboat.js'), '--data', dataDir, 'serve'], { cwd: root, env: { ...process.env, LIFEBOAT_DATA: '' } });
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'lifeboat.js'), '--data', dataDir, 'serve'], {
+    cwd: root,
+    env: { ...process.env, LIFEBOAT_DATA: '' },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -85,21 +88,36 @@ function median(values: number[]): number {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-ui-bench-'));
 try {
   const service = createService({ dataDir, operator: 'bench' });
-  await createLocalClient(service.api).completeFirstRun({ organisation: 'Bench Ltd', vault: { kind: 'folder', path: path.join(dataDir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
+  await createLocalClient(service.api).completeFirstRun({
+    organisation: 'Bench Ltd',
+    vault: { kind: 'folder', path: path.join(dataDir, 'vault') },
+    passphrase: 'Tulip-Harbour-93-Gravel-Lantern',
+  });
   await service.close();
   seedLargeInventory(dataDir, VMS);
 
   const lifeboat = await serve(dataDir);
   const browser = await chromium.launch({
     executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.addInitScript(watchFirstPaint, { '#/vms': '[data-testid="vm-row"]', '#/dashboard': '[data-testid="rpo-table"] tbody tr' });
     await page.goto(lifeboat.url);
     await page.waitForSelector('[data-testid="status-sentence"]', { timeout: 60_000 });
-    const results: Record<string, { navigate: number[]; load: number[] }> = { 'Virtual machines': { navigate: [], load: [] }, Dashboard: { navigate: [], load: [] } };
+    const results: Record<string, { navigate: number[]; load: number[] }> = {
+      'Virtual machines': { navigate: [], load: [] },
+      Dashboard: { navigate: [], load: [] },
+    };
     const targets: [string, string, string][] = [
       ['Virtual machines', '#/vms', '[data-testid="vm-row"]'],
       ['Dashboard', '#/dashboard', '[data-testid="rpo-table"] tbody tr'],
@@ -114,7 +132,9 @@ try {
       for (const [name, hash] of targets) results[name]!.load.push(await timeColdLoad(page, lifeboat.url, hash));
     }
     if (process.env.UI_BENCH_DEBUG) {
-      const calls = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => `${e.name.replace(/^.*\/api\//, '')} ${e.duration.toFixed(0)} ms`));
+      const calls = await page.evaluate(() =>
+        performance.getEntriesByType('resource').map((e) => `${e.name.replace(/^.*\/api\//, '')} ${e.duration.toFixed(0)} ms`),
+      );
       console.log(calls.join('\n'));
     }
     const rows = await page.$$eval('[data-testid="rpo-table"] tbody tr', (list) => list.length);
@@ -122,7 +142,9 @@ try {
     for (const [name, { navigate, load }] of Object.entries(results)) {
       const nav = median(navigate);
       const cold = median(load);
-      console.log(`  ${name.padEnd(17)} navigate → table: median ${nav.toFixed(0)} ms (${(nav / BUDGET_MS).toFixed(2)}× the 1 s budget); fresh page load → table: median ${cold.toFixed(0)} ms (${(cold / BUDGET_MS).toFixed(2)}×)`);
+      console.log(
+        `  ${name.padEnd(17)} navigate → table: median ${nav.toFixed(0)} ms (${(nav / BUDGET_MS).toFixed(2)}× the 1 s budget); fresh page load → table: median ${cold.toFixed(0)} ms (${(cold / BUDGET_MS).toFixed(2)}×)`,
+      );
     }
     console.log(`  (Dashboard shows the ${rows} worst VMs of ${VMS}; the VM table renders only the rows in view)`);
   } finally {

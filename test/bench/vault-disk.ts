@@ -102,7 +102,12 @@ export function layout(size: number, seed: number): DiskLayout {
         regions.push({ offset, length: dupLength, kind: 'dup-aligned', from: source.offset });
       } else {
         const shift = prng.int(1, 255) * 4 * KiB;
-        regions.push({ offset: offset + shift, length: Math.min(dupLength, size - offset - shift), kind: 'dup-shifted', from: source.offset });
+        regions.push({
+          offset: offset + shift,
+          length: Math.min(dupLength, size - offset - shift),
+          kind: 'dup-shifted',
+          from: source.offset,
+        });
       }
     } else if (kindRoll < 0.55) {
       regions.push({ offset, length, kind: 'random' });
@@ -153,7 +158,7 @@ export function changeDisk(file: string, size: number, fraction: number, seed = 
   let stream = 1_000_000;
   try {
     while (changed < size * fraction) {
-      let at = Math.floor(prng.next() * (size - 64 * MiB) / (4 * KiB)) * 4 * KiB;
+      let at = Math.floor((prng.next() * (size - 64 * MiB)) / (4 * KiB)) * 4 * KiB;
       const runs = prng.int(1, 16);
       for (let r = 0; r < runs && changed < size * fraction; r++) {
         const length = prng.int(1, 256) * 4 * KiB;

@@ -24,7 +24,17 @@ const size = Number(process.env.LIFEBOAT_BENCH_SIZE_MIB ?? 4096) * MiB;
 const blockSizes = (process.env.LIFEBOAT_BENCH_BLOCK_SIZES ?? '1,2,4').split(',').map(Number);
 const work = process.env.LIFEBOAT_BENCH_DIR ?? path.join(os.tmpdir(), 'lifeboat-bench');
 const PASSPHRASE = 'Bench-Passphrase-Harbour-77';
-const env = { ...process.env, RESTIC_CACHE_DIR: path.join(work, 'state', 'restic-cache'), BORG_BASE_DIR: path.join(work, 'state', 'borg'), LIFEBOAT_PASSPHRASE: PASSPHRASE, LIFEBOAT_DATA: path.join(work, 'data'), RESTIC_PASSWORD: PASSPHRASE, BORG_PASSPHRASE: PASSPHRASE, BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes' };
+const env = {
+  ...process.env,
+  RESTIC_CACHE_DIR: path.join(work, 'state', 'restic-cache'),
+  BORG_BASE_DIR: path.join(work, 'state', 'borg'),
+  LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  LIFEBOAT_DATA: path.join(work, 'data'),
+  RESTIC_PASSWORD: PASSPHRASE,
+  BORG_PASSPHRASE: PASSPHRASE,
+  BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
+  BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
+};
 
 interface Measure {
   seconds: number;
@@ -38,7 +48,12 @@ interface Measure {
 function timed(command: string, args: string[], options: { cwd?: string } = {}): Measure {
   spawnSync('sync');
   const stats = path.join(work, 'time.txt');
-  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, command, ...args], { env, cwd: options.cwd ?? work, encoding: 'utf8', maxBuffer: 64 * MiB });
+  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, command, ...args], {
+    env,
+    cwd: options.cwd ?? work,
+    encoding: 'utf8',
+    maxBuffer: 64 * MiB,
+  });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   const [seconds, rss] = fs.readFileSync(stats, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
   return { seconds, rssKiB: rss };
@@ -100,12 +115,20 @@ function main(): void {
   const allocated = plan.regions.reduce((sum, region) => sum + region.length, 0);
   console.log(
     `disk: ${(size / MiB).toFixed(0)} MiB, ${((allocated / size) * 100).toFixed(0)}% allocated (${Object.entries(
-      plan.regions.reduce<Record<string, number>>((acc, region) => ({ ...acc, [region.kind]: (acc[region.kind] ?? 0) + region.length }), {}),
+      plan.regions.reduce<Record<string, number>>(
+        (acc, region) => ({ ...acc, [region.kind]: (acc[region.kind] ?? 0) + region.length }),
+        {},
+      ),
     )
       .map(([kind, bytes]) => `${kind} ${(bytes / MiB).toFixed(0)} MiB`)
       .join(', ')}), written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at start; each measurement is the median of ${repeat} interleaved runs`);
+  console.log(
+    `machine: ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start; each measurement is the median of ${repeat} interleaved runs`,
+  );
 
   const lifeboatTool = (bs: number): Tool => {
     const repo = path.join(work, `vault-${bs}`);
@@ -151,7 +174,10 @@ function main(): void {
     restore: (out) => {
       fs.mkdirSync(out, { recursive: true });
       const archives = spawnSync('borg', ['list', '--short', borgRepo], { env, encoding: 'utf8' }).stdout.trim().split('\n');
-      return { ...timed('borg', ['extract', '--sparse', `${borgRepo}::${archives.at(-1)}`], { cwd: out }), file: path.join(out, 'disk.img') };
+      return {
+        ...timed('borg', ['extract', '--sparse', `${borgRepo}::${archives.at(-1)}`], { cwd: out }),
+        file: path.join(out, 'disk.img'),
+      };
     },
   };
   const ours = lifeboatTool(blockSizes[0]!);
@@ -161,7 +187,13 @@ function main(): void {
   const rotated = (rep: number): Tool[] => [...tools.slice(rep % tools.length), ...tools.slice(0, rep % tools.length)];
   const record = (tool: Tool, phase: Row['phase'], runs: Measure[], storedBytes: number | null): void => {
     console.log(`${tool.name} ${phase}: ${runs.map((run) => `${run.seconds.toFixed(2)} s`).join(', ')}`);
-    rows.push({ tool: tool.name, phase, seconds: median(runs.map((run) => run.seconds)), rssKiB: Math.max(...runs.map((run) => run.rssKiB)), storedBytes });
+    rows.push({
+      tool: tool.name,
+      phase,
+      seconds: median(runs.map((run) => run.seconds)),
+      rssKiB: Math.max(...runs.map((run) => run.rssKiB)),
+      storedBytes,
+    });
   };
 
   // Initial backups into empty repositories, interleaved so that load from elsewhere hits every tool alike.
@@ -232,7 +264,12 @@ function main(): void {
     );
     console.log(sizes.join('\n') + '\n');
   }
-  console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   fs.rmSync(work, { recursive: true, force: true });
 }
 
@@ -260,7 +297,11 @@ function print(rows: Row[], ours: string): void {
   }
   const mineStored = find(ours, 'initial')!.storedBytes! + find(ours, 'incremental')!.storedBytes!;
   const resticStored = find('restic', 'initial')!.storedBytes! + find('restic', 'incremental')!.storedBytes!;
-  targets.push([`stored: ${(mineStored / resticStored).toFixed(3)}x restic's bytes (target <= 1.1x)`, mineStored / resticStored <= 1.1, '']);
+  targets.push([
+    `stored: ${(mineStored / resticStored).toFixed(3)}x restic's bytes (target <= 1.1x)`,
+    mineStored / resticStored <= 1.1,
+    '',
+  ]);
   const peak = Math.max(...rows.filter((row) => row.tool === ours).map((row) => row.rssKiB)) / 1024;
   targets.push([`peak RSS: ${peak.toFixed(0)} MiB (target < 500 MiB)`, peak < 500, '']);
   for (const [text, met] of targets) console.log(`${met ? 'met    ' : 'MISSED '} ${text}`);

@@ -25,7 +25,11 @@ afterAll(async () => {
 describe('Activity during a copy', () => {
   it('shows the running copy with a progress bar, its rate and time left, and cancels it', async () => {
     const { client } = connectToEngine(lifeboat.origin, lifeboat.token);
-    const settings = await client.completeFirstRun({ organisation: 'Acme Dental', vault: { kind: 'folder', path: path.join(data.dir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
+    const settings = await client.completeFirstRun({
+      organisation: 'Acme Dental',
+      vault: { kind: 'folder', path: path.join(data.dir, 'vault') },
+      passphrase: 'Tulip-Harbour-93-Gravel-Lantern',
+    });
     await client.createSampleLab({});
     const vm = (await client.listVms()).find((v) => v.name === 'lab-files01')!;
     // The limit applies to what is sent: the lab disk compresses to about 1.7 MB, so the lowest limit (64 KiB/s) keeps the copy running for about half a minute.
@@ -43,7 +47,10 @@ describe('Activity during a copy', () => {
     await client.runNow({ policyId: policy.id });
     const running = page.getByTestId('running-job');
     await running.waitFor();
-    await page.getByTestId('job-rate-eta').filter({ hasText: /KB\/s · about .* left/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('job-rate-eta')
+      .filter({ hasText: /KB\/s · about .* left/ })
+      .waitFor({ timeout: 60_000 });
     expect(await running.getByRole('progressbar').count()).toBeGreaterThan(0);
     // The disk reads in a moment; sending its 1.7 MB compressed to the vault is what the limit paces, and the
     // bar counts only what is in the vault (9.4 MB of disk data in all), so it does not sit at 100% meanwhile.

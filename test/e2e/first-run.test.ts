@@ -20,7 +20,10 @@ async function freshConsole(): Promise<{ data: string; lifeboat: ServingConsole;
   const lifeboat = await serveConsole(['--data', data.dir]);
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', acceptDownloads: true });
   page.setDefaultTimeout(15_000);
-  cleanups.push(() => lifeboat.stop(), () => data.remove());
+  cleanups.push(
+    () => lifeboat.stop(),
+    () => data.remove(),
+  );
   return { data: data.dir, lifeboat, page };
 }
 
@@ -117,7 +120,8 @@ describe('first run in the browser console', () => {
     await protect.waitFor();
     // The lab's disks vanish between discovery and the first copy: every copy fails.
     const lab = path.join(data, 'sample-lab');
-    for (const vm of fs.readdirSync(lab)) for (const file of fs.readdirSync(path.join(lab, vm))) if (file.endsWith('.vmdk')) fs.rmSync(path.join(lab, vm, file));
+    for (const vm of fs.readdirSync(lab))
+      for (const file of fs.readdirSync(path.join(lab, vm))) if (file.endsWith('.vmdk')) fs.rmSync(path.join(lab, vm, file));
     await protect.click();
 
     await page.getByRole('heading', { name: 'Not protected yet: the first copies failed' }).waitFor({ timeout: 30_000 });
@@ -129,7 +133,9 @@ describe('first run in the browser console', () => {
     await sentence.filter({ hasText: 'not protected yet' }).waitFor();
     expect(await sentence.textContent()).toMatch(/^3 VMs are not protected yet: their first copies? failed/);
     const rows = page.getByTestId('rpo-table').getByRole('row');
-    expect(await rows.filter({ hasText: 'Not protected' }).filter({ hasText: 'the file is not there (moved, renamed or deleted)' }).count()).toBe(3);
+    expect(
+      await rows.filter({ hasText: 'Not protected' }).filter({ hasText: 'the file is not there (moved, renamed or deleted)' }).count(),
+    ).toBe(3);
     await shot(page, 'first-run-failed-dashboard');
   });
 
@@ -172,7 +178,10 @@ describe('first run in the browser console', () => {
     await page.getByRole('heading', { name: 'The vault is ready' }).waitFor();
     await page.getByLabel(/I have stored/).check();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('button', { name: 'I’ll do this later' }).or(page.getByRole('button', { name: "I'll do this later" })).click();
+    await page
+      .getByRole('button', { name: 'I’ll do this later' })
+      .or(page.getByRole('button', { name: "I'll do this later" }))
+      .click();
     await page.getByRole('heading', { name: 'No virtual machines found yet' }).waitFor();
 
     await page.reload();
@@ -250,7 +259,8 @@ describe('first run in the browser console', () => {
     expect(await page.content()).not.toContain(azurite.connectionString.match(/AccountKey=([^;]+)/)![1]);
     await shot(page, 'first-run-azure-3-kit');
     const targets = await callApi<{ location: { kind: string; path: string }; hasCredentials: boolean }[]>(lifeboat, 'listTargets');
-    expect(targets).toEqual([expect.objectContaining({ location: { kind: 'azure', path: 'azblob://lifeboat/office' }, hasCredentials: true })]);
+    expect(targets).toEqual([
+      expect.objectContaining({ location: { kind: 'azure', path: 'azblob://lifeboat/office' }, hasCredentials: true }),
+    ]);
   });
 });
-

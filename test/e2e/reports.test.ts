@@ -58,7 +58,8 @@ describe('Reports page', () => {
     // No desktop session on this machine: the engine says where the file is instead of opening a window.
     await page.getByRole('button', { name: 'Open folder' }).click();
     const message = page.getByTestId('open-folder-message');
-    if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) await message.waitFor({ state: 'detached', timeout: 2000 }).catch(() => undefined);
+    if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
+      await message.waitFor({ state: 'detached', timeout: 2000 }).catch(() => undefined);
     else expect(await message.textContent()).toContain('The report is in');
     await screenshot(page, 'reports-exported');
 
@@ -71,7 +72,11 @@ describe('Reports page', () => {
 
     // The export ran as a job (Activity lists it).
     const jobs = (await page.evaluate(() =>
-      fetch('api/listJobs', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${localStorage.getItem('lifeboat-token')}` }, body: '{"limit":5}' }).then((r) => r.json()),
+      fetch('api/listJobs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${localStorage.getItem('lifeboat-token')}` },
+        body: '{"limit":5}',
+      }).then((r) => r.json()),
     )) as { kind: string; status: string }[];
     expect(jobs.find((j) => j.kind === 'report')).toMatchObject({ status: 'succeeded' });
   });

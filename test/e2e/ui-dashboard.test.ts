@@ -18,7 +18,9 @@ let seeded: ReturnType<typeof seedLivedInCatalog>;
 
 beforeAll(async () => {
   data = tempDirManual();
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], { LIFEBOAT_PASSPHRASE: PASSPHRASE });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], {
+    LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  });
   expect(setup.status, setup.stderr).toBe(0);
   const lab = runCli(['--data', data.dir, 'lab', 'create']);
   expect(lab.status, lab.stderr).toBe(0);
@@ -51,7 +53,10 @@ describe('dashboard after an RPO breach', () => {
     await page.getByTestId('dashboard-alert').filter({ hasText: 'lab-files01 is at risk' }).waitFor();
     await page.getByTestId('last-drill').getByText('Passed').waitFor();
     expect(await page.getByTestId('upcoming').textContent()).toMatch(/Next drill.*Office servers/);
-    await page.getByTestId('storage').filter({ hasText: /Vault storage used\d/ }).waitFor(); // measured by the launch health check
+    await page
+      .getByTestId('storage')
+      .filter({ hasText: /Vault storage used\d/ })
+      .waitFor(); // measured by the launch health check
     await page.locator('.recharts-area').first().waitFor();
     await shot(page, 'dashboard-rpo-breach');
 
@@ -73,7 +78,9 @@ describe('email alerts in Settings', () => {
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
       onAuth: (auth, _session, callback) =>
-        auth.username === 'alerts@acme.test' && auth.password === 'Sm7p-P4ss' ? callback(null, { user: auth.username }) : callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 })),
+        auth.username === 'alerts@acme.test' && auth.password === 'Sm7p-P4ss'
+          ? callback(null, { user: auth.username })
+          : callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 })),
       onData: (stream, session, callback) => {
         stream.resume();
         stream.on('end', () => {
@@ -89,7 +96,11 @@ describe('email alerts in Settings', () => {
       await page.getByLabel('Send email alerts').check();
       await page.getByLabel('Mail server', { exact: true }).fill('127.0.0.1');
       await page.getByLabel('Port', { exact: true }).fill(String((smtp.server.address() as AddressInfo).port));
-      await page.getByRole('textbox', { name: 'Security' }).or(page.getByRole('combobox', { name: 'Security' })).first().click();
+      await page
+        .getByRole('textbox', { name: 'Security' })
+        .or(page.getByRole('combobox', { name: 'Security' }))
+        .first()
+        .click();
       await page.getByRole('option', { name: 'None (internal relay)' }).click();
       await page.getByLabel('User name', { exact: true }).fill('alerts@acme.test');
       await page.getByLabel('Password', { exact: true }).fill('wrong');
@@ -97,7 +108,11 @@ describe('email alerts in Settings', () => {
       await page.getByPlaceholder('Type an address and press Enter').fill('it@acme.test');
       await page.keyboard.press('Enter');
       await page.getByRole('button', { name: 'Send a test email' }).click();
-      await page.getByRole('alert').filter({ hasText: /password/i }).first().waitFor();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /password/i })
+        .first()
+        .waitFor();
       await shot(page, 'settings-email-wrong-password');
       await page.getByLabel('Password', { exact: true }).fill('Sm7p-P4ss');
       await page.getByRole('button', { name: 'Send a test email' }).click();
@@ -206,4 +221,3 @@ describe('accessibility', () => {
     await page.close();
   });
 });
-

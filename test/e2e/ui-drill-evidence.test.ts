@@ -16,7 +16,9 @@ let seeded: ReturnType<typeof seedDrillEvidence>;
 
 beforeAll(async () => {
   data = tempDirManual();
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], { LIFEBOAT_PASSPHRASE: PASSPHRASE });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], {
+    LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  });
   expect(setup.status, setup.stderr).toBe(0);
   const lab = runCli(['--data', data.dir, 'lab', 'create']);
   expect(lab.status, lab.stderr).toBe(0);
@@ -46,7 +48,11 @@ describe('drill evidence: passed only on proof from the guest', () => {
   for (const scheme of ['light', 'dark'] as const) {
     it(`shows an unverified drill as not proven everywhere and a passed one with the guest's own words (${scheme} theme)`, async () => {
       // bypassCSP only lets the test inject axe-core; the console's own CSP forbids inline scripts.
-      const page = await openDashboard(browser, lifeboat.url, { colorScheme: scheme, viewport: { width: 1280, height: 800 }, bypassCSP: true });
+      const page = await openDashboard(browser, lifeboat.url, {
+        colorScheme: scheme,
+        viewport: { width: 1280, height: 800 },
+        bypassCSP: true,
+      });
       const found: Record<string, AxeViolation[]> = {};
 
       // Dashboard: the last drill is the unverified one, and it does not say passed.
@@ -65,7 +71,9 @@ describe('drill evidence: passed only on proof from the guest', () => {
       await page.getByRole('heading', { name: 'Test failover: Web shop' }).waitFor();
       const outcome = page.getByTestId('drill-outcome');
       await outcome.waitFor();
-      expect(await outcome.innerText()).toMatch(/Started, not proven\s+lab-web01 started, but nothing proved its guest came up\. Not counted as a pass\./);
+      expect(await outcome.innerText()).toMatch(
+        /Started, not proven\s+lab-web01 started, but nothing proved its guest came up\. Not counted as a pass\./,
+      );
       const unverifiedPage = await visibleText(page);
       expect(unverifiedPage).not.toContain('Every VM came back');
       expect(unverifiedPage).toMatch(/unverified/i); // badges are drawn in capitals
@@ -78,7 +86,9 @@ describe('drill evidence: passed only on proof from the guest', () => {
       const notProven = web.getByTestId('vm-unverified');
       expect(await notProven.innerText()).toContain('It started, but nothing proved the guest came up');
       expect(await notProven.innerText()).toContain(DRILL_EVIDENCE.unverifiedFix);
-      expect(await web.getByTestId('drill-check').filter({ hasText: 'Boots' }).innerText()).toMatch(/Not proven[\s\S]*no readiness line[\s\S]*What to do/i);
+      expect(await web.getByTestId('drill-check').filter({ hasText: 'Boots' }).innerText()).toMatch(
+        /Not proven[\s\S]*no readiness line[\s\S]*What to do/i,
+      );
       await web.getByRole('img', { name: 'Console of lab-web01 during the drill' }).waitFor();
       expect(await web.getByTestId('vm-screenshot').innerText()).toContain('A picture alone does not prove the guest came up');
       // The other VM did prove itself: its own screen text is there.
@@ -110,11 +120,17 @@ describe('drill evidence: passed only on proof from the guest', () => {
       const answer = await http.locator('pre, code').first().innerText();
       expect(answer).toMatch(/^HTTP\/1\.0 200 OK/);
       expect(answer).toContain('<h1>drill guest OK</h1>');
-      expect(await page.getByTestId('drill-vm').filter({ hasText: 'lab-files01' }).getByTestId('check-evidence').innerText()).toMatch(/Screen text[\s\S]*lab-files01 login:/);
-      expect(await passedWeb.getByTestId('drill-check').filter({ hasText: 'Heartbeat' }).innerText()).toMatch(/Skipped[\s\S]*Not run: this sandbox/i);
+      expect(await page.getByTestId('drill-vm').filter({ hasText: 'lab-files01' }).getByTestId('check-evidence').innerText()).toMatch(
+        /Screen text[\s\S]*lab-files01 login:/,
+      );
+      expect(await passedWeb.getByTestId('drill-check').filter({ hasText: 'Heartbeat' }).innerText()).toMatch(
+        /Skipped[\s\S]*Not run: this sandbox/i,
+      );
       await passedWeb.getByRole('img', { name: 'Console of lab-web01 during the drill' }).waitFor();
       expect(await passedWeb.getByTestId('vm-screenshot').innerText()).toContain('kept as evidence');
-      expect(await page.getByTestId('goal-card').filter({ hasText: 'Recovery time (RTO)' }).innerText()).toContain('Within the goal of 30 min');
+      expect(await page.getByTestId('goal-card').filter({ hasText: 'Recovery time (RTO)' }).innerText()).toContain(
+        'Within the goal of 30 min',
+      );
       await axe(page, 'passed-result', found);
       await passedWeb.screenshot({ path: path.join(SCREENSHOT_DIR, `drill-evidence-${scheme}-4-passed-vm.png`) });
       await shot(page, `drill-evidence-${scheme}-4-passed`);

@@ -34,7 +34,9 @@ async function waitForCopies(count: number): Promise<void> {
 
 beforeAll(async () => {
   data = tempDirManual();
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], { LIFEBOAT_PASSPHRASE: PASSPHRASE });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], {
+    LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  });
   expect(setup.status, setup.stderr).toBe(0);
   const lab = runCli(['--data', data.dir, 'lab', 'create']);
   expect(lab.status, lab.stderr).toBe(0);
@@ -42,7 +44,12 @@ beforeAll(async () => {
   // The scene: the sample lab protected, its first copies in the vault.
   const vms = await callApi<{ id: string }[]>(lifeboat, 'listVms');
   const settings = await callApi<{ vault: { id: string } }>(lifeboat, 'getSettings');
-  const policy = await callApi<{ id: string }>(lifeboat, 'createPolicy', { name: 'Sample lab', vmIds: vms.map((vm) => vm.id), targetId: settings.vault.id, rpoMinutes: 60 });
+  const policy = await callApi<{ id: string }>(lifeboat, 'createPolicy', {
+    name: 'Sample lab',
+    vmIds: vms.map((vm) => vm.id),
+    targetId: settings.vault.id,
+    rpoMinutes: 60,
+  });
   await callApi(lifeboat, 'runNow', { policyId: policy.id });
   await waitForCopies(3);
   page = await openDashboard(browser, lifeboat.url, { acceptDownloads: true });
@@ -66,7 +73,9 @@ describe('test failover', () => {
     const evidence = page.getByTestId('drill-vm').filter({ hasText: 'lab-web01' });
     expect(await evidence.innerText()).toMatch(/printed "LIFEBOAT-BOOT-OK lab-web01" on its serial console/);
     // The guest's own words, verbatim, labelled in plain words.
-    expect(await evidence.getByTestId('check-evidence').filter({ hasText: 'Serial console' }).locator('pre').innerText()).toContain('LIFEBOAT-BOOT-OK lab-web01');
+    expect(await evidence.getByTestId('check-evidence').filter({ hasText: 'Serial console' }).locator('pre').innerText()).toContain(
+      'LIFEBOAT-BOOT-OK lab-web01',
+    );
     await evidence.getByRole('img', { name: 'Console of lab-web01 during the drill' }).waitFor();
     expect(await page.getByTestId('drill-timeline').textContent()).toContain('Verify nothing is left');
     await dismissToasts(page);
@@ -101,7 +110,11 @@ describe('test failover', () => {
     await wizard.getByTestId('plan-checks').first().waitFor();
     await wizard.getByRole('button', { name: 'Next' }).click();
     await wizard.getByLabel('Everything must be running again within (minutes)').fill('30');
-    await wizard.getByRole('textbox', { name: 'Run a drill automatically' }).or(wizard.getByRole('combobox', { name: 'Run a drill automatically' })).first().click();
+    await wizard
+      .getByRole('textbox', { name: 'Run a drill automatically' })
+      .or(wizard.getByRole('combobox', { name: 'Run a drill automatically' }))
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Monthly (1st, 06:00)' }).click();
     await wizard.getByLabel('Name of this plan').fill('Office servers');
     await shot(page, 'drill-4-plan-goals');
@@ -116,13 +129,19 @@ describe('test failover', () => {
     await page.getByRole('heading', { name: 'Test failover: Office servers' }).waitFor();
     await page.getByTestId('drill-summary').waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('drill-vm').count()).toBe(3);
-    expect(await page.getByTestId('drill-summary').textContent(), JSON.stringify((await callApi<{ vms: unknown[] }[]>(lifeboat, 'listDrills'))[0]?.vms)).toContain('Within the goal of 30 min');
+    expect(
+      await page.getByTestId('drill-summary').textContent(),
+      JSON.stringify((await callApi<{ vms: unknown[] }[]>(lifeboat, 'listDrills'))[0]?.vms),
+    ).toContain('Within the goal of 30 min');
     await dismissToasts(page);
     await settle(page);
     await shot(page, 'drill-5-plan-passed');
 
     const plans = await callApi<{ name: string; schedule: string | null; groups: { vms: unknown[] }[] }[]>(lifeboat, 'listPlans');
-    expect(plans.find((p) => p.name === 'Office servers')).toMatchObject({ schedule: '0 6 1 * *', groups: [{ vms: [expect.anything()] }, { vms: [expect.anything(), expect.anything()] }] });
+    expect(plans.find((p) => p.name === 'Office servers')).toMatchObject({
+      schedule: '0 6 1 * *',
+      groups: [{ vms: [expect.anything()] }, { vms: [expect.anything(), expect.anything()] }],
+    });
   });
 
   it('exports the drills as an auditor’s workbook from the drill result', async () => {

@@ -30,7 +30,9 @@ beforeAll(async () => {
   await writer.write(0, randomBytes(12 * MiB));
   await writer.close();
   expect(cli('discover').status).toBe(0);
-  const policy = JSON.parse(cli('protect', '--vm', 'lab-web01', '--target', vault, '--rpo', '60m', '--name', 'Web', '--json').stdout) as { id: string };
+  const policy = JSON.parse(cli('protect', '--vm', 'lab-web01', '--target', vault, '--rpo', '60m', '--name', 'Web', '--json').stdout) as {
+    id: string;
+  };
   const allDay = [{ days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '23:59', bytesPerSecond: 1 * MiB }];
   expect(cli('call', 'updatePolicy', JSON.stringify({ id: policy.id, bandwidth: allDay })).status).toBe(0);
   // The retry the restart schedules would copy again a minute later; this test is about what the tab shows.
@@ -96,7 +98,7 @@ describe('an open tab across an engine restart', () => {
     await page.close();
   });
 
-  it("keeps the session from a page on another 127.0.0.1 port: it can neither read it nor plant one", async () => {
+  it('keeps the session from a page on another 127.0.0.1 port: it can neither read it nor plant one', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(lifeboat!.url);
@@ -112,7 +114,12 @@ describe('an open tab across an engine restart', () => {
       const neighbour = await context.newPage();
       await neighbour.goto(`http://127.0.0.1:${port}/`);
       const found = await neighbour.evaluate(async (console) => {
-        const attempt = await fetch(`${console}/api/getSettings`, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+        const attempt = await fetch(`${console}/api/getSettings`, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }).then(
           (response) => `answered ${response.status}`,
           () => 'blocked',
         );

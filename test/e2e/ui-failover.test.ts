@@ -17,9 +17,16 @@ let page: Page;
 beforeAll(async () => {
   data = tempDirManual();
   const env = { LIFEBOAT_PASSPHRASE: PASSPHRASE };
-  expect(runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], env).status).toBe(0);
+  expect(
+    runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], env).status,
+  ).toBe(0);
   expect(runCli(['--data', data.dir, 'lab', 'create']).status).toBe(0);
-  expect(runCli(['--data', data.dir, 'protect', '--vm', 'lab-dc01', '--target', path.join(data.dir, 'vault'), '--rpo', '15m', '--name', 'Servers'], env).status).toBe(0);
+  expect(
+    runCli(
+      ['--data', data.dir, 'protect', '--vm', 'lab-dc01', '--target', path.join(data.dir, 'vault'), '--rpo', '15m', '--name', 'Servers'],
+      env,
+    ).status,
+  ).toBe(0);
   expect(runCli(['--data', data.dir, 'run', 'Servers'], env).status).toBe(0);
   expect(runCli(['--data', data.dir, 'plan', 'create', 'Office', '--vm', 'lab-dc01']).status).toBe(0);
   [lifeboat, browser] = await Promise.all([serveConsole(['--data', data.dir]), launchBrowser()]);
@@ -79,7 +86,9 @@ describe('real failover from the Drills page', () => {
     await page.getByRole('link', { name: 'Dashboard' }).click();
     const banner = page.getByTestId('failed-over-banner');
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('lab-dc01 runs at this machine (QEMU standby). Lifeboat keeps copying the work done there into the vault');
+    expect(await banner.textContent()).toContain(
+      'lab-dc01 runs at this machine (QEMU standby). Lifeboat keeps copying the work done there into the vault',
+    );
     await settle(page);
     await shot(page, 'failover-4-dashboard-banner');
     await banner.getByRole('button', { name: 'Fail back…' }).click();

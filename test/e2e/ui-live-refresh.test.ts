@@ -22,11 +22,14 @@ function call<T>(method: string, input: unknown): T {
 
 const navigations = (): Promise<number> => page.evaluate(() => performance.getEntriesByType('navigation').length);
 /** A mark on this very document: a reload would start a fresh one without it. */
-const sameDocument = (): Promise<boolean> => page.evaluate(() => (window as unknown as { liveRefreshMark?: true }).liveRefreshMark === true);
+const sameDocument = (): Promise<boolean> =>
+  page.evaluate(() => (window as unknown as { liveRefreshMark?: true }).liveRefreshMark === true);
 
 beforeAll(async () => {
   data = tempDirManual();
-  expect(runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], ENV).status).toBe(0);
+  expect(
+    runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], ENV).status,
+  ).toBe(0);
   expect(runCli(['--data', data.dir, 'lab', 'create']).status).toBe(0);
   [lifeboat, browser] = await Promise.all([serveConsole(['--data', data.dir], ENV), launchBrowser()]);
   page = await openDashboard(browser, lifeboat.url);

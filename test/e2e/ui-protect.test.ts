@@ -17,7 +17,9 @@ let page: Page;
 
 beforeAll(async () => {
   data = tempDirManual();
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], { LIFEBOAT_PASSPHRASE: PASSPHRASE });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], {
+    LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  });
   expect(setup.status, setup.stderr).toBe(0);
   [sim, lifeboat, browser] = await Promise.all([startVcsim({ tls: true, vms: 1 }), serveConsole(['--data', data.dir]), launchBrowser()]);
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
@@ -58,7 +60,10 @@ describe('add a vSphere host', () => {
     await dialog.locator('input[type="password"]').fill(VCSIM_PASSWORD);
     await dialog.getByRole('button', { name: 'Try again' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByTestId('vm-count').filter({ hasText: /^[4-9] VMs$/ }).waitFor();
+    await page
+      .getByTestId('vm-count')
+      .filter({ hasText: /^[4-9] VMs$/ })
+      .waitFor();
     await shot(page, 'vsphere-3-vms-listed');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByTestId('settings-host').filter({ hasText: 'vcenter01' }).getByText('Reachable').waitFor();
@@ -82,7 +87,11 @@ describe('protect wizard', () => {
     await wizard.getByRole('button', { name: 'Next' }).click();
     await wizard.getByText('Tick at least one VM').waitFor();
 
-    await wizard.getByRole('textbox', { name: 'Filter by host' }).or(wizard.getByRole('combobox', { name: 'Filter by host' })).first().click();
+    await wizard
+      .getByRole('textbox', { name: 'Filter by host' })
+      .or(wizard.getByRole('combobox', { name: 'Filter by host' }))
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Sample lab', exact: true }).click();
     await wizard.getByLabel('Select all 3 shown').check();
     await wizard.getByLabel('Search VMs').fill('web');
@@ -132,8 +141,18 @@ describe('protect wizard', () => {
     await card.getByText('Lose at most 15 minutes of work').waitFor();
     await card.getByText('one a month for 36 months').waitFor();
     await shot(page, 'protect-6-policy');
-    const policies = await callApi<{ name: string; consistency: string; bandwidth: unknown[]; rpoMinutes: number }[]>(lifeboat, 'listPolicies');
-    expect(policies).toEqual([expect.objectContaining({ name: 'Office servers', consistency: 'require', rpoMinutes: 15, bandwidth: [expect.objectContaining({ days: [1, 2, 3, 4, 5], bytesPerSecond: 20_000_000 })] })]);
+    const policies = await callApi<{ name: string; consistency: string; bandwidth: unknown[]; rpoMinutes: number }[]>(
+      lifeboat,
+      'listPolicies',
+    );
+    expect(policies).toEqual([
+      expect.objectContaining({
+        name: 'Office servers',
+        consistency: 'require',
+        rpoMinutes: 15,
+        bandwidth: [expect.objectContaining({ days: [1, 2, 3, 4, 5], bytesPerSecond: 20_000_000 })],
+      }),
+    ]);
     const jobs = await callApi<{ title: string }[]>(lifeboat, 'listJobs');
     expect(jobs.map((j) => j.title).sort()).toEqual(['Copy lab-dc01', 'Copy lab-files01', 'Copy lab-web01']);
 
@@ -165,8 +184,13 @@ describe('protect wizard', () => {
     await wizard.getByLabel('Newest copies').fill('30');
     await wizard.getByRole('button', { name: 'Save changes' }).click();
     await wizard.waitFor({ state: 'hidden' });
-    await card.getByTestId('policy-facts').getByText(/^Keep the newest 30 copies/).waitFor(); // the list reloads after the save
-    const saved = (await callApi<{ name: string; rpoMinutes: number; retention: { keepLast: number } }[]>(lifeboat, 'listPolicies')).find((p) => p.name === 'Office servers')!;
+    await card
+      .getByTestId('policy-facts')
+      .getByText(/^Keep the newest 30 copies/)
+      .waitFor(); // the list reloads after the save
+    const saved = (await callApi<{ name: string; rpoMinutes: number; retention: { keepLast: number } }[]>(lifeboat, 'listPolicies')).find(
+      (p) => p.name === 'Office servers',
+    )!;
     expect(saved).toMatchObject({ rpoMinutes: 60, retention: { keepLast: 30 } });
     await shot(page, 'protect-6-policy-facts');
 

@@ -30,7 +30,9 @@ function compare(a: string, b: string): { status: number | null; output: string 
 async function waitForJobs(kind: string, count: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const statuses = (await callApi<{ kind: string; status: string }[]>(lifeboat, 'listJobs')).filter((j) => j.kind === kind).map((j) => j.status);
+    const statuses = (await callApi<{ kind: string; status: string }[]>(lifeboat, 'listJobs'))
+      .filter((j) => j.kind === kind)
+      .map((j) => j.status);
     if (statuses.length === count && statuses.every((s) => s === 'succeeded')) return;
     if (statuses.some((s) => s === 'failed') || Date.now() > deadline) throw new Error(`${kind}: ${statuses.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -44,7 +46,9 @@ function diskFiles(vm: Vm): string[] {
 
 beforeAll(async () => {
   data = tempDirManual();
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], { LIFEBOAT_PASSPHRASE: PASSPHRASE });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], {
+    LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  });
   expect(setup.status, setup.stderr).toBe(0);
   const lab = runCli(['--data', data.dir, 'lab', 'create']);
   expect(lab.status, lab.stderr).toBe(0);
@@ -75,7 +79,19 @@ beforeAll(async () => {
       rtoTargetSeconds: 1800,
       isolation: 'none: the VMs started with no network adapter',
       cleanupConfirmed: true,
-      vms: [{ vmId: files01.id, vm: files01.name, recoveryPointId: pointId, recoveryPointTime: now, status: 'passed', checks: [], screenshot: null, recoveredSeconds: 40, failure: null }],
+      vms: [
+        {
+          vmId: files01.id,
+          vm: files01.name,
+          recoveryPointId: pointId,
+          recoveryPointTime: now,
+          status: 'passed',
+          checks: [],
+          screenshot: null,
+          recoveredSeconds: 40,
+          failure: null,
+        },
+      ],
     });
   } finally {
     db.close();
@@ -124,8 +140,15 @@ describe('restore from a VM page', () => {
     // The data disk (the second one) to the default folder.
     const folder = path.join(data.dir, 'restores');
     await diskDialog.getByLabel('Folder').fill('');
-    await diskDialog.getByRole('textbox', { name: 'Disk', exact: true }).or(diskDialog.getByRole('combobox', { name: 'Disk', exact: true })).first().click();
-    await page.getByRole('option', { name: /lab-files01-1\.vmdk|scsi0:1/ }).first().click();
+    await diskDialog
+      .getByRole('textbox', { name: 'Disk', exact: true })
+      .or(diskDialog.getByRole('combobox', { name: 'Disk', exact: true }))
+      .first()
+      .click();
+    await page
+      .getByRole('option', { name: /lab-files01-1\.vmdk|scsi0:1/ })
+      .first()
+      .click();
     await diskDialog.getByRole('button', { name: 'Restore disk' }).click();
     await page.getByTestId('restore-done').waitFor({ timeout: 60_000 });
     const file = (await page.getByTestId('restored-file').innerText()).trim();
@@ -169,7 +192,10 @@ describe('restore from a VM page', () => {
     // The VM "changed" after the point: the data disk differs from the disk restored from the point.
     const written = spawnSync('qemu-io', ['-f', 'vmdk', '-c', 'write -P 0xcd 2M 64k', data1!], { encoding: 'utf8' });
     expect(written.status, written.stderr).toBe(0);
-    const fromPoint = fs.readdirSync(path.join(data.dir, 'restores')).filter((f) => f.endsWith('.vmdk')).map((f) => path.join(data.dir, 'restores', f))[0]!;
+    const fromPoint = fs
+      .readdirSync(path.join(data.dir, 'restores'))
+      .filter((f) => f.endsWith('.vmdk'))
+      .map((f) => path.join(data.dir, 'restores', f))[0]!;
     expect(compare(data1!, fromPoint).status).toBe(1);
 
     await page.getByRole('button', { name: 'Restore VM' }).click();
@@ -201,7 +227,8 @@ describe('VM table layout', () => {
       for (const el of table.querySelectorAll<HTMLElement>('thead th, tbody a, .mantine-Badge-label')) {
         const box = el.getBoundingClientRect();
         if (el.scrollWidth > el.clientWidth + 1) problems.push(`cut: ${el.textContent}`);
-        if (el.tagName === 'A' && (box.width < 40 || box.right > viewport)) problems.push(`name out of view: ${el.textContent} (${Math.round(box.left)}–${Math.round(box.right)})`);
+        if (el.tagName === 'A' && (box.width < 40 || box.right > viewport))
+          problems.push(`name out of view: ${el.textContent} (${Math.round(box.left)}–${Math.round(box.right)})`);
       }
       return problems;
     });

@@ -15,7 +15,9 @@ let browser: Browser;
 beforeAll(async () => {
   data = tempDirManual();
   const vault = path.join(data.dir, 'vault');
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', vault], { LIFEBOAT_PASSPHRASE: 'Tulip-Harbour-93-Gravel-Lantern' });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', vault], {
+    LIFEBOAT_PASSPHRASE: 'Tulip-Harbour-93-Gravel-Lantern',
+  });
   expect(setup.status, setup.stderr).toBe(0);
   expect(runCli(['--data', data.dir, 'lab', 'create']).status).toBe(0);
   seedLivedInCatalog(data.dir); // recovery points in the vault: it has been used
@@ -35,8 +37,15 @@ describe('dashboard with the vault folder deleted', () => {
     const alert = page.getByTestId('dashboard-alert').filter({ hasText: 'is unavailable' });
     await alert.waitFor();
     // One alert for the vault, not one per VM behind it (the seeded catalog's own age alerts stay).
-    expect(await page.getByTestId('dashboard-alert').filter({ hasText: /vault .* is unavailable/i }).count()).toBe(1);
-    expect(await alert.textContent()).toMatch(/The vault ".*" is unavailable: nothing can be copied to it or restored from it.*There is no vault at .*What to do: Reconnect the share or disk/);
+    expect(
+      await page
+        .getByTestId('dashboard-alert')
+        .filter({ hasText: /vault .* is unavailable/i })
+        .count(),
+    ).toBe(1);
+    expect(await alert.textContent()).toMatch(
+      /The vault ".*" is unavailable: nothing can be copied to it or restored from it.*There is no vault at .*What to do: Reconnect the share or disk/,
+    );
     const sentence = page.getByTestId('status-sentence').filter({ hasText: 'not protected: their vault is unavailable' });
     await sentence.waitFor();
     expect(await sentence.textContent()).not.toMatch(/within/);

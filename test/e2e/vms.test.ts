@@ -21,7 +21,9 @@ let page: Page;
 
 /** A Hyper-V host with 2,000 VMs, as recorded output (Windows PowerShell 5.1 shape) replayed by the engine. */
 function writeLargeHyperVRecording(dir: string): void {
-  const template = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'ps51-inventory.json'), 'utf8').replace(/^\uFEFF/, '')) as {
+  const template = JSON.parse(
+    fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'ps51-inventory.json'), 'utf8').replace(/^\uFEFF/, ''),
+  ) as {
     data: { vms: Record<string, unknown>[] };
   };
   const vms = Array.from({ length: LARGE }, (_, i) => ({
@@ -30,14 +32,19 @@ function writeLargeHyperVRecording(dir: string): void {
     name: `HV-VM-${String(i).padStart(4, '0')}`,
   }));
   fs.writeFileSync(path.join(dir, `${scripts.listVms}.json`), '\uFEFF' + JSON.stringify({ ok: true, data: { host: 'HV-BIG', vms } }));
-  fs.writeFileSync(path.join(dir, `${scripts.host}.json`), '{"ok":true,"data":{"name":"HV-BIG","product":"Microsoft Windows Server 2022 Datacenter","version":"10.0.20348"}}');
+  fs.writeFileSync(
+    path.join(dir, `${scripts.host}.json`),
+    '{"ok":true,"data":{"name":"HV-BIG","product":"Microsoft Windows Server 2022 Datacenter","version":"10.0.20348"}}',
+  );
 }
 
 beforeAll(async () => {
   data = tempDirManual();
   replay = tempDirManual();
   writeLargeHyperVRecording(replay.dir);
-  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], { LIFEBOAT_PASSPHRASE: PASSPHRASE });
+  const setup = runCli(['--data', data.dir, 'setup', '--organisation', 'Acme Dental', '--vault-folder', path.join(data.dir, 'vault')], {
+    LIFEBOAT_PASSPHRASE: PASSPHRASE,
+  });
   expect(setup.status, setup.stderr).toBe(0);
   [sim, tlsSim] = await Promise.all([startVcsim(), startVcsim({ tls: true, vms: 1 })]);
   lifeboat = await serveConsole(['--data', data.dir], { LIFEBOAT_POWERSHELL_REPLAY: replay.dir });
@@ -127,7 +134,10 @@ describe('Virtual machines page', () => {
     await dialog.getByLabel('Name in Lifeboat (optional)').fill('HV-BIG');
     const started = Date.now();
     await dialog.getByRole('button', { name: 'Check and add' }).click();
-    await page.getByTestId('vm-count').filter({ hasText: `${LARGE + 7} VMs` }).waitFor({ timeout: 120_000 });
+    await page
+      .getByTestId('vm-count')
+      .filter({ hasText: `${LARGE + 7} VMs` })
+      .waitFor({ timeout: 120_000 });
     const listed = Date.now() - started;
 
     const rows = await rowCount();
@@ -136,10 +146,16 @@ describe('Virtual machines page', () => {
     // The page stays responsive: typing filters immediately.
     const typed = Date.now();
     await page.getByLabel('Search VMs').fill('HV-VM-1999');
-    await page.getByTestId('vm-count').filter({ hasText: `1 of ${LARGE + 7} VMs` }).waitFor();
+    await page
+      .getByTestId('vm-count')
+      .filter({ hasText: `1 of ${LARGE + 7} VMs` })
+      .waitFor();
     const filteredIn = Date.now() - typed;
     await page.getByLabel('Search VMs').fill('');
-    await page.getByTestId('vm-count').filter({ hasText: `${LARGE + 7} VMs` }).waitFor();
+    await page
+      .getByTestId('vm-count')
+      .filter({ hasText: `${LARGE + 7} VMs` })
+      .waitFor();
 
     const scrolled = Date.now();
     await page.getByTestId('vm-table-scroller').evaluate((el) => el.scrollTo(0, el.scrollHeight));
@@ -155,17 +171,39 @@ describe('Virtual machines page', () => {
   });
 
   it('filters by host and power state', async () => {
-    await page.getByRole('textbox', { name: 'Host', exact: true }).or(page.getByRole('combobox', { name: 'Host', exact: true })).first().click();
+    await page
+      .getByRole('textbox', { name: 'Host', exact: true })
+      .or(page.getByRole('combobox', { name: 'Host', exact: true }))
+      .first()
+      .click();
     await page.getByRole('option', { name: 'vcsim', exact: true }).click();
-    await page.getByTestId('vm-count').filter({ hasText: `3 of ${LARGE + 7} VMs` }).waitFor();
-    await page.getByRole('textbox', { name: 'Host', exact: true }).or(page.getByRole('combobox', { name: 'Host', exact: true })).first().click();
+    await page
+      .getByTestId('vm-count')
+      .filter({ hasText: `3 of ${LARGE + 7} VMs` })
+      .waitFor();
+    await page
+      .getByRole('textbox', { name: 'Host', exact: true })
+      .or(page.getByRole('combobox', { name: 'Host', exact: true }))
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Sample lab', exact: true }).click();
-    await page.getByRole('textbox', { name: 'Power state', exact: true }).or(page.getByRole('combobox', { name: 'Power state', exact: true })).first().click();
+    await page
+      .getByRole('textbox', { name: 'Power state', exact: true })
+      .or(page.getByRole('combobox', { name: 'Power state', exact: true }))
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Running', exact: true }).click();
     await page.getByText('No VM matches these filters.').waitFor();
-    await page.getByRole('textbox', { name: 'Power state', exact: true }).or(page.getByRole('combobox', { name: 'Power state', exact: true })).first().click();
+    await page
+      .getByRole('textbox', { name: 'Power state', exact: true })
+      .or(page.getByRole('combobox', { name: 'Power state', exact: true }))
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Off', exact: true }).click();
-    await page.getByTestId('vm-count').filter({ hasText: `3 of ${LARGE + 7} VMs` }).waitFor();
+    await page
+      .getByTestId('vm-count')
+      .filter({ hasText: `3 of ${LARGE + 7} VMs` })
+      .waitFor();
     await screenshot(page, 'vms-7-filtered');
   });
 });

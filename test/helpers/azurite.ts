@@ -40,7 +40,18 @@ export async function startAzurite(): Promise<Azurite> {
     new Promise((resolve, reject) => {
       const process_ = spawn(
         process.execPath,
-        [AZURITE, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', data.dir, '--silent', '--skipApiVersionCheck', '--disableTelemetry'],
+        [
+          AZURITE,
+          '--blobHost',
+          '127.0.0.1',
+          '--blobPort',
+          String(port),
+          '--location',
+          data.dir,
+          '--silent',
+          '--skipApiVersionCheck',
+          '--disableTelemetry',
+        ],
         { cwd: data.dir },
       );
       child = process_;

@@ -23,12 +23,22 @@ export function seedVm(db: Db, hostId: string, name: string): string {
 
 export function seedTarget(db: Db, name = 'Primary vault'): string {
   const id = randomUUID();
-  db.prepare("INSERT INTO targets (id, name, kind, location, created_at) VALUES (?, ?, 'folder', '{}', ?)").run(id, name, '2026-01-01T00:00:00Z');
+  db.prepare("INSERT INTO targets (id, name, kind, location, created_at) VALUES (?, ?, 'folder', '{}', ?)").run(
+    id,
+    name,
+    '2026-01-01T00:00:00Z',
+  );
   return id;
 }
 
 export function seedPoint(db: Db, vmId: string, vmName: string, targetId: string, time: string): void {
-  db.prepare('INSERT INTO recovery_points (id, vm_id, vm_name, target_id, time) VALUES (?, ?, ?, ?, ?)').run(randomUUID(), vmId, vmName, targetId, time);
+  db.prepare('INSERT INTO recovery_points (id, vm_id, vm_name, target_id, time) VALUES (?, ?, ?, ?, ?)').run(
+    randomUUID(),
+    vmId,
+    vmName,
+    targetId,
+    time,
+  );
 }
 
 /** A clock the test moves by hand. */

@@ -7,7 +7,23 @@ import { spawn } from 'node:child_process';
 export function bootUntilMarker(file: string, format: string, marker: string, deadlineMs = 60_000): Promise<string> {
   const vm = spawn(
     'qemu-system-x86_64',
-    ['-machine', 'accel=tcg', '-m', '64', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-nic', 'none', '-no-reboot', '-drive', `file=${file},format=${format},if=ide`],
+    [
+      '-machine',
+      'accel=tcg',
+      '-m',
+      '64',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-nic',
+      'none',
+      '-no-reboot',
+      '-drive',
+      `file=${file},format=${format},if=ide`,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

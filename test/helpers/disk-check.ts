@@ -16,7 +16,11 @@ export function ioCommands(writes: readonly PatternWrite[]): string[] {
 }
 
 /** The blocks (or grains) a list of writes allocates, as merged extents clipped to the disk. */
-export function touchedBlocks(writes: readonly Pick<PatternWrite, 'offset' | 'length'>[], blockSize: number, virtualSize: number): Extent[] {
+export function touchedBlocks(
+  writes: readonly Pick<PatternWrite, 'offset' | 'length'>[],
+  blockSize: number,
+  virtualSize: number,
+): Extent[] {
   const blocks = new Set<number>();
   for (const w of writes) {
     for (let b = Math.floor(w.offset / blockSize); b * blockSize < w.offset + w.length; b++) blocks.add(b);
@@ -85,7 +89,10 @@ export async function checkReaderAgainstQemu(file: string, workDir: string, chec
     for (const e of qemuDataExtents(raw, 'raw')) {
       if (covers(extents, [e])) continue;
       const bytes = readFileRange(raw, e.offset, Math.min(e.length, 64 * 1024 * 1024));
-      expect(bytes.every((b) => b === 0), `non-zero data at ${e.offset} outside the extents ${JSON.stringify(extents)}`).toBe(true);
+      expect(
+        bytes.every((b) => b === 0),
+        `non-zero data at ${e.offset} outside the extents ${JSON.stringify(extents)}`,
+      ).toBe(true);
     }
     if (check.whole) {
       await expectSameBytes(reader, raw, 0, reader.virtualSize);

@@ -57,7 +57,9 @@ export interface Seed {
   weight?: number;
 }
 
-const INTERESTING_32 = [0, 1, 2, 7, 0x7f, 0x80, 0xff, 0x100, 0x200, 0x1000, 0x10000, 0x100000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+const INTERESTING_32 = [
+  0, 1, 2, 7, 0x7f, 0x80, 0xff, 0x100, 0x200, 0x1000, 0x10000, 0x100000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
 
 /** 1–8 byte flips, interesting 32-bit values, or a truncation; 75% of positions in the hot ranges. */
 export function mutate(seed: Seed, random: () => number, fix?: (patches: Map<number, number>, data: Buffer) => void): Mutation {
@@ -141,8 +143,14 @@ export async function runFuzz(
       const where = `${label} case ${i} (seed ${seedNumber}), mutation ${JSON.stringify({ victim: victim.name, patches: [...mutation.patches], truncateTo: mutation.truncateTo })}`;
       if (!(error instanceof LifeboatError)) expect.fail(`${where}: ${(error as Error)?.stack ?? String(error)}`);
       expect(['DISK_INVALID', 'DISK_UNSUPPORTED'], `${where}: ${error.code} ${error.message}`).toContain(error.code);
-      expect(seeds.some((s) => error.message.startsWith(`${s.name}: `)), `${where}: ${error.message}`).toBe(true);
-      const problem = error.message.replace(/^[^:]*: /, '').replace(/\d+/g, 'N').slice(0, 60);
+      expect(
+        seeds.some((s) => error.message.startsWith(`${s.name}: `)),
+        `${where}: ${error.message}`,
+      ).toBe(true);
+      const problem = error.message
+        .replace(/^[^:]*: /, '')
+        .replace(/\d+/g, 'N')
+        .slice(0, 60);
       outcome.refused.set(problem, (outcome.refused.get(problem) ?? 0) + 1);
     }
     expect(MutatedSource.reads, `${label} case ${i}: too many reads`).toBeLessThan(20_000);

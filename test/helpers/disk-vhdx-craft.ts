@@ -37,7 +37,13 @@ export function writeAt(file: string, offset: number, data: Buffer): void {
 export function vhdxLayout(file: string): VhdxLayout {
   const headers = [64 * 1024, 128 * 1024].map((offset) => {
     const h = readAt(file, offset, 4096);
-    return { offset, sequence: h.readBigUInt64LE(8), logGuid: readGuid(h, 48), logLength: h.readUInt32LE(68), logOffset: Number(h.readBigUInt64LE(72)) };
+    return {
+      offset,
+      sequence: h.readBigUInt64LE(8),
+      logGuid: readGuid(h, 48),
+      logLength: h.readUInt32LE(68),
+      logOffset: Number(h.readBigUInt64LE(72)),
+    };
   });
   const table = readAt(file, 192 * 1024, 64 * 1024);
   const regions = new Map<string, { offset: number; length: number }>();
@@ -95,7 +101,14 @@ export function setBatEntry(file: string, index: number, state: number, fileOffs
 export type LogDescriptor = { kind: 'data'; fileOffset: number; data: Buffer } | { kind: 'zero'; fileOffset: number; length: number };
 
 /** One log entry (MS-VHDX 2.3.1): header, descriptors, data sectors, CRC-32C over all of it. */
-export function logEntry(entry: { sequence: bigint; tail: number; logGuid: string; flushedFileOffset: number; lastFileOffset: number; descriptors: LogDescriptor[] }): Buffer {
+export function logEntry(entry: {
+  sequence: bigint;
+  tail: number;
+  logGuid: string;
+  flushedFileOffset: number;
+  lastFileOffset: number;
+  descriptors: LogDescriptor[];
+}): Buffer {
   const n = entry.descriptors.length;
   const descriptorSectors = Math.ceil((64 + 32 * n) / 4096);
   const data = entry.descriptors.filter((d) => d.kind === 'data');

@@ -8,7 +8,13 @@ import fs from 'node:fs';
 const SECTOR = 512;
 const GTES = 4096;
 
-export function writeCowdDelta(file: string, capacitySectors: number, writes: { offset: number; data: Buffer }[], grainSize = 1, parentFileName = ''): void {
+export function writeCowdDelta(
+  file: string,
+  capacitySectors: number,
+  writes: { offset: number; data: Buffer }[],
+  grainSize = 1,
+  parentFileName = '',
+): void {
   const gdEntries = Math.ceil(capacitySectors / (grainSize * GTES));
   const gdSectors = Math.ceil((gdEntries * 4) / SECTOR);
   const gd = new Uint32Array(gdEntries);

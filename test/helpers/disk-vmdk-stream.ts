@@ -27,9 +27,29 @@ export function writeVmwareStreamOptimized(file: string, disk: Buffer): void {
   const grains = Math.ceil(capacity / GRAIN);
   const tables = Math.ceil(grains / GTES);
   const descriptor = Buffer.alloc(SECTOR * 2);
-  descriptor.write(formatDescriptor({ cid: 0x1234abcd, parentCid: 0xffffffff, createType: 'streamOptimized', extents: [{ access: 'RW', sectors: capacity, type: 'SPARSE', file: 'exported.vmdk', offset: 0 }], ddb: [['ddb.adapterType', 'lsilogic']] }), 'utf8');
+  descriptor.write(
+    formatDescriptor({
+      cid: 0x1234abcd,
+      parentCid: 0xffffffff,
+      createType: 'streamOptimized',
+      extents: [{ access: 'RW', sectors: capacity, type: 'SPARSE', file: 'exported.vmdk', offset: 0 }],
+      ddb: [['ddb.adapterType', 'lsilogic']],
+    }),
+    'utf8',
+  );
   const header = (gdOffset: bigint) => {
-    const h = serializeSparseHeader({ version: 3, flags: 0x30001, capacity, grainSize: GRAIN, descriptorOffset: 1, descriptorSize: 2, numGTEsPerGT: GTES, rgdOffset: 0, gdOffset: 0, overHead: 128, });
+    const h = serializeSparseHeader({
+      version: 3,
+      flags: 0x30001,
+      capacity,
+      grainSize: GRAIN,
+      descriptorOffset: 1,
+      descriptorSize: 2,
+      numGTEsPerGT: GTES,
+      rgdOffset: 0,
+      gdOffset: 0,
+      overHead: 128,
+    });
     h.writeBigUInt64LE(gdOffset, 56);
     h.writeUInt16LE(1, 77); // deflate
     return h;

@@ -78,7 +78,10 @@ export function clusterSizeOf(file: string, format?: string): number {
 /** `qemu-img check` exit status and output; 0 means no errors. */
 export function qemuCheck(file: string, format: string): { status: number; output: string } {
   try {
-    return { status: 0, output: execFileSync('qemu-img', ['check', '-f', format, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    return {
+      status: 0,
+      output: execFileSync('qemu-img', ['check', '-f', format, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    };
   } catch (error) {
     const e = error as { status: number; stdout?: string; stderr?: string };
     return { status: e.status, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
@@ -88,7 +91,13 @@ export function qemuCheck(file: string, format: string): { status: number; outpu
 /** `qemu-img compare` of two images (formats given): 0 identical, 1 different. */
 export function qemuCompare(a: string, aFormat: string, b: string, bFormat: string): { status: number; output: string } {
   try {
-    return { status: 0, output: execFileSync('qemu-img', ['compare', '-f', aFormat, '-F', bFormat, a, b], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    return {
+      status: 0,
+      output: execFileSync('qemu-img', ['compare', '-f', aFormat, '-F', bFormat, a, b], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    };
   } catch (error) {
     const e = error as { status: number; stdout?: string; stderr?: string };
     return { status: e.status, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };

@@ -73,7 +73,13 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
 
   const host = (name: string, kind: string): string => {
     const id = randomUUID();
-    db.prepare('INSERT INTO hosts (id, name, kind, address, added_at) VALUES (?, ?, ?, ?, ?)').run(id, name, kind, `${name.toLowerCase()}.acme.local`, clock.now().toISOString());
+    db.prepare('INSERT INTO hosts (id, name, kind, address, added_at) VALUES (?, ?, ?, ?, ?)').run(
+      id,
+      name,
+      kind,
+      `${name.toLowerCase()}.acme.local`,
+      clock.now().toISOString(),
+    );
     return id;
   };
   const hosts = { hv01: host('HV01', 'hyperv'), hv02: host('HV02', 'hyperv'), esx01: host('ESX01', 'vsphere') };
@@ -81,7 +87,9 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
   const vm = (name: string, hostId: string, power = 'running'): void => {
     const id = randomUUID();
     vms[name] = id;
-    db.prepare('INSERT INTO vms (id, host_id, external_id, name, power_state, details, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    db.prepare(
+      'INSERT INTO vms (id, host_id, external_id, name, power_state, details, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
       id,
       hostId,
       `ext-${name}`,
@@ -105,7 +113,20 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
 
   now = local(2025, 12, 15, 10);
   const policy = (name: string, vmNames: string[], rpoMinutes: number, enabled = true) => {
-    const created = policies.create({ name, vmIds: vmNames.map((n) => vms[n]!), targetId: vault.id, rpoMinutes, schedule: null, retention: { keepLast: 48, daily: 14, weekly: 8, monthly: 12, yearly: 0 }, consistency: 'prefer', bandwidth: [], enabled }, clock.now());
+    const created = policies.create(
+      {
+        name,
+        vmIds: vmNames.map((n) => vms[n]!),
+        targetId: vault.id,
+        rpoMinutes,
+        schedule: null,
+        retention: { keepLast: 48, daily: 14, weekly: 8, monthly: 12, yearly: 0 },
+        consistency: 'prefer',
+        bandwidth: [],
+        enabled,
+      },
+      clock.now(),
+    );
     audit.append('alice', 'policy.created', name, { rpoMinutes, vms: vmNames });
     return created;
   };
@@ -139,16 +160,47 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
         const outage = outages[name]?.find(([from, to]) => t >= from && t < to);
         const jobId = randomUUID();
         const started = t - 3 * MIN - Math.floor(random() * 60_000);
-        jobs.insert({ id: jobId, kind: 'replication', title: `Copy ${name}`, trigger: 'schedule', vmId: vms[name]!, policyId, hostId, targetId: vault.id }, new Date(started));
+        jobs.insert(
+          {
+            id: jobId,
+            kind: 'replication',
+            title: `Copy ${name}`,
+            trigger: 'schedule',
+            vmId: vms[name]!,
+            policyId,
+            hostId,
+            targetId: vault.id,
+          },
+          new Date(started),
+        );
         jobs.markRunning(jobId, new Date(started));
         if (outage) {
-          jobs.finish(jobId, { status: 'failed', bytesRead: 0, bytesStored: 0, appConsistent: null, error: outage[2] }, new Date(started + 40_000));
+          jobs.finish(
+            jobId,
+            { status: 'failed', bytesRead: 0, bytesStored: 0, appConsistent: null, error: outage[2] },
+            new Date(started + 40_000),
+          );
           continue;
         }
         const read = Math.floor((0.2 + random()) * 2_000_000_000);
         const appConsistent = random() > 0.03;
-        jobs.finish(jobId, { status: 'succeeded', bytesRead: read, bytesStored: Math.floor(read * (0.05 + random() * 0.1)), appConsistent, error: null }, new Date(t));
-        points.upsert({ id: randomUUID(), vmId: vms[name]!, vmName: name, targetId: vault.id, jobId, time: new Date(t).toISOString(), appConsistent, sizeBytes: read, storedBytes: Math.floor(read / 10), details: {} });
+        jobs.finish(
+          jobId,
+          { status: 'succeeded', bytesRead: read, bytesStored: Math.floor(read * (0.05 + random() * 0.1)), appConsistent, error: null },
+          new Date(t),
+        );
+        points.upsert({
+          id: randomUUID(),
+          vmId: vms[name]!,
+          vmName: name,
+          targetId: vault.id,
+          jobId,
+          time: new Date(t).toISOString(),
+          appConsistent,
+          sizeBytes: read,
+          storedBytes: Math.floor(read / 10),
+          details: {},
+        });
       }
     }
   });
@@ -156,8 +208,24 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
 
   // One run cancelled while queued (it never started) and one interrupted.
   const cancelled = randomUUID();
-  jobs.insert({ id: cancelled, kind: 'replication', title: 'Copy web01', trigger: 'manual', vmId: vms.web01!, policyId: tier2.id, hostId: hosts.hv02, targetId: vault.id }, new Date(local(2026, 1, 9, 11)));
-  jobs.finish(cancelled, { status: 'cancelled', bytesRead: 0, bytesStored: 0, appConsistent: null, error: 'Cancelled before it started.' }, new Date(local(2026, 1, 9, 11, 1)));
+  jobs.insert(
+    {
+      id: cancelled,
+      kind: 'replication',
+      title: 'Copy web01',
+      trigger: 'manual',
+      vmId: vms.web01!,
+      policyId: tier2.id,
+      hostId: hosts.hv02,
+      targetId: vault.id,
+    },
+    new Date(local(2026, 1, 9, 11)),
+  );
+  jobs.finish(
+    cancelled,
+    { status: 'cancelled', bytesRead: 0, bytesStored: 0, appConsistent: null, error: 'Cancelled before it started.' },
+    new Date(local(2026, 1, 9, 11, 1)),
+  );
   now = local(2026, 1, 9, 11, 1);
   audit.append('bob', 'job.cancelled', 'Copy web01', { jobId: cancelled });
 
@@ -171,10 +239,30 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
     return file;
   };
 
-  const check = (name: string, kind: DrillCheck['kind'], status: DrillCheck['status'], detail: string, at: number): DrillCheck => ({ name, kind, status, detail, at: new Date(at).toISOString() });
+  const check = (name: string, kind: DrillCheck['kind'], status: DrillCheck['status'], detail: string, at: number): DrillCheck => ({
+    name,
+    kind,
+    status,
+    detail,
+    at: new Date(at).toISOString(),
+  });
   const seededDrills: Drill[] = [];
-  const drill = (d: { plan: string; kind?: Drill['kind']; start: number; vmsResults: (Omit<DrillVmResult, 'vmId' | 'recoveryPointId' | 'recoveryPointTime'> & { pointAgeMinutes: number })[]; rto: number | null; status: Drill['status']; notes: string; operator: string }): Drill => {
-    const vmResults: DrillVmResult[] = d.vmsResults.map(({ pointAgeMinutes, ...r }) => ({ ...r, vmId: vms[r.vm]!, recoveryPointId: randomUUID(), recoveryPointTime: new Date(d.start - pointAgeMinutes * MIN).toISOString() }));
+  const drill = (d: {
+    plan: string;
+    kind?: Drill['kind'];
+    start: number;
+    vmsResults: (Omit<DrillVmResult, 'vmId' | 'recoveryPointId' | 'recoveryPointTime'> & { pointAgeMinutes: number })[];
+    rto: number | null;
+    status: Drill['status'];
+    notes: string;
+    operator: string;
+  }): Drill => {
+    const vmResults: DrillVmResult[] = d.vmsResults.map(({ pointAgeMinutes, ...r }) => ({
+      ...r,
+      vmId: vms[r.vm]!,
+      recoveryPointId: randomUUID(),
+      recoveryPointTime: new Date(d.start - pointAgeMinutes * MIN).toISOString(),
+    }));
     const record: Drill = {
       id: randomUUID(),
       planId: null,
@@ -197,7 +285,16 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
     let seq = 0;
     let t = d.start;
     const step = (vmName: string | null, name: string, seconds: number, status: DrillStep['status'], detail: string | null): void => {
-      const added = drills.addStep({ drillId: record.id, seq: ++seq, vm: vmName, name, status: 'running', startedAt: new Date(t).toISOString(), finishedAt: null, detail: null });
+      const added = drills.addStep({
+        drillId: record.id,
+        seq: ++seq,
+        vm: vmName,
+        name,
+        status: 'running',
+        startedAt: new Date(t).toISOString(),
+        finishedAt: null,
+        detail: null,
+      });
       t += seconds * 1000;
       drills.finishStep(added.id, status, new Date(t).toISOString(), detail);
     };
@@ -223,8 +320,31 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
     operator: 'alice',
     notes: 'Quarterly test of the domain controller and SQL Server.',
     vmsResults: [
-      { vm: 'dc01', pointAgeMinutes: 12, status: 'passed', recoveredSeconds: 240, failure: null, screenshot: shot('dc01-2026-01-15', true), checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 38 s', t1 + 3 * MIN), check('heartbeat', 'heartbeat', 'passed', 'Heartbeat OK after 52 s', t1 + 3 * MIN), check('LDAP 389', 'tcp', 'passed', 'Port 389 open', t1 + 4 * MIN)] },
-      { vm: 'sql01', pointAgeMinutes: 25, status: 'passed', recoveredSeconds: 290, failure: null, screenshot: shot('sql01-2026-01-15', true), checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 41 s', t1 + 4 * MIN), check('SQL 1433', 'tcp', 'passed', 'Port 1433 open', t1 + 5 * MIN)] },
+      {
+        vm: 'dc01',
+        pointAgeMinutes: 12,
+        status: 'passed',
+        recoveredSeconds: 240,
+        failure: null,
+        screenshot: shot('dc01-2026-01-15', true),
+        checks: [
+          check('boot', 'boot', 'passed', 'Boot marker seen after 38 s', t1 + 3 * MIN),
+          check('heartbeat', 'heartbeat', 'passed', 'Heartbeat OK after 52 s', t1 + 3 * MIN),
+          check('LDAP 389', 'tcp', 'passed', 'Port 389 open', t1 + 4 * MIN),
+        ],
+      },
+      {
+        vm: 'sql01',
+        pointAgeMinutes: 25,
+        status: 'passed',
+        recoveredSeconds: 290,
+        failure: null,
+        screenshot: shot('sql01-2026-01-15', true),
+        checks: [
+          check('boot', 'boot', 'passed', 'Boot marker seen after 41 s', t1 + 4 * MIN),
+          check('SQL 1433', 'tcp', 'passed', 'Port 1433 open', t1 + 5 * MIN),
+        ],
+      },
     ],
   });
   const t2 = local(2026, 2, 20, 9);
@@ -236,8 +356,30 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
     operator: 'bob',
     notes: 'web02 did not answer on 443; see action item.',
     vmsResults: [
-      { vm: 'web01', pointAgeMinutes: 70, status: 'passed', recoveredSeconds: 410, failure: null, screenshot: shot('web01-2026-02-20', true), checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 30 s', t2 + 3 * MIN), check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t2 + 6 * MIN)] },
-      { vm: 'web02', pointAgeMinutes: 95, status: 'failed', recoveredSeconds: null, failure: 'Port 443 refused: the IIS site did not start.', screenshot: path.join(evidenceDir, 'web02-2026-02-20-missing.png'), checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 33 s', t2 + 3 * MIN), check('HTTPS 443', 'tcp', 'failed', 'Connection refused', t2 + 9 * MIN)] },
+      {
+        vm: 'web01',
+        pointAgeMinutes: 70,
+        status: 'passed',
+        recoveredSeconds: 410,
+        failure: null,
+        screenshot: shot('web01-2026-02-20', true),
+        checks: [
+          check('boot', 'boot', 'passed', 'Boot marker seen after 30 s', t2 + 3 * MIN),
+          check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t2 + 6 * MIN),
+        ],
+      },
+      {
+        vm: 'web02',
+        pointAgeMinutes: 95,
+        status: 'failed',
+        recoveredSeconds: null,
+        failure: 'Port 443 refused: the IIS site did not start.',
+        screenshot: path.join(evidenceDir, 'web02-2026-02-20-missing.png'),
+        checks: [
+          check('boot', 'boot', 'passed', 'Boot marker seen after 33 s', t2 + 3 * MIN),
+          check('HTTPS 443', 'tcp', 'failed', 'Connection refused', t2 + 9 * MIN),
+        ],
+      },
     ],
   });
   const t3 = local(2026, 3, 25, 14);
@@ -249,8 +391,24 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
     operator: 'bob',
     notes: 'Re-test after fixing the IIS start-up dependency. Slower than target: restore from the offsite copy.',
     vmsResults: [
-      { vm: 'web01', pointAgeMinutes: 50, status: 'passed', recoveredSeconds: 1900, failure: null, screenshot: shot('web01-2026-03-25', true), checks: [check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t3 + 30 * MIN)] },
-      { vm: 'web02', pointAgeMinutes: 55, status: 'passed', recoveredSeconds: 2100, failure: null, screenshot: shot('web02-2026-03-25', true), checks: [check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t3 + 35 * MIN)] },
+      {
+        vm: 'web01',
+        pointAgeMinutes: 50,
+        status: 'passed',
+        recoveredSeconds: 1900,
+        failure: null,
+        screenshot: shot('web01-2026-03-25', true),
+        checks: [check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t3 + 30 * MIN)],
+      },
+      {
+        vm: 'web02',
+        pointAgeMinutes: 55,
+        status: 'passed',
+        recoveredSeconds: 2100,
+        failure: null,
+        screenshot: shot('web02-2026-03-25', true),
+        checks: [check('HTTPS 443', 'tcp', 'passed', 'Port 443 open', t3 + 35 * MIN)],
+      },
     ],
   });
 
@@ -264,12 +422,36 @@ function seed(db: Db, dataDir: string, organisation: string): SeededQuarter {
     rto: 3000,
     operator: 'alice',
     notes: 'HV01 firmware update: ran on HV02 overnight, failed back on Sunday.',
-    vmsResults: [{ vm: 'dc01', pointAgeMinutes: 0, status: 'passed', recoveredSeconds: 3000, failure: null, screenshot: shot('dc01-2026-03-28-failover', true), checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 40 s', t4 + 49 * MIN)] }],
+    vmsResults: [
+      {
+        vm: 'dc01',
+        pointAgeMinutes: 0,
+        status: 'passed',
+        recoveredSeconds: 3000,
+        failure: null,
+        screenshot: shot('dc01-2026-03-28-failover', true),
+        checks: [check('boot', 'boot', 'passed', 'Boot marker seen after 40 s', t4 + 49 * MIN)],
+      },
+    ],
   });
 
-  const fromDrill = drills.raiseActionItem({ source: 'drill', subject: 'web02', description: 'IIS site does not start after recovery: set the W3SVC dependency and re-test.', owner: 'bob', createdAt: new Date(t2 + 41 * MIN).toISOString(), drillId: failed.id });
+  const fromDrill = drills.raiseActionItem({
+    source: 'drill',
+    subject: 'web02',
+    description: 'IIS site does not start after recovery: set the W3SVC dependency and re-test.',
+    owner: 'bob',
+    createdAt: new Date(t2 + 41 * MIN).toISOString(),
+    drillId: failed.id,
+  });
   drills.closeActionItem(fromDrill.id, new Date(local(2026, 3, 26, 9)).toISOString());
-  drills.raiseActionItem({ source: 'rpo', subject: 'sql01', description: 'sql01 missed its 60-minute RPO for 4.5 hours when HV01 stopped answering WinRM. Monitor WinRM.', owner: 'carol', createdAt: new Date(local(2026, 2, 14, 9)).toISOString(), drillId: null });
+  drills.raiseActionItem({
+    source: 'rpo',
+    subject: 'sql01',
+    description: 'sql01 missed its 60-minute RPO for 4.5 hours when HV01 stopped answering WinRM. Monitor WinRM.',
+    owner: 'carol',
+    createdAt: new Date(local(2026, 2, 14, 9)).toISOString(),
+    drillId: null,
+  });
 
   now = local(2026, 2, 2, 8, 30);
   audit.append('alice', 'policy.changed', 'Web and files', { changes: { retention: { keepLast: 48 } } });
@@ -318,7 +500,12 @@ export function consolePng(width: number, height: number, ok: boolean): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function crc32(data: Buffer): number {

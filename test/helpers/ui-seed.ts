@@ -22,7 +22,9 @@ function ago(now: number, minutes: number): string {
 }
 
 function vmIdsByName(db: Db): Map<string, string> {
-  return new Map((db.prepare('SELECT name, id FROM vms WHERE removed_at IS NULL').all() as { name: string; id: string }[]).map((r) => [r.name, r.id]));
+  return new Map(
+    (db.prepare('SELECT name, id FROM vms WHERE removed_at IS NULL').all() as { name: string; id: string }[]).map((r) => [r.name, r.id]),
+  );
 }
 
 /**
@@ -32,7 +34,10 @@ function vmIdsByName(db: Db): Map<string, string> {
  * jobs that succeeded and failed; a recovery plan with a passed drill and an open action item.
  * Expects `setup` and `lab create` to have run on the data folder.
  */
-export function seedLivedInCatalog(dataDir: string, now = Date.now()): { policyId: string; planId: string; drillId: string; vmIds: Map<string, string> } {
+export function seedLivedInCatalog(
+  dataDir: string,
+  now = Date.now(),
+): { policyId: string; planId: string; drillId: string; vmIds: Map<string, string> } {
   const db = openCatalog(dataDir);
   try {
     const ids = vmIdsByName(db);
@@ -57,9 +62,24 @@ export function seedLivedInCatalog(dataDir: string, now = Date.now()): { policyI
     const jobs = new JobsStore(db);
     const sizes: Record<string, number> = { 'lab-dc01': 67 * MB, 'lab-files01': 101 * MB, 'lab-web01': 50 * MB };
     // A point a day for a month; the first is the full copy, the rest add a little each.
-    for (const [name, vmId] of [['lab-dc01', dc], ['lab-files01', files], ['lab-web01', web]] as const) {
+    for (const [name, vmId] of [
+      ['lab-dc01', dc],
+      ['lab-files01', files],
+      ['lab-web01', web],
+    ] as const) {
       for (let day = 30; day >= 1; day--) {
-        points.upsert({ id: randomUUID(), vmId: vmId!, vmName: name, targetId: target.id, jobId: null, time: ago(now, day * 24 * 60), appConsistent: true, sizeBytes: sizes[name]!, storedBytes: day === 30 ? sizes[name]! / 3 : 0.4 * MB + (day % 5) * 0.3 * MB, details: {} });
+        points.upsert({
+          id: randomUUID(),
+          vmId: vmId!,
+          vmName: name,
+          targetId: target.id,
+          jobId: null,
+          time: ago(now, day * 24 * 60),
+          appConsistent: true,
+          sizeBytes: sizes[name]!,
+          storedBytes: day === 30 ? sizes[name]! / 3 : 0.4 * MB + (day % 5) * 0.3 * MB,
+          details: {},
+        });
       }
     }
     const recent: [string, string, number][] = [
@@ -68,33 +88,116 @@ export function seedLivedInCatalog(dataDir: string, now = Date.now()): { policyI
       ['lab-web01', web!, 10],
     ];
     for (const [name, vmId, minutes] of recent) {
-      points.upsert({ id: randomUUID(), vmId, vmName: name, targetId: target.id, jobId: null, time: ago(now, minutes), appConsistent: true, sizeBytes: sizes[name]!, storedBytes: 0.8 * MB, details: {} });
+      points.upsert({
+        id: randomUUID(),
+        vmId,
+        vmName: name,
+        targetId: target.id,
+        jobId: null,
+        time: ago(now, minutes),
+        appConsistent: true,
+        sizeBytes: sizes[name]!,
+        storedBytes: 0.8 * MB,
+        details: {},
+      });
       const job = randomUUID();
-      jobs.insert({ id: job, kind: 'replication', title: `Copy ${name}`, trigger: 'schedule', vmId, policyId: policy.id, hostId: null, targetId: target.id }, new Date(ago(now, minutes + 2)));
+      jobs.insert(
+        {
+          id: job,
+          kind: 'replication',
+          title: `Copy ${name}`,
+          trigger: 'schedule',
+          vmId,
+          policyId: policy.id,
+          hostId: null,
+          targetId: target.id,
+        },
+        new Date(ago(now, minutes + 2)),
+      );
       jobs.markRunning(job, new Date(ago(now, minutes + 2)));
-      jobs.finish(job, { status: 'succeeded', bytesRead: 24 * MB, bytesStored: 0.8 * MB, appConsistent: true, error: null }, new Date(ago(now, minutes)));
-      jobs.appendLog(job, `Checkpoint taken (application-consistent)\nRead 24 MB of changed blocks\nStored 0.8 MB after dedup and compression`);
+      jobs.finish(
+        job,
+        { status: 'succeeded', bytesRead: 24 * MB, bytesStored: 0.8 * MB, appConsistent: true, error: null },
+        new Date(ago(now, minutes)),
+      );
+      jobs.appendLog(
+        job,
+        `Checkpoint taken (application-consistent)\nRead 24 MB of changed blocks\nStored 0.8 MB after dedup and compression`,
+      );
     }
     // dc01's copies stopped: the last tries failed, recently enough that no catch-up run starts at launch.
     for (const minutes of [25, 5]) {
       const job = randomUUID();
-      jobs.insert({ id: job, kind: 'replication', title: 'Copy lab-dc01', trigger: 'schedule', vmId: dc!, policyId: policy.id, hostId: null, targetId: target.id }, new Date(ago(now, minutes)));
+      jobs.insert(
+        {
+          id: job,
+          kind: 'replication',
+          title: 'Copy lab-dc01',
+          trigger: 'schedule',
+          vmId: dc!,
+          policyId: policy.id,
+          hostId: null,
+          targetId: target.id,
+        },
+        new Date(ago(now, minutes)),
+      );
       jobs.markRunning(job, new Date(ago(now, minutes)));
-      jobs.finish(job, { status: 'failed', bytesRead: 0, bytesStored: 0, appConsistent: null, error: 'The host did not answer: lab-dc01 could not be checkpointed. Check the host is on and reachable, then run the policy now.' }, new Date(ago(now, minutes - 1)));
+      jobs.finish(
+        job,
+        {
+          status: 'failed',
+          bytesRead: 0,
+          bytesStored: 0,
+          appConsistent: null,
+          error:
+            'The host did not answer: lab-dc01 could not be checkpointed. Check the host is on and reachable, then run the policy now.',
+        },
+        new Date(ago(now, minutes - 1)),
+      );
     }
-    for (const [name, vmId] of [['lab-files01', files], ['lab-web01', web]] as const) {
+    for (const [name, vmId] of [
+      ['lab-files01', files],
+      ['lab-web01', web],
+    ] as const) {
       const job = randomUUID();
-      jobs.insert({ id: job, kind: 'replication', title: `Copy ${name}`, trigger: 'schedule', vmId: vmId!, policyId: policy.id, hostId: null, targetId: target.id }, new Date(ago(now, 3)));
+      jobs.insert(
+        {
+          id: job,
+          kind: 'replication',
+          title: `Copy ${name}`,
+          trigger: 'schedule',
+          vmId: vmId!,
+          policyId: policy.id,
+          hostId: null,
+          targetId: target.id,
+        },
+        new Date(ago(now, 3)),
+      );
       jobs.markRunning(job, new Date(ago(now, 3)));
-      jobs.finish(job, { status: 'succeeded', bytesRead: 12 * MB, bytesStored: 0.2 * MB, appConsistent: true, error: null }, new Date(ago(now, 2)));
+      jobs.finish(
+        job,
+        { status: 'succeeded', bytesRead: 12 * MB, bytesStored: 0.2 * MB, appConsistent: true, error: null },
+        new Date(ago(now, 2)),
+      );
     }
 
     const plan = new PlansStore(db).create(
       {
         name: 'Office servers',
         groups: [
-          { name: 'Directory', vms: [{ vmId: dc!, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }], then: { kind: 'heartbeat', timeoutSeconds: 600 } },
-          { name: 'Group 2', vms: [{ vmId: files!, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }, { vmId: web!, checks: [{ kind: 'boot' }, { kind: 'tcp', port: 443, timeoutSeconds: 120 }] }], then: { kind: 'none' } },
+          {
+            name: 'Directory',
+            vms: [{ vmId: dc!, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }],
+            then: { kind: 'heartbeat', timeoutSeconds: 600 },
+          },
+          {
+            name: 'Group 2',
+            vms: [
+              { vmId: files!, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] },
+              { vmId: web!, checks: [{ kind: 'boot' }, { kind: 'tcp', port: 443, timeoutSeconds: 120 }] },
+            ],
+            then: { kind: 'none' },
+          },
         ],
         points: { kind: 'latest' },
         networkMapping: [],
@@ -135,8 +238,20 @@ export function seedLivedInCatalog(dataDir: string, now = Date.now()): { policyI
         recoveryPointTime: new Date(started - 22 * 60_000).toISOString(),
         status: 'passed' as const,
         checks: [
-          { name: 'Boots', kind: 'boot' as const, status: 'passed' as const, detail: `serial marker "LIFEBOAT-BOOT-OK ${vm}" seen after 0.${3 + i} s`, at: at(20 + i * 10) },
-          { name: 'Vault data intact', kind: 'vault-verify' as const, status: 'passed' as const, detail: 'every block re-read and its hash checked', at: at(25 + i * 10) },
+          {
+            name: 'Boots',
+            kind: 'boot' as const,
+            status: 'passed' as const,
+            detail: `serial marker "LIFEBOAT-BOOT-OK ${vm}" seen after 0.${3 + i} s`,
+            at: at(20 + i * 10),
+          },
+          {
+            name: 'Vault data intact',
+            kind: 'vault-verify' as const,
+            status: 'passed' as const,
+            detail: 'every block re-read and its hash checked',
+            at: at(25 + i * 10),
+          },
         ],
         screenshot: null,
         recoveredSeconds: 40 + i * 15,
@@ -156,10 +271,26 @@ export function seedLivedInCatalog(dataDir: string, now = Date.now()): { policyI
       [null, 'Confirm nothing is left behind', 94, 95],
     ];
     steps.forEach(([vm, name, from, to], i) => {
-      const step = drills.addStep({ drillId, seq: i + 1, vm, name, status: 'running', startedAt: at(from), finishedAt: null, detail: null });
+      const step = drills.addStep({
+        drillId,
+        seq: i + 1,
+        vm,
+        name,
+        status: 'running',
+        startedAt: at(from),
+        finishedAt: null,
+        detail: null,
+      });
       drills.finishStep(step.id, 'passed', at(to), null);
     });
-    drills.raiseActionItem({ source: 'drill', subject: 'lab-web01', description: 'Port 443 answered only after 40 s: check the web service starts automatically.', owner: null, createdAt: at(95), drillId });
+    drills.raiseActionItem({
+      source: 'drill',
+      subject: 'lab-web01',
+      description: 'Port 443 answered only after 40 s: check the web service starts automatically.',
+      owner: null,
+      createdAt: at(95),
+      drillId,
+    });
     return { policyId: policy.id, planId: plan.id, drillId, vmIds: ids };
   } finally {
     db.close();
@@ -188,7 +319,16 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
     const plan = new PlansStore(db).create(
       {
         name: 'Web shop',
-        groups: [{ name: 'Group 1', vms: [{ vmId: files, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }, { vmId: web, checks: [{ kind: 'boot' }, { kind: 'tcp', port: 80, timeoutSeconds: 120 }, { kind: 'vault-verify' }] }], then: { kind: 'none' } }],
+        groups: [
+          {
+            name: 'Group 1',
+            vms: [
+              { vmId: files, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] },
+              { vmId: web, checks: [{ kind: 'boot' }, { kind: 'tcp', port: 80, timeoutSeconds: 120 }, { kind: 'vault-verify' }] },
+            ],
+            then: { kind: 'none' },
+          },
+        ],
         points: { kind: 'latest' },
         networkMapping: [],
         drillNetwork: null,
@@ -209,7 +349,12 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
       return file;
     };
     const drills = new DrillsStore(db);
-    const record = (status: Drill['status'], startedMinutesAgo: number, vms: (at: (s: number) => string) => Drill['vms'], rtoSeconds: number | null): string => {
+    const record = (
+      status: Drill['status'],
+      startedMinutesAgo: number,
+      vms: (at: (s: number) => string) => Drill['vms'],
+      rtoSeconds: number | null,
+    ): string => {
       const id = randomUUID();
       const started = now - startedMinutesAgo * MINUTE;
       const at = (seconds: number): string => new Date(started + seconds * 1000).toISOString();
@@ -233,8 +378,24 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
         vms: results,
       });
       let seq = 0;
-      const step = (vm: string | null, name: string, from: number, to: number, detail: string | null, state: 'passed' | 'skipped' = 'passed'): void => {
-        const added = drills.addStep({ drillId: id, seq: ++seq, vm, name, status: 'running', startedAt: at(from), finishedAt: null, detail: null });
+      const step = (
+        vm: string | null,
+        name: string,
+        from: number,
+        to: number,
+        detail: string | null,
+        state: 'passed' | 'skipped' = 'passed',
+      ): void => {
+        const added = drills.addStep({
+          drillId: id,
+          seq: ++seq,
+          vm,
+          name,
+          status: 'running',
+          startedAt: at(from),
+          finishedAt: null,
+          detail: null,
+        });
         drills.finishStep(added.id, state, at(to), detail);
       };
       step(null, 'Choose recovery points', 0, 2, null);
@@ -261,10 +422,40 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
           recoveryPointTime: point(2 * 24 * 60),
           status: 'passed',
           checks: [
-            check({ name: 'Boots', kind: 'boot', status: 'passed', detail: 'Readiness line seen on the serial console after 3.2 s', evidence: [{ kind: 'serial-line', text: DRILL_EVIDENCE.serialLine }] }, at(27)),
-            check({ name: 'Port 80 answers', kind: 'tcp', status: 'passed', detail: 'Port 80 answered after 4.1 s', evidence: [{ kind: 'tcp-answer', text: DRILL_EVIDENCE.httpAnswer }] }, at(31)),
-            check({ name: 'Heartbeat', kind: 'heartbeat', status: 'skipped', detail: 'this sandbox (QEMU) has no Hyper-V integration services to ask', fix: null }, at(31)),
-            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(40)),
+            check(
+              {
+                name: 'Boots',
+                kind: 'boot',
+                status: 'passed',
+                detail: 'Readiness line seen on the serial console after 3.2 s',
+                evidence: [{ kind: 'serial-line', text: DRILL_EVIDENCE.serialLine }],
+              },
+              at(27),
+            ),
+            check(
+              {
+                name: 'Port 80 answers',
+                kind: 'tcp',
+                status: 'passed',
+                detail: 'Port 80 answered after 4.1 s',
+                evidence: [{ kind: 'tcp-answer', text: DRILL_EVIDENCE.httpAnswer }],
+              },
+              at(31),
+            ),
+            check(
+              {
+                name: 'Heartbeat',
+                kind: 'heartbeat',
+                status: 'skipped',
+                detail: 'this sandbox (QEMU) has no Hyper-V integration services to ask',
+                fix: null,
+              },
+              at(31),
+            ),
+            check(
+              { name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' },
+              at(40),
+            ),
           ],
           screenshot: png('lab-web01-passed', true),
           unverified: null,
@@ -278,8 +469,20 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
           recoveryPointTime: point(2 * 24 * 60),
           status: 'passed',
           checks: [
-            check({ name: 'Boots', kind: 'boot', status: 'passed', detail: 'Login prompt seen on the screen after 9 s', evidence: [{ kind: 'screen-text', text: DRILL_EVIDENCE.screenText }] }, at(35)),
-            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(44)),
+            check(
+              {
+                name: 'Boots',
+                kind: 'boot',
+                status: 'passed',
+                detail: 'Login prompt seen on the screen after 9 s',
+                evidence: [{ kind: 'screen-text', text: DRILL_EVIDENCE.screenText }],
+              },
+              at(35),
+            ),
+            check(
+              { name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' },
+              at(44),
+            ),
           ],
           screenshot: png('lab-files01-passed', true),
           unverified: null,
@@ -311,7 +514,10 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
               },
               at(144),
             ),
-            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(60)),
+            check(
+              { name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' },
+              at(60),
+            ),
           ],
           screenshot: png('lab-web01-unverified', false),
           unverified: {
@@ -328,8 +534,20 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
           recoveryPointTime: point(2 * 60),
           status: 'passed',
           checks: [
-            check({ name: 'Boots', kind: 'boot', status: 'passed', detail: 'Login prompt seen on the screen after 8 s', evidence: [{ kind: 'screen-text', text: DRILL_EVIDENCE.screenText }] }, at(32)),
-            check({ name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' }, at(41)),
+            check(
+              {
+                name: 'Boots',
+                kind: 'boot',
+                status: 'passed',
+                detail: 'Login prompt seen on the screen after 8 s',
+                evidence: [{ kind: 'screen-text', text: DRILL_EVIDENCE.screenText }],
+              },
+              at(32),
+            ),
+            check(
+              { name: 'Vault data intact', kind: 'vault-verify', status: 'passed', detail: 'every block re-read and its hash checked' },
+              at(41),
+            ),
           ],
           screenshot: null,
           unverified: null,
@@ -339,7 +557,14 @@ export function seedDrillEvidence(dataDir: string, now = Date.now()): { planId: 
       ],
       null,
     );
-    drills.raiseActionItem({ source: 'drill', subject: 'lab-web01', description: `Nothing proved the guest came up. ${DRILL_EVIDENCE.unverifiedFix}.`, owner: null, createdAt: new Date(now - 2 * 60 * MINUTE + 150_000).toISOString(), drillId: unverifiedId });
+    drills.raiseActionItem({
+      source: 'drill',
+      subject: 'lab-web01',
+      description: `Nothing proved the guest came up. ${DRILL_EVIDENCE.unverifiedFix}.`,
+      owner: null,
+      createdAt: new Date(now - 2 * 60 * MINUTE + 150_000).toISOString(),
+      drillId: unverifiedId,
+    });
     return { planId: plan.id, passedId, unverifiedId };
   } finally {
     db.close();
@@ -352,7 +577,10 @@ export function seedLargeInventory(dataDir: string, count: number, now = Date.no
   try {
     const target = new TargetsStore(db).getDefault();
     if (!target) throw new Error('seedLargeInventory: run setup first');
-    const host = new HostsStore(db).create({ name: 'HV-BIG', kind: 'hyperv', address: 'hv-big.corp.local', settings: {}, credentialsSecretId: null }, new Date(now));
+    const host = new HostsStore(db).create(
+      { name: 'HV-BIG', kind: 'hyperv', address: 'hv-big.corp.local', settings: {}, credentialsSecretId: null },
+      new Date(now),
+    );
     const vms: DiscoveredVm[] = Array.from({ length: count }, (_, i) => ({
       externalId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       name: `HV-VM-${String(i).padStart(4, '0')}`,
@@ -363,7 +591,9 @@ export function seedLargeInventory(dataDir: string, count: number, now = Date.no
       generation: 2,
       guestOs: i % 3 === 0 ? 'Windows Server 2022 Datacenter' : 'Ubuntu 22.04 LTS',
       disks: [{ key: '0:0', label: 'Hard Drive', path: `D:\\VMs\\HV-VM-${i}\\disk0.vhdx`, format: 'vhdx', capacityBytes: 127 * 1024 ** 3 }],
-      nics: [{ name: 'Network Adapter', network: 'LAN', mac: null, ips: [`10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`], connected: true }],
+      nics: [
+        { name: 'Network Adapter', network: 'LAN', mac: null, ips: [`10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`], connected: true },
+      ],
       heartbeat: 'ok',
       replication: null,
       configPath: null,
@@ -376,9 +606,35 @@ export function seedLargeInventory(dataDir: string, count: number, now = Date.no
     const insert = db.transaction(() => {
       for (let p = 0; p * 100 < ids.length; p++) {
         const vmIds = ids.slice(p * 100, (p + 1) * 100);
-        policies.create({ name: `Group ${p + 1}`, vmIds, targetId: target.id, rpoMinutes: 60, schedule: null, retention: { keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 }, consistency: 'prefer', bandwidth: [], enabled: true }, new Date(now - 86_400_000));
+        policies.create(
+          {
+            name: `Group ${p + 1}`,
+            vmIds,
+            targetId: target.id,
+            rpoMinutes: 60,
+            schedule: null,
+            retention: { keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 },
+            consistency: 'prefer',
+            bandwidth: [],
+            enabled: true,
+          },
+          new Date(now - 86_400_000),
+        );
       }
-      entries.forEach(([vmName, vmId], i) => points.upsert({ id: randomUUID(), vmId, vmName, targetId: target.id, jobId: null, time: ago(now, (i % 70) + 1), appConsistent: true, sizeBytes: 127 * 1024 ** 3, storedBytes: 3 * 1024 ** 3, details: {} }));
+      entries.forEach(([vmName, vmId], i) =>
+        points.upsert({
+          id: randomUUID(),
+          vmId,
+          vmName,
+          targetId: target.id,
+          jobId: null,
+          time: ago(now, (i % 70) + 1),
+          appConsistent: true,
+          sizeBytes: 127 * 1024 ** 3,
+          storedBytes: 3 * 1024 ** 3,
+          details: {},
+        }),
+      );
     });
     insert();
   } finally {

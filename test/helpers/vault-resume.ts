@@ -16,7 +16,13 @@ export function sameFiles(a: string, b: string): boolean {
  * read, holds no recovery point from the failed run, and the next backup of `file` completes, restores
  * byte for byte and verifies. Returns that backup's stats, so the caller can check what was reused.
  */
-export async function backupAgainAfterFailure(location: string, passphrase: string, options: VaultOptions, file: string, outDir: string): Promise<BackupStats> {
+export async function backupAgainAfterFailure(
+  location: string,
+  passphrase: string,
+  options: VaultOptions,
+  file: string,
+  outDir: string,
+): Promise<BackupStats> {
   const vault = await Vault.open(location, passphrase, options);
   try {
     expect((await vault.verify({ readData: 'all' })).ok).toBe(true);

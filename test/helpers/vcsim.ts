@@ -25,7 +25,11 @@ export interface Vcsim {
 }
 
 /** How Lifeboat connects to a running simulator, as a host added in Settings would. */
-export function vcsimConnection(sim: Vcsim, overrides: Partial<HostConnection> = {}, settings: HostConnection['settings'] = {}): HostConnection {
+export function vcsimConnection(
+  sim: Vcsim,
+  overrides: Partial<HostConnection> = {},
+  settings: HostConnection['settings'] = {},
+): HostConnection {
   return {
     id: 'vc',
     name: 'vcsim',
@@ -75,7 +79,10 @@ export function buildVcsim(): string {
       encoding: 'utf8',
       timeout: 280_000,
     });
-    if (result.status !== 0) throw new Error(`building the vSphere simulator failed (run scripts/setup.sh for golang-go and golang-github-vmware-govmomi-dev):\n${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(
+        `building the vSphere simulator failed (run scripts/setup.sh for golang-go and golang-github-vmware-govmomi-dev):\n${result.stderr}`,
+      );
     fs.renameSync(temp, binary);
     return binary;
   } finally {

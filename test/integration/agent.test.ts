@@ -6,7 +6,11 @@ import { runCli, startEngine } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 
 async function callApi(origin: string, token: string, method: string): Promise<Response> {
-  return fetch(`${origin}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' });
+  return fetch(`${origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: '{}',
+  });
 }
 
 describe('lifeboat agent', () => {
@@ -38,7 +42,16 @@ describe('lifeboat agent', () => {
 
   it('takes over a lock left by a process that died', async () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: (await import('node:os')).hostname(), startedAt: '2026-01-01T00:00:00Z', kind: 'agent', url: null }));
+    fs.writeFileSync(
+      path.join(dir, LOCK_FILE),
+      JSON.stringify({
+        pid: 2 ** 22 + 12345,
+        hostname: (await import('node:os')).hostname(),
+        startedAt: '2026-01-01T00:00:00Z',
+        kind: 'agent',
+        url: null,
+      }),
+    );
     const agent = await startEngine(['--data', dir, 'agent']);
     expect((await callApi(agent.origin, agent.token, 'getStatus')).status).toBe(200);
     expect(await agent.stop()).toBe(0);

@@ -17,7 +17,11 @@ const qemu = findQemu();
 /** Workstation's vmrun cannot run here: this one keeps Workstation's sign of a running VM (the .lck folder). */
 function fakeVmrun(dir: string): string {
   const file = path.join(dir, 'vmrun');
-  fs.writeFileSync(file, `#!/bin/sh\n[ "$1" = "-T" ] && shift 2\ncase "$1" in\n  list) exit 1 ;;\n  start) mkdir -p "$2.lck" ;;\n  stop) rm -rf "$2.lck" ;;\nesac\nexit 0\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh\n[ "$1" = "-T" ] && shift 2\ncase "$1" in\n  list) exit 1 ;;\n  start) mkdir -p "$2.lck" ;;\n  stop) rm -rf "$2.lck" ;;\nesac\nexit 0\n`,
+    { mode: 0o755 },
+  );
   return file;
 }
 
@@ -75,7 +79,9 @@ describe.skipIf(!qemu)('VM names in any script', () => {
 
     const drill = cli('drill', 'run', 'Everyone', '--json');
     expect(drill.status, drill.stderr + drill.stdout).toBe(0);
-    const drilled = JSON.parse(drill.stdout) as { vms: { name: string; status: string; screenshot: string; checks: { evidence: { text: string }[] }[] }[] };
+    const drilled = JSON.parse(drill.stdout) as {
+      vms: { name: string; status: string; screenshot: string; checks: { evidence: { text: string }[] }[] }[];
+    };
     expect(drilled.vms.map((v) => `${v.name}:${v.status}`).sort()).toEqual(NAMES.map((n) => `${n}:passed`).sort());
     // Five screenshots, five files; each VM's boot line is its own.
     expect(new Set(drilled.vms.map((v) => v.screenshot)).size).toBe(NAMES.length);
@@ -85,9 +91,21 @@ describe.skipIf(!qemu)('VM names in any script', () => {
     }
 
     const failover = cli('failover', 'Everyone', '--yes', '--json', '--shutdown-timeout', '1');
-    const steps = (id: string) => (JSON.parse(cli('call', 'getDrill', JSON.stringify({ id })).stdout) as { steps: { vm: string | null; name: string; status: string; detail: string | null }[] }).steps.filter((s) => s.status !== 'passed').map((s) => `${s.vm}: ${s.name}: ${s.detail}`);
+    const steps = (id: string) =>
+      (
+        JSON.parse(cli('call', 'getDrill', JSON.stringify({ id })).stdout) as {
+          steps: { vm: string | null; name: string; status: string; detail: string | null }[];
+        }
+      ).steps
+        .filter((s) => s.status !== 'passed')
+        .map((s) => `${s.vm}: ${s.name}: ${s.detail}`);
     expect(failover.status, steps((JSON.parse(failover.stdout) as { id: string }).id).join('\n')).toBe(0);
-    const standbyRoot = path.join(dir, 'data', 'failover', fs.readdirSync(path.join(dir, 'data', 'failover')).find((n) => n !== 'keep-me.txt')!);
+    const standbyRoot = path.join(
+      dir,
+      'data',
+      'failover',
+      fs.readdirSync(path.join(dir, 'data', 'failover')).find((n) => n !== 'keep-me.txt')!,
+    );
     const folders = fs.readdirSync(standbyRoot);
     expect(folders).toHaveLength(NAMES.length); // one folder each, none shared
     for (const folder of folders) {
@@ -101,7 +119,11 @@ describe.skipIf(!qemu)('VM names in any script', () => {
     expect(back.status, back.stderr + back.stdout).toBe(0);
     expect(qemuProcesses('lifeboat-recovered')).toEqual([]);
     NAMES.forEach((name, i) => {
-      const compare = spawnSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', path.join(dir, `reference-${i}.raw`), disks.get(name)!], { encoding: 'utf8' });
+      const compare = spawnSync(
+        'qemu-img',
+        ['compare', '-f', 'raw', '-F', 'vmdk', path.join(dir, `reference-${i}.raw`), disks.get(name)!],
+        { encoding: 'utf8' },
+      );
       expect(compare.status, `${name}: ${compare.stdout}${compare.stderr}`).toBe(0);
     });
     // Nothing outside the plan's own folders went: the sentinel stays, every VM file is still there (the

@@ -8,7 +8,9 @@ describe('lifeboat audit', () => {
   it('`lifeboat audit verify` exits 1 naming the edited row', () => {
     const dir = tempDir();
     const passphrase = 'Tulip-Harbour-93-Gravel-Lantern';
-    expect(runCli(['--data', dir, 'setup', '--organisation', 'Acme', '--vault-folder', '/srv/v'], { LIFEBOAT_PASSPHRASE: passphrase }).status).toBe(0);
+    expect(
+      runCli(['--data', dir, 'setup', '--organisation', 'Acme', '--vault-folder', '/srv/v'], { LIFEBOAT_PASSPHRASE: passphrase }).status,
+    ).toBe(0);
     expect(runCli(['--data', dir, 'call', 'updateSettings', '{"organisation":"Acme Ltd"}']).status).toBe(0);
     const ok = runCli(['--data', dir, 'audit', 'verify']);
     expect(ok.status).toBe(0);

@@ -51,17 +51,27 @@ function rows(db: Database.Database): AuditRow[] {
 /** Rewrites entry `seq`'s subject and recomputes every later hash (and, given the key file, every MAC). */
 function rewrite(dir: string, seq: number, withKeyFile: boolean): void {
   const db = new Database(path.join(dir, 'lifeboat.db'));
-  const key = withKeyFile ? Buffer.from(hkdfSync('sha256', fs.readFileSync(path.join(dir, 'secret.key')), Buffer.alloc(0), 'lifeboat audit mac v1', 32)) : null;
+  const key = withKeyFile
+    ? Buffer.from(hkdfSync('sha256', fs.readFileSync(path.join(dir, 'secret.key')), Buffer.alloc(0), 'lifeboat audit mac v1', 32))
+    : null;
   const mac = (text: string): string | null => (key ? createHmac('sha256', key).update(text).digest('hex') : null);
   let previous: string | null = null;
   for (const row of rows(db)) {
     const changed = { ...row, prev_hash: previous ?? row.prev_hash, subject: row.seq === seq ? 'nobody' : row.subject };
     const hash = entryHash(changed);
-    db.prepare('UPDATE audit_events SET subject = ?, prev_hash = ?, hash = ?, mac = COALESCE(?, mac) WHERE seq = ?').run(changed.subject, changed.prev_hash, hash, mac(`entry:${hash}`), row.seq);
+    db.prepare('UPDATE audit_events SET subject = ?, prev_hash = ?, hash = ?, mac = COALESCE(?, mac) WHERE seq = ?').run(
+      changed.subject,
+      changed.prev_hash,
+      hash,
+      mac(`entry:${hash}`),
+      row.seq,
+    );
     previous = hash;
   }
   const last = rows(db).at(-1)!;
-  db.prepare("UPDATE settings SET value = ? WHERE key = 'auditHead'").run(JSON.stringify({ seq: last.seq, hash: last.hash, ...(key ? { mac: mac(`head:${last.seq}:${last.hash}`) } : {}) }));
+  db.prepare("UPDATE settings SET value = ? WHERE key = 'auditHead'").run(
+    JSON.stringify({ seq: last.seq, hash: last.hash, ...(key ? { mac: mac(`head:${last.seq}:${last.hash}`) } : {}) }),
+  );
   db.close();
 }
 
@@ -80,7 +90,9 @@ describe('the audit log against a local attacker', () => {
     const verify = runCli(['--data', dir, 'audit', 'verify'], ENV);
     expect(verify.status).toBe(1);
     expect(verify.stderr).toMatch(/Entry 2 \(.*\) was rewritten: its hash was recomputed, but its seal \(MAC\) does not match/);
-    expect(verify.stderr).toMatch(/Entry \d+ differs from the anchor in the vault "Primary vault" \(written .*\): the log was rewritten up to there/);
+    expect(verify.stderr).toMatch(
+      /Entry \d+ differs from the anchor in the vault "Primary vault" \(written .*\): the log was rewritten up to there/,
+    );
 
     const keyHolder = copyOfHonest();
     rewrite(keyHolder, 2, true); // the MACs are right now: only the anchors outside the catalog disagree
@@ -101,7 +113,11 @@ describe('the audit log against a local attacker', () => {
     const verify = runCli(['--data', dir, 'audit', 'verify'], ENV);
     expect(verify.status).toBe(1);
     expect(verify.stderr).toContain(`The record of the log's end is missing while ${kept} entries are present`);
-    expect(verify.stderr).toMatch(new RegExp(`The log ends at entry ${kept}, but the anchor in the vault "Primary vault" \\(written .*\\) records entry \\d+: entries ${kept + 1}–\\d+ were deleted`));
+    expect(verify.stderr).toMatch(
+      new RegExp(
+        `The log ends at entry ${kept}, but the anchor in the vault "Primary vault" \\(written .*\\) records entry \\d+: entries ${kept + 1}–\\d+ were deleted`,
+      ),
+    );
   });
 
   it('(2) a workbook exported before a rewrite fails the rewritten log; an honest one passes', () => {

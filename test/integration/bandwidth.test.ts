@@ -8,7 +8,7 @@ const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 const MiB = 1024 * 1024;
 
 describe('bandwidth schedule', () => {
-  it('holds a run\'s uploads to the limit of the window in force, within 10%', async () => {
+  it("holds a run's uploads to the limit of the window in force, within 10%", async () => {
     const dir = tempDir();
     const vault = path.join(dir, 'vault');
     const env = { LIFEBOAT_PASSPHRASE: PASSPHRASE };
@@ -19,7 +19,9 @@ describe('bandwidth schedule', () => {
     expect(cli('setup', '--organisation', 'Acme', '--vault-folder', vault).status).toBe(0);
     expect(cli('hosts', 'add', 'workstation', '--folder', vms, '--no-inventory').status).toBe(0);
     expect(cli('discover').status).toBe(0);
-    const policy = JSON.parse(cli('protect', '--vm', 'data01', '--target', vault, '--rpo', '60m', '--name', 'Data', '--json').stdout) as { id: string };
+    const policy = JSON.parse(cli('protect', '--vm', 'data01', '--target', vault, '--rpo', '60m', '--name', 'Data', '--json').stdout) as {
+      id: string;
+    };
 
     // Today (all day) 4 MiB/s; the other days 1 MiB/s: the run must follow today's window.
     const today = new Date().getDay();

@@ -16,7 +16,15 @@ describe('catalog rebuild from the vault alone', () => {
     expect(before('protect', '--vm', 'lab-dc01', '--vm', 'lab-web01', '--target', vault, '--rpo', '30m', '--name', 'Lab').status).toBe(0);
     expect(before('run', 'Lab').status).toBe(0);
     expect(before('run', 'lab-web01').status).toBe(0);
-    const points = (vm: string, data: string) => JSON.parse(runCli(['--data', data, 'points', vm, '--json'], env).stdout) as { id: string; time: string; vm: string; sizeBytes: number; storedBytes: number; appConsistent: boolean }[];
+    const points = (vm: string, data: string) =>
+      JSON.parse(runCli(['--data', data, 'points', vm, '--json'], env).stdout) as {
+        id: string;
+        time: string;
+        vm: string;
+        sizeBytes: number;
+        storedBytes: number;
+        appConsistent: boolean;
+      }[];
     const original = [...points('lab-dc01', old), ...points('lab-web01', old)];
     expect(original).toHaveLength(3);
 
@@ -30,7 +38,10 @@ describe('catalog rebuild from the vault alone', () => {
     expect(JSON.parse(rebuilt.stdout)).toMatchObject({ points: 3, policiesRestored: ['Lab'], waitingForVms: [] });
 
     const restored = [...points('lab-dc01', fresh), ...points('lab-web01', fresh)];
-    const comparable = (list: typeof original) => list.map(({ id, time, vm, sizeBytes, storedBytes, appConsistent }) => ({ id, time, vm, sizeBytes, storedBytes, appConsistent })).sort((a, b) => a.id.localeCompare(b.id));
+    const comparable = (list: typeof original) =>
+      list
+        .map(({ id, time, vm, sizeBytes, storedBytes, appConsistent }) => ({ id, time, vm, sizeBytes, storedBytes, appConsistent }))
+        .sort((a, b) => a.id.localeCompare(b.id));
     expect(comparable(restored)).toEqual(comparable(original));
     const rpo = JSON.parse(after('rpo', '--json').stdout) as { vm: string; policy: string; rpoMinutes: number }[];
     expect(rpo.map((r) => `${r.vm}:${r.policy}:${r.rpoMinutes}`).sort()).toEqual(['lab-dc01:Lab:30', 'lab-web01:Lab:30']);

@@ -49,7 +49,9 @@ describe('lifeboat CLI', () => {
 
   it('sets up without a window, validating like the console does', () => {
     const dir = tempDir();
-    const weak = runCli(['--data', dir, 'setup', '--organisation', 'Acme', '--vault-folder', '/srv/vault'], { LIFEBOAT_PASSPHRASE: 'password1234' });
+    const weak = runCli(['--data', dir, 'setup', '--organisation', 'Acme', '--vault-folder', '/srv/vault'], {
+      LIFEBOAT_PASSPHRASE: 'password1234',
+    });
     expect(weak.status).toBe(2);
     expect(weak.stderr).toMatch(/^error: passphrase: /);
 

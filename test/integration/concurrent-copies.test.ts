@@ -16,7 +16,11 @@ async function labWithVault() {
   const service = createService({ dataDir: dir, heartbeat: false });
   const client = createLocalClient(service.api);
   const vaultPath = path.join(dir, 'vault');
-  const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: vaultPath }, passphrase: PASSPHRASE });
+  const settings = await client.completeFirstRun({
+    organisation: 'Acme',
+    vault: { kind: 'folder', path: vaultPath },
+    passphrase: PASSPHRASE,
+  });
   await client.createSampleLab({});
   const vms = await client.listVms();
   return { dir, service, client, vaultPath, targetId: settings.vault!.id, vms };
@@ -35,7 +39,13 @@ function jobOrder(service: LifeboatService): string[] {
 describe('copies side by side', () => {
   it('runs two copies into one vault at once by default, applies every VM’s retention, and each point restores exactly', async () => {
     const { dir, service, client, vaultPath, targetId, vms } = await labWithVault();
-    const policy = await client.createPolicy({ name: 'Lab', vmIds: vms.map((vm) => vm.id), targetId, rpoMinutes: 60, retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
+    const policy = await client.createPolicy({
+      name: 'Lab',
+      vmIds: vms.map((vm) => vm.id),
+      targetId,
+      rpoMinutes: 60,
+      retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 },
+    });
     expect((await client.getSettings()).concurrency).toEqual({ total: 4, perHost: 2, perTarget: 2 });
 
     const order = jobOrder(service);
@@ -80,15 +90,26 @@ describe('copies side by side', () => {
 
   it('refuses limits that make no sense, naming the field', async () => {
     const { service, client } = await labWithVault();
-    await expect(client.updateSettings({ concurrency: { total: 2, perHost: 4, perTarget: 1 } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/cannot exceed the total/) });
-    await expect(client.updateSettings({ concurrency: { total: 0, perHost: 1, perTarget: 1 } })).rejects.toMatchObject({ message: expect.stringMatching(/at least one/) });
+    await expect(client.updateSettings({ concurrency: { total: 2, perHost: 4, perTarget: 1 } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/cannot exceed the total/),
+    });
+    await expect(client.updateSettings({ concurrency: { total: 0, perHost: 1, perTarget: 1 } })).rejects.toMatchObject({
+      message: expect.stringMatching(/at least one/),
+    });
     await service.close();
   });
 
   it('postpones retention while a restore reads the vault, and the next copy applies it', async () => {
     const { service, client, vaultPath, targetId, vms } = await labWithVault();
     const vm = vms.find((v) => v.name === 'lab-web01')!;
-    const policy = await client.createPolicy({ name: 'Web', vmIds: [vm.id], targetId, rpoMinutes: 60, retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
+    const policy = await client.createPolicy({
+      name: 'Web',
+      vmIds: [vm.id],
+      targetId,
+      rpoMinutes: 60,
+      retention: { keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 },
+    });
     const copy = async () => {
       const done = nextFinishedJobs(service, 1);
       await client.runNow({ policyId: policy.id });
@@ -111,7 +132,20 @@ describe('copies side by side', () => {
 
     // A lock nobody refreshes any more is not waited out: the copy says someone must unlock the vault.
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-    await stack.backend.put('locks/0badf00d', Buffer.from(JSON.stringify({ id: '0badf00d', kind: 'read', host: 'old-console', pid: 4242, operation: 'verify', started: hourAgo, refreshed: hourAgo })));
+    await stack.backend.put(
+      'locks/0badf00d',
+      Buffer.from(
+        JSON.stringify({
+          id: '0badf00d',
+          kind: 'read',
+          host: 'old-console',
+          pid: 4242,
+          operation: 'verify',
+          started: hourAgo,
+          refreshed: hourAgo,
+        }),
+      ),
+    );
     const done = nextFinishedJobs(service, 1);
     await client.runNow({ policyId: policy.id });
     const [failed] = await done;

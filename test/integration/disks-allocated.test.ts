@@ -23,7 +23,8 @@ function countingResolver(): { resolver: SourceResolver; bytes: () => number; ca
     close: () => source.close(),
   });
   const resolver: SourceResolver = {
-    open: async (name, relativeTo) => wrap(await FileSource.open(relativeTo && !path.isAbsolute(name) ? path.join(path.dirname(relativeTo.name), name) : name)),
+    open: async (name, relativeTo) =>
+      wrap(await FileSource.open(relativeTo && !path.isAbsolute(name) ? path.join(path.dirname(relativeTo.name), name) : name)),
   };
   return { resolver, bytes: () => bytes, calls: () => calls };
 }
@@ -53,7 +54,9 @@ describe('only allocated data is read', () => {
       }
       await reader.close();
       const total = counter.bytes();
-      console.log(`${format}: 200 MiB allocated in a 16 GiB disk; ${(total / M).toFixed(1)} MiB read from the file in ${counter.calls()} reads`);
+      console.log(
+        `${format}: 200 MiB allocated in a 16 GiB disk; ${(total / M).toFixed(1)} MiB read from the file in ${counter.calls()} reads`,
+      );
       expect(total).toBeGreaterThanOrEqual(200 * M);
       expect(total).toBeLessThan(220 * M);
       expect(reader.stats.bytesReadFromSource).toBeLessThanOrEqual(total);

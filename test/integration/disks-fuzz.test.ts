@@ -78,13 +78,30 @@ beforeAll(async () => {
   const header = layout.headers.find((h) => h.offset === currentHeaderOffset(layout))!;
   const logGuid = randomGuid();
   const size = fs.statSync(vhdx).size;
-  const entry = logEntry({ sequence: 9n, tail: 0, logGuid, flushedFileOffset: size, lastFileOffset: size, descriptors: [{ kind: 'data', fileOffset: batEntry(vhdx, 0).fileOffset, data: Buffer.alloc(4096, 0x77) }, { kind: 'zero', fileOffset: batEntry(vhdx, 0).fileOffset + 8 * K, length: 8 * K }] });
+  const entry = logEntry({
+    sequence: 9n,
+    tail: 0,
+    logGuid,
+    flushedFileOffset: size,
+    lastFileOffset: size,
+    descriptors: [
+      { kind: 'data', fileOffset: batEntry(vhdx, 0).fileOffset, data: Buffer.alloc(4096, 0x77) },
+      { kind: 'zero', fileOffset: batEntry(vhdx, 0).fileOffset + 8 * K, length: 8 * K },
+    ],
+  });
   writeLogEntry(vhdx, header.logOffset, header.logLength, 0, entry);
   patchHeader(vhdx, currentHeaderOffset(layout), (h) => writeGuid(h, 48, logGuid));
   const check = (await openDisk(vhdx)) as VhdxReader;
   expect(check.details.replayedLogEntries).toBe(1);
   await check.close();
-  seeds.vhdx = [load(vhdx, [[0, 320 * K], [header.logOffset, header.logOffset + entry.length], [layout.bat.offset, layout.bat.offset + 512], [layout.metadata.offset, layout.metadata.offset + 64 * K + 512]])];
+  seeds.vhdx = [
+    load(vhdx, [
+      [0, 320 * K],
+      [header.logOffset, header.logOffset + entry.length],
+      [layout.bat.offset, layout.bat.offset + 512],
+      [layout.metadata.offset, layout.metadata.offset + 64 * K + 512],
+    ]),
+  ];
 
   // A differencing VHDX (sector bitmaps, parent locator) on a qemu parent.
   const parent = path.join(dir, 'parent.vhdx');
@@ -92,14 +109,22 @@ beforeAll(async () => {
   qemuIo(parent, 'vhdx', `write -P 0x21 0 ${2 * M}`);
   const parentReader = (await openDisk(parent)) as VhdxReader;
   const child = path.join(dir, 'child.avhdx');
-  const writer = await VhdxWriter.create(child, 8 * M, { blockSize: M, parent: { linkage: parentReader.details.dataWriteGuid, relativePath: '.\\parent.vhdx' } });
+  const writer = await VhdxWriter.create(child, 8 * M, {
+    blockSize: M,
+    parent: { linkage: parentReader.details.dataWriteGuid, relativePath: '.\\parent.vhdx' },
+  });
   await parentReader.close();
   await writer.write(4096, Buffer.alloc(8192, 0x31));
   await writer.write(3 * M, Buffer.alloc(M, 0x32));
   await writer.close();
   const childLayout = vhdxLayout(child);
   seeds.differencing = [
-    load(child, [[0, 320 * K], [childLayout.bat.offset, childLayout.bat.offset + 512], [childLayout.metadata.offset, childLayout.metadata.offset + 64 * K + 1024], [fs.statSync(child).size - M, fs.statSync(child).size - M + 1024]]),
+    load(child, [
+      [0, 320 * K],
+      [childLayout.bat.offset, childLayout.bat.offset + 512],
+      [childLayout.metadata.offset, childLayout.metadata.offset + 64 * K + 1024],
+      [fs.statSync(child).size - M, fs.statSync(child).size - M + 1024],
+    ]),
     load(parent, [[0, 320 * K]]),
   ];
 
@@ -108,7 +133,12 @@ beforeAll(async () => {
   qemuImg('create', '-q', '-f', 'vpc', '-o', 'force_size=on', vhd, String(8 * M));
   qemuIo(vhd, 'vpc', `write -P 0x41 0 ${M}`, `write -P 0x42 ${6 * M} 4096`);
   const vhdSize = fs.statSync(vhd).size;
-  seeds.vhd = [load(vhd, [[0, 2048], [vhdSize - 512, vhdSize]])];
+  seeds.vhd = [
+    load(vhd, [
+      [0, 2048],
+      [vhdSize - 512, vhdSize],
+    ]),
+  ];
 
   // VMDK snapshot chain: monolithicSparse child on a monolithicSparse base.
   const base = path.join(dir, 'base.vmdk');
@@ -126,7 +156,12 @@ beforeAll(async () => {
   disk.fill(0x62, 3 * M, 3 * M + 4096);
   writeVmwareStreamOptimized(stream, disk);
   const streamSize = fs.statSync(stream).size;
-  seeds.vmdkStream = [load(stream, [[0, 1536], [streamSize - 6 * K, streamSize]])];
+  seeds.vmdkStream = [
+    load(stream, [
+      [0, 1536],
+      [streamSize - 6 * K, streamSize],
+    ]),
+  ];
 
   // A text descriptor with a sparse extent (twoGbMaxExtentSparse) and a flat one beside it.
   const split = path.join(dir, 'split.vmdk');
@@ -138,12 +173,24 @@ beforeAll(async () => {
   // An ESXi vmfsSparse snapshot: descriptor, COWD delta (mutated most), vmfs base descriptor and flat file.
   const esxBase = path.join(dir, 'esx.vmdk');
   qemuImg('create', '-q', '-f', 'vmdk', '-o', 'subformat=monolithicFlat', esxBase, String(4 * M));
-  fs.writeFileSync(esxBase, fs.readFileSync(esxBase, 'utf8').replace(/createType="monolithicFlat"/, 'createType="vmfs"').replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"'));
+  fs.writeFileSync(
+    esxBase,
+    fs
+      .readFileSync(esxBase, 'utf8')
+      .replace(/createType="monolithicFlat"/, 'createType="vmfs"')
+      .replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"'),
+  );
   const baseCid = /^CID=(\w+)$/m.exec(fs.readFileSync(esxBase, 'utf8'))![1]!;
   const delta = path.join(dir, 'esx-000001-delta.vmdk');
-  writeCowdDelta(delta, 8192, [{ offset: 4096, data: Buffer.alloc(8192, 0x91) }, { offset: 3 * M, data: Buffer.alloc(512, 0x92) }]);
+  writeCowdDelta(delta, 8192, [
+    { offset: 4096, data: Buffer.alloc(8192, 0x91) },
+    { offset: 3 * M, data: Buffer.alloc(512, 0x92) },
+  ]);
   const snapshotDescriptor = path.join(dir, 'esx-000001.vmdk');
-  fs.writeFileSync(snapshotDescriptor, `# Disk DescriptorFile\nversion=1\nCID=0badf00d\nparentCID=${baseCid}\ncreateType="vmfsSparse"\nparentFileNameHint="esx.vmdk"\nRW 8192 VMFSSPARSE "esx-000001-delta.vmdk"\n`);
+  fs.writeFileSync(
+    snapshotDescriptor,
+    `# Disk DescriptorFile\nversion=1\nCID=0badf00d\nparentCID=${baseCid}\ncreateType="vmfsSparse"\nparentFileNameHint="esx.vmdk"\nRW 8192 VMFSSPARSE "esx-000001-delta.vmdk"\n`,
+  );
   seeds.vmdkCowd = [
     { ...load(snapshotDescriptor, [[0, 300]]), weight: 1 },
     { ...load(delta, [[0, 4 * 512 + 64]]), weight: 6 },
@@ -166,7 +213,12 @@ describe('fuzzing each parser with mutated images', () => {
   ] as const) {
     it(`${format}: ${CASES} mutated images are read or refused with a typed error`, async () => {
       const outcome = await runFuzz(format, seeds[format]!, CASES, SEED * 7919 + format.length, { fix, maxRead });
-      if (process.env.LIFEBOAT_FUZZ_REPORT) console.log(format, outcome.opened, [...outcome.refused].sort((a, b) => b[1] - a[1]));
+      if (process.env.LIFEBOAT_FUZZ_REPORT)
+        console.log(
+          format,
+          outcome.opened,
+          [...outcome.refused].sort((a, b) => b[1] - a[1]),
+        );
       // Both outcomes must occur, or the mutations are not reaching the parser.
       expect(outcome.opened).toBeGreaterThan(CASES / 20);
       expect([...outcome.refused.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(CASES / 20);

@@ -16,7 +16,12 @@ import { tempDir } from '../helpers/temp';
  * Every damaged file is refused with a typed error that names the file and the problem (and offers a fix),
  * whether the damage shows at open, when listing extents or when reading them.
  */
-async function expectRefused(file: string, code: 'DISK_INVALID' | 'DISK_UNSUPPORTED', problem: RegExp, named = file): Promise<LifeboatError> {
+async function expectRefused(
+  file: string,
+  code: 'DISK_INVALID' | 'DISK_UNSUPPORTED',
+  problem: RegExp,
+  named = file,
+): Promise<LifeboatError> {
   let caught: unknown;
   try {
     const reader = await openDisk(file);
@@ -126,7 +131,11 @@ describe('hostile VHDX files', () => {
       ['a.avhdx', guidA, guidB, '.\\b.avhdx'],
       ['b.avhdx', guidB, guidA, '.\\a.avhdx'],
     ] as const) {
-      const w = await VhdxWriter.create(path.join(dir, name), 8 * M, { blockSize: M, dataWriteGuid: own, parent: { linkage: parent, relativePath: parentFile } });
+      const w = await VhdxWriter.create(path.join(dir, name), 8 * M, {
+        blockSize: M,
+        dataWriteGuid: own,
+        parent: { linkage: parent, relativePath: parentFile },
+      });
       await w.write(0, Buffer.alloc(4096, 1));
       await w.close();
     }
@@ -137,7 +146,14 @@ describe('hostile VHDX files', () => {
   it('a missing parent', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'Server_1234.avhdx');
-    const w = await VhdxWriter.create(file, 8 * M, { blockSize: M, parent: { linkage: '11111111-2222-4333-8444-555555555555', relativePath: '.\\Server.vhdx', absoluteWin32Path: 'C:\\Hyper-V\\Server.vhdx' } });
+    const w = await VhdxWriter.create(file, 8 * M, {
+      blockSize: M,
+      parent: {
+        linkage: '11111111-2222-4333-8444-555555555555',
+        relativePath: '.\\Server.vhdx',
+        absoluteWin32Path: 'C:\\Hyper-V\\Server.vhdx',
+      },
+    });
     await w.close();
     const error = await expectRefused(file, 'DISK_INVALID', /its parent disk is missing \(tried Server\.vhdx, C:\\Hyper-V\\Server\.vhdx\)/);
     expect(error.fix).toMatch(/Copy the parent disk/);
@@ -147,7 +163,10 @@ describe('hostile VHDX files', () => {
     const dir = tempDir();
     vhdxWithData(dir, 'Server.vhdx');
     const file = path.join(dir, 'Server_1234.avhdx');
-    const w = await VhdxWriter.create(file, 16 * M, { blockSize: M, parent: { linkage: '11111111-2222-4333-8444-555555555555', relativePath: '.\\Server.vhdx' } });
+    const w = await VhdxWriter.create(file, 16 * M, {
+      blockSize: M,
+      parent: { linkage: '11111111-2222-4333-8444-555555555555', relativePath: '.\\Server.vhdx' },
+    });
     await w.close();
     await expectRefused(file, 'DISK_INVALID', /parent disk was modified after this differencing disk was created/);
   });
@@ -346,7 +365,11 @@ describe('hostile VMDK files', () => {
     const child = path.join(dir, 'base-000001.vmdk');
     qemuImg('create', '-q', '-f', 'vmdk', '-b', 'base.vmdk', '-F', 'vmdk', child);
     editEmbeddedDescriptor(base, (t) => t.replace(/^parentCID=\w+$/m, 'parentCID=12345678\nparentFileNameHint="base-000001.vmdk"'));
-    await expectRefused(child, 'DISK_INVALID', /parent chain loops back on itself \(.*base-000001\.vmdk -> .*base\.vmdk -> .*base-000001\.vmdk\)/);
+    await expectRefused(
+      child,
+      'DISK_INVALID',
+      /parent chain loops back on itself \(.*base-000001\.vmdk -> .*base\.vmdk -> .*base-000001\.vmdk\)/,
+    );
   });
 
   it('a descriptor whose extent file is missing', async () => {
@@ -391,7 +414,10 @@ describe('hostile VMDK files', () => {
   it('an ESXi SEsparse snapshot is refused as unsupported, with what to do', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'vm-000001.vmdk');
-    fs.writeFileSync(file, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="seSparse"\nRW 16384 SESPARSE "vm-000001-sesparse.vmdk"\n');
+    fs.writeFileSync(
+      file,
+      '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="seSparse"\nRW 16384 SESPARSE "vm-000001-sesparse.vmdk"\n',
+    );
     const error = await expectRefused(file, 'DISK_UNSUPPORTED', /SEsparse snapshot delta/);
     expect(error.fix).toMatch(/consolidate/);
   });
@@ -404,7 +430,10 @@ describe('hostile VMDK files', () => {
     const gt = readFileAt(delta, 4 * 512, 4).readUInt32LE(0);
     setU32(delta, gt * 512 + 3 * 4, gt + 1);
     const file = path.join(dir, 'vm-000001.vmdk');
-    fs.writeFileSync(file, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="vmfsSparse"\nRW 8192 VMFSSPARSE "vm-000001-delta.vmdk"\n');
+    fs.writeFileSync(
+      file,
+      '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="vmfsSparse"\nRW 8192 VMFSSPARSE "vm-000001-delta.vmdk"\n',
+    );
     await expectRefused(file, 'DISK_INVALID', /a grain at sector \d+ overlaps grain table 0/, delta);
   });
 });

@@ -102,7 +102,10 @@ describe('round trip through the vault (lifeboat vault backup-disk / restore-dis
     qemuIo(base, 'vhdx', ...ioCommands(WRITES));
     const reader = (await openDisk(base)) as VhdxReader;
     const checkpoint = path.join(dir, 'Server_A1B2.avhdx');
-    const writer = await VhdxWriter.create(checkpoint, SIZE, { blockSize: M, parent: { linkage: reader.details.dataWriteGuid, relativePath: '.\\Server.vhdx' } });
+    const writer = await VhdxWriter.create(checkpoint, SIZE, {
+      blockSize: M,
+      parent: { linkage: reader.details.dataWriteGuid, relativePath: '.\\Server.vhdx' },
+    });
     await reader.close();
     const childWrites: PatternWrite[] = [
       { offset: 512, length: 512, pattern: 0x1a },

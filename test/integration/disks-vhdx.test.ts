@@ -8,7 +8,16 @@ import { unionExtents } from '../../core/disks/extents';
 import type { VhdxReader } from '../../core/disks/vhdx';
 import { VhdxWriter } from '../../core/disks/vhdx-writer';
 import { checkReaderAgainstQemu, expectSameBytes, ioCommands, touchedBlocks, type PatternWrite } from '../helpers/disk-check';
-import { batEntry, currentHeaderOffset, logEntry, patchHeader, readFileAt, setLogicalSectorSize, vhdxLayout, writeLogEntry } from '../helpers/disk-vhdx-craft';
+import {
+  batEntry,
+  currentHeaderOffset,
+  logEntry,
+  patchHeader,
+  readFileAt,
+  setLogicalSectorSize,
+  vhdxLayout,
+  writeLogEntry,
+} from '../helpers/disk-vhdx-craft';
 import { clusterSizeOf, convertToRaw, G, K, M, qemuCheck, qemuImg, qemuIo } from '../helpers/qemu-images';
 import { tempDir } from '../helpers/temp';
 
@@ -70,7 +79,11 @@ describe('VHDX with 4096-byte logical sectors', () => {
     const file = path.join(dir, 'disk4k.vhdx');
     const size = 40 * M;
     qemuImg('create', '-q', '-f', 'vhdx', '-o', 'block_size=2M', file, String(size));
-    const writes = scattered(size, 2 * M).map((w) => ({ ...w, offset: Math.floor(w.offset / 4096) * 4096, length: Math.max(4096, w.length) }));
+    const writes = scattered(size, 2 * M).map((w) => ({
+      ...w,
+      offset: Math.floor(w.offset / 4096) * 4096,
+      length: Math.max(4096, w.length),
+    }));
     qemuIo(file, 'vhdx', ...ioCommands(writes));
     const raw = path.join(dir, 'expected.raw');
     convertToRaw(file, raw, 'vhdx');
@@ -104,8 +117,22 @@ describe('VHDX log', () => {
     entry5.copy(batSector, 5 * 8);
     const logGuid = randomGuid();
     const fill = (byte: number) => Buffer.alloc(4096, byte);
-    const stale = logEntry({ sequence: 5n, tail: 64 * K, logGuid, flushedFileOffset: fileSize, lastFileOffset: fileSize, descriptors: [{ kind: 'data', fileOffset: block0, data: fill(0xee) }] });
-    const first = logEntry({ sequence: 41n, tail: logLength - 12 * K, logGuid, flushedFileOffset: fileSize, lastFileOffset: fileSize, descriptors: [{ kind: 'data', fileOffset: block0 + 4096, data: fill(0xa1) }] });
+    const stale = logEntry({
+      sequence: 5n,
+      tail: 64 * K,
+      logGuid,
+      flushedFileOffset: fileSize,
+      lastFileOffset: fileSize,
+      descriptors: [{ kind: 'data', fileOffset: block0, data: fill(0xee) }],
+    });
+    const first = logEntry({
+      sequence: 41n,
+      tail: logLength - 12 * K,
+      logGuid,
+      flushedFileOffset: fileSize,
+      lastFileOffset: fileSize,
+      descriptors: [{ kind: 'data', fileOffset: block0 + 4096, data: fill(0xa1) }],
+    });
     const second = logEntry({
       sequence: 42n,
       tail: logLength - 12 * K,
@@ -159,7 +186,14 @@ describe('VHDX log', () => {
     const layout = vhdxLayout(file);
     const header = layout.headers.find((h) => h.offset === currentHeaderOffset(layout))!;
     const logGuid = randomGuid();
-    const entry = logEntry({ sequence: 7n, tail: 0, logGuid, flushedFileOffset: 0, lastFileOffset: 0, descriptors: [{ kind: 'data', fileOffset: batEntry(file, 0).fileOffset, data: Buffer.alloc(4096, 0x99) }] });
+    const entry = logEntry({
+      sequence: 7n,
+      tail: 0,
+      logGuid,
+      flushedFileOffset: 0,
+      lastFileOffset: 0,
+      descriptors: [{ kind: 'data', fileOffset: batEntry(file, 0).fileOffset, data: Buffer.alloc(4096, 0x99) }],
+    });
     entry.writeUInt8(entry[5000]! ^ 0xff, 5000); // a torn write: the checksum no longer matches
     writeLogEntry(file, header.logOffset, header.logLength, 0, entry);
     patchHeader(file, currentHeaderOffset(layout), (h) => writeGuid(h, 48, logGuid));
@@ -200,7 +234,10 @@ describe('VHDX differencing chains (Hyper-V checkpoints)', () => {
       { offset: 9 * M + 4 * K, length: M, pattern: 0x22 },
       { offset: size - 512, length: 512, pattern: 0x23 },
     ];
-    const w1 = await VhdxWriter.create(child, size, { blockSize: M, parent: { linkage: baseGuid, relativePath: '.\\Server.vhdx', absoluteWin32Path: 'C:\\Hyper-V\\Server.vhdx' } });
+    const w1 = await VhdxWriter.create(child, size, {
+      blockSize: M,
+      parent: { linkage: baseGuid, relativePath: '.\\Server.vhdx', absoluteWin32Path: 'C:\\Hyper-V\\Server.vhdx' },
+    });
     await writeAll(w1, childWrites);
     // Checkpoint 2 on top of checkpoint 1; its locator only has an absolute Windows path from another host.
     const grandchild = path.join(dir, 'Server_77C2.avhdx');
@@ -209,7 +246,10 @@ describe('VHDX differencing chains (Hyper-V checkpoints)', () => {
       { offset: 5 * M + 512, length: 512, pattern: 0x31 },
       { offset: 20 * M, length: 2 * M, pattern: 0x32 },
     ];
-    const w2 = await VhdxWriter.create(grandchild, size, { blockSize: M, parent: { linkage: w1.dataWriteGuid, relativePath: '', absoluteWin32Path: 'D:\\VMs\\Server\\Server_6A1B.avhdx' } });
+    const w2 = await VhdxWriter.create(grandchild, size, {
+      blockSize: M,
+      parent: { linkage: w1.dataWriteGuid, relativePath: '', absoluteWin32Path: 'D:\\VMs\\Server\\Server_6A1B.avhdx' },
+    });
     await writeAll(w2, grandchildWrites);
 
     // The expectation: qemu's raw copy of the base, with the same writes applied by qemu-io in order.
@@ -226,7 +266,9 @@ describe('VHDX differencing chains (Hyper-V checkpoints)', () => {
     await asOfChild.close();
 
     const asOfGrandchild = await openDisk(grandchild);
-    expect(await asOfGrandchild.extents()).toEqual(unionExtents(touchedBlocks([...baseWrites, ...childWrites], M, size), touchedBlocks(grandchildWrites, M, size)));
+    expect(await asOfGrandchild.extents()).toEqual(
+      unionExtents(touchedBlocks([...baseWrites, ...childWrites], M, size), touchedBlocks(grandchildWrites, M, size)),
+    );
     await expectSameBytes(asOfGrandchild, expectedGrandchild, 0, size);
     // Only the chain's allocated data was read: three small files, not three times the virtual size.
     expect(asOfGrandchild.stats.bytesReadFromSource).toBeLessThan(16 * M);
@@ -252,7 +294,11 @@ describe('VHDX differencing chains (Hyper-V checkpoints)', () => {
       { offset: size - 4 * K, length: 4 * K, pattern: 0x53 },
     ];
     const child = path.join(dir, 'child.avhdx');
-    const w1 = await VhdxWriter.create(child, size, { blockSize: M, logicalSectorSize: 4096, parent: { linkage: w0.dataWriteGuid, relativePath: '.\\base.vhdx' } });
+    const w1 = await VhdxWriter.create(child, size, {
+      blockSize: M,
+      logicalSectorSize: 4096,
+      parent: { linkage: w0.dataWriteGuid, relativePath: '.\\base.vhdx' },
+    });
     await writeAll(w1, childWrites);
     apply(childWrites);
     const reader = (await openDisk(child)) as VhdxReader;

@@ -30,7 +30,11 @@ describe('VMDK reader against qemu', () => {
       qemuImg('create', '-q', '-f', 'vmdk', '-o', `subformat=${subformat},adapter_type=lsilogic`, file, String(size));
       qemuIo(file, 'vmdk', ...ioCommands(scattered(size)));
       const sparse = subformat.includes('Sparse');
-      const reader = await checkReaderAgainstQemu(file, dir, { whole: true, qemuMapIsExact: sparse, expected: sparse ? undefined : [{ offset: 0, length: size }] });
+      const reader = await checkReaderAgainstQemu(file, dir, {
+        whole: true,
+        qemuMapIsExact: sparse,
+        expected: sparse ? undefined : [{ offset: 0, length: size }],
+      });
       expect(reader.format).toBe('vmdk');
       await reader.close();
     });
@@ -41,7 +45,11 @@ describe('VMDK reader against qemu', () => {
     const file = path.join(dir, 'split.vmdk');
     const size = 5 * G;
     qemuImg('create', '-q', '-f', 'vmdk', '-o', 'subformat=twoGbMaxExtentSparse', file, String(size));
-    const writes: PatternWrite[] = [...scattered(size), { offset: 2 * G - 3 * K, length: 8 * K, pattern: 0x76 }, { offset: 4 * G - 512, length: 1024, pattern: 0x77 }];
+    const writes: PatternWrite[] = [
+      ...scattered(size),
+      { offset: 2 * G - 3 * K, length: 8 * K, pattern: 0x76 },
+      { offset: 4 * G - 512, length: 1024, pattern: 0x77 },
+    ];
     qemuIo(file, 'vmdk', ...ioCommands(writes));
     expect(fs.readdirSync(dir).filter((f) => /-s\d+\.vmdk$/.test(f)).length).toBe(3);
     const reader = await checkReaderAgainstQemu(file, dir, { qemuMapIsExact: true, expected: touchedBlocks(writes, GRAIN, size) });
@@ -54,7 +62,10 @@ describe('VMDK reader against qemu', () => {
     const size = 40 * M;
     qemuImg('create', '-q', '-f', 'vmdk', '-o', 'subformat=monolithicFlat,adapter_type=lsilogic', file, String(size));
     // ESXi's own descriptor differs from a hosted flat one only by createType and the extent type.
-    const text = fs.readFileSync(file, 'utf8').replace(/createType="monolithicFlat"/, 'createType="vmfs"').replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"');
+    const text = fs
+      .readFileSync(file, 'utf8')
+      .replace(/createType="monolithicFlat"/, 'createType="vmfs"')
+      .replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"');
     expect(text).toMatch(/VMFS "esxi-flat.vmdk"/);
     fs.writeFileSync(file, text);
     qemuIo(file, 'vmdk', ...ioCommands(scattered(size)));
@@ -72,7 +83,11 @@ describe('VMDK reader against qemu', () => {
     qemuIo(raw, 'raw', ...ioCommands(writes), `write -P 0 ${10 * M} ${GRAIN}`);
     const file = path.join(dir, 'exported.vmdk');
     qemuImg('convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', raw, file);
-    const reader = await checkReaderAgainstQemu(file, dir, { whole: true, qemuMapIsExact: true, expected: touchedBlocks(writes, GRAIN, size) });
+    const reader = await checkReaderAgainstQemu(file, dir, {
+      whole: true,
+      qemuMapIsExact: true,
+      expected: touchedBlocks(writes, GRAIN, size),
+    });
     await reader.close();
   });
 
@@ -83,7 +98,11 @@ describe('VMDK reader against qemu', () => {
     for (const w of scattered(size)) disk.fill(w.pattern, w.offset, w.offset + w.length);
     const file = path.join(dir, 'exported.vmdk');
     writeVmwareStreamOptimized(file, disk);
-    const reader = await checkReaderAgainstQemu(file, dir, { whole: true, qemuMapIsExact: true, expected: touchedBlocks(scattered(size), GRAIN, size) });
+    const reader = await checkReaderAgainstQemu(file, dir, {
+      whole: true,
+      qemuMapIsExact: true,
+      expected: touchedBlocks(scattered(size), GRAIN, size),
+    });
     expect((await reader.read(0, size)).equals(disk)).toBe(true);
     await reader.close();
   });
@@ -133,7 +152,13 @@ describe('VMDK reader against qemu', () => {
     const size = 40 * M;
     const base = path.join(dir, 'SQL01.vmdk');
     qemuImg('create', '-q', '-f', 'vmdk', '-o', 'subformat=monolithicFlat', base, String(size));
-    fs.writeFileSync(base, fs.readFileSync(base, 'utf8').replace(/createType="monolithicFlat"/, 'createType="vmfs"').replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"'));
+    fs.writeFileSync(
+      base,
+      fs
+        .readFileSync(base, 'utf8')
+        .replace(/createType="monolithicFlat"/, 'createType="vmfs"')
+        .replace(/^RW (\d+) FLAT "(.+)" 0$/m, 'RW $1 VMFS "$2"'),
+    );
     qemuIo(base, 'vmdk', ...ioCommands(scattered(size)));
     const baseCid = /^CID=(\w+)$/m.exec(fs.readFileSync(base, 'utf8'))![1]!;
     const sectors = size / 512;
@@ -147,7 +172,15 @@ describe('VMDK reader against qemu', () => {
     ]);
     fs.writeFileSync(path.join(dir, 'SQL01-000001.vmdk'), descriptor('SQL01-000001', 'c0ffee01', baseCid, 'SQL01.vmdk', 1));
     // Snapshot 2 on top, with 4 KiB grains.
-    writeCowdDelta(path.join(dir, 'SQL01-000002-delta.vmdk'), sectors, [{ offset: 20 * M, data: Buffer.alloc(8192, 0xd1) }, { offset: 1024, data: Buffer.alloc(512, 0xd2) }], 8);
+    writeCowdDelta(
+      path.join(dir, 'SQL01-000002-delta.vmdk'),
+      sectors,
+      [
+        { offset: 20 * M, data: Buffer.alloc(8192, 0xd1) },
+        { offset: 1024, data: Buffer.alloc(512, 0xd2) },
+      ],
+      8,
+    );
     fs.writeFileSync(path.join(dir, 'SQL01-000002.vmdk'), descriptor('SQL01-000002', 'c0ffee02', 'c0ffee01', 'SQL01-000001.vmdk', 8));
     for (const file of ['SQL01-000001.vmdk', 'SQL01-000002.vmdk']) {
       const reader = await checkReaderAgainstQemu(path.join(dir, file), dir, { whole: true });

@@ -55,7 +55,8 @@ describe('round trip: reader -> writer, refereed by qemu-img check and compare',
         const compare = qemuCompare(source, qemuFormat, out, outFormat);
         expect(compare.status, `${label} -> ${format}: ${compare.output}`).toBe(0);
         // A restored disk holds everything the VM held: this account only.
-        for (const file of writer.files) if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777, `${format} ${file}`).toBe(0o600);
+        for (const file of writer.files)
+          if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777, `${format} ${file}`).toBe(0o600);
         expect(compare.output).toContain('Images are identical');
         // Zero blocks stay unallocated: nothing of the explicit-zero range is stored.
         if (format === 'vmdk') {
@@ -65,7 +66,13 @@ describe('round trip: reader -> writer, refereed by qemu-img check and compare',
         }
         if (format === 'vhdx') {
           const back = await openDisk(out);
-          expect(await back.extents()).toEqual(touchedBlocks(WRITES.filter((w) => w.pattern !== 0), 32 * M, SIZE));
+          expect(await back.extents()).toEqual(
+            touchedBlocks(
+              WRITES.filter((w) => w.pattern !== 0),
+              32 * M,
+              SIZE,
+            ),
+          );
           await back.close();
         }
         if (format === 'vmdk-esxi') {
@@ -83,7 +90,10 @@ describe('round trip: reader -> writer, refereed by qemu-img check and compare',
       const out = path.join(dir, `odd.${format}`);
       await expect(createDiskWriter(format, out, 1000)).rejects.toMatchObject({ code: 'DISK_UNSUPPORTED', fix: 'Restore it as raw.' });
     }
-    await expect(createDiskWriter('vmdk', path.join(dir, 'huge.vmdk'), 4 * 2 ** 40)).rejects.toMatchObject({ code: 'DISK_UNSUPPORTED', message: expect.stringMatching(/at most 2 TiB/) });
+    await expect(createDiskWriter('vmdk', path.join(dir, 'huge.vmdk'), 4 * 2 ** 40)).rejects.toMatchObject({
+      code: 'DISK_UNSUPPORTED',
+      message: expect.stringMatching(/at most 2 TiB/),
+    });
   });
 
   it('removes the half-written output when a restore is aborted', async () => {

@@ -31,15 +31,25 @@ describe('lifeboat drill run on the sample lab', () => {
     const cli = (...args: string[]) => runCli(['--data', dir, ...args], env);
     expect(cli('setup', '--organisation', 'Acme', '--vault-folder', vault).status).toBe(0);
     expect(cli('lab', 'create').status).toBe(0);
-    expect(cli('protect', '--vm', 'lab-dc01', '--vm', 'lab-files01', '--target', vault, '--rpo', '15m', '--name', 'Servers').status).toBe(0);
+    expect(cli('protect', '--vm', 'lab-dc01', '--vm', 'lab-files01', '--target', vault, '--rpo', '15m', '--name', 'Servers').status).toBe(
+      0,
+    );
     const run = cli('run', 'Servers');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Copy lab-dc01: succeeded[\s\S]*Copy lab-files01: succeeded|Copy lab-files01: succeeded[\s\S]*Copy lab-dc01: succeeded/);
+    expect(run.stdout).toMatch(
+      /Copy lab-dc01: succeeded[\s\S]*Copy lab-files01: succeeded|Copy lab-files01: succeeded[\s\S]*Copy lab-dc01: succeeded/,
+    );
     expect(cli('plan', 'create', 'Office', '--group', 'lab-dc01', '--group', 'lab-files01', '--rto', '30').status).toBe(0);
 
     const drill = cli('drill', 'run', 'Office', '--json');
     expect(drill.status, drill.stderr + drill.stdout).toBe(0);
-    const result = JSON.parse(drill.stdout) as { id: string; status: string; rpoSeconds: number; rtoSeconds: number; vms: { name: string; status: string; checks: { name: string; status: string }[]; screenshot: string }[] };
+    const result = JSON.parse(drill.stdout) as {
+      id: string;
+      status: string;
+      rpoSeconds: number;
+      rtoSeconds: number;
+      vms: { name: string; status: string; checks: { name: string; status: string }[]; screenshot: string }[];
+    };
     expect(result).toMatchObject({ status: 'passed', cleanupConfirmed: true });
     expect(result.rpoSeconds).toBeGreaterThanOrEqual(0);
     expect(result.rtoSeconds).toBeGreaterThan(0);
@@ -49,7 +59,10 @@ describe('lifeboat drill run on the sample lab', () => {
       expect(fs.readFileSync(vm.screenshot).subarray(1, 4).toString()).toBe('PNG');
     }
     const db = openCatalog(dir);
-    const started = new DrillsStore(db).steps(result.id).filter((s) => s.name === 'Start in isolation').map((s) => s.vm);
+    const started = new DrillsStore(db)
+      .steps(result.id)
+      .filter((s) => s.name === 'Start in isolation')
+      .map((s) => s.vm);
     db.close();
     expect(started).toEqual(['lab-dc01', 'lab-files01']); // group order
     expect(fs.readdirSync(path.join(dir, 'drills'))).toEqual([]);
@@ -66,7 +79,11 @@ describe('lifeboat drill run on the sample lab', () => {
 
     const broken = cli('drill', 'run', 'Everything', '--json');
     expect(broken.status).toBe(1);
-    const failed = JSON.parse(broken.stdout) as { status: string; cleanupConfirmed: boolean; vms: { name: string; status: string; failure: string | null }[] };
+    const failed = JSON.parse(broken.stdout) as {
+      status: string;
+      cleanupConfirmed: boolean;
+      vms: { name: string; status: string; failure: string | null }[];
+    };
     expect(failed.status).toBe('failed');
     expect(failed.cleanupConfirmed).toBe(true);
     const byName = new Map(failed.vms.map((vm) => [vm.name, vm]));

@@ -44,7 +44,10 @@ function labVault(diskFiles: Map<string, string[]>, corrupt: Set<string>): Vault
       for (const { offset, length } of await reader.extents()) await writer.write(offset, await reader.read(offset, length));
       await reader.close();
     },
-    verifyPoint: async (pointId) => (corrupt.has(pointId) ? { ok: false, problem: 'pack 3f2a… failed its checksum (block at 4 MiB of disk0)' } : { ok: true, problem: null }),
+    verifyPoint: async (pointId) =>
+      corrupt.has(pointId)
+        ? { ok: false, problem: 'pack 3f2a… failed its checksum (block at 4 MiB of disk0)' }
+        : { ok: true, problem: null },
     close: async () => undefined,
   };
 }
@@ -63,16 +66,41 @@ describe.skipIf(!qemu)('drill engine on the sample lab', () => {
     const diskFiles = new Map<string, string[]>();
     for (const vm of vms) {
       const id = `point-${vm.name}`;
-      diskFiles.set(id, vm.disks.map((d) => (path.isAbsolute(d.path) ? d.path : path.join(path.dirname(vm.configPath!), d.path))));
-      points.upsert({ id, vmId: vm.id, vmName: vm.name, targetId: 't', jobId: null, time: '2026-11-25T09:50:00.000Z', appConsistent: true, sizeBytes: 0, storedBytes: 0, details: {} });
+      diskFiles.set(
+        id,
+        vm.disks.map((d) => (path.isAbsolute(d.path) ? d.path : path.join(path.dirname(vm.configPath!), d.path))),
+      );
+      points.upsert({
+        id,
+        vmId: vm.id,
+        vmName: vm.name,
+        targetId: 't',
+        jobId: null,
+        time: '2026-11-25T09:50:00.000Z',
+        appConsistent: true,
+        sizeBytes: 0,
+        storedBytes: 0,
+        details: {},
+      });
     }
     const byName = new Map(vms.map((vm) => [vm.name, vm]));
     const plan: RecoveryPlan = new PlansStore(db).create(
       {
         name: 'Office',
         groups: [
-          { name: 'Directory', vms: [{ vmId: byName.get('lab-dc01')!.id, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }], then: { kind: 'none' } },
-          { name: 'Apps', vms: [byName.get('lab-files01')!, byName.get('lab-web01')!].map((vm) => ({ vmId: vm.id, checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }] })), then: { kind: 'none' } },
+          {
+            name: 'Directory',
+            vms: [{ vmId: byName.get('lab-dc01')!.id, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }],
+            then: { kind: 'none' },
+          },
+          {
+            name: 'Apps',
+            vms: [byName.get('lab-files01')!, byName.get('lab-web01')!].map((vm) => ({
+              vmId: vm.id,
+              checks: [{ kind: 'boot' as const }, { kind: 'vault-verify' as const }],
+            })),
+            then: { kind: 'none' },
+          },
         ],
         points: { kind: 'latest' },
         networkMapping: [],
@@ -87,7 +115,10 @@ describe.skipIf(!qemu)('drill engine on the sample lab', () => {
       new Date(),
     );
     const jobs = new JobsStore(db);
-    jobs.insert({ id: 'drill-1', kind: 'drill', title: 'Drill Office', trigger: 'manual', vmId: null, policyId: null, hostId: null, targetId: null }, new Date());
+    jobs.insert(
+      { id: 'drill-1', kind: 'drill', title: 'Drill Office', trigger: 'manual', vmId: null, policyId: null, hostId: null, targetId: null },
+      new Date(),
+    );
     const drills = new DrillsStore(db);
     let now = Date.parse('2026-11-25T10:00:00Z');
     const deps: DrillDeps = {
@@ -101,7 +132,12 @@ describe.skipIf(!qemu)('drill engine on the sample lab', () => {
       evidenceDir: path.join(dir, 'evidence'),
       workRoot: path.join(dir, 'drills'),
     };
-    const run: JobRunContext = { jobId: 'drill-1', signal: new AbortController().signal, log: (line) => jobs.appendLog('drill-1', line), progress: () => undefined };
+    const run: JobRunContext = {
+      jobId: 'drill-1',
+      signal: new AbortController().signal,
+      log: (line) => jobs.appendLog('drill-1', line),
+      progress: () => undefined,
+    };
 
     const drill = await runDrill(plan, { operator: 'alice' }, run, deps);
 

@@ -29,7 +29,10 @@ interface Run {
 /** Async, so this process keeps accepting connections (the isolation probe listens here) while a drill runs. */
 function lifeboat(dir: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, '--data', dir, ...args], { cwd: repoRoot, env: { ...process.env, LIFEBOAT_DATA: '', LIFEBOAT_PASSPHRASE: PASSPHRASE } });
+    const child = spawn(process.execPath, [BIN, '--data', dir, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, LIFEBOAT_DATA: '', LIFEBOAT_PASSPHRASE: PASSPHRASE },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -65,16 +68,38 @@ describe.skipIf(!qemu)('drill evidence on real guests, through the lifeboat comm
     drillGuestWorkstationVm(folder, 'linux-web');
     drillGuestWorkstationVm(folder, 'linux-app');
     // Data everywhere but no 55 AA signature: firmware finds nothing to boot.
-    replaceDisk(drillGuestWorkstationVm(folder, 'no-os').disk, Buffer.concat([randomBytes(4 << 20).fill(0x20, 510, 512), Buffer.alloc(4 << 20)]));
+    replaceDisk(
+      drillGuestWorkstationVm(folder, 'no-os').disk,
+      Buffer.concat([randomBytes(4 << 20).fill(0x20, 510, 512), Buffer.alloc(4 << 20)]),
+    );
     // Boots, prints a line that is neither a readiness line nor a login prompt, and halts.
-    replaceDisk(drillGuestWorkstationVm(folder, 'quiet').disk, Buffer.concat([markerBootSector('Hello from a guest that says nothing useful'), Buffer.alloc((8 << 20) - 512)]));
+    replaceDisk(
+      drillGuestWorkstationVm(folder, 'quiet').disk,
+      Buffer.concat([markerBootSector('Hello from a guest that says nothing useful'), Buffer.alloc((8 << 20) - 512)]),
+    );
 
     const vault = path.join(dir, 'vault');
     for (const args of [
       ['setup', '--organisation', 'Acme', '--vault-folder', vault],
       ['hosts', 'add', 'workstation', '--folder', folder],
       ['discover'],
-      ['protect', '--vm', 'linux-web', '--vm', 'linux-app', '--vm', 'no-os', '--vm', 'quiet', '--target', vault, '--rpo', '15m', '--name', 'All'],
+      [
+        'protect',
+        '--vm',
+        'linux-web',
+        '--vm',
+        'linux-app',
+        '--vm',
+        'no-os',
+        '--vm',
+        'quiet',
+        '--target',
+        vault,
+        '--rpo',
+        '15m',
+        '--name',
+        'All',
+      ],
       ['run', 'All'],
     ]) {
       const run = await lifeboat(dir, ...args);
@@ -118,7 +143,11 @@ describe.skipIf(!qemu)('drill evidence on real guests, through the lifeboat comm
     expect(vm.checks[0]!.evidence?.find((e) => e.kind === 'serial-line')?.text).toContain('Hello from a guest');
 
     const day = d.startedAt.slice(0, 10);
-    const summary = await call<{ drillsRun: number; drillsPassed: number; drillsUnverified: number; overall: string; reasons: string[] }>(dir, 'previewReport', { from: day, to: day });
+    const summary = await call<{ drillsRun: number; drillsPassed: number; drillsUnverified: number; overall: string; reasons: string[] }>(
+      dir,
+      'previewReport',
+      { from: day, to: day },
+    );
     expect(summary.drillsPassed).toBe(0);
     expect(summary.drillsUnverified).toBeGreaterThanOrEqual(1);
     expect(summary.overall).not.toBe('ok');
@@ -144,7 +173,10 @@ describe.skipIf(!qemu)('drill evidence on real guests, through the lifeboat comm
       return { path: path.join(scripts, name), args: [name], timeoutSeconds: 60 };
     };
     const readContext = `const context = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));\n`;
-    const pre = script('pre.cjs', `${readContext}console.log('pre ' + context.phase + ' ' + context.group + ': ' + context.vms.map((v) => v.name + '=' + v.status).join(', '));\n`);
+    const pre = script(
+      'pre.cjs',
+      `${readContext}console.log('pre ' + context.phase + ' ' + context.group + ': ' + context.vms.map((v) => v.name + '=' + v.status).join(', '));\n`,
+    );
     const post = script(
       'post.cjs',
       `${readContext}const web = context.vms.find((v) => v.name === 'linux-web');
@@ -162,7 +194,12 @@ describe.skipIf(!qemu)('drill evidence on real guests, through the lifeboat comm
     const { drill: d } = await drill({
       name: 'Linux',
       groups: [
-        { name: 'Web', vms: [{ vmId: ids.get('linux-web'), checks: [ready, { kind: 'tcp', port: 80, timeoutSeconds: 60 }, { kind: 'vault-verify' }] }], preScript: pre, postScript: post },
+        {
+          name: 'Web',
+          vms: [{ vmId: ids.get('linux-web'), checks: [ready, { kind: 'tcp', port: 80, timeoutSeconds: 60 }, { kind: 'vault-verify' }] }],
+          preScript: pre,
+          postScript: post,
+        },
         { name: 'App', vms: [{ vmId: ids.get('linux-app'), checks: [ready, { kind: 'tcp', port: 8443, timeoutSeconds: 5 }] }] },
       ],
       postScript: failing,
@@ -190,8 +227,14 @@ describe.skipIf(!qemu)('drill evidence on real guests, through the lifeboat comm
     expect(at('Run the post-check script of Web')).toBeLessThan(names.indexOf('linux-app Start in isolation'));
     expect(at('Run the post-drill script')).toBeGreaterThan(names.indexOf('linux-app TCP port 8443'));
     const step = (name: string): DrillStep => d.steps.find((s) => s.name === name)!;
-    expect(step('Run the pre-start script of Web')).toMatchObject({ status: 'passed', detail: 'pre pre Web: linux-web=not started, linux-app=not started' });
-    expect(step('Run the post-check script of Web')).toMatchObject({ status: 'passed', detail: `from inside the guest: unreachable 10.0.2.2:${probePort}` });
+    expect(step('Run the pre-start script of Web')).toMatchObject({
+      status: 'passed',
+      detail: 'pre pre Web: linux-web=not started, linux-app=not started',
+    });
+    expect(step('Run the post-check script of Web')).toMatchObject({
+      status: 'passed',
+      detail: `from inside the guest: unreachable 10.0.2.2:${probePort}`,
+    });
     expect(connections).toEqual([]); // and nothing reached this machine
     expect(step('Run the post-drill script')).toMatchObject({ status: 'failed' });
     expect(step('Run the post-drill script').detail).toContain('post failed on purpose');

@@ -23,7 +23,12 @@ function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a value, QEMU dies, or the deadline passes. */
-async function waitFor<T>(what: string, deadlineMs: number, check: () => T | undefined | Promise<T | undefined>, dead: () => string | null): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  deadlineMs: number,
+  check: () => T | undefined | Promise<T | undefined>,
+  dead: () => string | null,
+): Promise<T> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const value = await check();
@@ -44,7 +49,13 @@ async function vgaText(qmp: QmpClient): Promise<string> {
     return c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : ' ';
   });
   const lines: string[] = [];
-  for (let row = 0; row < 25; row++) lines.push(chars.slice(row * 80, row * 80 + 80).join('').trimEnd());
+  for (let row = 0; row < 25; row++)
+    lines.push(
+      chars
+        .slice(row * 80, row * 80 + 80)
+        .join('')
+        .trimEnd(),
+    );
   return lines.join('\n').trimEnd();
 }
 
@@ -70,20 +81,45 @@ describe.skipIf(!hasQemu)('drill guest: a real Linux booted under QEMU TCG, IDE 
     const qmpSocket = path.join(work.dir, 'qmp.sock');
     const started = performance.now();
     vm = spawn('qemu-system-x86_64', [
-      '-machine', 'pc,accel=tcg', '-m', '256', '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
-      '-qmp', `unix:${qmpSocket},server=on,wait=off`,
-      '-nic', `user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:${httpPort}-:80`,
-      '-drive', `file=${disk},format=raw,if=ide,index=0,snapshot=on`,
+      '-machine',
+      'pc,accel=tcg',
+      '-m',
+      '256',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-qmp',
+      `unix:${qmpSocket},server=on,wait=off`,
+      '-nic',
+      `user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:${httpPort}-:80`,
+      '-drive',
+      `file=${disk},format=raw,if=ide,index=0,snapshot=on`,
       '-no-reboot',
     ]);
     vm.stdout.on('data', (chunk: Buffer) => (serial += chunk.toString('latin1')));
     vm.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    vm.on('exit', (code, signal) => (exited = `QEMU exited (${code ?? signal}): ${stderr.trim()} serial: ${JSON.stringify(serial.slice(-2000))}`));
+    vm.on(
+      'exit',
+      (code, signal) => (exited = `QEMU exited (${code ?? signal}): ${stderr.trim()} serial: ${JSON.stringify(serial.slice(-2000))}`),
+    );
 
-    await waitFor(DRILL_GUEST_READY, 60_000, () => (serial.includes(DRILL_GUEST_READY) ? true : undefined), () => exited);
+    await waitFor(
+      DRILL_GUEST_READY,
+      60_000,
+      () => (serial.includes(DRILL_GUEST_READY) ? true : undefined),
+      () => exited,
+    );
     readySeconds = (performance.now() - started) / 1000;
     console.log(`drill guest: ${DRILL_GUEST_READY} on the serial port ${readySeconds.toFixed(1)} s after QEMU started`);
-    const socket = await waitFor('QMP socket', 10_000, () => (fs.existsSync(qmpSocket) ? net.connect(qmpSocket) : undefined), () => exited);
+    const socket = await waitFor(
+      'QMP socket',
+      10_000,
+      () => (fs.existsSync(qmpSocket) ? net.connect(qmpSocket) : undefined),
+      () => exited,
+    );
     qmp = await QmpClient.over(socket);
   }, 90_000);
 
@@ -141,10 +177,15 @@ describe.skipIf(!hasQemu)('drill guest: a real Linux booted under QEMU TCG, IDE 
   });
 
   it('shows Linux text, not firmware, on the VGA screen', async () => {
-    const screen = await waitFor('login prompt on the VGA screen', 20_000, async () => {
-      const text = await vgaText(qmp!);
-      return text.includes(`${DRILL_GUEST_HOST} login:`) ? text : undefined;
-    }, () => exited);
+    const screen = await waitFor(
+      'login prompt on the VGA screen',
+      20_000,
+      async () => {
+        const text = await vgaText(qmp!);
+        return text.includes(`${DRILL_GUEST_HOST} login:`) ? text : undefined;
+      },
+      () => exited,
+    );
     console.log(`drill guest: VGA text screen:\n${screen}`);
     expect(screen).toContain(DRILL_GUEST_READY);
     expect(screen).not.toMatch(/No bootable device|Boot failed|SeaBIOS/);
@@ -161,7 +202,9 @@ describe('drill guest as a VMware Workstation VM', () => {
     );
     const vm = (await host.listVms()).find((found) => found.name === 'drill-web');
     expect(vm).toMatchObject({ externalId: vmx, powerState: 'off', cpus: 1, memoryMiB: 256, firmware: 'bios', guestOs: 'other5xlinux-64' });
-    expect(vm!.disks).toEqual([expect.objectContaining({ key: 'ide0:0', path: 'drill-web.vmdk', format: 'vmdk', capacityBytes: 64 * 1024 * 1024 })]);
+    expect(vm!.disks).toEqual([
+      expect.objectContaining({ key: 'ide0:0', path: 'drill-web.vmdk', format: 'vmdk', capacityBytes: 64 * 1024 * 1024 }),
+    ]);
     expect(vm!.nics).toHaveLength(1);
     expect(qemuImg('compare', '-f', 'vmdk', '-F', 'raw', disk, drillGuestRaw())).toContain('identical');
   });

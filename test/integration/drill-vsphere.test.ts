@@ -36,13 +36,39 @@ describe('drill on vSphere (govmomi simulator)', () => {
     vms.applyDiscovery('vc', production, new Date());
     const vm = vms.list().find((v) => v.name === production[0]!.name)!;
     const points = new RecoveryPointsStore(db);
-    points.upsert({ id: 'p1', vmId: vm.id, vmName: vm.name, targetId: 't', jobId: null, time: '2026-11-25T09:30:00.000Z', appConsistent: true, sizeBytes: 0, storedBytes: 0, details: {} });
+    points.upsert({
+      id: 'p1',
+      vmId: vm.id,
+      vmName: vm.name,
+      targetId: 't',
+      jobId: null,
+      time: '2026-11-25T09:30:00.000Z',
+      appConsistent: true,
+      sizeBytes: 0,
+      storedBytes: 0,
+      details: {},
+    });
     const plan: RecoveryPlan = new PlansStore(db).create(
-      { name: 'vSphere', groups: [{ name: 'All', vms: [{ vmId: vm.id, checks: [{ kind: 'boot' }] }], then: { kind: 'none' } }], points: { kind: 'latest' }, networkMapping: [], drillNetwork: null, manualSteps: [], preScript: null, postScript: null, rpoTargetMinutes: 60, rtoTargetMinutes: 30, schedule: null },
+      {
+        name: 'vSphere',
+        groups: [{ name: 'All', vms: [{ vmId: vm.id, checks: [{ kind: 'boot' }] }], then: { kind: 'none' } }],
+        points: { kind: 'latest' },
+        networkMapping: [],
+        drillNetwork: null,
+        manualSteps: [],
+        preScript: null,
+        postScript: null,
+        rpoTargetMinutes: 60,
+        rtoTargetMinutes: 30,
+        schedule: null,
+      },
       new Date(),
     );
     const jobs = new JobsStore(db);
-    jobs.insert({ id: 'd1', kind: 'drill', title: 'Drill', trigger: 'manual', vmId: null, policyId: null, hostId: null, targetId: null }, new Date());
+    jobs.insert(
+      { id: 'd1', kind: 'drill', title: 'Drill', trigger: 'manual', vmId: null, policyId: null, hostId: null, targetId: null },
+      new Date(),
+    );
     const vault: VaultPort = {
       latest: async () => null,
       backup: async () => {
@@ -61,28 +87,40 @@ describe('drill on vSphere (govmomi simulator)', () => {
       });
     let stagedStatus = 0;
     let flatPath = '';
-    const drill = await runDrill(plan, { operator: 'alice' }, { jobId: 'd1', signal: new AbortController().signal, log: () => undefined, progress: () => undefined }, {
-      drills: new DrillsStore(db),
-      jobs,
-      points,
-      clock: { now: () => new Date() },
-      vm: (id) => vms.get(id),
-      openVault: async () => vault,
-      sandboxFor: () => {
-        const stage = vsphereStaging(host, datastore);
-        const checkedStage: typeof stage = async (files, name) => {
-          const staged = await stage(files, name);
-          // The restored descriptor's -flat extent, as the engine named it (…disk1.vmdk).
-          flatPath = `lifeboat-drills/${name}/${path.basename(files[0]!).replace(/\.vmdk$/, '-flat.vmdk')}`;
-          stagedStatus = (await datastoreGet(flatPath)).status;
-          return staged;
-        };
-        const sandbox = hypervisorDrillSandbox({ hypervisor: host, hostId: 'vc', diskFormat: 'vmdk-esxi', isolatedNetwork: null, stage: checkedStage, pollSeconds: 0.05 });
-        return { ...sandbox, close: async () => undefined };
+    const drill = await runDrill(
+      plan,
+      { operator: 'alice' },
+      { jobId: 'd1', signal: new AbortController().signal, log: () => undefined, progress: () => undefined },
+      {
+        drills: new DrillsStore(db),
+        jobs,
+        points,
+        clock: { now: () => new Date() },
+        vm: (id) => vms.get(id),
+        openVault: async () => vault,
+        sandboxFor: () => {
+          const stage = vsphereStaging(host, datastore);
+          const checkedStage: typeof stage = async (files, name) => {
+            const staged = await stage(files, name);
+            // The restored descriptor's -flat extent, as the engine named it (…disk1.vmdk).
+            flatPath = `lifeboat-drills/${name}/${path.basename(files[0]!).replace(/\.vmdk$/, '-flat.vmdk')}`;
+            stagedStatus = (await datastoreGet(flatPath)).status;
+            return staged;
+          };
+          const sandbox = hypervisorDrillSandbox({
+            hypervisor: host,
+            hostId: 'vc',
+            diskFormat: 'vmdk-esxi',
+            isolatedNetwork: null,
+            stage: checkedStage,
+            pollSeconds: 0.05,
+          });
+          return { ...sandbox, close: async () => undefined };
+        },
+        evidenceDir: path.join(dir, 'evidence'),
+        workRoot: path.join(dir, 'drills'),
       },
-      evidenceDir: path.join(dir, 'evidence'),
-      workRoot: path.join(dir, 'drills'),
-    });
+    );
     const steps = new DrillsStore(db).steps('d1');
     expect(steps.find((s) => s.name === 'Start in isolation')?.status).toBe('passed');
     // The simulator's VMs have no VMware Tools (toolsNotInstalled): the VM ran, but nothing proved the guest
@@ -93,14 +131,23 @@ describe('drill on vSphere (govmomi simulator)', () => {
       status: 'unverified',
       detail: 'The VM is running but has no VMware Tools, so nothing proves the guest came up.',
       fix: expect.stringMatching(/^Install VMware Tools in the guest/),
-      evidence: [{ kind: 'heartbeat', text: expect.stringMatching(/^not-installed: .*guestHeartbeatStatus \w+, VMware Tools toolsNotInstalled \(guestToolsNotRunning\)/) }],
+      evidence: [
+        {
+          kind: 'heartbeat',
+          text: expect.stringMatching(
+            /^not-installed: .*guestHeartbeatStatus \w+, VMware Tools toolsNotInstalled \(guestToolsNotRunning\)/,
+          ),
+        },
+      ],
     });
     expect(drill.vms[0]!.status).toBe('unverified');
     const after = await host.listVms();
     expect(after.map((v) => v.name).sort()).toEqual(production.map((v) => v.name).sort()); // the drill VM is gone, production untouched
     expect(after.every((v) => v.powerState === 'running')).toBe(true);
     expect(steps.filter((s) => s.status !== 'passed').map((s) => s.name)).toEqual(['Boot']); // the unverified boot, nothing else
-    expect(steps.map((s) => s.name)).toEqual(expect.arrayContaining(['Restore disk disk1', 'Start in isolation', 'Boot', 'Power off and remove the VM', 'Verify nothing is left']));
+    expect(steps.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['Restore disk disk1', 'Start in isolation', 'Boot', 'Power off and remove the VM', 'Verify nothing is left']),
+    );
     // The restored disk was on the datastore during the drill, and is gone after it.
     expect(stagedStatus).toBe(200);
     expect(flatPath).toMatch(/disk1-flat\.vmdk$/);

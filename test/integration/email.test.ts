@@ -32,7 +32,11 @@ beforeAll(async () => {
       let body = '';
       stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
       stream.on('end', () => {
-        const mail = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), body };
+        const mail = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          body,
+        };
         inbox.push(mail);
         delivered(mail);
         callback();
@@ -46,7 +50,17 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 function settings(overrides: Record<string, unknown> = {}) {
-  return { enabled: true, host: '127.0.0.1', port, security: 'none' as const, username: 'alerts@acme.test', password: 'Sm7p-P4ss', from: 'alerts@acme.test', to: ['it@acme.test'], ...overrides };
+  return {
+    enabled: true,
+    host: '127.0.0.1',
+    port,
+    security: 'none' as const,
+    username: 'alerts@acme.test',
+    password: 'Sm7p-P4ss',
+    from: 'alerts@acme.test',
+    to: ['it@acme.test'],
+    ...overrides,
+  };
 }
 
 describe('email alerts', () => {
@@ -83,7 +97,8 @@ describe('email alerts', () => {
       bus,
       settings: () => current,
       password: () => 'Sm7p-P4ss',
-      describeJob: (id) => ({ j1: { title: 'Copy web01', kind: 'replication' }, d1: { title: 'Drill: Office', kind: 'drill' } })[id] ?? null,
+      describeJob: (id) =>
+        ({ j1: { title: 'Copy web01', kind: 'replication' }, d1: { title: 'Drill: Office', kind: 'drill' } })[id] ?? null,
       onFailure: (error) => failures.push(error.code),
     });
     let mail = new Promise<Received>((resolve) => (delivered = resolve));

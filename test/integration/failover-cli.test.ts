@@ -58,7 +58,9 @@ describe('lifeboat failover and failback on the sample lab', () => {
     const cli = (...args: string[]) => runCli(['--data', dir, ...args], env);
     expect(cli('setup', '--organisation', 'Acme', '--vault-folder', vault).status).toBe(0);
     expect(cli('lab', 'create').status).toBe(0);
-    expect(cli('protect', '--vm', 'lab-dc01', '--vm', 'lab-files01', '--target', vault, '--rpo', '15m', '--name', 'Servers').status).toBe(0);
+    expect(cli('protect', '--vm', 'lab-dc01', '--vm', 'lab-files01', '--target', vault, '--rpo', '15m', '--name', 'Servers').status).toBe(
+      0,
+    );
     expect(cli('run', 'Servers').status).toBe(0);
     expect(cli('plan', 'create', 'Office', '--group', 'lab-dc01', '--group', 'lab-files01', '--map-network', 'nat=DR LAN').status).toBe(0);
     const lab = path.join(dir, 'sample-lab');
@@ -77,10 +79,20 @@ describe('lifeboat failover and failback on the sample lab', () => {
 
     const planned = cli('failover', 'Office', '--yes', '--json', '--shutdown-timeout', '2');
     expect(planned.status, planned.stderr + planned.stdout).toBe(0);
-    const result = JSON.parse(planned.stdout) as { id: string; status: string; mode: string; rpoSeconds: number; rtoSeconds: number; vms: { name: string; status: string; pointTime: string; host: string }[] };
+    const result = JSON.parse(planned.stdout) as {
+      id: string;
+      status: string;
+      mode: string;
+      rpoSeconds: number;
+      rtoSeconds: number;
+      vms: { name: string; status: string; pointTime: string; host: string }[];
+    };
     expect(result).toMatchObject({ status: 'passed', mode: 'planned', rpoSeconds: 0 });
     expect(result.rtoSeconds).toBeGreaterThan(0);
-    expect(result.vms.map((v) => `${v.name}:${v.status}:${v.host}`)).toEqual(['lab-dc01:passed:this machine (QEMU standby)', 'lab-files01:passed:this machine (QEMU standby)']);
+    expect(result.vms.map((v) => `${v.name}:${v.status}:${v.host}`)).toEqual([
+      'lab-dc01:passed:this machine (QEMU standby)',
+      'lab-files01:passed:this machine (QEMU standby)',
+    ]);
     for (const vm of result.vms) expect(vm.pointTime > before).toBe(true); // the final copy, taken at the failover
     // Sources shut down (guest shutdown through vmrun), the last one first.
     expect(fs.existsSync(`${vmx('lab-dc01')}.lck`)).toBe(false);
@@ -89,7 +101,9 @@ describe('lifeboat failover and failback on the sample lab', () => {
     // Recovered VMs run on, booted, after the command has exited.
     // The standby folder is named by the VM's id, its name beside it.
     const standbyRoot = path.join(dir, 'failover', planId);
-    const folders = new Map(fs.readdirSync(standbyRoot).map((name) => [name.slice(name.lastIndexOf('-lab-') + 1), path.join(standbyRoot, name)]));
+    const folders = new Map(
+      fs.readdirSync(standbyRoot).map((name) => [name.slice(name.lastIndexOf('-lab-') + 1), path.join(standbyRoot, name)]),
+    );
     expect([...folders.keys()].sort()).toEqual(['lab-dc01', 'lab-files01']);
     const standby = (vm: string) => folders.get(vm)!;
     for (const vm of ['lab-dc01', 'lab-files01']) {
@@ -97,12 +111,25 @@ describe('lifeboat failover and failback on the sample lab', () => {
       expect(fs.readFileSync(path.join(standby(vm), 'serial.log'), 'latin1')).toContain(`LIFEBOAT-BOOT-OK ${vm}`);
     }
     db = openCatalog(dir);
-    expect(new FailoverStateStore(db).get(planId)).toMatchObject({ mode: 'planned', vms: [{ vm: 'lab-dc01', networks: ['DR LAN'] }, { vm: 'lab-files01', networks: ['DR LAN'] }] });
+    expect(new FailoverStateStore(db).get(planId)).toMatchObject({
+      mode: 'planned',
+      vms: [
+        { vm: 'lab-dc01', networks: ['DR LAN'] },
+        { vm: 'lab-files01', networks: ['DR LAN'] },
+      ],
+    });
     // Every step was timed and stored, in order: sources shut down last-first, then copied, restored and started in plan order.
     const steps = new DrillsStore(db).steps(result.id).map((s) => `${s.vm ?? '-'}: ${s.name}: ${s.status}`);
-    expect(steps.slice(0, 4)).toEqual(['lab-files01: Shut down the source: passed', 'lab-dc01: Shut down the source: passed', 'lab-dc01: Copy the last changes into the vault: passed', 'lab-files01: Copy the last changes into the vault: passed']);
+    expect(steps.slice(0, 4)).toEqual([
+      'lab-files01: Shut down the source: passed',
+      'lab-dc01: Shut down the source: passed',
+      'lab-dc01: Copy the last changes into the vault: passed',
+      'lab-files01: Copy the last changes into the vault: passed',
+    ]);
     expect(steps).toContain('lab-files01: Start at this machine (QEMU standby): passed');
-    expect(steps.indexOf('lab-dc01: Start at this machine (QEMU standby): passed')).toBeLessThan(steps.indexOf('lab-files01: Start at this machine (QEMU standby): passed'));
+    expect(steps.indexOf('lab-dc01: Start at this machine (QEMU standby): passed')).toBeLessThan(
+      steps.indexOf('lab-files01: Start at this machine (QEMU standby): passed'),
+    );
     expect(db.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'failover.finished'").get()).toEqual({ n: 1 });
     db.close();
 
@@ -115,7 +142,12 @@ describe('lifeboat failover and failback on the sample lab', () => {
     // through QEMU overlays, merged back after), not the stopped sources. The VMs keep running throughout.
     const copied = cli('run', 'Servers');
     expect(copied.status, copied.stderr + copied.stdout).toBe(0);
-    const listed = JSON.parse(cli('vault', 'list', vault, '--json').stdout) as { id: string; vm: string; time: string; disks: { name: string }[] }[];
+    const listed = JSON.parse(cli('vault', 'list', vault, '--json').stdout) as {
+      id: string;
+      vm: string;
+      time: string;
+      disks: { name: string }[];
+    }[];
     const latest = listed.filter((p) => p.vm === 'lab-files01').sort((a, b) => b.time.localeCompare(a.time))[0]!;
     expect(latest.time > result.vms[1]!.pointTime).toBe(true);
     const restored = path.join(dir, 'while-failed-over.raw');
@@ -135,9 +167,18 @@ describe('lifeboat failover and failback on the sample lab', () => {
 
     const back = cli('failback', 'Office', '--yes', '--json', '--shutdown-timeout', '1');
     expect(back.status, back.stderr + back.stdout).toBe(0);
-    expect(JSON.parse(back.stdout)).toMatchObject({ status: 'passed', mode: 'failback', vms: [{ name: 'lab-dc01', status: 'passed' }, { name: 'lab-files01', status: 'passed' }] });
+    expect(JSON.parse(back.stdout)).toMatchObject({
+      status: 'passed',
+      mode: 'failback',
+      vms: [
+        { name: 'lab-dc01', status: 'passed' },
+        { name: 'lab-files01', status: 'passed' },
+      ],
+    });
     // The change made while failed over is on the original VM's own disk; the originals run again.
-    expect((await readAt(path.join(lab, 'lab-files01', 'lab-files01-1.vmdk'), 8 * MiB, 64 * 1024)).equals(Buffer.alloc(64 * 1024, 0x5a))).toBe(true);
+    expect(
+      (await readAt(path.join(lab, 'lab-files01', 'lab-files01-1.vmdk'), 8 * MiB, 64 * 1024)).equals(Buffer.alloc(64 * 1024, 0x5a)),
+    ).toBe(true);
     expect((await readAt(path.join(lab, 'lab-dc01', 'lab-dc01.vmdk'), 510, 2)).toString('hex')).toBe('55aa');
     expect(fs.existsSync(`${vmx('lab-dc01')}.lck`)).toBe(true);
     expect(fs.existsSync(`${vmx('lab-files01')}.lck`)).toBe(true);

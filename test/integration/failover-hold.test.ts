@@ -33,7 +33,7 @@ exit 0
 }
 
 describe('copies while a plan fails over', () => {
-  it('holds the VM\'s copies for as long as its failover runs: Copy now is refused, the scheduler starts none, and both resume after', async () => {
+  it("holds the VM's copies for as long as its failover runs: Copy now is refused, the scheduler starts none, and both resume after", async () => {
     const dir = tempDir();
     const previous = process.env.LIFEBOAT_VMRUN;
     process.env.LIFEBOAT_VMRUN = stubbornVmrun(dir);
@@ -41,15 +41,28 @@ describe('copies while a plan fails over', () => {
     const service = createService({ dataDir: dir, clock, heartbeat: false, operator: 'alice' });
     try {
       const client = createLocalClient(service.api);
-      const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: path.join(dir, 'vault') }, passphrase: PASSPHRASE });
+      const settings = await client.completeFirstRun({
+        organisation: 'Acme',
+        vault: { kind: 'folder', path: path.join(dir, 'vault') },
+        passphrase: PASSPHRASE,
+      });
       const lab = await client.createSampleLab({});
       const dc = (await client.listVms()).find((vm) => vm.name === 'lab-dc01')!;
       await client.createPolicy({ name: 'Servers', vmIds: [dc.id], targetId: settings.vault!.id, rpoMinutes: 15 });
       const plan = await client.createPlan({ name: 'Office', groups: [{ name: 'All', vms: [{ vmId: dc.id }] }] });
       fs.mkdirSync(path.join(lab.folder, 'lab-dc01', 'lab-dc01.vmx.lck'), { recursive: true }); // it runs
 
-      const { failoverId } = await client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office', shutdownTimeoutSeconds: 3600 });
-      await expect(client.runNow({ vmId: dc.id })).rejects.toMatchObject({ code: 'PLAN_BUSY', message: expect.stringContaining('lab-dc01 (plan "Office") is failing over or back'), fix: expect.stringContaining('Wait until the failover or failback finishes') });
+      const { failoverId } = await client.startFailover({
+        planId: plan.id,
+        mode: 'planned',
+        confirm: 'Office',
+        shutdownTimeoutSeconds: 3600,
+      });
+      await expect(client.runNow({ vmId: dc.id })).rejects.toMatchObject({
+        code: 'PLAN_BUSY',
+        message: expect.stringContaining('lab-dc01 (plan "Office") is failing over or back'),
+        fix: expect.stringContaining('Wait until the failover or failback finishes'),
+      });
       clock.advanceMinutes(30); // long overdue: the scheduler would copy it now
       service.tick();
       expect((await client.listJobs({})).filter((job) => job.kind === 'replication')).toEqual([]);

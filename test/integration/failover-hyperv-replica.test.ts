@@ -21,21 +21,67 @@ const FS01 = '3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11';
 
 const recorded = (file: string): Recording => ({ stdout: fs.readFileSync(path.join(RECORDED, file), 'utf8'), stderr: '' });
 
-function setUp(): { db: Db; plan: RecoveryPlan; deps: (primary: ReplayPowerShellRunner, replica: ReplayPowerShellRunner) => FailoverDeps; dir: string } {
+function setUp(): {
+  db: Db;
+  plan: RecoveryPlan;
+  deps: (primary: ReplayPowerShellRunner, replica: ReplayPowerShellRunner) => FailoverDeps;
+  dir: string;
+} {
   const dir = tempDir();
   const db = openCatalog(dir);
-  db.prepare("INSERT INTO hosts (id, name, kind, address, added_at) VALUES ('hv01', 'HV01', 'hyperv', 'hv01.acme.local', '2026-01-01'), ('hv02', 'HV02', 'hyperv', 'hv02.acme.local', '2026-01-01')").run();
+  db.prepare(
+    "INSERT INTO hosts (id, name, kind, address, added_at) VALUES ('hv01', 'HV01', 'hyperv', 'hv01.acme.local', '2026-01-01'), ('hv02', 'HV02', 'hyperv', 'hv02.acme.local', '2026-01-01')",
+  ).run();
   const vms = new VmsStore(db);
-  vms.applyDiscovery('hv01', [{ externalId: FS01, name: 'FS01', powerState: 'running', cpus: 2, memoryMiB: 4096, firmware: 'uefi', generation: 2, guestOs: 'Windows Server 2022', disks: [], nics: [], heartbeat: 'ok', replication: { mode: 'Primary', state: 'Replicating', health: 'normal', partner: 'hv02.acme.local' }, configPath: null }], new Date());
+  vms.applyDiscovery(
+    'hv01',
+    [
+      {
+        externalId: FS01,
+        name: 'FS01',
+        powerState: 'running',
+        cpus: 2,
+        memoryMiB: 4096,
+        firmware: 'uefi',
+        generation: 2,
+        guestOs: 'Windows Server 2022',
+        disks: [],
+        nics: [],
+        heartbeat: 'ok',
+        replication: { mode: 'Primary', state: 'Replicating', health: 'normal', partner: 'hv02.acme.local' },
+        configPath: null,
+      },
+    ],
+    new Date(),
+  );
   const vm = vms.list()[0]!;
   const plan = new PlansStore(db).create(
-    { name: 'Files', groups: [{ name: 'All', vms: [{ vmId: vm.id, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }], then: { kind: 'none' } }], points: { kind: 'latest' }, networkMapping: [], drillNetwork: null, manualSteps: [], preScript: null, postScript: null, rpoTargetMinutes: 60, rtoTargetMinutes: 30, schedule: null },
+    {
+      name: 'Files',
+      groups: [{ name: 'All', vms: [{ vmId: vm.id, checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] }], then: { kind: 'none' } }],
+      points: { kind: 'latest' },
+      networkMapping: [],
+      drillNetwork: null,
+      manualSteps: [],
+      preScript: null,
+      postScript: null,
+      rpoTargetMinutes: 60,
+      rtoTargetMinutes: 30,
+      schedule: null,
+    },
     new Date(),
   );
   let now = Date.parse('2026-11-25T10:00:00Z');
   const deps = (primary: ReplayPowerShellRunner, replica: ReplayPowerShellRunner): FailoverDeps => {
     const connect = (hostId: string) =>
-      hypervProvider({ runner: () => (hostId === 'hv01' ? primary : replica) }).connect({ id: hostId, name: hostId.toUpperCase(), kind: 'hyperv', address: `${hostId}.acme.local`, settings: {}, credentials: null });
+      hypervProvider({ runner: () => (hostId === 'hv01' ? primary : replica) }).connect({
+        id: hostId,
+        name: hostId.toUpperCase(),
+        kind: 'hyperv',
+        address: `${hostId}.acme.local`,
+        settings: {},
+        credentials: null,
+      });
     return {
       drills: new DrillsStore(db),
       jobs: new JobsStore(db),
@@ -47,7 +93,10 @@ function setUp(): { db: Db; plan: RecoveryPlan; deps: (primary: ReplayPowerShell
       openVault: () => Promise.reject(new Error('Hyper-V Replica failover never opens the vault')),
       connect,
       localDisks: () => false,
-      replicaFor: (candidate) => (candidate.replication?.mode === 'Primary' ? { replicaHostId: 'hv02', replicaHostName: 'HV02', primaryServer: 'hv01.acme.local' } : null),
+      replicaFor: (candidate) =>
+        candidate.replication?.mode === 'Primary'
+          ? { replicaHostId: 'hv02', replicaHostName: 'HV02', primaryServer: 'hv01.acme.local' }
+          : null,
       stopCopies: async () => [],
       evidenceDir: path.join(dir, 'evidence'),
       workRoot: path.join(dir, 'failover'),
@@ -89,9 +138,23 @@ const runner = (recordings: Partial<Record<ScriptName, Recording | Recording[]>>
 describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
   it('planned: prepare on the primary, fail over + reverse + start on the replica; failback runs it the other way', async () => {
     const { db, plan, deps } = setUp();
-    const primary = runner({ [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'), [scripts.plannedFailover]: recorded('Invoke-LifeboatPlannedFailover.ps1.json') });
-    const replica = runner({ [scripts.plannedFailover]: recorded('Invoke-LifeboatPlannedFailover.ps1.json'), [scripts.heartbeat]: recorded('Get-LifeboatHeartbeat.ps1.json'), [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json') });
-    const failover = await runFailover(plan, 'planned', null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 }, runContext('f1'), deps(primary, replica));
+    const primary = runner({
+      [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'),
+      [scripts.plannedFailover]: recorded('Invoke-LifeboatPlannedFailover.ps1.json'),
+    });
+    const replica = runner({
+      [scripts.plannedFailover]: recorded('Invoke-LifeboatPlannedFailover.ps1.json'),
+      [scripts.heartbeat]: recorded('Get-LifeboatHeartbeat.ps1.json'),
+      [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'),
+    });
+    const failover = await runFailover(
+      plan,
+      'planned',
+      null,
+      { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 },
+      runContext('f1'),
+      deps(primary, replica),
+    );
 
     expect(failover).toMatchObject({ kind: 'planned', status: 'passed', rpoSeconds: 0 });
     expect(failover.vms[0]!.checks.map((c) => `${c.kind}:${c.status}`)).toEqual(['boot:passed', 'vault-verify:skipped']);
@@ -109,9 +172,19 @@ describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
       'Plan is failed over:passed',
     ]);
     expect(steps[1]!.detail).toMatch(/Primary Replicating \(reversed towards the old primary\)/);
-    expect(new FailoverStateStore(db).get(plan.id)).toMatchObject({ mode: 'planned', vms: [{ vm: 'FS01', hostId: 'hv02', replica: true }] });
+    expect(new FailoverStateStore(db).get(plan.id)).toMatchObject({
+      mode: 'planned',
+      vms: [{ vm: 'FS01', hostId: 'hv02', replica: true }],
+    });
 
-    const back = await runFailback(plan, new FailoverStateStore(db).get(plan.id)!, null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 60 }, runContext('b1'), deps(primary, replica));
+    const back = await runFailback(
+      plan,
+      new FailoverStateStore(db).get(plan.id)!,
+      null,
+      { operator: 'alice', notes: null, shutdownTimeoutSeconds: 60 },
+      runContext('b1'),
+      deps(primary, replica),
+    );
     expect(back).toMatchObject({ kind: 'failback', status: 'passed' });
     expect(replica.calls.map((c) => c.script).slice(2)).toEqual([scripts.failoverPrepare]); // shut down where it ran, last changes sent home
     expect(primary.calls.map((c) => c.script).slice(1)).toEqual([scripts.plannedFailover]); // failed over at home and reversed again
@@ -121,9 +194,19 @@ describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
 
   it('planned: when the replica cannot fail over, the prepare is undone and the source started again', async () => {
     const { db, plan, deps } = setUp();
-    const primary = runner({ [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'), [scripts.undoFailoverPrepare]: recorded('Undo-LifeboatFailoverPrepare.ps1.json') });
+    const primary = runner({
+      [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'),
+      [scripts.undoFailoverPrepare]: recorded('Undo-LifeboatFailoverPrepare.ps1.json'),
+    });
     const replica = runner({ [scripts.plannedFailover]: recorded('Invoke-LifeboatPlannedFailover.error.json') });
-    const failover = await runFailover(plan, 'planned', null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 }, runContext('f2'), deps(primary, replica));
+    const failover = await runFailover(
+      plan,
+      'planned',
+      null,
+      { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 },
+      runContext('f2'),
+      deps(primary, replica),
+    );
     expect(failover.status).toBe('failed');
     expect(failover.vms[0]!.failure).toMatch(/not in a valid state/);
     expect(failover.notes).toMatch(/sources were started again at their own hosts\. The plan is back to normal/);
@@ -134,10 +217,20 @@ describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
 
   it('planned: a replica host without Hyper-V Replica fails its VM with a typed conflict, closes that connection and starts the source again', async () => {
     const { db, plan, deps } = setUp();
-    const primary = runner({ [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'), [scripts.undoFailoverPrepare]: recorded('Undo-LifeboatFailoverPrepare.ps1.json') });
+    const primary = runner({
+      [scripts.failoverPrepare]: recorded('Invoke-LifeboatFailoverPrepare.ps1.json'),
+      [scripts.undoFailoverPrepare]: recorded('Undo-LifeboatFailoverPrepare.ps1.json'),
+    });
     const base = deps(primary, runner({}));
     const notHyperv = workstationLike();
-    const failover = await runFailover(plan, 'planned', null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 }, runContext('f4'), { ...base, connect: (hostId) => (hostId === 'hv02' ? notHyperv.host : base.connect(hostId)) });
+    const failover = await runFailover(
+      plan,
+      'planned',
+      null,
+      { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 },
+      runContext('f4'),
+      { ...base, connect: (hostId) => (hostId === 'hv02' ? notHyperv.host : base.connect(hostId)) },
+    );
     expect(failover.status).toBe('failed');
     expect(failover.vms[0]!.failure).toBe('The host hv02 is not a Hyper-V host; Hyper-V Replica failover needs Hyper-V on both sides.');
     const start = new DrillsStore(db).steps('f4').find((s) => s.name === 'Start at HV02');
@@ -157,14 +250,28 @@ describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
       [scripts.heartbeat]: recorded('Get-LifeboatHeartbeat.ps1.json'),
       [scripts.reverseReplication]: recorded('Set-LifeboatReverseReplication.ps1.json'),
     });
-    const failover = await runFailover(plan, 'unplanned', null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 }, runContext('f3'), deps(primary, replica));
+    const failover = await runFailover(
+      plan,
+      'unplanned',
+      null,
+      { operator: 'alice', notes: null, shutdownTimeoutSeconds: 120 },
+      runContext('f3'),
+      deps(primary, replica),
+    );
     expect(failover).toMatchObject({ kind: 'unplanned', status: 'passed' });
     expect(failover.vms[0]!.recoveryPointTime).toBe('2026-11-25T09:55:00.000Z');
     expect(failover.rpoSeconds).toBe(5 * 60 + 2); // the failover started 2 s after 10:00; last replication 09:55
     expect(primary.calls).toEqual([]);
     expect(replica.calls.map((c) => c.script)).toEqual([scripts.measureReplication, scripts.unplannedFailover, scripts.heartbeat]);
 
-    const back = await runFailback(plan, new FailoverStateStore(db).get(plan.id)!, null, { operator: 'alice', notes: null, shutdownTimeoutSeconds: 60 }, runContext('b3'), deps(primary, replica));
+    const back = await runFailback(
+      plan,
+      new FailoverStateStore(db).get(plan.id)!,
+      null,
+      { operator: 'alice', notes: null, shutdownTimeoutSeconds: 60 },
+      runContext('b3'),
+      deps(primary, replica),
+    );
     expect(back.status).toBe('failed');
     expect(back.vms[0]!.failure).toMatch(/Hyper-V is copying FS01 back to HV01 first/);
     expect(replica.calls.map((c) => c.script).slice(3)).toEqual([scripts.measureReplication, scripts.reverseReplication]);

@@ -61,7 +61,11 @@ describe('browser-mode HTTP transport', () => {
   });
 
   it('answers 401 to every request without the token or with a wrong one', async () => {
-    const noToken = await fetch(`${server.origin}/api/getSettings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noToken = await fetch(`${server.origin}/api/getSettings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(noToken.status).toBe(401);
     expect((await noToken.json()).error).toMatchObject({ code: 'UNAUTHORIZED', fix: expect.stringContaining('token') });
     expect((await post('getSettings', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
@@ -69,7 +73,10 @@ describe('browser-mode HTTP transport', () => {
     expect((await fetch(`${server.origin}/api/events?ticket=made-up`)).status).toBe(401);
     expect((await fetch(`${server.origin}/api/eventTicket`, { method: 'POST' })).status).toBe(401);
     // A browser opening an old link with a token that is no longer this console's gets a page saying what to do.
-    const page = await fetch(`${server.origin}/?token=nope`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml' } });
+    const page = await fetch(`${server.origin}/?token=nope`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    });
     expect(page.status).toBe(401);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toMatch(/<h1>Open Lifeboat from its link<\/h1>[\s\S]*What to do:/);
@@ -84,12 +91,20 @@ describe('browser-mode HTTP transport', () => {
   });
 
   it('rejects invalid input with 400 naming the field, unknown methods with 404', async () => {
-    const invalid = await post('completeFirstRun', { organisation: 'Acme', vault: { kind: 'folder', path: 'relative' }, passphrase: PASSPHRASE });
+    const invalid = await post('completeFirstRun', {
+      organisation: 'Acme',
+      vault: { kind: 'folder', path: 'relative' },
+      passphrase: PASSPHRASE,
+    });
     expect(invalid.status).toBe(400);
     expect((await invalid.json()).error).toMatchObject({ code: 'INVALID_INPUT', field: 'vault.path' });
     const wrongKind = await post('completeFirstRun', { organisation: 'Acme', vault: { kind: 'ftp', path: '/x' }, passphrase: PASSPHRASE });
     expect((await wrongKind.json()).error.field).toBe('vault.kind');
-    const notJson = await fetch(`${server.origin}/api/getStatus`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body: '{' });
+    const notJson = await fetch(`${server.origin}/api/getStatus`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+      body: '{',
+    });
     expect(notJson.status).toBe(400);
     expect((await post('noSuchMethod', {})).status).toBe(404);
     const form = await post('getStatus', {}, { 'content-type': 'text/plain' });
@@ -109,7 +124,11 @@ describe('browser-mode HTTP transport', () => {
     expect(response.headers.get('location')).toBe(`/#token=${server.token}`);
     expect(response.headers.get('set-cookie')).toBeNull();
     // A cookie holding the token (every service on 127.0.0.1 is sent one) opens nothing.
-    const withCookie = await fetch(`${server.origin}/api/getStatus`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: `lifeboat_token=${server.token}` }, body: '{}' });
+    const withCookie = await fetch(`${server.origin}/api/getStatus`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `lifeboat_token=${server.token}` },
+      body: '{}',
+    });
     expect(withCookie.status).toBe(401);
     // The redirect keeps the browser on this server whatever the path asks.
     expect(await rawLocation(`//evil.example/?token=${server.token}`)).toBe(`/#token=${server.token}`);
@@ -117,7 +136,9 @@ describe('browser-mode HTTP transport', () => {
   });
 
   it('opens the event stream with a one-time ticket asked for with the token', async () => {
-    const { ticket } = (await (await fetch(`${server.origin}/api/eventTicket`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } })).json()) as { ticket: string };
+    const { ticket } = (await (
+      await fetch(`${server.origin}/api/eventTicket`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } })
+    ).json()) as { ticket: string };
     const controller = new AbortController();
     const stream = await fetch(`${server.origin}/api/events?ticket=${ticket}`, { signal: controller.signal });
     expect(stream.status).toBe(200);
@@ -128,7 +149,10 @@ describe('browser-mode HTTP transport', () => {
 
   it('streams engine events over Server-Sent Events', async () => {
     const controller = new AbortController();
-    const stream = await fetch(`${server.origin}/api/events`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
+    const stream = await fetch(`${server.origin}/api/events`, {
+      headers: { authorization: `Bearer ${server.token}` },
+      signal: controller.signal,
+    });
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
     const reader = stream.body!.getReader();
     const received = (async () => {
@@ -140,7 +164,11 @@ describe('browser-mode HTTP transport', () => {
       }
       return text;
     })();
-    const saved = await post('completeFirstRun', { organisation: 'Acme', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: PASSPHRASE });
+    const saved = await post('completeFirstRun', {
+      organisation: 'Acme',
+      vault: { kind: 'folder', path: '/srv/vault' },
+      passphrase: PASSPHRASE,
+    });
     expect(saved.status).toBe(200);
     const text = await received;
     const data = /event: settings\.changed\ndata: (.*)\n/.exec(text)?.[1];
@@ -154,7 +182,10 @@ describe('remote engine client', () => {
     const { connectToEngine } = await import('../../core/http/client');
     const remote = connectToEngine(server.origin, server.token);
     expect(await remote.client.getStatus()).toMatchObject({ firstRunComplete: true });
-    await expect(remote.client.updateSettings({ organisation: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'organisation' });
+    await expect(remote.client.updateSettings({ organisation: '' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'organisation',
+    });
     let opened!: () => void;
     const open = new Promise<void>((resolve) => (opened = resolve));
     const received = new Promise<string>((resolve) => {
@@ -171,6 +202,8 @@ describe('remote engine client', () => {
     await open;
     await remote.client.updateSettings({ organisation: 'Acme Remote' });
     expect(await received).toBe('Acme Remote');
-    await expect(connectToEngine('http://127.0.0.1:9', server.token).client.getStatus()).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+    await expect(connectToEngine('http://127.0.0.1:9', server.token).client.getStatus()).rejects.toMatchObject({
+      code: 'HOST_UNREACHABLE',
+    });
   });
 });

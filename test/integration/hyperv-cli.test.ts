@@ -10,7 +10,10 @@ const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'hyperv');
 /** A folder of recorded outputs, as LIFEBOAT_POWERSHELL_REPLAY reads them. */
 function recordedHost(inventory: string, stderr?: string): string {
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, `${scripts.host}.json`), '{"ok":true,"data":{"name":"HV01","product":"Microsoft Windows Server 2022 Datacenter","version":"10.0.20348"}}');
+  fs.writeFileSync(
+    path.join(dir, `${scripts.host}.json`),
+    '{"ok":true,"data":{"name":"HV01","product":"Microsoft Windows Server 2022 Datacenter","version":"10.0.20348"}}',
+  );
   fs.copyFileSync(path.join(FIXTURES, inventory), path.join(dir, `${scripts.listVms}.json`));
   if (stderr) fs.copyFileSync(path.join(FIXTURES, stderr), path.join(dir, `${scripts.listVms}.stderr.txt`));
   return dir;

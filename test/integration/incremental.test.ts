@@ -15,9 +15,17 @@ describe('incremental runs with changed areas', () => {
   it('read only the blocks the host says changed', async () => {
     const dir = tempDir();
     const changes = new Map<string, Extent[]>();
-    const service = createService({ dataDir: dir, heartbeat: false, providers: { ...defaultProviders(), workstation: trackingWorkstation(changes) } });
+    const service = createService({
+      dataDir: dir,
+      heartbeat: false,
+      providers: { ...defaultProviders(), workstation: trackingWorkstation(changes) },
+    });
     const client = createLocalClient(service.api);
-    const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: path.join(dir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
+    const settings = await client.completeFirstRun({
+      organisation: 'Acme',
+      vault: { kind: 'folder', path: path.join(dir, 'vault') },
+      passphrase: 'Tulip-Harbour-93-Gravel-Lantern',
+    });
     await client.createSampleLab({});
     const vm = (await client.listVms()).find((v) => v.name === 'lab-files01')!; // two disks
     const policy = await client.createPolicy({ name: 'Files', vmIds: [vm.id], targetId: settings.vault!.id, rpoMinutes: 60 });
@@ -50,7 +58,13 @@ describe('incremental runs with changed areas', () => {
     // The incremental point restores to the changed disk, byte for byte.
     const points = await client.listPoints({ vmId: vm.id });
     const restored = path.join(dir, 'restored.img');
-    const restore = await client.vaultRestoreDisk({ location: path.join(dir, 'vault'), pointId: points[0]!.id, disk: vm.disks[0]!.key, outFile: restored, format: 'raw' });
+    const restore = await client.vaultRestoreDisk({
+      location: path.join(dir, 'vault'),
+      pointId: points[0]!.id,
+      disk: vm.disks[0]!.key,
+      outFile: restored,
+      format: 'raw',
+    });
     expect(restore).toBeTruthy();
     const compare = spawnSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', restored, disk0], { encoding: 'utf8' });
     expect(compare.status, compare.stdout + compare.stderr).toBe(0);

@@ -21,7 +21,9 @@ describe('a drill killed mid-way', () => {
     expect(cli('plan', 'create', 'Office', '--group', 'lab-dc01', '--group', 'lab-web01').status).toBe(0);
 
     // Kill the engine as soon as the first VM runs in its sandbox.
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'lifeboat.js'), '--data', dir, 'drill', 'run', 'Office'], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'lifeboat.js'), '--data', dir, 'drill', 'run', 'Office'], {
+      env: { ...process.env, ...env },
+    });
     await new Promise<void>((resolve, reject) => {
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {
@@ -41,7 +43,9 @@ describe('a drill killed mid-way', () => {
       expect(fs.readdirSync(path.join(dir, 'drills'))).toEqual([]);
       const drills = JSON.parse(cli('drills', '--json').stdout) as { status: string }[];
       expect(drills.map((d) => d.status)).toEqual(['interrupted']);
-      const job = (JSON.parse(cli('jobs', '--json').stdout) as { kind: string; status: string; id: string }[]).find((j) => j.kind === 'drill')!;
+      const job = (JSON.parse(cli('jobs', '--json').stdout) as { kind: string; status: string; id: string }[]).find(
+        (j) => j.kind === 'drill',
+      )!;
       expect(job.status).toBe('interrupted');
       const log = (JSON.parse(cli('call', 'getJob', JSON.stringify({ id: job.id })).stdout) as { log: string }).log;
       expect(log).toContain('Released the QEMU sandbox process');

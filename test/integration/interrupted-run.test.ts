@@ -38,7 +38,22 @@ describe('a replication run killed mid-copy', () => {
     const env = { LIFEBOAT_PASSPHRASE: PASSPHRASE, LIFEBOAT_HOST_PASSWORD: VCSIM_PASSWORD };
     const cli = (...args: string[]) => runCli(['--data', dir, ...args], env);
     expect(cli('setup', '--organisation', 'Acme', '--vault-folder', vault).status).toBe(0);
-    expect(cli('hosts', 'add', 'vsphere', '--address', sim.host, '--port', String(sim.port), '--http', '--username', VCSIM_USER, '--name', 'vcsim').status).toBe(0);
+    expect(
+      cli(
+        'hosts',
+        'add',
+        'vsphere',
+        '--address',
+        sim.host,
+        '--port',
+        String(sim.port),
+        '--http',
+        '--username',
+        VCSIM_USER,
+        '--name',
+        'vcsim',
+      ).status,
+    ).toBe(0);
     expect(cli('discover').status).toBe(0);
     const vm = (JSON.parse(cli('discover', '--json').stdout) as { name: string }[])[0]!.name;
     // 100 MiB of incompressible data, uploaded at 16 MiB/s in 32 MiB packs: a copy of about seven seconds.
@@ -47,12 +62,16 @@ describe('a replication run killed mid-copy', () => {
     const writer = await createDiskWriter('vmdk', disk, 128 * MiB);
     for (let at = 0; at < 100 * MiB; at += 25 * MiB) await writer.write(at, randomBytes(25 * MiB));
     await writer.close();
-    const policy = JSON.parse(cli('protect', '--vm', vm, '--target', vault, '--rpo', '60m', '--name', 'Big', '--json').stdout) as { id: string };
+    const policy = JSON.parse(cli('protect', '--vm', vm, '--target', vault, '--rpo', '60m', '--name', 'Big', '--json').stdout) as {
+      id: string;
+    };
     expect(cli('call', 'updatePolicy', JSON.stringify({ id: policy.id, bandwidth: ALL_DAY })).status).toBe(0);
 
     // Kill the engine (this CLI process) once 70% is in the vault: the first two 32 MiB packs (uploaded side
     // by side) are in, and reading, which runs up to two packs ahead of the uploads, has read the whole disk.
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'lifeboat.js'), '--data', dir, 'run', 'Big'], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'lifeboat.js'), '--data', dir, 'run', 'Big'], {
+      env: { ...process.env, ...env },
+    });
     await new Promise<void>((resolve, reject) => {
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {

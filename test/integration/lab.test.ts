@@ -25,7 +25,13 @@ describe('the sample lab', () => {
       expect(again.hostId).toBe(lab.hostId);
       const hosts = await client.listHosts();
       expect(hosts).toHaveLength(1);
-      expect(hosts[0]).toMatchObject({ kind: 'workstation', name: 'Sample lab', vmCount: 3, status: 'ok', settings: { folders: [folder] } });
+      expect(hosts[0]).toMatchObject({
+        kind: 'workstation',
+        name: 'Sample lab',
+        vmCount: 3,
+        status: 'ok',
+        settings: { folders: [folder] },
+      });
       const vms = await client.listVms({});
       expect(vms.map((vm) => [vm.name, vm.powerState, vm.disks.length])).toEqual([
         ['lab-dc01', 'off', 1],
@@ -37,7 +43,10 @@ describe('the sample lab', () => {
           const file = path.join(folder, vm.name, disk.path);
           expect(qemuImg('check', '-f', 'vmdk', file)).toContain('No errors');
           expect(JSON.parse(qemuImg('info', '--output=json', file)).format).toBe('vmdk');
-          expect(disk).toMatchObject({ format: 'vmdk', capacityBytes: LAB_VMS.find((l) => l.name === vm.name)!.disks[Number(disk.key.split(':')[1])]! * 1024 * 1024 });
+          expect(disk).toMatchObject({
+            format: 'vmdk',
+            capacityBytes: LAB_VMS.find((l) => l.name === vm.name)!.disks[Number(disk.key.split(':')[1])]! * 1024 * 1024,
+          });
         }
       }
     } finally {
@@ -51,7 +60,14 @@ describe('the sample lab', () => {
     const service = createService({ dataDir: data });
     const lab = await createLocalClient(service.api).createSampleLab({ folder });
     await service.close();
-    const connection: HostConnection = { id: lab.hostId, name: 'Sample lab', kind: 'workstation', address: null, settings: { folders: [folder] }, credentials: null };
+    const connection: HostConnection = {
+      id: lab.hostId,
+      name: 'Sample lab',
+      kind: 'workstation',
+      address: null,
+      settings: { folders: [folder] },
+      credentials: null,
+    };
     const workstation = new WorkstationHost(connection, { vmrun: null, inventoryFile: null });
 
     const files01 = (await workstation.listVms()).find((vm) => vm.name === 'lab-files01')!;
@@ -106,7 +122,12 @@ describe('the sample lab', () => {
     const discovered = runCli(['--data', data, 'discover', '--json']);
     expect(discovered.status, discovered.stderr).toBe(0);
     expect(discovered.stderr).toMatch(/Sample lab: 3 VMs \(0 added, 0 removed, 0 changed\)/);
-    const vms = JSON.parse(discovered.stdout) as { name: string; host: string; powerState: string; disks: { path: string; capacityBytes: number }[] }[];
+    const vms = JSON.parse(discovered.stdout) as {
+      name: string;
+      host: string;
+      powerState: string;
+      disks: { path: string; capacityBytes: number }[];
+    }[];
     expect(vms.map((vm) => [vm.name, vm.host, vm.powerState, vm.disks.length])).toEqual([
       ['lab-dc01', 'Sample lab', 'off', 1],
       ['lab-files01', 'Sample lab', 'off', 2],

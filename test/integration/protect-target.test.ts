@@ -22,14 +22,38 @@ describe('lifeboat protect --target with a new location', () => {
 
     const passFile = path.join(dir, 'pass.txt');
     fs.writeFileSync(passFile, `${PASSPHRASE}\n`);
-    const accepted = cli({}, 'protect', '--vm', 'lab-dc01', '--target', vault, '--name', 'Offsite', '--rpo', '60', '--passphrase-file', passFile);
+    const accepted = cli(
+      {},
+      'protect',
+      '--vm',
+      'lab-dc01',
+      '--target',
+      vault,
+      '--name',
+      'Offsite',
+      '--rpo',
+      '60',
+      '--passphrase-file',
+      passFile,
+    );
     expect(accepted.status, accepted.stderr).toBe(0);
     expect(fs.readdirSync(vault)).toContain('config'); // the vault exists, opened by that passphrase
     const run = cli({}, 'run', 'Offsite');
     expect(run.status, run.stderr + run.stdout).toBe(0);
     expect(run.stdout).toMatch(/Copy lab-dc01: succeeded/);
 
-    const other = cli({ LIFEBOAT_PASSPHRASE: 'Another-Passphrase-77-Lantern' }, 'protect', '--vm', 'lab-web01', '--target', path.join(dir, 'third'), '--name', 'Third', '--rpo', '60');
+    const other = cli(
+      { LIFEBOAT_PASSPHRASE: 'Another-Passphrase-77-Lantern' },
+      'protect',
+      '--vm',
+      'lab-web01',
+      '--target',
+      path.join(dir, 'third'),
+      '--name',
+      'Third',
+      '--rpo',
+      '60',
+    );
     expect(other.status).toBe(3);
     expect(other.stderr).toMatch(/not the vault passphrase stored on this machine/);
   });

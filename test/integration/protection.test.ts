@@ -21,7 +21,11 @@ async function engine(dir: string) {
   const clock = manualClock(start.toISOString());
   const service = createService({ dataDir: dir, clock, heartbeat: false, operator: 'alice' });
   const client = createLocalClient(service.api);
-  const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: path.join(dir, 'vault') }, passphrase: PASSPHRASE });
+  const settings = await client.completeFirstRun({
+    organisation: 'Acme',
+    vault: { kind: 'folder', path: path.join(dir, 'vault') },
+    passphrase: PASSPHRASE,
+  });
   return { clock, service, client, folderTarget: settings.vault!.id };
 }
 
@@ -36,7 +40,10 @@ describe('protection on a schedule', () => {
 
     let finished = nextFinishedJobs(service, 2);
     await service.startBackground(); // the launch tick starts the first copies
-    expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual(['succeeded', 'succeeded']);
+    expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
     expect((await client.listPoints()).map((p) => p.vm).sort()).toEqual(['lab-dc01', 'lab-web01']);
     expect((await client.getRpoStatus()).map((s) => s.status)).toEqual(['ok', 'ok']);
 
@@ -51,7 +58,9 @@ describe('protection on a schedule', () => {
     expect(points.every((p) => p.appConsistent)).toBe(true); // powered-off VMs: consistent by nature
     const jobs = await client.listJobs({ limit: 10 });
     expect(jobs.map((j) => j.trigger).sort()).toEqual(['catch-up', 'catch-up', 'schedule', 'schedule']);
-    expect((await client.getJob({ id: jobs[0]!.id })).log).toMatch(/powered off[\s\S]*Recovery point [0-9a-f]+ committed[\s\S]*Checkpoint released/);
+    expect((await client.getJob({ id: jobs[0]!.id })).log).toMatch(
+      /powered off[\s\S]*Recovery point [0-9a-f]+ committed[\s\S]*Checkpoint released/,
+    );
 
     // The runs stop (paused): the newest points age past 80% of the RPO, then past the RPO.
     await client.setSchedulesPaused({ paused: true });
@@ -83,7 +92,14 @@ describe('protection of vSphere VMs to Azure Blob (Azurite)', () => {
   it('runs on schedule through snapshots and the datastore, committing points to Azurite, releasing every snapshot', async () => {
     const { clock, service, client } = await engine(tempDir());
     // The simulator's disks are empty placeholders: give two VMs real VMDKs with data.
-    const host = await client.addHost({ kind: 'vsphere', address: sim.host, port: sim.port, scheme: 'http', username: VCSIM_USER, password: VCSIM_PASSWORD });
+    const host = await client.addHost({
+      kind: 'vsphere',
+      address: sim.host,
+      port: sim.port,
+      scheme: 'http',
+      username: VCSIM_USER,
+      password: VCSIM_PASSWORD,
+    });
     await client.discover({ hostId: host.id });
     const vms = (await client.listVms()).slice(0, 2);
     for (const vm of vms) {
@@ -94,18 +110,28 @@ describe('protection of vSphere VMs to Azure Blob (Azurite)', () => {
       await writer.write(3 * 1024 * 1024, Buffer.alloc(256 * 1024, vm.name));
       await writer.close();
     }
-    const azure = await client.addTarget({ name: 'Azure', location: 'azblob://lifeboat-test/office', credentials: { connectionString: azurite.connectionString } });
+    const azure = await client.addTarget({
+      name: 'Azure',
+      location: 'azblob://lifeboat-test/office',
+      credentials: { connectionString: azurite.connectionString },
+    });
     expect(azure).toMatchObject({ hasCredentials: true, location: { kind: 'azure', path: 'azblob://lifeboat-test/office' } });
     expect(JSON.stringify(await client.listTargets())).not.toContain('AccountKey');
     await client.createPolicy({ name: 'vSphere', vmIds: vms.map((vm) => vm.id), targetId: azure.id, rpoMinutes: 5 });
 
     let finished = nextFinishedJobs(service, 2);
     await service.startBackground();
-    expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual(['succeeded', 'succeeded']);
+    expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
     clock.advanceMinutes(2);
     finished = nextFinishedJobs(service, 2);
     service.tick();
-    expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual(['succeeded', 'succeeded']);
+    expect((await finished).map((e) => (e.status === 'succeeded' ? e.status : `${e.status}: ${e.message}`))).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
 
     const points = await client.listPoints();
     expect(points).toHaveLength(4);

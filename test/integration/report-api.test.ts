@@ -57,7 +57,12 @@ describe('report API', () => {
     expect(await finished(started.jobId)).toMatchObject({ status: 'succeeded' });
 
     const done = await client.getReportExport({ jobId: started.jobId });
-    expect(done).toMatchObject({ status: 'succeeded', file: started.file, error: null, result: { file: started.file, bytes: fs.statSync(started.file).size } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      file: started.file,
+      error: null,
+      result: { file: started.file, bytes: fs.statSync(started.file).size },
+    });
     expect(done.result!.summary).toMatchObject({ vms: 8, protectedVms: 6, drillsRun: 3 });
     expect(done.result).toMatchObject({ evidenceFolder: started.file.replace(/\.xlsx$/, '-evidence'), evidenceFiles: 6 });
     expect([...phases]).toEqual(expect.arrayContaining(['Summary', 'RPO compliance', 'Drills', 'Jobs', 'Audit log', 'Compressing']));
@@ -72,7 +77,12 @@ describe('report API', () => {
     // A later engine finds the result in the audit log.
     await s.close();
     const { client: later } = open(dir);
-    expect((await later.getReportExport({ jobId: started.jobId })).result).toMatchObject({ sha256: done.result!.sha256, evidenceFolder: done.result!.evidenceFolder, evidenceFiles: done.result!.evidenceFiles, summary: { vms: 8 } });
+    expect((await later.getReportExport({ jobId: started.jobId })).result).toMatchObject({
+      sha256: done.result!.sha256,
+      evidenceFolder: done.result!.evidenceFolder,
+      evidenceFiles: done.result!.evidenceFiles,
+      summary: { vms: 8 },
+    });
     await expect(later.getReportExport({ jobId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -81,14 +91,18 @@ describe('report API', () => {
     seedQuarter(dir);
     const { client } = open(dir);
     const { file } = await client.exportReport({ from: '2026-03-01', to: '2026-03-31', outFile: path.join(dir, 'march.xlsx') });
-    expect(await client.openReportFolder({ file })).toEqual({ opened: false, folder: dir, message: expect.stringContaining(`The report is in ${dir}`) });
+    expect(await client.openReportFolder({ file })).toEqual({
+      opened: false,
+      folder: dir,
+      message: expect.stringContaining(`The report is in ${dir}`),
+    });
     fs.writeFileSync(path.join(dir, 'other.xlsx'), 'x');
     await expect(client.openReportFolder({ file: path.join(dir, 'other.xlsx') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(client.readReportFile({ file: path.join(dir, 'other.xlsx') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     // Read back in pieces, it is the file.
     const pieces: Buffer[] = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const chunk = await client.readReportFile({ file, offset, length: 100_000 });
       if (chunk.bytes === 0) break;
       pieces.push(Buffer.from(chunk.data, 'base64'));
@@ -96,7 +110,10 @@ describe('report API', () => {
     }
     expect(Buffer.concat(pieces).equals(fs.readFileSync(file))).toBe(true);
     expect(pieces.length).toBeGreaterThan(1);
-    await expect(client.readReportFile({ file, length: 64 * 1024 * 1024 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'length' });
+    await expect(client.readReportFile({ file, length: 64 * 1024 * 1024 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'length',
+    });
     await expect(client.openReportFolder({ file: 'relative.xlsx' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'file' });
   });
 
@@ -106,7 +123,9 @@ describe('report API', () => {
     const { service: s, client } = open(dir);
     const blocker = path.join(dir, 'not-a-folder');
     fs.writeFileSync(blocker, '');
-    await expect(client.exportReport({ from: '2026-01-01', to: '2026-03-31', outFile: path.join(blocker, 'q1.xlsx') })).rejects.toMatchObject({
+    await expect(
+      client.exportReport({ from: '2026-01-01', to: '2026-03-31', outFile: path.join(blocker, 'q1.xlsx') }),
+    ).rejects.toMatchObject({
       message: expect.stringContaining('Lifeboat cannot write to the folder'),
     });
 
@@ -126,8 +145,18 @@ describe('report API', () => {
   it('writes a valid workbook for an empty catalog: every table with one empty row, nothing to embed', async () => {
     const dir = tempDir();
     const { client } = open(dir);
-    await client.completeFirstRun({ organisation: 'Empty & Co <test>', vault: { kind: 'folder', path: path.join(dir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
-    expect(await client.previewReport({ from: '2026-01-01', to: '2026-03-31' })).toMatchObject({ vms: 0, protectedVms: 0, rpoCompliancePercent: null, drillsRun: 0, overall: 'attention' });
+    await client.completeFirstRun({
+      organisation: 'Empty & Co <test>',
+      vault: { kind: 'folder', path: path.join(dir, 'vault') },
+      passphrase: 'Tulip-Harbour-93-Gravel-Lantern',
+    });
+    expect(await client.previewReport({ from: '2026-01-01', to: '2026-03-31' })).toMatchObject({
+      vms: 0,
+      protectedVms: 0,
+      rpoCompliancePercent: null,
+      drillsRun: 0,
+      overall: 'attention',
+    });
     const { file, evidenceFolder, evidenceFiles } = await client.exportReport({ from: '2026-01-01', to: '2026-03-31' });
     // No screenshots, no evidence folder beside it.
     expect([evidenceFolder, evidenceFiles]).toEqual([null, 0]);
@@ -153,7 +182,9 @@ describe('report API', () => {
     seedQuarter(dir);
     const { service: s, client } = open(dir, '2026-03-02T09:00:00Z');
     const folder = path.join(dir, 'audit');
-    await expect(client.setReportSchedule({ enabled: true, frequency: 'monthly', folder: null })).rejects.toMatchObject({ field: 'folder' });
+    await expect(client.setReportSchedule({ enabled: true, frequency: 'monthly', folder: null })).rejects.toMatchObject({
+      field: 'folder',
+    });
     const saved = await client.setReportSchedule({ enabled: true, frequency: 'monthly', folder });
     expect(saved.next).toMatchObject({ from: '2026-02-01', to: '2026-02-28' });
 
@@ -165,10 +196,17 @@ describe('report API', () => {
     void s.startBackground();
     expect(await finished(await firstJob)).toMatchObject({ status: 'succeeded' });
     // The February drill's screenshots travel with the workbook, in the folder named after it.
-    expect(fs.readdirSync(folder)).toEqual(['lifeboat-report-2026-02-01-to-2026-02-28-evidence', 'lifeboat-report-2026-02-01-to-2026-02-28.xlsx']);
+    expect(fs.readdirSync(folder)).toEqual([
+      'lifeboat-report-2026-02-01-to-2026-02-28-evidence',
+      'lifeboat-report-2026-02-01-to-2026-02-28.xlsx',
+    ]);
     expect(fs.readdirSync(path.join(folder, 'lifeboat-report-2026-02-01-to-2026-02-28-evidence'))).toContain('SHA256SUMS');
     const after = await client.getReportSchedule();
-    expect(after.last).toMatchObject({ from: '2026-02-01', to: '2026-02-28', file: path.join(folder, 'lifeboat-report-2026-02-01-to-2026-02-28.xlsx') });
+    expect(after.last).toMatchObject({
+      from: '2026-02-01',
+      to: '2026-02-28',
+      file: path.join(folder, 'lifeboat-report-2026-02-01-to-2026-02-28.xlsx'),
+    });
     expect(after.next).toMatchObject({ from: '2026-03-01', to: '2026-03-31' });
     const [audit] = await client.listAuditEvents({ limit: 1 });
     expect(audit).toMatchObject({ actor: 'system', action: 'report.exported' });

@@ -37,7 +37,11 @@ beforeAll(async () => {
   data = tempDirManual();
   service = createService({ dataDir: data.dir, heartbeat: false, operator: 'alice' });
   const client = createLocalClient(service.api);
-  const settings = await client.completeFirstRun({ organisation: 'Acme Dental', vault: { kind: 'folder', path: path.join(data.dir, 'vault') }, passphrase: 'Tulip-Harbour-93-Gravel-Lantern' });
+  const settings = await client.completeFirstRun({
+    organisation: 'Acme Dental',
+    vault: { kind: 'folder', path: path.join(data.dir, 'vault') },
+    passphrase: 'Tulip-Harbour-93-Gravel-Lantern',
+  });
   await client.createSampleLab({});
   const vms = await client.listVms();
   const web = vms.find((vm) => vm.name === 'lab-web01')!;
@@ -68,7 +72,11 @@ afterAll(async () => {
   data?.remove();
 });
 
-const count = (sql: string, ...params: unknown[]): number => db.prepare(sql).pluck().get(...params) as number;
+const count = (sql: string, ...params: unknown[]): number =>
+  db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 
 describe.skipIf(!qemu)('the compliance workbook of real runs and a real drill on the sample lab', () => {
   it('has every sheet, and Summary numbers that equal the catalog', () => {
@@ -129,7 +137,10 @@ describe.skipIf(!qemu)('the compliance workbook of real runs and a real drill on
     expect(jobs.map((row) => row.getCell(4).value)).not.toContain('report');
     expect(jobs.filter((row) => String(row.getCell(6).value).startsWith('Compliance report'))).toEqual([]);
     expect(jobs.map((row) => row.getCell(10).value)).toEqual(Array(5).fill('Succeeded'));
-    const copies = db.prepare("SELECT bytes_read FROM jobs WHERE kind = 'replication' ORDER BY started_at, rowid").pluck().all() as number[];
+    const copies = db
+      .prepare("SELECT bytes_read FROM jobs WHERE kind = 'replication' ORDER BY started_at, rowid")
+      .pluck()
+      .all() as number[];
     const copyRows = jobs.filter((row) => String(row.getCell(6).value).startsWith('Copy '));
     expect(copyRows.map((row) => row.getCell(8).value)).toEqual(copies);
     expect(copies.every((bytes) => bytes > 0)).toBe(true);

@@ -48,7 +48,11 @@ afterAll(async () => {
   data?.remove();
 });
 
-const count = (sql: string, ...params: unknown[]): number => db.prepare(sql).pluck().get(...params) as number;
+const count = (sql: string, ...params: unknown[]): number =>
+  db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 const sheet = (name: string): ExcelJS.Worksheet => sheetOf(book, name);
@@ -77,7 +81,12 @@ describe('the compliance workbook', () => {
     expect(exported.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(exported.bytes).toBe(bytes.length);
     const [entry] = await createLocalClient(service.api).listAuditEvents({ limit: 1 });
-    expect(entry).toMatchObject({ action: 'report.exported', actor: 'alice', subject: 'q1.xlsx', details: { sha256: exported.sha256, bytes: exported.bytes, file: exported.file, evidenceFolder: exported.evidenceFolder } });
+    expect(entry).toMatchObject({
+      action: 'report.exported',
+      actor: 'alice',
+      subject: 'q1.xlsx',
+      details: { sha256: exported.sha256, bytes: exported.bytes, file: exported.file, evidenceFolder: exported.evidenceFolder },
+    });
     expect((await createLocalClient(service.api).verifyAudit()).ok).toBe(true);
   });
 
@@ -86,7 +95,11 @@ describe('the compliance workbook', () => {
     expect(exported.evidenceFolder).toBe(folder);
     expect(exported.evidenceFiles).toBe(seeded.screenshots.length);
     expect(fs.readdirSync(path.dirname(folder)).sort()).toEqual(['q1-evidence', 'q1.xlsx']); // no .partial folder left
-    const sums = fs.readFileSync(path.join(folder, 'SHA256SUMS'), 'utf8').trimEnd().split('\n').map((line) => line.split('  ') as [string, string]);
+    const sums = fs
+      .readFileSync(path.join(folder, 'SHA256SUMS'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split('  ') as [string, string]);
     expect(sums).toHaveLength(seeded.screenshots.length);
     const sources = new Set(seeded.screenshots.map((file) => sha256(fs.readFileSync(file))));
     for (const [hash, rel] of sums) {
@@ -95,13 +108,21 @@ describe('the compliance workbook', () => {
       expect(sources.has(hash)).toBe(true);
     }
     const [entry] = await createLocalClient(service.api).listAuditEvents({ limit: 1 });
-    expect((entry!.details as { evidence: { file: string; sha256: string }[] }).evidence.map((e) => [e.sha256, e.file.replace(/^q1-evidence\//, '')])).toEqual(sums);
+    expect(
+      (entry!.details as { evidence: { file: string; sha256: string }[] }).evidence.map((e) => [
+        e.sha256,
+        e.file.replace(/^q1-evidence\//, ''),
+      ]),
+    ).toEqual(sums);
   });
 
   it('states Summary numbers that equal the catalog', () => {
     const s = summaryValues();
     const vms = count('SELECT COUNT(*) FROM vms WHERE removed_at IS NULL');
-    const protectedVms = count('SELECT COUNT(*) FROM policy_vms pv JOIN policies p ON p.id = pv.policy_id JOIN vms v ON v.id = pv.vm_id WHERE p.enabled = 1 AND v.removed_at IS NULL AND p.created_at < ?', periodEnd);
+    const protectedVms = count(
+      'SELECT COUNT(*) FROM policy_vms pv JOIN policies p ON p.id = pv.policy_id JOIN vms v ON v.id = pv.vm_id WHERE p.enabled = 1 AND v.removed_at IS NULL AND p.created_at < ?',
+      periodEnd,
+    );
     const all = new DrillsStore(db).list({ from: periodStart, to: periodEnd });
     const drills = all.filter((d) => d.kind === 'test');
     expect(all.length - drills.length).toBe(1); // the planned failover is not a test
@@ -112,16 +133,33 @@ describe('the compliance workbook', () => {
     expect(s.get('Drills run')).toBe(drills.length);
     expect(s.get('Drills passed')).toBe(drills.filter((d) => d.status === 'passed').length);
     expect(s.get('Drills failed')).toBe(drills.filter((d) => d.status === 'failed').length);
-    expect(s.get('Runs')).toBe(count('SELECT COUNT(*) FROM jobs WHERE (started_at >= ? AND started_at < ?) OR (started_at IS NULL AND created_at >= ? AND created_at < ?)', periodStart, periodEnd, periodStart, periodEnd));
-    expect(s.get('Failed runs')).toBe(count("SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND started_at >= ? AND started_at < ?", periodStart, periodEnd));
+    expect(s.get('Runs')).toBe(
+      count(
+        'SELECT COUNT(*) FROM jobs WHERE (started_at >= ? AND started_at < ?) OR (started_at IS NULL AND created_at >= ? AND created_at < ?)',
+        periodStart,
+        periodEnd,
+        periodStart,
+        periodEnd,
+      ),
+    );
+    expect(s.get('Failed runs')).toBe(
+      count("SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND started_at >= ? AND started_at < ?", periodStart, periodEnd),
+    );
     expect(s.get('Open action items')).toBe(count("SELECT COUNT(*) FROM action_items WHERE status = 'open'"));
-    expect(s.get('Audit entries in the period')).toBe(count('SELECT COUNT(*) FROM audit_events WHERE time >= ? AND time < ?', periodStart, periodEnd));
+    expect(s.get('Audit entries in the period')).toBe(
+      count('SELECT COUNT(*) FROM audit_events WHERE time >= ? AND time < ?', periodStart, periodEnd),
+    );
     expect(s.get('Audit log hash chain')).toBe('Intact');
     expect(s.get('Overall status')).toBe('Needs attention');
     // A finished quarter, measured from its first minute to its last (one hour short of 90 × 24 h: DST).
     expect(s.get('Period state')).toBe('Complete');
     expect(s.get('RPO measured over')).toBe('90 days of 90 days');
-    expect(exported.summary.coverage).toMatchObject({ state: 'complete', periodDays: 90, periodSeconds: 90 * 86_400 - 3600, rpoMeasuredSeconds: 90 * 86_400 - 3600 });
+    expect(exported.summary.coverage).toMatchObject({
+      state: 'complete',
+      periodDays: 90,
+      periodSeconds: 90 * 86_400 - 3600,
+      rpoMeasuredSeconds: 90 * 86_400 - 3600,
+    });
     // Period and generation time are Excel dates (local wall clock).
     expect(cellWallClock(s.get('Period from'))).toBe('2026-01-01T00:00:00');
     expect(cellWallClock(s.get('Period to'))).toBe('2026-03-31T00:00:00');
@@ -144,7 +182,20 @@ describe('the compliance workbook', () => {
 
   it('lists every VM with its policy, last good point and status', () => {
     const { headers, rows } = table('Protected VMs');
-    expect(headers).toEqual(['VM', 'Host', 'Host type', 'Power state', 'Policy', 'Target', 'RPO target', 'Protected since', 'Last good point', 'Age', 'Status', 'Within RPO in period']);
+    expect(headers).toEqual([
+      'VM',
+      'Host',
+      'Host type',
+      'Power state',
+      'Policy',
+      'Target',
+      'RPO target',
+      'Protected since',
+      'Last good point',
+      'Age',
+      'Status',
+      'Within RPO in period',
+    ]);
     // Every VM not removed before the period started (legacy01 was removed during it).
     expect(rows).toHaveLength(count('SELECT COUNT(*) FROM vms WHERE removed_at IS NULL OR removed_at >= ?', periodStart));
     const byName = new Map(rows.map((r) => [r.getCell(1).value as string, r]));
@@ -155,17 +206,32 @@ describe('the compliance workbook', () => {
     expect(sql01.getCell(5).value).toBe('Tier 1 servers');
     expect(seconds(sql01.getCell(7).value)).toBe(3600);
     expect(sql01.getCell(7).numFmt).toBe('[h]:mm:ss');
-    const newest = db.prepare('SELECT MAX(time) FROM recovery_points WHERE vm_id = ? AND time < ?').pluck().get(seeded.vms.sql01, periodEnd) as string;
+    const newest = db
+      .prepare('SELECT MAX(time) FROM recovery_points WHERE vm_id = ? AND time < ?')
+      .pluck()
+      .get(seeded.vms.sql01, periodEnd) as string;
     expect(cellWallClock(sql01.getCell(9).value)).toBe(wallClock(Date.parse(newest)));
     expect(sql01.getCell(9).numFmt).toBe('yyyy-mm-dd hh:mm:ss');
   });
 
   it('computes RPO compliance per VM per local day, breaches and minutes in breach', () => {
     const { headers, rows } = table('RPO compliance');
-    expect(headers).toEqual(['Day', 'VM', 'Policy', 'RPO target', 'Worst age', 'Breaches', 'Minutes in breach', 'Minutes measured', 'Within RPO', 'Status']);
+    expect(headers).toEqual([
+      'Day',
+      'VM',
+      'Policy',
+      'RPO target',
+      'Worst age',
+      'Breaches',
+      'Minutes in breach',
+      'Minutes measured',
+      'Within RPO',
+      'Status',
+    ]);
     // Five VMs for all 90 days, app01 from 10 February (50 days).
     expect(rows).toHaveLength(5 * 90 + 50);
-    const find = (day: string, vm: string): ExcelJS.Row => rows.find((r) => cellWallClock(r.getCell(1).value).startsWith(day) && r.getCell(2).value === vm)!;
+    const find = (day: string, vm: string): ExcelJS.Row =>
+      rows.find((r) => cellWallClock(r.getCell(1).value).startsWith(day) && r.getCell(2).value === vm)!;
     expect(find('2026-02-14', 'sql01').getCell(6).value).toBe(1);
     expect(find('2026-02-14', 'sql01').getCell(7).value).toBe(240);
     expect(find('2026-02-14', 'sql01').getCell(10).value).toBe('Breach');
@@ -182,11 +248,30 @@ describe('the compliance workbook', () => {
   it('has one drill row per VM, with RPO/RTO against targets and a link to its evidence inside the export', () => {
     const { headers, rows } = table('Drills');
     expect(headers).toEqual([
-      'Drill started', 'Plan', 'Kind', 'VM', 'Recovery point time', 'RPO achieved', 'RPO target', 'RTO achieved', 'RTO target', 'Checks passed', 'Checks failed',
-      'Check results', 'Isolation network', 'Cleanup confirmed', 'Operator', 'Notes', 'Result', 'Failure', 'Evidence',
+      'Drill started',
+      'Plan',
+      'Kind',
+      'VM',
+      'Recovery point time',
+      'RPO achieved',
+      'RPO target',
+      'RTO achieved',
+      'RTO target',
+      'Checks passed',
+      'Checks failed',
+      'Check results',
+      'Isolation network',
+      'Cleanup confirmed',
+      'Operator',
+      'Notes',
+      'Result',
+      'Failure',
+      'Evidence',
     ]);
     expect(rows).toHaveLength(seeded.drills.reduce((sum, d) => sum + d.vms.length, 0));
-    expect(rows.filter((r) => r.getCell(3).value !== 'Test').map((r) => [r.getCell(3).value, r.getCell(4).value])).toEqual([['Planned', 'dc01']]);
+    expect(rows.filter((r) => r.getCell(3).value !== 'Test').map((r) => [r.getCell(3).value, r.getCell(4).value])).toEqual([
+      ['Planned', 'dc01'],
+    ]);
     const failed = rows.find((r) => r.getCell(17).value === 'Failed')!;
     expect(failed.getCell(4).value).toBe('web02');
     expect(failed.getCell(11).value).toBe(1);
@@ -237,7 +322,11 @@ describe('the compliance workbook', () => {
     expect((images[0]!.range as unknown as { ext: unknown }).ext).toEqual({ width: 690, height: 431 });
     // One printed page per screenshot (exceljs does not read page breaks back: the sheet's XML has them).
     const zip = await JSZip.loadAsync(fs.readFileSync(exported.file));
-    const sheetsXml = await Promise.all(Object.keys(zip.files).filter((f) => /^xl\/worksheets\/sheet\d+\.xml$/.test(f)).map((f) => zip.file(f)!.async('string')));
+    const sheetsXml = await Promise.all(
+      Object.keys(zip.files)
+        .filter((f) => /^xl\/worksheets\/sheet\d+\.xml$/.test(f))
+        .map((f) => zip.file(f)!.async('string')),
+    );
     const breaks = sheetsXml.map((xml) => /<rowBreaks count="(\d+)"/.exec(xml)?.[1]).filter(Boolean);
     expect(breaks).toEqual([String(seeded.screenshots.length - 1)]);
   });
@@ -250,14 +339,17 @@ describe('the compliance workbook', () => {
         row.eachCell((c) => {
           const v = c.value as unknown;
           const text = v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : String(v);
-          if (text.includes(tmp) || text.includes(data.dir) || text.includes('file://')) seen.push(`${ws.name}!${c.address}: ${text.slice(0, 120)}`);
+          if (text.includes(tmp) || text.includes(data.dir) || text.includes('file://'))
+            seen.push(`${ws.name}!${c.address}: ${text.slice(0, 120)}`);
         }),
       );
     }
     expect(seen).toEqual([]);
     // The drill step that took the screenshot names the copy (the catalog has the engine path).
     const shot = table('Drill steps').rows.find((r) => r.getCell(5).value === 'Capture console screenshot')!;
-    expect(shot.getCell(10).value).toBe(`E1 on sheet Evidence, file\nq1-evidence/${seeded.drills[0]!.id}/\n${seeded.drills[0]!.vms[0]!.vmId}.png`);
+    expect(shot.getCell(10).value).toBe(
+      `E1 on sheet Evidence, file\nq1-evidence/${seeded.drills[0]!.id}/\n${seeded.drills[0]!.vms[0]!.vmId}.png`,
+    );
   });
 
   it('lists every drill step, every run, the action items and the audit entries of the period', () => {
@@ -267,9 +359,25 @@ describe('the compliance workbook', () => {
     expect(seconds(steps.rows[0]!.getCell(8).value)).toBe(95);
 
     const jobs = table('Jobs');
-    expect(jobs.headers).toEqual(['Started', 'Finished', 'Duration', 'Kind', 'VM', 'Title', 'Trigger', 'Bytes read', 'Bytes stored', 'Result', 'App-consistent', 'Error']);
+    expect(jobs.headers).toEqual([
+      'Started',
+      'Finished',
+      'Duration',
+      'Kind',
+      'VM',
+      'Title',
+      'Trigger',
+      'Bytes read',
+      'Bytes stored',
+      'Result',
+      'App-consistent',
+      'Error',
+    ]);
     expect(jobs.rows).toHaveLength(exported.summary.jobsRun);
-    const firstJob = db.prepare('SELECT * FROM jobs WHERE started_at >= ? ORDER BY started_at, rowid LIMIT 1').get(periodStart) as { started_at: string; bytes_read: number };
+    const firstJob = db.prepare('SELECT * FROM jobs WHERE started_at >= ? ORDER BY started_at, rowid LIMIT 1').get(periodStart) as {
+      started_at: string;
+      bytes_read: number;
+    };
     expect(cellWallClock(jobs.rows[0]!.getCell(1).value)).toBe(wallClock(Date.parse(firstJob.started_at)));
     expect(jobs.rows[0]!.getCell(8).value).toBe(firstJob.bytes_read);
     expect(jobs.rows[0]!.getCell(8).numFmt).toBe('#,##0');
@@ -283,8 +391,20 @@ describe('the compliance workbook', () => {
 
     const audit = table('Audit log', 3);
     expect(String(sheet('Audit log').getCell('A1').value)).toMatch(/^Hash chain verified: intact\. \d+ entries checked/);
-    expect(audit.headers).toEqual(['Seq', 'Time', 'Actor', 'Action', 'Subject', 'Details', 'Details (JSON, as hashed)', 'Previous hash', 'Hash']);
-    const entries = db.prepare('SELECT seq, details, hash FROM audit_events WHERE time >= ? AND time < ? ORDER BY seq').all(periodStart, periodEnd) as { seq: number; details: string | null; hash: string }[];
+    expect(audit.headers).toEqual([
+      'Seq',
+      'Time',
+      'Actor',
+      'Action',
+      'Subject',
+      'Details',
+      'Details (JSON, as hashed)',
+      'Previous hash',
+      'Hash',
+    ]);
+    const entries = db
+      .prepare('SELECT seq, details, hash FROM audit_events WHERE time >= ? AND time < ? ORDER BY seq')
+      .all(periodStart, periodEnd) as { seq: number; details: string | null; hash: string }[];
     expect(audit.rows.map((r) => [r.getCell(1).value, r.getCell(9).value])).toEqual(entries.map((e) => [e.seq, e.hash]));
     // The JSON exactly as hashed, and beside it the same details as lines a reader takes in.
     expect(audit.rows.map((r) => r.getCell(7).value ?? null)).toEqual(entries.map((e) => e.details));
@@ -296,21 +416,46 @@ describe('the compliance workbook', () => {
   });
 
   it('makes every list a real Excel table with a frozen header, print titles, landscape fit to width and red/green rules', () => {
-    for (const [name, headerRow] of [['Protected VMs', 1], ['RPO compliance', 1], ['Drills', 1], ['Drill steps', 1], ['Jobs', 1], ['Action items', 1], ['Audit log', 3]] as const) {
+    for (const [name, headerRow] of [
+      ['Protected VMs', 1],
+      ['RPO compliance', 1],
+      ['Drills', 1],
+      ['Drill steps', 1],
+      ['Jobs', 1],
+      ['Action items', 1],
+      ['Audit log', 3],
+    ] as const) {
       const ws = sheet(name);
-      const tables = Object.values((ws as unknown as { tables: Record<string, { table: { tableRef: string; autoFilterRef: string; name: string; columns: { name: string }[] } }> }).tables);
+      const tables = Object.values(
+        (
+          ws as unknown as {
+            tables: Record<string, { table: { tableRef: string; autoFilterRef: string; name: string; columns: { name: string }[] } }>;
+          }
+        ).tables,
+      );
       expect(tables, name).toHaveLength(1);
       const t = tables[0]!.table;
       expect(t.tableRef.startsWith(`A${headerRow}:`), name).toBe(true);
       expect(t.autoFilterRef, name).toBe(t.tableRef);
       expect(t.columns.map((c) => c.name)).toEqual((ws.getRow(headerRow).values as unknown[]).slice(1));
       expect(ws.views[0], name).toMatchObject({ state: 'frozen', ySplit: headerRow });
-      expect(ws.pageSetup, name).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: `${headerRow}:${headerRow}` });
+      expect(ws.pageSetup, name).toMatchObject({
+        orientation: 'landscape',
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+        printTitlesRow: `${headerRow}:${headerRow}`,
+      });
       expect(ws.headerFooter.oddFooter, name).toContain('Page &P of &N');
       // exceljs leaves out columns of exactly the default width (9), and reads them back without one.
       for (let c = 1; c <= t.columns.length; c++) expect(ws.getColumn(c).width ?? 9, `${name} column ${c}`).toBeGreaterThan(5);
     }
-    const rules = (name: string) => (sheet(name) as unknown as { conditionalFormattings: { ref: string; rules: { type: string; style: { fill: { bgColor: { argb: string } } } }[] }[] }).conditionalFormattings;
+    const rules = (name: string) =>
+      (
+        sheet(name) as unknown as {
+          conditionalFormattings: { ref: string; rules: { type: string; style: { fill: { bgColor: { argb: string } } } }[] }[];
+        }
+      ).conditionalFormattings;
     const status = rules('Jobs').find((cf) => cf.ref.startsWith('J2:'))!;
     // Failed and Interrupted red, Unfinished (still running when written) amber, Succeeded green.
     expect(status.rules.map((r) => r.style.fill.bgColor.argb)).toEqual(['FFFFC7CE', 'FFFFC7CE', 'FFFFEB9C', 'FFC6EFCE']);
@@ -322,17 +467,23 @@ describe('the compliance workbook', () => {
 
   it('is written by `lifeboat report` and refuses bad periods naming the field', () => {
     const out = path.join(data.dir, 'cli', 'q1.xlsx');
-    const ok = runCli(['--data', data.dir, 'report', '--from', '2026-01-01', '--to', '2026-03-31', '--out', out], { TZ: 'Europe/Amsterdam' });
+    const ok = runCli(['--data', data.dir, 'report', '--from', '2026-01-01', '--to', '2026-03-31', '--out', out], {
+      TZ: 'Europe/Amsterdam',
+    });
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/Report written to .*q1\.xlsx\n {2}\d+ bytes, SHA-256 [0-9a-f]{64}/);
     expect(ok.stdout).toContain('RPO compliance: 99.');
     expect(ok.stdout).toContain('(RPO measured over 90 days of 90 days)');
-    expect(ok.stdout).toContain(`  Drill evidence: ${seeded.screenshots.length} files in ${path.join(path.dirname(out), 'q1-evidence')} (keep it beside the workbook)\n`);
+    expect(ok.stdout).toContain(
+      `  Drill evidence: ${seeded.screenshots.length} files in ${path.join(path.dirname(out), 'q1-evidence')} (keep it beside the workbook)\n`,
+    );
     expect(fs.existsSync(out)).toBe(true);
     expect(fs.readdirSync(path.dirname(out)).sort()).toEqual(['q1-evidence', 'q1.xlsx']); // no partial file or folder left behind
 
-    const preview = runCli(['--data', data.dir, 'report', '--from', '2026-01-01', '--to', '2026-03-31', '--preview', '--json'], { TZ: 'Europe/Amsterdam' });
+    const preview = runCli(['--data', data.dir, 'report', '--from', '2026-01-01', '--to', '2026-03-31', '--preview', '--json'], {
+      TZ: 'Europe/Amsterdam',
+    });
     expect(preview.status).toBe(0);
     const { generatedAt: _g, ...previewed } = JSON.parse(preview.stdout) as typeof exported.summary;
     const { generatedAt: _e, ...written } = exported.summary;
@@ -345,7 +496,17 @@ describe('the compliance workbook', () => {
     const notADay = runCli(['--data', data.dir, 'report', '--from', '2026-02-30', '--to', '2026-03-31']);
     expect(notADay.status).toBe(2);
     expect(notADay.stderr).toContain('from: That day does not exist');
-    const wrongName = runCli(['--data', data.dir, 'report', '--from', '2026-01-01', '--to', '2026-03-31', '--out', path.join(data.dir, 'q1.pdf')]);
+    const wrongName = runCli([
+      '--data',
+      data.dir,
+      'report',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-03-31',
+      '--out',
+      path.join(data.dir, 'q1.pdf'),
+    ]);
     expect(wrongName.status).toBe(2);
     expect(wrongName.stderr).toContain('outFile: The file name must end in .xlsx.');
   });
@@ -357,7 +518,11 @@ describe.runIf(soffice)('LibreOffice', () => {
   it('opens the workbook and prints it to PDF', () => {
     const out = path.join(data.dir, 'pdf');
     const profile = path.join(data.dir, 'lo-profile');
-    const run = spawnSync(soffice!, [`-env:UserInstallation=file://${profile}`, '--headless', '--convert-to', 'pdf', '--outdir', out, exported.file], { encoding: 'utf8', timeout: 170_000 });
+    const run = spawnSync(
+      soffice!,
+      [`-env:UserInstallation=file://${profile}`, '--headless', '--convert-to', 'pdf', '--outdir', out, exported.file],
+      { encoding: 'utf8', timeout: 170_000 },
+    );
     expect(run.status, run.stderr).toBe(0);
     const pdf = path.join(out, 'q1.pdf');
     expect(fs.statSync(pdf).size).toBeGreaterThan(100_000);
@@ -372,11 +537,26 @@ describe.runIf(soffice)('LibreOffice', () => {
     // Each page's footer ends "<sheet> — Page n of N".
     const texts = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).stdout.split('\f');
     const pageText = (p: number): string => texts[p - 1] ?? '';
-    const sheetOfPage = (p: number): string | undefined => /(\S[^\n]*?) — Page \d+ of \d+\s*$/.exec(pageText(p))?.[1]?.split(/\s{2,}/).pop();
+    const sheetOfPage = (p: number): string | undefined =>
+      /(\S[^\n]*?) — Page \d+ of \d+\s*$/
+        .exec(pageText(p))?.[1]
+        ?.split(/\s{2,}/)
+        .pop();
     const sheets = Array.from({ length: pages }, (_, i) => sheetOfPage(i + 1));
     const drillsPage = sheets.indexOf('Drills') + 1;
     expect(drillsPage).toBeGreaterThan(0);
-    spawnSync('pdftoppm', ['-r', '110', '-png', '-f', String(drillsPage), '-l', String(drillsPage), '-singlefile', pdf, path.join(SCREENSHOT_DIR, 'report-drills-page')]);
+    spawnSync('pdftoppm', [
+      '-r',
+      '110',
+      '-png',
+      '-f',
+      String(drillsPage),
+      '-l',
+      String(drillsPage),
+      '-singlefile',
+      pdf,
+      path.join(SCREENSHOT_DIR, 'report-drills-page'),
+    ]);
     expect(fs.existsSync(path.join(SCREENSHOT_DIR, 'report-drills-page.png'))).toBe(true);
 
     // The first Evidence page: its stamp is printed text, and its picture printed as a picture.
@@ -391,7 +571,18 @@ describe.runIf(soffice)('LibreOffice', () => {
     expect(stamp).toMatch(/Evidence folder\s+q1-evidence\/ \(beside this workbook\)/);
     expect(stamp).toMatch(new RegExp(`File in it\\s+${drill.id}/${drill.vms[0]!.vmId}\\.png`));
     expect(stamp).toMatch(/Captured\s+2026-01-15 \d\d:\d\d:\d\d/);
-    spawnSync('pdftoppm', ['-r', '110', '-png', '-f', String(evidencePage), '-l', String(evidencePage), '-singlefile', pdf, path.join(SCREENSHOT_DIR, 'report-evidence-page')]);
+    spawnSync('pdftoppm', [
+      '-r',
+      '110',
+      '-png',
+      '-f',
+      String(evidencePage),
+      '-l',
+      String(evidencePage),
+      '-singlefile',
+      pdf,
+      path.join(SCREENSHOT_DIR, 'report-evidence-page'),
+    ]);
     expect(fs.existsSync(path.join(SCREENSHOT_DIR, 'report-evidence-page.png'))).toBe(true);
 
     // Measured on a grey render: the console screenshot (dark, with light text lines) must be there, at
@@ -434,7 +625,8 @@ describe.runIf(soffice)('LibreOffice', () => {
     expect(columns / width, 'picture width / page width').toBeGreaterThan(0.5);
     expect(rows / columns, 'picture height / width').toBeCloseTo(200 / 320, 1);
     // Inside it: the dark console, and its light text lines visible on it; neither blank nor a black box.
-    let dark = 0, bright = 0;
+    let dark = 0,
+      bright = 0;
     for (let y = band.top; y <= band.bottom; y++) {
       for (let x = left; x <= right; x++) {
         if (at(x, y) < 45) dark++;

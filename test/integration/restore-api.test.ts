@@ -34,7 +34,11 @@ beforeAll(async () => {
   dir = tempDirManual();
   service = createService({ dataDir: dir.dir, heartbeat: false, operator: 'alice' });
   client = createLocalClient(service.api);
-  const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: path.join(dir.dir, 'vault') }, passphrase: PASSPHRASE });
+  const settings = await client.completeFirstRun({
+    organisation: 'Acme',
+    vault: { kind: 'folder', path: path.join(dir.dir, 'vault') },
+    passphrase: PASSPHRASE,
+  });
   await client.createSampleLab({});
   web = (await client.listVms()).find((vm) => vm.name === 'lab-web01')!;
   await client.createPolicy({ name: 'Web', vmIds: [web.id], targetId: settings.vault!.id, rpoMinutes: 60 });
@@ -52,11 +56,18 @@ afterAll(async () => {
 describe('restore API', () => {
   it("lists the VM's points with how each was taken and its disks, and says what can be restored where", async () => {
     const recovery = await client.getVmRecovery({ vmId: web.id });
-    expect(recovery.points.map((p) => ({ id: p.id, consistency: p.consistency, disks: p.disks.map((d) => d.name), drills: p.drills }))).toEqual([{ id: pointId, consistency: 'powered-off', disks: [web.disks[0]!.key], drills: [] }]);
+    expect(
+      recovery.points.map((p) => ({ id: p.id, consistency: p.consistency, disks: p.disks.map((d) => d.name), drills: p.drills })),
+    ).toEqual([{ id: pointId, consistency: 'powered-off', disks: [web.disks[0]!.key], drills: [] }]);
     expect(recovery.diskFormat).toBe('vmdk');
-    expect(recovery.newVmHosts).toEqual([{ hostId: web.hostId, name: 'Sample lab', kind: 'workstation', possible: { ok: true, reason: null } }]);
+    expect(recovery.newVmHosts).toEqual([
+      { hostId: web.hostId, name: 'Sample lab', kind: 'workstation', possible: { ok: true, reason: null } },
+    ]);
     expect(recovery.overOriginal).toEqual({ ok: true, reason: null });
-    await expect(client.getVmRecovery({ vmId: 'no-such-vm' })).rejects.toMatchObject({ code: 'VM_NOT_FOUND', fix: expect.stringContaining('Refresh') });
+    await expect(client.getVmRecovery({ vmId: 'no-such-vm' })).rejects.toMatchObject({
+      code: 'VM_NOT_FOUND',
+      fix: expect.stringContaining('Refresh'),
+    });
   });
 
   it('restores a disk twice into two files, never over the first, both equal to the source', async () => {
@@ -88,18 +99,31 @@ describe('restore API', () => {
     const taken = path.join(path.dirname(path.dirname(web.externalId)), 'web-copy');
     fs.mkdirSync(taken);
     fs.writeFileSync(path.join(taken, 'notes.txt'), 'not Lifeboat’s');
-    await expect(client.restoreVmAsNew({ vmId: web.id, pointId, name: 'web-copy' })).rejects.toMatchObject({ code: 'CONFLICT', field: 'name', fix: 'Choose another name for the new VM.' });
+    await expect(client.restoreVmAsNew({ vmId: web.id, pointId, name: 'web-copy' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      field: 'name',
+      fix: 'Choose another name for the new VM.',
+    });
     expect(fs.readFileSync(path.join(taken, 'notes.txt'), 'utf8')).toBe('not Lifeboat’s');
-    await expect(client.restoreVmAsNew({ vmId: web.id, pointId, name: 'lab-dc01' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('already has a VM named lab-dc01') });
+    await expect(client.restoreVmAsNew({ vmId: web.id, pointId, name: 'lab-dc01' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('already has a VM named lab-dc01'),
+    });
   });
 
   it('refuses to restore over a VM that is running or without its name as confirmation', async () => {
-    await expect(client.restoreVmOverOriginal({ vmId: web.id, pointId, confirm: 'lab-web' })).rejects.toMatchObject({ code: 'CONFIRMATION_MISMATCH', field: 'confirm' });
+    await expect(client.restoreVmOverOriginal({ vmId: web.id, pointId, confirm: 'lab-web' })).rejects.toMatchObject({
+      code: 'CONFIRMATION_MISMATCH',
+      field: 'confirm',
+    });
     const lock = `${web.externalId}.lck`; // what Workstation holds while the VM is open
     fs.mkdirSync(lock);
     try {
       await client.discover({ hostId: web.hostId });
-      await expect(client.restoreVmOverOriginal({ vmId: web.id, pointId, confirm: 'lab-web01' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('Shut it down first') });
+      await expect(client.restoreVmOverOriginal({ vmId: web.id, pointId, confirm: 'lab-web01' })).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining('Shut it down first'),
+      });
       expect((await client.getVmRecovery({ vmId: web.id })).overOriginal.ok).toBe(false);
     } finally {
       fs.rmSync(lock, { recursive: true });
@@ -113,7 +137,11 @@ describe('restore API', () => {
     fs.rmSync(path.join(dir.dir, 'vault', 'packs'), { recursive: true, force: true });
     const outcome = await finished(() => client.restoreVmAsNew({ vmId: web.id, pointId, name: 'web-lost' }));
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatchObject({ code: 'VAULT_CORRUPT', message: expect.stringContaining('missing data'), fix: expect.stringContaining('vault verify') });
+    expect(outcome.error).toMatchObject({
+      code: 'VAULT_CORRUPT',
+      message: expect.stringContaining('missing data'),
+      fix: expect.stringContaining('vault verify'),
+    });
     expect(fs.readdirSync(lab).sort()).toEqual(before);
     expect((await client.listVms()).map((vm) => vm.name)).not.toContain('web-lost');
     // Every restore gave back what it held: nothing is left for the next engine start to clean up.

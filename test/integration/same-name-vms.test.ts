@@ -23,11 +23,22 @@ describe('two VMs with the same name on two hosts, one vault', () => {
   it('keeps each VM its own points under its own retention, builds each increment on its own parent, restores each byte for byte', async () => {
     const dir = tempDir();
     const changes = new Map<string, Extent[]>();
-    const service = createService({ dataDir: dir, heartbeat: false, providers: { ...defaultProviders(), workstation: trackingWorkstation(changes) } });
+    const service = createService({
+      dataDir: dir,
+      heartbeat: false,
+      providers: { ...defaultProviders(), workstation: trackingWorkstation(changes) },
+    });
     const client = createLocalClient(service.api);
     const vaultDir = path.join(dir, 'vault');
-    const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: vaultDir }, passphrase: PASSPHRASE });
-    const labs = [await client.createSampleLab({ folder: path.join(dir, 'site-a') }), await client.createSampleLab({ folder: path.join(dir, 'site-b') })];
+    const settings = await client.completeFirstRun({
+      organisation: 'Acme',
+      vault: { kind: 'folder', path: vaultDir },
+      passphrase: PASSPHRASE,
+    });
+    const labs = [
+      await client.createSampleLab({ folder: path.join(dir, 'site-a') }),
+      await client.createSampleLab({ folder: path.join(dir, 'site-b') }),
+    ];
     const vms = await client.listVms();
     const [a, b] = labs.map((lab) => vms.find((vm) => vm.hostId === lab.hostId && vm.name === 'lab-dc01')!);
     expect(a!.id).not.toBe(b!.id);
@@ -37,8 +48,20 @@ describe('two VMs with the same name on two hosts, one vault', () => {
     qemu('qemu-io', '-f', 'vmdk', '-c', 'write -P 0xb2 5M 1M', diskOf(b));
 
     const retention = (keepLast: number) => ({ keepLast, daily: 0, weekly: 0, monthly: 0, yearly: 0 });
-    const policyA = await client.createPolicy({ name: 'Site A', vmIds: [a!.id], targetId: settings.vault!.id, rpoMinutes: 60, retention: retention(1) });
-    const policyB = await client.createPolicy({ name: 'Site B', vmIds: [b!.id], targetId: settings.vault!.id, rpoMinutes: 60, retention: retention(3) });
+    const policyA = await client.createPolicy({
+      name: 'Site A',
+      vmIds: [a!.id],
+      targetId: settings.vault!.id,
+      rpoMinutes: 60,
+      retention: retention(1),
+    });
+    const policyB = await client.createPolicy({
+      name: 'Site B',
+      vmIds: [b!.id],
+      targetId: settings.vault!.id,
+      rpoMinutes: 60,
+      retention: retention(3),
+    });
     const copy = async (policyId: string): Promise<void> => {
       const done = nextFinishedJobs(service, 1);
       await client.runNow({ policyId });
@@ -63,7 +86,11 @@ describe('two VMs with the same name on two hosts, one vault', () => {
     const vault = await Vault.open(vaultDir, PASSPHRASE);
     const manifests = await vault.manifests();
     await vault.close();
-    const byVm = (vmId: string) => manifests.filter((m) => m.metadata.vmId === vmId).map((m) => m.id).sort();
+    const byVm = (vmId: string) =>
+      manifests
+        .filter((m) => m.metadata.vmId === vmId)
+        .map((m) => m.id)
+        .sort();
     expect(byVm(a!.id)).toEqual(pointsA.map((p) => p.id).sort());
     expect(byVm(b!.id)).toEqual(pointsB.map((p) => p.id).sort());
     // Each increment's parent is the same VM's previous point.
@@ -74,7 +101,10 @@ describe('two VMs with the same name on two hosts, one vault', () => {
     expect(newestA.disks[0]!.parent).not.toBe(pointsB[1]!.id);
     expect(newestA.disks[0]!.parent).not.toBe(pointsB[0]!.id);
 
-    for (const [vm, point] of [[a, pointsA[0]!], [b, pointsB[0]!]] as const) {
+    for (const [vm, point] of [
+      [a, pointsA[0]!],
+      [b, pointsB[0]!],
+    ] as const) {
       const restored = path.join(dir, `restored-${point.id}.img`);
       await client.vaultRestoreDisk({ location: vaultDir, pointId: point.id, disk: vm!.disks[0]!.key, outFile: restored, format: 'raw' });
       const compare = spawnSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', restored, diskOf(vm)], { encoding: 'utf8' });

@@ -63,14 +63,30 @@ describe('lifeboat call reads its input from stdin or a file', () => {
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const settings = (password: string) => ({ enabled: true, host: '127.0.0.1', port, security: 'none', username: 'alerts@acme.test', password, from: 'alerts@acme.test', to: ['it@acme.test'] });
+  const settings = (password: string) => ({
+    enabled: true,
+    host: '127.0.0.1',
+    port,
+    security: 'none',
+    username: 'alerts@acme.test',
+    password,
+    from: 'alerts@acme.test',
+    to: ['it@acme.test'],
+  });
 
   /**
    * Starts `lifeboat <args>`; `feed` runs once the process exists (it is blocked on its input until then)
    * and delivers the input. Resolves with the exit status and output.
    */
-  function lifeboat(args: string[], feed: (stdin: NodeJS.WritableStream) => unknown): Promise<{ status: number | null; stdout: string; stderr: string; cmdline: string[] }> {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: repoRoot, env: { ...process.env, LIFEBOAT_DATA: '', LIFEBOAT_PASSPHRASE: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  function lifeboat(
+    args: string[],
+    feed: (stdin: NodeJS.WritableStream) => unknown,
+  ): Promise<{ status: number | null; stdout: string; stderr: string; cmdline: string[] }> {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, LIFEBOAT_DATA: '', LIFEBOAT_PASSPHRASE: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -140,9 +156,13 @@ describe('lifeboat call reads its input from stdin or a file', () => {
     expect(folder.stderr).toContain('it is a folder');
     expect(runCli(['--data', dir, 'call', 'saveEmailSettings', '@']).stderr).toContain('No file name after "@"');
 
-    const bad = await lifeboat(['--data', dir, 'call', 'saveEmailSettings', '-'], (stdin) => stdin.end(`{"password": "${SMTP_PASSWORD}" oops}`));
+    const bad = await lifeboat(['--data', dir, 'call', 'saveEmailSettings', '-'], (stdin) =>
+      stdin.end(`{"password": "${SMTP_PASSWORD}" oops}`),
+    );
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^error: The input from standard input is not valid JSON \(line 1, column \d+\)\.\n {2}fix: Give one JSON value/);
+    expect(bad.stderr).toMatch(
+      /^error: The input from standard input is not valid JSON \(line 1, column \d+\)\.\n {2}fix: Give one JSON value/,
+    );
     expect(bad.stderr).not.toContain(SMTP_PASSWORD);
     // V8's own message would quote this text ("hunter2..." is not valid JSON): Lifeboat's does not.
     const quoted = await lifeboat(['--data', dir, 'call', 'saveEmailSettings', '-'], (stdin) => stdin.end(SMTP_PASSWORD));
@@ -165,10 +185,22 @@ describe('lifeboat call reads its input from stdin or a file', () => {
 
 describe('child processes get a scrubbed environment', () => {
   it('childEnv drops every LIFEBOAT_*, AWS_*, AZURE_* and AZURITE_* variable, keeps the rest, adds what one child needs', () => {
-    const source = { ...ENGINE_SECRETS, PATH: '/usr/bin:/bin', HOME: '/home/op', LANG: 'C.UTF-8', lifeboat_passphrase: 'lower-case-Xq7', Aws_Region: 'eu-west-1' };
+    const source = {
+      ...ENGINE_SECRETS,
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/op',
+      LANG: 'C.UTF-8',
+      lifeboat_passphrase: 'lower-case-Xq7',
+      Aws_Region: 'eu-west-1',
+    };
     const env = childEnv({}, source);
     expect(env).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/op', LANG: 'C.UTF-8' });
-    expect(childEnv({ LIFEBOAT_DRILL_ID: 'd1' }, source)).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/op', LANG: 'C.UTF-8', LIFEBOAT_DRILL_ID: 'd1' });
+    expect(childEnv({ LIFEBOAT_DRILL_ID: 'd1' }, source)).toEqual({
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/op',
+      LANG: 'C.UTF-8',
+      LIFEBOAT_DRILL_ID: 'd1',
+    });
 
     // The default source is this process's environment, read at call time.
     for (const [name, value] of Object.entries(ENGINE_SECRETS)) vi.stubEnv(name, value);
@@ -182,7 +214,7 @@ describe('child processes get a scrubbed environment', () => {
     }
   });
 
-  it('vmrun and the QEMU probe, started for real, see none of the engine\'s secrets in /proc/self/environ', async () => {
+  it("vmrun and the QEMU probe, started for real, see none of the engine's secrets in /proc/self/environ", async () => {
     const dir = tempDir();
     // Stand-ins that copy the environment they were started with (the kernel's copy, not a shell's) to a file.
     const dump = (name: string): { file: string; out: string } => {
@@ -211,7 +243,7 @@ describe('child processes get a scrubbed environment', () => {
 });
 
 describe('plan scripts keep their allow-list, scrubbed like every child', () => {
-  it('a plan script sees PATH and the drill\'s id and phase, and neither the engine\'s secrets nor other variables', async () => {
+  it("a plan script sees PATH and the drill's id and phase, and neither the engine's secrets nor other variables", async () => {
     const dir = tempDir();
     const script = path.join(dir, 'pre.sh');
     const out = path.join(dir, 'pre.environ');
@@ -228,7 +260,10 @@ describe('plan scripts keep their allow-list, scrubbed like every child', () => 
     expect(environ).toContain(`PATH=${process.env.PATH}`);
     expect(environ).toContain('LIFEBOAT_DRILL_ID=d1');
     expect(environ).toContain('LIFEBOAT_DRILL_PHASE=pre');
-    expect(environ.filter((entry) => /^(LIFEBOAT|AWS|AZURE|AZURITE)_/.test(entry)).sort()).toEqual(['LIFEBOAT_DRILL_ID=d1', 'LIFEBOAT_DRILL_PHASE=pre']);
+    expect(environ.filter((entry) => /^(LIFEBOAT|AWS|AZURE|AZURITE)_/.test(entry)).sort()).toEqual([
+      'LIFEBOAT_DRILL_ID=d1',
+      'LIFEBOAT_DRILL_PHASE=pre',
+    ]);
     expect(environ.join('\n')).not.toContain('not-for-scripts');
   });
 });
@@ -247,7 +282,10 @@ describe('Hyper-V: passwords reach PowerShell outside its command text and argv'
   function fakePwsh(dir: string): { executable: string; log: string } {
     const executable = path.join(dir, 'pwsh');
     const log = path.join(dir, 'pwsh.log');
-    const denied = fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'ps51-error-remote-access-denied.json'), 'utf8').replace(/^\uFEFF/, '').trim();
+    const denied = fs
+      .readFileSync(path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'ps51-error-remote-access-denied.json'), 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim();
     fs.writeFileSync(
       executable,
       `#!${process.execPath}
@@ -293,7 +331,14 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     return { executable, log };
   }
 
-  const remote = (credentials: { username: string; password: string }): HostConnection => ({ id: 'h', name: 'HV02', kind: 'hyperv', address: 'HV02', settings: {}, credentials });
+  const remote = (credentials: { username: string; password: string }): HostConnection => ({
+    id: 'h',
+    name: 'HV02',
+    kind: 'hyperv',
+    address: 'HV02',
+    settings: {},
+    credentials,
+  });
 
   it('the host and guest credentials reach the script, while argv and every command sent hold neither password, not even as base64', async () => {
     const dir = tempDir();
@@ -306,11 +351,24 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
       expect(await host.describe()).toEqual({ product: 'Hyper-V on Windows Server 2022 Datacenter', version: '10.0.20348' });
       expect(await host.guestTcpCheck(VM, 80, GUEST_ACCOUNT, 30)).toEqual({ outcome: 'answered', port: 80, answer: 'HTTP/1.1 200 OK' });
       // A wrong guest password reaches the guest too, and is refused there.
-      await expect(host.guestTcpCheck(VM, 80, { ...GUEST_ACCOUNT, password: 'wrong' }, 30)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+      await expect(host.guestTcpCheck(VM, 80, { ...GUEST_ACCOUNT, password: 'wrong' }, 30)).rejects.toMatchObject({
+        code: 'ACCESS_DENIED',
+      });
 
-      const calls = fs.readFileSync(pwsh.log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { pid: number; argv: string[]; line: string; script: string; params: Record<string, unknown> });
+      const calls = fs
+        .readFileSync(pwsh.log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { pid: number; argv: string[]; line: string; script: string; params: Record<string, unknown> });
       expect(calls.map((c) => c.script)).toEqual(['Get-LifeboatHost.ps1', 'Test-LifeboatGuestPort.ps1', 'Test-LifeboatGuestPort.ps1']);
-      expect(calls[1]!.params).toEqual({ computerName: 'HV02', username: HOST_ACCOUNT.username, vmId: VM, port: 80, timeoutSeconds: 30, guestUsername: GUEST_ACCOUNT.username });
+      expect(calls[1]!.params).toEqual({
+        computerName: 'HV02',
+        username: HOST_ACCOUNT.username,
+        vmId: VM,
+        port: 80,
+        timeoutSeconds: 30,
+        guestUsername: GUEST_ACCOUNT.username,
+      });
       // Host calls and each guest account have their own PowerShell process (their environment differs).
       expect(new Set(calls.map((c) => c.pid)).size).toBe(3);
       for (const call of calls) {
@@ -321,13 +379,33 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
         }
         // What another account may read of the running process: its command line.
         const cmdline = procList(call.pid, 'cmdline');
-        expect(cmdline.slice(1)).toEqual([pwsh.executable, '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-NoExit', '-Command', '-']);
+        expect(cmdline.slice(1)).toEqual([
+          pwsh.executable,
+          '-NoLogo',
+          '-NoProfile',
+          '-NonInteractive',
+          '-ExecutionPolicy',
+          'Bypass',
+          '-NoExit',
+          '-Command',
+          '-',
+        ]);
         // Its environment (readable by its owner only) holds the secrets it was given, and none of the engine's.
         const environ = procList(call.pid, 'environ');
-        expect(environ.filter((entry) => /^(LIFEBOAT|AWS|AZURE|AZURITE)_/.test(entry)).map((entry) => entry.slice(0, entry.indexOf('=')))).toEqual(['LIFEBOAT_PS_SECRETS']);
+        expect(
+          environ.filter((entry) => /^(LIFEBOAT|AWS|AZURE|AZURITE)_/.test(entry)).map((entry) => entry.slice(0, entry.indexOf('='))),
+        ).toEqual(['LIFEBOAT_PS_SECRETS']);
         for (const value of Object.values(ENGINE_SECRETS)) expect(environ.join('\n')).not.toContain(value);
       }
-      const secretsOf = (pid: number) => JSON.parse(Buffer.from(procList(pid, 'environ').find((e) => e.startsWith('LIFEBOAT_PS_SECRETS='))!.slice('LIFEBOAT_PS_SECRETS='.length), 'base64').toString('utf8')) as unknown;
+      const secretsOf = (pid: number) =>
+        JSON.parse(
+          Buffer.from(
+            procList(pid, 'environ')
+              .find((e) => e.startsWith('LIFEBOAT_PS_SECRETS='))!
+              .slice('LIFEBOAT_PS_SECRETS='.length),
+            'base64',
+          ).toString('utf8'),
+        ) as unknown;
       expect(secretsOf(calls[0]!.pid)).toEqual({ password: HOST_ACCOUNT.password });
       expect(secretsOf(calls[1]!.pid)).toEqual({ password: HOST_ACCOUNT.password, guestPassword: GUEST_ACCOUNT.password });
     } finally {
@@ -339,7 +417,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   it('a wrong host password is refused by the "remote host": it is the secret, not the command, that signs in', async () => {
     const dir = tempDir();
     vi.stubEnv('NODE_POWERSHELL', fakePwsh(dir).executable);
-    const host = new HypervHost(remote({ ...HOST_ACCOUNT, password: 'not-it' }), new NodePowerShellRunner(path.join(repoRoot, 'resources', 'powershell')));
+    const host = new HypervHost(
+      remote({ ...HOST_ACCOUNT, password: 'not-it' }),
+      new NodePowerShellRunner(path.join(repoRoot, 'resources', 'powershell')),
+    );
     try {
       await expect(host.describe()).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
     } finally {
@@ -358,7 +439,9 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     expect(code).toContain('$secrets = Read-LifeboatSecrets');
     expect(code).toContain('ConvertTo-SecureString -String ([string]$secrets.password) -AsPlainText -Force');
     expect(code).toContain('New-Object System.Management.Automation.PSCredential ([string]$p.username, $secure)');
-    expect(code).toContain("Add-Member -InputObject $p -NotePropertyName 'guestPassword' -NotePropertyValue ([string]$secrets.guestPassword) -Force");
+    expect(code).toContain(
+      "Add-Member -InputObject $p -NotePropertyName 'guestPassword' -NotePropertyValue ([string]$secrets.guestPassword) -Force",
+    );
     expect(code).not.toMatch(/\$p\.password/); // the parameters carry no host password any more
     expect(code).not.toMatch(/Invoke-Expression|iex\s|Write-Host|Start-Transcript/i);
   });

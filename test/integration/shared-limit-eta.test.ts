@@ -9,7 +9,7 @@ import { writeWorkstationVm } from '../helpers/workstation-vm';
 const MiB = 1024 * 1024;
 const ALL_DAY = { days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '23:59' };
 
-describe('a copy under another policy\'s limit', () => {
+describe("a copy under another policy's limit", () => {
   it('names the limit that applies and whose it is, and its ETA stays within 20% of when it really ends', async () => {
     const dir = tempDir();
     const vault = path.join(dir, 'vault');
@@ -21,7 +21,9 @@ describe('a copy under another policy\'s limit', () => {
     expect(cli('hosts', 'add', 'workstation', '--folder', vms, '--no-inventory').status).toBe(0);
     expect(cli('discover').status).toBe(0);
     const protect = (vm: string, name: string, bytesPerSecond: number): string => {
-      const policy = JSON.parse(cli('protect', '--vm', vm, '--target', vault, '--rpo', '60m', '--name', name, '--json').stdout) as { id: string };
+      const policy = JSON.parse(cli('protect', '--vm', vm, '--target', vault, '--rpo', '60m', '--name', name, '--json').stdout) as {
+        id: string;
+      };
       expect(cli('call', 'updatePolicy', JSON.stringify({ id: policy.id, bandwidth: [{ ...ALL_DAY, bytesPerSecond }] })).status).toBe(0);
       return policy.id;
     };
@@ -61,7 +63,9 @@ describe('a copy under another policy\'s limit', () => {
       const judged = own.filter((s) => ended - s.at >= 3000 && s.event.etaSeconds !== null);
       expect(judged.length).toBeGreaterThanOrEqual(4);
       const errors = judged.map((s) => Math.abs(s.event.etaSeconds! - (ended - s.at) / 1000) / ((ended - s.at) / 1000));
-      console.log(`shared limit: Web's copy took ${((ended - started) / 1000).toFixed(1)} s; ETA error worst ${(Math.max(...errors) * 100).toFixed(0)}%, median ${(errors.sort((a, b) => a - b)[errors.length >> 1]! * 100).toFixed(0)}% over ${errors.length} reports`);
+      console.log(
+        `shared limit: Web's copy took ${((ended - started) / 1000).toFixed(1)} s; ETA error worst ${(Math.max(...errors) * 100).toFixed(0)}%, median ${(errors.sort((a, b) => a - b)[errors.length >> 1]! * 100).toFixed(0)}% over ${errors.length} reports`,
+      );
       expect(Math.max(...errors)).toBeLessThan(0.2);
       expect((await waitForJob(ledger!.id)).status).toBe('succeeded');
     } finally {

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { markerBootSector } from '../../core/disks/marker-mbr';
 import { findQemu } from '../../core/drills/qemu-sandbox';
-import { connectQmp, removeStandby, shutDownStandby, standbyControlSocket, standbyRunning, startStandbyVm } from '../../core/failover/qemu-standby';
+import {
+  connectQmp,
+  removeStandby,
+  shutDownStandby,
+  standbyControlSocket,
+  standbyRunning,
+  startStandbyVm,
+} from '../../core/failover/qemu-standby';
 import { commitLeftoverOverlays, freezeStandbyDisks, overlayOf, thawStandbyDisks } from '../../core/failover/standby-snapshot';
 import { tempDir } from '../helpers/temp';
 
@@ -27,11 +34,18 @@ async function runningStandby() {
   fs.writeFileSync(disks[0]!, Buffer.concat([markerBootSector('LIFEBOAT-BOOT-OK standby'), Buffer.alloc(8 * MiB - 512)]));
   fs.writeFileSync(disks[1]!, Buffer.alloc(8 * MiB));
   const folder = path.join(dir, 'standby');
-  await startStandbyVm(findQemu()!, folder, { name: 'lifeboat-recovered-snapshot-test', disks, memoryMiB: 64, firmware: 'bios', networks: [] });
+  await startStandbyVm(findQemu()!, folder, {
+    name: 'lifeboat-recovered-snapshot-test',
+    disks,
+    memoryMiB: 64,
+    firmware: 'bios',
+    networks: [],
+  });
   onTestFinished(() => removeStandby(folder));
   const qmp = await connectQmp(standbyControlSocket(folder)!);
   onTestFinished(() => qmp.close());
-  const guestWrite = (drive: string, pattern: number, offset: string) => qmp.execute('human-monitor-command', { 'command-line': `qemu-io ${drive} "write -P ${pattern} ${offset} 64k"` });
+  const guestWrite = (drive: string, pattern: number, offset: string) =>
+    qmp.execute('human-monitor-command', { 'command-line': `qemu-io ${drive} "write -P ${pattern} ${offset} 64k"` });
   return { folder, disks, qmp, guestWrite };
 }
 

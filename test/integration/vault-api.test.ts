@@ -41,7 +41,9 @@ describe('vault through the ConsoleApi', () => {
       expect(await api.vaultVerify({ readData: 0.5 })).toMatchObject({ ok: true, points: 1 });
       expect((await api.vaultRecoveryKit({})).text).toContain('RECOVERY KEY');
       expect(await api.vaultUnlock({})).toEqual({ removed: [] });
-      await expect(api.vaultRestoreDisk({ pointId: point.id, disk: 'disk0', outFile: out, format: 'qcow2' as 'raw' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await expect(
+        api.vaultRestoreDisk({ pointId: point.id, disk: 'disk0', outFile: out, format: 'qcow2' as 'raw' }),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       await expect(api.vaultList({ passphrase: 'Not-The-Passphrase-99' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE' });
     } finally {
       await service.close();
@@ -61,7 +63,9 @@ describe('vault through the ConsoleApi', () => {
       service.subscribe((event) => {
         if (event.type === 'job.progress' && event.jobId === 'long' && !cancelled) cancelled = api.vaultCancel({ jobId: 'long' });
       });
-      const failure = await api.vaultBackupDisk({ location, passphrase: PASSPHRASE, diskFile: disk, vm: 'big', disk: 'd', jobId: 'long' }).catch((error: unknown) => error);
+      const failure = await api
+        .vaultBackupDisk({ location, passphrase: PASSPHRASE, diskFile: disk, vm: 'big', disk: 'd', jobId: 'long' })
+        .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(LifeboatError);
       expect((failure as LifeboatError).code).toBe('CANCELLED');
       expect(await cancelled).toEqual({ cancelled: true });

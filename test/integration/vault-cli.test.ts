@@ -78,7 +78,10 @@ describe('vault CLI round trips', () => {
   const disks: [string, (file: string) => void][] = [
     ['empty', (file) => writeFile(file, 0, [])],
     ['tiny (one block)', (file) => writeFile(file, 1000, [{ offset: 0, data: crypto.randomBytes(1000) }])],
-    ['not a multiple of the block size', (file) => writeFile(file, 3 * MiB + 12345, [{ offset: 0, data: textBytes(1, 1, 3 * MiB + 12345) }])],
+    [
+      'not a multiple of the block size',
+      (file) => writeFile(file, 3 * MiB + 12345, [{ offset: 0, data: textBytes(1, 1, 3 * MiB + 12345) }]),
+    ],
     [
       'sparse',
       (file) =>
@@ -106,7 +109,12 @@ describe('vault CLI round trips', () => {
     const points = json<Point[]>(['list', location]);
     expect(points).toHaveLength(disks.length);
     for (const point of points) {
-      expect(point).toEqual({ id: expect.any(String), vm: 'vm-rt', time: expect.any(String), disks: [expect.objectContaining({ name: expect.any(String), size: expect.any(Number), storedBytes: expect.any(Number) })] });
+      expect(point).toEqual({
+        id: expect.any(String),
+        vm: 'vm-rt',
+        time: expect.any(String),
+        disks: [expect.objectContaining({ name: expect.any(String), size: expect.any(Number), storedBytes: expect.any(Number) })],
+      });
     }
     const report = json<{ ok: boolean; points: number; packsRead: number }>(['verify', location, '--read-data']);
     expect(report).toMatchObject({ ok: true, points: disks.length });
@@ -167,7 +175,12 @@ describe('vault faults and bad input', () => {
     const disk = path.join(dir, 'd.img');
     writeFile(disk, 2 * MiB, [{ offset: 0, data: crypto.randomBytes(2 * MiB) }]);
     const before = objects(location);
-    for (const args of [['backup-disk', location, disk, '--vm', 'x', '--disk', 'd'], ['list', location], ['prune', location, '--keep-last', '1'], ['verify', location]]) {
+    for (const args of [
+      ['backup-disk', location, disk, '--vm', 'x', '--disk', 'd'],
+      ['list', location],
+      ['prune', location, '--keep-last', '1'],
+      ['verify', location],
+    ]) {
       const result = vault(args, { LIFEBOAT_PASSPHRASE: 'Not-The-Right-Passphrase-42' });
       expect(result.status, args[0]).toBe(3);
       expect(result.stderr.toLowerCase()).toContain('wrong passphrase');
@@ -238,7 +251,9 @@ describe('vault faults and bad input', () => {
           const out = path.join(dir.dir, `damaged.${format}`);
           const restore = vault(['restore-disk', location, point.id, `${point.vm}-disk0`, out, '--format', format]);
           expect(restore.status, restore.stderr).toBe(1);
-          expect(restore.stderr).toContain(`Disk ${point.vm}-disk0 of recovery point ${point.id} cannot be restored: its data in the vault is damaged`);
+          expect(restore.stderr).toContain(
+            `Disk ${point.vm}-disk0 of recovery point ${point.id} cannot be restored: its data in the vault is damaged`,
+          );
           expect(restore.stderr).toContain('lifeboat vault verify --read-data');
           expect(fs.existsSync(out)).toBe(false);
         }
@@ -253,14 +268,24 @@ describe('vault faults and bad input', () => {
       const original = fs.readFileSync(pack);
       fs.rmSync(pack);
       try {
-        const report = JSON.parse(vault(['verify', location, '--json']).stdout) as { ok: boolean; affected: { pointId: string; disk: string }[]; problems: { kind: string }[] };
+        const report = JSON.parse(vault(['verify', location, '--json']).stdout) as {
+          ok: boolean;
+          affected: { pointId: string; disk: string }[];
+          problems: { kind: string }[];
+        };
         expect(report.ok).toBe(false);
         expect(report.problems.map((problem) => problem.kind)).toContain('pack-missing');
         expect(report.affected).toHaveLength(1);
         const result = vault(['verify', location]);
         expect(result.status).toBe(1);
         expect(result.stdout).toContain(`disk ${report.affected[0]!.disk}`);
-        const restore = vault(['restore-disk', location, report.affected[0]!.pointId, report.affected[0]!.disk, path.join(dir.dir, 'nope.img')]);
+        const restore = vault([
+          'restore-disk',
+          location,
+          report.affected[0]!.pointId,
+          report.affected[0]!.disk,
+          path.join(dir.dir, 'nope.img'),
+        ]);
         expect(restore.status).toBe(1);
         expect(restore.stderr).toMatch(/missing data|does not have/);
         expect(fs.existsSync(path.join(dir.dir, 'nope.img'))).toBe(false);
@@ -277,7 +302,15 @@ describe('vault faults and bad input', () => {
     const disk = path.join(dir, 'd.img');
     writeFile(disk, MiB, [{ offset: 0, data: crypto.randomBytes(MiB) }]);
     const lock = (kind: string, operation: string, refreshed: Date) =>
-      JSON.stringify({ id: 'feedbeef', kind, host: 'other-host', pid: 4242, operation, started: refreshed.toISOString(), refreshed: refreshed.toISOString() });
+      JSON.stringify({
+        id: 'feedbeef',
+        kind,
+        host: 'other-host',
+        pid: 4242,
+        operation,
+        started: refreshed.toISOString(),
+        refreshed: refreshed.toISOString(),
+      });
     fs.mkdirSync(path.join(location, 'locks'), { recursive: true });
     fs.writeFileSync(path.join(location, 'locks', 'feedbeef'), lock('write', 'backup of vm9', new Date()));
     const writing = vault(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd']);
@@ -308,7 +341,19 @@ describe('vault faults and bad input', () => {
     const disk = path.join(dir, 'd.img');
     writeFile(disk, 24 * MiB, [{ offset: 0, data: crypto.randomBytes(24 * MiB) }]);
     const started = performance.now();
-    const point = json<Point>(['backup-disk', location, disk, '--vm', 'x', '--disk', 'd', '--limit-upload', '8MiB/s', '--pack-size', '2MiB']);
+    const point = json<Point>([
+      'backup-disk',
+      location,
+      disk,
+      '--vm',
+      'x',
+      '--disk',
+      'd',
+      '--limit-upload',
+      '8MiB/s',
+      '--pack-size',
+      '2MiB',
+    ]);
     const seconds = (performance.now() - started) / 1000;
     const limit = 8 * MiB;
     expect(point.stats.upload.bytes).toBeGreaterThan(24 * MiB);
@@ -338,7 +383,11 @@ describe('vault retention, recovery kit and changed extents', () => {
     expect(report.kept.sort()).toEqual(ids.slice(2).sort());
     expect(report.packsDeleted).toBeGreaterThanOrEqual(8);
     expect(bytesOf(location)).toBeLessThan(before * 0.6);
-    expect(json<Point[]>(['list', location]).map((point) => point.id).sort()).toEqual(ids.slice(2).sort());
+    expect(
+      json<Point[]>(['list', location])
+        .map((point) => point.id)
+        .sort(),
+    ).toEqual(ids.slice(2).sort());
     expect(json<{ ok: boolean }>(['verify', location, '--read-data']).ok).toBe(true);
     const out = path.join(dir, 'out.img');
     ok(['restore-disk', location, ids[3]!, 'd', out]);
@@ -351,14 +400,23 @@ describe('vault retention, recovery kit and changed extents', () => {
     ok(['init', location]);
     const disk = path.join(dir, 'd.img');
     const stable = crypto.randomBytes(2 * MiB);
-    writeFile(disk, 8 * MiB, [{ offset: 0, data: stable }, { offset: 2 * MiB, data: crypto.randomBytes(6 * MiB) }]);
+    writeFile(disk, 8 * MiB, [
+      { offset: 0, data: stable },
+      { offset: 2 * MiB, data: crypto.randomBytes(6 * MiB) },
+    ]);
     json<Point>(['backup-disk', location, disk, '--vm', 'app', '--disk', 'd', '--pack-size', '8MiB']);
     // Six of the eight blocks change: the first point's pack keeps only the two stable ones alive.
-    writeFile(disk, 8 * MiB, [{ offset: 0, data: stable }, { offset: 2 * MiB, data: crypto.randomBytes(6 * MiB) }]);
+    writeFile(disk, 8 * MiB, [
+      { offset: 0, data: stable },
+      { offset: 2 * MiB, data: crypto.randomBytes(6 * MiB) },
+    ]);
     const second = json<Point>(['backup-disk', location, disk, '--vm', 'app', '--disk', 'd', '--pack-size', '8MiB']);
     const before = bytesOf(location);
 
-    const report = json<{ forgotten: string[]; packsRepacked: number; bytesRepacked: number; bytesFreed: number }>(['prune', location, '--keep-last', '1'], SWEEP);
+    const report = json<{ forgotten: string[]; packsRepacked: number; bytesRepacked: number; bytesFreed: number }>(
+      ['prune', location, '--keep-last', '1'],
+      SWEEP,
+    );
     expect(report.forgotten).toHaveLength(1);
     expect(report.packsRepacked).toBe(1);
     expect(report.bytesRepacked).toBeGreaterThanOrEqual(2 * MiB);
@@ -417,7 +475,19 @@ describe('vault retention, recovery kit and changed extents', () => {
     fs.closeSync(fd);
     const extents = path.join(dir, 'changed.json');
     fs.writeFileSync(extents, JSON.stringify(changes));
-    const child = json<Point>(['backup-disk', location, disk, '--vm', 'sql', '--disk', 'data', '--parent', parent.id, '--changed-extents', extents]);
+    const child = json<Point>([
+      'backup-disk',
+      location,
+      disk,
+      '--vm',
+      'sql',
+      '--disk',
+      'data',
+      '--parent',
+      parent.id,
+      '--changed-extents',
+      extents,
+    ]);
     expect(child.stats.bytesRead).toBe(3 * MiB); // blocks 3, 19 and 20
     expect(child.stats.blocksInherited).toBe(29);
     const out = path.join(dir, 'out.img');

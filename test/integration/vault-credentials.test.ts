@@ -24,10 +24,21 @@ describe('a cloud target with no stored credentials', () => {
     const api = createLocalClient(service.api);
     try {
       await api.completeFirstRun({ organisation: 'Acme', vault: { kind: 's3', path: LOCATION }, passphrase: PASSPHRASE });
-      for (const call of [() => api.vaultInit({}), () => api.vaultList({}), () => api.vaultList({ location: LOCATION, passphrase: PASSPHRASE })]) {
-        await expect(call()).rejects.toMatchObject({ code: 'NOT_SET_UP', message: `No credentials are stored for the vault ${LOCATION}.`, fix: expect.stringContaining('Settings → Vault') });
+      for (const call of [
+        () => api.vaultInit({}),
+        () => api.vaultList({}),
+        () => api.vaultList({ location: LOCATION, passphrase: PASSPHRASE }),
+      ]) {
+        await expect(call()).rejects.toMatchObject({
+          code: 'NOT_SET_UP',
+          message: `No credentials are stored for the vault ${LOCATION}.`,
+          fix: expect.stringContaining('Settings → Vault'),
+        });
       }
-      await expect(api.addTarget({ name: 'Offsite', location: 's3://no-credentials/other' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'credentials' });
+      await expect(api.addTarget({ name: 'Offsite', location: 's3://no-credentials/other' })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'credentials',
+      });
     } finally {
       await service.close();
     }

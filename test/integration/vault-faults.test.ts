@@ -82,7 +82,10 @@ describe('vault crash safety', () => {
     expect(kills).toHaveLength(20);
     // Prune sweeps whatever the killed runs left behind; everything still verifies.
     expect(runCli(['vault', 'prune', location, '--keep-last', '3'], { ...env, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' }).status).toBe(0);
-    const report = JSON.parse(runCli(['vault', 'verify', location, '--read-data', '--json'], env).stdout) as { ok: boolean; unreferencedPacks: number };
+    const report = JSON.parse(runCli(['vault', 'verify', location, '--read-data', '--json'], env).stdout) as {
+      ok: boolean;
+      unreferencedPacks: number;
+    };
     expect(report).toMatchObject({ ok: true, unreferencedPacks: 0 });
     // No lock is left. A run killed while writing its lock may leave a `.tmp-*` file, which no reader lists
     // and prune sweeps once it is ten minutes old (the folder backend's documented crash residue).
@@ -160,7 +163,11 @@ describe('vault on Azure Blob (Azurite)', () => {
 
   it('fails with a clear error after retries when the backend goes down mid-run, stays valid, and the next run reuses the upload', async () => {
     const dir = tempDir();
-    const options = { credentials: { connectionString: azurite.connectionString }, packSize: MiB, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 } };
+    const options = {
+      credentials: { connectionString: azurite.connectionString },
+      packSize: MiB,
+      retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+    };
     const location = 'azblob://vault-down/lab';
     await (await Vault.init(location, PASSPHRASE, options)).close();
     const file = path.join(dir, 'disk.img');
@@ -215,7 +222,10 @@ describe('vault on S3 (s3rver)', () => {
       expect(runCli(['vault', 'init', location], env).status).toBe(0);
       const disk = path.join(dir, 'd.img');
       fs.writeFileSync(disk, Buffer.concat([textBytes(4, 4, 2 * MiB), crypto.randomBytes(3 * MiB + 5)]));
-      const backup = runCli(['vault', 'backup-disk', location, disk, '--vm', 'sql', '--disk', 'data', '--pack-size', '1MiB', '--json'], env);
+      const backup = runCli(
+        ['vault', 'backup-disk', location, disk, '--vm', 'sql', '--disk', 'data', '--pack-size', '1MiB', '--json'],
+        env,
+      );
       expect(backup.status, backup.stderr).toBe(0);
       const id = (JSON.parse(backup.stdout) as { id: string }).id;
       const out = path.join(dir, 'out.img');

@@ -20,7 +20,11 @@ async function protectedLab(vmNames: string[]) {
   const service = createService({ dataDir: dir, clock, heartbeat: false, operator: 'alice' });
   const client = createLocalClient(service.api);
   const vaultDir = path.join(dir, 'vault');
-  const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: vaultDir }, passphrase: PASSPHRASE });
+  const settings = await client.completeFirstRun({
+    organisation: 'Acme',
+    vault: { kind: 'folder', path: vaultDir },
+    passphrase: PASSPHRASE,
+  });
   await client.vaultInit({});
   const lab = await client.createSampleLab({});
   const vms = (await client.listVms()).filter((vm) => vmNames.includes(vm.name));
@@ -66,9 +70,13 @@ describe('vault health on the heartbeat', () => {
 
   it('says "not protected yet" in red once a first copy failed, and blue while it is only on its way', async () => {
     const { service, client, labFolder } = await protectedLab(['lab-dc01', 'lab-web01']);
-    expect(statusSentence(await client.getRpoStatus({}))).toEqual({ tone: 'idle', text: 'Not protected yet: the first copies of 2 VMs are on the way.' });
+    expect(statusSentence(await client.getRpoStatus({}))).toEqual({
+      tone: 'idle',
+      text: 'Not protected yet: the first copies of 2 VMs are on the way.',
+    });
     // lab-web01 loses its disk: its first copy fails, lab-dc01's succeeds.
-    for (const file of fs.readdirSync(path.join(labFolder, 'lab-web01')).filter((f) => f.endsWith('.vmdk'))) fs.rmSync(path.join(labFolder, 'lab-web01', file));
+    for (const file of fs.readdirSync(path.join(labFolder, 'lab-web01')).filter((f) => f.endsWith('.vmdk')))
+      fs.rmSync(path.join(labFolder, 'lab-web01', file));
     const finished = nextFinishedJobs(service, 2);
     await service.startBackground();
     expect((await finished).map((e) => e.status).sort()).toEqual(['failed', 'succeeded']);

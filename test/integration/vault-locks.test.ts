@@ -47,7 +47,19 @@ describe.runIf(process.platform === 'linux')('vault locks held by another progra
   const writeLock = (fields: Record<string, unknown>): void => {
     const now = new Date().toISOString();
     fs.mkdirSync(path.join(location, 'locks'), { recursive: true });
-    fs.writeFileSync(lockFile(), JSON.stringify({ id: 'c0ffee00', kind: 'exclusive', host: os.hostname(), pid: holder.pid, operation: 'prune', started: now, refreshed: now, ...fields }));
+    fs.writeFileSync(
+      lockFile(),
+      JSON.stringify({
+        id: 'c0ffee00',
+        kind: 'exclusive',
+        host: os.hostname(),
+        pid: holder.pid,
+        operation: 'prune',
+        started: now,
+        refreshed: now,
+        ...fields,
+      }),
+    );
   };
   const backup = () => runCli(['vault', 'backup-disk', location, disk, '--vm', 'v', '--disk', 'd0', '--json'], ENV);
 

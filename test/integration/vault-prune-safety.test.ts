@@ -28,7 +28,14 @@ function snapshot(dir: string): Map<string, string> {
     for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
       const key = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(key);
-      else out.set(key, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, key))).digest('hex'));
+      else
+        out.set(
+          key,
+          crypto
+            .createHash('sha256')
+            .update(fs.readFileSync(path.join(dir, key)))
+            .digest('hex'),
+        );
     }
   };
   walk('');
@@ -61,7 +68,21 @@ describe('prune refuses a damaged vault', () => {
     const extents = path.join(dir, 'extents.json');
     fs.writeFileSync(extents, JSON.stringify([{ offset: 0, length: 4 * MiB }]));
     // Derived from the first: that is how its VM is known once its own manifest is unreadable.
-    json(['backup-disk', location, second, '--vm', 'web01', '--disk', 'd0', '--pack-size', '1MiB', '--parent', p1, '--changed-extents', extents]);
+    json([
+      'backup-disk',
+      location,
+      second,
+      '--vm',
+      'web01',
+      '--disk',
+      'd0',
+      '--pack-size',
+      '1MiB',
+      '--parent',
+      p1,
+      '--changed-extents',
+      extents,
+    ]);
 
     const manifest = path.join(location, 'points', p1);
     const original = fs.readFileSync(manifest);
@@ -70,7 +91,10 @@ describe('prune refuses a damaged vault', () => {
     fs.writeFileSync(manifest, damaged);
 
     const before = snapshot(location);
-    for (const args of [['prune', location, '--keep-last', '1'], ['prune', location, '--keep-last', '1', '--dry-run']]) {
+    for (const args of [
+      ['prune', location, '--keep-last', '1'],
+      ['prune', location, '--keep-last', '1', '--dry-run'],
+    ]) {
       const result = vault(args, { ...ENV, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' }); // age would allow the sweep
       expect(result.status, result.stderr).toBe(1);
       expect(result.stderr).toContain('Prune deleted nothing');
@@ -127,11 +151,16 @@ describe('prune refuses a damaged vault', () => {
     fs.writeFileSync(path.join(location, 'points', ids[0]!), crypto.randomBytes(200));
     const env = { ...ENV, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' };
     expect(vault(['prune', location, '--keep-last', '1'], env).status).toBe(1);
-    expect(json<{ forgotten: { id: string; damaged: boolean }[] }>(['forget', location, ids[0]!.slice(0, 6)])).toEqual({ forgotten: [{ id: ids[0], vm: null, time: null, damaged: true }] });
+    expect(json<{ forgotten: { id: string; damaged: boolean }[] }>(['forget', location, ids[0]!.slice(0, 6)])).toEqual({
+      forgotten: [{ id: ids[0], vm: null, time: null, damaged: true }],
+    });
     const report = json<{ kept: string[]; packsDeleted: number }>(['prune', location, '--keep-last', '1'], env);
     expect(report.kept).toEqual([ids[1]]);
     expect(report.packsDeleted).toBeGreaterThanOrEqual(2);
-    expect(json<{ ok: boolean; unreferencedPacks: number }>(['verify', location, '--read-data'])).toMatchObject({ ok: true, unreferencedPacks: 0 });
+    expect(json<{ ok: boolean; unreferencedPacks: number }>(['verify', location, '--read-data'])).toMatchObject({
+      ok: true,
+      unreferencedPacks: 0,
+    });
   });
 });
 
@@ -162,7 +191,10 @@ describe('prune and the minimum pack age', () => {
     expect(vault(['prune', location, '--keep-last', '1']).stdout).toContain('younger than the minimum age');
 
     // The override (documented in FORMAT.md) lets tests and operators sweep at once.
-    expect(json<{ packsDeleted: number }>(['prune', location, '--keep-last', '1'], { ...ENV, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' }).packsDeleted).toBe(1);
+    expect(
+      json<{ packsDeleted: number }>(['prune', location, '--keep-last', '1'], { ...ENV, LIFEBOAT_VAULT_MIN_PACK_AGE_SECONDS: '0' })
+        .packsDeleted,
+    ).toBe(1);
     expect(fs.existsSync(young)).toBe(false);
     const out = path.join(dir, 'out.img');
     expect(vault(['restore-disk', location, point, 'd0', out]).status).toBe(0);

@@ -70,7 +70,10 @@ async function stallAndRecover(scenario: Scenario): Promise<{ failedAfterMs: num
   const file = path.join(dir, 'disk.img');
   fs.writeFileSync(file, crypto.randomBytes(DISK_BYTES));
 
-  const vault = await Vault.open(scenario.location, PASSPHRASE, { ...options, wrapRaw: freezeAfterPacks(PACKS_BEFORE, scenario.freeze, scenario.wrap) });
+  const vault = await Vault.open(scenario.location, PASSPHRASE, {
+    ...options,
+    wrapRaw: freezeAfterPacks(PACKS_BEFORE, scenario.freeze, scenario.wrap),
+  });
   const reader = await openDisk(file);
   const started = performance.now();
   const failure = await vault.backup({ vm: 'fs01', disks: [{ name: 'd0', reader }] }).then(

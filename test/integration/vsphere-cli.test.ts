@@ -21,14 +21,36 @@ const env = { LIFEBOAT_HOST_PASSWORD: VCSIM_PASSWORD };
 describe('lifeboat hosts add vsphere + discover, against the simulator', () => {
   it('adds the host, lists its VMs as JSON, and a second discover reports the new VM', async () => {
     const data = tempDir();
-    const add = runCli(['--data', data, 'hosts', 'add', 'vsphere', '--address', `127.0.0.1:${sim.port}`, '--http', '--username', VCSIM_USER, '--name', 'vcsim'], env);
+    const add = runCli(
+      [
+        '--data',
+        data,
+        'hosts',
+        'add',
+        'vsphere',
+        '--address',
+        `127.0.0.1:${sim.port}`,
+        '--http',
+        '--username',
+        VCSIM_USER,
+        '--name',
+        'vcsim',
+      ],
+      env,
+    );
     expect(add.status, add.stderr).toBe(0);
     expect(add.stdout).toContain('Added vcsim (vsphere: VMware vCenter Server');
 
     const first = runCli(['--data', data, 'discover', '--json']);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/vcsim: 3 VMs \(3 added, 0 removed, 0 changed\)/);
-    const vms = JSON.parse(first.stdout) as { name: string; host: string; powerState: string; disks: { path: string }[]; nics: unknown[] }[];
+    const vms = JSON.parse(first.stdout) as {
+      name: string;
+      host: string;
+      powerState: string;
+      disks: { path: string }[];
+      nics: unknown[];
+    }[];
     expect(vms).toHaveLength(3);
     for (const vm of vms) {
       expect(vm).toMatchObject({ host: 'vcsim', powerState: 'running' });
@@ -47,15 +69,22 @@ describe('lifeboat hosts add vsphere + discover, against the simulator', () => {
     // The password is sealed, never in the catalog as plain text.
     const catalog = fs.readFileSync(path.join(data, CATALOG_FILE));
     const wal = path.join(data, `${CATALOG_FILE}-wal`);
-    for (const bytes of [catalog, fs.existsSync(wal) ? fs.readFileSync(wal) : Buffer.alloc(0)]) expect(bytes.includes(Buffer.from(VCSIM_PASSWORD))).toBe(false);
+    for (const bytes of [catalog, fs.existsSync(wal) ? fs.readFileSync(wal) : Buffer.alloc(0)])
+      expect(bytes.includes(Buffer.from(VCSIM_PASSWORD))).toBe(false);
   });
 
   it('does not add a host with a wrong password or an unreachable address', () => {
     const data = tempDir();
-    const wrong = runCli(['--data', data, 'hosts', 'add', 'vsphere', '--address', `127.0.0.1:${sim.port}`, '--http', '--username', VCSIM_USER], { LIFEBOAT_HOST_PASSWORD: 'nope' });
+    const wrong = runCli(
+      ['--data', data, 'hosts', 'add', 'vsphere', '--address', `127.0.0.1:${sim.port}`, '--http', '--username', VCSIM_USER],
+      { LIFEBOAT_HOST_PASSWORD: 'nope' },
+    );
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^error: 127\.0\.0\.1 refused the sign-in: wrong user name or password\.\n {2}fix: /);
-    const unreachable = runCli(['--data', data, 'hosts', 'add', 'vsphere', '--address', '127.0.0.1:1', '--http', '--username', VCSIM_USER], env);
+    const unreachable = runCli(
+      ['--data', data, 'hosts', 'add', 'vsphere', '--address', '127.0.0.1:1', '--http', '--username', VCSIM_USER],
+      env,
+    );
     expect(unreachable.status).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach/);
     expect(JSON.parse(runCli(['--data', data, 'hosts', 'list', '--json']).stdout)).toEqual([]);

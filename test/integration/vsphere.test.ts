@@ -41,7 +41,7 @@ afterAll(async () => {
   work?.remove();
 });
 
-describe('vSphere provider against govmomi\'s simulator', () => {
+describe("vSphere provider against govmomi's simulator", () => {
   it('lists the default VMs with their disks and NICs through the PropertyCollector', async () => {
     const host = new VsphereHost(connection(sim));
     try {
@@ -122,7 +122,12 @@ describe('vSphere provider against govmomi\'s simulator', () => {
       }
 
       // The container file itself, read through the datastore source, equals the file on disk.
-      const source = new DatastoreSource(host.http, () => host.client.sessionCookie, { dcPath: 'DC0', dsName: 'LocalDS_0' }, `${vm.name}/disk1.vmdk`);
+      const source = new DatastoreSource(
+        host.http,
+        () => host.client.sessionCookie,
+        { dcPath: 'DC0', dsName: 'LocalDS_0' },
+        `${vm.name}/disk1.vmdk`,
+      );
       const file = fs.readFileSync(vmdk);
       expect(await source.size()).toBe(file.length);
       expect((await source.read(0, file.length)).equals(file)).toBe(true);

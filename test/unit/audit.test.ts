@@ -26,7 +26,7 @@ describe('audit log', () => {
 
   it('names the row whose content was edited in SQLite', () => {
     const { db, log } = logWith(5);
-    db.prepare("UPDATE audit_events SET details = '{\"rpoMinutes\":999}' WHERE seq = 3").run();
+    db.prepare('UPDATE audit_events SET details = \'{"rpoMinutes":999}\' WHERE seq = 3').run();
     expect(log.verify()).toMatchObject({ ok: false, brokenAtSeq: 3, problem: expect.stringContaining('Entry 3') });
     db.close();
   });

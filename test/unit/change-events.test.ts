@@ -45,7 +45,9 @@ describe('catalog change events', () => {
   it('wraps exactly the methods that declare changes, passing input and result through', async () => {
     const emitted: ConsoleEvent[] = [];
     const calls: [string, unknown][] = [];
-    const api = Object.fromEntries(Object.keys(methods).map((name) => [name, async (input: unknown) => (calls.push([name, input]), `${name} done`)])) as unknown as ConsoleApi;
+    const api = Object.fromEntries(
+      Object.keys(methods).map((name) => [name, async (input: unknown) => (calls.push([name, input]), `${name} done`)]),
+    ) as unknown as ConsoleApi;
     const announcing = announcingChanges(api, (event) => emitted.push(event));
     for (const [name, spec] of Object.entries(methods)) {
       emitted.length = 0;

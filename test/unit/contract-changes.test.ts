@@ -27,7 +27,8 @@ describe('ConsoleApi contract: what each method changes', () => {
       expect(spec.changes.length > 0 && spec.reads.length > 0, `${name} both changes and reads`).toBe(false);
       for (const topic of [...spec.changes, ...spec.reads]) expect(CHANGE_TOPICS, name).toContain(topic);
       if (READING.test(name)) expect(spec.changes, `${name} reads`).toEqual([]);
-      else if (CHANGING.test(name) && !ACTS_OUTSIDE_THE_CATALOG.has(name)) expect(spec.changes.length, `${name} must declare what it changes`).toBeGreaterThan(0);
+      else if (CHANGING.test(name) && !ACTS_OUTSIDE_THE_CATALOG.has(name))
+        expect(spec.changes.length, `${name} must declare what it changes`).toBeGreaterThan(0);
     }
   });
 
@@ -39,7 +40,9 @@ describe('ConsoleApi contract: what each method changes', () => {
 
   it('lets progress refresh nothing, and a finished job refresh what jobs write', () => {
     expect(topicsOf(ENGINE_EVENTS[3]!)).toEqual([]);
-    expect(topicsOf({ type: 'job.finished', jobId: 'j', status: 'failed' })).toEqual(expect.arrayContaining(['jobs', 'points', 'drills', 'alerts']));
+    expect(topicsOf({ type: 'job.finished', jobId: 'j', status: 'failed' })).toEqual(
+      expect.arrayContaining(['jobs', 'points', 'drills', 'alerts']),
+    );
     expect(topicsOf({ type: 'catalog.changed', topics: ['plans'], method: 'createPlan' })).toEqual(['plans']);
   });
 });

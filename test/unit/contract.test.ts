@@ -51,7 +51,11 @@ describe('ConsoleApi contract', () => {
     expect(relative.message).toMatch(/^vault\.path: Use a full path/);
 
     const weak = await rejection(
-      dispatch(api, 'completeFirstRun', { organisation: 'Acme', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: 'password1234' }),
+      dispatch(api, 'completeFirstRun', {
+        organisation: 'Acme',
+        vault: { kind: 'folder', path: '/srv/vault' },
+        passphrase: 'password1234',
+      }),
     );
     expect(weak.field).toBe('passphrase');
 
@@ -73,7 +77,9 @@ describe('ConsoleApi contract', () => {
   it('accepts Windows drive, UNC and POSIX vault paths', async () => {
     const { api } = recordingApi();
     for (const path of ['D:\\LifeboatVault', '\\\\nas01\\backups\\lifeboat', '/mnt/vault']) {
-      await expect(dispatch(api, 'completeFirstRun', { organisation: 'A', vault: { kind: 'folder', path }, passphrase: STRONG })).resolves.toBeDefined();
+      await expect(
+        dispatch(api, 'completeFirstRun', { organisation: 'A', vault: { kind: 'folder', path }, passphrase: STRONG }),
+      ).resolves.toBeDefined();
     }
   });
 

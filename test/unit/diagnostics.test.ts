@@ -27,7 +27,9 @@ describe('diagnostics export', () => {
     const db = openCatalog(dir);
     new SecretsStore(db, new KeyFileSecretBox(dir)).put('host-hv01', 'Hyper-V host HV01', HOST_PASSWORD, new Date());
     new SecretsStore(db, new KeyFileSecretBox(dir)).put('target-azure', 'Azure key', AZURE_KEY, new Date());
-    db.prepare("INSERT INTO hosts (id, name, kind, config, added_at) VALUES ('h1', 'HV01', 'hyperv', ?, '2026-01-01')").run(JSON.stringify({ user: 'admin', password: 'inline-secret-value' }));
+    db.prepare("INSERT INTO hosts (id, name, kind, config, added_at) VALUES ('h1', 'HV01', 'hyperv', ?, '2026-01-01')").run(
+      JSON.stringify({ user: 'admin', password: 'inline-secret-value' }),
+    );
     db.close();
     const log = new RotatingLog(dir);
     log.write('info', `connected to HV01 with ${HOST_PASSWORD}`);

@@ -71,7 +71,18 @@ describe('extents', () => {
       { offset: 0, length: 15 },
       { offset: 30, length: 2 },
     ]);
-    expect(unionExtents([{ offset: 0, length: 4 }, { offset: 10, length: 4 }], [{ offset: 2, length: 10 }, { offset: 20, length: 1 }])).toEqual([
+    expect(
+      unionExtents(
+        [
+          { offset: 0, length: 4 },
+          { offset: 10, length: 4 },
+        ],
+        [
+          { offset: 2, length: 10 },
+          { offset: 20, length: 1 },
+        ],
+      ),
+    ).toEqual([
       { offset: 0, length: 14 },
       { offset: 20, length: 1 },
     ]);
@@ -153,7 +164,9 @@ describe('VMDK descriptor', () => {
   });
 
   it('refuses a garbled extent line but skips a garbled disk-database line', () => {
-    expect(() => parseDescriptor('x.vmdk', esxi.replace('RW 83886080 VMFS', 'RW 8388$080 VMFS'))).toThrow(/x\.vmdk: the descriptor has an extent line it cannot read/);
+    expect(() => parseDescriptor('x.vmdk', esxi.replace('RW 83886080 VMFS', 'RW 8388$080 VMFS'))).toThrow(
+      /x\.vmdk: the descriptor has an extent line it cannot read/,
+    );
     expect(parseDescriptor('x.vmdk', esxi.replace('ddb.adapterType = "lsilogic"', 'dd\u0001b garbage')).extents).toHaveLength(1);
   });
 });

@@ -9,7 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../core/contract/errors';
 import { KeyFileSecretBox } from '../../core/secrets/key-file-box';
 import { chooseSecretBox, desktopSecretBox, SafeStorageSecretBox, type SafeStorageLike } from '../../electron/safe-storage-box';
-import { agentAddress, APP_ENTRY, installPermissionGuards, isAppUrl, permissionHandlers, type PermissionSession } from '../../electron/window';
+import {
+  agentAddress,
+  APP_ENTRY,
+  installPermissionGuards,
+  isAppUrl,
+  permissionHandlers,
+  type PermissionSession,
+} from '../../electron/window';
 import { repoRoot, tempDir } from '../helpers/temp';
 
 const require = createRequire(path.join(repoRoot, 'package.json'));
@@ -67,7 +74,9 @@ describe('Electron fuses (electron-builder afterPack)', () => {
     const resolved = await resolveFunction(null, config.afterPack, 'afterPack', repoRoot);
     expect(typeof resolved).toBe('function');
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-    const installed = JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', '@electron', 'fuses', 'package.json'), 'utf8')) as { version: string };
+    const installed = JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', '@electron', 'fuses', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(pkg.devDependencies['@electron/fuses']).toBe(installed.version);
   });
 
@@ -105,7 +114,10 @@ describe('Electron fuses (electron-builder afterPack)', () => {
     // A stand-in for the Electron binary: the fuse sentinel, wire version 1, 8 fuses as Electron ships them
     // ('1' on, '0' off: RunAsNode, NODE_OPTIONS, --inspect and file:// privileges on), between other bytes.
     const shipped = '10110001';
-    fs.writeFileSync(binary, Buffer.concat([Buffer.alloc(4096, 0xcc), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from(shipped), Buffer.alloc(4096, 0xdd)]));
+    fs.writeFileSync(
+      binary,
+      Buffer.concat([Buffer.alloc(4096, 0xcc), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from(shipped), Buffer.alloc(4096, 0xdd)]),
+    );
     const config = await getConfig(repoRoot, 'electron-builder.yml', null);
     const afterPack = (await resolveFunction(null, config.afterPack, 'afterPack', repoRoot)) as (context: PackContext) => Promise<void>;
     await afterPack(context('linux', ARCH.x64, appOutDir));
@@ -155,7 +167,9 @@ describe('Electron permissions', () => {
         const answers: boolean[] = [];
         request(null, permission, (granted) => answers.push(granted), { requestingUrl, isMainFrame: true });
         expect(answers, `${permission} request from ${requestingUrl}`).toEqual([false]);
-        expect(check(null, permission, new URL(requestingUrl).origin, { requestingUrl, isMainFrame: true }), `${permission} check`).toBe(false);
+        expect(check(null, permission, new URL(requestingUrl).origin, { requestingUrl, isMainFrame: true }), `${permission} check`).toBe(
+          false,
+        );
       }
     }
     expect(device()).toBe(false);
@@ -165,7 +179,10 @@ describe('Electron permissions', () => {
     const { request, check } = permissionHandlers(isConsole);
     const ask = (requestingUrl: string | undefined, isMainFrame: boolean) => {
       const answers: boolean[] = [];
-      request(null, 'clipboard-sanitized-write', (granted) => answers.push(granted), { ...(requestingUrl ? { requestingUrl } : {}), isMainFrame });
+      request(null, 'clipboard-sanitized-write', (granted) => answers.push(granted), {
+        ...(requestingUrl ? { requestingUrl } : {}),
+        isMainFrame,
+      });
       return answers;
     };
     expect(ask(APP_ENTRY, true)).toEqual([true]);
@@ -210,7 +227,12 @@ describe('Electron permissions', () => {
     const visit = (node: ts.Node): void => {
       if (ts.isFunctionDeclaration(node) && node.name) functions.set(node.name.text, node);
       if (ts.isNewExpression(node) && node.expression.getText() === 'BrowserWindow') found.newWindow.push(node);
-      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && node.left.getText() === 'engine' && node.right.getText() !== 'null') {
+      if (
+        ts.isBinaryExpression(node) &&
+        node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        node.left.getText() === 'engine' &&
+        node.right.getText() !== 'null'
+      ) {
         found.engineSet.push(node);
       }
       if (ts.isIdentifier(node) && node.text === 'start' && !ts.isFunctionDeclaration(node.parent)) found.startUses.push(node);
@@ -244,7 +266,11 @@ describe('Electron permissions', () => {
 
 describe('agent link from the engine lock', () => {
   it('accepts only http://127.0.0.1:<port>/?token=…', () => {
-    expect(agentAddress('http://127.0.0.1:5173/?token=abc')).toEqual({ url: 'http://127.0.0.1:5173/?token=abc', origin: 'http://127.0.0.1:5173', token: 'abc' });
+    expect(agentAddress('http://127.0.0.1:5173/?token=abc')).toEqual({
+      url: 'http://127.0.0.1:5173/?token=abc',
+      origin: 'http://127.0.0.1:5173',
+      token: 'abc',
+    });
     const token = 'Zm9vYmFyYmF6cXV4LXF1dXgtY29yZ2VfZ3JhdWx0';
     expect(agentAddress(`http://127.0.0.1:41234/?token=${token}`).token).toBe(token);
   });
@@ -279,7 +305,9 @@ describe('agent link from the engine lock', () => {
       }
       expect(error, url).toBeInstanceOf(LifeboatError);
       expect((error as LifeboatError).code).toBe('DATA_FOLDER_UNUSABLE');
-      expect((error as LifeboatError).message).toMatch(/engine lock \(engine\.lock\) names the console at .* not the address of a Lifeboat agent on this computer; Lifeboat did not connect to it/);
+      expect((error as LifeboatError).message).toMatch(
+        /engine lock \(engine\.lock\) names the console at .* not the address of a Lifeboat agent on this computer; Lifeboat did not connect to it/,
+      );
       expect((error as LifeboatError).message).not.toMatch(/token=(abc|x)\b/);
       expect((error as LifeboatError).fix).toMatch(/delete engine\.lock/);
     }
@@ -288,7 +316,9 @@ describe('agent link from the engine lock', () => {
   it('engine.ts connects to an agent only through that check', () => {
     const source = fs.readFileSync(path.join(repoRoot, 'electron', 'engine.ts'), 'utf8');
     const connect = source.slice(source.indexOf('export function connectToAgent'), source.indexOf('export function startLocalEngine'));
-    expect(connect).toMatch(/^export function connectToAgent[^\n]*\n {2}const \{ url, origin, token \} = agentAddress\(agent\.url\);\n {2}const remote = connectToEngine\(origin, token\);/);
+    expect(connect).toMatch(
+      /^export function connectToAgent[^\n]*\n {2}const \{ url, origin, token \} = agentAddress\(agent\.url\);\n {2}const remote = connectToEngine\(origin, token\);/,
+    );
     expect(connect).not.toMatch(/new URL\(agent\.url\)|agent\.url\b(?!\))/);
   });
 });
@@ -305,12 +335,14 @@ describe('secret box on the desktop', () => {
     const choice = chooseSecretBox('linux', storage('basic_text'));
     expect(choice.box).toBe('key-file');
     expect(choice.box === 'key-file' && choice.warning).toMatch(/safeStorage backend "basic_text": plain text, not encryption/);
-    for (const backend of ['unknown', 'something_new', undefined]) expect(chooseSecretBox('linux', storage(backend)).box, String(backend)).toBe('key-file');
+    for (const backend of ['unknown', 'something_new', undefined])
+      expect(chooseSecretBox('linux', storage(backend)).box, String(backend)).toBe('key-file');
     expect(chooseSecretBox('linux', storage('gnome_libsecret', false)).box).toBe('key-file');
   });
 
   it('keeps safeStorage with a real keyring on Linux, and on Windows and macOS', () => {
-    for (const backend of ['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6']) expect(chooseSecretBox('linux', storage(backend)).box).toBe('safe-storage');
+    for (const backend of ['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6'])
+      expect(chooseSecretBox('linux', storage(backend)).box).toBe('safe-storage');
     // getSelectedStorageBackend is Linux-only: elsewhere it is not asked.
     expect(chooseSecretBox('win32', storage('basic_text')).box).toBe('safe-storage');
     expect(chooseSecretBox('darwin', storage(undefined)).box).toBe('safe-storage');

@@ -75,7 +75,8 @@ describe('Electron IPC', () => {
       },
     };
     registerIpc(ipcMain, service);
-    const call = (url: string | null, method: string, input: unknown) => handler!({ senderFrame: url === null ? null : { url } }, method, input);
+    const call = (url: string | null, method: string, input: unknown) =>
+      handler!({ senderFrame: url === null ? null : { url } }, method, input);
     return { service, call };
   }
 

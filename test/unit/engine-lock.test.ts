@@ -25,7 +25,14 @@ async function otherProgram(): Promise<ChildProcess & { pid: number }> {
 }
 
 function writeLock(dataDir: string, holder: Partial<EngineLockInfo> & { pid: number }): void {
-  const info: EngineLockInfo = { hostname: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', kind: 'serve', url: null, processStart: null, ...holder };
+  const info: EngineLockInfo = {
+    hostname: os.hostname(),
+    startedAt: '2026-01-01T00:00:00.000Z',
+    kind: 'serve',
+    url: null,
+    processStart: null,
+    ...holder,
+  };
   fs.writeFileSync(path.join(dataDir, LOCK_FILE), JSON.stringify(info), { mode: 0o600 });
 }
 
@@ -56,7 +63,10 @@ describe.skipIf(process.platform !== 'linux')('engine lock', () => {
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
       lock.setUrl('http://127.0.0.1:1234/?token=secret');
-      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ url: 'http://127.0.0.1:1234/?token=secret', processStart: written.processStart });
+      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({
+        url: 'http://127.0.0.1:1234/?token=secret',
+        processStart: written.processStart,
+      });
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(onlyLockFile(dataDir)).toEqual([LOCK_FILE]); // no temporary files left behind
       expect(runningEngine(dataDir)).toMatchObject({ pid: process.pid });
@@ -73,7 +83,9 @@ describe.skipIf(process.platform !== 'linux')('engine lock', () => {
     writeLock(dataDir, { pid: sleeper.pid, processStart: processStartId(sleeper.pid) });
     const error = refusal(dataDir);
     expect(error.code).toBe('CONFLICT');
-    expect(error.message).toContain(`(process ${sleeper.pid} "sleep" on ${os.hostname()}, since 2026-01-01T00:00:00.000Z) is already running the engine for ${dataDir}`);
+    expect(error.message).toContain(
+      `(process ${sleeper.pid} "sleep" on ${os.hostname()}, since 2026-01-01T00:00:00.000Z) is already running the engine for ${dataDir}`,
+    );
     expect(error.fix).toContain(`stop process ${sleeper.pid}`);
     expect(runningEngine(dataDir)).toMatchObject({ pid: sleeper.pid });
     expect(JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: sleeper.pid });
@@ -86,10 +98,14 @@ describe.skipIf(process.platform !== 'linux')('engine lock', () => {
     expect(runningEngine(dataDir)).toBeNull();
     const lock = acquireEngineLock(dataDir, 'serve');
     try {
-      expect(lock.tookOver).toBe(`process ${sleeper.pid} (serve, since 2026-01-01T00:00:00.000Z) has exited: its PID now belongs to another process (sleep) that started at a different time`);
+      expect(lock.tookOver).toBe(
+        `process ${sleeper.pid} (serve, since 2026-01-01T00:00:00.000Z) has exited: its PID now belongs to another process (sleep) that started at a different time`,
+      );
       expect(JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
       const logged = fs.readFileSync(path.join(dataDir, 'logs', 'lifeboat.log'), 'utf8');
-      expect(logged).toMatch(/WARN {2}took over the engine lock .*engine\.lock: process \d+ \(serve, since .*\) has exited: its PID now belongs to another process \(sleep\)/);
+      expect(logged).toMatch(
+        /WARN {2}took over the engine lock .*engine\.lock: process \d+ \(serve, since .*\) has exited: its PID now belongs to another process \(sleep\)/,
+      );
       expect(onlyLockFile(dataDir)).toEqual([LOCK_FILE]);
     } finally {
       lock.release();
@@ -108,7 +124,9 @@ describe.skipIf(process.platform !== 'linux')('engine lock', () => {
     const lock = acquireEngineLock(dataDir, 'agent', { log: (message) => messages.push(message) });
     try {
       expect(lock.tookOver).toBe(`process ${sleeper.pid} (serve, since 2026-01-01T00:00:00.000Z) has exited`);
-      expect(messages).toEqual([expect.stringContaining(`took over the engine lock ${path.join(dataDir, LOCK_FILE)}: process ${sleeper.pid}`)]);
+      expect(messages).toEqual([
+        expect.stringContaining(`took over the engine lock ${path.join(dataDir, LOCK_FILE)}: process ${sleeper.pid}`),
+      ]);
     } finally {
       lock.release();
     }

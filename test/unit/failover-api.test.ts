@@ -23,21 +23,82 @@ async function setup() {
 describe('failover API refusals', () => {
   it('wants the exact plan name, refuses a VM without points or policy, a running drill, and a plan already failed over', async () => {
     const { dir, service, client, plan } = await setup();
-    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'office' })).rejects.toMatchObject({ code: 'CONFIRMATION_MISMATCH', field: 'confirm', fix: expect.stringContaining('"Office"') });
-    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office' })).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('dc01 has no recovery point') });
-    await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office' })).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('dc01 is not in a protection policy') });
-    await expect(client.startFailback({ planId: plan.id, confirm: 'Office' })).rejects.toMatchObject({ code: 'PLAN_BUSY', message: expect.stringContaining('is not failed over') });
-    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office', points: { kind: 'at', time: '2026-01-01T00:00:00Z' } })).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('at or before 2026-01-01T00:00:00Z') });
-    await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office', points: { kind: 'latest' } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'points' });
+    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'office' })).rejects.toMatchObject({
+      code: 'CONFIRMATION_MISMATCH',
+      field: 'confirm',
+      fix: expect.stringContaining('"Office"'),
+    });
+    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office' })).rejects.toMatchObject({
+      code: 'NO_RECOVERY_POINT',
+      message: expect.stringContaining('dc01 has no recovery point'),
+    });
+    await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office' })).rejects.toMatchObject({
+      code: 'NO_RECOVERY_POINT',
+      message: expect.stringContaining('dc01 is not in a protection policy'),
+    });
+    await expect(client.startFailback({ planId: plan.id, confirm: 'Office' })).rejects.toMatchObject({
+      code: 'PLAN_BUSY',
+      message: expect.stringContaining('is not failed over'),
+    });
+    await expect(
+      client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office', points: { kind: 'at', time: '2026-01-01T00:00:00Z' } }),
+    ).rejects.toMatchObject({ code: 'NO_RECOVERY_POINT', message: expect.stringContaining('at or before 2026-01-01T00:00:00Z') });
+    await expect(
+      client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office', points: { kind: 'latest' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'points' });
 
     const db = openCatalog(dir);
-    new DrillsStore(db).save({ id: 'd1', planId: plan.id, plan: 'Office', kind: 'test', status: 'running', startedAt: new Date().toISOString(), finishedAt: null, operator: 'bob', notes: null, rpoSeconds: null, rtoSeconds: null, rpoTargetSeconds: 3600, rtoTargetSeconds: 3600, isolation: '', cleanupConfirmed: false, vms: [] });
-    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office' })).rejects.toMatchObject({ code: 'PLAN_BUSY', message: expect.stringContaining('A drill of "Office" is running'), fix: expect.stringContaining('Wait for it') });
+    new DrillsStore(db).save({
+      id: 'd1',
+      planId: plan.id,
+      plan: 'Office',
+      kind: 'test',
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      operator: 'bob',
+      notes: null,
+      rpoSeconds: null,
+      rtoSeconds: null,
+      rpoTargetSeconds: 3600,
+      rtoTargetSeconds: 3600,
+      isolation: '',
+      cleanupConfirmed: false,
+      vms: [],
+    });
+    await expect(client.startFailover({ planId: plan.id, mode: 'unplanned', confirm: 'Office' })).rejects.toMatchObject({
+      code: 'PLAN_BUSY',
+      message: expect.stringContaining('A drill of "Office" is running'),
+      fix: expect.stringContaining('Wait for it'),
+    });
     db.prepare("UPDATE drills SET status = 'passed' WHERE id = 'd1'").run();
 
-    new FailoverStateStore(db).save({ planId: plan.id, mode: 'unplanned', failoverId: 'f1', since: '2026-11-25T10:00:00.000Z', vms: [{ vmId: 'x', vm: 'dc01', hostId: null, site: 'this machine (QEMU standby)', recoveryVmId: '/nowhere', pointId: 'p', pointTime: '2026-11-25T09:00:00.000Z', networks: [], diskNames: ['scsi0:0'], replica: false }] });
+    new FailoverStateStore(db).save({
+      planId: plan.id,
+      mode: 'unplanned',
+      failoverId: 'f1',
+      since: '2026-11-25T10:00:00.000Z',
+      vms: [
+        {
+          vmId: 'x',
+          vm: 'dc01',
+          hostId: null,
+          site: 'this machine (QEMU standby)',
+          recoveryVmId: '/nowhere',
+          pointId: 'p',
+          pointTime: '2026-11-25T09:00:00.000Z',
+          networks: [],
+          diskNames: ['scsi0:0'],
+          replica: false,
+        },
+      ],
+    });
     db.close();
-    await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office' })).rejects.toMatchObject({ code: 'PLAN_BUSY', message: expect.stringContaining('already failed over'), fix: expect.stringContaining('Fail back first') });
+    await expect(client.startFailover({ planId: plan.id, mode: 'planned', confirm: 'Office' })).rejects.toMatchObject({
+      code: 'PLAN_BUSY',
+      message: expect.stringContaining('already failed over'),
+      fix: expect.stringContaining('Fail back first'),
+    });
     await expect(client.deletePlan({ id: plan.id })).rejects.toMatchObject({ code: 'PLAN_BUSY' });
     expect(await client.listFailoverStates()).toMatchObject([{ plan: 'Office', mode: 'unplanned', vms: [{ vm: 'dc01' }] }]);
     await service.close();
@@ -48,8 +109,34 @@ describe('failover API refusals', () => {
     await service.close();
     const db = openCatalog(dir);
     const drills = new DrillsStore(db);
-    drills.save({ id: 'f9', planId: plan.id, plan: 'Office', kind: 'planned', status: 'running', startedAt: new Date().toISOString(), finishedAt: null, operator: 'bob', notes: null, rpoSeconds: null, rtoSeconds: null, rpoTargetSeconds: 3600, rtoTargetSeconds: 3600, isolation: '', cleanupConfirmed: false, vms: [] });
-    const shut = drills.addStep({ drillId: 'f9', seq: 1, vm: 'dc01', name: 'Shut down the source', status: 'running', startedAt: new Date().toISOString(), finishedAt: null, detail: null });
+    drills.save({
+      id: 'f9',
+      planId: plan.id,
+      plan: 'Office',
+      kind: 'planned',
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      operator: 'bob',
+      notes: null,
+      rpoSeconds: null,
+      rtoSeconds: null,
+      rpoTargetSeconds: 3600,
+      rtoTargetSeconds: 3600,
+      isolation: '',
+      cleanupConfirmed: false,
+      vms: [],
+    });
+    const shut = drills.addStep({
+      drillId: 'f9',
+      seq: 1,
+      vm: 'dc01',
+      name: 'Shut down the source',
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      detail: null,
+    });
     drills.finishStep(shut.id, 'passed', new Date().toISOString(), 'The guest shut down.');
     db.close();
 
@@ -58,7 +145,9 @@ describe('failover API refusals', () => {
     const client = createLocalClient(restarted.api);
     expect(await client.getFailover({ id: 'f9' })).toMatchObject({ status: 'interrupted' });
     const items = (await client.listActionItems()).filter((item) => item.drillId === 'f9');
-    expect(items.map((item) => item.description)).toEqual([expect.stringContaining('dc01 was shut down at the original host: start it there')]);
+    expect(items.map((item) => item.description)).toEqual([
+      expect.stringContaining('dc01 was shut down at the original host: start it there'),
+    ]);
     await restarted.close();
     const again = createService({ dataDir: dir, operator: 'alice' });
     await again.startBackground();

@@ -19,7 +19,13 @@ describe('Hyper-V cleanup deletes only what Lifeboat created', () => {
   it('creates drill VMs in a folder of Lifeboat’s own beside the restored disks, never the host’s default folder', async () => {
     const runner = new ReplayPowerShellRunner({ [scripts.createVm]: written('create-owned.json') });
     const disk = 'C:\\ProgramData\\Lifeboat\\drills\\d1\\3f2b-FS01\\0-scsi0-0.vhdx';
-    await new HypervHost(LOCAL, runner).createIsolatedVm({ name: 'lifeboat-drill-FS01', cpus: 2, memoryMiB: 4096, firmware: 'uefi', disks: [disk] });
+    await new HypervHost(LOCAL, runner).createIsolatedVm({
+      name: 'lifeboat-drill-FS01',
+      cpus: 2,
+      memoryMiB: 4096,
+      firmware: 'uefi',
+      disks: [disk],
+    });
     const params = runner.calls[0]!.params;
     expect(params.path).toBe('C:\\ProgramData\\Lifeboat\\drills\\d1\\3f2b-FS01\\lifeboat-vm-lifeboat-drill-FS01');
     expect(params.marker).toBe('lifeboat-isolated-vm');
@@ -36,7 +42,9 @@ describe('Hyper-V cleanup deletes only what Lifeboat created', () => {
     const error = (await new HypervHost(LOCAL, runner).removeVm(VM).catch((e: unknown) => e)) as LifeboatError;
     expect(runner.calls[0]!.params).toEqual({ vmId: VM, marker: 'lifeboat-isolated-vm' });
     expect(error.code).toBe('CONFLICT');
-    expect(error.message).toContain('C:\\ProgramData\\Microsoft\\Windows\\Hyper-V\\lifeboat-drill-FS01 was left: it carries no Lifeboat marker');
+    expect(error.message).toContain(
+      'C:\\ProgramData\\Microsoft\\Windows\\Hyper-V\\lifeboat-drill-FS01 was left: it carries no Lifeboat marker',
+    );
     expect(error.fix).toMatch(/delete it by hand/);
 
     const owned = new ReplayPowerShellRunner({ [scripts.removeVm]: written('remove-owned.json') });

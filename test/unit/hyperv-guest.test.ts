@@ -37,7 +37,14 @@ const RECORDED_HEARTBEAT = path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'dr
 const VM = '3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11';
 const PASSWORD = "Gu3st'pa$$; Remove-VM *";
 const GUEST = { username: '.\\Administrator', password: PASSWORD };
-const REMOTE: HostConnection = { id: 'h', name: 'HV02', kind: 'hyperv', address: 'HV02', settings: {}, credentials: { username: 'CORP\\lifeboat', password: 'host-secret' } };
+const REMOTE: HostConnection = {
+  id: 'h',
+  name: 'HV02',
+  kind: 'hyperv',
+  address: 'HV02',
+  settings: {},
+  credentials: { username: 'CORP\\lifeboat', password: 'host-secret' },
+};
 
 function hostWith(recordings: Partial<Record<ScriptName, Recording | Recording[]>>) {
   const runner = new ReplayPowerShellRunner(recordings);
@@ -66,7 +73,14 @@ describe('Hyper-V guest checks: parameters travel as data', () => {
     await host.guestTcpCheck(VM, 80, GUEST, 30);
     const [call] = runner.calls;
     expect(call!.script).toBe('Test-LifeboatGuestPort.ps1');
-    expect(call!.params).toMatchObject({ vmId: VM, port: 80, timeoutSeconds: 30, guestUsername: '.\\Administrator', computerName: 'HV02', username: 'CORP\\lifeboat' });
+    expect(call!.params).toMatchObject({
+      vmId: VM,
+      port: 80,
+      timeoutSeconds: 30,
+      guestUsername: '.\\Administrator',
+      computerName: 'HV02',
+      username: 'CORP\\lifeboat',
+    });
     expect(decoded(call!.command)).toEqual(call!.params);
     expect(call!.command).toMatch(/^& '[^']+\\Test-LifeboatGuestPort\.ps1' -ParamsBase64 '[A-Za-z0-9+/=]+'$/);
     expect(call!.command).not.toContain('Gu3st');
@@ -95,7 +109,11 @@ describe('Hyper-V guest checks: parameters travel as data', () => {
     vi.stubEnv('NODE_POWERSHELL', '/usr/bin/pwsh-not-started'); // the mock never starts it
     vi.stubEnv('LIFEBOAT_PASSPHRASE', 'vault-passphrase-of-the-engine');
     const runner = new NodePowerShellRunner('C:\\Lifeboat\\powershell');
-    const output = await runner.run(scripts.guestPort, { vmId: VM, port: 80, timeoutSeconds: 5, guestUsername: GUEST.username }, { guestPassword: PASSWORD });
+    const output = await runner.run(
+      scripts.guestPort,
+      { vmId: VM, port: 80, timeoutSeconds: 5, guestUsername: GUEST.username },
+      { guestPassword: PASSWORD },
+    );
     expect(output.stdout).toContain('answered');
     expect(shells.started).toHaveLength(1);
     const started = shells.started[0] as { executableOptions: Record<string, unknown>; spawnOptions: { env: Record<string, string> } };
@@ -110,11 +128,17 @@ describe('Hyper-V guest checks: parameters travel as data', () => {
     expect(decoded(shells.invoked[0]!)).toEqual({ vmId: VM, port: 80, timeoutSeconds: 5, guestUsername: '.\\Administrator' });
     expect(shells.history.flat()).toEqual([]); // node-powershell's history would keep the command
     // The same secrets reuse their process; other secrets (another guest account) get their own.
-    await runner.run(scripts.guestPort, { vmId: VM, port: 81, timeoutSeconds: 5, guestUsername: GUEST.username }, { guestPassword: PASSWORD });
+    await runner.run(
+      scripts.guestPort,
+      { vmId: VM, port: 81, timeoutSeconds: 5, guestUsername: GUEST.username },
+      { guestPassword: PASSWORD },
+    );
     expect(shells.started).toHaveLength(1);
     await runner.run(scripts.heartbeat, { vmId: VM });
     expect(shells.started).toHaveLength(2);
-    expect((shells.started[1] as { spawnOptions: { env: Record<string, string> } }).spawnOptions.env).not.toHaveProperty('LIFEBOAT_PS_SECRETS');
+    expect((shells.started[1] as { spawnOptions: { env: Record<string, string> } }).spawnOptions.env).not.toHaveProperty(
+      'LIFEBOAT_PS_SECRETS',
+    );
     await expect(runner.run(scripts.guestPort, { vmId: VM, guestPassword: PASSWORD })).rejects.toMatchObject({ code: 'INTERNAL' }); // never as a parameter
     await runner.close();
     vi.unstubAllEnvs();
@@ -152,14 +176,27 @@ describe('Hyper-V guest checks: reading the envelope', () => {
         written('Test-LifeboatGuestPort.timeout.json'),
       ],
     });
-    expect(await host.guestTcpCheck(VM, 80, GUEST, 30)).toEqual({ outcome: 'answered', port: 80, answer: expect.stringMatching(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Server: Microsoft-IIS\/10\.0/) });
+    expect(await host.guestTcpCheck(VM, 80, GUEST, 30)).toEqual({
+      outcome: 'answered',
+      port: 80,
+      answer: expect.stringMatching(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Server: Microsoft-IIS\/10\.0/),
+    });
     expect(await host.guestTcpCheck(VM, 1433, GUEST, 30)).toEqual({ outcome: 'answered', port: 1433, answer: null });
-    expect(await host.guestTcpCheck(VM, 1433, GUEST, 30)).toEqual({ outcome: 'refused', port: 1433, message: expect.stringContaining('actively refused it 127.0.0.1:1433') });
+    expect(await host.guestTcpCheck(VM, 1433, GUEST, 30)).toEqual({
+      outcome: 'refused',
+      port: 1433,
+      message: expect.stringContaining('actively refused it 127.0.0.1:1433'),
+    });
     expect(await host.guestTcpCheck(VM, 443, GUEST, 30)).toEqual({ outcome: 'timeout', port: 443, message: 'no answer within 30 s' });
   });
 
   it('a guest that refuses the account is ACCESS_DENIED about the guest credential; one PowerShell Direct cannot reach is CONFLICT', async () => {
-    const { host } = hostWith({ [scripts.guestPort]: [written('Test-LifeboatGuestPort.no-session-credential.json'), written('Test-LifeboatGuestPort.no-session-unavailable.json')] });
+    const { host } = hostWith({
+      [scripts.guestPort]: [
+        written('Test-LifeboatGuestPort.no-session-credential.json'),
+        written('Test-LifeboatGuestPort.no-session-unavailable.json'),
+      ],
+    });
     const denied = await failure(host.guestTcpCheck(VM, 80, GUEST, 30));
     expect(denied.code).toBe('ACCESS_DENIED');
     expect(denied.message).toContain('refused the guest account .\\Administrator: The credential is invalid.');
@@ -188,8 +225,31 @@ describe('Hyper-V guest checks: reading the envelope', () => {
   });
 
   it('an error that echoes the password comes back without it', async () => {
-    const echo = { stdout: JSON.stringify({ ok: false, error: { kind: 'guest-port', message: `Cannot bind parameter: "${PASSWORD}"`, exceptionType: 'System.Management.Automation.ParameterBindingException' } }), stderr: '' };
-    const noSession = { stdout: JSON.stringify({ ok: true, data: { outcome: 'no-session', port: 80, answer: null, message: `Logon failure for ${PASSWORD}`, exceptionType: null, errorId: null } }), stderr: '' };
+    const echo = {
+      stdout: JSON.stringify({
+        ok: false,
+        error: {
+          kind: 'guest-port',
+          message: `Cannot bind parameter: "${PASSWORD}"`,
+          exceptionType: 'System.Management.Automation.ParameterBindingException',
+        },
+      }),
+      stderr: '',
+    };
+    const noSession = {
+      stdout: JSON.stringify({
+        ok: true,
+        data: {
+          outcome: 'no-session',
+          port: 80,
+          answer: null,
+          message: `Logon failure for ${PASSWORD}`,
+          exceptionType: null,
+          errorId: null,
+        },
+      }),
+      stderr: '',
+    };
     const { host } = hostWith({ [scripts.guestPort]: [echo, noSession] });
     for (let i = 0; i < 2; i++) {
       const error = await failure(host.guestTcpCheck(VM, 80, GUEST, 30));
@@ -207,20 +267,36 @@ describe('Hyper-V guest checks: reading the envelope', () => {
         written('Invoke-LifeboatGuestScript.timeout.json'),
       ],
     });
-    expect(await host.guestScript(VM, 'Get-Service MSSQLSERVER', GUEST, 60)).toEqual({ outcome: 'succeeded', output: expect.stringContaining('Running  MSSQLSERVER'), errors: [], exitCode: null });
-    expect(await host.guestScript(VM, 'Get-Service MSSQLSERVER', GUEST, 60)).toMatchObject({ outcome: 'failed', errors: ["Cannot find any service with service name 'MSSQLSERVER'."] });
+    expect(await host.guestScript(VM, 'Get-Service MSSQLSERVER', GUEST, 60)).toEqual({
+      outcome: 'succeeded',
+      output: expect.stringContaining('Running  MSSQLSERVER'),
+      errors: [],
+      exitCode: null,
+    });
+    expect(await host.guestScript(VM, 'Get-Service MSSQLSERVER', GUEST, 60)).toMatchObject({
+      outcome: 'failed',
+      errors: ["Cannot find any service with service name 'MSSQLSERVER'."],
+    });
     expect(await host.guestScript(VM, 'x', GUEST, 60)).toMatchObject({ outcome: 'failed', exitCode: 3, output: 'Checking C:\\Data ...' });
     expect(await host.guestScript(VM, 'x', GUEST, 60)).toMatchObject({ outcome: 'timeout' });
   });
 
   it('the heartbeat as evidence says what the host said', async () => {
     const { host } = hostWith({ [scripts.heartbeat]: { stdout: fs.readFileSync(RECORDED_HEARTBEAT, 'utf8'), stderr: '' } });
-    expect(await host.heartbeatEvidence(VM)).toEqual({ state: 'ok', hostSaid: 'Hyper-V on HV02: VM Running, heartbeat integration service "Takt" enabled, status Ok (OK)' });
+    expect(await host.heartbeatEvidence(VM)).toEqual({
+      state: 'ok',
+      hostSaid: 'Hyper-V on HV02: VM Running, heartbeat integration service "Takt" enabled, status Ok (OK)',
+    });
   });
 });
 
 /** A Hyper-V host as hostSandboxVm sees it, answering heartbeats from a list and guest checks through the replay runner. */
-function sandboxOn(states: GuestHeartbeat[], recordings: Partial<Record<ScriptName, Recording | Recording[]>> = {}, credential: typeof GUEST | null = GUEST, host?: Hypervisor) {
+function sandboxOn(
+  states: GuestHeartbeat[],
+  recordings: Partial<Record<ScriptName, Recording | Recording[]>> = {},
+  credential: typeof GUEST | null = GUEST,
+  host?: Hypervisor,
+) {
   const replay = hostWith(recordings);
   const hv = host ?? replay.host;
   if (!host) {
@@ -230,11 +306,13 @@ function sandboxOn(states: GuestHeartbeat[], recordings: Partial<Record<ScriptNa
       return { state, hostSaid: `Hyper-V on HV02: VM Running, heartbeat ${state}` };
     };
   }
-  const vm = hostSandboxVm(hv, 'hv02', VM, 'drill VM', 1, new AbortController().signal, async () => undefined, { guestCredential: credential });
+  const vm = hostSandboxVm(hv, 'hv02', VM, 'drill VM', 1, new AbortController().signal, async () => undefined, {
+    guestCredential: credential,
+  });
   return { vm, runner: replay.runner };
 }
 
-describe('hostSandboxVm on Hyper-V: only the guest\'s own answer passes', () => {
+describe("hostSandboxVm on Hyper-V: only the guest's own answer passes", () => {
   it('heartbeat ok: boot passed, with the heartbeat as evidence', async () => {
     const { vm } = sandboxOn(['no-contact', 'ok']);
     const result = await vm.checkBoot(5, new AbortController().signal);
@@ -269,16 +347,24 @@ describe('hostSandboxVm on Hyper-V: only the guest\'s own answer passes', () => 
     const vsphere = { kind: 'vsphere', heartbeat: async () => 'not-installed' } as unknown as Hypervisor;
     const vm = hostSandboxVm(vsphere, 'vc', 'vm-1', 'drill VM', 1, new AbortController().signal, async () => undefined);
     const result = await vm.checkBoot(1, new AbortController().signal);
-    expect(result).toMatchObject({ status: 'unverified', detail: 'The VM is running but has no VMware Tools, so nothing proves the guest came up.' });
+    expect(result).toMatchObject({
+      status: 'unverified',
+      detail: 'The VM is running but has no VMware Tools, so nothing proves the guest came up.',
+    });
     expect(result.fix).toMatch(/^Install VMware Tools in the guest/);
     // No guest operations on vSphere yet: skipped, saying so, before any credential question.
     const tcp = await vm.checkTcp(80, 5, new AbortController().signal);
-    expect(tcp).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/^Port 80: not checked, Lifeboat does not run checks inside vSphere guests yet \(VMware guest operations are not implemented\)/) });
+    expect(tcp).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(
+        /^Port 80: not checked, Lifeboat does not run checks inside vSphere guests yet \(VMware guest operations are not implemented\)/,
+      ),
+    });
     expect(tcp.fix).toMatch(/heartbeat/);
     expect((await vm.runScript('x', 5, new AbortController().signal)).status).toBe('skipped');
   });
 
-  it('a proxied hypervisor that answers every property with a function (failover\'s per-call connection)', async () => {
+  it("a proxied hypervisor that answers every property with a function (failover's per-call connection)", async () => {
     const proxied = new Proxy({} as Hypervisor, {
       get: (_t, property) => {
         if (property === 'then' || typeof property === 'symbol') return undefined;
@@ -286,14 +372,19 @@ describe('hostSandboxVm on Hyper-V: only the guest\'s own answer passes', () => 
         return async (...args: unknown[]) => (real[property] as (...a: unknown[]) => Promise<unknown>)(...args);
       },
     });
-    const vm = hostSandboxVm(proxied, 'x', 'vm', 'failed-over VM', 1, new AbortController().signal, async () => undefined, { guestCredential: GUEST });
-    expect(await vm.checkBoot(1, new AbortController().signal)).toMatchObject({ status: 'passed', evidence: [{ kind: 'heartbeat', text: 'ok: heartbeat ok' }] });
+    const vm = hostSandboxVm(proxied, 'x', 'vm', 'failed-over VM', 1, new AbortController().signal, async () => undefined, {
+      guestCredential: GUEST,
+    });
+    expect(await vm.checkBoot(1, new AbortController().signal)).toMatchObject({
+      status: 'passed',
+      evidence: [{ kind: 'heartbeat', text: 'ok: heartbeat ok' }],
+    });
     const tcp = await vm.checkTcp(80, 5, new AbortController().signal);
     expect(tcp.status).toBe('skipped');
     expect(tcp.fix).toMatch(/heartbeat check/);
   });
 
-  it('TCP with no guest credential: skipped, saying to add one to the plan\'s VM; nothing is run', async () => {
+  it("TCP with no guest credential: skipped, saying to add one to the plan's VM; nothing is run", async () => {
     const { vm, runner } = sandboxOn(['ok'], {}, null);
     const result = await vm.checkTcp(80, 30, new AbortController().signal);
     expect(result.status).toBe('skipped');
@@ -305,21 +396,45 @@ describe('hostSandboxVm on Hyper-V: only the guest\'s own answer passes', () => 
 
   it('TCP through the runner: passed with the answer as evidence, failed naming the port', async () => {
     const { vm, runner } = sandboxOn(['ok'], {
-      [scripts.guestPort]: [written('Test-LifeboatGuestPort.answered-http.json'), written('Test-LifeboatGuestPort.connected.json'), written('Test-LifeboatGuestPort.refused.json'), written('Test-LifeboatGuestPort.timeout.json')],
+      [scripts.guestPort]: [
+        written('Test-LifeboatGuestPort.answered-http.json'),
+        written('Test-LifeboatGuestPort.connected.json'),
+        written('Test-LifeboatGuestPort.refused.json'),
+        written('Test-LifeboatGuestPort.timeout.json'),
+      ],
     });
     const http = await vm.checkTcp(80, 30, new AbortController().signal);
     expect(http).toMatchObject({ status: 'passed', detail: 'Port 80 answered inside the guest: HTTP/1.1 200 OK' });
-    expect(http.evidence).toEqual([{ kind: 'tcp-answer', text: expect.stringMatching(/^port 80: HTTP\/1\.1 200 OK\nContent-Length: 703\n[\s\S]*Server: Microsoft-IIS\/10\.0/) }]);
-    expect(await vm.checkTcp(1433, 30, new AbortController().signal)).toMatchObject({ status: 'passed', evidence: [{ kind: 'tcp-answer', text: 'port 1433: connected' }] });
+    expect(http.evidence).toEqual([
+      {
+        kind: 'tcp-answer',
+        text: expect.stringMatching(/^port 80: HTTP\/1\.1 200 OK\nContent-Length: 703\n[\s\S]*Server: Microsoft-IIS\/10\.0/),
+      },
+    ]);
+    expect(await vm.checkTcp(1433, 30, new AbortController().signal)).toMatchObject({
+      status: 'passed',
+      evidence: [{ kind: 'tcp-answer', text: 'port 1433: connected' }],
+    });
     const refused = await vm.checkTcp(1433, 30, new AbortController().signal);
-    expect(refused).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^Port 1433 refused inside the guest \(No connection could be made/) });
+    expect(refused).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^Port 1433 refused inside the guest \(No connection could be made/),
+    });
     expect(refused.fix).toMatch(/port 1433 starts by itself/);
     expect(refused.evidence).toBeUndefined();
-    expect(await vm.checkTcp(443, 30, new AbortController().signal)).toMatchObject({ status: 'failed', detail: 'Port 443 did not answer inside the guest within 30 s.' });
-    expect(runner.calls.map((c) => [c.params.port, c.params.timeoutSeconds])).toEqual([[80, 30], [1433, 30], [1433, 30], [443, 30]]);
+    expect(await vm.checkTcp(443, 30, new AbortController().signal)).toMatchObject({
+      status: 'failed',
+      detail: 'Port 443 did not answer inside the guest within 30 s.',
+    });
+    expect(runner.calls.map((c) => [c.params.port, c.params.timeoutSeconds])).toEqual([
+      [80, 30],
+      [1433, 30],
+      [1433, 30],
+      [443, 30],
+    ]);
   });
 
-  it('a refused guest sign-in fails the check with the typed error\'s message and fix, password-free', async () => {
+  it("a refused guest sign-in fails the check with the typed error's message and fix, password-free", async () => {
     const { vm } = sandboxOn(['ok'], { [scripts.guestPort]: written('Test-LifeboatGuestPort.no-session-credential.json') });
     const result = await vm.checkTcp(80, 30, new AbortController().signal);
     expect(result.status).toBe('failed');
@@ -328,17 +443,37 @@ describe('hostSandboxVm on Hyper-V: only the guest\'s own answer passes', () => 
     expect(JSON.stringify(result)).not.toContain('Gu3st');
   });
 
-  it('check scripts: the output as script-output evidence; a failure names the script\'s error', async () => {
+  it("check scripts: the output as script-output evidence; a failure names the script's error", async () => {
     const { vm } = sandboxOn(['ok'], {
-      [scripts.guestScript]: [written('Invoke-LifeboatGuestScript.succeeded.json'), written('Invoke-LifeboatGuestScript.failed.json'), written('Invoke-LifeboatGuestScript.exit-code.json'), written('Invoke-LifeboatGuestScript.timeout.json')],
+      [scripts.guestScript]: [
+        written('Invoke-LifeboatGuestScript.succeeded.json'),
+        written('Invoke-LifeboatGuestScript.failed.json'),
+        written('Invoke-LifeboatGuestScript.exit-code.json'),
+        written('Invoke-LifeboatGuestScript.timeout.json'),
+      ],
     });
     const ok = await vm.runScript('Get-Service MSSQLSERVER', 60, new AbortController().signal);
-    expect(ok).toMatchObject({ status: 'passed', detail: 'The check script succeeded inside the guest: Status   Name               DisplayName' });
-    expect(ok.evidence).toEqual([{ kind: 'script-output', text: expect.stringContaining('Running  MSSQLSERVER        SQL Server (MSSQLSERVER)') }]);
+    expect(ok).toMatchObject({
+      status: 'passed',
+      detail: 'The check script succeeded inside the guest: Status   Name               DisplayName',
+    });
+    expect(ok.evidence).toEqual([
+      { kind: 'script-output', text: expect.stringContaining('Running  MSSQLSERVER        SQL Server (MSSQLSERVER)') },
+    ]);
     const failed = await vm.runScript('Get-Service MSSQLSERVER', 60, new AbortController().signal);
-    expect(failed).toMatchObject({ status: 'failed', detail: "The check script failed inside the guest: Cannot find any service with service name 'MSSQLSERVER'." });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      detail: "The check script failed inside the guest: Cannot find any service with service name 'MSSQLSERVER'.",
+    });
     expect(failed.evidence).toEqual([{ kind: 'script-output', text: "Cannot find any service with service name 'MSSQLSERVER'." }]);
-    expect(await vm.runScript('x', 60, new AbortController().signal)).toMatchObject({ status: 'failed', detail: 'The check script failed inside the guest: exit code 3.', evidence: [{ kind: 'script-output', text: 'Checking C:\\Data ...' }] });
-    expect(await vm.runScript('x', 60, new AbortController().signal)).toMatchObject({ status: 'failed', detail: expect.stringMatching(/still running inside the guest after 60 s/) });
+    expect(await vm.runScript('x', 60, new AbortController().signal)).toMatchObject({
+      status: 'failed',
+      detail: 'The check script failed inside the guest: exit code 3.',
+      evidence: [{ kind: 'script-output', text: 'Checking C:\\Data ...' }],
+    });
+    expect(await vm.runScript('x', 60, new AbortController().signal)).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/still running inside the guest after 60 s/),
+    });
   });
 });

@@ -15,7 +15,12 @@ const stdout = (name: string): Recording => ({ stdout: fixture(name), stderr: ''
 const stderr = (name: string): Recording => ({ stdout: '', stderr: fixture(name) });
 
 const LOCAL: HostConnection = { id: 'h', name: 'This computer', kind: 'hyperv', address: null, settings: {}, credentials: null };
-const REMOTE: HostConnection = { ...LOCAL, name: 'HV02', address: 'HV02', credentials: { username: 'CORP\\lifeboat', password: "p@ss'word; Remove-VM *" } };
+const REMOTE: HostConnection = {
+  ...LOCAL,
+  name: 'HV02',
+  address: 'HV02',
+  credentials: { username: 'CORP\\lifeboat', password: "p@ss'word; Remove-VM *" },
+};
 
 function hostWith(recordings: Partial<Record<ScriptName, Recording | Recording[]>>, connection: HostConnection = LOCAL) {
   const runner = new ReplayPowerShellRunner(recordings);
@@ -47,7 +52,9 @@ describe('Hyper-V inventory from recorded PowerShell output', () => {
       guestOs: 'Windows Server 2022 Datacenter',
       heartbeat: 'ok',
       replication: { mode: 'Primary', state: 'Replicating', health: 'normal', partner: 'HV02.corp.local' },
-      disks: [{ key: 'SCSI:0:0', format: 'vhdx', capacityBytes: 127 * 1024 ** 3, path: 'D:\\Hyper-V\\DC01\\Virtual Hard Disks\\DC01.vhdx' }],
+      disks: [
+        { key: 'SCSI:0:0', format: 'vhdx', capacityBytes: 127 * 1024 ** 3, path: 'D:\\Hyper-V\\DC01\\Virtual Hard Disks\\DC01.vhdx' },
+      ],
       nics: [{ network: 'External vSwitch', mac: '00:15:5d:0a:1b:01', ips: ['10.0.0.10', 'fe80::5d8a:1c2b:9e4f:a1b2'], connected: true }],
     });
     expect(sql!.disks.map((d) => [d.key, d.format])).toEqual([
@@ -56,7 +63,12 @@ describe('Hyper-V inventory from recorded PowerShell output', () => {
       ['SCSI:0:2', 'vhdx'],
     ]);
     expect(sql!.replication).toBeNull();
-    expect(printer).toMatchObject({ powerState: 'off', firmware: 'bios', heartbeat: 'no-contact', disks: [{ key: 'IDE:0:0', format: 'vhd' }] });
+    expect(printer).toMatchObject({
+      powerState: 'off',
+      firmware: 'bios',
+      heartbeat: 'no-contact',
+      disks: [{ key: 'IDE:0:0', format: 'vhd' }],
+    });
     expect(files).toMatchObject({ powerState: 'suspended', heartbeat: 'no-contact' });
     expect(files!.disks[1]).toMatchObject({ format: 'raw', capacityBytes: null, label: 'SCSI 0:1 (pass-through)' });
   });
@@ -96,7 +108,9 @@ describe('Hyper-V inventory from recorded PowerShell output', () => {
       id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       name: `VM-${String(i).padStart(3, '0')}`,
     }));
-    const { host } = hostWith({ [scripts.listVms]: { stdout: '\uFEFF' + JSON.stringify({ ok: true, data: { host: 'HV-BIG', vms } }), stderr: '' } });
+    const { host } = hostWith({
+      [scripts.listVms]: { stdout: '\uFEFF' + JSON.stringify({ ok: true, data: { host: 'HV-BIG', vms } }), stderr: '' },
+    });
     const listed = await host.listVms();
     expect(listed).toHaveLength(200);
     expect(new Set(listed.map((vm) => vm.externalId)).size).toBe(200);
@@ -106,8 +120,18 @@ describe('Hyper-V inventory from recorded PowerShell output', () => {
 
 describe('Hyper-V failures become typed errors with a fix', () => {
   const cases: [string, Recording, string, RegExp][] = [
-    ['module missing (5.1, stderr)', stderr('ps51-stderr-module-missing.txt'), 'MODULE_MISSING', /Install-WindowsFeature RSAT-Hyper-V-Tools/],
-    ['module missing (7, ANSI stderr)', stderr('ps7-stderr-module-missing.txt'), 'MODULE_MISSING', /Microsoft-Hyper-V-Management-PowerShell/],
+    [
+      'module missing (5.1, stderr)',
+      stderr('ps51-stderr-module-missing.txt'),
+      'MODULE_MISSING',
+      /Install-WindowsFeature RSAT-Hyper-V-Tools/,
+    ],
+    [
+      'module missing (7, ANSI stderr)',
+      stderr('ps7-stderr-module-missing.txt'),
+      'MODULE_MISSING',
+      /Microsoft-Hyper-V-Management-PowerShell/,
+    ],
     ['remote access denied', stdout('ps51-error-remote-access-denied.json'), 'ACCESS_DENIED', /Hyper-V Administrators/],
     ['no permission', stdout('ps51-error-permission.json'), 'ACCESS_DENIED', /Hyper-V Administrators/],
     ['WinRM unreachable', stdout('ps7-error-remote-unreachable.json'), 'HOST_UNREACHABLE', /Enable-PSRemoting/],
@@ -121,7 +145,7 @@ describe('Hyper-V failures become typed errors with a fix', () => {
       const error = await failure(host.listVms());
       expect(error.code).toBe(code);
       expect(error.fix).toMatch(fix);
-            // eslint-disable-next-line no-control-regex -- no ANSI colour code reaches the user
+      // eslint-disable-next-line no-control-regex -- no ANSI colour code reaches the user
       expect(error.message).not.toMatch(/\x1b/);
     });
   }
@@ -154,7 +178,10 @@ describe('Hyper-V failures become typed errors with a fix', () => {
 describe('Hyper-V checkpoints and replica', () => {
   it('reports an application-consistent checkpoint with its frozen disks', async () => {
     const { host, runner } = hostWith({ [scripts.checkpoint]: stdout('ps51-checkpoint-app.json') });
-    const checkpoint = await host.createCheckpoint('3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11', { consistency: 'prefer', name: 'Lifeboat 2026-11-25 10:00' });
+    const checkpoint = await host.createCheckpoint('3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11', {
+      consistency: 'prefer',
+      name: 'Lifeboat 2026-11-25 10:00',
+    });
     expect(checkpoint).toMatchObject({
       id: 'c0ffee00-1111-4222-8333-944455556666',
       kind: 'app-consistent',
@@ -180,7 +207,12 @@ describe('Hyper-V checkpoints and replica', () => {
       [scripts.stopTestFailover]: { stdout: '{"ok":true,"data":{"replicationState":"Replicating"}}', stderr: '' },
     });
     const stats = await host.measureReplication('3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11');
-    expect(stats).toMatchObject({ health: 'Warning', state: 'Replicating', lastReplicationTime: '2026-11-25T09:55:00.000Z', missedReplications: 3 });
+    expect(stats).toMatchObject({
+      health: 'Warning',
+      state: 'Replicating',
+      lastReplicationTime: '2026-11-25T09:55:00.000Z',
+      missedReplications: 3,
+    });
     const test = await host.startTestFailover('3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11', { switchName: 'Lifeboat isolated' });
     expect(test).toMatchObject({ vmId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', name: 'DC01 - Test' });
     await host.stopTestFailover('3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11');
@@ -192,15 +224,25 @@ describe('Hyper-V checkpoints and replica', () => {
 describe('parameters reach PowerShell only as data', () => {
   const evil = "x'; Remove-VM *; '";
 
-  it('a VM named `x\'; Remove-VM *; \'` never becomes script text', async () => {
+  it("a VM named `x'; Remove-VM *; '` never becomes script text", async () => {
     const { host, runner } = hostWith(
       {
-        [scripts.createVm]: (params) => ({ stdout: JSON.stringify({ ok: true, data: { id: 'D1E2F3A4-B5C6-4D7E-8F90-A1B2C3D4E5F6', name: params.name, path: null } }), stderr: '' }),
+        [scripts.createVm]: (params) => ({
+          stdout: JSON.stringify({ ok: true, data: { id: 'D1E2F3A4-B5C6-4D7E-8F90-A1B2C3D4E5F6', name: params.name, path: null } }),
+          stderr: '',
+        }),
         [scripts.checkpoint]: stdout('ps51-checkpoint-app.json'),
       },
       REMOTE,
     );
-    const created = await host.createIsolatedVm({ name: evil, cpus: 1, memoryMiB: 512, firmware: 'uefi', disks: [`D:\\Restore\\${evil}.vhdx`], isolatedNetwork: "Lifeboat'isolated" });
+    const created = await host.createIsolatedVm({
+      name: evil,
+      cpus: 1,
+      memoryMiB: 512,
+      firmware: 'uefi',
+      disks: [`D:\\Restore\\${evil}.vhdx`],
+      isolatedNetwork: "Lifeboat'isolated",
+    });
     expect(created.name).toBe(evil);
     await host.createCheckpoint(evil, { consistency: 'prefer', name: evil });
 
@@ -212,7 +254,14 @@ describe('parameters reach PowerShell only as data', () => {
       expect(decoded).toEqual(call.params);
     }
     const [create, checkpoint] = runner.calls;
-    expect(create!.params).toMatchObject({ name: evil, disks: [`D:\\Restore\\${evil}.vhdx`], switchName: "Lifeboat'isolated", generation: 2, computerName: 'HV02', username: 'CORP\\lifeboat' });
+    expect(create!.params).toMatchObject({
+      name: evil,
+      disks: [`D:\\Restore\\${evil}.vhdx`],
+      switchName: "Lifeboat'isolated",
+      generation: 2,
+      computerName: 'HV02',
+      username: 'CORP\\lifeboat',
+    });
     expect(checkpoint!.params).toMatchObject({ vmId: evil, name: evil });
     // The password is not in the command at all, not even as base64: it travels apart, as the runner's secret.
     for (const call of runner.calls) {
@@ -223,10 +272,12 @@ describe('parameters reach PowerShell only as data', () => {
   });
 
   it('quotes the script path itself as a literal', () => {
-    expect(invocationText("C:\\Users\\O'Brien\\Lifeboat\\x.ps1", { a: 1 })).toBe(`& 'C:\\Users\\O''Brien\\Lifeboat\\x.ps1' -ParamsBase64 '${Buffer.from('{"a":1}').toString('base64')}'`);
+    expect(invocationText("C:\\Users\\O'Brien\\Lifeboat\\x.ps1", { a: 1 })).toBe(
+      `& 'C:\\Users\\O''Brien\\Lifeboat\\x.ps1' -ParamsBase64 '${Buffer.from('{"a":1}').toString('base64')}'`,
+    );
   });
 
-  it('reads a remote host\'s frozen disks through its administrative share', () => {
+  it("reads a remote host's frozen disks through its administrative share", () => {
     expect(adminSharePath('HV02', 'D:\\Hyper-V\\DC01\\DC01.vhdx')).toBe('\\\\HV02\\D$\\Hyper-V\\DC01\\DC01.vhdx');
     expect(adminSharePath('HV02', '\\\\sofs01\\VMs\\FILES01.vhdx')).toBe('\\\\sofs01\\VMs\\FILES01.vhdx');
   });

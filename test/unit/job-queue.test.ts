@@ -24,7 +24,13 @@ function setup(limits = { total: 4, perHost: 1, perTarget: 2 }) {
   const events: ConsoleEvent[] = [];
   bus.subscribe((event) => events.push(event));
   let tick = 0;
-  const queue = new JobQueue(store, bus, manualClock('2026-11-25T10:00:00Z'), () => limits, () => (tick += 1000));
+  const queue = new JobQueue(
+    store,
+    bus,
+    manualClock('2026-11-25T10:00:00Z'),
+    () => limits,
+    () => (tick += 1000),
+  );
   const started: string[] = [];
   const request = (key: string, hostId: string, work: (ctx: JobRunContext) => Promise<void>): JobRequest => ({
     key,
@@ -49,11 +55,30 @@ describe('job queue', () => {
     const { db, queue, events, request } = setup();
     const drills = new DrillsStore(db);
     const drill = { id: 'drill-1' };
-    drills.save({ id: drill.id, planId: null, plan: 'Office', kind: 'test', status: 'running', startedAt: '2026-11-25T10:00:00Z', finishedAt: null, operator: 'op', notes: null, rpoSeconds: null, rtoSeconds: null, rpoTargetSeconds: null, rtoTargetSeconds: null, isolation: '', cleanupConfirmed: false, vms: [] });
-    const job = queue.submit(request('vm-a', 'h1', async (ctx) => {
-      const { step } = stepRecorder(drill.id, drills, manualClock('2026-11-25T10:00:00Z'), ctx);
-      await step('Start in isolation', 'vm-a', async () => 'started');
-    }));
+    drills.save({
+      id: drill.id,
+      planId: null,
+      plan: 'Office',
+      kind: 'test',
+      status: 'running',
+      startedAt: '2026-11-25T10:00:00Z',
+      finishedAt: null,
+      operator: 'op',
+      notes: null,
+      rpoSeconds: null,
+      rtoSeconds: null,
+      rpoTargetSeconds: null,
+      rtoTargetSeconds: null,
+      isolation: '',
+      cleanupConfirmed: false,
+      vms: [],
+    });
+    const job = queue.submit(
+      request('vm-a', 'h1', async (ctx) => {
+        const { step } = stepRecorder(drill.id, drills, manualClock('2026-11-25T10:00:00Z'), ctx);
+        await step('Start in isolation', 'vm-a', async () => 'started');
+      }),
+    );
     expect((await job.done).error ?? null).toBeNull();
     expect(events.filter((event) => event.type === 'job.step')).toEqual([
       { type: 'job.step', jobId: job.job.id },
@@ -90,8 +115,15 @@ describe('job queue', () => {
     expect(store.get(job.job.id)!.bytesRead).toBe(236 * 1024 * 1024); // kept while running: a SIGKILL keeps it too
     await queue.close();
     const stopped = store.get(job.job.id)!;
-    expect(stopped).toMatchObject({ status: 'interrupted', error: 'Lifeboat stopped while this copy was running.', bytesRead: 236 * 1024 * 1024 });
-    expect(events.find((e) => e.type === 'job.finished')).toMatchObject({ status: 'interrupted', message: 'Lifeboat stopped while this copy was running.' });
+    expect(stopped).toMatchObject({
+      status: 'interrupted',
+      error: 'Lifeboat stopped while this copy was running.',
+      bytesRead: 236 * 1024 * 1024,
+    });
+    expect(events.find((e) => e.type === 'job.finished')).toMatchObject({
+      status: 'interrupted',
+      message: 'Lifeboat stopped while this copy was running.',
+    });
   });
 
   it('never runs the same key twice at once', async () => {
@@ -147,7 +179,7 @@ describe('job queue', () => {
     expect(started).toEqual(['vm-a']);
   });
 
-  it('cancels by key and resolves only once the job has cleaned up (a failover stopping a VM\'s copy)', async () => {
+  it("cancels by key and resolves only once the job has cleaned up (a failover stopping a VM's copy)", async () => {
     const { queue, request } = setup();
     const working = gate();
     const cleanup: string[] = [];
@@ -175,7 +207,10 @@ describe('job queue', () => {
 
   it('marks jobs a dead process left running as interrupted', () => {
     const { db, store } = setup();
-    store.insert({ id: 'j1', kind: 'replication', title: 'x', trigger: 'schedule', vmId: 'v', policyId: null, hostId: null, targetId: null }, new Date());
+    store.insert(
+      { id: 'j1', kind: 'replication', title: 'x', trigger: 'schedule', vmId: 'v', policyId: null, hostId: null, targetId: null },
+      new Date(),
+    );
     store.markRunning('j1', new Date());
     const interrupted = new JobsStore(db).markInterrupted(new Date());
     expect(interrupted.map((j) => j.id)).toEqual(['j1']);

@@ -11,7 +11,9 @@ import { tempDir } from '../helpers/temp';
 const PASSPHRASE = 'Tulip-Harbour-93-Gravel-Lantern';
 
 function point(db: Db, vmId: string, vm: string, targetId: string, time: string, sizeBytes: number, storedBytes: number): void {
-  db.prepare('INSERT INTO recovery_points (id, vm_id, vm_name, target_id, time, size_bytes, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)').run(randomUUID(), vmId, vm, targetId, time, sizeBytes, storedBytes);
+  db.prepare(
+    'INSERT INTO recovery_points (id, vm_id, vm_name, target_id, time, size_bytes, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(randomUUID(), vmId, vm, targetId, time, sizeBytes, storedBytes);
 }
 
 async function setup() {
@@ -19,7 +21,11 @@ async function setup() {
   const clock = manualClock('2026-11-25T12:00:00Z');
   const service = createService({ dataDir: dir, clock, operator: 'alice' });
   const client = createLocalClient(service.api);
-  const settings = await client.completeFirstRun({ organisation: 'Acme', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: PASSPHRASE });
+  const settings = await client.completeFirstRun({
+    organisation: 'Acme',
+    vault: { kind: 'folder', path: '/srv/vault' },
+    passphrase: PASSPHRASE,
+  });
   const db = openCatalog(dir);
   const host = seedHost(db);
   const web = seedVm(db, host, 'web01');
@@ -31,7 +37,13 @@ describe('dashboard overview', () => {
   it('is empty but well-formed before anything is protected', async () => {
     const { db, service, client } = await setup();
     const overview = await client.getOverview({ days: 7 });
-    expect(overview).toMatchObject({ upcomingRuns: [], upcomingDrills: [], lastDrill: null, schedulesPaused: false, storage: { storedBytes: 0, protectedBytes: 0, points: 0 } });
+    expect(overview).toMatchObject({
+      upcomingRuns: [],
+      upcomingDrills: [],
+      lastDrill: null,
+      schedulesPaused: false,
+      storage: { storedBytes: 0, protectedBytes: 0, points: 0 },
+    });
     expect(overview.storage.trend).toHaveLength(7);
     expect(overview.storage.trend.every((d) => d.storedBytes === 0)).toBe(true);
     db.close();
@@ -61,8 +73,14 @@ describe('dashboard overview', () => {
     await client.createPolicy({ name: 'Nightly', vmIds: [sql], targetId, rpoMinutes: 24 * 60, schedule: '0 22 * * *' });
     // Never run: due at once.
     let runs = (await client.getOverview()).upcomingRuns;
-    expect(runs.find((r) => r.policy === 'Every half hour')).toMatchObject({ at: '2026-11-25T12:00:00.000Z', cadence: 'every 30 min', vmCount: 1 });
-    db.prepare("INSERT INTO jobs (id, kind, status, vm_id, policy_id, created_at, started_at) VALUES ('j1', 'replication', 'succeeded', ?, ?, ?, ?)").run(web, interval.id, '2026-11-25T11:50:00Z', '2026-11-25T11:50:00Z');
+    expect(runs.find((r) => r.policy === 'Every half hour')).toMatchObject({
+      at: '2026-11-25T12:00:00.000Z',
+      cadence: 'every 30 min',
+      vmCount: 1,
+    });
+    db.prepare(
+      "INSERT INTO jobs (id, kind, status, vm_id, policy_id, created_at, started_at) VALUES ('j1', 'replication', 'succeeded', ?, ?, ?, ?)",
+    ).run(web, interval.id, '2026-11-25T11:50:00Z', '2026-11-25T11:50:00Z');
     runs = (await client.getOverview()).upcomingRuns;
     expect(runs.map((r) => r.policy)).toEqual(['Every half hour', 'Nightly']);
     expect(runs[0]!.at).toBe('2026-11-25T12:20:00.000Z');
@@ -87,7 +105,16 @@ describe('dashboard overview', () => {
     expect([at.getDate(), at.getHours(), at.getMinutes()]).toEqual([1, 6, 0]);
     db.prepare(
       "INSERT INTO drills (id, plan_id, kind, status, started_at, finished_at, operator, rpo_seconds, rto_seconds, details) VALUES ('d1', NULL, 'test', 'passed', '2026-11-20T10:00:00Z', '2026-11-20T10:05:00Z', 'alice', 600, 300, ?)",
-    ).run(JSON.stringify({ plan: 'Monthly', rpoTargetSeconds: 3600, rtoTargetSeconds: 3600, isolation: 'none', cleanupConfirmed: true, vms: [] }));
+    ).run(
+      JSON.stringify({
+        plan: 'Monthly',
+        rpoTargetSeconds: 3600,
+        rtoTargetSeconds: 3600,
+        isolation: 'none',
+        cleanupConfirmed: true,
+        vms: [],
+      }),
+    );
     expect((await client.getOverview()).lastDrill).toMatchObject({ id: 'd1', status: 'passed', rtoSeconds: 300 });
     db.close();
     await service.close();
@@ -95,7 +122,9 @@ describe('dashboard overview', () => {
 
   it('shows a newer unverified drill as unverified, with no recovery time, not the older pass', async () => {
     const { db, service, client } = await setup();
-    const insert = db.prepare("INSERT INTO drills (id, plan_id, kind, status, started_at, finished_at, operator, rpo_seconds, rto_seconds, details) VALUES (?, NULL, 'test', ?, ?, ?, 'alice', 600, ?, ?)");
+    const insert = db.prepare(
+      "INSERT INTO drills (id, plan_id, kind, status, started_at, finished_at, operator, rpo_seconds, rto_seconds, details) VALUES (?, NULL, 'test', ?, ?, ?, 'alice', 600, ?, ?)",
+    );
     const details = (status: string) =>
       JSON.stringify({
         plan: 'Monthly',
@@ -103,12 +132,33 @@ describe('dashboard overview', () => {
         rtoTargetSeconds: 3600,
         isolation: 'none',
         cleanupConfirmed: true,
-        vms: [{ vmId: null, vm: 'web01', recoveryPointId: 'p1', recoveryPointTime: '2026-11-20T09:50:00Z', status, checks: [], screenshot: null, unverified: status === 'unverified' ? { reason: 'No marker, no heartbeat, no port answered.', fix: 'Add a TCP check for a port the guest serves' } : null, recoveredSeconds: null, failure: null }],
+        vms: [
+          {
+            vmId: null,
+            vm: 'web01',
+            recoveryPointId: 'p1',
+            recoveryPointTime: '2026-11-20T09:50:00Z',
+            status,
+            checks: [],
+            screenshot: null,
+            unverified:
+              status === 'unverified'
+                ? { reason: 'No marker, no heartbeat, no port answered.', fix: 'Add a TCP check for a port the guest serves' }
+                : null,
+            recoveredSeconds: null,
+            failure: null,
+          },
+        ],
       });
     insert.run('d1', 'passed', '2026-11-20T10:00:00Z', '2026-11-20T10:05:00Z', 300, details('passed'));
     insert.run('d2', 'unverified', '2026-11-24T10:00:00Z', '2026-11-24T10:05:00Z', 280, details('unverified'));
     const { lastDrill } = await client.getOverview();
-    expect(lastDrill).toMatchObject({ id: 'd2', status: 'unverified', rtoSeconds: null, vms: [{ status: 'unverified', unverified: { fix: 'Add a TCP check for a port the guest serves' } }] });
+    expect(lastDrill).toMatchObject({
+      id: 'd2',
+      status: 'unverified',
+      rtoSeconds: null,
+      vms: [{ status: 'unverified', unverified: { fix: 'Add a TCP check for a port the guest serves' } }],
+    });
     // A failover is not a drill: it does not become the last drill either way.
     insert.run('f1', 'passed', '2026-11-25T10:00:00Z', '2026-11-25T10:05:00Z', 200, details('passed'));
     db.prepare("UPDATE drills SET kind = 'planned' WHERE id = 'f1'").run();
@@ -169,7 +219,9 @@ describe('scheduled drills on the engine heartbeat', () => {
     expect((await client.listJobs()).filter((j) => j.kind === 'drill')).toEqual([]);
     clock.set('2026-11-25T12:30:05Z');
     service.tick();
-    await expect.poll(async () => (await client.listJobs()).filter((j) => j.kind === 'drill').map((j) => j.title)).toEqual(['Drill: Half past']);
+    await expect
+      .poll(async () => (await client.listJobs()).filter((j) => j.kind === 'drill').map((j) => j.title))
+      .toEqual(['Drill: Half past']);
     await service.close();
   });
 });

@@ -25,14 +25,19 @@ describe('electron-builder.yml', () => {
 
   it('is really checked: a wrong value is refused', async () => {
     const config = await getConfig(repoRoot, 'electron-builder.yml', null);
-    await expect(validateConfiguration({ ...config, nsis: { perMachine: 'yes' } }, new DebugLogger(false))).rejects.toThrow(/configuration object/);
+    await expect(validateConfiguration({ ...config, nsis: { perMachine: 'yes' } }, new DebugLogger(false))).rejects.toThrow(
+      /configuration object/,
+    );
   });
 
   it('packages what the app needs: the built app, icons, PowerShell scripts', () => {
     for (const file of ['resources/icon.png', 'resources/tray/tray-ok.png', 'resources/tray/tray-breach.png']) {
       expect(fs.existsSync(path.join(repoRoot, file)), file).toBe(true);
     }
-    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      main: string;
+      dependencies: Record<string, string>;
+    };
     expect(pkg.main).toBe('dist/electron/main.js');
     // Renderer libraries are bundled by Vite; only engine modules ship in node_modules.
     expect(Object.keys(pkg.dependencies)).not.toContain('react');

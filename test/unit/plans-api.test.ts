@@ -39,10 +39,16 @@ describe('recovery plans', () => {
 
   it('rejects duplicates, unknown VMs and bad schedules, naming the field', async () => {
     const { service, client, dc } = setup();
-    await expect(client.createPlan({ name: 'X', groups: [{ name: 'A', vms: [{ vmId: dc }, { vmId: dc }] }] })).rejects.toMatchObject({ field: 'groups.0.vms.1.vmId' });
-    await expect(client.createPlan({ name: 'X', groups: [{ name: 'A', vms: [{ vmId: 'ghost' }] }] })).rejects.toMatchObject({ field: 'groups.0.vms.0.vmId' });
+    await expect(client.createPlan({ name: 'X', groups: [{ name: 'A', vms: [{ vmId: dc }, { vmId: dc }] }] })).rejects.toMatchObject({
+      field: 'groups.0.vms.1.vmId',
+    });
+    await expect(client.createPlan({ name: 'X', groups: [{ name: 'A', vms: [{ vmId: 'ghost' }] }] })).rejects.toMatchObject({
+      field: 'groups.0.vms.0.vmId',
+    });
     await expect(client.createPlan({ name: 'X', groups: [] })).rejects.toMatchObject({ field: 'groups' });
-    await expect(client.createPlan({ name: 'X', groups: [{ name: 'A', vms: [{ vmId: dc }] }], schedule: '61 * * * *' })).rejects.toMatchObject({ field: 'schedule' });
+    await expect(
+      client.createPlan({ name: 'X', groups: [{ name: 'A', vms: [{ vmId: dc }] }], schedule: '61 * * * *' }),
+    ).rejects.toMatchObject({ field: 'schedule' });
     await service.close();
   });
 });

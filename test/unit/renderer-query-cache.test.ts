@@ -9,7 +9,10 @@ function fakeStream() {
   const stateListeners = new Set<(state: StreamState) => void>();
   return {
     subscribe: (listener: (event: ConsoleEvent) => void) => (listeners.add(listener), () => void listeners.delete(listener)),
-    subscribeStreamState: (listener: (state: StreamState) => void) => (stateListeners.add(listener), () => void stateListeners.delete(listener)),
+    subscribeStreamState: (listener: (state: StreamState) => void) => (
+      stateListeners.add(listener),
+      () => void stateListeners.delete(listener)
+    ),
     send: (event: ConsoleEvent) => listeners.forEach((listener) => listener(event)),
     state: (state: StreamState) => stateListeners.forEach((listener) => listener(state)),
     get size() {
@@ -28,7 +31,10 @@ const KEYS = {
 function cacheWithAnswers() {
   const client = createQueryCache();
   for (const key of Object.values(KEYS)) client.setQueryData(key, []);
-  const stale = (): string[] => Object.entries(KEYS).filter(([, key]) => client.getQueryState(key)?.isInvalidated).map(([name]) => name);
+  const stale = (): string[] =>
+    Object.entries(KEYS)
+      .filter(([, key]) => client.getQueryState(key)?.isInvalidated)
+      .map(([name]) => name);
   return { client, stale };
 }
 

@@ -12,7 +12,15 @@ const pack = (packId: string, blocks: number[]): IndexedPack => ({
 describe('repack plan', () => {
   it('rewrites packs under half alive, moving each live block once and none a kept pack already holds', () => {
     const used = new Set([1, 2, 3, 5, 6, 9].map((n) => id(n).toString('latin1')));
-    const plan = planRepack([pack('mostly-live', [1, 2, 3, 4]), pack('mostly-dead', [5, 7, 8, 10]), pack('dead-but-shared', [1, 6, 11, 12, 13]), pack('half', [9, 14])], used);
+    const plan = planRepack(
+      [
+        pack('mostly-live', [1, 2, 3, 4]),
+        pack('mostly-dead', [5, 7, 8, 10]),
+        pack('dead-but-shared', [1, 6, 11, 12, 13]),
+        pack('half', [9, 14]),
+      ],
+      used,
+    );
     expect(plan.keep.map((p) => p.packId)).toEqual(['mostly-live']);
     expect(plan.rewrite.map((p) => p.packId)).toEqual(['mostly-dead', 'dead-but-shared', 'half']);
     // Block 1 lives on in the kept pack; 5, 6 and 9 move, in their packs' order.
@@ -27,7 +35,11 @@ describe('repack plan', () => {
 
   it('keeps packs younger than the minimum age whole, however little of them is live', () => {
     const used = new Set([1, 5].map((n) => id(n).toString('latin1')));
-    const plan = planRepack([pack('old-mostly-dead', [1, 2, 3, 4]), pack('young-mostly-dead', [5, 6, 7, 8])], used, new Set(['young-mostly-dead']));
+    const plan = planRepack(
+      [pack('old-mostly-dead', [1, 2, 3, 4]), pack('young-mostly-dead', [5, 6, 7, 8])],
+      used,
+      new Set(['young-mostly-dead']),
+    );
     expect(plan.keep.map((p) => p.packId)).toEqual(['young-mostly-dead']);
     expect(plan.rewrite.map((p) => p.packId)).toEqual(['old-mostly-dead']);
     expect(plan.moving.map((m) => m.entry.id[0])).toEqual([1]);

@@ -38,7 +38,13 @@ describe('RPO compliance per day', () => {
     const windowStart = at('2026-03-02T00:00:00');
     const days = run({ windowStart, windowEnd: at('2026-03-04T00:00:00') });
     expect(days).toHaveLength(2);
-    expect(days[0]).toMatchObject({ day: '2026-03-02', breaches: 1, breachSeconds: 23 * 3600, worstAgeSeconds: 24 * 3600, firstBreachAt: windowStart + HOUR });
+    expect(days[0]).toMatchObject({
+      day: '2026-03-02',
+      breaches: 1,
+      breachSeconds: 23 * 3600,
+      worstAgeSeconds: 24 * 3600,
+      firstBreachAt: windowStart + HOUR,
+    });
     // Still the same breach the next day: minutes count, no new entry.
     expect(days[1]).toMatchObject({ day: '2026-03-03', breaches: 0, breachSeconds: 24 * 3600, worstAgeSeconds: 48 * 3600 });
   });
@@ -92,7 +98,12 @@ describe('RPO compliance per day', () => {
       pointBefore: windowStart - 5 * HOUR,
       points: [windowStart + 2 * HOUR],
     });
-    expect(days[0]).toMatchObject({ breaches: 2, breachSeconds: 2 * 3600 + 21 * 3600, worstAgeSeconds: 22 * 3600, firstBreachAt: windowStart });
+    expect(days[0]).toMatchObject({
+      breaches: 2,
+      breachSeconds: 2 * 3600 + 21 * 3600,
+      worstAgeSeconds: 22 * 3600,
+      firstBreachAt: windowStart,
+    });
   });
 
   it('splits a breach at midnight and measures a 23-hour DST day', () => {

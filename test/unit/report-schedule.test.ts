@@ -21,10 +21,18 @@ describe('calendar periods', () => {
 
   it('validates periods, naming the field', () => {
     expect(reportPeriodSchema.safeParse({ from: '2026-01-01', to: '2026-03-31' }).success).toBe(true);
-    expect(reportPeriodSchema.safeParse({ from: '2026-02-29', to: '2026-03-31' }).error?.issues[0]).toMatchObject({ path: ['from'], message: 'That day does not exist in the calendar.' });
-    expect(reportPeriodSchema.safeParse({ from: '2026-03-31', to: '2026-01-01' }).error?.issues[0]).toMatchObject({ path: ['to'], message: 'The period ends before it starts.' });
+    expect(reportPeriodSchema.safeParse({ from: '2026-02-29', to: '2026-03-31' }).error?.issues[0]).toMatchObject({
+      path: ['from'],
+      message: 'That day does not exist in the calendar.',
+    });
+    expect(reportPeriodSchema.safeParse({ from: '2026-03-31', to: '2026-01-01' }).error?.issues[0]).toMatchObject({
+      path: ['to'],
+      message: 'The period ends before it starts.',
+    });
     expect(reportPeriodSchema.safeParse({ from: '2020-01-01', to: '2026-01-01' }).error?.issues[0]?.path).toEqual(['to']);
-    expect(reportPeriodSchema.safeParse({ from: '1/1/2026', to: '2026-01-01' }).error?.issues[0]?.message).toBe('Use a date like 2026-03-31.');
+    expect(reportPeriodSchema.safeParse({ from: '1/1/2026', to: '2026-01-01' }).error?.issues[0]?.message).toBe(
+      'Use a date like 2026-03-31.',
+    );
   });
 });
 
@@ -37,17 +45,32 @@ describe('the scheduled export decision', () => {
 
   it('exports the month that just ended, once, from local midnight on', () => {
     // 23:59 on the last day of February: February has not ended yet; January is due if never written.
-    expect(dueScheduledReport({ ...monthly, last: { from: '2026-01-01', to: '2026-01-31', file: 'x', at: '' } }, at('2026-02-28T23:59:00'))).toBeNull();
-    expect(dueScheduledReport({ ...monthly, last: { from: '2026-01-01', to: '2026-01-31', file: 'x', at: '' } }, at('2026-03-01T00:00:00'))).toEqual({ from: '2026-02-01', to: '2026-02-28' });
-    expect(dueScheduledReport({ ...monthly, last: { from: '2026-02-01', to: '2026-02-28', file: 'x', at: '' } }, at('2026-03-20T10:00:00'))).toBeNull();
+    expect(
+      dueScheduledReport({ ...monthly, last: { from: '2026-01-01', to: '2026-01-31', file: 'x', at: '' } }, at('2026-02-28T23:59:00')),
+    ).toBeNull();
+    expect(
+      dueScheduledReport({ ...monthly, last: { from: '2026-01-01', to: '2026-01-31', file: 'x', at: '' } }, at('2026-03-01T00:00:00')),
+    ).toEqual({ from: '2026-02-01', to: '2026-02-28' });
+    expect(
+      dueScheduledReport({ ...monthly, last: { from: '2026-02-01', to: '2026-02-28', file: 'x', at: '' } }, at('2026-03-20T10:00:00')),
+    ).toBeNull();
     expect(dueScheduledReport(monthly, at('2026-03-20T10:00:00'))).toEqual({ from: '2026-02-01', to: '2026-02-28' });
   });
 
   it('exports quarters after they end', () => {
-    const quarterly: ReportScheduleSetting = { ...monthly, frequency: 'quarterly', last: { from: '2025-10-01', to: '2025-12-31', file: 'x', at: '' } };
+    const quarterly: ReportScheduleSetting = {
+      ...monthly,
+      frequency: 'quarterly',
+      last: { from: '2025-10-01', to: '2025-12-31', file: 'x', at: '' },
+    };
     expect(dueScheduledReport(quarterly, at('2026-03-31T23:00:00'))).toBeNull();
     expect(dueScheduledReport(quarterly, at('2026-04-01T00:15:00'))).toEqual({ from: '2026-01-01', to: '2026-03-31' });
-    expect(nextScheduledReport(quarterly, at('2026-03-31T23:00:00'))).toEqual({ from: '2026-01-01', to: '2026-03-31', due: at('2026-04-01T00:00:00').toISOString(), dueNow: false });
+    expect(nextScheduledReport(quarterly, at('2026-03-31T23:00:00'))).toEqual({
+      from: '2026-01-01',
+      to: '2026-03-31',
+      due: at('2026-04-01T00:00:00').toISOString(),
+      dueNow: false,
+    });
   });
 
   it('waits before retrying a period that failed', () => {

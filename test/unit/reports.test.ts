@@ -19,7 +19,9 @@ describe('report wording', () => {
     expect(coverageText(quarter(5 * 3600 + 20 * 60))).toBe('RPO measured over 5 h 20 min of 92 days');
     expect(coverageText(quarter(61.45 * 86_400))).toBe('RPO measured over 61.4 days of 92 days');
     // All of it reads as the period's days, even when DST makes it an hour short of 92 × 24 h.
-    expect(coverageText({ ...quarter(92 * 86_400 - 3600, 'complete'), periodSeconds: 92 * 86_400 - 3600 })).toBe('RPO measured over 92 days of 92 days');
+    expect(coverageText({ ...quarter(92 * 86_400 - 3600, 'complete'), periodSeconds: 92 * 86_400 - 3600 })).toBe(
+      'RPO measured over 92 days of 92 days',
+    );
     expect(coverageText({ ...quarter(0), periodDays: 1, periodSeconds: 86_400 })).toBe('RPO measured over 0 min of 1 day');
     expect(spanText(2 * 86_400)).toBe('2 days');
   });
@@ -47,6 +49,10 @@ describe('report wording', () => {
     const rel = 'q1-evidence/1d0b3f54-5162-4a74-a09f-34beb245589e/7ede23cb-e0e7-4a5a-bed7-75a8fab1e7ff.png';
     expect(pathLines(rel, 56)).toBe('q1-evidence/1d0b3f54-5162-4a74-a09f-34beb245589e/\n7ede23cb-e0e7-4a5a-bed7-75a8fab1e7ff.png');
     expect(pathLines(rel, 200)).toBe(rel);
-    expect(pathLines(rel, 10).split('\n')).toEqual(['q1-evidence/', '1d0b3f54-5162-4a74-a09f-34beb245589e/', '7ede23cb-e0e7-4a5a-bed7-75a8fab1e7ff.png']);
+    expect(pathLines(rel, 10).split('\n')).toEqual([
+      'q1-evidence/',
+      '1d0b3f54-5162-4a74-a09f-34beb245589e/',
+      '7ede23cb-e0e7-4a5a-bed7-75a8fab1e7ff.png',
+    ]);
   });
 });

@@ -74,7 +74,17 @@ describe('scheduler', () => {
     const vm = seedVm(db, host, 'web01');
     const policies = new PoliciesStore(db);
     const policy = policies.create(
-      { name: 'Office', vmIds: [vm], targetId: target, rpoMinutes, schedule, retention: { keepLast: 3, daily: 0, weekly: 0, monthly: 0, yearly: 0 }, consistency: 'prefer', bandwidth: [], enabled: true },
+      {
+        name: 'Office',
+        vmIds: [vm],
+        targetId: target,
+        rpoMinutes,
+        schedule,
+        retention: { keepLast: 3, daily: 0, weekly: 0, monthly: 0, yearly: 0 },
+        consistency: 'prefer',
+        bandwidth: [],
+        enabled: true,
+      },
       clock.now(),
     );
     const jobs = new JobsStore(db);
@@ -97,7 +107,10 @@ describe('scheduler', () => {
       retries: () => 3,
       startRun: (_policy: Policy, vmId, trigger) => {
         runs.push({ vmId, trigger, at: clock.now().toISOString() });
-        jobs.insert({ id: `job-${runs.length}`, kind: 'replication', title: 't', trigger, vmId, policyId: policy.id, hostId: host, targetId: target }, clock.now());
+        jobs.insert(
+          { id: `job-${runs.length}`, kind: 'replication', title: 't', trigger, vmId, policyId: policy.id, hostId: host, targetId: target },
+          clock.now(),
+        );
         jobs.markRunning(`job-${runs.length}`, clock.now());
       },
     });
@@ -121,7 +134,8 @@ describe('scheduler', () => {
   it('retries a failed or interrupted copy after 1, 2 and 4 minutes, then waits for its schedule', () => {
     const { scheduler, clock, runs, db } = setup(null, 24 * 60);
     const jobs = new JobsStore(db);
-    const end = (status: 'failed' | 'interrupted') => jobs.finish(`job-${runs.length}`, { status, error: 'x', bytesRead: 1, bytesStored: 0, appConsistent: null }, clock.now());
+    const end = (status: 'failed' | 'interrupted') =>
+      jobs.finish(`job-${runs.length}`, { status, error: 'x', bytesRead: 1, bytesStored: 0, appConsistent: null }, clock.now());
     const tickAfter = (minutes: number) => {
       clock.advanceMinutes(minutes);
       return scheduler.tick().started.map((s) => s.trigger);
@@ -205,7 +219,11 @@ describe('scheduler', () => {
     const status = scheduler.tick().rpo.find((r) => r.vmId === vm)!;
     expect(status).toMatchObject({ status: 'warning', ageSeconds: 0 });
     expect(status.problem).toContain("ahead of this machine's clock");
-    expect(new AlertsStore(db).open('rpo', vm)).toMatchObject({ severity: 'warning', message: expect.stringContaining('dated 2026-11-26T10:00:00'), fix: expect.stringContaining('clocks') });
+    expect(new AlertsStore(db).open('rpo', vm)).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining('dated 2026-11-26T10:00:00'),
+      fix: expect.stringContaining('clocks'),
+    });
     expect(clock.now().toISOString()).toBe('2026-11-25T10:00:30.000Z');
   });
 

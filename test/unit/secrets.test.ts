@@ -57,7 +57,12 @@ describe('SecretsStore', () => {
     db.prepare('UPDATE secrets SET sealed = ? WHERE id = ?').run(b, 'vault-passphrase');
     db.prepare('UPDATE secrets SET sealed = ? WHERE id = ?').run(a, 'smtp-password');
     expect(() => store.get('vault-passphrase')).toThrow(
-      expect.objectContaining({ code: 'SECRET_UNREADABLE', message: expect.stringContaining('holds the sealed value of another secret ("smtp-password", email password): the catalog was altered') }),
+      expect.objectContaining({
+        code: 'SECRET_UNREADABLE',
+        message: expect.stringContaining(
+          'holds the sealed value of another secret ("smtp-password", email password): the catalog was altered',
+        ),
+      }),
     );
     expect(() => store.get('smtp-password')).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
     db.close();
@@ -67,7 +72,14 @@ describe('SecretsStore', () => {
     const dir = tempDir();
     const db = openCatalog(dir);
     const box = new KeyFileSecretBox(dir);
-    db.prepare('INSERT INTO secrets (id, purpose, box, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run('old', 'legacy', box.kind, box.seal('bare value'), 'x', 'x');
+    db.prepare('INSERT INTO secrets (id, purpose, box, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      'old',
+      'legacy',
+      box.kind,
+      box.seal('bare value'),
+      'x',
+      'x',
+    );
     const store = new SecretsStore(db, box);
     expect(store.get('old')).toBe('bare value');
     const resealed = (db.prepare('SELECT sealed FROM secrets WHERE id = ?').get('old') as { sealed: Buffer }).sealed;
@@ -81,7 +93,11 @@ describe('SecretsStore moving from one box to another', () => {
     const dir = tempDir();
     const db = openCatalog(dir);
     // A stand-in for safeStorage's plain-text backend: it "seals" by prefixing, as basic_text barely does more.
-    const plain = { kind: 'electron-safe-storage', seal: (text: string) => Buffer.from(`plain:${text}`), open: (sealed: Buffer) => sealed.toString().slice('plain:'.length) };
+    const plain = {
+      kind: 'electron-safe-storage',
+      seal: (text: string) => Buffer.from(`plain:${text}`),
+      open: (sealed: Buffer) => sealed.toString().slice('plain:'.length),
+    };
     new SecretsStore(db, plain).put('vault-passphrase', 'vault passphrase', 'Tulip-Harbour-93-Gravel-Lantern', new Date());
     const box = new KeyFileSecretBox(dir);
     expect(() => new SecretsStore(db, box).get('vault-passphrase')).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));

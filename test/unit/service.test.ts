@@ -29,7 +29,11 @@ describe('service: settings and first run', () => {
     const first = open(dir);
     const events: ConsoleEvent[] = [];
     first.service.subscribe((event) => events.push(event));
-    await first.client.completeFirstRun({ organisation: 'Acme Dental', vault: { kind: 'folder', path: '/srv/vault' }, passphrase: PASSPHRASE });
+    await first.client.completeFirstRun({
+      organisation: 'Acme Dental',
+      vault: { kind: 'folder', path: '/srv/vault' },
+      passphrase: PASSPHRASE,
+    });
     expect(events.map((e) => e.type)).toEqual(['settings.changed', 'catalog.changed']);
     await first.service.close();
 

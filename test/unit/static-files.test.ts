@@ -17,7 +17,10 @@ describe('readStaticFile', () => {
 
   it('serves files with their type, hashed assets as immutable', () => {
     const root = site();
-    expect(readStaticFile(root, '/assets/index-abc.js')).toMatchObject({ contentType: expect.stringContaining('javascript'), immutable: true });
+    expect(readStaticFile(root, '/assets/index-abc.js')).toMatchObject({
+      contentType: expect.stringContaining('javascript'),
+      immutable: true,
+    });
     expect(readStaticFile(root, '/')?.body.toString()).toBe('<html>app</html>');
   });
 

@@ -7,7 +7,19 @@ import { CATALOG_FILE, openCatalog, schemaVersion, storageError } from '../../co
 import { LATEST_SCHEMA_VERSION, migrations } from '../../core/store/migrations';
 import { tempDir } from '../helpers/temp';
 
-const TABLES = ['settings', 'hosts', 'vms', 'targets', 'policies', 'jobs', 'recovery_points', 'drills', 'drill_steps', 'audit_events', 'secrets'];
+const TABLES = [
+  'settings',
+  'hosts',
+  'vms',
+  'targets',
+  'policies',
+  'jobs',
+  'recovery_points',
+  'drills',
+  'drill_steps',
+  'audit_events',
+  'secrets',
+];
 
 function tables(db: Database.Database): string[] {
   return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
@@ -40,7 +52,9 @@ describe('catalog store', () => {
     expect(schemaVersion(old)).toBe(1);
     expect(tables(old)).not.toContain('secrets');
     old.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('organisation', '\"Acme\"', '2026-01-01')").run();
-    old.prepare("INSERT INTO jobs (id, kind, status, created_at, started_at) VALUES ('j1', 'replication', 'succeeded', 'x', '2026-01-01')").run();
+    old
+      .prepare("INSERT INTO jobs (id, kind, status, created_at, started_at) VALUES ('j1', 'replication', 'succeeded', 'x', '2026-01-01')")
+      .run();
     old.close();
 
     const db = openCatalog(dir);
@@ -138,7 +152,9 @@ describe('catalog store', () => {
       expect(storageError(dir, sqlite('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed'), db)).toBeNull();
       db.exec('CREATE TABLE unique_things (name TEXT UNIQUE)');
       db.prepare("INSERT INTO unique_things VALUES ('a')").run();
-      expect(() => db.prepare("INSERT INTO unique_things VALUES ('a')").run()).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+      expect(() => db.prepare("INSERT INTO unique_things VALUES ('a')").run()).toThrow(
+        expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+      );
     } finally {
       db.close();
     }

@@ -53,7 +53,9 @@ describe('protect wizard in plain words', () => {
   });
 
   it('describes retention and recognises its presets', () => {
-    expect(retentionSentence({ keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 })).toBe('Keep the newest 24 copies, plus one a day for 7 days, one a week for 4 weeks and one a month for 12 months.');
+    expect(retentionSentence({ keepLast: 24, daily: 7, weekly: 4, monthly: 12, yearly: 0 })).toBe(
+      'Keep the newest 24 copies, plus one a day for 7 days, one a week for 4 weeks and one a month for 12 months.',
+    );
     expect(retentionSentence({ keepLast: 1, daily: 0, weekly: 0, monthly: 0, yearly: 0 })).toBe('Keep the newest 1 copy.');
     expect(presetOf(RETENTION_PRESETS[2]!.retention)).toBe('compliance');
     expect(presetOf({ keepLast: 5, daily: 0, weekly: 0, monthly: 0, yearly: 0 })).toBe('custom');
@@ -62,7 +64,10 @@ describe('protect wizard in plain words', () => {
   });
 
   it('estimates the first copy from disk sizes, measured speed, or an explained assumption, capped by the bandwidth limit', () => {
-    const vms = [{ disks: [{ capacityBytes: 100 * GiB }, { capacityBytes: null }] }, { disks: [{ capacityBytes: 27 * GiB }] }] as unknown as Parameters<typeof estimateFirstCopy>[0];
+    const vms = [
+      { disks: [{ capacityBytes: 100 * GiB }, { capacityBytes: null }] },
+      { disks: [{ capacityBytes: 27 * GiB }] },
+    ] as unknown as Parameters<typeof estimateFirstCopy>[0];
     const assumed = estimateRate([], { kind: 'folder', path: '/srv/vault' }, []);
     expect(assumed).toEqual({ bytesPerSecond: ASSUMED_RATE.folder, basis: 'a typical local disk or gigabit network share' });
     const estimate = estimateFirstCopy(vms, assumed);
@@ -75,7 +80,9 @@ describe('protect wizard in plain words', () => {
     expect(measured).toEqual({ bytesPerSecond: 50e6, basis: 'the average speed of your last 2 copies' });
     const limited = estimateRate([job(600e6, 10)], null, [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00', bytesPerSecond: 5e6 }]);
     expect(limited).toEqual({ bytesPerSecond: 5e6, basis: 'your bandwidth limit of 5 MB/s (while it applies)' });
-    expect(bandwidthSentence({ days: [5, 1, 2, 3, 4], from: '08:00', to: '18:00', bytesPerSecond: 20e6 })).toBe('Weekdays 08:00–18:00: at most 20 MB/s');
+    expect(bandwidthSentence({ days: [5, 1, 2, 3, 4], from: '08:00', to: '18:00', bytesPerSecond: 20e6 })).toBe(
+      'Weekdays 08:00–18:00: at most 20 MB/s',
+    );
   });
 
   it("names another policy's tighter limit on the same vault, and the time the copy can take under it", () => {
@@ -92,8 +99,18 @@ describe('protect wizard in plain words', () => {
 
   it('suggests a policy name from the VMs', () => {
     expect(suggestPolicyName([{ name: 'web01', hostName: 'HV01' }])).toBe('web01');
-    expect(suggestPolicyName([{ name: 'a', hostName: 'Sample lab' }, { name: 'b', hostName: 'Sample lab' }])).toBe('Sample lab');
-    expect(suggestPolicyName([{ name: 'a', hostName: 'HV01' }, { name: 'b', hostName: 'HV02' }])).toBe('2 VMs');
+    expect(
+      suggestPolicyName([
+        { name: 'a', hostName: 'Sample lab' },
+        { name: 'b', hostName: 'Sample lab' },
+      ]),
+    ).toBe('Sample lab');
+    expect(
+      suggestPolicyName([
+        { name: 'a', hostName: 'HV01' },
+        { name: 'b', hostName: 'HV02' },
+      ]),
+    ).toBe('2 VMs');
   });
 });
 
@@ -118,7 +135,10 @@ describe('drill plan boot order', () => {
     expect(syncGroups([], ['a'])).toEqual([{ name: 'Group 1', vmIds: ['a'], then: { kind: 'none' } }]);
     const plan = toPlanGroups(synced, { web: { heartbeat: true, ports: [443], vaultVerify: false } });
     expect(plan[1]!.vms).toEqual([
-      { vmId: 'web', checks: [{ kind: 'boot' }, { kind: 'heartbeat', timeoutSeconds: 300 }, { kind: 'tcp', port: 443, timeoutSeconds: 120 }] },
+      {
+        vmId: 'web',
+        checks: [{ kind: 'boot' }, { kind: 'heartbeat', timeoutSeconds: 300 }, { kind: 'tcp', port: 443, timeoutSeconds: 120 }],
+      },
       { vmId: 'file', checks: [{ kind: 'boot' }, { kind: 'vault-verify' }] },
     ]);
   });
@@ -128,7 +148,12 @@ describe('drill plan boot order', () => {
     expect(verdict(1801, 1800)).toBe('missed');
     expect(verdict(null, 1800)).toBe('unknown');
     expect(drillProgress({ status: 'running' }, [])).toBe(2);
-    expect(drillProgress({ status: 'running' }, Array.from({ length: 50 }, () => ({ status: 'passed' }) as never))).toBeLessThan(100);
+    expect(
+      drillProgress(
+        { status: 'running' },
+        Array.from({ length: 50 }, () => ({ status: 'passed' }) as never),
+      ),
+    ).toBeLessThan(100);
     expect(drillProgress({ status: 'passed' }, [])).toBe(100);
   });
 });

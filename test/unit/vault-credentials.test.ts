@@ -29,17 +29,37 @@ describe('vault credentials are values, never the environment', () => {
   });
 
   it('refuses credentials of the wrong kind, and opens with the right ones', () => {
-    expect(caught(() => openRawBackend('s3://lifeboat-test/vault', { connectionString: 'x' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'credentials' });
-    expect(caught(() => openRawBackend('azblob://lifeboat-test/vault', { accessKeyId: 'a', secretAccessKey: 'b' }))).toMatchObject({ code: 'INVALID_INPUT', field: 'credentials' });
-    expect(openRawBackend('s3://lifeboat-test/vault', { accessKeyId: 'a', secretAccessKey: 'b' }).capabilities).toMatchObject({ localRoot: null, holder: 'bucket', tornUntilSynced: false });
-    expect(openRawBackend('azblob://lifeboat-test/vault', { connectionString: 'UseDevelopmentStorage=true' }).capabilities).toMatchObject({ localRoot: null, holder: 'container' });
+    expect(caught(() => openRawBackend('s3://lifeboat-test/vault', { connectionString: 'x' }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'credentials',
+    });
+    expect(caught(() => openRawBackend('azblob://lifeboat-test/vault', { accessKeyId: 'a', secretAccessKey: 'b' }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'credentials',
+    });
+    expect(openRawBackend('s3://lifeboat-test/vault', { accessKeyId: 'a', secretAccessKey: 'b' }).capabilities).toMatchObject({
+      localRoot: null,
+      holder: 'bucket',
+      tornUntilSynced: false,
+    });
+    expect(openRawBackend('azblob://lifeboat-test/vault', { connectionString: 'UseDevelopmentStorage=true' }).capabilities).toMatchObject({
+      localRoot: null,
+      holder: 'container',
+    });
   });
 
   it('reads back what it seals, in the format sealed secrets already on disk have', () => {
     const s3 = { accessKeyId: 'AKIA1', secretAccessKey: 's3cret', endpoint: 'http://127.0.0.1:9000', region: 'eu-central-1' };
-    expect(JSON.parse(sealedCredentialsText(s3))).toEqual({ AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_ACCESS_KEY: 's3cret', AWS_ENDPOINT_URL: 'http://127.0.0.1:9000', AWS_REGION: 'eu-central-1' });
+    expect(JSON.parse(sealedCredentialsText(s3))).toEqual({
+      AWS_ACCESS_KEY_ID: 'AKIA1',
+      AWS_SECRET_ACCESS_KEY: 's3cret',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9000',
+      AWS_REGION: 'eu-central-1',
+    });
     expect(credentialsFromSealed(sealedCredentialsText(s3))).toEqual(s3);
-    expect(credentialsFromSealed(sealedCredentialsText({ connectionString: 'UseDevelopmentStorage=true' }))).toEqual({ connectionString: 'UseDevelopmentStorage=true' });
+    expect(credentialsFromSealed(sealedCredentialsText({ connectionString: 'UseDevelopmentStorage=true' }))).toEqual({
+      connectionString: 'UseDevelopmentStorage=true',
+    });
     expect(credentialsFromSealed('{}')).toBeNull();
   });
 });

@@ -18,7 +18,15 @@ import {
   type Manifest,
   type PackEntry,
 } from '../../core/vault/format';
-import { formatRecoveryKey, newKdf, newMasterKey, parseRecoveryKey, splitMasterKey, unwrapMasterKey, wrapMasterKey } from '../../core/vault/keys';
+import {
+  formatRecoveryKey,
+  newKdf,
+  newMasterKey,
+  parseRecoveryKey,
+  splitMasterKey,
+  unwrapMasterKey,
+  wrapMasterKey,
+} from '../../core/vault/keys';
 import { formatBytes, parseRate, parseSize } from '../../core/contract/units';
 
 const keys = splitMasterKey(newMasterKey());
@@ -106,7 +114,13 @@ describe('vault objects', () => {
   it('indexes blocks compactly and keeps the first location of a duplicate', () => {
     const index = new BlockIndex();
     const shared = crypto.randomBytes(32);
-    const entries = Array.from({ length: 3000 }, (_, i) => ({ id: i === 5 ? shared : crypto.randomBytes(32), offset: i * 10, length: 10, rawLength: 20, codec: 1 }));
+    const entries = Array.from({ length: 3000 }, (_, i) => ({
+      id: i === 5 ? shared : crypto.randomBytes(32),
+      offset: i * 10,
+      length: 10,
+      rawLength: 20,
+      codec: 1,
+    }));
     index.addPack({ packId: 'p1', size: 30_000, entries });
     index.addPack({ packId: 'p2', size: 10, entries: [{ id: shared, offset: 0, length: 10, rawLength: 20, codec: 0 }] });
     expect(index.blockCount).toBe(3000);

@@ -69,7 +69,9 @@ describe('vault key derivation bounds', () => {
       expect((error as LifeboatError).code).toBe('VAULT_CORRUPT');
       expect((error as LifeboatError).message).toMatch(named);
       expect((error as LifeboatError).message).toContain(`The vault config at ${location}`);
-      expect((error as LifeboatError).fix).toMatch(/altered, or written by something other than Lifeboat: check who else can write to this storage/);
+      expect((error as LifeboatError).fix).toMatch(
+        /altered, or written by something other than Lifeboat: check who else can write to this storage/,
+      );
       expect((error as LifeboatError).fix).toMatch(/recovery key/);
       expect(elapsed).toBeLessThan(1000);
     }
@@ -138,7 +140,10 @@ describe('vault key derivation bounds', () => {
       expect((error as LifeboatError).message).toMatch(named);
     }
     for (const kdf of [good, { ...good, N: 1 << 15 }, { ...good, N: 1 << 20 }, { ...good, N: 1 << 14, r: 32, p: 16 }]) {
-      expect(caught(() => checkKdf(kdf)), JSON.stringify(kdf)).toBeUndefined();
+      expect(
+        caught(() => checkKdf(kdf)),
+        JSON.stringify(kdf),
+      ).toBeUndefined();
     }
   });
 

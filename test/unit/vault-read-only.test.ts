@@ -59,11 +59,15 @@ describe('a read-only vault', () => {
       const reader = await openDisk(disk);
       const backup = await refusal(vault.backup({ vm: 'web01', disks: [{ name: 'disk0', reader }] }).finally(() => reader.close()));
       expect(backup.code).toBe('INTERNAL');
-      expect(backup.message).toMatch(/^A read-only vault view was asked to write (packs|blocklists|points)\/\S+ in .*: this is a bug, report it\.$/);
+      expect(backup.message).toMatch(
+        /^A read-only vault view was asked to write (packs|blocklists|points)\/\S+ in .*: this is a bug, report it\.$/,
+      );
 
       const forget = await refusal(vault.forget([pointId]));
       expect(forget.message).toContain(`asked to delete points/${pointId}`);
-      await expect(refusal(vault.changePassphrase('Another-Passphrase-77-Lantern'))).resolves.toMatchObject({ message: expect.stringContaining('asked to write config') });
+      await expect(refusal(vault.changePassphrase('Another-Passphrase-77-Lantern'))).resolves.toMatchObject({
+        message: expect.stringContaining('asked to write config'),
+      });
       await expect(refusal(vault.prune({ keepLast: 1 }))).resolves.toMatchObject({ code: 'INTERNAL' });
     } finally {
       await vault.close();
@@ -91,7 +95,9 @@ describe('a read-only vault', () => {
     const backend = new ReadOnlyBackend(openRawBackend(location), ['locks/']);
     expect(backend.capabilities).toMatchObject({ localRoot: location, holder: 'folder', tornUntilSynced: true });
     expect((await backend.get('config')).length).toBeGreaterThan(0);
-    await expect(refusal(backend.put('index/abc', Buffer.from('x')))).resolves.toMatchObject({ message: expect.stringContaining('asked to write index/abc') });
+    await expect(refusal(backend.put('index/abc', Buffer.from('x')))).resolves.toMatchObject({
+      message: expect.stringContaining('asked to write index/abc'),
+    });
     await expect(refusal(backend.delete('config'))).resolves.toMatchObject({ message: expect.stringContaining('asked to delete config') });
     await expect(refusal(backend.capabilities.ensureHolder())).resolves.toMatchObject({ code: 'INTERNAL' });
     await expect(refusal(backend.capabilities.removeLeftovers(0))).resolves.toMatchObject({ code: 'INTERNAL' });

@@ -32,7 +32,15 @@ describe('SOAP requests are built from values, never from strings', () => {
       ['name', evil],
       ['description', 'a < b & c'],
       ['quiesce', true],
-      ['deviceChange', new Many([[['operation', 'add'], ['device', new Typed('VirtualDisk', [['key', -101]])]] as Fields])],
+      [
+        'deviceChange',
+        new Many([
+          [
+            ['operation', 'add'],
+            ['device', new Typed('VirtualDisk', [['key', -101]])],
+          ] as Fields,
+        ]),
+      ],
     ]);
     expect(xml).not.toContain('<Destroy_Task');
     const parsed = parseXml(xml) as Record<string, Record<string, Record<string, Record<string, unknown>>>>;
@@ -57,7 +65,7 @@ describe('SOAP answers Lifeboat cannot use become typed errors', () => {
     expect(error.fix).toMatch(/support/);
   });
 
-  it('a reverse proxy\'s HTML page while vCenter starts', () => {
+  it("a reverse proxy's HTML page while vCenter starts", () => {
     const error = thrown(() => parseSoapResponse(503, fixture('proxy-503.html'), 'Login', 'vc01'));
     expect(error.code).toBe('HOST_UNREACHABLE');
     expect(error.fix).toMatch(/vCenter takes minutes to start/);
@@ -100,7 +108,14 @@ describe('Changed Block Tracking (recorded QueryChangedDiskAreas answers; the si
 
   it('pages through the disk and merges adjacent areas', async () => {
     const { client, calls } = recordedClient(['query-changed-disk-areas-1.xml', 'query-changed-disk-areas-2.xml']);
-    const areas = await queryChangedAreas(client, moRef('VirtualMachine', 'vm-42'), moRef('VirtualMachineSnapshot', 'snapshot-7'), 2000, 8 * GiB, '52 1c 9a 3e/17');
+    const areas = await queryChangedAreas(
+      client,
+      moRef('VirtualMachine', 'vm-42'),
+      moRef('VirtualMachineSnapshot', 'snapshot-7'),
+      2000,
+      8 * GiB,
+      '52 1c 9a 3e/17',
+    );
     expect(areas).toEqual([
       { offset: 0, length: 65536 + 1048576 },
       { offset: GiB, length: 2 * 1024 * 1024 },
@@ -112,11 +127,27 @@ describe('Changed Block Tracking (recorded QueryChangedDiskAreas answers; the si
 
   it('answers null (read everything) when tracking was reset', async () => {
     const { client } = recordedClient(['fault-cbt-reset.xml']);
-    expect(await queryChangedAreas(client, moRef('VirtualMachine', 'vm-42'), moRef('VirtualMachineSnapshot', 'snapshot-7'), 2000, 8 * GiB, 'stale')).toBeNull();
+    expect(
+      await queryChangedAreas(
+        client,
+        moRef('VirtualMachine', 'vm-42'),
+        moRef('VirtualMachineSnapshot', 'snapshot-7'),
+        2000,
+        8 * GiB,
+        'stale',
+      ),
+    ).toBeNull();
   });
 
   it('merges overlapping extents', () => {
-    expect(mergeExtents([{ offset: 10, length: 5 }, { offset: 0, length: 12 }, { offset: 30, length: 0 }, { offset: 15, length: 1 }])).toEqual([{ offset: 0, length: 16 }]);
+    expect(
+      mergeExtents([
+        { offset: 10, length: 5 },
+        { offset: 0, length: 12 },
+        { offset: 30, length: 0 },
+        { offset: 15, length: 1 },
+      ]),
+    ).toEqual([{ offset: 0, length: 16 }]);
   });
 });
 
@@ -124,7 +155,9 @@ describe('datastore paths and /folder URLs', () => {
   it('parses "[ds] path" and escapes every segment of the URL', () => {
     expect(parseDatastorePath('[Local DS #1] SQL 01/SQL 01.vmdk')).toEqual({ datastore: 'Local DS #1', path: 'SQL 01/SQL 01.vmdk' });
     expect(parseDatastorePath('no brackets')).toBeNull();
-    expect(folderUrl({ dcPath: 'Site A/DC 1', dsName: 'Local DS #1' }, 'SQL 01/a?b#c.vmdk')).toBe('/folder/SQL%2001/a%3Fb%23c.vmdk?dcPath=Site+A%2FDC+1&dsName=Local+DS+%231');
+    expect(folderUrl({ dcPath: 'Site A/DC 1', dsName: 'Local DS #1' }, 'SQL 01/a?b#c.vmdk')).toBe(
+      '/folder/SQL%2001/a%3Fb%23c.vmdk?dcPath=Site+A%2FDC+1&dsName=Local+DS+%231',
+    );
   });
 });
 
@@ -132,7 +165,11 @@ describe('PropertyCollector paging (the simulator answers in one page, so a reco
   const envelope = (body: string): string =>
     `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
   const objects = (from: number, to: number): string =>
-    Array.from({ length: to - from }, (_, i) => `<objects><obj type="VirtualMachine">vm-${from + i}</obj><propSet><name>name</name><val xsi:type="xsd:string">VM ${from + i}</val></propSet></objects>`).join('');
+    Array.from(
+      { length: to - from },
+      (_, i) =>
+        `<objects><obj type="VirtualMachine">vm-${from + i}</obj><propSet><name>name</name><val xsi:type="xsd:string">VM ${from + i}</val></propSet></objects>`,
+    ).join('');
 
   it('follows the token with ContinueRetrievePropertiesEx until the last page', async () => {
     const seen: string[] = [];
@@ -160,10 +197,22 @@ describe('PropertyCollector paging (the simulator answers in one page, so a reco
     const transport = new PinnedHttp({ scheme: 'http', host: '127.0.0.1', port });
     const client = new VimClient(transport, { username: 'lifeboat', password: 'x' });
     try {
-      const found = await client.retrieve([['obj', moRef('ContainerView', 'session[1]')], ['skip', true]], [{ type: 'VirtualMachine', paths: ['name'] }]);
+      const found = await client.retrieve(
+        [
+          ['obj', moRef('ContainerView', 'session[1]')],
+          ['skip', true],
+        ],
+        [{ type: 'VirtualMachine', paths: ['name'] }],
+      );
       expect(found).toHaveLength(1234);
       expect(found[1233]!.obj).toEqual({ type: 'VirtualMachine', value: 'vm-1233' });
-      expect(seen).toEqual(['RetrieveServiceContent', 'Login', 'RetrievePropertiesEx', 'ContinueRetrievePropertiesEx', 'ContinueRetrievePropertiesEx']);
+      expect(seen).toEqual([
+        'RetrieveServiceContent',
+        'Login',
+        'RetrievePropertiesEx',
+        'ContinueRetrievePropertiesEx',
+        'ContinueRetrievePropertiesEx',
+      ]);
       expect(client.sessionCookie).toBe('vmware_soap_session="b7c1"');
     } finally {
       transport.close();

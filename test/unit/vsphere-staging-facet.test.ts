@@ -44,10 +44,15 @@ function restoredDisk(): string {
 describe('ESXi disk staging through the datastores facet', () => {
   it('uploads descriptor and extent through the facet, then deletes the folder it made', async () => {
     const calls: string[] = [];
-    const { hypervisor, closed } = host({ uploadFile: async (file, to) => void calls.push(`upload ${path.basename(file)} → ${to}`), deletePath: async (to) => void calls.push(`delete ${to}`) });
+    const { hypervisor, closed } = host({
+      uploadFile: async (file, to) => void calls.push(`upload ${path.basename(file)} → ${to}`),
+      deletePath: async (to) => void calls.push(`delete ${to}`),
+    });
     const descriptor = restoredDisk();
     const staging = vsphereDiskStaging(() => hypervisor, 'LocalDS_0', 'lifeboat-restore');
-    expect(await staging.stage([descriptor], 'dc01-p1', new AbortController().signal)).toEqual(['[LocalDS_0] lifeboat-restore/dc01-p1/0-disk1.vmdk']);
+    expect(await staging.stage([descriptor], 'dc01-p1', new AbortController().signal)).toEqual([
+      '[LocalDS_0] lifeboat-restore/dc01-p1/0-disk1.vmdk',
+    ]);
     await staging.unstage('dc01-p1');
     expect(calls).toEqual([
       'upload 0-disk1.vmdk → [LocalDS_0] lifeboat-restore/dc01-p1/0-disk1.vmdk',

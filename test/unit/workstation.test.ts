@@ -71,7 +71,7 @@ async function failure(promise: Promise<unknown>): Promise<LifeboatError> {
 }
 
 describe('.vmx files', () => {
-  it('round-trips values with quotes, pipes, hashes and non-ASCII through VMware\'s |XX escapes', () => {
+  it("round-trips values with quotes, pipes, hashes and non-ASCII through VMware's |XX escapes", () => {
     const tricky = 'Bob\'s "SQL" | #1 — Büro';
     const text = serializeVmx([['displayName', tricky]]);
     expect(text).toContain('|22SQL|22');
@@ -87,13 +87,19 @@ describe('.vmx files', () => {
 });
 
 describe('Workstation provider', () => {
-  it('finds VMs in nested folders and in Workstation\'s own list, and reads their settings', async () => {
+  it("finds VMs in nested folders and in Workstation's own list, and reads their settings", async () => {
     const root = tempDir();
     const folder = path.join(root, 'VMs');
     writeVm(path.join(folder, 'Office'), 'WIN11');
     const elsewhere = writeVm(path.join(root, 'Elsewhere'), 'UBUNTU', { guestOS: 'ubuntu-64', firmware: 'bios' });
     const inventory = path.join(root, 'inventory.vmls');
-    fs.writeFileSync(inventory, serializeVmx([['vmlist1.config', elsewhere], ['vmlist2.config', path.join(root, 'gone.vmx')]]));
+    fs.writeFileSync(
+      inventory,
+      serializeVmx([
+        ['vmlist1.config', elsewhere],
+        ['vmlist2.config', path.join(root, 'gone.vmx')],
+      ]),
+    );
 
     const workstation = new WorkstationHost(host(folder), { vmrun: null, inventoryFile: inventory });
     expect((await workstation.describe()).version).toMatch(/vmrun not installed/);
@@ -114,7 +120,7 @@ describe('Workstation provider', () => {
     });
   });
 
-  it('judges power by Workstation\'s lock folder and suspend file', async () => {
+  it("judges power by Workstation's lock folder and suspend file", async () => {
     const folder = tempDir();
     const running = writeVm(folder, 'RUNNING');
     fs.mkdirSync(`${running}.lck`);
@@ -130,7 +136,11 @@ describe('Workstation provider', () => {
     const vmrun = recordingVmrun({ list: { stdout: `Total running VMs: 1\n${vmx}\n` } });
     const withVmrun = new WorkstationHost(host(folder), { vmrun, inventoryFile: null });
     const checkpoint = await withVmrun.createCheckpoint(vmx, { consistency: 'prefer', name: 'Lifeboat 1' });
-    expect(checkpoint).toMatchObject({ kind: 'crash-consistent', id: 'Lifeboat 1', disks: [{ key: 'nvme0:0', path: path.join(path.dirname(vmx), 'RUNNING.vmdk') }] });
+    expect(checkpoint).toMatchObject({
+      kind: 'crash-consistent',
+      id: 'Lifeboat 1',
+      disks: [{ key: 'nvme0:0', path: path.join(path.dirname(vmx), 'RUNNING.vmdk') }],
+    });
     expect(vmrun.calls).toContainEqual(['snapshot', vmx, 'Lifeboat 1']);
     await withVmrun.releaseCheckpoint(checkpoint);
     expect(vmrun.calls).toContainEqual(['deleteSnapshot', vmx, 'Lifeboat 1']);
@@ -138,7 +148,9 @@ describe('Workstation provider', () => {
     expect(strict.code).toBe('CHECKPOINT_FAILED');
 
     fs.mkdirSync(`${vmx}.lck`);
-    const without = await failure(new WorkstationHost(host(folder), { vmrun: null, inventoryFile: null }).createCheckpoint(vmx, { consistency: 'prefer', name: 'x' }));
+    const without = await failure(
+      new WorkstationHost(host(folder), { vmrun: null, inventoryFile: null }).createCheckpoint(vmx, { consistency: 'prefer', name: 'x' }),
+    );
     expect(without.code).toBe('MODULE_MISSING');
     expect(without.fix).toMatch(/power the VM off/);
   });
@@ -147,7 +159,13 @@ describe('Workstation provider', () => {
     const folder = tempDir();
     const production = writeVm(folder, 'PROD');
     const workstation = new WorkstationHost(host(folder), { vmrun: null, inventoryFile: null });
-    const drill = await workstation.createIsolatedVm({ name: 'PROD (drill)', cpus: 1, memoryMiB: 512, firmware: 'bios', disks: ['/restore/prod.vmdk'] });
+    const drill = await workstation.createIsolatedVm({
+      name: 'PROD (drill)',
+      cpus: 1,
+      memoryMiB: 512,
+      firmware: 'bios',
+      disks: ['/restore/prod.vmdk'],
+    });
     const entries = parseVmx(fs.readFileSync(drill.configPath!, 'utf8'));
     expect(entries.get('ethernet0.present')).toBe('FALSE');
     expect([...entries.keys()].filter((k) => k.startsWith('ethernet') && k !== 'ethernet0.present')).toEqual([]);
@@ -203,7 +221,10 @@ describe('hosts API with a Workstation folder', () => {
       expect((await client.getStatus()).counts).toMatchObject({ hosts: 1, vms: 2 });
 
       await expect(client.addHost({ kind: 'workstation', folders: [folder], name: 'desk' })).rejects.toMatchObject({ code: 'CONFLICT' });
-      await expect(client.addHost({ kind: 'workstation', folders: ['relative/path'] })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'folders.0' });
+      await expect(client.addHost({ kind: 'workstation', folders: ['relative/path'] })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'folders.0',
+      });
 
       // Replication and drills reach the same host through the connector.
       const db = openCatalog(data);

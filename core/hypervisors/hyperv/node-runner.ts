@@ -4,7 +4,16 @@ import path from 'node:path';
 import { PowerShell } from 'node-powershell';
 import { childEnv } from '../../child-env';
 import { LifeboatError } from '../../contract/errors';
-import { findScriptsDir, invocationText, secretsValue, SECRETS_VARIABLE, type PowerShellOutput, type PowerShellRunner, type PowerShellSecrets, type ScriptName } from './runner';
+import {
+  findScriptsDir,
+  invocationText,
+  secretsValue,
+  SECRETS_VARIABLE,
+  type PowerShellOutput,
+  type PowerShellRunner,
+  type PowerShellSecrets,
+  type ScriptName,
+} from './runner';
 
 /** The executable node-powershell will start: NODE_POWERSHELL, else powershell.exe on Windows, pwsh elsewhere. */
 export function powerShellExecutable(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -39,9 +48,13 @@ export class NodePowerShellRunner implements PowerShellRunner {
     if (running) return running;
     const executable = powerShellExecutable();
     if (!executable) {
-      throw new LifeboatError('MODULE_MISSING', 'PowerShell is not installed on this computer, so Lifeboat cannot manage Hyper-V from here.', {
-        fix: 'Run Lifeboat on Windows (the Hyper-V host itself or a Windows machine with the Hyper-V management tools).',
-      });
+      throw new LifeboatError(
+        'MODULE_MISSING',
+        'PowerShell is not installed on this computer, so Lifeboat cannot manage Hyper-V from here.',
+        {
+          fix: 'Run Lifeboat on Windows (the Hyper-V host itself or a Windows machine with the Hyper-V management tools).',
+        },
+      );
     }
     const shell = new PowerShell({
       executable,

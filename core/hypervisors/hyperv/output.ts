@@ -16,15 +16,22 @@ export const psArray = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (value === null || value === undefined ? [] : Array.isArray(value) ? value : [value]), z.array(item));
 
 const text = z.union([z.string(), z.number()]).transform(String);
-const nullableText = z.union([z.string(), z.number(), z.null()]).optional().transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
-const nullableNumber = z.union([z.number(), z.string(), z.null()]).optional().transform((v) => {
-  if (v === null || v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-});
+const nullableText = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
+const nullableNumber = z
+  .union([z.number(), z.string(), z.null()])
+  .optional()
+  .transform((v) => {
+    if (v === null || v === undefined || v === '') return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  });
 
 /** An enum projected with .ToString(), or left as its number by an older script. */
-const psEnum = (names: Record<number, string>) => z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? (names[v] ?? String(v)) : v));
+const psEnum = (names: Record<number, string>) =>
+  z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? (names[v] ?? String(v)) : v));
 
 /** ISO 8601 from .ToString('o'), or 5.1's "\/Date(1700000000000)\/" (also with a time-zone suffix). */
 export const psDate = z.union([z.string(), z.null()]).transform((value, ctx) => {
@@ -39,13 +46,62 @@ export const psDate = z.union([z.string(), z.null()]).transform((value, ctx) => 
 });
 
 const VM_STATES: Record<number, string> = {
-  1: 'Other', 2: 'Running', 3: 'Off', 4: 'Stopping', 6: 'Saved', 9: 'Paused', 10: 'Starting', 11: 'Reset', 32773: 'Saving', 32776: 'Pausing',
-  32777: 'Resuming', 32779: 'FastSaved', 32780: 'FastSaving', 32781: 'ForceShutdown', 32782: 'ForceReboot', 32783: 'RunningCritical',
-  32784: 'OffCritical', 32785: 'StoppingCritical', 32786: 'SavedCritical', 32787: 'PausedCritical', 32788: 'StartingCritical',
+  1: 'Other',
+  2: 'Running',
+  3: 'Off',
+  4: 'Stopping',
+  6: 'Saved',
+  9: 'Paused',
+  10: 'Starting',
+  11: 'Reset',
+  32773: 'Saving',
+  32776: 'Pausing',
+  32777: 'Resuming',
+  32779: 'FastSaved',
+  32780: 'FastSaving',
+  32781: 'ForceShutdown',
+  32782: 'ForceReboot',
+  32783: 'RunningCritical',
+  32784: 'OffCritical',
+  32785: 'StoppingCritical',
+  32786: 'SavedCritical',
+  32787: 'PausedCritical',
+  32788: 'StartingCritical',
 };
 const CONTROLLER_TYPES: Record<number, string> = { 0: 'IDE', 1: 'SCSI', 2: 'PMEM' };
-const OPERATIONAL_STATUS: Record<number, string> = { 2: 'Ok', 3: 'Degraded', 6: 'Error', 7: 'NonRecoverableError', 12: 'NoContact', 13: 'LostCommunication', 32896: 'Disabled' };
-const REPLICATION_STATES: Record<number, string> = { 0: 'Disabled', 1: 'ReadyForInitialReplication', 2: 'InitialReplicationInProgress', 3: 'WaitingForInitialReplication', 4: 'Replicating', 5: 'PreparedForFailover', 6: 'FailedOverWaitingCompletion', 7: 'FailedOver', 8: 'Suspended', 9: 'Error', 10: 'WaitingForStartResynchronize', 11: 'Resynchronizing', 12: 'ResynchronizeSuspended', 13: 'RecoveryInProgress', 14: 'FailbackInProgress', 15: 'FailbackComplete', 16: 'WaitingForUpdateCompletion', 17: 'UpdateError', 18: 'WaitingForRepurposeCompletion', 19: 'PreparedForSyncReplication', 20: 'PreparedForGroupReverseReplication', 21: 'FiredrillInProgress' };
+const OPERATIONAL_STATUS: Record<number, string> = {
+  2: 'Ok',
+  3: 'Degraded',
+  6: 'Error',
+  7: 'NonRecoverableError',
+  12: 'NoContact',
+  13: 'LostCommunication',
+  32896: 'Disabled',
+};
+const REPLICATION_STATES: Record<number, string> = {
+  0: 'Disabled',
+  1: 'ReadyForInitialReplication',
+  2: 'InitialReplicationInProgress',
+  3: 'WaitingForInitialReplication',
+  4: 'Replicating',
+  5: 'PreparedForFailover',
+  6: 'FailedOverWaitingCompletion',
+  7: 'FailedOver',
+  8: 'Suspended',
+  9: 'Error',
+  10: 'WaitingForStartResynchronize',
+  11: 'Resynchronizing',
+  12: 'ResynchronizeSuspended',
+  13: 'RecoveryInProgress',
+  14: 'FailbackInProgress',
+  15: 'FailbackComplete',
+  16: 'WaitingForUpdateCompletion',
+  17: 'UpdateError',
+  18: 'WaitingForRepurposeCompletion',
+  19: 'PreparedForSyncReplication',
+  20: 'PreparedForGroupReverseReplication',
+  21: 'FiredrillInProgress',
+};
 const REPLICATION_HEALTH: Record<number, string> = { 0: 'NotApplicable', 1: 'Normal', 2: 'Warning', 3: 'Critical' };
 const REPLICATION_MODES: Record<number, string> = { 0: 'None', 1: 'Primary', 2: 'Replica', 3: 'TestReplica', 4: 'ExtendedReplica' };
 
@@ -53,7 +109,10 @@ export const integrationServiceSchema = z.object({
   id: text,
   name: text,
   enabled: z.boolean().optional().default(true),
-  primaryStatus: z.union([z.string(), z.number(), z.null()]).optional().transform((v) => (typeof v === 'number' ? (OPERATIONAL_STATUS[v] ?? String(v)) : (v ?? ''))),
+  primaryStatus: z
+    .union([z.string(), z.number(), z.null()])
+    .optional()
+    .transform((v) => (typeof v === 'number' ? (OPERATIONAL_STATUS[v] ?? String(v)) : (v ?? ''))),
   statusDescription: nullableText,
 });
 
@@ -119,7 +178,15 @@ export const checkpointSchema = z.object({
   kind: z.enum(['app-consistent', 'crash-consistent', 'powered-off']),
   note: nullableText,
   createdAt: psDate,
-  disks: psArray(z.object({ controllerType: psEnum(CONTROLLER_TYPES), controllerNumber: z.number().int(), controllerLocation: z.number().int(), path: text, size: nullableNumber })),
+  disks: psArray(
+    z.object({
+      controllerType: psEnum(CONTROLLER_TYPES),
+      controllerNumber: z.number().int(),
+      controllerLocation: z.number().int(),
+      path: text,
+      size: nullableNumber,
+    }),
+  ),
 });
 
 export const heartbeatSchema = z.object({ state: psEnum(VM_STATES), integrationServices: psArray(integrationServiceSchema) });
@@ -137,7 +204,10 @@ export const guestPortSchema = z.object({
 /** What Invoke-LifeboatGuestScript.ps1 saw of the check script inside the guest. */
 export const guestScriptSchema = z.object({
   outcome: z.enum(['succeeded', 'failed', 'timeout', 'no-session']),
-  output: z.union([z.string(), z.null()]).optional().transform((v) => v ?? ''),
+  output: z
+    .union([z.string(), z.null()])
+    .optional()
+    .transform((v) => v ?? ''),
   errors: psArray(text),
   exitCode: nullableNumber,
   message: nullableText,
@@ -171,22 +241,39 @@ const errorSchema = z.object({
 });
 export type ScriptError = z.output<typeof errorSchema>;
 
-const envelopeSchema = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data: z.unknown() }), z.object({ ok: z.literal(false), error: errorSchema })]);
+const envelopeSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: errorSchema }),
+]);
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes PowerShell 7 writes into errors
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** Finds the envelope in stdout (a warning line may precede it), checks it, and returns the data or throws. */
-export function readOutput<T extends z.ZodType>(output: PowerShellOutput, schema: T, context: { host: string; script: string; vm?: string }): z.output<T> {
-  const stdout = output.stdout.replace(/^\uFEFF/, '').replace(ANSI, '').trim();
-  const stderr = output.stderr.replace(/^\uFEFF/, '').replace(ANSI, '').trim();
+export function readOutput<T extends z.ZodType>(
+  output: PowerShellOutput,
+  schema: T,
+  context: { host: string; script: string; vm?: string },
+): z.output<T> {
+  const stdout = output.stdout
+    .replace(/^\uFEFF/, '')
+    .replace(ANSI, '')
+    .trim();
+  const stderr = output.stderr
+    .replace(/^\uFEFF/, '')
+    .replace(ANSI, '')
+    .trim();
   const envelope = findEnvelope(stdout);
   if (envelope === undefined) {
     if (stderr) throw classifyText(stderr, context);
-    throw outputInvalid(`PowerShell on ${context.host} (${context.script})`, stdout ? `malformed JSON (${stdout.slice(0, 60)}…)` : 'no output at all');
+    throw outputInvalid(
+      `PowerShell on ${context.host} (${context.script})`,
+      stdout ? `malformed JSON (${stdout.slice(0, 60)}…)` : 'no output at all',
+    );
   }
   const parsed = envelopeSchema.safeParse(envelope);
-  if (!parsed.success) throw outputInvalid(`PowerShell on ${context.host} (${context.script})`, `not a Lifeboat result envelope (${issueText(parsed.error)})`);
+  if (!parsed.success)
+    throw outputInvalid(`PowerShell on ${context.host} (${context.script})`, `not a Lifeboat result envelope (${issueText(parsed.error)})`);
   if (!parsed.data.ok) throw classifyError(parsed.data.error, context);
   const data = schema.safeParse(parsed.data.data);
   if (!data.success) throw outputInvalid(`PowerShell on ${context.host} (${context.script})`, issueText(data.error));
@@ -224,9 +311,13 @@ export function classifyError(error: ScriptError, context: { host: string; scrip
   const typed = classifyText(haystack, context, error.message);
   if (typed.code !== 'CONFLICT') return typed;
   if (error.kind === 'checkpoint') {
-    return new LifeboatError('CHECKPOINT_FAILED', `Hyper-V on ${context.host} could not take a checkpoint of ${context.vm ?? 'the VM'}: ${error.message}`, {
-      fix: 'If it says VSS or "production checkpoint": check the guest\'s Backup (volume shadow copy) integration service and VSS writers (vssadmin list writers), or let the policy fall back to crash-consistent copies. Also check free space where the VM\'s disks live.',
-    });
+    return new LifeboatError(
+      'CHECKPOINT_FAILED',
+      `Hyper-V on ${context.host} could not take a checkpoint of ${context.vm ?? 'the VM'}: ${error.message}`,
+      {
+        fix: 'If it says VSS or "production checkpoint": check the guest\'s Backup (volume shadow copy) integration service and VSS writers (vssadmin list writers), or let the policy fall back to crash-consistent copies. Also check free space where the VM\'s disks live.',
+      },
+    );
   }
   return typed;
 }
@@ -235,25 +326,45 @@ export function classifyError(error: ScriptError, context: { host: string; scrip
 export function classifyText(textIn: string, context: { host: string; script: string; vm?: string }, message?: string): LifeboatError {
   const t = textIn;
   const shown = (message ?? firstLine(textIn)).trim();
-  if (/CommandNotFoundException|is not recognized as (the )?name of a cmdlet|module 'Hyper-V' was not loaded|Hyper-V PowerShell module is not installed|ModuleNotFound|Get-VM.*not recognized/i.test(t)) {
+  if (
+    /CommandNotFoundException|is not recognized as (the )?name of a cmdlet|module 'Hyper-V' was not loaded|Hyper-V PowerShell module is not installed|ModuleNotFound|Get-VM.*not recognized/i.test(
+      t,
+    )
+  ) {
     return new LifeboatError('MODULE_MISSING', `The Hyper-V PowerShell module is not installed on ${context.host}.`, {
       fix: 'Install it: Windows Server: Install-WindowsFeature RSAT-Hyper-V-Tools; Windows 10/11: Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-Management-PowerShell.',
     });
   }
-  if (/Access is denied|UnauthorizedAccess|PermissionDenied|SecurityError|required permission|user name or password is incorrect|logon failure|VirtualizationException.*permission/i.test(t)) {
+  if (
+    /Access is denied|UnauthorizedAccess|PermissionDenied|SecurityError|required permission|user name or password is incorrect|logon failure|VirtualizationException.*permission/i.test(
+      t,
+    )
+  ) {
     return new LifeboatError('ACCESS_DENIED', `${context.host} refused: ${shown}`, {
       fix: 'Use an account in the host\'s "Hyper-V Administrators" (or Administrators) group, and check the password. For a remote host, the account also needs WinRM access.',
     });
   }
-  if (/PSRemotingTransportException|WinRM|Connecting to remote server .* failed|RPC server is unavailable|cannot find the computer|network path was not found|No such host is known/i.test(t)) {
+  if (
+    /PSRemotingTransportException|WinRM|Connecting to remote server .* failed|RPC server is unavailable|cannot find the computer|network path was not found|No such host is known/i.test(
+      t,
+    )
+  ) {
     return new LifeboatError('HOST_UNREACHABLE', `Lifeboat cannot reach ${context.host}: ${shown}`, {
       fix: `Check that ${context.host} is on and reachable, and that PowerShell remoting is enabled there (Enable-PSRemoting -Force; firewall port 5985). For a host outside the domain, add it to TrustedHosts on this computer.`,
     });
   }
-  if (/ObjectNotFound|unable to find a virtual machine|VirtualizationException.*not find|InvalidParameter,Microsoft\.HyperV\.PowerShell\.Commands\.GetVM/i.test(t)) {
-    return new LifeboatError('VM_NOT_FOUND', `There is no VM ${context.vm ?? ''} on ${context.host} any more (${shown}).`.replace('VM  on', 'VM on'), {
-      fix: 'It may have been removed, renamed or moved to another host: run discovery again (Virtual machines → Refresh).',
-    });
+  if (
+    /ObjectNotFound|unable to find a virtual machine|VirtualizationException.*not find|InvalidParameter,Microsoft\.HyperV\.PowerShell\.Commands\.GetVM/i.test(
+      t,
+    )
+  ) {
+    return new LifeboatError(
+      'VM_NOT_FOUND',
+      `There is no VM ${context.vm ?? ''} on ${context.host} any more (${shown}).`.replace('VM  on', 'VM on'),
+      {
+        fix: 'It may have been removed, renamed or moved to another host: run discovery again (Virtual machines → Refresh).',
+      },
+    );
   }
   return new LifeboatError('CONFLICT', `Hyper-V on ${context.host} refused (${context.script}): ${shown}`, {
     fix: 'Look at Hyper-V Manager and the Hyper-V-VMMS Admin event log on the host for the reason, fix it there, then try again.',
@@ -267,7 +378,9 @@ function firstLine(text: string): string {
 const HEARTBEAT_ID_SUFFIX = '\\84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47';
 
 /** The heartbeat integration service, found by its Id (its Name is localized). */
-export function heartbeatServiceOf(services: z.output<typeof integrationServiceSchema>[]): z.output<typeof integrationServiceSchema> | undefined {
+export function heartbeatServiceOf(
+  services: z.output<typeof integrationServiceSchema>[],
+): z.output<typeof integrationServiceSchema> | undefined {
   return services.find((s) => s.id.toUpperCase().endsWith(HEARTBEAT_ID_SUFFIX));
 }
 
@@ -317,7 +430,14 @@ export function diskKey(controllerType: string, controllerNumber: number, contro
 
 function replicationOf(vm: HypervVm): VmReplicationInfo | null {
   if (vm.replicationState === 'Disabled' && vm.replicationMode === 'None') return null;
-  const health = vm.replicationHealth === 'Normal' ? 'normal' : vm.replicationHealth === 'Warning' ? 'warning' : vm.replicationHealth === 'Critical' ? 'critical' : 'unknown';
+  const health =
+    vm.replicationHealth === 'Normal'
+      ? 'normal'
+      : vm.replicationHealth === 'Warning'
+        ? 'warning'
+        : vm.replicationHealth === 'Critical'
+          ? 'critical'
+          : 'unknown';
   const partner = vm.replicationMode === 'Primary' ? (vm.replication?.replicaServer ?? null) : (vm.replication?.primaryServer ?? null);
   return { mode: vm.replicationMode, state: vm.replicationState, health, partner };
 }

@@ -90,10 +90,19 @@ export class HypervHost implements Hypervisor {
   private target(): { params: Record<string, unknown>; secrets: PowerShellSecrets } {
     if (!this.host.address) return { params: {}, secrets: {} };
     if (!this.host.credentials) return { params: { computerName: this.host.address }, secrets: {} };
-    return { params: { computerName: this.host.address, username: this.host.credentials.username }, secrets: { password: this.host.credentials.password } };
+    return {
+      params: { computerName: this.host.address, username: this.host.credentials.username },
+      secrets: { password: this.host.credentials.password },
+    };
   }
 
-  private async call<T extends z.ZodType>(script: ScriptName, params: Record<string, unknown>, schema: T, vm?: string, secrets: PowerShellSecrets = {}): Promise<z.output<T>> {
+  private async call<T extends z.ZodType>(
+    script: ScriptName,
+    params: Record<string, unknown>,
+    schema: T,
+    vm?: string,
+    secrets: PowerShellSecrets = {},
+  ): Promise<z.output<T>> {
     const target = this.target();
     const output = await this.runner.run(script, { ...target.params, ...params }, { ...target.secrets, ...secrets });
     const context: { host: string; script: string; vm?: string } = { host: this.label, script };
@@ -112,7 +121,12 @@ export class HypervHost implements Hypervisor {
   }
 
   async createCheckpoint(vmId: string, options: CheckpointOptions): Promise<Checkpoint> {
-    const result = await this.call(scripts.checkpoint, { vmId, name: options.name, consistency: options.consistency }, checkpointSchema, vmId);
+    const result = await this.call(
+      scripts.checkpoint,
+      { vmId, name: options.name, consistency: options.consistency },
+      checkpointSchema,
+      vmId,
+    );
     return {
       id: result.id,
       vmId,
@@ -135,7 +149,10 @@ export class HypervHost implements Hypervisor {
    */
   async openCheckpointDisk(checkpoint: Checkpoint, key: string): Promise<DiskReader> {
     const disk = checkpoint.disks.find((d) => d.key === key);
-    if (!disk) throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${key}.`, { fix: 'Run discovery again; the VM\'s disks changed.' });
+    if (!disk)
+      throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${key}.`, {
+        fix: "Run discovery again; the VM's disks changed.",
+      });
     return openDisk(this.host.address ? adminSharePath(this.host.address, disk.path) : disk.path, fileResolver);
   }
 
@@ -145,7 +162,12 @@ export class HypervHost implements Hypervisor {
   }
 
   async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    await this.call(scripts.removeCheckpoint, { vmId: checkpoint.vmId, checkpointId: checkpoint.id }, z.object({ removed: z.number() }), checkpoint.vmId);
+    await this.call(
+      scripts.removeCheckpoint,
+      { vmId: checkpoint.vmId, checkpointId: checkpoint.id },
+      z.object({ removed: z.number() }),
+      checkpoint.vmId,
+    );
   }
 
   async createIsolatedVm(spec: IsolatedVmSpec): Promise<IsolatedVm> {
@@ -199,7 +221,14 @@ export class HypervHost implements Hypervisor {
     const result = await this.guestCall(scripts.guestPort, vmId, credential, { port, timeoutSeconds }, guestPortSchema);
     if (result.outcome === 'no-session') throw guestSessionFailed(this.label, vmId, result, credential);
     if (result.outcome === 'answered') return { outcome: 'answered', port: result.port, answer: result.answer };
-    return { outcome: result.outcome, port: result.port, message: redact(result.message ?? (result.outcome === 'timeout' ? `no answer within ${timeoutSeconds} s` : 'refused'), credential.password) };
+    return {
+      outcome: result.outcome,
+      port: result.port,
+      message: redact(
+        result.message ?? (result.outcome === 'timeout' ? `no answer within ${timeoutSeconds} s` : 'refused'),
+        credential.password,
+      ),
+    };
   }
 
   /** The plan's check script inside the guest, through PowerShell Direct; its text is a parameter value. */
@@ -215,9 +244,17 @@ export class HypervHost implements Hypervisor {
   }
 
   /** A guest call: the user name as data, the password as a secret, and never the password in an error that comes back. */
-  private async guestCall<T extends z.ZodType>(script: ScriptName, vmId: string, credential: Credentials, params: Record<string, unknown>, schema: T): Promise<z.output<T>> {
+  private async guestCall<T extends z.ZodType>(
+    script: ScriptName,
+    vmId: string,
+    credential: Credentials,
+    params: Record<string, unknown>,
+    schema: T,
+  ): Promise<z.output<T>> {
     try {
-      return await this.call(script, { vmId, ...params, guestUsername: credential.username }, schema, vmId, { guestPassword: credential.password });
+      return await this.call(script, { vmId, ...params, guestUsername: credential.username }, schema, vmId, {
+        guestPassword: credential.password,
+      });
     } catch (error) {
       if (error instanceof LifeboatError) {
         const options: { fix?: string } = {};
@@ -232,14 +269,23 @@ export class HypervHost implements Hypervisor {
     const result = await this.call(
       scripts.removeVm,
       { vmId, marker: ISOLATED_VM_MARKER },
-      z.object({ removed: z.boolean(), reason: z.string().nullable().optional(), folderRemoved: z.boolean().optional(), folderKept: z.string().nullable().optional() }),
+      z.object({
+        removed: z.boolean(),
+        reason: z.string().nullable().optional(),
+        folderRemoved: z.boolean().optional(),
+        folderKept: z.string().nullable().optional(),
+      }),
       vmId,
     );
     if (!result.removed && result.reason === 'not-lifeboat') throw notLifeboatVm(this.label, vmId);
     if (result.removed && result.folderRemoved === false) {
-      throw new LifeboatError('CONFLICT', `The VM was removed from ${this.label}, but its folder ${result.folderKept ?? '(unknown)'} was left: it carries no Lifeboat marker, so Lifeboat does not delete it.`, {
-        fix: 'Look at the folder on the host and delete it by hand if it holds only this VM\'s files.',
-      });
+      throw new LifeboatError(
+        'CONFLICT',
+        `The VM was removed from ${this.label}, but its folder ${result.folderKept ?? '(unknown)'} was left: it carries no Lifeboat marker, so Lifeboat does not delete it.`,
+        {
+          fix: "Look at the folder on the host and delete it by hand if it holds only this VM's files.",
+        },
+      );
     }
   }
 
@@ -323,13 +369,22 @@ const replicaVmSchema = z.object({
 });
 
 /** PowerShell Direct could not sign in to the guest: the guest account, or a guest it cannot reach. */
-function guestSessionFailed(host: string, vmId: string, result: { message: string | null; exceptionType: string | null; errorId: string | null }, credential: Credentials): LifeboatError {
+function guestSessionFailed(
+  host: string,
+  vmId: string,
+  result: { message: string | null; exceptionType: string | null; errorId: string | null },
+  credential: Credentials,
+): LifeboatError {
   const message = redact(result.message ?? 'no reason given', credential.password);
   const haystack = `${result.exceptionType ?? ''} ${result.errorId ?? ''} ${result.message ?? ''}`;
   if (/credential|password|user name|logon failure|access is denied|UnauthorizedAccess/i.test(haystack)) {
-    return new LifeboatError('ACCESS_DENIED', `The guest of ${vmId} on ${host} refused the guest account ${credential.username}: ${message}`, {
-      fix: 'Check the guest credential saved for this VM in the recovery plan: an account of the guest itself (".\\Administrator" or "DOMAIN\\user") with its current password. A domain account needs a reachable domain controller or a cached logon inside the isolated guest; a local account always works.',
-    });
+    return new LifeboatError(
+      'ACCESS_DENIED',
+      `The guest of ${vmId} on ${host} refused the guest account ${credential.username}: ${message}`,
+      {
+        fix: 'Check the guest credential saved for this VM in the recovery plan: an account of the guest itself (".\\Administrator" or "DOMAIN\\user") with its current password. A domain account needs a reachable domain controller or a cached logon inside the isolated guest; a local account always works.',
+      },
+    );
   }
   return new LifeboatError('CONFLICT', `PowerShell Direct could not open a session in ${vmId} on ${host}: ${message}`, {
     fix: 'PowerShell Direct needs a Windows 10 / Windows Server 2016 or later guest that has finished starting, on a Windows 10 / Server 2016 or later host, and the Lifeboat account must be a Hyper-V administrator there. Linux guests cannot be checked this way: use a heartbeat check for them.',

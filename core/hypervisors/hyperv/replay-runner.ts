@@ -47,7 +47,9 @@ export class ReplayPowerShellRunner implements PowerShellRunner {
     const entry = this.recordings[script];
     const recording = Array.isArray(entry) ? entry.shift() : entry;
     if (!recording) {
-      throw new LifeboatError('MODULE_MISSING', `No recorded output for ${script}.`, { fix: 'Record this script\'s output on the Hyper-V host, or run Lifeboat there.' });
+      throw new LifeboatError('MODULE_MISSING', `No recorded output for ${script}.`, {
+        fix: "Record this script's output on the Hyper-V host, or run Lifeboat there.",
+      });
     }
     return typeof recording === 'function' ? recording(params) : recording;
   }

@@ -74,7 +74,10 @@ export interface PowerShellRunner {
  */
 export function invocationText(scriptPath: string, params: Record<string, unknown>): string {
   for (const name of SECRET_NAMES) {
-    if (name in params) throw new LifeboatError('INTERNAL', `The parameter ${name} is a secret and cannot travel in PowerShell's command text.`, { fix: 'Pass it as one of the runner\'s secrets.' });
+    if (name in params)
+      throw new LifeboatError('INTERNAL', `The parameter ${name} is a secret and cannot travel in PowerShell's command text.`, {
+        fix: "Pass it as one of the runner's secrets.",
+      });
   }
   const encoded = Buffer.from(JSON.stringify(params), 'utf8').toString('base64');
   return `& ${singleQuoted(scriptPath)} -ParamsBase64 '${encoded}'`;

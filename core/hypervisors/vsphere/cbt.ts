@@ -45,11 +45,13 @@ export async function queryChangedAreas(
 export function parseDiskChangeInfo(info: XmlNode | undefined): { startOffset: number; length: number; areas: Extent[] } {
   const startOffset = Number(text(info, 'startOffset'));
   const length = Number(text(info, 'length'));
-  if (!Number.isFinite(startOffset) || !Number.isFinite(length)) throw outputInvalid('QueryChangedDiskAreas', 'a DiskChangeInfo without startOffset/length');
+  if (!Number.isFinite(startOffset) || !Number.isFinite(length))
+    throw outputInvalid('QueryChangedDiskAreas', 'a DiskChangeInfo without startOffset/length');
   const areas = children(info, 'changedArea').map((area) => {
     const start = Number(text(area, 'start'));
     const areaLength = Number(text(area, 'length'));
-    if (!Number.isFinite(start) || !Number.isFinite(areaLength) || areaLength < 0) throw outputInvalid('QueryChangedDiskAreas', 'a changed area without start/length');
+    if (!Number.isFinite(start) || !Number.isFinite(areaLength) || areaLength < 0)
+      throw outputInvalid('QueryChangedDiskAreas', 'a changed area without start/length');
     return { offset: start, length: areaLength };
   });
   return { startOffset, length, areas };
@@ -60,7 +62,8 @@ export function mergeExtents(extents: Extent[]): Extent[] {
   const merged: Extent[] = [];
   for (const extent of sorted) {
     const last = merged[merged.length - 1];
-    if (last && extent.offset <= last.offset + last.length) last.length = Math.max(last.length, extent.offset + extent.length - last.offset);
+    if (last && extent.offset <= last.offset + last.length)
+      last.length = Math.max(last.length, extent.offset + extent.length - last.offset);
     else merged.push({ ...extent });
   }
   return merged;

@@ -29,11 +29,22 @@ export function describeCertificate(der: Buffer): CertificateInfo {
 /** The certificate a TLS server presents, whoever signed it; nothing is sent but the handshake. */
 export function inspectCertificate(host: string, port: number, timeoutMs = 10_000): Promise<CertificateInfo> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false, timeout: timeoutMs });
+    const socket = tls.connect({
+      host,
+      port,
+      servername: net.isIP(host) ? undefined : host,
+      rejectUnauthorized: false,
+      timeout: timeoutMs,
+    });
     socket.once('secureConnect', () => {
       const peer = socket.getPeerCertificate();
       socket.destroy();
-      if (!peer?.raw) reject(new LifeboatError('HOST_UNREACHABLE', `${host}:${port} presented no certificate.`, { fix: 'Check the address and port: this does not look like an ESXi or vCenter server.' }));
+      if (!peer?.raw)
+        reject(
+          new LifeboatError('HOST_UNREACHABLE', `${host}:${port} presented no certificate.`, {
+            fix: 'Check the address and port: this does not look like an ESXi or vCenter server.',
+          }),
+        );
       else resolve(describeCertificate(peer.raw));
     });
     socket.once('timeout', () => {

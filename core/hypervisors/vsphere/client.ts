@@ -2,7 +2,23 @@ import { LifeboatError, type ErrorCode } from '../../contract/errors';
 import type { Credentials } from '../types';
 import { accessDenied, hostUnreachable, outputInvalid } from '../errors';
 import type { PinnedHttp } from './http';
-import { asMoRef, attr, child, children, first, Many, moRef, parseXml, soapEnvelope, text, Typed, xsiType, type Fields, type MoRef, type XmlNode } from './xml';
+import {
+  asMoRef,
+  attr,
+  child,
+  children,
+  first,
+  Many,
+  moRef,
+  parseXml,
+  soapEnvelope,
+  text,
+  Typed,
+  xsiType,
+  type Fields,
+  type MoRef,
+  type XmlNode,
+} from './xml';
 
 export interface ServiceContent {
   rootFolder: MoRef;
@@ -122,7 +138,10 @@ export class VimClient {
     const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: this.soapAction };
     if (this.cookie) headers.cookie = this.cookie;
     const response = await this.http.request('POST', '/sdk', headers, soapEnvelope(method, self, args));
-    const setCookie = [response.headers['set-cookie'] ?? []].flat().map((c) => SESSION_COOKIE.exec(c)?.[0]).find(Boolean);
+    const setCookie = [response.headers['set-cookie'] ?? []]
+      .flat()
+      .map((c) => SESSION_COOKIE.exec(c)?.[0])
+      .find(Boolean);
     if (setCookie) this.cookie = setCookie;
     return parseSoapResponse(response.status, response.body.toString('utf8'), method, this.label);
   }
@@ -131,7 +150,18 @@ export class VimClient {
   async retrieve(objectSet: Fields, requests: readonly PropertyRequest[]): Promise<ObjectContent[]> {
     const pc = (await this.connect()).propertyCollector;
     const specSet: Fields = [
-      ['propSet', new Many(requests.map((r) => [['type', r.type], ['pathSet', new Many([...r.paths])]] as Fields))],
+      [
+        'propSet',
+        new Many(
+          requests.map(
+            (r) =>
+              [
+                ['type', r.type],
+                ['pathSet', new Many([...r.paths])],
+              ] as Fields,
+          ),
+        ),
+      ],
       ['objectSet', objectSet],
     ];
     const results: ObjectContent[] = [];
@@ -150,7 +180,13 @@ export class VimClient {
 
   /** Properties of one object; missing properties are absent from the map. */
   async properties(ref: MoRef, paths: readonly string[]): Promise<Map<string, XmlNode>> {
-    const found = await this.retrieve([['obj', ref], ['skip', false]], [{ type: ref.type, paths }]);
+    const found = await this.retrieve(
+      [
+        ['obj', ref],
+        ['skip', false],
+      ],
+      [{ type: ref.type, paths }],
+    );
     return found[0]?.props ?? new Map();
   }
 
@@ -170,7 +206,15 @@ export class VimClient {
         [
           ['obj', view],
           ['skip', true],
-          ['selectSet', new Typed('TraversalSpec', [['name', 'view'], ['type', 'ContainerView'], ['path', 'view'], ['skip', false]])],
+          [
+            'selectSet',
+            new Typed('TraversalSpec', [
+              ['name', 'view'],
+              ['type', 'ContainerView'],
+              ['path', 'view'],
+              ['skip', false],
+            ]),
+          ],
         ],
         types,
       );
@@ -194,7 +238,12 @@ export class VimClient {
         throw faultToError(faultType, message, this.label);
       }
       if (state === undefined) throw outputInvalid(this.label, `task ${task.value} has no state`);
-      if (Date.now() > deadline) throw new LifeboatError('CONFLICT', `A vSphere task (${task.value}) is still running after ${Math.round(timeoutMs / 60_000)} minutes.`, { fix: 'Look at the task in the vSphere Client; Lifeboat stopped waiting for it.' });
+      if (Date.now() > deadline)
+        throw new LifeboatError(
+          'CONFLICT',
+          `A vSphere task (${task.value}) is still running after ${Math.round(timeoutMs / 60_000)} minutes.`,
+          { fix: 'Look at the task in the vSphere Client; Lifeboat stopped waiting for it.' },
+        );
       await new Promise((resolve) => setTimeout(resolve, this.options.taskPollMs ?? 200));
     }
   }
@@ -221,7 +270,12 @@ export function parseSoapResponse(status: number, body: string, method: string, 
 function badResponse(status: number, body: string, label: string, cause?: unknown): LifeboatError {
   if (status === 0 || status >= 500 || status === 404) {
     const hint = status === 404 ? 'there is no vSphere API at /sdk' : `it answered HTTP ${status} without a SOAP message`;
-    return hostUnreachable(label, hint, 'Check that the address is an ESXi host or vCenter Server and that its services are running (vCenter takes minutes to start).', cause);
+    return hostUnreachable(
+      label,
+      hint,
+      'Check that the address is an ESXi host or vCenter Server and that its services are running (vCenter takes minutes to start).',
+      cause,
+    );
   }
   return outputInvalid(label, `HTTP ${status} with a body that is not a SOAP message (${body.slice(0, 80).replace(/\s+/g, ' ')}…)`, cause);
 }
@@ -250,18 +304,43 @@ export function faultToError(faultType: string, message: string, label: string):
       return new VimFault('ACCESS_DENIED', denied.message, base, denied.fix);
     }
     case 'NoPermission':
-      return new VimFault('ACCESS_DENIED', `${label} refused: the account lacks a privilege (${message}).`, base, 'Give the account the Lifeboat role (VirtualMachine.State.CreateSnapshot, Datastore.Browse, VirtualMachine.Inventory.*) on the VMs and datastores.');
+      return new VimFault(
+        'ACCESS_DENIED',
+        `${label} refused: the account lacks a privilege (${message}).`,
+        base,
+        'Give the account the Lifeboat role (VirtualMachine.State.CreateSnapshot, Datastore.Browse, VirtualMachine.Inventory.*) on the VMs and datastores.',
+      );
     case 'NotAuthenticated':
-      return new VimFault('SESSION_EXPIRED', `The session with ${label} is no longer valid (${message || 'not authenticated'}).`, base, 'Lifeboat signs in again on the next attempt; if this repeats, check the host\'s session timeout and that the account is not locked.');
+      return new VimFault(
+        'SESSION_EXPIRED',
+        `The session with ${label} is no longer valid (${message || 'not authenticated'}).`,
+        base,
+        "Lifeboat signs in again on the next attempt; if this repeats, check the host's session timeout and that the account is not locked.",
+      );
     case 'ManagedObjectNotFound':
-      return new VimFault(faultType.endsWith('VirtualMachine') ? 'VM_NOT_FOUND' : 'NOT_FOUND', `${label}: ${message}.`, base, 'The object was removed or renamed: run discovery again.');
+      return new VimFault(
+        faultType.endsWith('VirtualMachine') ? 'VM_NOT_FOUND' : 'NOT_FOUND',
+        `${label}: ${message}.`,
+        base,
+        'The object was removed or renamed: run discovery again.',
+      );
     default:
-      return new VimFault('CONFLICT', `${label} refused the request: ${message} (${base}).`, base, 'Look at the event in the vSphere Client for the reason, fix it there, then try again.');
+      return new VimFault(
+        'CONFLICT',
+        `${label} refused the request: ${message} (${base}).`,
+        base,
+        'Look at the event in the vSphere Client for the reason, fix it there, then try again.',
+      );
   }
 }
 
 function sessionExpired(label: string): LifeboatError {
-  return new VimFault('SESSION_EXPIRED', `The session with ${label} expired and signing in again did not restore it.`, 'NotAuthenticated', 'Check that the account is not locked or its password changed (edit the host to enter it again), then retry.');
+  return new VimFault(
+    'SESSION_EXPIRED',
+    `The session with ${label} expired and signing in again did not restore it.`,
+    'NotAuthenticated',
+    'Check that the account is not locked or its password changed (edit the host to enter it again), then retry.',
+  );
 }
 
 function parseServiceContent(node: XmlNode | undefined, label: string): ServiceContent {

@@ -54,14 +54,21 @@ export class DatastoreSource implements ByteSource {
     const response = await this.http.request('HEAD', folderUrl(this.location, this.file), this.headers());
     this.check(response.status);
     const length = Number(response.headers['content-length']);
-    if (!Number.isFinite(length)) throw new LifeboatError('PROVIDER_OUTPUT_INVALID', `${this.name}: the datastore did not say how large the file is.`, { fix: 'Update the host; its /folder service answered without a Content-Length.' });
+    if (!Number.isFinite(length))
+      throw new LifeboatError('PROVIDER_OUTPUT_INVALID', `${this.name}: the datastore did not say how large the file is.`, {
+        fix: 'Update the host; its /folder service answered without a Content-Length.',
+      });
     this.cachedSize = length;
     return length;
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
     if (length <= 0) return Buffer.alloc(0);
-    const response = await this.http.request('GET', folderUrl(this.location, this.file), this.headers({ range: `bytes=${offset}-${offset + length - 1}` }));
+    const response = await this.http.request(
+      'GET',
+      folderUrl(this.location, this.file),
+      this.headers({ range: `bytes=${offset}-${offset + length - 1}` }),
+    );
     if (response.status === 416) return Buffer.alloc(0); // past the end
     this.check(response.status);
     this.bytesFetched += response.body.length;
@@ -77,10 +84,14 @@ export class DatastoreSource implements ByteSource {
   private check(status: number): void {
     if (status === 200 || status === 206) return;
     if (status === 404) {
-      throw new LifeboatError('NOT_FOUND', `The datastore has no file ${this.name}.`, { fix: 'The VM\'s disks moved (Storage vMotion?) or the snapshot was removed: run discovery and try again.' });
+      throw new LifeboatError('NOT_FOUND', `The datastore has no file ${this.name}.`, {
+        fix: "The VM's disks moved (Storage vMotion?) or the snapshot was removed: run discovery and try again.",
+      });
     }
     if (status === 401 || status === 403) {
-      throw new LifeboatError('ACCESS_DENIED', `The datastore refused to give ${this.name} (HTTP ${status}).`, { fix: 'Give the account the Datastore.Browse and Datastore.FileManagement privileges.' });
+      throw new LifeboatError('ACCESS_DENIED', `The datastore refused to give ${this.name} (HTTP ${status}).`, {
+        fix: 'Give the account the Datastore.Browse and Datastore.FileManagement privileges.',
+      });
     }
     throw hostUnreachable(this.http.origin, `the datastore answered HTTP ${status} for ${this.name}`);
   }
@@ -90,7 +101,11 @@ export class DatastoreSource implements ByteSource {
  * Opens datastore files by "[ds] path" or, for files a VMDK descriptor names (extents, parents), relative
  * to the referring file's folder on the same datastore.
  */
-export function datastoreResolver(http: PinnedHttp, cookie: () => string | null, locate: (dsName: string) => Promise<DatastoreLocation>): SourceResolver {
+export function datastoreResolver(
+  http: PinnedHttp,
+  cookie: () => string | null,
+  locate: (dsName: string) => Promise<DatastoreLocation>,
+): SourceResolver {
   return {
     async open(name, relativeTo) {
       const absolute = parseDatastorePath(name);
@@ -101,7 +116,9 @@ export function datastoreResolver(http: PinnedHttp, cookie: () => string | null,
         const location = relativeTo instanceof DatastoreSource ? relativeTo.location : await locate(referrer.datastore);
         return new DatastoreSource(http, cookie, location, path.join(path.dirname(referrer.path), name));
       }
-      throw new LifeboatError('NOT_FOUND', `Cannot tell which datastore holds ${name}.`, { fix: 'Name datastore files as "[datastore] folder/file.vmdk".' });
+      throw new LifeboatError('NOT_FOUND', `Cannot tell which datastore holds ${name}.`, {
+        fix: 'Name datastore files as "[datastore] folder/file.vmdk".',
+      });
     },
   };
 }

@@ -88,7 +88,8 @@ export class PinnedHttp {
           port: this.endpoint.port,
           method,
           path,
-          headers: body === undefined || body instanceof Readable ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          headers:
+            body === undefined || body instanceof Readable ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
           agent: this.agent,
           servername: net.isIP(this.endpoint.host) ? undefined : this.endpoint.host,
           timeout: this.timeoutMs,

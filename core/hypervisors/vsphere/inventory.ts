@@ -114,7 +114,13 @@ export function toDiscoveredVm(object: ObjectContent, portgroups: Map<string, st
   const guestIps = new Map<string, string[]>();
   for (const nic of children(p('guest.net'), 'GuestNicInfo')) {
     const deviceKey = text(nic, 'deviceConfigId');
-    if (deviceKey) guestIps.set(deviceKey, children(nic, 'ipAddress').map((ip) => text(ip) ?? '').filter(Boolean));
+    if (deviceKey)
+      guestIps.set(
+        deviceKey,
+        children(nic, 'ipAddress')
+          .map((ip) => text(ip) ?? '')
+          .filter(Boolean),
+      );
   }
   const powerState = POWER[text(p('runtime.powerState')) ?? ''] ?? 'unknown';
   const firmware = text(p('config.firmware'));

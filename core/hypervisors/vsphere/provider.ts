@@ -23,7 +23,16 @@ import { queryChangedAreas } from './cbt';
 import { VimClient, VimFault } from './client';
 import { datastoreResolver, folderUrl, type DatastoreLocation } from './datastore';
 import { PinnedHttp } from './http';
-import { heartbeatOf, nicDevices, parseDatastorePath, parseDisks, PORTGROUP_PROPERTIES, portgroupNames, toDiscoveredVm, VM_PROPERTIES } from './inventory';
+import {
+  heartbeatOf,
+  nicDevices,
+  parseDatastorePath,
+  parseDisks,
+  PORTGROUP_PROPERTIES,
+  portgroupNames,
+  toDiscoveredVm,
+  VM_PROPERTIES,
+} from './inventory';
 import { asMoRef, type first, Many, moRef, text, toXmlValue, Typed, type Fields, type MoRef } from './xml';
 
 export interface VsphereOptions {
@@ -53,10 +62,22 @@ export class VsphereHost implements Hypervisor {
     private readonly host: HostConnection,
     options: VsphereOptions = {},
   ) {
-    if (!host.address) throw new LifeboatError('INVALID_INPUT', 'A vSphere host needs an address.', { field: 'address', fix: 'Enter the ESXi host or vCenter name.' });
-    if (!host.credentials) throw new LifeboatError('ACCESS_DENIED', `No credentials are stored for ${host.name}.`, { fix: 'Edit the host and enter the user name and password again.' });
+    if (!host.address)
+      throw new LifeboatError('INVALID_INPUT', 'A vSphere host needs an address.', {
+        field: 'address',
+        fix: 'Enter the ESXi host or vCenter name.',
+      });
+    if (!host.credentials)
+      throw new LifeboatError('ACCESS_DENIED', `No credentials are stored for ${host.name}.`, {
+        fix: 'Edit the host and enter the user name and password again.',
+      });
     const scheme = host.settings.scheme ?? 'https';
-    this.http = new PinnedHttp({ scheme, host: host.address, port: host.settings.port ?? (scheme === 'http' ? 80 : 443), thumbprint: host.settings.thumbprint });
+    this.http = new PinnedHttp({
+      scheme,
+      host: host.address,
+      port: host.settings.port ?? (scheme === 'http' ? 80 : 443),
+      thumbprint: host.settings.thumbprint,
+    });
     const clientOptions: { relogin?: boolean; taskPollMs?: number } = {};
     if (options.relogin !== undefined) clientOptions.relogin = options.relogin;
     if (options.taskPollMs !== undefined) clientOptions.taskPollMs = options.taskPollMs;
@@ -112,7 +133,12 @@ export class VsphereHost implements Hypervisor {
           ['quiesce', quiesce],
         ]),
       );
-      if (!task) throw checkpointFailed(name, 'vSphere did not start a snapshot task', 'Try again; if it repeats, look at the VM\'s tasks in the vSphere Client.');
+      if (!task)
+        throw checkpointFailed(
+          name,
+          'vSphere did not start a snapshot task',
+          "Try again; if it repeats, look at the VM's tasks in the vSphere Client.",
+        );
       return asMoRef(await this.client.waitForTask(task)) ?? moRef('VirtualMachineSnapshot', '');
     };
 
@@ -126,17 +152,25 @@ export class VsphereHost implements Hypervisor {
     } catch (error) {
       const reason = error instanceof LifeboatError ? error.message : String(error);
       if (poweredOff || options.consistency !== 'prefer') {
-        throw checkpointFailed(name, `the quiesced snapshot failed (${reason})`, 'Check that VMware Tools runs in the guest and that VSS writers are healthy, or let the policy fall back to crash-consistent copies.');
+        throw checkpointFailed(
+          name,
+          `the quiesced snapshot failed (${reason})`,
+          'Check that VMware Tools runs in the guest and that VSS writers are healthy, or let the policy fall back to crash-consistent copies.',
+        );
       }
       try {
         ref = await snapshot(false);
       } catch (second) {
-        throw checkpointFailed(name, `even a plain snapshot failed (${second instanceof Error ? second.message : String(second)})`, 'Look at the VM\'s tasks in the vSphere Client (datastore space, snapshot chain too long).');
+        throw checkpointFailed(
+          name,
+          `even a plain snapshot failed (${second instanceof Error ? second.message : String(second)})`,
+          "Look at the VM's tasks in the vSphere Client (datastore space, snapshot chain too long).",
+        );
       }
       kind = 'crash-consistent';
       note = `The quiesced snapshot failed (${reason}); Lifeboat took a crash-consistent one instead, as the policy allows.`;
     }
-    if (!ref.value) throw checkpointFailed(name, 'the snapshot task returned no snapshot', 'Look at the VM\'s tasks in the vSphere Client.');
+    if (!ref.value) throw checkpointFailed(name, 'the snapshot task returned no snapshot', "Look at the VM's tasks in the vSphere Client.");
 
     // The snapshot's own configuration names the frozen disk files (the VM now writes to new deltas).
     const snapConfig = await this.client.properties(ref, ['config.hardware.device']);
@@ -151,13 +185,20 @@ export class VsphereHost implements Hypervisor {
 
   async openCheckpointDisk(checkpoint: Checkpoint, diskKey: string): Promise<DiskReader> {
     const disk = checkpoint.disks.find((d) => d.key === diskKey);
-    if (!disk) throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${diskKey}.`, { fix: 'Run discovery again; the VM\'s disks changed.' });
+    if (!disk)
+      throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${diskKey}.`, {
+        fix: "Run discovery again; the VM's disks changed.",
+      });
     await this.client.connect();
     return openDisk(disk.path, this.resolver());
   }
 
   resolver() {
-    return datastoreResolver(this.http, () => this.client.sessionCookie, (dsName) => this.locate(dsName));
+    return datastoreResolver(
+      this.http,
+      () => this.client.sessionCookie,
+      (dsName) => this.locate(dsName),
+    );
   }
 
   /** Which datacenter holds a datastore: /folder needs the datacenter's inventory path. */
@@ -190,7 +231,10 @@ export class VsphereHost implements Hypervisor {
       this.locations = locations;
     }
     const location = this.locations.get(dsName);
-    if (!location) throw new LifeboatError('NOT_FOUND', `No datacenter on ${this.host.name} has a datastore called ${dsName}.`, { fix: 'Run discovery again; the datastore may have been renamed or unmounted.' });
+    if (!location)
+      throw new LifeboatError('NOT_FOUND', `No datacenter on ${this.host.name} has a datastore called ${dsName}.`, {
+        fix: 'Run discovery again; the datastore may have been renamed or unmounted.',
+      });
     return location;
   }
 
@@ -198,7 +242,14 @@ export class VsphereHost implements Hypervisor {
     const disk = checkpoint.disks.find((d) => d.key === diskKey);
     if (!disk || disk.capacityBytes === null || !disk.changeId) return null; // CBT is off for this disk
     const vm = await this.vmRef(checkpoint.vmId);
-    return queryChangedAreas(this.client, vm, moRef('VirtualMachineSnapshot', checkpoint.id), Number(diskKey), disk.capacityBytes, sinceChangeId);
+    return queryChangedAreas(
+      this.client,
+      vm,
+      moRef('VirtualMachineSnapshot', checkpoint.id),
+      Number(diskKey),
+      disk.capacityBytes,
+      sinceChangeId,
+    );
   }
 
   async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {
@@ -222,59 +273,99 @@ export class VsphereHost implements Hypervisor {
    */
   async createIsolatedVm(spec: IsolatedVmSpec): Promise<IsolatedVm> {
     const firstDisk = spec.disks[0] ? parseDatastorePath(spec.disks[0]) : null;
-    if (!firstDisk) throw new LifeboatError('INVALID_INPUT', 'A vSphere drill VM needs its disks on a datastore ("[datastore] folder/disk.vmdk").', { field: 'disks', fix: 'Upload the restored disks to a datastore first.' });
+    if (!firstDisk)
+      throw new LifeboatError('INVALID_INPUT', 'A vSphere drill VM needs its disks on a datastore ("[datastore] folder/disk.vmdk").', {
+        field: 'disks',
+        fix: 'Upload the restored disks to a datastore first.',
+      });
     const placement = await this.placementFor(firstDisk.datastore);
     const devices: Fields[] = [
       [
         ['operation', 'add'],
-        ['device', new Typed('VirtualLsiLogicSASController', [['key', -100], ['busNumber', 0], ['sharedBus', 'noSharing']])],
+        [
+          'device',
+          new Typed('VirtualLsiLogicSASController', [
+            ['key', -100],
+            ['busNumber', 0],
+            ['sharedBus', 'noSharing'],
+          ]),
+        ],
       ],
-      ...spec.disks.map(
-        (file, index): Fields => [
-          ['operation', 'add'],
-          [
-            'device',
-            new Typed('VirtualDisk', [
-              ['key', -101 - index],
-              ['backing', new Typed('VirtualDiskFlatVer2BackingInfo', [['fileName', file], ['diskMode', 'persistent']])],
-              ['controllerKey', -100],
-              ['unitNumber', index],
-              ['capacityInKB', 0],
-            ]),
-          ],
+      ...spec.disks.map((file, index): Fields => [
+        ['operation', 'add'],
+        [
+          'device',
+          new Typed('VirtualDisk', [
+            ['key', -101 - index],
+            [
+              'backing',
+              new Typed('VirtualDiskFlatVer2BackingInfo', [
+                ['fileName', file],
+                ['diskMode', 'persistent'],
+              ]),
+            ],
+            ['controllerKey', -100],
+            ['unitNumber', index],
+            ['capacityInKB', 0],
+          ]),
         ],
-      ),
-      ...(spec.networks ?? []).map(
-        (network, index): Fields => [
-          ['operation', 'add'],
-          [
-            'device',
-            new Typed('VirtualE1000', [
-              ['key', -200 - index],
-              ['backing', new Typed('VirtualEthernetCardNetworkBackingInfo', [['deviceName', network]])],
-              ['connectable', [['startConnected', true], ['allowGuestControl', true], ['connected', true]]],
-              ['addressType', 'generated'],
-            ]),
-          ],
+      ]),
+      ...(spec.networks ?? []).map((network, index): Fields => [
+        ['operation', 'add'],
+        [
+          'device',
+          new Typed('VirtualE1000', [
+            ['key', -200 - index],
+            ['backing', new Typed('VirtualEthernetCardNetworkBackingInfo', [['deviceName', network]])],
+            [
+              'connectable',
+              [
+                ['startConnected', true],
+                ['allowGuestControl', true],
+                ['connected', true],
+              ],
+            ],
+            ['addressType', 'generated'],
+          ]),
         ],
-      ),
+      ]),
     ];
     const config: Fields = [
       ['name', spec.name],
       ['guestId', spec.guestOs ?? 'otherGuest64'],
-      ['annotation', spec.networks ? `${ISOLATED_VM_MARKER}: started by a Lifeboat failover; failback removes it.` : `${ISOLATED_VM_MARKER}: created by Lifeboat for a drill; Lifeboat deletes it afterwards.`],
+      [
+        'annotation',
+        spec.networks
+          ? `${ISOLATED_VM_MARKER}: started by a Lifeboat failover; failback removes it.`
+          : `${ISOLATED_VM_MARKER}: created by Lifeboat for a drill; Lifeboat deletes it afterwards.`,
+      ],
       ['files', [['vmPathName', spec.location ?? `[${firstDisk.datastore}]`]]],
       ['numCPUs', spec.cpus],
       ['memoryMB', spec.memoryMiB],
       ['deviceChange', new Many(devices)],
       ['firmware', spec.firmware === 'uefi' ? 'efi' : 'bios'],
     ];
-    const task = asMoRef(await this.client.call('CreateVM_Task', placement.vmFolder, [['config', config], ['pool', placement.pool]]));
-    if (!task) throw new LifeboatError('PROVIDER_OUTPUT_INVALID', 'CreateVM_Task started no task.', { fix: 'Look at the tasks in the vSphere Client.' });
+    const task = asMoRef(
+      await this.client.call('CreateVM_Task', placement.vmFolder, [
+        ['config', config],
+        ['pool', placement.pool],
+      ]),
+    );
+    if (!task)
+      throw new LifeboatError('PROVIDER_OUTPUT_INVALID', 'CreateVM_Task started no task.', {
+        fix: 'Look at the tasks in the vSphere Client.',
+      });
     const vm = asMoRef(await this.client.waitForTask(task));
-    if (!vm) throw new LifeboatError('PROVIDER_OUTPUT_INVALID', 'CreateVM_Task returned no VM.', { fix: 'Look at the tasks in the vSphere Client.' });
+    if (!vm)
+      throw new LifeboatError('PROVIDER_OUTPUT_INVALID', 'CreateVM_Task returned no VM.', {
+        fix: 'Look at the tasks in the vSphere Client.',
+      });
     const props = await this.client.properties(vm, ['config.instanceUuid', 'summary.config.vmPathName']);
-    return { vmId: text(props.get('config.instanceUuid')) || vm.value, name: spec.name, configPath: text(props.get('summary.config.vmPathName')) ?? null };
+    return {
+      vmId: text(props.get('config.instanceUuid')) || vm.value,
+      name: spec.name,
+      configPath: text(props.get('summary.config.vmPathName')) ?? null,
+    };
   }
 
   /** Registers an existing .vmx (e.g. restored with its disks) and disconnects every network adapter. */
@@ -291,8 +382,13 @@ export class VsphereHost implements Hypervisor {
       ]),
     );
     const vm = task ? asMoRef(await this.client.waitForTask(task)) : undefined;
-    if (!vm) throw new LifeboatError('PROVIDER_OUTPUT_INVALID', 'RegisterVM_Task returned no VM.', { fix: 'Look at the tasks in the vSphere Client.' });
-    await this.client.call('ReconfigVM_Task', vm, [['spec', [['annotation', `${ISOLATED_VM_MARKER}: registered by Lifeboat for a drill.`]]]]).then((t) => (asMoRef(t) ? this.client.waitForTask(asMoRef(t)!) : undefined));
+    if (!vm)
+      throw new LifeboatError('PROVIDER_OUTPUT_INVALID', 'RegisterVM_Task returned no VM.', {
+        fix: 'Look at the tasks in the vSphere Client.',
+      });
+    await this.client
+      .call('ReconfigVM_Task', vm, [['spec', [['annotation', `${ISOLATED_VM_MARKER}: registered by Lifeboat for a drill.`]]]])
+      .then((t) => (asMoRef(t) ? this.client.waitForTask(asMoRef(t)!) : undefined));
     await this.disconnectNics(vm.value);
     return { vmId: vm.value, name, configPath: vmxPath };
   }
@@ -304,12 +400,19 @@ export class VsphereHost implements Hypervisor {
     const nics = nicDevices(props.get('config.hardware.device'));
     if (nics.length === 0) return 0;
     // Send each adapter as vSphere described it, with only its connection state replaced.
-    const changes = nics.map(
-      (nic): Fields => [
-        ['operation', 'edit'],
-        ['device', toXmlValue(nic.node, { connectable: [['startConnected', false], ['allowGuestControl', false], ['connected', false]] })],
+    const changes = nics.map((nic): Fields => [
+      ['operation', 'edit'],
+      [
+        'device',
+        toXmlValue(nic.node, {
+          connectable: [
+            ['startConnected', false],
+            ['allowGuestControl', false],
+            ['connected', false],
+          ],
+        }),
       ],
-    );
+    ]);
     const task = asMoRef(await this.client.call('ReconfigVM_Task', vm, [['spec', [['deviceChange', new Many(changes)]]]]));
     if (task) await this.client.waitForTask(task);
     return nics.length;
@@ -322,13 +425,19 @@ export class VsphereHost implements Hypervisor {
       { type: 'Datastore', paths: ['name'] },
     ]);
     const ds = objects.find((o) => o.obj.type === 'Datastore' && text(o.props.get('name')) === dsName);
-    if (!ds) throw new LifeboatError('NOT_FOUND', `There is no datastore ${dsName} on ${this.host.name}.`, { fix: 'Choose a datastore that exists.' });
+    if (!ds)
+      throw new LifeboatError('NOT_FOUND', `There is no datastore ${dsName} on ${this.host.name}.`, {
+        fix: 'Choose a datastore that exists.',
+      });
     const has = (node: ReturnType<typeof first>): boolean => childrenRefs(node).some((ref) => ref.value === ds.obj.value);
     const dc = objects.find((o) => o.obj.type === 'Datacenter' && has(o.props.get('datastore')));
     const compute = objects.find((o) => o.obj.type !== 'Datacenter' && o.obj.type !== 'Datastore' && has(o.props.get('datastore')));
     const vmFolder = asMoRef(dc?.props.get('vmFolder'));
     const pool = asMoRef(compute?.props.get('resourcePool'));
-    if (!vmFolder || !pool) throw new LifeboatError('NOT_FOUND', `No host on ${this.host.name} can run a VM from datastore ${dsName}.`, { fix: 'Mount the datastore on a host, or choose another datastore.' });
+    if (!vmFolder || !pool)
+      throw new LifeboatError('NOT_FOUND', `No host on ${this.host.name} can run a VM from datastore ${dsName}.`, {
+        fix: 'Mount the datastore on a host, or choose another datastore.',
+      });
     return { vmFolder, pool };
   }
 
@@ -346,7 +455,9 @@ export class VsphereHost implements Hypervisor {
         return;
       } catch (error) {
         if (!(error instanceof VimFault) || !/ToolsUnavailable|InvalidState/.test(error.faultType)) throw error;
-        throw new LifeboatError('CONFLICT', `The guest of ${vmId} cannot shut itself down: VMware Tools is not running.`, { fix: 'Turn it off instead (hard power-off).' });
+        throw new LifeboatError('CONFLICT', `The guest of ${vmId} cannot shut itself down: VMware Tools is not running.`, {
+          fix: 'Turn it off instead (hard power-off).',
+        });
       }
     }
     const task = asMoRef(await this.client.call('PowerOffVM_Task', vm));
@@ -363,7 +474,12 @@ export class VsphereHost implements Hypervisor {
   /** VMware Tools as evidence: the heartbeat status vCenter/ESXi computes from Tools, and whether Tools runs. */
   async heartbeatEvidence(vmId: string): Promise<HeartbeatReading> {
     const vm = await this.vmRef(vmId);
-    const props = await this.client.properties(vm, ['guestHeartbeatStatus', 'guest.toolsStatus', 'guest.toolsRunningStatus', 'runtime.powerState']);
+    const props = await this.client.properties(vm, [
+      'guestHeartbeatStatus',
+      'guest.toolsStatus',
+      'guest.toolsRunningStatus',
+      'runtime.powerState',
+    ]);
     const powerState = text(props.get('runtime.powerState')) ?? 'unknown';
     const heartbeat = text(props.get('guestHeartbeatStatus')) ?? 'none';
     const tools = text(props.get('guest.toolsStatus')) ?? 'unknown';
@@ -380,15 +496,26 @@ export class VsphereHost implements Hypervisor {
    */
   async uploadFile(localFile: string, datastorePath: string): Promise<void> {
     const target = parseDatastorePath(datastorePath);
-    if (!target) throw new LifeboatError('INVALID_INPUT', `"${datastorePath}" is not a datastore path like "[datastore1] folder/disk.vmdk".`);
+    if (!target)
+      throw new LifeboatError('INVALID_INPUT', `"${datastorePath}" is not a datastore path like "[datastore1] folder/disk.vmdk".`);
     await this.client.connect();
     const location = await this.locate(target.datastore);
     const size = (await fs.promises.stat(localFile)).size;
-    const response = await this.http.upload('PUT', folderUrl(location, target.path), { cookie: this.client.sessionCookie ?? '', 'content-type': 'application/octet-stream' }, fs.createReadStream(localFile), size);
+    const response = await this.http.upload(
+      'PUT',
+      folderUrl(location, target.path),
+      { cookie: this.client.sessionCookie ?? '', 'content-type': 'application/octet-stream' },
+      fs.createReadStream(localFile),
+      size,
+    );
     if (response.status !== 200 && response.status !== 201) {
-      throw new LifeboatError('HOST_UNREACHABLE', `${this.host.name} refused the upload of ${path.basename(localFile)} to ${datastorePath} (HTTP ${response.status}).`, {
-        fix: 'Check that the account may write to the datastore (Datastore.FileManagement) and that it has free space.',
-      });
+      throw new LifeboatError(
+        'HOST_UNREACHABLE',
+        `${this.host.name} refused the upload of ${path.basename(localFile)} to ${datastorePath} (HTTP ${response.status}).`,
+        {
+          fix: 'Check that the account may write to the datastore (Datastore.FileManagement) and that it has free space.',
+        },
+      );
     }
   }
 
@@ -400,7 +527,12 @@ export class VsphereHost implements Hypervisor {
     const target = parseDatastorePath(datastorePath);
     const datacenter = target ? await this.datacenterOf(target.datastore) : null;
     try {
-      const task = asMoRef(await this.client.call('DeleteDatastoreFile_Task', fileManager, [['name', datastorePath], ...(datacenter ? ([['datacenter', datacenter]] as Fields) : [])]));
+      const task = asMoRef(
+        await this.client.call('DeleteDatastoreFile_Task', fileManager, [
+          ['name', datastorePath],
+          ...(datacenter ? ([['datacenter', datacenter]] as Fields) : []),
+        ]),
+      );
       if (task) await this.client.waitForTask(task);
     } catch (error) {
       if (error instanceof LifeboatError && /not found|FileNotFound/i.test(error.message)) return;
@@ -415,7 +547,11 @@ export class VsphereHost implements Hypervisor {
     ]);
     const datastore = objects.find((o) => o.obj.type === 'Datastore' && text(o.props.get('name')) === dsName);
     if (!datastore) return null;
-    return objects.find((o) => o.obj.type === 'Datacenter' && childrenRefs(o.props.get('datastore')).some((ref) => ref.value === datastore.obj.value))?.obj ?? null;
+    return (
+      objects.find(
+        (o) => o.obj.type === 'Datacenter' && childrenRefs(o.props.get('datastore')).some((ref) => ref.value === datastore.obj.value),
+      )?.obj ?? null
+    );
   }
 
   async removeVm(vmId: string): Promise<void> {
@@ -427,7 +563,8 @@ export class VsphereHost implements Hypervisor {
       throw error;
     }
     const props = await this.client.properties(vm, ['config.annotation', 'runtime.powerState', 'name']);
-    if (!(text(props.get('config.annotation')) ?? '').includes(ISOLATED_VM_MARKER)) throw notLifeboatVm(this.host.name, text(props.get('name')) ?? vmId);
+    if (!(text(props.get('config.annotation')) ?? '').includes(ISOLATED_VM_MARKER))
+      throw notLifeboatVm(this.host.name, text(props.get('name')) ?? vmId);
     if (text(props.get('runtime.powerState')) === 'poweredOn') {
       const off = asMoRef(await this.client.call('PowerOffVM_Task', vm));
       if (off) await this.client.waitForTask(off);

@@ -32,15 +32,25 @@ export function moRef(type: string, value: string): MoRef {
 }
 
 function isMoRef(value: unknown): value is MoRef {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Typed) && !(value instanceof Many) && 'type' in value && 'value' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Typed) &&
+    !(value instanceof Many) &&
+    'type' in value &&
+    'value' in value
+  );
 }
 
 export function escapeXml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped rather than sent as an invalid document.
-  return text
-        // eslint-disable-next-line no-control-regex -- exactly the characters XML 1.0 forbids
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
-    .replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- exactly the characters XML 1.0 forbids
+      .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
+      .replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!)
+  );
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

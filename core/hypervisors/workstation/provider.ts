@@ -64,7 +64,8 @@ export class WorkstationHost implements Hypervisor {
       const executable = findVmrun();
       this.vmrun = executable ? vmrunRunner(executable) : null;
     }
-    this.inventoryFile = options.inventoryFile !== undefined ? options.inventoryFile : host.settings.useInventory === false ? null : defaultInventoryFile();
+    this.inventoryFile =
+      options.inventoryFile !== undefined ? options.inventoryFile : host.settings.useInventory === false ? null : defaultInventoryFile();
   }
 
   private get folders(): string[] {
@@ -132,18 +133,31 @@ export class WorkstationHost implements Hypervisor {
 
   async createCheckpoint(vmId: string, options: CheckpointOptions): Promise<Checkpoint> {
     const vm = await this.vm(vmId);
-    const disks = vm.disks.map((disk) => ({ key: disk.key, path: resolveDiskPath(vmId, disk.path), capacityBytes: disk.capacityBytes, changeId: null }));
+    const disks = vm.disks.map((disk) => ({
+      key: disk.key,
+      path: resolveDiskPath(vmId, disk.path),
+      capacityBytes: disk.capacityBytes,
+      changeId: null,
+    }));
     const createdAt = new Date().toISOString();
     if (vm.powerState === 'off') {
       return { id: `powered-off:${createdAt}`, vmId, name: options.name, kind: 'powered-off', createdAt, note: null, disks };
     }
     if (options.consistency === 'require') {
-      throw checkpointFailed(vm.name, 'VMware Workstation cannot take an application-consistent snapshot of a running VM', 'Shut the VM down before the run, or let this policy fall back to crash-consistent copies.');
+      throw checkpointFailed(
+        vm.name,
+        'VMware Workstation cannot take an application-consistent snapshot of a running VM',
+        'Shut the VM down before the run, or let this policy fall back to crash-consistent copies.',
+      );
     }
     if (!this.vmrun) throw vmrunMissing(`snapshot the running VM ${vm.name}`);
     const result = await this.vmrun.run(['snapshot', vmId, options.name]);
     if (result.exitCode !== 0) {
-      throw checkpointFailed(vm.name, `vmrun snapshot said: ${(result.stdout + result.stderr).trim() || `exit code ${result.exitCode}`}`, 'Check the VM in Workstation (no dialog waiting, enough disk space), then try again.');
+      throw checkpointFailed(
+        vm.name,
+        `vmrun snapshot said: ${(result.stdout + result.stderr).trim() || `exit code ${result.exitCode}`}`,
+        'Check the VM in Workstation (no dialog waiting, enough disk space), then try again.',
+      );
     }
     // The disks named before the snapshot are now frozen parents; the VM writes to new delta files.
     return {
@@ -159,7 +173,10 @@ export class WorkstationHost implements Hypervisor {
 
   async openCheckpointDisk(checkpoint: Checkpoint, diskKey: string): Promise<DiskReader> {
     const disk = checkpoint.disks.find((d) => d.key === diskKey);
-    if (!disk) throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${diskKey}.`, { fix: 'Run discovery again; the VM\'s disks changed.' });
+    if (!disk)
+      throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${diskKey}.`, {
+        fix: "Run discovery again; the VM's disks changed.",
+      });
     return openDisk(disk.path, fileResolver);
   }
 
@@ -172,9 +189,13 @@ export class WorkstationHost implements Hypervisor {
     if (!this.vmrun) throw vmrunMissing('remove the snapshot');
     const result = await this.vmrun.run(['deleteSnapshot', checkpoint.vmId, checkpoint.id]);
     if (result.exitCode !== 0 && !/not exist|not found/i.test(result.stdout + result.stderr)) {
-      throw new LifeboatError('CHECKPOINT_FAILED', `vmrun could not remove the snapshot ${checkpoint.id}: ${(result.stdout + result.stderr).trim()}.`, {
-        fix: `Delete the snapshot "${checkpoint.id}" in Workstation's Snapshot Manager.`,
-      });
+      throw new LifeboatError(
+        'CHECKPOINT_FAILED',
+        `vmrun could not remove the snapshot ${checkpoint.id}: ${(result.stdout + result.stderr).trim()}.`,
+        {
+          fix: `Delete the snapshot "${checkpoint.id}" in Workstation's Snapshot Manager.`,
+        },
+      );
     }
   }
 
@@ -185,7 +206,9 @@ export class WorkstationHost implements Hypervisor {
     const vmxFile = path.join(folder, `${safeFileName(spec.name)}.vmx`);
     await fs.writeFile(vmxFile, isolatedVmx(spec), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EEXIST') {
-        throw new LifeboatError('CONFLICT', `A VM already exists at ${vmxFile}.`, { fix: 'Choose another name, or remove the old drill VM first.' });
+        throw new LifeboatError('CONFLICT', `A VM already exists at ${vmxFile}.`, {
+          fix: 'Choose another name, or remove the old drill VM first.',
+        });
       }
       throw error;
     });
@@ -228,9 +251,13 @@ export class WorkstationHost implements Hypervisor {
     if (!this.vmrun) throw vmrunMissing(what);
     const result = await this.vmrun.run(args);
     if (result.exitCode !== 0) {
-      throw new LifeboatError('CONFLICT', `vmrun could not ${what}: ${(result.stdout + result.stderr).trim() || `exit code ${result.exitCode}`}.`, {
-        fix: 'Open the VM in VMware Workstation to see what it is waiting for.',
-      });
+      throw new LifeboatError(
+        'CONFLICT',
+        `vmrun could not ${what}: ${(result.stdout + result.stderr).trim() || `exit code ${result.exitCode}`}.`,
+        {
+          fix: 'Open the VM in VMware Workstation to see what it is waiting for.',
+        },
+      );
     }
   }
 }
@@ -278,7 +305,10 @@ export async function diskFacts(file: string): Promise<{ format: VmDiskFormat; c
   try {
     const reader = await openDisk(file, fileResolver);
     await reader.close();
-    return { format: reader.format === 'raw' && file.toLowerCase().endsWith('.vmdk') ? 'vmdk' : reader.format, capacityBytes: reader.virtualSize };
+    return {
+      format: reader.format === 'raw' && file.toLowerCase().endsWith('.vmdk') ? 'vmdk' : reader.format,
+      capacityBytes: reader.virtualSize,
+    };
   } catch {
     return { format: 'unknown', capacityBytes: null };
   }
@@ -352,7 +382,7 @@ export function isolatedVmx(spec: IsolatedVmSpec): string {
 }
 
 function safeFileName(name: string): string {
-    // eslint-disable-next-line no-control-regex -- control characters are not allowed in file names
+  // eslint-disable-next-line no-control-regex -- control characters are not allowed in file names
   return name.replace(/[<>:"/\\|?*\x00-\x1f]/g, '_').trim() || 'vm';
 }
 

@@ -35,16 +35,25 @@ export function vmrunRunner(executable: string): VmrunRunner {
   return {
     run: (args) =>
       new Promise((resolve) => {
-        execFile(executable, ['-T', 'ws', ...args], { timeout: 10 * 60_000, windowsHide: true, env: childEnv() }, (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-          resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: code });
-        });
+        execFile(
+          executable,
+          ['-T', 'ws', ...args],
+          { timeout: 10 * 60_000, windowsHide: true, env: childEnv() },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: code });
+          },
+        );
       }),
   };
 }
 
 export function vmrunMissing(action: string): LifeboatError {
-  return new LifeboatError('MODULE_MISSING', `VMware Workstation's vmrun is not installed on this computer, so Lifeboat cannot ${action}.`, {
-    fix: 'Install VMware Workstation (it includes vmrun), or power the VM off and try again: a powered-off VM needs no vmrun.',
-  });
+  return new LifeboatError(
+    'MODULE_MISSING',
+    `VMware Workstation's vmrun is not installed on this computer, so Lifeboat cannot ${action}.`,
+    {
+      fix: 'Install VMware Workstation (it includes vmrun), or power the VM off and try again: a powered-off VM needs no vmrun.',
+    },
+  );
 }

@@ -29,7 +29,7 @@ function unescapeValue(value: string): string {
 
 /** Escapes what would end the quoted value or break the line; everything else is written as is. */
 function escapeValue(value: string): string {
-    // eslint-disable-next-line no-control-regex -- control characters would break the line
+  // eslint-disable-next-line no-control-regex -- control characters would break the line
   return value.replace(/[|"#\x00-\x1f\x7f]/g, (ch) => `|${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 

@@ -51,13 +51,29 @@ export function writeEvidenceSheet(book: StreamingWorkbook, items: readonly Evid
     sheet.addRow(['', { text: 'Open the copy beside this workbook', hyperlink: encodeURI(item.relPath) }], [label, link]);
     if (item.picture) {
       const shown = pictureSize(item.picture.width, item.picture.height);
-      sheet.addRow(['Size', `${item.picture.width} × ${item.picture.height} px, ${item.bytes.toLocaleString('en-US')} bytes; shown at ${Math.round((100 * shown.width) / item.picture.width)}%`], [label, value]);
+      sheet.addRow(
+        [
+          'Size',
+          `${item.picture.width} × ${item.picture.height} px, ${item.bytes.toLocaleString('en-US')} bytes; shown at ${Math.round((100 * shown.width) / item.picture.width)}%`,
+        ],
+        [label, value],
+      );
       const excelRow = sheet.addRow([''], [], Math.ceil(shown.height * 0.75) + 8);
-      sheet.addPicture({ imageId: book.addPng('file' in item.picture.embed ? item.picture.embed.file : item.picture.embed), col: 0, excelRow, widthPx: shown.width, heightPx: shown.height, name: `${item.label}: console screenshot of ${vm.vm}, drill ${drill.id}` });
+      sheet.addPicture({
+        imageId: book.addPng('file' in item.picture.embed ? item.picture.embed.file : item.picture.embed),
+        col: 0,
+        excelRow,
+        widthPx: shown.width,
+        heightPx: shown.height,
+        name: `${item.label}: console screenshot of ${vm.vm}, drill ${drill.id}`,
+      });
     } else {
       sheet.addRow(['Size', `${item.bytes.toLocaleString('en-US')} bytes; not a PNG, so not shown here: open the file.`], [label, value]);
     }
-    const last = sheet.addRow([`${item.label} · ${vm.vm} · drill ${drill.id} · SHA-256 ${item.sha256}`], [{ font: { size: 8, color: { argb: 'FF595959' } }, alignment: top }]);
+    const last = sheet.addRow(
+      [`${item.label} · ${vm.vm} · drill ${drill.id} · SHA-256 ${item.sha256}`],
+      [{ font: { size: 8, color: { argb: 'FF595959' } }, alignment: top }],
+    );
     if (index < items.length - 1) sheet.addPageBreak(last);
   });
   sheet.finish();

@@ -35,7 +35,13 @@ const VM_STATUS: Record<ReportVm['status'], string> = {
 };
 
 export function vmRules(sheet: SheetWriter): void {
-  sheet.addRules([11], [...statusRules(['Breach', 'Unprotected', 'Policy disabled'], ['OK']), { type: 'cellIs', operator: 'equal', formulae: ['"At risk"'], style: AMBER }]);
+  sheet.addRules(
+    [11],
+    [
+      ...statusRules(['Breach', 'Unprotected', 'Policy disabled'], ['OK']),
+      { type: 'cellIs', operator: 'equal', formulae: ['"At risk"'], style: AMBER },
+    ],
+  );
   sheet.addRules([10], overTarget('G'));
   sheet.addRules([12], [{ type: 'expression', formulae: ['AND(ISNUMBER({cell}),{cell}<1)'], style: RED }]);
 }
@@ -92,7 +98,10 @@ export interface DrillLine {
  * in the evidence folder beside the workbook: never a path on the engine machine, which an auditor cannot open.
  */
 export function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer: string, evidence: StagedEvidence): void {
-  const columns = fit(DRILL_COLUMNS, lines.map((l) => l.values));
+  const columns = fit(
+    DRILL_COLUMNS,
+    lines.map((l) => l.values),
+  );
   const sheet = book.addSheet({ name: 'Drills', tableName: 'Drills', columns, footer, frozenColumns: 1 });
   sheet.addRules([17], statusRules(['Failed'], ['Passed'], ['Unverified']));
   sheet.addRules([14], statusRules(['No'], ['Yes']));
@@ -106,7 +115,8 @@ export function writeDrills(book: StreamingWorkbook, lines: DrillLine[], footer:
     const item = line.evidenceKey ? byKey.get(line.evidenceKey) : undefined;
     // The page shows the file's path; LibreOffice prints a hyperlink's text on one line, so this one is short.
     if (item) values[evidenceCol] = { text: `${item.label} on sheet Evidence`, hyperlink: encodeURI(item.relPath) };
-    else if (line.evidenceKey && evidence.missing.has(line.evidenceKey)) values[evidenceCol] = 'Missing: the screenshot was no longer on the engine when this report was written.';
+    else if (line.evidenceKey && evidence.missing.has(line.evidenceKey))
+      values[evidenceCol] = 'Missing: the screenshot was no longer on the engine when this report was written.';
     else values[evidenceCol] = 'None captured';
     sheet.addRow(values);
   }
@@ -198,11 +208,27 @@ export const AUDIT_COLUMNS: Col[] = [
 ];
 
 export function auditRow(entry: AuditLine): unknown[] {
-  return [entry.seq, Date.parse(entry.time), entry.actor, entry.action, entry.subject ?? '', auditDetailsText(entry.details), entry.details, entry.prev_hash, entry.hash];
+  return [
+    entry.seq,
+    Date.parse(entry.time),
+    entry.actor,
+    entry.action,
+    entry.subject ?? '',
+    auditDetailsText(entry.details),
+    entry.details,
+    entry.prev_hash,
+    entry.hash,
+  ];
 }
 
 /** The rows of every sheet small enough to hold in memory, as raw values (times in ms, durations in seconds). */
-export function smallSheetRows(data: ReportData): { vms: unknown[][]; compliance: unknown[][]; drills: DrillLine[]; steps: unknown[][]; actions: unknown[][] } {
+export function smallSheetRows(data: ReportData): {
+  vms: unknown[][];
+  compliance: unknown[][];
+  drills: DrillLine[];
+  steps: unknown[][];
+  actions: unknown[][];
+} {
   const vms = data.vms.map((vm) => [
     vm.vm,
     vm.host,
@@ -215,7 +241,9 @@ export function smallSheetRows(data: ReportData): { vms: unknown[][]; compliance
     vm.lastPointTime,
     vm.ageSeconds,
     VM_STATUS[vm.status],
-    vm.protectedInPeriod && vm.totals.coveredSeconds > 0 ? (vm.totals.coveredSeconds - vm.totals.breachSeconds) / vm.totals.coveredSeconds : null,
+    vm.protectedInPeriod && vm.totals.coveredSeconds > 0
+      ? (vm.totals.coveredSeconds - vm.totals.breachSeconds) / vm.totals.coveredSeconds
+      : null,
   ]);
 
   const compliance: unknown[][] = [];
@@ -323,7 +351,9 @@ const CHECK_MARK: Record<DrillCheck['status'], string> = { passed: '✓', failed
 
 /** One check for the auditor: its outcome, what was seen, and the guest's own words behind it. */
 function checkLine(check: DrillCheck): string {
-  const evidence = (check.evidence ?? []).map((e) => `\n    ${EVIDENCE_LABEL[e.kind]}: ${e.text.split('\n').slice(-3).join(' | ').slice(0, 300)}`).join('');
+  const evidence = (check.evidence ?? [])
+    .map((e) => `\n    ${EVIDENCE_LABEL[e.kind]}: ${e.text.split('\n').slice(-3).join(' | ').slice(0, 300)}`)
+    .join('');
   return `${CHECK_MARK[check.status]} ${check.name}${check.status === 'unverified' ? ' (unverified)' : check.status === 'skipped' ? ' (skipped)' : ''}: ${check.detail}${evidence}`;
 }
 

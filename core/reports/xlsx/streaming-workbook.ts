@@ -126,7 +126,10 @@ export class StreamingWorkbook {
   /** exceljs is loaded here, on first export, not when the engine or a CLI command starts (it costs ~0.2 s). */
   static async create(file: string, props: DocumentProperties): Promise<StreamingWorkbook> {
     const { default: excel } = await import('exceljs');
-    return new StreamingWorkbook(new excel.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false }) as unknown as WorkbookWriterLike, props);
+    return new StreamingWorkbook(
+      new excel.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false }) as unknown as WorkbookWriterLike,
+      props,
+    );
   }
 
   private constructor(
@@ -149,15 +152,19 @@ export class StreamingWorkbook {
     const append = zip.append.bind(zip);
     // The writer builds [Content_Types].xml and docProps/app.xml from what it knows; add what it does not.
     zip.append = (source, data) => {
-      if (typeof source === 'string' && data.name === '[Content_Types].xml') source = source.replace('</Types>', `${this.contentOverrides.join('')}</Types>`);
-      if (typeof source === 'string' && data.name === 'docProps/app.xml') source = source.replace('</Properties>', `<Company>${xmlText(this.props.company)}</Company></Properties>`);
+      if (typeof source === 'string' && data.name === '[Content_Types].xml')
+        source = source.replace('</Types>', `${this.contentOverrides.join('')}</Types>`);
+      if (typeof source === 'string' && data.name === 'docProps/app.xml')
+        source = source.replace('</Properties>', `<Company>${xmlText(this.props.company)}</Company></Properties>`);
       return append(source, data);
     };
   }
 
   /** A PNG from disk (streamed into the zip when the workbook is committed) or from memory. */
   addPng(source: string | { buffer: Buffer }): number {
-    return this.writer.addImage(typeof source === 'string' ? { filename: source, extension: 'png' } : { buffer: source.buffer, extension: 'png' });
+    return this.writer.addImage(
+      typeof source === 'string' ? { filename: source, extension: 'png' } : { buffer: source.buffer, extension: 'png' },
+    );
   }
 
   addSheet(options: SheetOptions): SheetWriter {
@@ -273,7 +280,8 @@ export class SheetWriter {
       row.getCell(i + 1).style = column.style;
       const value = values[i];
       const text = wrappable(value);
-      if (column.style.alignment?.wrapText && text !== null) lines = Math.max(lines, wrappedLines(text, column.width, column.style.font?.size ?? 11));
+      if (column.style.alignment?.wrapText && text !== null)
+        lines = Math.max(lines, wrappedLines(text, column.width, column.style.font?.size ?? 11));
     }
     // Neither Excel nor LibreOffice grows a row for wrapped text on opening a file: give it the height it
     // needs, up to a dozen lines (long JSON details stay in the cell, readable when it is selected).
@@ -329,7 +337,9 @@ export class SheetWriter {
         for (const col of cols) {
           const letter = columnLetter(col);
           // Priorities must be unique within a sheet: number the rules in the order they were added.
-          const numbered = rules.map((rule) => ({ ...relativeTo(rule, letter, firstData), priority: ++priority }) as ExcelJS.ConditionalFormattingRule);
+          const numbered = rules.map(
+            (rule) => ({ ...relativeTo(rule, letter, firstData), priority: ++priority }) as ExcelJS.ConditionalFormattingRule,
+          );
           this.ws.addConditionalFormatting({ ref: `${letter}${firstData}:${letter}${this.lastRow}`, rules: numbered });
         }
       }
@@ -341,7 +351,16 @@ export class SheetWriter {
     const tableId = this.book.nextTable();
     const tableRId = rels.addRelationship({ Target: `../tables/table${tableId}.xml`, Type: REL_TABLE });
     const ref = `A${this.headerRow}:${columnLetter(columns.length)}${tableEnd}`;
-    this.book.addPart(`xl/tables/table${tableId}.xml`, tableXml(tableId, this.options.tableName, ref, columns.map((c) => c.header)), CT_TABLE);
+    this.book.addPart(
+      `xl/tables/table${tableId}.xml`,
+      tableXml(
+        tableId,
+        this.options.tableName,
+        ref,
+        columns.map((c) => c.header),
+      ),
+      CT_TABLE,
+    );
 
     // <tableParts> is the last element of a worksheet but for extLst.
     this.ws._writeCloseWorksheet = () => this.ws._write(`<tableParts count="1"><tablePart r:id="${tableRId}"/></tableParts></worksheet>`);
@@ -412,7 +431,8 @@ export class PlainSheetWriter {
       if (style) row.getCell(i + 1).style = style;
       const value = values[i];
       const text = wrappable(value);
-      if (style?.alignment?.wrapText && text !== null) lines = Math.max(lines, wrappedLines(text, this.widths[i] ?? 10, style.font?.size ?? 11));
+      if (style?.alignment?.wrapText && text !== null)
+        lines = Math.max(lines, wrappedLines(text, this.widths[i] ?? 10, style.font?.size ?? 11));
     }
     height ??= lines > 1 ? Math.ceil(lines * LINE_HEIGHT_PT) + 3 : undefined;
     if (height) row.height = height;
@@ -421,7 +441,10 @@ export class PlainSheetWriter {
   }
 
   addRules(ref: string, rules: Rule[]): void {
-    this.ws.addConditionalFormatting({ ref, rules: rules.map((rule) => ({ ...rule, priority: ++this.priority }) as ExcelJS.ConditionalFormattingRule) });
+    this.ws.addConditionalFormatting({
+      ref,
+      rules: rules.map((rule) => ({ ...rule, priority: ++this.priority }) as ExcelJS.ConditionalFormattingRule),
+    });
   }
 
   finish(): void {
@@ -439,7 +462,10 @@ export const HEADER_STYLE: Partial<ExcelJS.Style> = {
 /** A rule's formulae are written for the column's first data cell (e.g. F2); exceljs passes them through. */
 function relativeTo(rule: Rule, letter: string, firstRow: number): Rule {
   if (!('formulae' in rule) || !rule.formulae) return rule;
-  return { ...rule, formulae: rule.formulae.map((f: string) => f.replaceAll('{cell}', `${letter}${firstRow}`).replaceAll('{row}', String(firstRow))) };
+  return {
+    ...rule,
+    formulae: rule.formulae.map((f: string) => f.replaceAll('{cell}', `${letter}${firstRow}`).replaceAll('{row}', String(firstRow))),
+  };
 }
 
 export function columnLetter(n: number): string {

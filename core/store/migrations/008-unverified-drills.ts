@@ -26,8 +26,14 @@ interface StoredVm {
 }
 
 export function up(db: Db): void {
-  const rows = db.prepare("SELECT id, status, details FROM drills WHERE status = 'passed'").all() as { id: string; status: string; details: string }[];
-  const update = db.prepare('UPDATE drills SET status = ?, rto_seconds = CASE WHEN ? THEN NULL ELSE rto_seconds END, details = ? WHERE id = ?');
+  const rows = db.prepare("SELECT id, status, details FROM drills WHERE status = 'passed'").all() as {
+    id: string;
+    status: string;
+    details: string;
+  }[];
+  const update = db.prepare(
+    'UPDATE drills SET status = ?, rto_seconds = CASE WHEN ? THEN NULL ELSE rto_seconds END, details = ? WHERE id = ?',
+  );
   for (const row of rows) {
     const details = JSON.parse(row.details) as { vms?: StoredVm[] };
     let changed = false;
@@ -44,7 +50,8 @@ export function up(db: Db): void {
       vm.status = 'unverified';
       vm.recoveredSeconds = null;
       vm.unverified = {
-        reason: 'Recorded before Lifeboat required positive evidence from the guest: the VM ran, but nothing proved that its guest came up.',
+        reason:
+          'Recorded before Lifeboat required positive evidence from the guest: the VM ran, but nothing proved that its guest came up.',
         fix: 'Run the drill again; add a TCP check for a port the guest serves, or install integration services / VMware Tools.',
       };
       changed = true;

@@ -1,6 +1,18 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { progressBody, readAll } from './streams';
-import { BackendError, byteLength, checkKey, isTransientNetworkError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import {
+  BackendError,
+  byteLength,
+  checkKey,
+  isTransientNetworkError,
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  type ObjectInfo,
+  type PutData,
+  type PutOptions,
+  type RequestOptions,
+} from './types';
 
 /** Single-shot uploads up to this size are one Put Blob call, which Azure makes atomic; packs stay well below. */
 const SINGLE_SHOT_LIMIT = 256 * 1024 * 1024;
@@ -41,7 +53,9 @@ export class AzureBlobBackend implements Backend {
   /** The SDK is loaded on first use: it costs a third of a second, which commands on other vaults need not pay. */
   private container(): Promise<ContainerClient> {
     return (this.client ??= import('@azure/storage-blob').then(({ BlobServiceClient }) =>
-      BlobServiceClient.fromConnectionString(this.connectionString, { retryOptions: { maxTries: 1, tryTimeoutInMs: 120_000 } }).getContainerClient(this.containerName),
+      BlobServiceClient.fromConnectionString(this.connectionString, {
+        retryOptions: { maxTries: 1, tryTimeoutInMs: 120_000 },
+      }).getContainerClient(this.containerName),
     ));
   }
 
@@ -62,9 +76,14 @@ export class AzureBlobBackend implements Backend {
   async put(key: string, parts: PutData, options: PutOptions = {}): Promise<void> {
     const length = byteLength(parts);
     try {
-      if (length > SINGLE_SHOT_LIMIT) throw new BackendError('permanent', `${key} is larger than one Put Blob call takes (${length} bytes).`);
+      if (length > SINGLE_SHOT_LIMIT)
+        throw new BackendError('permanent', `${key} is larger than one Put Blob call takes (${length} bytes).`);
       // One Put Blob call, its body streamed (in the parts as they are, never joined) so progress is reported.
-      await (await this.container()).getBlockBlobClient(this.name(key)).upload(() => progressBody(parts, options.onProgress), length, signal(options));
+      await (
+        await this.container()
+      )
+        .getBlockBlobClient(this.name(key))
+        .upload(() => progressBody(parts, options.onProgress), length, signal(options));
     } catch (error) {
       throw mapError(error, key);
     }
@@ -84,7 +103,8 @@ export class AzureBlobBackend implements Backend {
         }
         const response = await blob.download(range.offset, range.length, download);
         const body = await readAll(response.readableStreamBody, options.onProgress);
-        if (body.length !== range.length) throw new BackendError('invalid-range', `Range ${range.offset}+${range.length} is outside ${key}.`);
+        if (body.length !== range.length)
+          throw new BackendError('invalid-range', `Range ${range.offset}+${range.length} is outside ${key}.`);
         return body;
       }
       const response = await blob.download(0, undefined, download);
@@ -98,10 +118,17 @@ export class AzureBlobBackend implements Backend {
     const out: ObjectInfo[] = [];
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     try {
-      const pages = (await this.container()).listBlobsFlat({ prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix, ...signal(options) }).byPage();
+      const pages = (await this.container())
+        .listBlobsFlat({ prefix: this.prefix ? `${this.prefix}/${prefix}` : prefix, ...signal(options) })
+        .byPage();
       for await (const page of pages) {
         options.onProgress?.(0);
-        for (const blob of page.segment.blobItems) out.push({ key: blob.name.slice(strip), size: blob.properties.contentLength ?? 0, ...(blob.properties.lastModified ? { modified: blob.properties.lastModified.getTime() } : {}) });
+        for (const blob of page.segment.blobItems)
+          out.push({
+            key: blob.name.slice(strip),
+            size: blob.properties.contentLength ?? 0,
+            ...(blob.properties.lastModified ? { modified: blob.properties.lastModified.getTime() } : {}),
+          });
       }
     } catch (error) {
       throw mapError(error, prefix || '(root)');
@@ -145,7 +172,13 @@ function mapError(error: unknown, key: string): BackendError {
   if (status === 404) return new BackendError('not-found', `${key} does not exist (${code ?? 404}).`, { cause: error });
   if (status === 416) return new BackendError('invalid-range', `Range outside ${key}.`, { cause: error });
   if (status === 401 || status === 403) return new BackendError('access-denied', `Azure refused access: ${message}`, { cause: error });
-  if (status === 408 || status === 429 || (status !== undefined && status >= 500) || isTransientNetworkError(error) || status === undefined) {
+  if (
+    status === 408 ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    isTransientNetworkError(error) ||
+    status === undefined
+  ) {
     return new BackendError('transient', `Azure Blob: ${message}`, { cause: error });
   }
   return new BackendError('permanent', `Azure Blob: ${message}`, { cause: error });

@@ -1,5 +1,14 @@
 import { LifeboatError } from '../../contract/errors';
-import { BackendError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import {
+  BackendError,
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  type ObjectInfo,
+  type PutData,
+  type PutOptions,
+  type RequestOptions,
+} from './types';
 
 /**
  * No byte moved, either way, for this long: the request is abandoned as stalled. This is what a WAN link or
@@ -27,7 +36,12 @@ export class BackendTimeout extends BackendError {
     /** The stall timeout or the request deadline that was exceeded. */
     readonly afterMs: number,
   ) {
-    super('transient', reason === 'stalled' ? `${operation} ${key || '(root)'}: no data moved for ${seconds(afterMs)}` : `${operation} ${key || '(root)'}: not finished after ${seconds(afterMs)}`);
+    super(
+      'transient',
+      reason === 'stalled'
+        ? `${operation} ${key || '(root)'}: no data moved for ${seconds(afterMs)}`
+        : `${operation} ${key || '(root)'}: not finished after ${seconds(afterMs)}`,
+    );
     this.name = 'BackendTimeout';
   }
 }
@@ -105,7 +119,13 @@ export class DeadlineBackend implements Backend {
  * stack, such as creating the container at `vault init`). Resolves or rejects with the request, or rejects
  * with a BackendTimeout as soon as it is abandoned, or with the caller's abort reason.
  */
-export function runWithDeadline<T, O extends RequestOptions>(timeouts: Timeouts, operation: string, key: string, options: O | undefined, work: (options: O) => Promise<T>): Promise<T> {
+export function runWithDeadline<T, O extends RequestOptions>(
+  timeouts: Timeouts,
+  operation: string,
+  key: string,
+  options: O | undefined,
+  work: (options: O) => Promise<T>,
+): Promise<T> {
   const outer = options?.signal;
   if (outer?.aborted) return Promise.reject(outer.reason as Error);
   const { stallMs, requestDeadlineMs } = timeouts;

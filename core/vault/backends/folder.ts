@@ -2,7 +2,17 @@ import { randomBytes } from 'node:crypto';
 import nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
-import { BackendError, checkKey, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import {
+  BackendError,
+  checkKey,
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  type ObjectInfo,
+  type PutData,
+  type PutOptions,
+  type RequestOptions,
+} from './types';
 
 const TEMP_PREFIX = '.tmp-';
 
@@ -154,7 +164,8 @@ export class FolderBackend implements Backend {
   async ensureRoot(options: RequestOptions = {}): Promise<string[]> {
     try {
       const made = await this.makeFolders(this.root, options, null);
-      if (!(await this.io(options, () => this.fs.stat(this.root))).isDirectory()) throw new BackendError('permanent', `${this.root} is a file, not a folder.`);
+      if (!(await this.io(options, () => this.fs.stat(this.root))).isDirectory())
+        throw new BackendError('permanent', `${this.root} is a file, not a folder.`);
       return made;
     } catch (error) {
       throw mapError(error, '.');
@@ -192,7 +203,8 @@ export class FolderBackend implements Backend {
   private async failure(error: unknown, key: string, options: RequestOptions): Promise<BackendError | LifeboatError> {
     const code = (error as NodeJS.ErrnoException).code;
     // After an abort the share may be frozen: looking at it again would only wait behind the stuck call.
-    if ((code === 'ENOENT' || code === 'ENOTDIR') && !options.signal?.aborted && !(await this.rootExists(options))) return vaultFolderGone(this.root);
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !options.signal?.aborted && !(await this.rootExists(options)))
+      return vaultFolderGone(this.root);
     return mapError(error, key);
   }
 
@@ -247,7 +259,11 @@ export class FolderBackend implements Backend {
         const dir = path.join(this.root, ...relative.split('/').filter(Boolean));
         entries = await this.io(options, () => this.fs.readdir(dir, { withFileTypes: true }));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (relative !== '' || options.signal?.aborted || (await this.rootExists(options)))) return;
+        if (
+          (error as NodeJS.ErrnoException).code === 'ENOENT' &&
+          (relative !== '' || options.signal?.aborted || (await this.rootExists(options)))
+        )
+          return;
         throw await this.failure(error, relative || '.', options);
       }
       for (const entry of entries) {
@@ -257,7 +273,9 @@ export class FolderBackend implements Backend {
           if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) await walk(key);
         } else if (entry.isFile() && key.startsWith(prefix)) {
           const file = path.join(this.root, ...key.split('/'));
-          const stat = await this.io(options, () => this.fs.stat(file)).catch((error: unknown) => (options.signal?.aborted ? Promise.reject(mapError(error, key)) : null));
+          const stat = await this.io(options, () => this.fs.stat(file)).catch((error: unknown) =>
+            options.signal?.aborted ? Promise.reject(mapError(error, key)) : null,
+          );
           if (stat) out.push({ key, size: stat.size, modified: stat.mtimeMs });
         }
       }
@@ -385,9 +403,13 @@ async function mapConcurrent<T>(items: T[], limit: number, work: (item: T) => Pr
 }
 
 export function vaultFolderGone(root: string): LifeboatError {
-  return new LifeboatError('VAULT_NOT_FOUND', `There is no vault at ${root}: the folder does not exist. If it held your vault, it was deleted or moved, or the share or disk it is on is not connected.`, {
-    fix: `Reconnect the share or disk, or put the folder back (Lifeboat never recreates a vault folder: an empty new one would hide that its recovery points are missing). For a new vault, run \`lifeboat vault init ${root}\`.`,
-  });
+  return new LifeboatError(
+    'VAULT_NOT_FOUND',
+    `There is no vault at ${root}: the folder does not exist. If it held your vault, it was deleted or moved, or the share or disk it is on is not connected.`,
+    {
+      fix: `Reconnect the share or disk, or put the folder back (Lifeboat never recreates a vault folder: an empty new one would hide that its recovery points are missing). For a new vault, run \`lifeboat vault init ${root}\`.`,
+    },
+  );
 }
 
 function mapError(error: unknown, key: string): BackendError | LifeboatError {

@@ -76,5 +76,7 @@ export function openBackendStack(location: string, options: BackendStackOptions 
  */
 export async function ensureContainer(raw: Backend, timeouts: Timeouts = stackTimeouts()): Promise<string[]> {
   const { holder } = raw.capabilities;
-  return runWithDeadline(timeouts, `create the ${holder === 'folder' ? 'vault folder' : holder}`, '', {}, (options) => raw.capabilities.ensureHolder(options));
+  return runWithDeadline(timeouts, `create the ${holder === 'folder' ? 'vault folder' : holder}`, '', {}, (options) =>
+    raw.capabilities.ensureHolder(options),
+  );
 }

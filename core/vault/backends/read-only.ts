@@ -29,9 +29,13 @@ export class ReadOnlyBackend implements Backend {
   }
 
   private refused(operation: string, key: string): LifeboatError {
-    return new LifeboatError('INTERNAL', `A read-only vault view was asked to ${operation}${key ? ` ${key}` : ''} in ${this.inner.location}: this is a bug, report it.`, {
-      fix: 'Report this to Lifeboat support with the job log; the vault was not changed.',
-    });
+    return new LifeboatError(
+      'INTERNAL',
+      `A read-only vault view was asked to ${operation}${key ? ` ${key}` : ''} in ${this.inner.location}: this is a bug, report it.`,
+      {
+        fix: 'Report this to Lifeboat support with the job log; the vault was not changed.',
+      },
+    );
   }
 
   put(key: string, data: PutData, options?: PutOptions): Promise<void> {

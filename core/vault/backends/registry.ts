@@ -7,9 +7,7 @@ import { S3Backend } from './s3';
 import type { Backend } from './types';
 
 export type ParsedLocation =
-  | { kind: 'folder'; path: string }
-  | { kind: 'azblob'; container: string; prefix: string }
-  | { kind: 's3'; bucket: string; prefix: string };
+  { kind: 'folder'; path: string } | { kind: 'azblob'; container: string; prefix: string } | { kind: 's3'; bucket: string; prefix: string };
 
 type Kind = ParsedLocation['kind'];
 type LocationOf<K extends Kind> = Extract<ParsedLocation, { kind: K }>;
@@ -43,7 +41,12 @@ const providers: { [K in Kind]: Provider<K> } = {
       return { kind: 'azblob', container, prefix };
     },
     open(location, credentials, typed) {
-      const azure = required<AzureCredentials>(credentials, typed, (value) => Boolean((value as Partial<AzureCredentials>).connectionString), 'an Azure storage connection string');
+      const azure = required<AzureCredentials>(
+        credentials,
+        typed,
+        (value) => Boolean((value as Partial<AzureCredentials>).connectionString),
+        'an Azure storage connection string',
+      );
       return new AzureBlobBackend(azure.connectionString, location.container, location.prefix);
     },
   },
@@ -56,7 +59,12 @@ const providers: { [K in Kind]: Provider<K> } = {
       return { kind: 's3', bucket, prefix };
     },
     open(location, credentials, typed) {
-      const s3 = required<S3Credentials>(credentials, typed, (value) => Boolean((value as Partial<S3Credentials>).accessKeyId && (value as Partial<S3Credentials>).secretAccessKey), 'an S3 access key and secret');
+      const s3 = required<S3Credentials>(
+        credentials,
+        typed,
+        (value) => Boolean((value as Partial<S3Credentials>).accessKeyId && (value as Partial<S3Credentials>).secretAccessKey),
+        'an S3 access key and secret',
+      );
       return new S3Backend({
         bucket: location.bucket,
         prefix: location.prefix,
@@ -100,14 +108,22 @@ export function openProvider(location: string, credentials: BackendCredentials |
   return provider.open(parsed, credentials, location.trim());
 }
 
-function required<T extends BackendCredentials>(credentials: BackendCredentials | null, location: string, fits: (value: BackendCredentials) => boolean, what: string): T {
+function required<T extends BackendCredentials>(
+  credentials: BackendCredentials | null,
+  location: string,
+  fits: (value: BackendCredentials) => boolean,
+  what: string,
+): T {
   if (!credentials) {
     throw new LifeboatError('NOT_SET_UP', `No credentials are stored for the vault ${location}.`, {
       fix: `Open Settings → Vault and enter ${what} for this target (from the command line: set them in the environment of \`lifeboat vault\`).`,
     });
   }
   if (!fits(credentials)) {
-    throw new LifeboatError('INVALID_INPUT', `The credentials for the vault ${location} are not ${what}.`, { field: 'credentials', fix: `Give ${what} for ${location}.` });
+    throw new LifeboatError('INVALID_INPUT', `The credentials for the vault ${location} are not ${what}.`, {
+      field: 'credentials',
+      fix: `Give ${what} for ${location}.`,
+    });
   }
   return credentials as T;
 }

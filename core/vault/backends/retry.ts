@@ -1,5 +1,14 @@
 import { BackendTimeout, stoppedAnswering } from './deadline';
-import { BackendError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import {
+  BackendError,
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  type ObjectInfo,
+  type PutData,
+  type PutOptions,
+  type RequestOptions,
+} from './types';
 
 export interface RetryOptions {
   /** Total tries of one operation, the first included. */

@@ -1,7 +1,19 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { progressBody, readAll } from './streams';
-import { BackendError, checkKey, isTransientNetworkError, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions, joined } from './types';
+import {
+  BackendError,
+  checkKey,
+  isTransientNetworkError,
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  type ObjectInfo,
+  type PutData,
+  type PutOptions,
+  type RequestOptions,
+  joined,
+} from './types';
 
 export interface S3Settings {
   bucket: string;
@@ -84,7 +96,12 @@ export class S3Backend implements Backend {
     const data = joined(parts);
     try {
       const { sdk, client } = await this.sdk();
-      const command = new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.name(key), Body: data, ContentLength: data.length });
+      const command = new sdk.PutObjectCommand({
+        Bucket: this.settings.bucket,
+        Key: this.name(key),
+        Body: data,
+        ContentLength: data.length,
+      });
       // Signed over the whole buffer, then sent as a stream of chunks, each reported as the socket takes it.
       command.middlewareStack.add(
         (next) => async (args) => {
@@ -108,7 +125,8 @@ export class S3Backend implements Backend {
         if (range.offset > size) throw new BackendError('invalid-range', `Range ${range.offset}+0 is outside ${key}.`);
         return Buffer.alloc(0);
       }
-      const response = await client.send(new sdk.GetObjectCommand({
+      const response = await client.send(
+        new sdk.GetObjectCommand({
           Bucket: this.settings.bucket,
           Key: this.name(key),
           ...(range ? { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : {}),
@@ -117,7 +135,8 @@ export class S3Backend implements Backend {
       );
       options.onProgress?.(0);
       const body = await readAll(response.Body as AsyncIterable<unknown> | undefined, options.onProgress);
-      if (range && body.length !== range.length) throw new BackendError('invalid-range', `Range ${range.offset}+${range.length} is outside ${key}.`);
+      if (range && body.length !== range.length)
+        throw new BackendError('invalid-range', `Range ${range.offset}+${range.length} is outside ${key}.`);
       return body;
     } catch (error) {
       throw mapError(error, key);
@@ -131,7 +150,8 @@ export class S3Backend implements Backend {
     try {
       const { sdk, client } = await this.sdk();
       do {
-        const page = await client.send(new sdk.ListObjectsV2Command({
+        const page = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.settings.bucket,
             Prefix: this.settings.prefix ? `${this.settings.prefix}/${prefix}` : prefix,
             ...(token ? { ContinuationToken: token } : {}),
@@ -139,7 +159,13 @@ export class S3Backend implements Backend {
           send(options),
         );
         options.onProgress?.(0);
-        for (const item of page.Contents ?? []) if (item.Key) out.push({ key: item.Key.slice(strip), size: item.Size ?? 0, ...(item.LastModified ? { modified: item.LastModified.getTime() } : {}) });
+        for (const item of page.Contents ?? [])
+          if (item.Key)
+            out.push({
+              key: item.Key.slice(strip),
+              size: item.Size ?? 0,
+              ...(item.LastModified ? { modified: item.LastModified.getTime() } : {}),
+            });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {
@@ -191,7 +217,13 @@ function mapError(error: unknown, key: string): BackendError {
   }
   if (status === 416 || name === 'InvalidRange') return new BackendError('invalid-range', `Range outside ${key}.`, { cause: error });
   if (status === 401 || status === 403) return new BackendError('access-denied', `S3 refused access: ${message}`, { cause: error });
-  if (status === 408 || status === 429 || (status !== undefined && status >= 500) || isTransientNetworkError(error) || status === undefined) {
+  if (
+    status === 408 ||
+    status === 429 ||
+    (status !== undefined && status >= 500) ||
+    isTransientNetworkError(error) ||
+    status === undefined
+  ) {
     return new BackendError('transient', `S3: ${message}`, { cause: error });
   }
   return new BackendError('permanent', `S3: ${message}`, { cause: error });

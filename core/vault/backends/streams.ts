@@ -32,7 +32,10 @@ export function progressBody(data: PutData, onProgress?: (bytes: number) => void
 }
 
 /** Reads a response body whole, telling `onProgress` of each chunk as it arrives. */
-export async function readAll(stream: NodeJS.ReadableStream | AsyncIterable<unknown> | undefined | null, onProgress?: (bytes: number) => void): Promise<Buffer> {
+export async function readAll(
+  stream: NodeJS.ReadableStream | AsyncIterable<unknown> | undefined | null,
+  onProgress?: (bytes: number) => void,
+): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<unknown>) {

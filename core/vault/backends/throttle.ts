@@ -1,5 +1,14 @@
 import { sleep } from './retry';
-import { byteLength, type Backend, type BackendCapabilities, type ByteRange, type ObjectInfo, type PutData, type PutOptions, type RequestOptions } from './types';
+import {
+  byteLength,
+  type Backend,
+  type BackendCapabilities,
+  type ByteRange,
+  type ObjectInfo,
+  type PutData,
+  type PutOptions,
+  type RequestOptions,
+} from './types';
 
 /**
  * Bytes are paced in slices of at most a quarter second at the current rate (and at most 1 MiB), so a new

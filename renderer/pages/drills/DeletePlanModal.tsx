@@ -2,7 +2,15 @@ import { Button, Group, Modal, Text } from '@mantine/core';
 import type { RecoveryPlan } from '../../../core/contract/drills';
 
 /** Asks before a plan goes; its drills stay on record. */
-export function DeletePlanModal({ plan, onKeep, onDelete }: { plan: RecoveryPlan | null; onKeep(): void; onDelete(plan: RecoveryPlan): void }) {
+export function DeletePlanModal({
+  plan,
+  onKeep,
+  onDelete,
+}: {
+  plan: RecoveryPlan | null;
+  onKeep(): void;
+  onDelete(plan: RecoveryPlan): void;
+}) {
   return (
     <Modal opened={plan !== null} onClose={onKeep} title={`Delete the plan “${plan?.name}”?`}>
       <Text size="sm">Its past drills stay on record for your reports.</Text>

@@ -43,12 +43,22 @@ export function DrillHistory({ drills, onOpen }: { drills: Drill[]; onOpen(drill
                 <DrillBadge status={drill.status} />
               </Table.Td>
               <Table.Td>
-                <Measured seconds={achievedRto(drill)} target={drill.rtoTargetSeconds} unmeasured={drill.status === 'running' ? undefined : 'Not measured'} />
+                <Measured
+                  seconds={achievedRto(drill)}
+                  target={drill.rtoTargetSeconds}
+                  unmeasured={drill.status === 'running' ? undefined : 'Not measured'}
+                />
               </Table.Td>
               <Table.Td>
-                <Measured seconds={drill.status === 'passed' ? drill.rpoSeconds : null} target={drill.rpoTargetSeconds} unmeasured={drill.status === 'running' ? undefined : 'Not proven'} />
+                <Measured
+                  seconds={drill.status === 'passed' ? drill.rpoSeconds : null}
+                  target={drill.rpoTargetSeconds}
+                  unmeasured={drill.status === 'running' ? undefined : 'Not proven'}
+                />
               </Table.Td>
-              <Table.Td>{drill.status === 'running' || drill.kind !== 'test' ? '—' : drill.cleanupConfirmed ? 'Yes' : 'Not confirmed'}</Table.Td>
+              <Table.Td>
+                {drill.status === 'running' || drill.kind !== 'test' ? '—' : drill.cleanupConfirmed ? 'Yes' : 'Not confirmed'}
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -33,10 +33,17 @@ export function PlanCard({ plan, last, state, vmNames, starting, onTest, onOpenD
             {plan.name}
           </Title>
           <Text size="sm">
-            Start order: {plan.groups.map((g, i) => `${g.vms.map((v) => vmNames.get(v.vmId) ?? 'removed VM').join(' + ')}${i < plan.groups.length - 1 ? ` → ${gateWords(g.then)} →` : ''}`).join(' ')}
+            Start order:{' '}
+            {plan.groups
+              .map(
+                (g, i) =>
+                  `${g.vms.map((v) => vmNames.get(v.vmId) ?? 'removed VM').join(' + ')}${i < plan.groups.length - 1 ? ` → ${gateWords(g.then)} →` : ''}`,
+              )
+              .join(' ')}
           </Text>
           <Text size="sm" c="dimmed">
-            Goals: running again within {formatDuration(plan.rtoTargetMinutes * 60)}, at most {formatDuration(plan.rpoTargetMinutes * 60)} of work lost · {scheduleWords(plan.schedule)}
+            Goals: running again within {formatDuration(plan.rtoTargetMinutes * 60)}, at most {formatDuration(plan.rpoTargetMinutes * 60)}{' '}
+            of work lost · {scheduleWords(plan.schedule)}
           </Text>
           {state && (
             <div style={{ marginTop: 8 }}>
@@ -80,11 +87,26 @@ export function PlanCard({ plan, last, state, vmNames, starting, onTest, onOpenD
       </Group>
       {/* Far from "Test failover", under its own words: the one button here that touches production. */}
       {!state && (
-        <Group justify="space-between" wrap="nowrap" mt="md" pt="sm" style={{ borderTop: '1px solid var(--mantine-color-red-3)' }} data-testid="danger-area">
+        <Group
+          justify="space-between"
+          wrap="nowrap"
+          mt="md"
+          pt="sm"
+          style={{ borderTop: '1px solid var(--mantine-color-red-3)' }}
+          data-testid="danger-area"
+        >
           <Text size="sm" c="dimmed">
-            Real disaster only: start these VMs at the recovery site and run the business from there. Production VMs that still run are shut down first.
+            Real disaster only: start these VMs at the recovery site and run the business from there. Production VMs that still run are shut
+            down first.
           </Text>
-          <Button size="xs" variant="outline" color="red" style={{ flexShrink: 0 }} onClick={() => onFailover(null)} aria-label={`Fail over ${plan.name}`}>
+          <Button
+            size="xs"
+            variant="outline"
+            color="red"
+            style={{ flexShrink: 0 }}
+            onClick={() => onFailover(null)}
+            aria-label={`Fail over ${plan.name}`}
+          >
             Fail over…
           </Button>
         </Group>

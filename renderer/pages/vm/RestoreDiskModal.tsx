@@ -10,12 +10,27 @@ const FORMAT_WORDS = { vmdk: 'a VMDK file (VMware)', vhdx: 'a VHDX file (Hyper-V
 
 /** "scsi0:1 · lab-files01-1.vmdk (33.6 MB)": the point's name for the disk, and the file the VM has for it now. */
 function diskLabel(recovery: VmRecovery, disk: VmPoint['disks'][number]): string {
-  const file = recovery.vm.disks.find((d) => d.key === disk.name)?.path.split(/[\\/]/).pop();
+  const file = recovery.vm.disks
+    .find((d) => d.key === disk.name)
+    ?.path.split(/[\\/]/)
+    .pop();
   return `${disk.name}${file ? ` · ${file}` : ''}${disk.sizeBytes ? ` (${formatBytes(disk.sizeBytes)})` : ''}`;
 }
 
 /** Restore disk: one disk of the point into a new file in the hypervisor's own format, never over an existing file. */
-export function RestoreDiskModal({ recovery, point, opened, onClose, onStarted }: { recovery: VmRecovery; point: VmPoint; opened: boolean; onClose(): void; onStarted(jobId: string): void }) {
+export function RestoreDiskModal({
+  recovery,
+  point,
+  opened,
+  onClose,
+  onStarted,
+}: {
+  recovery: VmRecovery;
+  point: VmPoint;
+  opened: boolean;
+  onClose(): void;
+  onStarted(jobId: string): void;
+}) {
   const [disk, setDisk] = useState<string | null>(point.disks[0]?.name ?? null);
   const [folder, setFolder] = useState('');
   const [busy, setBusy] = useState(false);
@@ -27,7 +42,12 @@ export function RestoreDiskModal({ recovery, point, opened, onClose, onStarted }
     setBusy(true);
     setFailure(null);
     try {
-      const { jobId } = await api.restoreDiskToFile({ vmId: recovery.vm.id, pointId: point.id, disk, ...(folder.trim() ? { folder: folder.trim() } : {}) });
+      const { jobId } = await api.restoreDiskToFile({
+        vmId: recovery.vm.id,
+        pointId: point.id,
+        disk,
+        ...(folder.trim() ? { folder: folder.trim() } : {}),
+      });
       onStarted(jobId);
     } catch (error) {
       setFailure(error as LifeboatError);
@@ -49,10 +69,16 @@ export function RestoreDiskModal({ recovery, point, opened, onClose, onStarted }
           onChange={setDisk}
           allowDeselect={false}
         />
-        <TextInput label="Folder" description="On the computer the Lifeboat engine runs on." placeholder={recovery.defaultFolder} value={folder} onChange={(e) => setFolder(e.currentTarget.value)} />
+        <TextInput
+          label="Folder"
+          description="On the computer the Lifeboat engine runs on."
+          placeholder={recovery.defaultFolder}
+          value={folder}
+          onChange={(e) => setFolder(e.currentTarget.value)}
+        />
         <Text size="sm" data-testid="restore-disk-summary">
-          Lifeboat writes {disk ?? 'the disk'} as {FORMAT_WORDS[recovery.diskFormat]} to a new file in {where}, named after the VM and the point. Nothing
-          already there is overwritten, and {recovery.vm.name} is not touched.
+          Lifeboat writes {disk ?? 'the disk'} as {FORMAT_WORDS[recovery.diskFormat]} to a new file in {where}, named after the VM and the
+          point. Nothing already there is overwritten, and {recovery.vm.name} is not touched.
         </Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>

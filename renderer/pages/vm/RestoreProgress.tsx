@@ -13,7 +13,11 @@ import { navigate } from '../../router';
 
 type Progress = Extract<ConsoleEvent, { type: 'job.progress' }>;
 
-const WHAT: Record<RestoreOutcome['kind'], string> = { disk: 'Restoring the disk', 'new-vm': 'Restoring as a new VM', 'over-original': 'Restoring over the VM' };
+const WHAT: Record<RestoreOutcome['kind'], string> = {
+  disk: 'Restoring the disk',
+  'new-vm': 'Restoring as a new VM',
+  'over-original': 'Restoring over the VM',
+};
 
 /**
  * One restore as it runs (bytes, rate, time left from the job's progress events) and how it ended: where the
@@ -50,7 +54,9 @@ export function RestoreProgress({ jobId, onDismiss }: { jobId: string; onDismiss
     );
   }
   if (o.status === 'failed' || o.status === 'cancelled') {
-    const error: LifeboatError = o.error ? Failure.fromBody(o.error) : new Failure('CANCELLED', 'The restore was cancelled.', { fix: 'Nothing it wrote was kept. Start it again when you are ready.' });
+    const error: LifeboatError = o.error
+      ? Failure.fromBody(o.error)
+      : new Failure('CANCELLED', 'The restore was cancelled.', { fix: 'Nothing it wrote was kept. Start it again when you are ready.' });
     return (
       <Stack gap="xs" data-testid="restore-failed">
         <ErrorNotice error={error} title={o.status === 'cancelled' ? 'Restore cancelled' : 'The restore failed'} />
@@ -61,18 +67,30 @@ export function RestoreProgress({ jobId, onDismiss }: { jobId: string; onDismiss
     );
   }
   return (
-    <Alert color="green" variant="light" icon={<IconCircleCheck />} title={o.kind === 'over-original' ? 'VM restored' : o.kind === 'new-vm' ? 'New VM restored' : 'Disk restored'} withCloseButton onClose={onDismiss} closeButtonLabel="Dismiss" data-testid="restore-done">
+    <Alert
+      color="green"
+      variant="light"
+      icon={<IconCircleCheck />}
+      title={o.kind === 'over-original' ? 'VM restored' : o.kind === 'new-vm' ? 'New VM restored' : 'Disk restored'}
+      withCloseButton
+      onClose={onDismiss}
+      closeButtonLabel="Dismiss"
+      data-testid="restore-done"
+    >
       <Stack gap={4}>
         {o.kind === 'disk' && o.file && (
           <Text size="sm">
             The disk is in a new file: <code data-testid="restored-file">{o.file}</code>
           </Text>
         )}
-        {o.kind === 'over-original' && <Text size="sm">Its disks now hold the recovery point. It is still off: start it in the hypervisor when you are ready.</Text>}
+        {o.kind === 'over-original' && (
+          <Text size="sm">Its disks now hold the recovery point. It is still off: start it in the hypervisor when you are ready.</Text>
+        )}
         {o.newVm && (
           <Group gap="xs">
             <Text size="sm">
-              {o.newVm.name} is registered on {o.newVm.hostName}, powered off and with no network adapter. Connect it to a network in the hypervisor when you are ready to use it.
+              {o.newVm.name} is registered on {o.newVm.hostName}, powered off and with no network adapter. Connect it to a network in the
+              hypervisor when you are ready to use it.
             </Text>
             {o.newVm.vmId && (
               <Anchor size="sm" component="button" onClick={() => navigate('vms', o.newVm!.vmId)}>

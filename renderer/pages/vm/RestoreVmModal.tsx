@@ -14,7 +14,19 @@ type Mode = 'new' | 'over';
  * action: its disks are replaced, so it asks for the VM's name before the button even enables). Each choice
  * says in words what will happen before anything does.
  */
-export function RestoreVmModal({ recovery, point, opened, onClose, onStarted }: { recovery: VmRecovery; point: VmPoint; opened: boolean; onClose(): void; onStarted(jobId: string): void }) {
+export function RestoreVmModal({
+  recovery,
+  point,
+  opened,
+  onClose,
+  onStarted,
+}: {
+  recovery: VmRecovery;
+  point: VmPoint;
+  opened: boolean;
+  onClose(): void;
+  onStarted(jobId: string): void;
+}) {
   const { vm } = recovery;
   const [mode, setMode] = useState<Mode>('new');
   const [name, setName] = useState(`${vm.name}-restored`);
@@ -30,7 +42,10 @@ export function RestoreVmModal({ recovery, point, opened, onClose, onStarted }: 
     setBusy(true);
     setFailure(null);
     try {
-      const { jobId } = mode === 'new' ? await api.restoreVmAsNew({ vmId: vm.id, pointId: point.id, name: name.trim(), ...(hostId ? { hostId } : {}) }) : await api.restoreVmOverOriginal({ vmId: vm.id, pointId: point.id, confirm });
+      const { jobId } =
+        mode === 'new'
+          ? await api.restoreVmAsNew({ vmId: vm.id, pointId: point.id, name: name.trim(), ...(hostId ? { hostId } : {}) })
+          : await api.restoreVmOverOriginal({ vmId: vm.id, pointId: point.id, confirm });
       onStarted(jobId);
     } catch (error) {
       setFailure(error as LifeboatError);
@@ -48,7 +63,12 @@ export function RestoreVmModal({ recovery, point, opened, onClose, onStarted }: 
         <Radio.Group value={mode} onChange={(value) => setMode(value as Mode)} label="How" name="restore-mode">
           <Stack gap="xs" mt={6}>
             <Radio value="new" label="As a new VM, next to the original" description={`${vm.name} is not touched.`} />
-            <Radio value="over" label={`Over ${vm.name} itself`} description="Replaces its disks with the point's. Everything written since is lost." color="red" />
+            <Radio
+              value="over"
+              label={`Over ${vm.name} itself`}
+              description="Replaces its disks with the point's. Everything written since is lost."
+              color="red"
+            />
           </Stack>
         </Radio.Group>
 
@@ -68,8 +88,9 @@ export function RestoreVmModal({ recovery, point, opened, onClose, onStarted }: 
               </Alert>
             )}
             <Text size="sm" data-testid="restore-new-summary">
-              Lifeboat restores every disk of this point into a new VM named <b>{name.trim() || '…'}</b> on <b>{host?.name ?? 'the host'}</b>. It is registered
-              powered off and with no network adapter, so it cannot clash with {vm.name} on the network.
+              Lifeboat restores every disk of this point into a new VM named <b>{name.trim() || '…'}</b> on{' '}
+              <b>{host?.name ?? 'the host'}</b>. It is registered powered off and with no network adapter, so it cannot clash with {vm.name}{' '}
+              on the network.
             </Text>
             <Group justify="flex-end">
               <Button variant="default" onClick={onClose}>
@@ -87,17 +108,34 @@ export function RestoreVmModal({ recovery, point, opened, onClose, onStarted }: 
                 {recovery.overOriginal.reason}
               </Alert>
             ) : (
-              <Alert color="red" variant="light" icon={<IconAlertTriangle />} title={`This replaces ${vm.name}'s disks`} data-testid="restore-over-warning">
-                Every disk of {vm.name} on {vm.hostName} is overwritten with the point of {when}. Whatever the VM wrote after that is lost and cannot be
-                brought back, unless a newer recovery point holds it.
+              <Alert
+                color="red"
+                variant="light"
+                icon={<IconAlertTriangle />}
+                title={`This replaces ${vm.name}'s disks`}
+                data-testid="restore-over-warning"
+              >
+                Every disk of {vm.name} on {vm.hostName} is overwritten with the point of {when}. Whatever the VM wrote after that is lost
+                and cannot be brought back, unless a newer recovery point holds it.
               </Alert>
             )}
-            <TextInput label={`Type the VM's name, ${vm.name}, to confirm`} value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} disabled={!recovery.overOriginal.ok} autoComplete="off" />
+            <TextInput
+              label={`Type the VM's name, ${vm.name}, to confirm`}
+              value={confirm}
+              onChange={(e) => setConfirm(e.currentTarget.value)}
+              disabled={!recovery.overOriginal.ok}
+              autoComplete="off"
+            />
             <Group justify="flex-end">
               <Button variant="default" onClick={onClose}>
                 Cancel
               </Button>
-              <Button color="red" onClick={() => void start()} loading={busy} disabled={!recovery.overOriginal.ok || confirm.trim() !== vm.name}>
+              <Button
+                color="red"
+                onClick={() => void start()}
+                loading={busy}
+                disabled={!recovery.overOriginal.ok || confirm.trim() !== vm.name}
+              >
                 Replace {vm.name}&apos;s disks
               </Button>
             </Group>

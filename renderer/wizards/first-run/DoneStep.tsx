@@ -16,7 +16,8 @@ export function DoneStep({ jobs, onFinish }: { jobs: Job[]; onFinish(page: PageI
           const { type: _type, jobId, ...rest } = event;
           setProgress((current) => (current[jobId] === 'done' || current[jobId] === 'failed' ? current : { ...current, [jobId]: rest }));
         }
-        if (event.type === 'job.finished') setProgress((current) => ({ ...current, [event.jobId]: event.status === 'succeeded' ? 'done' : 'failed' }));
+        if (event.type === 'job.finished')
+          setProgress((current) => ({ ...current, [event.jobId]: event.status === 'succeeded' ? 'done' : 'failed' }));
       }),
     [],
   );
@@ -25,7 +26,12 @@ export function DoneStep({ jobs, onFinish }: { jobs: Job[]; onFinish(page: PageI
     for (const job of jobs) {
       void api.getJob({ id: job.id }).then(
         (current) => {
-          const ended = current.status === 'succeeded' ? 'done' : current.status === 'failed' || current.status === 'cancelled' || current.status === 'interrupted' ? 'failed' : null;
+          const ended =
+            current.status === 'succeeded'
+              ? 'done'
+              : current.status === 'failed' || current.status === 'cancelled' || current.status === 'interrupted'
+                ? 'failed'
+                : null;
           if (ended) setProgress((known) => ({ ...known, [job.id]: ended }));
         },
         () => undefined,
@@ -65,7 +71,13 @@ export function DoneStep({ jobs, onFinish }: { jobs: Job[]; onFinish(page: PageI
                         : 'Starting…'}
                 </Text>
               </Group>
-              <Progress value={percent} color={state === 'failed' ? 'red' : undefined} striped={state !== 'done'} animated={state !== 'done' && state !== 'failed'} aria-label={`${job.title} progress`} />
+              <Progress
+                value={percent}
+                color={state === 'failed' ? 'red' : undefined}
+                striped={state !== 'done'}
+                animated={state !== 'done' && state !== 'failed'}
+                aria-label={`${job.title} progress`}
+              />
             </div>
           );
         })}
@@ -82,16 +94,33 @@ export function DoneStep({ jobs, onFinish }: { jobs: Job[]; onFinish(page: PageI
 }
 
 /** The Done page's headline from how the first copies stand: "protected" only once a copy is in the vault. */
-export function firstCopiesHeadline(states: readonly (JobProgress | 'done' | 'failed' | null)[]): { color: 'green' | 'red' | 'orange' | 'blue'; title: string; detail: string } {
+export function firstCopiesHeadline(states: readonly (JobProgress | 'done' | 'failed' | null)[]): {
+  color: 'green' | 'red' | 'orange' | 'blue';
+  title: string;
+  detail: string;
+} {
   const done = states.filter((state) => state === 'done').length;
   const failed = states.filter((state) => state === 'failed').length;
   const total = states.length;
   const vms = (count: number): string => `${count} VM${count === 1 ? '' : 's'}`;
-  if (total > 0 && done === total) return { color: 'green', title: total === 1 ? 'Your VM is protected' : 'Your VMs are protected', detail: 'The first copies are in the vault. Later copies only send what changed, on the schedule you chose.' };
+  if (total > 0 && done === total)
+    return {
+      color: 'green',
+      title: total === 1 ? 'Your VM is protected' : 'Your VMs are protected',
+      detail: 'The first copies are in the vault. Later copies only send what changed, on the schedule you chose.',
+    };
   if (failed > 0 && done + failed === total) {
     return done === 0
-      ? { color: 'red', title: 'Not protected yet: the first copies failed', detail: 'Nothing is in the vault yet. Open Activity to see why, fix it, then press “Copy now” on the Dashboard.' }
-      : { color: 'orange', title: `${vms(done)} protected, ${vms(failed)} not`, detail: `${failed === 1 ? 'One first copy' : `${failed} first copies`} failed: open Activity to see why, fix it, then copy again.` };
+      ? {
+          color: 'red',
+          title: 'Not protected yet: the first copies failed',
+          detail: 'Nothing is in the vault yet. Open Activity to see why, fix it, then press “Copy now” on the Dashboard.',
+        }
+      : {
+          color: 'orange',
+          title: `${vms(done)} protected, ${vms(failed)} not`,
+          detail: `${failed === 1 ? 'One first copy' : `${failed} first copies`} failed: open Activity to see why, fix it, then copy again.`,
+        };
   }
   return {
     color: failed > 0 ? 'orange' : 'blue',

@@ -11,7 +11,15 @@ import { VmPicker } from '../../components/VmPicker';
 import { RPO_CHOICES, rpoSentence, suggestPolicyName } from '../../model/protection';
 
 /** Step 6: the first VMs to protect, at an RPO; everything else takes the defaults. */
-export function FirstProtectStep({ settings, onProtected, onSkip }: { settings: Settings; onProtected(jobs: Job[]): void; onSkip(): void }) {
+export function FirstProtectStep({
+  settings,
+  onProtected,
+  onSkip,
+}: {
+  settings: Settings;
+  onProtected(jobs: Job[]): void;
+  onSkip(): void;
+}) {
   const [vms, setVms] = useState<Vm[] | null>(null);
   const [hosts, setHosts] = useState<Host[]>([]);
   const [selected, setSelected] = useState<string[]>([]);
@@ -38,7 +46,12 @@ export function FirstProtectStep({ settings, onProtected, onSkip }: { settings: 
     setBusy(true);
     setFailure(null);
     try {
-      const policy = await api.createPolicy({ name: suggestPolicyName(chosen) || 'First VMs', vmIds: selected, targetId: settings.vault!.id, rpoMinutes });
+      const policy = await api.createPolicy({
+        name: suggestPolicyName(chosen) || 'First VMs',
+        vmIds: selected,
+        targetId: settings.vault!.id,
+        rpoMinutes,
+      });
       const jobs = await api.runNow({ policyId: policy.id });
       onProtected(jobs);
     } catch (error) {
@@ -51,14 +64,27 @@ export function FirstProtectStep({ settings, onProtected, onSkip }: { settings: 
   return (
     <Stack>
       <Text>Which VMs should be protected first? The first copy starts right away.</Text>
-      <VmPicker vms={vms ?? []} hosts={hosts} selected={selected} onChange={setSelected} unavailable={(vm) => (vm.protection ? `Already protected by “${vm.protection.policyName}”` : null)} height={240} />
+      <VmPicker
+        vms={vms ?? []}
+        hosts={hosts}
+        selected={selected}
+        onChange={setSelected}
+        unavailable={(vm) => (vm.protection ? `Already protected by “${vm.protection.policyName}”` : null)}
+        height={240}
+      />
       <div>
         <Text size="sm" fw={500} mb={4}>
           How much recent work could you afford to redo?
         </Text>
-        <SegmentedControl aria-label="How much work could you lose" value={String(rpoMinutes)} onChange={(value) => setRpoMinutes(Number(value))} data={RPO_CHOICES.map((c) => ({ value: String(c.minutes), label: c.label }))} />
+        <SegmentedControl
+          aria-label="How much work could you lose"
+          value={String(rpoMinutes)}
+          onChange={(value) => setRpoMinutes(Number(value))}
+          data={RPO_CHOICES.map((c) => ({ value: String(c.minutes), label: c.label }))}
+        />
         <Text size="sm" c="dimmed" mt={4}>
-          {rpoSentence(rpoMinutes)}. Retention, app-consistency and bandwidth use sensible defaults; change them any time on the Protection page.
+          {rpoSentence(rpoMinutes)}. Retention, app-consistency and bandwidth use sensible defaults; change them any time on the Protection
+          page.
         </Text>
       </div>
       {failure && <ErrorNotice error={failure} title="The VMs were not protected" />}
@@ -73,4 +99,3 @@ export function FirstProtectStep({ settings, onProtected, onSkip }: { settings: 
     </Stack>
   );
 }
-

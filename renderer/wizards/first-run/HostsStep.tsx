@@ -85,4 +85,3 @@ export function HostsStep({ onReady, onSkip }: { onReady(): void; onSkip(): void
     </Stack>
   );
 }
-

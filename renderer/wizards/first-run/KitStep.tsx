@@ -44,7 +44,8 @@ export function KitStep({
         </div>
       </Group>
       <Alert variant="light" color="orange" icon={<IconKey />} title="Keep the way back safe">
-        If this computer is lost, the recovery kit and the passphrase are what bring your VMs back. Print the kit or save it somewhere away from these computers — in a safe, or with your manager.
+        If this computer is lost, the recovery kit and the passphrase are what bring your VMs back. Print the kit or save it somewhere away
+        from these computers — in a safe, or with your manager.
       </Alert>
       {kit.error && <ErrorNotice error={kit.error} title="The recovery kit could not be read from the vault" onRetry={onRetry} />}
       {!kit.text && !kit.error && <Text c="dimmed">Creating the vault and its recovery kit…</Text>}
@@ -57,7 +58,11 @@ export function KitStep({
             </Code>
           </ScrollArea.Autosize>
           <Group>
-            <Button variant="default" leftSection={<IconDownload size={18} />} onClick={() => downloadText('lifeboat-recovery-kit.txt', kit.text!)}>
+            <Button
+              variant="default"
+              leftSection={<IconDownload size={18} />}
+              onClick={() => downloadText('lifeboat-recovery-kit.txt', kit.text!)}
+            >
               Download the recovery kit
             </Button>
             <Button variant="default" leftSection={<IconPrinter size={18} />} onClick={() => window.print()}>
@@ -66,8 +71,12 @@ export function KitStep({
           </Group>
         </>
       )}
-      <Checkbox label="I have stored the recovery kit and the passphrase somewhere safe, away from these computers" checked={stored} onChange={(e) => onStored(e.currentTarget.checked)} error={error} />
+      <Checkbox
+        label="I have stored the recovery kit and the passphrase somewhere safe, away from these computers"
+        checked={stored}
+        onChange={(e) => onStored(e.currentTarget.checked)}
+        error={error}
+      />
     </Stack>
   );
 }
-

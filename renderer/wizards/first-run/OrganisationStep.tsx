@@ -1,7 +1,15 @@
 import { TextInput } from '@mantine/core';
 
 /** Step 1: who the reports are for. */
-export function OrganisationStep({ organisation, onChange, error }: { organisation: string; onChange(value: string): void; error: string | undefined }) {
+export function OrganisationStep({
+  organisation,
+  onChange,
+  error,
+}: {
+  organisation: string;
+  onChange(value: string): void;
+  error: string | undefined;
+}) {
   return (
     <TextInput
       label="Organisation name"

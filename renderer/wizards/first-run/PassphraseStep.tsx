@@ -36,7 +36,14 @@ export function PassphraseStep({
         />
         <PassphraseMeter value={passphrase} />
       </Box>
-      <PasswordInput label="Type it again" value={confirmation} onChange={(e) => onConfirmation(e.currentTarget.value)} error={errors.confirmation} autoComplete="new-password" required />
+      <PasswordInput
+        label="Type it again"
+        value={confirmation}
+        onChange={(e) => onConfirmation(e.currentTarget.value)}
+        error={errors.confirmation}
+        autoComplete="new-password"
+        required
+      />
     </Stack>
   );
 }

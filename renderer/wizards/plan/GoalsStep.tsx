@@ -56,12 +56,24 @@ export function GoalsStep({ goals, onChange, sites, sourceNetworks, fieldError }
         allowDeselect={false}
       />
       {goals.schedule === 'custom' && (
-        <TextInput label="Cron expression" placeholder="0 6 1 * *" value={goals.customCron} onChange={(e) => onChange({ customCron: e.currentTarget.value })} error={fieldError('schedule')} />
+        <TextInput
+          label="Cron expression"
+          placeholder="0 6 1 * *"
+          value={goals.customCron}
+          onChange={(e) => onChange({ customCron: e.currentTarget.value })}
+          error={fieldError('schedule')}
+        />
       )}
       <Title order={5} mt="xs">
         For a real failover
       </Title>
-      <Select label="Start the VMs at" data={sites} value={goals.recoveryHostId} onChange={(value) => onChange({ recoveryHostId: value ?? '' })} allowDeselect={false} />
+      <Select
+        label="Start the VMs at"
+        data={sites}
+        value={goals.recoveryHostId}
+        onChange={(value) => onChange({ recoveryHostId: value ?? '' })}
+        allowDeselect={false}
+      />
       {sourceNetworks.length > 0 && (
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           {sourceNetworks.map((network) => (
@@ -75,9 +87,16 @@ export function GoalsStep({ goals, onChange, sites, sourceNetworks, fieldError }
           ))}
         </SimpleGrid>
       )}
-      <TextInput label="Name of this plan" placeholder="Office servers" value={goals.name} onChange={(e) => onChange({ name: e.currentTarget.value })} error={fieldError('name')} />
+      <TextInput
+        label="Name of this plan"
+        placeholder="Office servers"
+        value={goals.name}
+        onChange={(e) => onChange({ name: e.currentTarget.value })}
+        error={fieldError('name')}
+      />
       <Alert variant="light" icon={<IconInfoCircle />}>
-        Auditors (ISO 27001 A.5.30, SOC 2) usually expect a recovery test at least once a year; a monthly drill keeps the proof fresh and catches problems early.
+        Auditors (ISO 27001 A.5.30, SOC 2) usually expect a recovery test at least once a year; a monthly drill keeps the proof fresh and
+        catches problems early.
       </Alert>
     </Stack>
   );

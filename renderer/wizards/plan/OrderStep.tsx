@@ -11,7 +11,15 @@ const GATES: { value: GroupGate['kind']; label: string }[] = [
 ];
 
 /** Boot order: VMs in a group start together; groups start one after another. Drag VMs, or use the arrow buttons. */
-export function OrderStep({ groups, onChange, vmName }: { groups: DraftGroup[]; onChange(groups: DraftGroup[]): void; vmName(id: string): string }) {
+export function OrderStep({
+  groups,
+  onChange,
+  vmName,
+}: {
+  groups: DraftGroup[];
+  onChange(groups: DraftGroup[]): void;
+  vmName(id: string): string;
+}) {
   const [over, setOver] = useState<number | null>(null);
   const drop = (event: DragEvent, group: number): void => {
     event.preventDefault();
@@ -31,7 +39,8 @@ export function OrderStep({ groups, onChange, vmName }: { groups: DraftGroup[]; 
     <Stack gap="xs">
       <Title order={4}>In what order should the VMs start?</Title>
       <Text size="sm" c="dimmed">
-        Put what others depend on first — usually the domain controller, then databases, then applications. Drag a VM to another group, or use its arrows.
+        Put what others depend on first — usually the domain controller, then databases, then applications. Drag a VM to another group, or
+        use its arrows.
       </Text>
       {groups.map((group, g) => (
         <Stack key={g} gap={4}>
@@ -61,10 +70,22 @@ export function OrderStep({ groups, onChange, vmName }: { groups: DraftGroup[]; 
                     <Text size="sm">{vmName(vmId)}</Text>
                   </Group>
                   <Group gap={2}>
-                    <ActionIcon variant="subtle" size="sm" aria-label={`Start ${vmName(vmId)} earlier`} disabled={g === 0 && group.vmIds.length === 1} onClick={() => onChange(moveVm(groups, vmId, Math.max(0, g - 1)))}>
+                    <ActionIcon
+                      variant="subtle"
+                      size="sm"
+                      aria-label={`Start ${vmName(vmId)} earlier`}
+                      disabled={g === 0 && group.vmIds.length === 1}
+                      onClick={() => onChange(moveVm(groups, vmId, Math.max(0, g - 1)))}
+                    >
                       <IconArrowUp size={16} />
                     </ActionIcon>
-                    <ActionIcon variant="subtle" size="sm" aria-label={`Start ${vmName(vmId)} later`} disabled={g === groups.length - 1 && group.vmIds.length === 1} onClick={() => onChange(moveVm(groups, vmId, g + 1))}>
+                    <ActionIcon
+                      variant="subtle"
+                      size="sm"
+                      aria-label={`Start ${vmName(vmId)} later`}
+                      disabled={g === groups.length - 1 && group.vmIds.length === 1}
+                      onClick={() => onChange(moveVm(groups, vmId, g + 1))}
+                    >
                       <IconArrowDown size={16} />
                     </ActionIcon>
                   </Group>
@@ -85,7 +106,21 @@ export function OrderStep({ groups, onChange, vmName }: { groups: DraftGroup[]; 
                 value={group.then.kind}
                 allowDeselect={false}
                 onChange={(kind) =>
-                  onChange(groups.map((each, i) => (i === g ? { ...each, then: kind === 'delay' ? { kind: 'delay', seconds: 60 } : kind === 'heartbeat' ? { kind: 'heartbeat', timeoutSeconds: 600 } : { kind: 'none' } } : each)))
+                  onChange(
+                    groups.map((each, i) =>
+                      i === g
+                        ? {
+                            ...each,
+                            then:
+                              kind === 'delay'
+                                ? { kind: 'delay', seconds: 60 }
+                                : kind === 'heartbeat'
+                                  ? { kind: 'heartbeat', timeoutSeconds: 600 }
+                                  : { kind: 'none' },
+                          }
+                        : each,
+                    ),
+                  )
                 }
               />
               {group.then.kind === 'delay' && (
@@ -97,14 +132,23 @@ export function OrderStep({ groups, onChange, vmName }: { groups: DraftGroup[]; 
                   max={3600}
                   suffix=" s"
                   value={group.then.seconds}
-                  onChange={(v) => onChange(groups.map((each, i) => (i === g ? { ...each, then: { kind: 'delay', seconds: Number(v) || 1 } } : each)))}
+                  onChange={(v) =>
+                    onChange(groups.map((each, i) => (i === g ? { ...each, then: { kind: 'delay', seconds: Number(v) || 1 } } : each)))
+                  }
                 />
               )}
             </Group>
           )}
         </Stack>
       ))}
-      <Paper withBorder p="sm" style={{ borderStyle: 'dashed' }} bg={over === groups.length ? 'var(--mantine-color-default-hover)' : undefined} {...zone(groups.length)} data-testid="plan-new-group">
+      <Paper
+        withBorder
+        p="sm"
+        style={{ borderStyle: 'dashed' }}
+        bg={over === groups.length ? 'var(--mantine-color-default-hover)' : undefined}
+        {...zone(groups.length)}
+        data-testid="plan-new-group"
+      >
         <Text size="sm" c="dimmed" ta="center">
           Drop a VM here to start it in a new, later group
         </Text>

@@ -12,18 +12,30 @@ const TIMES_OF_DAY = Array.from({ length: 48 }, (_, i) => `${String(Math.floor(i
 const timesWith = (time: string): string[] => (TIMES_OF_DAY.includes(time) ? TIMES_OF_DAY : [...TIMES_OF_DAY, time].sort());
 
 /** Step 6: bandwidth limits, each on some weekdays between two times. */
-export function BandwidthStep({ windows, problems, onChange }: { windows: BandwidthWindow[]; problems: Problems; onChange(windows: BandwidthWindow[]): void }) {
-  const update = (index: number, change: Partial<BandwidthWindow>): void => onChange(windows.map((w, i) => (i === index ? { ...w, ...change } : w)));
+export function BandwidthStep({
+  windows,
+  problems,
+  onChange,
+}: {
+  windows: BandwidthWindow[];
+  problems: Problems;
+  onChange(windows: BandwidthWindow[]): void;
+}) {
+  const update = (index: number, change: Partial<BandwidthWindow>): void =>
+    onChange(windows.map((w, i) => (i === index ? { ...w, ...change } : w)));
   return (
     <Stack gap="xs">
       <Title order={4}>Should copies hold back during working hours?</Title>
       <Text size="sm" c="dimmed">
-        Without a limit, copies use all the bandwidth they can. A limit keeps the network and the vault responsive for people at work; outside its hours copies run at full speed.
+        Without a limit, copies use all the bandwidth they can. A limit keeps the network and the vault responsive for people at work;
+        outside its hours copies run at full speed.
       </Text>
       <SegmentedControl
         aria-label="Bandwidth"
         value={windows.length === 0 ? 'none' : 'limit'}
-        onChange={(value) => onChange(value === 'none' ? [] : [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00', bytesPerSecond: 20 * MB }])}
+        onChange={(value) =>
+          onChange(value === 'none' ? [] : [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00', bytesPerSecond: 20 * MB }])
+        }
         data={[
           { value: 'none', label: 'No limit' },
           { value: 'limit', label: 'Limit during working hours' },
@@ -40,7 +52,11 @@ export function BandwidthStep({ windows, problems, onChange }: { windows: Bandwi
       ))}
       {windows.length > 0 && (
         <Group>
-          <Button variant="subtle" leftSection={<IconPlus size={16} />} onClick={() => onChange([...windows, { days: [0, 6], from: '00:00', to: '23:59', bytesPerSecond: 50 * MB }])}>
+          <Button
+            variant="subtle"
+            leftSection={<IconPlus size={16} />}
+            onClick={() => onChange([...windows, { days: [0, 6], from: '00:00', to: '23:59', bytesPerSecond: 50 * MB }])}
+          >
             Add another limit
           </Button>
         </Group>
@@ -67,7 +83,11 @@ function BandwidthWindowCard({
           <Text size="sm" fw={500} mb={4}>
             Days
           </Text>
-          <Chip.Group multiple value={window.days.map(String)} onChange={(days) => onChange({ days: days.map(Number).sort((a, b) => a - b) })}>
+          <Chip.Group
+            multiple
+            value={window.days.map(String)}
+            onChange={(days) => onChange({ days: days.map(Number).sort((a, b) => a - b) })}
+          >
             <Group gap={4}>
               {WEEKDAYS.map((day, d) => (
                 <Chip key={day} value={String(d)} size="xs">
@@ -82,8 +102,26 @@ function BandwidthWindowCard({
             </Text>
           )}
         </Box>
-        <Select label="From" data={timesWith(window.from)} value={window.from} onChange={(value) => value && onChange({ from: value })} error={problem('from')} searchable allowDeselect={false} w={96} />
-        <Select label="To" data={timesWith(window.to)} value={window.to} onChange={(value) => value && onChange({ to: value })} error={problem('to')} searchable allowDeselect={false} w={96} />
+        <Select
+          label="From"
+          data={timesWith(window.from)}
+          value={window.from}
+          onChange={(value) => value && onChange({ from: value })}
+          error={problem('from')}
+          searchable
+          allowDeselect={false}
+          w={96}
+        />
+        <Select
+          label="To"
+          data={timesWith(window.to)}
+          value={window.to}
+          onChange={(value) => value && onChange({ to: value })}
+          error={problem('to')}
+          searchable
+          allowDeselect={false}
+          w={96}
+        />
         <NumberInput
           label="At most (MB/s)"
           min={0.1}

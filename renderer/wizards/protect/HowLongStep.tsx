@@ -13,7 +13,17 @@ const FIELDS: { field: keyof Retention; label: string }[] = [
 ];
 
 /** Step 4: retention, as a preset or five numbers. */
-export function HowLongStep({ retention, rpoMinutes, problems, onChange }: { retention: Retention; rpoMinutes: number; problems: Problems; onChange(retention: Retention): void }) {
+export function HowLongStep({
+  retention,
+  rpoMinutes,
+  problems,
+  onChange,
+}: {
+  retention: Retention;
+  rpoMinutes: number;
+  problems: Problems;
+  onChange(retention: Retention): void;
+}) {
   return (
     <Stack gap="xs">
       <Title order={4}>How long should copies be kept?</Title>
@@ -41,7 +51,8 @@ export function HowLongStep({ retention, rpoMinutes, problems, onChange }: { ret
         ))}
       </SimpleGrid>
       <Alert variant="light" icon={<IconInfoCircle />}>
-        {retentionSentence(retention)} You can go back about {retentionReach(retention, rpoMinutes)}. Unchanged data is stored once, so old copies cost little space.
+        {retentionSentence(retention)} You can go back about {retentionReach(retention, rpoMinutes)}. Unchanged data is stored once, so old
+        copies cost little space.
       </Alert>
     </Stack>
   );

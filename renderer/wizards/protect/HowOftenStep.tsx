@@ -10,7 +10,10 @@ export function HowOftenStep({ rpoMinutes, onChange }: { rpoMinutes: number; onC
   return (
     <Stack gap="xs">
       <Title order={4}>If a VM is lost, how much recent work could you afford to redo?</Title>
-      <Radio.Group value={RPO_CHOICES.some((c) => c.minutes === rpoMinutes) ? String(rpoMinutes) : 'custom'} onChange={(value) => value !== 'custom' && onChange(Number(value))}>
+      <Radio.Group
+        value={RPO_CHOICES.some((c) => c.minutes === rpoMinutes) ? String(rpoMinutes) : 'custom'}
+        onChange={(value) => value !== 'custom' && onChange(Number(value))}
+      >
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs">
           {RPO_CHOICES.map((choice) => (
             <Radio.Card key={choice.minutes} value={String(choice.minutes)} p="sm" radius="md">
@@ -41,7 +44,8 @@ export function HowOftenStep({ rpoMinutes, onChange }: { rpoMinutes: number; onC
       />
       {accepted && (
         <Alert variant="light" icon={<IconInfoCircle />} data-testid="rpo-explained">
-          {rpoSentence(rpoMinutes)}: Lifeboat starts a copy every {minutesInWords(intervalMinutesFor(rpoMinutes))}, and warns you if the newest copy gets older than {minutesInWords(rpoMinutes)} (your recovery point objective, RPO).
+          {rpoSentence(rpoMinutes)}: Lifeboat starts a copy every {minutesInWords(intervalMinutesFor(rpoMinutes))}, and warns you if the
+          newest copy gets older than {minutesInWords(rpoMinutes)} (your recovery point objective, RPO).
         </Alert>
       )}
     </Stack>

@@ -4,7 +4,23 @@ import { Button, Group } from '@mantine/core';
  * Creating walks forward to "Protect and copy now" on the last step; editing can save from any step, with
  * Next still there to look at the others.
  */
-export function ProtectButtons({ editing, last, first, saving, onBack, onNext, onSave }: { editing: boolean; last: boolean; first: boolean; saving: boolean; onBack(): void; onNext(): void; onSave(): void }) {
+export function ProtectButtons({
+  editing,
+  last,
+  first,
+  saving,
+  onBack,
+  onNext,
+  onSave,
+}: {
+  editing: boolean;
+  last: boolean;
+  first: boolean;
+  saving: boolean;
+  onBack(): void;
+  onNext(): void;
+  onSave(): void;
+}) {
   return (
     <Group justify="space-between">
       <Button variant="default" onClick={onBack} disabled={first || saving}>

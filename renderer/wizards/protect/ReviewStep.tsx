@@ -2,7 +2,17 @@ import { List, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import type { Vm } from '../../../core/contract/hosts';
 import { intervalMinutesFor, type BandwidthWindow, type Consistency, type Retention } from '../../../core/contract/protection';
 import type { VaultTarget } from '../../../core/contract/types';
-import { bandwidthSentence, CONSISTENCY, minutesInWords, retentionSentence, rpoSentence, suggestPolicyName, targetWords, type FirstCopyEstimate, type SharedLimit } from '../../model/protection';
+import {
+  bandwidthSentence,
+  CONSISTENCY,
+  minutesInWords,
+  retentionSentence,
+  rpoSentence,
+  suggestPolicyName,
+  targetWords,
+  type FirstCopyEstimate,
+  type SharedLimit,
+} from '../../model/protection';
 
 export interface ReviewStepProps {
   name: string;
@@ -19,7 +29,19 @@ export interface ReviewStepProps {
 }
 
 /** Step 7: the policy in sentences, its name, and what the first copy will take. */
-export function ReviewStep({ name, onName, nameProblem, chosen, target, rpoMinutes, retention, consistency, bandwidth, estimate, shared }: ReviewStepProps) {
+export function ReviewStep({
+  name,
+  onName,
+  nameProblem,
+  chosen,
+  target,
+  rpoMinutes,
+  retention,
+  consistency,
+  bandwidth,
+  estimate,
+  shared,
+}: ReviewStepProps) {
   return (
     <Stack gap="sm">
       <Title order={4}>Check and start</Title>
@@ -49,7 +71,8 @@ export function ReviewStep({ name, onName, nameProblem, chosen, target, rpoMinut
           First copy: {estimate.sizeWords}, {estimate.timeWords} (estimate)
         </Text>
         <Text size="sm" c="dimmed">
-          The size is the full size of the VMs&apos; disks: only the parts in use are read and empty blocks are skipped, so the real copy is usually smaller. The time assumes {estimate.basis}. Later copies only send what changed.
+          The size is the full size of the VMs&apos; disks: only the parts in use are read and empty blocks are skipped, so the real copy is
+          usually smaller. The time assumes {estimate.basis}. Later copies only send what changed.
         </Text>
         {shared && (
           <Text size="sm" mt="xs" c="orange.9" data-testid="shared-limit">

@@ -4,7 +4,17 @@ import type { Settings, VaultTarget } from '../../../core/contract/types';
 import { targetWords } from '../../model/protection';
 
 /** Step 2: the vault the copies go to; before the target list loads, the first-run vault stands in. */
-export function WhereStep({ targets, settings, targetId, onChange }: { targets: VaultTarget[] | null | undefined; settings: Settings; targetId: string | null; onChange(targetId: string): void }) {
+export function WhereStep({
+  targets,
+  settings,
+  targetId,
+  onChange,
+}: {
+  targets: VaultTarget[] | null | undefined;
+  settings: Settings;
+  targetId: string | null;
+  onChange(targetId: string): void;
+}) {
   return (
     <Stack gap="xs">
       <Title order={4}>Where should the copies go?</Title>
@@ -29,7 +39,8 @@ export function WhereStep({ targets, settings, targetId, onChange }: { targets: 
         </Stack>
       </Radio.Group>
       <Text size="sm" c="dimmed">
-        Copies are encrypted with your vault passphrase before they leave this computer, and identical blocks are stored once. More targets (another disk, Azure, S3) can be added in Settings.
+        Copies are encrypted with your vault passphrase before they leave this computer, and identical blocks are stored once. More targets
+        (another disk, Azure, S3) can be added in Settings.
       </Text>
     </Stack>
   );
