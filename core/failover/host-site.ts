@@ -5,7 +5,7 @@ import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { wait } from '../drills/steps';
 import { datastoresOf } from '../drills/vsphere-staging';
 import { vmFileName } from '../drills/vm-file-name';
-import type { DatastoreOps, Hypervisor, IsolatedVm, IsolatedVmSpec } from '../hypervisors/types';
+import { fullRead, type DatastoreOps, type Hypervisor, type IsolatedVm, type IsolatedVmSpec } from '../hypervisors/types';
 import type { RecoverySite } from './site';
 
 export interface HostSiteOptions {
@@ -171,7 +171,10 @@ function perCall(connect: () => Hypervisor): Hypervisor {
 function readOnlyCopySource(host: Hypervisor): Hypervisor {
   return new Proxy(host, {
     get(target, property, receiver) {
-      if (property === 'changedAreas') return async () => null;
+      if (property === 'changedAreas')
+        return async () => fullRead("a recovered copy is read in full: the original VM's change tracking means nothing to it.");
+      // No change references are kept on the recovery host: the checkpoint is released as any other.
+      if (property === 'keepChangeReference') return undefined;
       const value = Reflect.get(target, property, receiver) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -5,7 +5,7 @@ import type { RecoveredVm } from '../contract/failover';
 import { fileResolver, openDisk } from '../disks';
 import type { DiskReader, WriteFormat } from '../disks/types';
 import type { SandboxVm } from '../drills/sandbox';
-import type { Checkpoint, CheckpointOptions, Hypervisor } from '../hypervisors/types';
+import { fullRead, type ChangedAreas, type Checkpoint, type CheckpointOptions, type Hypervisor } from '../hypervisors/types';
 import {
   connectQmp,
   removeStandby,
@@ -128,8 +128,8 @@ class StoppedDisks implements Hypervisor {
     return openDisk(disk.path, fileResolver);
   }
 
-  async changedAreas(): Promise<null> {
-    return null;
+  async changedAreas(): Promise<ChangedAreas> {
+    return fullRead('a recovered copy is read in full: the original VM\'s change tracking means nothing to it.');
   }
 
   async releaseCheckpoint(_checkpoint: Checkpoint): Promise<void> {}

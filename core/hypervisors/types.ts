@@ -22,10 +22,19 @@ export interface Hypervisor {
   /** A frozen disk of a checkpoint, read through the disk-format parsers wherever its bytes live. */
   openCheckpointDisk(checkpoint: Checkpoint, diskKey: string): Promise<DiskReader>;
   /**
-   * Virtual-disk ranges written since `sinceChangeId` (an earlier checkpoint's `disks[].changeId`), or null
-   * when the platform does not track changes for this disk (then the caller reads all allocated extents).
+   * Virtual-disk ranges written since `sinceChangeId` (the change id an earlier copy of this disk kept), or why
+   * they cannot be known (tracking off, reset, the reference gone, the disk resized or moved): then the caller
+   * reads every allocated extent and logs the reason.
    */
-  changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<Extent[] | null>;
+  changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<ChangedAreas>;
+  /**
+   * Called once the copy of `checkpoint` is committed, where the platform learns a disk's change id only then
+   * (Hyper-V: the recovery checkpoint becomes a reference point, and its RCT ids are the change ids). Removes
+   * the checkpoint as a side effect, and the references in `superseded` (change ids this method returned for
+   * the previous copy), which the next copy no longer needs. Optional: platforms whose change ids are known at
+   * the checkpoint (VMware CBT) leave it out.
+   */
+  keepChangeReference?(checkpoint: Checkpoint, superseded: readonly string[]): Promise<KeptChangeReference>;
   /** Removes the checkpoint and merges its changes back; safe to call twice. */
   releaseCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /** Registers a VM on restored disks, powered off: networking off or isolated (drills), or on the recovery networks (failover). */
@@ -167,8 +176,22 @@ export interface Checkpoint {
   createdAt: string;
   /** Why the kind is not app-consistent (e.g. "VSS in the guest failed: fell back to a standard checkpoint"). */
   note: string | null;
+  /** Why the next copy will have to read this VM's disks in full (e.g. "RCT needs configuration version 8.0"). */
+  noChangeTracking?: string | null;
   disks: CheckpointDisk[];
 }
+
+export interface KeptChangeReference {
+  /** The change id per disk key, for the next copy's `sinceChangeId`. */
+  changeIds: Record<string, string>;
+  /** What did not go to plan but does not undo the copy (a superseded reference that could not be removed). */
+  notes: string[];
+}
+
+/** What change tracking knows about one disk since an earlier copy. */
+export type ChangedAreas = { kind: 'changes'; extents: Extent[] } | { kind: 'full-read'; reason: string };
+
+export const fullRead = (reason: string): ChangedAreas => ({ kind: 'full-read', reason });
 
 export interface CheckpointDisk {
   key: string;
@@ -177,6 +200,8 @@ export interface CheckpointDisk {
   capacityBytes: number | null;
   /** VMware CBT change id at the checkpoint; pass it as `sinceChangeId` next time. */
   changeId: string | null;
+  /** The platform's own id of the disk file (Hyper-V's DiskIdentifier): another id means another disk. */
+  identity?: string | null;
 }
 
 export interface IsolatedVmSpec {

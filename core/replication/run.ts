@@ -1,11 +1,11 @@
 import type { Clock } from '../clock';
 import type { Vm } from '../contract/hosts';
 import type { Policy } from '../contract/protection';
-import type { DiskReader } from '../disks/types';
+import type { DiskReader, Extent } from '../disks/types';
 import type { Checkpoint, Hypervisor } from '../hypervisors/types';
 import type { JobOutcome, JobRunContext } from '../jobs/queue';
 import type { JobsStore } from '../store/jobs';
-import type { RecoveryPointsStore } from '../store/recovery-points';
+import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
 import { VaultLockedError } from '../vault/lock';
 import type { PointOwner, VaultPort } from './vault-port';
 
@@ -41,8 +41,14 @@ export async function replicateVm(policy: Policy, vm: Vm, run: JobRunContext, de
       { kind: 'checkpoint', hostId: vm.hostId, ref: checkpoint, description: `checkpoint "${checkpoint.name}" of ${vm.name}` },
     ]);
     run.log(describeCheckpoint(checkpoint));
+    if (checkpoint.noChangeTracking) run.log(`Change tracking: ${checkpoint.noChangeTracking}`);
     run.signal.throwIfAborted();
-    return await copyCheckpoint(policy, vm, checkpoint, frozenAt, hypervisor, run, deps);
+    const copied = await copyCheckpoint(policy, vm, checkpoint, frozenAt, hypervisor, run, deps);
+    if (copied.checkpointGone) {
+      checkpoint = null;
+      deps.jobs.setResources(run.jobId, []);
+    }
+    return copied.outcome;
   } finally {
     if (checkpoint) {
       try {
@@ -66,19 +72,18 @@ async function copyCheckpoint(
   hypervisor: Hypervisor,
   run: JobRunContext,
   deps: ReplicationDeps,
-): Promise<JobOutcome> {
+): Promise<{ outcome: JobOutcome; checkpointGone: boolean }> {
   const vault = await deps.openVault(policy.targetId, policy);
   const readers: DiskReader[] = [];
   try {
     const owner = pointOwner(deps, policy.targetId, vm.id);
     const parent = await vault.latest(owner);
+    const since = parent ? keptChangeIds(parent, deps.points.get(parent.id)) : new Map<string, string>();
     const disks = [];
     for (const disk of checkpoint.disks) {
       const reader = await hypervisor.openCheckpointDisk(checkpoint, disk.key);
       readers.push(reader);
-      const parentDisk = parent?.disks.find((d) => d.name === disk.key);
-      const changed = parentDisk?.changeId ? await hypervisor.changedAreas(checkpoint, disk.key, parentDisk.changeId) : null;
-      if (changed) run.log(`Disk ${disk.key}: ${changed.length} changed areas since the last copy (change tracking).`);
+      const changed = parent ? await changesSince(hypervisor, checkpoint, disk.key, since.get(disk.key), run) : null;
       disks.push({ name: disk.key, reader, changed, parentPointId: changed ? parent!.id : null, changeId: disk.changeId });
     }
     const point = await vault.backup(
@@ -128,12 +133,80 @@ async function copyCheckpoint(
       `Recovery point ${point.id} committed: read ${point.bytesRead} bytes, stored ${point.storedBytes} new bytes, uploaded at ${Math.round(point.uploadBytesPerSecond)} bytes/s.`,
     );
 
+    const checkpointGone = await keepChangeReference(hypervisor, checkpoint, [...since.values()], point.id, run, deps);
+
     run.progress('Applying retention', 0, 0);
     await applyRetention(deps, run, vault, policy, pointOwner(deps, policy.targetId, vm.id));
-    return { bytesRead: point.bytesRead, bytesStored: point.storedBytes, appConsistent };
+    return { outcome: { bytesRead: point.bytesRead, bytesStored: point.storedBytes, appConsistent }, checkpointGone };
   } finally {
     for (const reader of readers) await reader.close().catch(() => undefined);
     await vault.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The change id each disk of the parent point kept: in the vault point where the platform knew it at the
+ * checkpoint (VMware CBT), else in the catalog, where keepChangeReference wrote it after the commit (Hyper-V RCT).
+ */
+function keptChangeIds(
+  parent: { disks: { name: string; changeId: string | null }[] },
+  catalogPoint: CatalogPoint | undefined,
+): Map<string, string> {
+  const ids = new Map<string, string>();
+  const catalogDisks = Array.isArray(catalogPoint?.details.disks) ? (catalogPoint.details.disks as { name?: unknown; changeId?: unknown }[]) : [];
+  for (const disk of catalogDisks) if (typeof disk.name === 'string' && typeof disk.changeId === 'string') ids.set(disk.name, disk.changeId);
+  for (const disk of parent.disks) if (disk.changeId) ids.set(disk.name, disk.changeId);
+  return ids;
+}
+
+/** The ranges to read of one disk, or null for all of it — with the reason in the job log either way. */
+async function changesSince(
+  hypervisor: Hypervisor,
+  checkpoint: Checkpoint,
+  diskKey: string,
+  sinceChangeId: string | undefined,
+  run: JobRunContext,
+): Promise<Extent[] | null> {
+  if (!sinceChangeId) {
+    run.log(`Disk ${diskKey}: read in full — the last copy kept no change-tracking reference for it.`);
+    return null;
+  }
+  const areas = await hypervisor.changedAreas(checkpoint, diskKey, sinceChangeId);
+  if (areas.kind === 'full-read') {
+    run.log(`Disk ${diskKey}: read in full — ${areas.reason}`);
+    return null;
+  }
+  run.log(`Disk ${diskKey}: ${areas.extents.length} changed areas since the last copy (change tracking).`);
+  return areas.extents;
+}
+
+/**
+ * After the commit, where the platform learns change ids only now (Hyper-V turns the recovery checkpoint into a
+ * reference point): records them on the catalog point for the next copy. A failure costs the next copy a full
+ * read, never this point. Returns whether the checkpoint is gone (converted) so it is not released again.
+ */
+async function keepChangeReference(
+  hypervisor: Hypervisor,
+  checkpoint: Checkpoint,
+  superseded: string[],
+  pointId: string,
+  run: JobRunContext,
+  deps: ReplicationDeps,
+): Promise<boolean> {
+  if (!hypervisor.keepChangeReference || checkpoint.noChangeTracking) return false;
+  try {
+    const kept = await hypervisor.keepChangeReference(checkpoint, superseded);
+    const point = deps.points.get(pointId);
+    if (point) {
+      const disks = checkpoint.disks.map((d) => ({ name: d.key, sizeBytes: d.capacityBytes, changeId: kept.changeIds[d.key] ?? null }));
+      deps.points.upsert({ ...point, details: { ...point.details, disks } });
+    }
+    run.log(`Change tracking: a reference point is kept for the next copy (${Object.keys(kept.changeIds).length} disks).`);
+    for (const note of kept.notes) run.log(`Change tracking: ${note}`);
+    return true;
+  } catch (error) {
+    run.log(`Change tracking: no reference point could be kept, so the next copy reads the disks in full: ${(error as Error).message}`);
+    return false;
   }
 }
 

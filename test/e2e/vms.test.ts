@@ -19,7 +19,7 @@ let lifeboat: ServingConsole;
 let browser: Browser;
 let page: Page;
 
-/** A Hyper-V host with 2,000 VMs, as recorded output (Windows PowerShell 5.1 shape) replayed by the engine. */
+/** A Hyper-V host with 2,000 VMs, as hand-written output (Windows PowerShell 5.1 shape) replayed by the engine. */
 function writeLargeHyperVRecording(dir: string): void {
   const template = JSON.parse(
     fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'ps51-inventory.json'), 'utf8').replace(/^\uFEFF/, ''),

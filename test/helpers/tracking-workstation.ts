@@ -20,7 +20,7 @@ export function trackingWorkstation(changes: Map<string, Extent[]>): HypervisorP
         generation++;
         return { ...checkpoint, disks: checkpoint.disks.map((d) => ({ ...d, changeId: `52 ab ${generation}` })) };
       };
-      wrapped.changedAreas = async (_checkpoint, diskKey) => changes.get(diskKey) ?? [];
+      wrapped.changedAreas = async (_checkpoint, diskKey) => ({ kind: 'changes', extents: changes.get(diskKey) ?? [] });
       return wrapped;
     },
   };

@@ -20,8 +20,9 @@ import { repoRoot, tempDir } from '../helpers/temp';
 const RECORDED = path.join(repoRoot, 'test', 'fixtures', 'hyperv', 'drill');
 
 // Hyper-V cannot run here: the drill engine drives the real Hyper-V provider and its scripts' runner, which
-// answers with outputs recorded on a host. What is checked is what the engine sends and how it reads replies.
-describe('drill on Hyper-V (recorded host)', () => {
+// answers with outputs written by hand from the documentation (see the folder's README). What is checked
+// is what the engine sends and how it reads replies.
+describe('drill on Hyper-V (hand-written host outputs replayed)', () => {
   it('restores as VHDX, creates the VM without a network adapter, boots, reads the heartbeat, removes it', async () => {
     const dir = tempDir();
     const db = openCatalog(dir);

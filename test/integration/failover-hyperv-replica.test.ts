@@ -134,8 +134,9 @@ const runContext = (jobId: string) => ({ jobId, signal: new AbortController().si
 const runner = (recordings: Partial<Record<ScriptName, Recording | Recording[]>>) => new ReplayPowerShellRunner(recordings);
 
 // Hyper-V cannot run here: the engine drives the real Hyper-V provider and scripts' runner, answered with
-// outputs recorded on hosts. What is checked is which script runs on which host, with what, in what order.
-describe('failover of Hyper-V Replica VMs (recorded hosts)', () => {
+// outputs written by hand from the documentation (see the folder's README). What is checked is which
+// script runs on which host, with what, in what order.
+describe('failover of Hyper-V Replica VMs (hand-written host outputs replayed)', () => {
   it('planned: prepare on the primary, fail over + reverse + start on the replica; failback runs it the other way', async () => {
     const { db, plan, deps } = setUp();
     const primary = runner({

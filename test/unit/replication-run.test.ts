@@ -77,7 +77,7 @@ function recordingHypervisor(kind: Checkpoint['kind'] = 'app-consistent') {
       } satisfies Checkpoint;
     },
     openCheckpointDisk: async () => fakeReader(),
-    changedAreas: async () => null,
+    changedAreas: async () => ({ kind: 'full-read', reason: 'test' }),
     releaseCheckpoint: async (checkpoint: Checkpoint) => void calls.push(`release ${checkpoint.id}`),
     close: async () => void calls.push('close'),
   } as unknown as Hypervisor;

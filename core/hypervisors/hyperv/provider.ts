@@ -7,6 +7,8 @@ import type { DiskReader } from '../../disks/types';
 import { notLifeboatVm } from '../errors';
 import {
   ISOLATED_VM_MARKER,
+  fullRead,
+  type ChangedAreas,
   type Checkpoint,
   type CheckpointOptions,
   type Credentials,
@@ -41,13 +43,13 @@ import {
 import { scripts, type PowerShellRunner, type PowerShellSecrets, type ScriptName } from './runner';
 
 export interface HypervOptions {
-  /** Default: a node-powershell runner per connection. */
-  runner?: () => PowerShellRunner;
+  /** The runner for one connection to this host. Default: a node-powershell runner per connection. */
+  runner?: (host: HostConnection) => PowerShellRunner;
 }
 
 export const hypervProvider = (options: HypervOptions = {}): HypervisorProvider => ({
   kind: 'hyperv',
-  connect: (host) => new HypervHost(host, (options.runner ?? (() => new NodePowerShellRunner()))()),
+  connect: (host) => new HypervHost(host, options.runner ? options.runner(host) : new NodePowerShellRunner()),
 });
 
 export interface ReplicationRequest {
@@ -157,8 +159,8 @@ export class HypervHost implements Hypervisor {
   }
 
   /** Hyper-V Resilient Change Tracking is not read yet: every run reads the allocated extents. */
-  async changedAreas(): Promise<null> {
-    return null;
+  async changedAreas(): Promise<ChangedAreas> {
+    return fullRead('Hyper-V change tracking (RCT) is not read yet.');
   }
 
   async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {

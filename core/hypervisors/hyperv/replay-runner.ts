@@ -15,8 +15,9 @@ export interface ReplayedCall {
 }
 
 /**
- * Answers with outputs recorded on real Hyper-V hosts (PowerShell 5.1 and 7), through the same parsing as a
- * live host. Used by tests, and by `LIFEBOAT_POWERSHELL_REPLAY=<folder>` to look at a customer's recorded
+ * Answers with saved script outputs (PowerShell 5.1 and 7 shapes), through the same parsing as a live host. The
+ * test fixtures were written by hand from Microsoft's documentation (see the READMEs under test/fixtures/hyperv);
+ * none was recorded on a real host. Used by tests, and by `LIFEBOAT_POWERSHELL_REPLAY=<folder>` to look at a customer's recorded
  * host offline. A folder holds `<script>.json` (stdout) and optionally `<script>.stderr.txt`.
  */
 export class ReplayPowerShellRunner implements PowerShellRunner {

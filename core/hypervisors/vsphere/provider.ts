@@ -7,6 +7,8 @@ import type { DiskReader, Extent } from '../../disks/types';
 import { checkpointFailed, notLifeboatVm, vmNotFound } from '../errors';
 import {
   ISOLATED_VM_MARKER,
+  fullRead,
+  type ChangedAreas,
   type Checkpoint,
   type CheckpointKind,
   type DatastoreOps,
@@ -238,11 +240,12 @@ export class VsphereHost implements Hypervisor {
     return location;
   }
 
-  async changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<Extent[] | null> {
+  async changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<ChangedAreas> {
     const disk = checkpoint.disks.find((d) => d.key === diskKey);
-    if (!disk || disk.capacityBytes === null || !disk.changeId) return null; // CBT is off for this disk
+    if (!disk || disk.capacityBytes === null || !disk.changeId)
+      return fullRead('Changed Block Tracking is off for this disk (turn on ctkEnabled in the VM options).');
     const vm = await this.vmRef(checkpoint.vmId);
-    return queryChangedAreas(
+    const extents = await queryChangedAreas(
       this.client,
       vm,
       moRef('VirtualMachineSnapshot', checkpoint.id),
@@ -250,6 +253,9 @@ export class VsphereHost implements Hypervisor {
       disk.capacityBytes,
       sinceChangeId,
     );
+    return extents
+      ? { kind: 'changes', extents }
+      : fullRead('vSphere no longer knows the change id of the last copy (Changed Block Tracking was reset).');
   }
 
   async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -9,6 +9,8 @@ import { resolveDiskPath } from '../disk-path';
 import { checkpointFailed, notLifeboatVm, vmNotFound } from '../errors';
 import {
   ISOLATED_VM_MARKER,
+  fullRead,
+  type ChangedAreas,
   type Checkpoint,
   type CheckpointOptions,
   type HostConnection,
@@ -180,8 +182,8 @@ export class WorkstationHost implements Hypervisor {
     return openDisk(disk.path, fileResolver);
   }
 
-  async changedAreas(): Promise<null> {
-    return null; // Workstation keeps no change tracking Lifeboat can read
+  async changedAreas(): Promise<ChangedAreas> {
+    return fullRead('VMware Workstation keeps no change tracking Lifeboat can read.');
   }
 
   async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {
