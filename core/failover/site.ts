@@ -129,7 +129,7 @@ class StoppedDisks implements Hypervisor {
   }
 
   async changedAreas(): Promise<ChangedAreas> {
-    return fullRead('a recovered copy is read in full: the original VM\'s change tracking means nothing to it.');
+    return fullRead("a recovered copy is read in full: the original VM's change tracking means nothing to it.");
   }
 
   async releaseCheckpoint(_checkpoint: Checkpoint): Promise<void> {}

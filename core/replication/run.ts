@@ -153,8 +153,11 @@ function keptChangeIds(
   catalogPoint: CatalogPoint | undefined,
 ): Map<string, string> {
   const ids = new Map<string, string>();
-  const catalogDisks = Array.isArray(catalogPoint?.details.disks) ? (catalogPoint.details.disks as { name?: unknown; changeId?: unknown }[]) : [];
-  for (const disk of catalogDisks) if (typeof disk.name === 'string' && typeof disk.changeId === 'string') ids.set(disk.name, disk.changeId);
+  const catalogDisks = Array.isArray(catalogPoint?.details.disks)
+    ? (catalogPoint.details.disks as { name?: unknown; changeId?: unknown }[])
+    : [];
+  for (const disk of catalogDisks)
+    if (typeof disk.name === 'string' && typeof disk.changeId === 'string') ids.set(disk.name, disk.changeId);
   for (const disk of parent.disks) if (disk.changeId) ids.set(disk.name, disk.changeId);
   return ids;
 }

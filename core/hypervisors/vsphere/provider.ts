@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LifeboatError } from '../../contract/errors';
 import type { DiscoveredVm, GuestHeartbeat } from '../../contract/hosts';
 import { openDisk } from '../../disks';
-import type { DiskReader, Extent } from '../../disks/types';
+import type { DiskReader } from '../../disks/types';
 import { checkpointFailed, notLifeboatVm, vmNotFound } from '../errors';
 import {
   ISOLATED_VM_MARKER,
