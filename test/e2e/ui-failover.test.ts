@@ -68,7 +68,7 @@ describe('real failover from the Drills page', () => {
     expect(timeline).toContain('lab-dc01: Start at this machine (QEMU standby)');
     expect(await page.getByTestId('drill-summary').textContent()).toContain('At the recovery site');
     await page.getByRole('img', { name: 'Console of lab-dc01 during the drill' }).waitFor();
-    expect(qemuProcesses('lifeboat-recovered-lab-dc01')).toHaveLength(1);
+    expect(qemuProcesses('lifeboat-recovered-lab-dc01', data.dir)).toHaveLength(1);
     await dismissToasts(page);
     await settle(page);
     await shot(page, 'failover-2-done');
@@ -102,7 +102,7 @@ describe('real failover from the Drills page', () => {
     await dismissToasts(page);
     await settle(page);
     await shot(page, 'failover-5-failed-back');
-    expect(qemuProcesses('lifeboat-recovered-lab-dc01')).toEqual([]);
+    expect(qemuProcesses('lifeboat-recovered-lab-dc01', data.dir)).toEqual([]);
     expect(await callApi<unknown[]>(lifeboat, 'listFailoverStates')).toEqual([]);
     await page.getByRole('link', { name: 'Dashboard' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();

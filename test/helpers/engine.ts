@@ -26,8 +26,14 @@ export function recordAlerts(service: LifeboatService): string[] {
   return alerts;
 }
 
-/** Command lines of running QEMU processes that mention `marker` (a data folder, a drill VM name). */
-export function qemuProcesses(marker: string): string[] {
+/**
+ * Command lines of running QEMU processes that mention `marker` (a data folder, a drill VM name) — and
+ * `within` when given (the test's own data folder), so suite files running side by side never count each
+ * other's guests.
+ */
+export function qemuProcesses(marker: string, within?: string): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return ps.stdout.split('\n').filter((line) => line.includes('qemu-system') && line.includes(marker));
+  return ps.stdout
+    .split('\n')
+    .filter((line) => line.includes('qemu-system') && line.includes(marker) && (within === undefined || line.includes(within)));
 }

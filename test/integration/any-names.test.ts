@@ -113,11 +113,11 @@ describe.skipIf(!qemu)('VM names in any script', () => {
       const index = Number(/LIFEBOAT-BOOT-OK vm(\d)/.exec(serial)![1]);
       expect(folder.endsWith(`-${NAMES[index]!.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/_+$/, '')}`)).toBe(true);
     }
-    expect(qemuProcesses('lifeboat-recovered')).toHaveLength(NAMES.length);
+    expect(qemuProcesses('lifeboat-recovered', dir)).toHaveLength(NAMES.length);
 
     const back = cli('failback', 'Everyone', '--yes', '--json', '--shutdown-timeout', '1');
     expect(back.status, back.stderr + back.stdout).toBe(0);
-    expect(qemuProcesses('lifeboat-recovered')).toEqual([]);
+    expect(qemuProcesses('lifeboat-recovered', dir)).toEqual([]);
     NAMES.forEach((name, i) => {
       const compare = spawnSync(
         'qemu-img',

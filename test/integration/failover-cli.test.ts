@@ -107,7 +107,7 @@ describe('lifeboat failover and failback on the sample lab', () => {
     expect([...folders.keys()].sort()).toEqual(['lab-dc01', 'lab-files01']);
     const standby = (vm: string) => folders.get(vm)!;
     for (const vm of ['lab-dc01', 'lab-files01']) {
-      expect(qemuProcesses(`lifeboat-recovered-${vm}`)).toHaveLength(1);
+      expect(qemuProcesses(`lifeboat-recovered-${vm}`, dir)).toHaveLength(1);
       expect(fs.readFileSync(path.join(standby(vm), 'serial.log'), 'latin1')).toContain(`LIFEBOAT-BOOT-OK ${vm}`);
     }
     db = openCatalog(dir);
@@ -154,7 +154,7 @@ describe('lifeboat failover and failback on the sample lab', () => {
     expect(cli('vault', 'restore-disk', vault, latest.id, latest.disks[1]!.name, restored).status).toBe(0);
     expect((await readAt(restored, 8 * MiB, 64 * 1024)).equals(Buffer.alloc(64 * 1024, 0x5a))).toBe(true);
     for (const vm of ['lab-dc01', 'lab-files01']) {
-      expect(qemuProcesses(`lifeboat-recovered-${vm}`)).toHaveLength(1);
+      expect(qemuProcesses(`lifeboat-recovered-${vm}`, dir)).toHaveLength(1);
       expect(fs.readdirSync(path.join(standby(vm), 'disks')).filter((name) => name.includes('overlay'))).toEqual([]);
     }
 
@@ -182,7 +182,7 @@ describe('lifeboat failover and failback on the sample lab', () => {
     expect((await readAt(path.join(lab, 'lab-dc01', 'lab-dc01.vmdk'), 510, 2)).toString('hex')).toBe('55aa');
     expect(fs.existsSync(`${vmx('lab-dc01')}.lck`)).toBe(true);
     expect(fs.existsSync(`${vmx('lab-files01')}.lck`)).toBe(true);
-    expect(qemuProcesses('lifeboat-recovered')).toEqual([]);
+    expect(qemuProcesses('lifeboat-recovered', dir)).toEqual([]);
     expect(fs.existsSync(standby('lab-dc01'))).toBe(false);
     db = openCatalog(dir);
     expect(new FailoverStateStore(db).get(planId)).toBeUndefined();
@@ -198,10 +198,10 @@ describe('lifeboat failover and failback on the sample lab', () => {
     for (const vm of chosen.vms) expect(vm.pointTime <= before).toBe(true);
     expect(fs.readFileSync(vmrun.log, 'utf8')).toBe(calls);
     expect(fs.existsSync(`${vmx('lab-dc01')}.lck`)).toBe(true);
-    expect(qemuProcesses('lifeboat-recovered')).toHaveLength(2);
+    expect(qemuProcesses('lifeboat-recovered', dir)).toHaveLength(2);
     const home = cli('failback', 'Office', '--yes', '--shutdown-timeout', '0');
     expect(home.status, home.stderr + home.stdout).toBe(0);
-    expect(qemuProcesses('lifeboat-recovered')).toEqual([]);
+    expect(qemuProcesses('lifeboat-recovered', dir)).toEqual([]);
 
     // A VM without a recovery point cannot fail over, and says why.
     expect(cli('plan', 'create', 'Web', '--vm', 'lab-web01').status).toBe(0);
