@@ -83,7 +83,7 @@ async function copyCheckpoint(
     for (const disk of checkpoint.disks) {
       const reader = await hypervisor.openCheckpointDisk(checkpoint, disk.key);
       readers.push(reader);
-      const changed = parent ? await changesSince(hypervisor, checkpoint, disk.key, since.get(disk.key), run) : null;
+      const changed = await changesSince(hypervisor, checkpoint, disk.key, parent !== null, since.get(disk.key), run);
       disks.push({ name: disk.key, reader, changed, parentPointId: changed ? parent!.id : null, changeId: disk.changeId });
     }
     const point = await vault.backup(
@@ -167,9 +167,14 @@ async function changesSince(
   hypervisor: Hypervisor,
   checkpoint: Checkpoint,
   diskKey: string,
+  parent: boolean,
   sinceChangeId: string | undefined,
   run: JobRunContext,
 ): Promise<Extent[] | null> {
+  if (!parent) {
+    run.log(`Disk ${diskKey}: read in full — the first copy of this VM to this vault.`);
+    return null;
+  }
   if (!sinceChangeId) {
     run.log(`Disk ${diskKey}: read in full — the last copy kept no change-tracking reference for it.`);
     return null;

@@ -190,7 +190,11 @@ describe('Hyper-V checkpoints and replica', () => {
       disks: [{ key: 'SCSI:0:0', path: 'D:\\Hyper-V\\DC01\\Virtual Hard Disks\\DC01.vhdx', changeId: null }],
     });
     expect(runner.calls[0]!.params).toMatchObject({ vmId: '3f2b6c1e-8a4d-4f6e-9b1a-2c7d5e8f0a11', consistency: 'prefer' });
-    expect((await host.changedAreas()).kind).toBe('full-read');
+    // An answer without `recovery` is a standard checkpoint: no reference point, so the next copy reads in full.
+    expect(await host.changedAreas(checkpoint, 'SCSI:0:0', 'any')).toEqual({
+      kind: 'full-read',
+      reason: 'Hyper-V took a standard checkpoint, not a recovery checkpoint: the next copy reads the disks in full.',
+    });
   });
 
   it('says when it fell back to crash-consistent, and why', async () => {

@@ -185,8 +185,30 @@ export const checkpointSchema = z.object({
       controllerLocation: z.number().int(),
       path: text,
       size: nullableNumber,
+      /** Get-VHD's DiskIdentifier: another one at the same path means another disk. */
+      diskIdentifier: nullableText,
     }),
   ),
+  /** A recovery checkpoint (configuration 8.0+), which can become a reference point for RCT. */
+  recovery: z.boolean().optional().default(false),
+  noChangeTracking: nullableText,
+});
+
+/** What Get-LifeboatDiskChanges.ps1 found: merged [offset, length] ranges, or why Hyper-V has no answer. */
+export const diskChangesSchema = z.object({
+  unavailable: z.object({ code: z.number().int(), meaning: text }).nullable().optional().default(null),
+  // One range may reach us unrolled to [offset, length] when PowerShell flattened the outer array.
+  ranges: z.preprocess(
+    (value) => (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number') ? [value] : value),
+    psArray(z.tuple([z.number().nonnegative(), z.number().nonnegative()])),
+  ),
+});
+
+/** What Save-LifeboatReferencePoint.ps1 kept: the reference point and one RCT id per virtual disk. */
+export const referencePointSchema = z.object({
+  referencePointId: z.string().min(1),
+  disks: psArray(z.object({ diskIdentifier: nullableText, rctId: z.string().min(1) })),
+  notRemoved: psArray(z.object({ id: text, message: nullableText })),
 });
 
 export const heartbeatSchema = z.object({ state: psEnum(VM_STATES), integrationServices: psArray(integrationServiceSchema) });

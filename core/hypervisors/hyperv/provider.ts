@@ -7,7 +7,6 @@ import type { DiskReader } from '../../disks/types';
 import { notLifeboatVm } from '../errors';
 import {
   ISOLATED_VM_MARKER,
-  fullRead,
   type ChangedAreas,
   type Checkpoint,
   type CheckpointOptions,
@@ -22,8 +21,10 @@ import {
   type HypervReplicaOps,
   type IsolatedVm,
   type IsolatedVmSpec,
+  type KeptChangeReference,
   type ReplicaVmState,
 } from '../types';
+import { keepRctReference, rctChangedAreas, type ScriptCall } from './change-tracking';
 import { NodePowerShellRunner } from './node-runner';
 import {
   checkpointSchema,
@@ -136,11 +137,17 @@ export class HypervHost implements Hypervisor {
       kind: result.kind,
       createdAt: result.createdAt ?? new Date().toISOString(),
       note: result.note,
+      // Only a recovery checkpoint can become a reference point; an older script's answer says neither.
+      noChangeTracking: result.recovery
+        ? result.noChangeTracking
+        : (result.noChangeTracking ??
+          'Hyper-V took a standard checkpoint, not a recovery checkpoint: the next copy reads the disks in full.'),
       disks: result.disks.map((disk) => ({
         key: diskKey(disk.controllerType, disk.controllerNumber, disk.controllerLocation),
         path: disk.path,
         capacityBytes: disk.size,
         changeId: null,
+        identity: disk.diskIdentifier,
       })),
     };
   }
@@ -158,10 +165,17 @@ export class HypervHost implements Hypervisor {
     return openDisk(this.host.address ? adminSharePath(this.host.address, disk.path) : disk.path, fileResolver);
   }
 
-  /** Hyper-V Resilient Change Tracking is not read yet: every run reads the allocated extents. */
-  async changedAreas(): Promise<ChangedAreas> {
-    return fullRead('Hyper-V change tracking (RCT) is not read yet.');
+  /** Resilient Change Tracking since the reference point the last copy kept (see change-tracking.ts). */
+  async changedAreas(checkpoint: Checkpoint, diskKey: string, sinceChangeId: string): Promise<ChangedAreas> {
+    return rctChangedAreas(this.scriptCall, checkpoint, diskKey, sinceChangeId);
   }
+
+  /** The committed copy's recovery checkpoint becomes the next copy's reference point; the previous ones go. */
+  async keepChangeReference(checkpoint: Checkpoint, superseded: readonly string[]): Promise<KeptChangeReference> {
+    return keepRctReference(this.scriptCall, checkpoint, superseded);
+  }
+
+  private readonly scriptCall: ScriptCall = (script, params, schema, vm) => this.call(script, params, schema, vm);
 
   async releaseCheckpoint(checkpoint: Checkpoint): Promise<void> {
     await this.call(

@@ -9,6 +9,8 @@ export const scripts = {
   listVms: 'Get-LifeboatVms.ps1',
   checkpoint: 'New-LifeboatCheckpoint.ps1',
   removeCheckpoint: 'Remove-LifeboatCheckpoint.ps1',
+  diskChanges: 'Get-LifeboatDiskChanges.ps1',
+  saveReferencePoint: 'Save-LifeboatReferencePoint.ps1',
   createVm: 'New-LifeboatIsolatedVm.ps1',
   power: 'Set-LifeboatVmPower.ps1',
   heartbeat: 'Get-LifeboatHeartbeat.ps1',
