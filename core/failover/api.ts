@@ -21,7 +21,7 @@ import { VmsStore } from '../store/vms';
 import type { Vm } from '../contract/hosts';
 import { copyRecoveredVm, runFailback, runFailover, type FailoverDeps, type ReplicaPair } from './engine';
 import { qemuStandbySite, type RecoverySite } from './site';
-import { hostSite, vsphereRecoverySite } from './host-site';
+import { hostSite, hypervRemoteSite, vsphereRecoverySite } from './host-site';
 import { removeStandby } from './qemu-standby';
 import { datastoreOf } from '../drills/vsphere-staging';
 import type { RecoveredCopyOf } from '../replication/recovered-copies';
@@ -326,13 +326,12 @@ function hostRecoverySite(ctx: FailoverRoomDeps, stores: Stores, plan: RecoveryP
       unstage: async () => undefined,
     });
   }
-  throw new LifeboatError(
-    'MODULE_MISSING',
-    `Lifeboat cannot start recovered VMs on ${host.name} (${host.kind === 'hyperv' ? 'a remote Hyper-V host' : host.kind}) from this machine.`,
-    {
-      fix: "Choose a vSphere host, the Hyper-V host Lifeboat runs on, or leave the recovery host empty to recover on this machine's QEMU standby; Hyper-V Replica VMs fail over through Hyper-V itself.",
-    },
-  );
+  if (host.kind === 'hyperv')
+    // A remote Hyper-V host: the restored VHDX files are copied there through its administrative share.
+    return hypervRemoteSite({ hostId: host.id, hostName: host.name, connect: () => ctx.hosts.connect(host.id), root: local });
+  throw new LifeboatError('MODULE_MISSING', `Lifeboat cannot start recovered VMs on ${host.name} (${host.kind}) from this machine.`, {
+    fix: "Choose a vSphere or Hyper-V host, or leave the recovery host empty to recover on this machine's QEMU standby.",
+  });
 }
 
 /** The failover or failback as a job; its record is audited when it ends, and a failed one fails the job. */

@@ -875,9 +875,10 @@ async function failbackCopy(
 /** Writes the point over the original VM's disks: each to a new file first, renamed over the old one when complete. */
 async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunContext, step: StepFn, deps: FailoverDeps): Promise<void> {
   const upload = vm.hostKind === 'vsphere';
-  if (!upload && !deps.localDisks(vm)) {
+  const remoteHyperv = vm.hostKind === 'hyperv' && !deps.localDisks(vm);
+  if (!upload && !remoteHyperv && !deps.localDisks(vm)) {
     throw new LifeboatError('CONFLICT', `Lifeboat cannot write ${vm.name}'s disks on ${vm.hostName} (${vm.hostKind}) from this machine.`, {
-      fix: 'Run Lifeboat on that host (Hyper-V) or add the VM folder as a Workstation host; or restore the VM from the vault by hand.',
+      fix: 'Add the VM folder as a Workstation host, or restore the VM from the vault by hand.',
     });
   }
   const vault = await deps.openVault(point.targetId);
@@ -895,6 +896,15 @@ async function restoreOntoOriginal(vm: Vm, point: CatalogPoint, run: JobRunConte
           vm.name,
           () => uploadOver(vm, original.path, vault, point, disk, run, deps),
           () => `ESXi disk ${original.path} replaced with point ${point.id}.`,
+        );
+        continue;
+      }
+      if (remoteHyperv) {
+        await step(
+          `Write disk ${disk.name} at ${vm.hostName}`,
+          vm.name,
+          () => copyOverOnHost(vm, original.path, vault, point, disk, run, deps),
+          () => `VHDX ${original.path} replaced with point ${point.id}, copied through the host's administrative share.`,
         );
         continue;
       }
@@ -937,6 +947,33 @@ async function uploadOver(
     const flat = descriptor.replace(/\.vmdk$/, '-flat.vmdk');
     if (fs.existsSync(flat)) await datastores.uploadFile(flat, datastorePath.replace(/\.vmdk$/, '-flat.vmdk'));
     await datastores.uploadFile(descriptor, datastorePath);
+  } finally {
+    await host.close().catch(() => undefined);
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** A remote Hyper-V host: the point restored as VHDX here, copied over the original file through the admin share. */
+async function copyOverOnHost(
+  vm: Vm,
+  hostPath: string,
+  vault: VaultPort,
+  point: CatalogPoint,
+  disk: { name: string; size: number },
+  run: JobRunContext,
+  deps: FailoverDeps,
+): Promise<void> {
+  const folder = path.join(deps.workRoot, 'failback', vmFileName(vm.id, vm.name));
+  const local = path.join(folder, path.win32.basename(hostPath));
+  fs.mkdirSync(folder, { recursive: true });
+  const host = deps.connect(vm.hostId);
+  try {
+    if (!host.hostFiles)
+      throw new LifeboatError('CONFLICT', `Lifeboat cannot reach the files of ${vm.hostName} from this machine.`, {
+        fix: 'Add the host with its address, so Lifeboat copies through its administrative share; or restore the VM from the vault by hand.',
+      });
+    await restoreInto(vault, point, disk.name, disk.size, 'vhdx', local, run, vm.name);
+    await host.hostFiles.uploadFile(local, hostPath, run.signal);
   } finally {
     await host.close().catch(() => undefined);
     fs.rmSync(folder, { recursive: true, force: true });

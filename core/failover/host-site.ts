@@ -5,7 +5,16 @@ import { hostSandboxVm } from '../drills/hypervisor-sandbox';
 import { wait } from '../drills/steps';
 import { datastoresOf } from '../drills/vsphere-staging';
 import { vmFileName } from '../drills/vm-file-name';
-import { fullRead, type DatastoreOps, type Hypervisor, type IsolatedVm, type IsolatedVmSpec } from '../hypervisors/types';
+import { LifeboatError } from '../contract/errors';
+import {
+  fullRead,
+  ISOLATED_VM_MARKER,
+  type DatastoreOps,
+  type HostFileOps,
+  type Hypervisor,
+  type IsolatedVm,
+  type IsolatedVmSpec,
+} from '../hypervisors/types';
 import type { RecoverySite } from './site';
 
 export interface HostSiteOptions {
@@ -233,5 +242,77 @@ export function vsphereDiskStaging(
         return paths;
       }),
     unstage: (key) => withDatastores((datastores) => datastores.deletePath(folder(key))),
+  };
+}
+
+/**
+ * A Hyper-V host Lifeboat does not run on as the recovery site: disks restored here as VHDX, copied into
+ * `<the host's virtual hard disk folder>\Lifeboat\<vm>\` through its administrative share (a marker file first,
+ * so cleanup knows the folder is Lifeboat's), then the same scripts as on this computer's host.
+ */
+export function hypervRemoteSite(options: {
+  hostId: string;
+  hostName: string;
+  connect(): Hypervisor;
+  root: string;
+  pollSeconds?: number;
+}): RecoverySite {
+  return hostSite({
+    hostId: options.hostId,
+    hostName: options.hostName,
+    connect: options.connect,
+    diskFormat: 'vhdx',
+    root: options.root,
+    ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+    ...hypervDiskStaging(options.connect, options.hostName, options.root),
+  });
+}
+
+export function hypervDiskStaging(connect: () => Hypervisor, hostName: string, root: string): Pick<HostSiteOptions, 'stage' | 'unstage'> {
+  const withFiles = async <T>(work: (files: HostFileOps) => Promise<T>): Promise<T> => {
+    const host = connect();
+    try {
+      if (!host.hostFiles)
+        throw new LifeboatError('CONFLICT', `${hostName} is not a remote Hyper-V host: Lifeboat cannot copy restored disks to it.`, {
+          fix: 'Choose a remote Hyper-V host as the recovery site, or leave it empty to recover on this machine.',
+        });
+      return await work(host.hostFiles);
+    } finally {
+      await host.close().catch(() => undefined);
+    }
+  };
+  const folder = async (files: HostFileOps, key: string) => path.win32.join(await files.diskFolder(), 'Lifeboat', key);
+  return {
+    stage: (restored, key, signal) =>
+      withFiles(async (files) => {
+        const target = await folder(files, key);
+        const marker = path.join(root, key, 'lifeboat-owned.txt');
+        fs.mkdirSync(path.dirname(marker), { recursive: true });
+        fs.writeFileSync(
+          marker,
+          `${ISOLATED_VM_MARKER}\r\nRestored disks of a Lifeboat failover; Lifeboat deletes this folder at failback.\r\n`,
+        );
+        await files.uploadFile(marker, path.win32.join(target, 'lifeboat-owned.txt'), signal);
+        const hostPaths: string[] = [];
+        for (const file of restored) {
+          const hostPath = path.win32.join(target, path.basename(file));
+          await files.uploadFile(file, hostPath, signal);
+          fs.rmSync(file, { force: true }); // the host holds it now
+          hostPaths.push(hostPath);
+        }
+        return hostPaths;
+      }),
+    unstage: (key) =>
+      withFiles(async (files) => {
+        const target = await folder(files, key);
+        if ((await files.deleteOwnedFolder(target)) === 'not-lifeboat')
+          throw new LifeboatError(
+            'CONFLICT',
+            `The folder ${target} on ${hostName} has no Lifeboat marker, so Lifeboat does not delete it.`,
+            {
+              fix: "Look at the folder on the host and delete it by hand if it holds only the recovered VM's disks.",
+            },
+          );
+      }),
   };
 }

@@ -69,6 +69,8 @@ export interface Hypervisor {
   readonly replica?: HypervReplicaOps;
   /** Files on datastores: present on vSphere hosts. */
   readonly datastores?: DatastoreOps;
+  /** Files on a remote Hyper-V host, through its administrative share: present on remote Hyper-V hosts. */
+  readonly hostFiles?: HostFileOps;
 }
 
 /**
@@ -122,6 +124,19 @@ export interface DatastoreOps {
   uploadFile(localFile: string, datastorePath: string): Promise<void>;
   /** Deletes a file or folder on a datastore; a missing one is fine. */
   deletePath(datastorePath: string): Promise<void>;
+}
+
+/**
+ * Files on a Hyper-V host that Lifeboat does not run on, named as the host names them (D:\VMs\a.vhdx) and reached
+ * from here through the administrative share (\\HV02\D$\VMs\a.vhdx): how restored disks get there and back.
+ */
+export interface HostFileOps {
+  /** The host's folder for new virtual disks (Get-VMHost's VirtualHardDiskPath). */
+  diskFolder(): Promise<string>;
+  /** Copies a local file to `hostPath` under a temporary name, renamed over `hostPath` once complete. */
+  uploadFile(localFile: string, hostPath: string, signal?: AbortSignal): Promise<void>;
+  /** Deletes a folder only when it carries Lifeboat's marker file (lifeboat-owned.txt); a missing one is fine. */
+  deleteOwnedFolder(hostPath: string): Promise<'removed' | 'missing' | 'not-lifeboat'>;
 }
 
 export interface HeartbeatReading {

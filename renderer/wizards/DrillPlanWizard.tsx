@@ -79,12 +79,17 @@ function PlanSteps({ plan, onSaved }: { plan: RecoveryPlan | null; onSaved(plan:
   const sourceNetworks = [
     ...new Set(vmIds.flatMap((id) => (byId.get(id)?.nics ?? []).map((nic) => nic.network ?? '').filter(Boolean))),
   ].sort();
-  // Recovery sites Lifeboat can start VMs on: this machine, vSphere hosts, the Hyper-V host it runs on.
+  // Recovery sites Lifeboat can start VMs on: this machine, vSphere hosts, Hyper-V hosts (a remote one gets the
+  // restored disks through its administrative share).
+  const siteLabel = (h: { name: string; kind: string; address: string | null }): string =>
+    h.kind === 'vsphere'
+      ? `${h.name} (vSphere)`
+      : h.address === null
+        ? `${h.name} (Hyper-V on this computer)`
+        : `${h.name} (Hyper-V: disks copied to its virtual hard disk folder)`;
   const sites = [
     { value: '', label: 'This machine (QEMU standby): works when the production host is gone' },
-    ...(hosts.data ?? [])
-      .filter((h) => h.kind === 'vsphere' || (h.kind === 'hyperv' && h.address === null))
-      .map((h) => ({ value: h.id, label: `${h.name} (${h.kind === 'vsphere' ? 'vSphere' : 'Hyper-V'})` })),
+    ...(hosts.data ?? []).filter((h) => h.kind === 'vsphere' || h.kind === 'hyperv').map((h) => ({ value: h.id, label: siteLabel(h) })),
   ];
 
   const input = (): PlanInput => ({

@@ -170,6 +170,7 @@ export const hostSchema = z.object({
   name: text,
   product: nullableText,
   version: nullableText,
+  virtualHardDiskPath: nullableText,
 });
 
 export const checkpointSchema = z.object({

@@ -16,6 +16,7 @@ import {
   type HeartbeatReading,
   type HostConnection,
   type HostDescription,
+  type HostFileOps,
   type Hypervisor,
   type HypervisorProvider,
   type HypervReplicaOps,
@@ -24,6 +25,7 @@ import {
   type KeptChangeReference,
   type ReplicaVmState,
 } from '../types';
+import { adminSharePath, adminShareFiles, type HostPathResolver } from './host-files';
 import { keepRctReference, rctChangedAreas, type ScriptCall } from './change-tracking';
 import { NodePowerShellRunner } from './node-runner';
 import {
@@ -46,11 +48,13 @@ import { scripts, type PowerShellRunner, type PowerShellSecrets, type ScriptName
 export interface HypervOptions {
   /** The runner for one connection to this host. Default: a node-powershell runner per connection. */
   runner?: (host: HostConnection) => PowerShellRunner;
+  /** How this machine reaches a remote host's files. Default: its administrative share (\\host\D$\…). */
+  hostPath?: HostPathResolver;
 }
 
 export const hypervProvider = (options: HypervOptions = {}): HypervisorProvider => ({
   kind: 'hyperv',
-  connect: (host) => new HypervHost(host, options.runner ? options.runner(host) : new NodePowerShellRunner()),
+  connect: (host) => new HypervHost(host, options.runner ? options.runner(host) : new NodePowerShellRunner(), options.hostPath),
 });
 
 export interface ReplicationRequest {
@@ -80,10 +84,25 @@ export class HypervHost implements Hypervisor {
     reverseReplication: (vmId, replicaServer) => this.reverseReplication(vmId, replicaServer),
   };
 
+  /** Present on a remote host: restored disks are copied there, and failback writes the original's disks there. */
+  readonly hostFiles?: HostFileOps;
+
   constructor(
     private readonly host: HostConnection,
     private readonly runner: PowerShellRunner,
-  ) {}
+    private readonly hostPath: HostPathResolver = adminSharePath,
+  ) {
+    if (host.address) this.hostFiles = adminShareFiles(host.address, hostPath, () => this.diskFolder());
+  }
+
+  private async diskFolder(): Promise<string> {
+    const host = await this.call(scripts.host, {}, hostSchema);
+    if (!host.virtualHardDiskPath)
+      throw new LifeboatError('PROVIDER_OUTPUT_INVALID', `Hyper-V on ${this.label} did not say its folder for virtual hard disks.`, {
+        fix: `Set a default virtual hard disk folder in Hyper-V Settings on ${this.label}.`,
+      });
+    return host.virtualHardDiskPath;
+  }
 
   private get label(): string {
     return this.host.address ?? this.host.name;
@@ -162,7 +181,7 @@ export class HypervHost implements Hypervisor {
       throw new LifeboatError('NOT_FOUND', `The checkpoint of ${checkpoint.vmId} has no disk ${key}.`, {
         fix: "Run discovery again; the VM's disks changed.",
       });
-    return openDisk(this.host.address ? adminSharePath(this.host.address, disk.path) : disk.path, fileResolver);
+    return openDisk(this.host.address ? this.hostPath(this.host.address, disk.path) : disk.path, fileResolver);
   }
 
   /** Resilient Change Tracking since the reference point the last copy kept (see change-tracking.ts). */
@@ -420,11 +439,4 @@ export function ownedVmFolder(firstDisk: string, vmName: string): string {
   const paths = /^([A-Za-z]:[\\/]|\\\\)/.test(firstDisk) ? path.win32 : path.posix;
   const slug = vmName.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 60);
   return paths.join(paths.dirname(firstDisk), `lifeboat-vm-${slug}`);
-}
-
-/** D:\VMs\a.vhdx on HV02 → \\HV02\D$\VMs\a.vhdx; UNC paths (SMB3 storage) stay as they are. */
-export function adminSharePath(host: string, file: string): string {
-  const drive = /^([a-zA-Z]):[\\/](.*)$/.exec(file);
-  if (!drive) return file;
-  return `\\\\${host}\\${drive[1]!.toUpperCase()}$\\${drive[2]!.replace(/\//g, '\\')}`;
 }
