@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { LifeboatError } from '../contract/errors';
 import type { AddHostInput, Host } from '../contract/hosts';
@@ -37,16 +38,23 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'name shown in Lifeboat (default: the address)')
     .option('--username <user>', 'account for a remote host, e.g. CORP\\lifeboat (default: your own Windows account)')
     .option('--password-file <file>', 'read the password from this file (default: LIFEBOAT_HOST_PASSWORD)')
-    .action(async (options: { address?: string; name?: string; username?: string; passwordFile?: string }, command: Command) => {
-      const input: AddHostInput = { kind: 'hyperv' };
-      if (options.address) input.address = options.address;
-      if (options.name) input.name = options.name;
-      if (options.username) {
-        input.username = options.username;
-        input.password = readHostPassword(ctx, options.passwordFile);
-      }
-      await addHost(ctx, command, input);
-    });
+    .option(
+      '--replay <dir>',
+      "answer this host's scripts from outputs saved by `lifeboat hosts record` in DIR (support looks at a customer's host offline)",
+    )
+    .action(
+      async (options: { address?: string; name?: string; username?: string; passwordFile?: string; replay?: string }, command: Command) => {
+        const input: AddHostInput = { kind: 'hyperv' };
+        if (options.address) input.address = options.address;
+        if (options.name) input.name = options.name;
+        if (options.replay) input.replayFolder = path.resolve(options.replay);
+        if (options.username) {
+          input.username = options.username;
+          input.password = readHostPassword(ctx, options.passwordFile);
+        }
+        await addHost(ctx, command, input);
+      },
+    );
 
   add
     .command('vsphere')
@@ -104,6 +112,22 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .action(async (host: string, _options: unknown, command: Command) => {
       await withEngineClient(ctx, command, (client) => client.removeHost({ id: host }));
       ctx.stdout(`Removed ${host}.\n`);
+    });
+
+  hosts
+    .command('record')
+    .description(
+      "Save the outputs of a Hyper-V host's read-only scripts into an empty folder (secrets redacted), to replay it offline with `hosts add hyperv --replay`.",
+    )
+    .argument('<host>', 'host name or id')
+    .requiredOption('--out <dir>', 'a new or empty folder for the outputs, PROVENANCE.md and manifest.json')
+    .option('--json', 'print one JSON document')
+    .action(async (host: string, options: { out: string; json?: boolean }, command: Command) => {
+      const recording = await withEngineClient(ctx, command, (client) => client.recordHost({ id: host, out: path.resolve(options.out) }));
+      if (options.json) return void ctx.stdout(JSON.stringify(recording, null, 2) + '\n');
+      ctx.stdout(
+        `Recorded ${recording.hostName}: ${recording.scripts.length} script outputs in ${recording.folder}${recording.skipped.length ? ` (${recording.skipped.length} skipped, see manifest.json)` : ''}.\n`,
+      );
     });
 
   hosts

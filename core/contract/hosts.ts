@@ -86,6 +86,11 @@ export interface HostSettings {
   folders?: string[];
   /** Workstation: also read VMware Workstation's own VM list (inventory.vmls). */
   useInventory?: boolean;
+  /**
+   * Hyper-V: answer this host's scripts from outputs saved by `lifeboat hosts record` (support looks at a
+   * customer's host offline). A full path on the machine the engine runs on; nothing is sent to a real host.
+   */
+  replayFolder?: string;
 }
 
 export interface Vm extends DiscoveredVm {
@@ -119,6 +124,17 @@ export interface CertificateInfo {
   validFrom: string;
   validTo: string;
   selfSigned: boolean;
+}
+
+/** What `recordHost` saved: the folder, its files, the scripts run and those skipped (with why). */
+export interface HostRecording {
+  hostId: string;
+  hostName: string;
+  folder: string;
+  /** The output files written (`<script>.json`, `<script>.<vmId>.json`, `….stderr.txt`), besides PROVENANCE.md and manifest.json. */
+  files: string[];
+  scripts: { script: string; vmId?: string; file: string }[];
+  skipped: { script: string; vmId?: string; reason: string }[];
 }
 
 export interface SampleLab {
@@ -165,6 +181,8 @@ export const hypervHostInput = z
     address: hostAddress.optional(),
     username: username.optional(),
     password: password.optional(),
+    /** Answer from outputs saved by `lifeboat hosts record` in this folder instead of a real host (see HostSettings). */
+    replayFolder: absoluteFolder.optional(),
   })
   .refine((h) => (h.username === undefined) === (h.password === undefined), {
     message: 'Give both a user name and a password, or neither (to use your own Windows account).',
@@ -219,6 +237,12 @@ export const hostsMethods = {
     z.object({ address: hostAddress, port: z.number().int().min(1).max(65535).default(443) }),
   )
     .returns<CertificateInfo>()
+    .reads(),
+  recordHost: method(
+    "Save the outputs of a Hyper-V host's read-only scripts (host, VMs, heartbeats, replication) into an empty folder, secrets redacted, for `lifeboat hosts add hyperv --replay` to answer from offline.",
+    z.object({ id: z.string().min(1), out: absoluteFolder }),
+  )
+    .returns<HostRecording>()
     .reads(),
   createSampleLab: method(
     'Build three small VMware Workstation-format VMs to try Lifeboat with, and add their folder as a host.',

@@ -8,13 +8,16 @@ import { inspectCertificate } from '../hypervisors/vsphere/certificate';
 import { HostConnector, type Providers } from './connector';
 import { createSampleLab, defaultLabFolder } from '../hypervisors/sample-lab';
 import type { Credentials, HostConnection } from '../hypervisors/types';
+import { hypervRunner } from '../hypervisors/registry';
+import { recordHost } from '../hypervisors/hyperv/record';
+import { VERSION } from '../version';
 
 /** What this module needs from the engine (see RoomDeps). */
 export type HostsDeps = RoomDeps<'audit' | 'bus' | 'clock' | 'dataDir' | 'db' | 'hosts' | 'operator' | 'secrets'>;
 
 type HostsApi = Pick<
   ConsoleApi,
-  'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab'
+  'listHosts' | 'addHost' | 'removeHost' | 'discover' | 'listVms' | 'inspectCertificate' | 'createSampleLab' | 'recordHost'
 >;
 
 export type { Providers } from './connector';
@@ -84,6 +87,7 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
         if (input.username !== undefined && input.password !== undefined)
           credentials = { username: input.username, password: input.password };
         if (credentials) settings.username = credentials.username;
+        if (input.replayFolder) settings.replayFolder = input.replayFolder;
         name = input.name ?? address ?? 'This computer';
       } else {
         const [hostPart, portPart] = splitPort(input.address);
@@ -152,6 +156,25 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
     async inspectCertificate({ address, port }) {
       const [hostPart, portPart] = splitPort(address);
       return inspectCertificate(hostPart, portPart ?? port);
+    },
+
+    async recordHost({ id, out }) {
+      const host = find(id);
+      if (host.kind !== 'hyperv') {
+        throw new LifeboatError('INVALID_INPUT', `${host.name} is a ${host.kind} host; only Hyper-V hosts can be recorded.`, {
+          field: 'id',
+          fix: 'Name a Hyper-V host (`lifeboat hosts list`).',
+        });
+      }
+      const connection = connector.connection(host);
+      const runner = hypervRunner(connection);
+      try {
+        const recording = await recordHost(runner, connection, out, { version: VERSION, now: ctx.clock.now() });
+        ctx.audit.append(ctx.operator, 'host.recorded', host.name, { folder: out, files: recording.files.length });
+        return recording;
+      } finally {
+        await runner.close().catch(() => undefined);
+      }
     },
 
     async createSampleLab({ folder }) {

@@ -1,18 +1,26 @@
 import type { HostKind } from '../contract/hosts';
 import { hypervProvider } from './hyperv/provider';
+import { NodePowerShellRunner } from './hyperv/node-runner';
 import { ReplayPowerShellRunner } from './hyperv/replay-runner';
-import type { HypervisorProvider } from './types';
+import type { PowerShellRunner } from './hyperv/runner';
+import type { HostConnection, HypervisorProvider } from './types';
 import { vsphereProvider } from './vsphere/provider';
 import { workstationProvider } from './workstation/provider';
 
 /**
- * The providers by host kind. LIFEBOAT_POWERSHELL_REPLAY=<folder> answers Hyper-V calls from outputs
- * recorded on a real host (support looks at a customer's host offline; tests on machines without Hyper-V).
+ * The PowerShell runner for one connection to a Hyper-V host: node-powershell, or — for a host whose settings
+ * name a `replayFolder` (`lifeboat hosts add hyperv --replay DIR`) — the outputs `lifeboat hosts record` saved
+ * there, so support can look at a customer's host offline.
  */
-export function defaultProviders(env: NodeJS.ProcessEnv = process.env): Record<HostKind, HypervisorProvider> {
-  const replay = env.LIFEBOAT_POWERSHELL_REPLAY;
+export function hypervRunner(host: HostConnection): PowerShellRunner {
+  const folder = host.settings.replayFolder;
+  return folder ? ReplayPowerShellRunner.fromFolder(folder) : new NodePowerShellRunner();
+}
+
+/** The providers by host kind. */
+export function defaultProviders(): Record<HostKind, HypervisorProvider> {
   return {
-    hyperv: hypervProvider(replay ? { runner: () => ReplayPowerShellRunner.fromFolder(replay) } : {}),
+    hyperv: hypervProvider({ runner: hypervRunner }),
     vsphere: vsphereProvider(),
     workstation: workstationProvider(),
   };

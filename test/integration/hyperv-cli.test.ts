@@ -7,7 +7,7 @@ import { repoRoot, tempDir } from '../helpers/temp';
 
 const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'hyperv');
 
-/** A folder of recorded outputs, as LIFEBOAT_POWERSHELL_REPLAY reads them. */
+/** A folder of saved outputs, as a host added with `--replay DIR` answers from (ReplayPowerShellRunner.fromFolder). */
 function recordedHost(inventory: string, stderr?: string): string {
   const dir = tempDir();
   fs.writeFileSync(
@@ -22,8 +22,12 @@ function recordedHost(inventory: string, stderr?: string): string {
 describe('lifeboat hosts add hyperv + discover (recorded host output replayed)', () => {
   it('adds a remote host with credentials and lists its VMs', () => {
     const data = tempDir();
-    const env = { LIFEBOAT_POWERSHELL_REPLAY: recordedHost('ps51-inventory.json'), LIFEBOAT_HOST_PASSWORD: 'Winter2026!' };
-    const add = runCli(['--data', data, 'hosts', 'add', 'hyperv', '--address', 'HV01', '--username', 'CORP\\lifeboat'], env);
+    const env = { LIFEBOAT_HOST_PASSWORD: 'Winter2026!' };
+    const replay = recordedHost('ps51-inventory.json');
+    const add = runCli(
+      ['--data', data, 'hosts', 'add', 'hyperv', '--address', 'HV01', '--username', 'CORP\\lifeboat', '--replay', replay],
+      env,
+    );
     expect(add.status, add.stderr).toBe(0);
     expect(add.stdout).toContain('Added HV01 (hyperv: Hyper-V on Microsoft Windows Server 2022 Datacenter 10.0.20348)');
     const discovered = runCli(['--data', data, 'discover', '--json'], env);
@@ -39,15 +43,35 @@ describe('lifeboat hosts add hyperv + discover (recorded host output replayed)',
 
   it('reports a host without the Hyper-V module as a failed discovery with the fix', () => {
     const data = tempDir();
-    const working = { LIFEBOAT_POWERSHELL_REPLAY: recordedHost('ps7-inventory-empty.json') };
-    expect(runCli(['--data', data, 'hosts', 'add', 'hyperv'], working).status).toBe(0);
-    const broken = { LIFEBOAT_POWERSHELL_REPLAY: recordedHost('ps51-stdout-truncated.json', 'ps51-stderr-module-missing.txt') };
-    fs.writeFileSync(path.join(broken.LIFEBOAT_POWERSHELL_REPLAY, `${scripts.listVms}.json`), '');
-    const discovered = runCli(['--data', data, 'discover'], broken);
+    const replay = recordedHost('ps7-inventory-empty.json');
+    const add = runCli(['--data', data, 'hosts', 'add', 'hyperv', '--replay', replay]);
+    expect(add.status, add.stderr).toBe(0);
+    // The host has since lost its Hyper-V module: the folder's files are read when a call asks for them.
+    fs.writeFileSync(path.join(replay, `${scripts.listVms}.json`), '');
+    fs.copyFileSync(path.join(FIXTURES, 'ps51-stderr-module-missing.txt'), path.join(replay, `${scripts.listVms}.stderr.txt`));
+    const discovered = runCli(['--data', data, 'discover']);
     expect(discovered.status).toBe(1);
     expect(discovered.stderr).toMatch(/error: The Hyper-V PowerShell module is not installed on This computer\.\n {2}fix: Install it/);
     const hosts = JSON.parse(runCli(['--data', data, 'hosts', 'list', '--json']).stdout) as { status: string; statusMessage: string }[];
     expect(hosts[0]).toMatchObject({ status: 'error' });
     expect(hosts[0]!.statusMessage).toMatch(/not installed/);
+  });
+
+  it('keeps the replay folder as a setting of the host, and needs no environment variable', () => {
+    const data = tempDir();
+    const replay = recordedHost('ps51-inventory.json');
+    expect(runCli(['--data', data, 'hosts', 'add', 'hyperv', '--name', 'Customer HV', '--replay', replay]).status).toBe(0);
+    const hosts = JSON.parse(runCli(['--data', data, 'hosts', 'list', '--json']).stdout) as { settings: { replayFolder?: string } }[];
+    expect(hosts[0]!.settings.replayFolder).toBe(replay);
+    const discovered = runCli(['--data', data, 'discover', '--json']);
+    expect(discovered.status, discovered.stderr).toBe(0);
+    expect((JSON.parse(discovered.stdout) as unknown[]).length).toBe(4);
+  });
+
+  it('refuses a relative replay folder through the API, naming the field', () => {
+    const data = tempDir();
+    const called = runCli(['--data', data, 'call', 'addHost', JSON.stringify({ kind: 'hyperv', replayFolder: 'fixtures' })]);
+    expect(called.status).toBe(2);
+    expect(called.stderr).toContain('replayFolder');
   });
 });
