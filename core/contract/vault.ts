@@ -13,7 +13,7 @@ const jobId = z.string().trim().min(1).max(100).optional();
 const name = (what: string) => z.string().trim().min(1, `Give the ${what}.`).max(200);
 const count = z.number().int().min(0).max(100_000).optional();
 
-export const WRITE_FORMATS = ['raw', 'vhdx', 'vmdk', 'vmdk-esxi'] as const;
+export const WRITE_FORMATS = ['raw', 'vhdx', 'vmdk', 'vmdk-esxi', 'vhd-fixed'] as const;
 
 export interface VaultInfo {
   location: string;

@@ -3,6 +3,7 @@ import { fileResolver } from './file-source';
 import { RawDiskReader } from './raw';
 import { RawDiskWriter } from './raw-writer';
 import type { ByteSource, DiskReader, DiskWriter, SourceResolver, WriteFormat } from './types';
+import { FixedVhdWriter } from './vhd-fixed-writer';
 import { looksLikeVhd, VhdReader } from './vhd';
 import { looksLikeVhdx, VhdxReader } from './vhdx';
 import { looksLikeVmdk, VmdkReader } from './vmdk';
@@ -73,6 +74,7 @@ export const writerFormats: Partial<Record<WriteFormat, (file: string, virtualSi
   vhdx: (file, virtualSize) => VhdxWriter.create(file, virtualSize),
   vmdk: (file, virtualSize) => VmdkSparseWriter.create(file, virtualSize),
   'vmdk-esxi': (file, virtualSize) => VmdkEsxiWriter.create(file, virtualSize),
+  'vhd-fixed': (file, virtualSize) => FixedVhdWriter.create(file, virtualSize),
 };
 
 /** Creates a disk file of the given format for a restore. */
@@ -85,3 +87,4 @@ export async function createDiskWriter(format: WriteFormat, file: string, virtua
   }
   return create(file, virtualSize);
 }
+export { azureVirtualSize, FixedVhdWriter } from './vhd-fixed-writer';

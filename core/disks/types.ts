@@ -57,7 +57,7 @@ export interface PositionalTarget {
   written(bytes: number): void;
 }
 
-export type WriteFormat = 'raw' | 'vhdx' | 'vmdk' | 'vmdk-esxi';
+export type WriteFormat = 'raw' | 'vhdx' | 'vmdk' | 'vmdk-esxi' | 'vhd-fixed';
 
 /**
  * Builds a disk file for restore. Writes arrive in ascending offset order; ranges never written stay

@@ -50,7 +50,7 @@ export interface DrillOptions {
   points?: PointSelection;
 }
 
-export const EXTENSION: Record<WriteFormat, string> = { raw: 'img', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
+export const EXTENSION: Record<WriteFormat, string> = { raw: 'img', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk', 'vhd-fixed': 'vhd' };
 
 interface Running {
   vm: Vm;

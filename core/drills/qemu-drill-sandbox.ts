@@ -9,7 +9,13 @@ import { wait } from './steps';
 
 export { BOOT_MARKER } from './boot-evidence';
 
-const QEMU_FORMAT: Record<WriteFormat, 'raw' | 'vhdx' | 'vmdk'> = { raw: 'raw', vhdx: 'vhdx', vmdk: 'vmdk', 'vmdk-esxi': 'vmdk' };
+const QEMU_FORMAT: Record<WriteFormat, 'raw' | 'vhdx' | 'vmdk' | 'vpc'> = {
+  raw: 'raw',
+  vhdx: 'vhdx',
+  vmdk: 'vmdk',
+  'vmdk-esxi': 'vmdk',
+  'vhd-fixed': 'vpc',
+};
 
 /**
  * Drills in QEMU on this machine: works for every source hypervisor (QEMU reads VHDX and VMDK) and needs
