@@ -88,3 +88,8 @@ export async function createDiskWriter(format: WriteFormat, file: string, virtua
   return create(file, virtualSize);
 }
 export { azureVirtualSize, FixedVhdWriter } from './vhd-fixed-writer';
+
+/** A local file read as its raw bytes, whatever format it holds: a fixed VHD goes into a page blob footer and all. */
+export async function openFileBytes(file: string): Promise<DiskReader> {
+  return RawDiskReader.open(await fileResolver.open(file));
+}
