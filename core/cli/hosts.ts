@@ -21,7 +21,7 @@ export function registerHosts(program: Command, ctx: CliContext): void {
       if (options.json) return void ctx.stdout(JSON.stringify(list, null, 2) + '\n');
       if (list.length === 0)
         return void ctx.stdout(
-          'No hosts yet. Add one with `lifeboat hosts add hyperv|vsphere|workstation …`, or try `lifeboat lab create`.\n',
+          'No hosts yet. Add one with `lifeboat hosts add hyperv|vsphere|workstation|azure …`, or try `lifeboat lab create`.\n',
         );
       for (const host of list)
         ctx.stdout(
@@ -105,6 +105,36 @@ export function registerHosts(program: Command, ctx: CliContext): void {
       await addHost(ctx, command, input);
     });
 
+  add
+    .command('azure')
+    .description('An Azure recovery site: a resource group where drills and failovers start VMs (service principal, client secret).')
+    .requiredOption('--tenant <id>', 'Microsoft Entra tenant id (GUID)')
+    .requiredOption('--client-id <id>', "the service principal's application (client) id")
+    .requiredOption('--subscription <id>', 'subscription id (GUID)')
+    .requiredOption('--resource-group <name>', 'resource group recovered VMs are made in (it must exist)')
+    .requiredOption('--location <region>', 'Azure region for disks and VMs, e.g. westeurope')
+    .option('--storage-account <name>', 'storage account for warm replicas')
+    .option('--password-file <file>', 'read the client secret from this file (default: LIFEBOAT_HOST_PASSWORD)')
+    .option('--arm-endpoint <url>', 'Resource Manager endpoint (sovereign clouds; default https://management.azure.com)')
+    .option('--login-endpoint <url>', 'Microsoft Entra endpoint (sovereign clouds; default https://login.microsoftonline.com)')
+    .option('--name <name>', 'name shown in Lifeboat')
+    .action(async (options: AzureOptions, command: Command) => {
+      const input: AddHostInput = {
+        kind: 'azure',
+        tenantId: options.tenant,
+        clientId: options.clientId,
+        clientSecret: readHostPassword(ctx, options.passwordFile),
+        subscriptionId: options.subscription,
+        resourceGroup: options.resourceGroup,
+        location: options.location,
+      };
+      if (options.storageAccount) input.storageAccount = options.storageAccount;
+      if (options.armEndpoint) input.armEndpoint = options.armEndpoint;
+      if (options.loginEndpoint) input.loginEndpoint = options.loginEndpoint;
+      if (options.name) input.name = options.name;
+      await addHost(ctx, command, input);
+    });
+
   hosts
     .command('remove')
     .description('Forget a host and its VMs (nothing on the host changes).')
@@ -144,6 +174,19 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     });
 
   for (const command of [hosts, add, ...hosts.commands, ...add.commands]) command.exitOverride();
+}
+
+interface AzureOptions {
+  tenant: string;
+  clientId: string;
+  subscription: string;
+  resourceGroup: string;
+  location: string;
+  storageAccount?: string;
+  passwordFile?: string;
+  armEndpoint?: string;
+  loginEndpoint?: string;
+  name?: string;
 }
 
 async function addHost(ctx: CliContext, command: Command, input: AddHostInput): Promise<Host> {

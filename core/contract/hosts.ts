@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { method } from './define';
 
-/** Where VMs run: a Hyper-V host (local or remote), an ESXi host or vCenter, or VMware Workstation folders. */
-export const hostKinds = ['hyperv', 'vsphere', 'workstation'] as const;
+/**
+ * Where VMs run: a Hyper-V host (local or remote), an ESXi host or vCenter, VMware Workstation folders — or an
+ * Azure subscription's resource group, a recovery site only (drills and failover start VMs there; nothing
+ * there is discovered or protected).
+ */
+export const hostKinds = ['hyperv', 'vsphere', 'workstation', 'azure'] as const;
 export type HostKind = (typeof hostKinds)[number];
 
 export type PowerState = 'running' | 'off' | 'suspended' | 'paused' | 'starting' | 'stopping' | 'unknown';
@@ -91,6 +95,20 @@ export interface HostSettings {
    * customer's host offline). A full path on the machine the engine runs on; nothing is sent to a real host.
    */
   replayFolder?: string;
+  /** Azure: where recovered VMs are made (the client id is `username`; the secret is sealed). */
+  azure?: AzureSiteSettings;
+}
+
+export interface AzureSiteSettings {
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  /** The customer's storage account for warm replicas; none: disks are uploaded at recovery time. */
+  storageAccount?: string;
+  /** Sovereign clouds (and the test simulator): Resource Manager and Microsoft Entra endpoints. */
+  armEndpoint: string;
+  loginEndpoint: string;
 }
 
 export interface Vm extends DiscoveredVm {
@@ -209,7 +227,52 @@ export const workstationHostInput = z.object({
   useInventory: z.boolean().default(true),
 });
 
-export const addHostInput = z.discriminatedUnion('kind', [hypervHostInput, vsphereHostInput, workstationHostInput]);
+const guid = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+      `The ${what} is a GUID, like 72f988bf-86f1-41af-91ab-2d7cd011db47 (Azure portal → ${what === 'subscription id' ? 'Subscriptions' : 'Microsoft Entra ID → App registrations'}).`,
+    )
+    .transform((value) => value.toLowerCase());
+const httpsEndpoint = z
+  .string()
+  .trim()
+  .url('Use a full https:// address.')
+  .refine((value) => value.startsWith('https://'), 'Azure endpoints are https:// addresses.')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+export const azureHostInput = z.object({
+  kind: z.literal('azure'),
+  name: hostName,
+  tenantId: guid('tenant id'),
+  /** The service principal's application (client) id. */
+  clientId: guid('client id'),
+  clientSecret: z.string().min(1, 'Enter the client secret (its value, not its id).').max(1024),
+  subscriptionId: guid('subscription id'),
+  resourceGroup: z
+    .string()
+    .trim()
+    .regex(
+      /^[-\w._()]{1,89}[-\w_()]$/,
+      'A resource group name has 1–90 letters, digits, dashes, underscores, dots and parentheses, and does not end in a dot.',
+    ),
+  location: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9]{2,40}$/, 'Use the region name, like westeurope or eastus2.'),
+  storageAccount: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9]{3,24}$/, 'A storage account name has 3–24 lower-case letters and digits.')
+    .optional(),
+  armEndpoint: httpsEndpoint.default('https://management.azure.com'),
+  loginEndpoint: httpsEndpoint.default('https://login.microsoftonline.com'),
+});
+
+export const addHostInput = z.discriminatedUnion('kind', [hypervHostInput, vsphereHostInput, workstationHostInput, azureHostInput]);
 export type AddHostInput = z.input<typeof addHostInput>;
 
 const id = z.object({ id: z.string().min(1) });
@@ -217,7 +280,7 @@ const id = z.object({ id: z.string().min(1) });
 export const hostsMethods = {
   listHosts: method('Hosts Lifeboat discovers VMs on.', z.object({}).default({})).returns<Host[]>().reads('hosts'),
   addHost: method(
-    'Add a Hyper-V host, ESXi/vCenter server or Workstation folder; the connection is checked before it is saved.',
+    'Add a Hyper-V host, ESXi/vCenter server, Workstation folder or an Azure recovery site; the connection is checked before it is saved.',
     addHostInput,
   )
     .returns<Host>()

@@ -33,7 +33,7 @@ type DrillsApi = Pick<
 const guestCredentialSecret = (id: string): string => `guest-credential:${id}`;
 
 /** Restored disks are written in the source hypervisor's own format: what its sandbox (or QEMU) boots. */
-const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk' };
+const FORMAT_FOR: Record<HostKind, WriteFormat> = { hyperv: 'vhdx', vsphere: 'vmdk', workstation: 'vmdk', azure: 'vhd-fixed' };
 
 export function drillsApi(ctx: DrillsDeps): DrillsApi {
   const drills = new DrillsStore(ctx.db);

@@ -89,6 +89,14 @@ export function hostsApi(ctx: HostsDeps, providers?: Providers): HostsApi {
         if (credentials) settings.username = credentials.username;
         if (input.replayFolder) settings.replayFolder = input.replayFolder;
         name = input.name ?? address ?? 'This computer';
+      } else if (input.kind === 'azure') {
+        const { tenantId, subscriptionId, resourceGroup, location, armEndpoint, loginEndpoint } = input;
+        settings.azure = { tenantId, subscriptionId, resourceGroup, location, armEndpoint, loginEndpoint };
+        if (input.storageAccount) settings.azure.storageAccount = input.storageAccount;
+        settings.username = input.clientId;
+        credentials = { username: input.clientId, password: input.clientSecret };
+        address = new URL(armEndpoint).host;
+        name = input.name ?? `Azure ${resourceGroup} (${location})`;
       } else {
         const [hostPart, portPart] = splitPort(input.address);
         address = hostPart;

@@ -1,4 +1,5 @@
 import type { HostKind } from '../contract/hosts';
+import { azureProvider } from './azure/provider';
 import { hypervProvider } from './hyperv/provider';
 import { NodePowerShellRunner } from './hyperv/node-runner';
 import { ReplayPowerShellRunner } from './hyperv/replay-runner';
@@ -23,5 +24,6 @@ export function defaultProviders(): Record<HostKind, HypervisorProvider> {
     hyperv: hypervProvider({ runner: hypervRunner }),
     vsphere: vsphereProvider(),
     workstation: workstationProvider(),
+    azure: azureProvider(),
   };
 }

@@ -71,6 +71,8 @@ export interface Hypervisor {
   readonly datastores?: DatastoreOps;
   /** Files on a remote Hyper-V host, through its administrative share: present on remote Hyper-V hosts. */
   readonly hostFiles?: HostFileOps;
+  /** Resources in an Azure resource group: present on Azure recovery sites. */
+  readonly azure?: AzureSiteOps;
 }
 
 /**
@@ -268,3 +270,63 @@ export interface HypervisorProvider {
 
 /** Marks VMs Lifeboat created, so removeVm can never delete a production VM. */
 export const ISOLATED_VM_MARKER = 'lifeboat-isolated-vm';
+
+/**
+ * Azure as a recovery site (hosts of kind azure): the resources drills and failovers make in the site's resource
+ * group. Everything Lifeboat makes carries the tag `lifeboat-set` (one set per drill VM or failed-over VM, one
+ * for a drill's network): a set is removed as a whole, and nothing without the tag is ever deleted.
+ */
+export interface AzureSiteOps {
+  readonly location: string;
+  readonly resourceGroup: string;
+  /** Regional vCPUs in use and allowed, overall and per size family (compute usages). */
+  quota(): Promise<AzureQuota>;
+  /** A new VNet and subnet behind an NSG that denies all inbound and outbound Internet traffic: no route to production. */
+  createIsolatedNetwork(setId: string, signal?: AbortSignal): Promise<{ subnetId: string; description: string }>;
+  /** A managed disk created for upload, filled from a fixed VHD through its SAS (only non-zero MiB units sent). */
+  uploadDisk(setId: string, name: string, vhdFile: string, options: AzureDiskOptions): Promise<AzureUploadedDisk>;
+  /** A VM on an uploaded OS disk with one NIC in `subnetId` and boot diagnostics on; Azure starts it at once. */
+  createVm(setId: string, spec: AzureVmSpec, signal?: AbortSignal): Promise<{ id: string; name: string }>;
+  /** Power state from the instance view ("running", "stopped", "deallocated", …). */
+  powerState(vmName: string): Promise<string>;
+  /** The serial log and console screenshot from boot diagnostics (retrieveBootDiagnosticsData); null where Azure has none yet. */
+  bootDiagnostics(vmName: string): Promise<{ serialLog: string | null; screenshotPng: Buffer | null }>;
+  /** Run Command in the guest (RunShellScript / RunPowerShellScript): its stdout and stderr. */
+  runCommand(vmName: string, os: 'Linux' | 'Windows', script: string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string }>;
+  powerOff(vmName: string): Promise<void>;
+  /** Deletes every resource of the set (VMs, NICs, disks, networks in that order); returns the ids still there (empty: all gone). */
+  removeSet(setId: string): Promise<string[]>;
+  /** Ids of the resources in the resource group that belong to the set. */
+  listSet(setId: string): Promise<string[]>;
+}
+
+export interface AzureQuota {
+  cores: { used: number; limit: number };
+  families: Record<string, { used: number; limit: number }>;
+}
+
+export interface AzureDiskOptions {
+  osType: 'Linux' | 'Windows';
+  /** From the VM's firmware: UEFI boots Generation 2 (V2), BIOS Generation 1 (V1). */
+  generation: 'V1' | 'V2';
+  signal?: AbortSignal;
+  onProgress?(done: number, total: number): void;
+}
+
+export interface AzureUploadedDisk {
+  id: string;
+  name: string;
+  /** MiB-aligned ranges sent through the SAS, in file offsets. */
+  ranges: { offset: number; length: number }[];
+  bytesSent: number;
+  /** Size of the fixed VHD (virtual size + 512-byte footer) = the disk's uploadSizeBytes. */
+  fileBytes: number;
+}
+
+export interface AzureVmSpec {
+  name: string;
+  size: string;
+  osDiskId: string;
+  osType: 'Linux' | 'Windows';
+  subnetId: string;
+}

@@ -55,11 +55,19 @@ function migrate(db: Db, file: string, migrations: readonly Migration[]): void {
   }
   for (const migration of migrations.slice(current)) {
     // Each step is all-or-nothing: a crash mid-upgrade leaves the previous version intact.
-    db.transaction(() => {
-      db.exec(migration.sql);
-      migration.up?.(db);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+    // foreign_keys cannot change inside a transaction; while it is off, the check below stands in for it.
+    if (migration.rebuildsTable) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        migration.up?.(db);
+        if (migration.rebuildsTable && (db.pragma('foreign_key_check') as unknown[]).length > 0)
+          throw new Error(`migration ${migration.version} would break references between tables`);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } finally {
+      if (migration.rebuildsTable) db.pragma('foreign_keys = ON');
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 import { Button, Checkbox, Group, Modal, PasswordInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { LifeboatError } from '../../core/contract/errors';
-import type { AddHostInput, CertificateInfo, Host, HostKind } from '../../core/contract/hosts';
+import type { AddHostInput, CertificateInfo, Host, HostKind as AnyHostKind } from '../../core/contract/hosts';
+
+/** Hosts VMs are discovered on; an Azure recovery site is added with `lifeboat hosts add azure` (its form is not built yet). */
+type HostKind = Exclude<AnyHostKind, 'azure'>;
 import { api } from '../api';
 import { CertificateConfirmation } from './CertificateConfirmation';
 import { ErrorNotice } from './ErrorNotice';

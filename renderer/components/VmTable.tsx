@@ -57,7 +57,7 @@ const HEARTBEAT: Record<GuestHeartbeat, { label: string; color: string }> = {
   unknown: { label: 'Unknown', color: 'gray' },
 };
 
-const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' } as const;
+const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation', azure: 'Azure' } as const;
 
 /**
  * The VM list as a real table (rows and cells for screen readers), virtualized: only the rows in view are

@@ -12,7 +12,7 @@ import { RestoreDiskModal } from './vm/RestoreDiskModal';
 import { RestoreProgress } from './vm/RestoreProgress';
 import { RestoreVmModal } from './vm/RestoreVmModal';
 
-const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' } as const;
+const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation', azure: 'Azure' } as const;
 
 /** How a point was taken, in words. Crash-consistent is the weaker promise (like pulling the plug), so it is yellow. */
 const CONSISTENCY: Record<PointConsistency, { label: string; color: string }> = {

@@ -66,6 +66,26 @@ describe('catalog store', () => {
     db.close();
   });
 
+  it('rebuilds hosts for Azure sites (migration 11) without cascading into their VMs', () => {
+    const dir = tempDir();
+    const old = openCatalog(dir, { migrations: migrations.slice(0, 10) });
+    old.prepare("INSERT INTO hosts (id, name, kind, added_at) VALUES ('h1', 'HV01', 'hyperv', '2026-01-01')").run();
+    old
+      .prepare("INSERT INTO vms (id, host_id, external_id, name, first_seen_at, last_seen_at) VALUES ('v1', 'h1', 'x', 'DC01', 'a', 'a')")
+      .run();
+    expect(() => old.prepare("INSERT INTO hosts (id, name, kind, added_at) VALUES ('h2', 'Azure', 'azure', 'a')").run()).toThrow(/CHECK/);
+    old.close();
+
+    const db = openCatalog(dir);
+    expect(db.prepare('SELECT name FROM vms').pluck().all()).toEqual(['DC01']);
+    db.prepare("INSERT INTO hosts (id, name, kind, added_at) VALUES ('h2', 'Azure', 'azure', 'a')").run();
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // The rebuilt table is still the one vms references: removing the host removes its VMs.
+    db.prepare("DELETE FROM hosts WHERE id = 'h1'").run();
+    expect(db.prepare('SELECT COUNT(*) FROM vms').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('re-opening is idempotent', () => {
     const dir = tempDir();
     openCatalog(dir).close();

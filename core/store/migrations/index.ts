@@ -8,6 +8,7 @@ import { sql as planFailover } from './007-plan-failover';
 import { sql as unverifiedDrills, up as unverifiedDrillsUp } from './008-unverified-drills';
 import { sql as vaultHealth } from './009-vault-health';
 import { sql as auditMac } from './010-audit-mac';
+import { sql as azureHosts } from './011-azure-hosts';
 import type { Db } from '../db';
 
 export interface Migration {
@@ -16,6 +17,8 @@ export interface Migration {
   sql: string;
   /** Data changes SQL cannot express well (JSON documents), run in the same transaction after `sql`. */
   up?: (db: Db) => void;
+  /** Rebuilds a table others reference: run with foreign keys off (a DROP would cascade), checked before commit. */
+  rebuildsTable?: boolean;
 }
 
 /**
@@ -33,6 +36,7 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: 'unverified drills', sql: unverifiedDrills, up: unverifiedDrillsUp },
   { version: 9, name: 'vault health', sql: vaultHealth },
   { version: 10, name: 'audit MACs', sql: auditMac },
+  { version: 11, name: 'Azure recovery sites', sql: azureHosts, rebuildsTable: true },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.length;

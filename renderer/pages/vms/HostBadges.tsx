@@ -1,7 +1,7 @@
 import { Alert, Badge, Group, Tooltip } from '@mantine/core';
 import type { Host } from '../../../core/contract/hosts';
 
-const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation' } as const;
+const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'vSphere', workstation: 'Workstation', azure: 'Azure' } as const;
 
 /** The hosts as badges (a click filters the table by that host), and why any of them could not be read. */
 export function HostBadges({ hosts, onPick }: { hosts: Host[]; onPick(hostId: string): void }) {
