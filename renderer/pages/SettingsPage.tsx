@@ -16,7 +16,12 @@ import { PageHeader } from '../components/PageHeader';
 import { formatAgo, formatDate, plural } from '../format';
 import { useEngineQuery } from '../hooks';
 
-const KIND_LABEL = { hyperv: 'Hyper-V', vsphere: 'VMware vSphere', workstation: 'VMware Workstation', azure: 'Azure recovery site' } as const;
+const KIND_LABEL = {
+  hyperv: 'Hyper-V',
+  vsphere: 'VMware vSphere',
+  workstation: 'VMware Workstation',
+  azure: 'Azure recovery site',
+} as const;
 
 function Section({ title, description, children, id }: { title: string; description?: string; children: ReactNode; id: string }) {
   return (
