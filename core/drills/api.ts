@@ -15,6 +15,7 @@ import { PlansStore } from '../store/plans';
 import { RecoveryPointsStore } from '../store/recovery-points';
 import { VmsStore } from '../store/vms';
 import { HostsStore } from '../store/hosts';
+import { AzureDrillNetwork, azureDrillSandbox } from './azure-sandbox';
 import { hypervisorDrillSandbox } from './hypervisor-sandbox';
 import { datastoreOf, vsphereStaging } from './vsphere-staging';
 import { runDrill, type DrillDeps } from './engine';
@@ -40,8 +41,8 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
   const plans = new PlansStore(ctx.db);
   const vms = new VmsStore(ctx.db);
   const hosts = new HostsStore(ctx.db);
-  /** The plan's isolated network, by drill work folder (the engine asks for a sandbox per VM). */
-  const planNetwork = new Map<string, string | null>();
+  /** The plan of each running drill, by its work folder (the engine asks for a sandbox per VM). */
+  const planOf = new Map<string, RecoveryPlan>();
 
   const deps: DrillDeps = {
     drills,
@@ -51,7 +52,7 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
     vm: (id) => vms.get(id),
     // A drill only reads the vault: a read-only view cannot delete or overwrite a point, whatever goes wrong.
     openVault: (targetId) => openVaultPort(ctx, targetId, { readOnly: true }),
-    sandboxFor: drillSandboxes(ctx, hosts, planNetwork),
+    sandboxFor: drillSandboxes(ctx, hosts, planOf),
     guestCredential: (id) => {
       const sealed = ctx.secrets.get(guestCredentialSecret(id));
       return sealed ? (JSON.parse(sealed) as { username: string; password: string }) : null;
@@ -76,13 +77,14 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
         hostId: null,
         targetId: null,
         run: async (run) => {
-          planNetwork.set(path.join(deps.workRoot, run.jobId), plan.drillNetwork);
+          const workDir = path.join(deps.workRoot, run.jobId);
+          planOf.set(workDir, plan);
           const drill = await runDrill(
             plan,
             { operator: ctx.operator, notes: input.notes, ...(input.points ? { points: input.points } : {}) },
             run,
             deps,
-          );
+          ).finally(() => planOf.delete(workDir));
           ctx.audit.append(ctx.operator, 'drill.finished', plan.name, {
             drillId: drill.id,
             status: drill.status,
@@ -161,9 +163,27 @@ export function drillsApi(ctx: DrillsDeps): DrillsApi {
  * Where a drill boots each VM: on its own Hyper-V host when Lifeboat runs there, on its vSphere host next to
  * its disks, otherwise in this machine's QEMU sandbox.
  */
-function drillSandboxes(ctx: DrillsDeps, hosts: HostsStore, planNetwork: Map<string, string | null>): DrillDeps['sandboxFor'] {
+function drillSandboxes(ctx: DrillsDeps, hosts: HostsStore, planOf: Map<string, RecoveryPlan>): DrillDeps['sandboxFor'] {
   let qemu: string | null | undefined;
+  const azureNetworks = new Map<string, AzureDrillNetwork>();
   return (vm: Vm, workDir: string) => {
+    const plan = planOf.get(workDir);
+    const site = plan?.recoveryHostId ? hosts.get(plan.recoveryHostId) : null;
+    if (site?.kind === 'azure') {
+      // The plan recovers into Azure: the drill tests exactly that, in a network of its own there.
+      let network = azureNetworks.get(workDir);
+      if (!network) {
+        network = new AzureDrillNetwork(
+          `dr${path
+            .basename(workDir)
+            .replace(/[^a-z0-9]/gi, '')
+            .slice(0, 10)
+            .toLowerCase()}`,
+        );
+        azureNetworks.set(workDir, network);
+      }
+      return azureDrillSandbox({ hypervisor: ctx.hosts.connect(site.id), hostId: site.id, network });
+    }
     const host = hosts.get(vm.hostId);
     if (vm.hostKind === 'hyperv' && host && host.address === null) {
       // Lifeboat runs on this Hyper-V host: the host reads the restored VHDX files where they are.
@@ -171,7 +191,7 @@ function drillSandboxes(ctx: DrillsDeps, hosts: HostsStore, planNetwork: Map<str
         hypervisor: ctx.hosts.connect(vm.hostId),
         hostId: vm.hostId,
         diskFormat: 'vhdx',
-        isolatedNetwork: planNetwork.get(workDir) ?? null,
+        isolatedNetwork: plan?.drillNetwork ?? null,
         stage: async (files) => ({ hostPaths: files, remove: async () => undefined }),
       });
     }

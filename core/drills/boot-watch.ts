@@ -15,8 +15,8 @@ export interface BootConsole {
   serial(): string;
   /** The VGA text screen; may reject while QEMU is busy (the last reading stands then). */
   screen(): Promise<string>;
-  /** Null while running. */
-  exitStatus(): { code: number | null; stderr: string } | null;
+  /** Null while running; `reason` says how it stopped where there is no QEMU exit code (a cloud VM). */
+  exitStatus(): { code: number | null; stderr: string; reason?: string } | null;
   /** KVM opened but cannot run this guest ("KVM internal error"): the VM must start again under TCG. */
   kvmFailed(): Promise<boolean>;
   /** Milliseconds (performance.now()) when the VM was powered on. */
@@ -81,7 +81,7 @@ export async function watchBoot(first: BootConsole, options: WatchOptions): Prom
     if (exit) {
       return result({
         status: 'failed',
-        detail: `The VM stopped ${since()} after power-on (QEMU exit ${exit.code ?? 'by signal'})${exit.stderr ? `: ${exit.stderr.split('\n').pop()}` : ''}.`,
+        detail: `The VM stopped ${since()} after power-on (${exit.reason ?? `QEMU exit ${exit.code ?? 'by signal'}`})${exit.stderr ? `: ${exit.stderr.split('\n').pop()}` : ''}.`,
         fix: 'Look at the serial output below: the guest may have crashed or rebooted while starting.',
         evidence: consoleEvidence(serial, screen),
       });

@@ -12,7 +12,7 @@ import type { DrillsStore } from '../store/drills';
 import type { JobResource, JobsStore } from '../store/jobs';
 import type { CatalogPoint, RecoveryPointsStore } from '../store/recovery-points';
 import { runPlanScript, type ScriptContext } from './plan-scripts';
-import type { DrillSandbox, GuestCredential, SandboxVm } from './sandbox';
+import type { DrillSandbox, GuestCredential, SandboxVm, SandboxVmSpec } from './sandbox';
 import {
   checkName,
   checkStepOutcome,
@@ -57,6 +57,8 @@ interface Running {
   group: string;
   point: CatalogPoint;
   sandboxVm: SandboxVm | null;
+  /** What its sandbox said it would create, tracked until the VM has booted (then sandboxVm.resources). */
+  planned?: JobResource[] | null;
   result: DrillVmResult;
 }
 
@@ -272,24 +274,29 @@ async function recoverVm(d: DrillRun, member: Running, checks: PlanCheck[], cred
       const files = await restoreDrillDisks(d, sandbox, member, vault, key);
       const tcpPorts = checks.flatMap((c) => (c.kind === 'tcp' ? [c.port] : []));
       const guestCredential = credentialId ? (deps.guestCredential?.(credentialId) ?? null) : null;
-      const booted = await d.step('Start in isolation', vm.name, () =>
-        sandbox.boot(
-          {
-            name: `lifeboat-drill-${vm.name}`,
-            key,
-            disks: files,
-            memoryMiB: vm.memoryMiB ?? 1024,
-            cpus: vm.cpus ?? 1,
-            firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios',
-            tcpPorts,
-            guestCredential,
-          },
-          run.signal,
-        ),
+      const spec: SandboxVmSpec = {
+        name: `lifeboat-drill-${vm.name}`,
+        key,
+        disks: files,
+        memoryMiB: vm.memoryMiB ?? 1024,
+        cpus: vm.cpus ?? 1,
+        firmware: vm.firmware === 'uefi' ? 'uefi' : 'bios',
+        tcpPorts,
+        guestCredential,
+        guestOs: vm.guestOs,
+        onProgress: (what, done, total) => run.progress(what, done, total),
+      };
+      const trackResources = (): void =>
+        deps.jobs.setResources(d.drill.id, [...d.resources, ...d.running.flatMap((r) => r.sandboxVm?.resources ?? r.planned ?? [])]);
+      member.planned = sandbox.plannedResources?.(spec) ?? null;
+      trackResources();
+      const booted = await d.step(
+        'Start in isolation',
+        vm.name,
+        () => sandbox.boot(spec, run.signal),
+        (b) => b.started ?? null,
       );
       member.sandboxVm = booted;
-      const trackResources = (): void =>
-        deps.jobs.setResources(d.drill.id, [...d.resources, ...d.running.flatMap((r) => r.sandboxVm?.resources ?? [])]);
       trackResources();
       run.progress(`Checking ${vm.name}`, 0, 0);
       for (const check of checks) result.checks.push(await runCheck(d, check, booted, vault, point, vm.name));
@@ -383,7 +390,11 @@ async function cleanUp(d: DrillRun): Promise<boolean> {
           throw new LifeboatError('INTERNAL', `Still present after cleanup: ${left.join(', ')}.`, {
             fix: 'Remove them by hand; the drill record lists each.',
           });
-        d.deps.jobs.setResources(d.drill.id, []);
+        // A VM whose start failed had its sandbox delete what it made; the record stays until the next start proves it.
+        d.deps.jobs.setResources(
+          d.drill.id,
+          running.filter((r) => !r.sandboxVm).flatMap((r) => r.planned ?? []),
+        );
         return true;
       },
       () => 'No sandbox VM, process or restored file remains.',

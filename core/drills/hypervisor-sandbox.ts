@@ -216,7 +216,7 @@ function heartbeatCheckResult(reading: HeartbeatReading, timeoutSeconds: number,
   };
 }
 
-function tcpCheckResult(port: number, timeoutSeconds: number, result: GuestTcpResult): CheckResult {
+export function tcpCheckResult(port: number, timeoutSeconds: number, result: GuestTcpResult): CheckResult {
   if (result.outcome === 'answered') {
     const answer = printable(result.answer);
     return {
@@ -239,7 +239,7 @@ function tcpCheckResult(port: number, timeoutSeconds: number, result: GuestTcpRe
 }
 
 /** Passes when the script wrote no error and ended with exit code 0; its output is kept either way. */
-function scriptCheckResult(timeoutSeconds: number, result: GuestScriptResult): CheckResult {
+export function scriptCheckResult(timeoutSeconds: number, result: GuestScriptResult): CheckResult {
   const output = printable(result.output);
   const evidence = output ? [{ kind: 'script-output' as const, text: output }] : [];
   if (result.outcome === 'succeeded') {

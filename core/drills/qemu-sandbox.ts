@@ -19,6 +19,8 @@ export interface QemuVmSpec {
   forwardPorts: number[];
   /** Defaults to KVM where it exists and has not failed in this process, else software emulation. */
   accel?: Accel;
+  /** Keeps the serial line's input open, for writeSerial (a guest with a shell on its serial console). */
+  serialInput?: boolean;
 }
 
 export type Accel = 'kvm' | 'tcg';
@@ -40,6 +42,8 @@ export interface QemuVm {
   /** Resolves when the marker appears on the serial port; rejects on timeout, exit or abort. */
   waitForSerial(marker: string, timeoutMs: number, signal: AbortSignal): Promise<number>;
   serialOutput(): string;
+  /** Types into the serial console; only when started with serialInput. */
+  writeSerial(text: string): void;
   screenshot(file: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -113,7 +117,7 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
   const screenFile = path.join(workDir, 'screen.bin');
 
   const control = await listenForQmp(qmpSocket);
-  const { child, output, listeners, exited } = spawnQemu(qemu, args);
+  const { child, output, listeners, exited } = spawnQemu(qemu, args, spec.serialInput === true);
 
   const qmp = await Promise.race([
     control.connected.then((socket) => QmpClient.over(socket)),
@@ -145,6 +149,10 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
       return decodeVgaText(fs.readFileSync(screenFile));
     },
     serialOutput: () => output.serial,
+    writeSerial(text) {
+      if (!child.stdin) throw new Error('This VM was started without serial input.');
+      child.stdin.write(text);
+    },
     waitForSerial(marker, timeoutMs, signal) {
       const started = performance.now();
       return new Promise((resolve, reject) => {
@@ -202,8 +210,9 @@ export async function startQemuVm(qemu: string, spec: QemuVmSpec, workDir: strin
 }
 
 /** QEMU started with its serial line (stdout) and error output kept; listeners hear every new byte, and the exit. */
-function spawnQemu(qemu: string, args: string[]) {
-  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+function spawnQemu(qemu: string, args: string[], serialInput: boolean) {
+  const child = spawn(qemu, args, { stdio: [serialInput ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: childEnv() });
+  child.stdin?.on('error', () => undefined); // QEMU gone: what was typed is lost with it
   const output = { serial: '', stderr: '' };
   const listeners = new Set<() => void>();
   child.stdout!.on('data', (chunk: Buffer) => {

@@ -8,6 +8,11 @@ export interface DrillSandbox {
   readonly isolation: string;
   /** The disk format restores are written in for this sandbox. */
   readonly diskFormat: WriteFormat;
+  /**
+   * What boot() will create, known before it starts: recorded on the job first, so a drill killed mid-boot
+   * (an upload to Azure takes minutes) still has them removed at the next start.
+   */
+  plannedResources?(spec: SandboxVmSpec): JobResource[];
   boot(spec: SandboxVmSpec, signal: AbortSignal): Promise<SandboxVm>;
   /** Releases the sandbox's own connections once the drill is done with it. */
   close?(): Promise<void>;
@@ -26,6 +31,10 @@ export interface SandboxVmSpec {
   tcpPorts: number[];
   /** For in-guest checks through the hypervisor (PowerShell Direct, VMware guest operations); never logged. */
   guestCredential?: GuestCredential | null;
+  /** The guest OS as the source hypervisor reported it ("Windows Server 2022", "Ubuntu Linux (64-bit)"). */
+  guestOs?: string | null;
+  /** Progress of long work inside boot (an upload), for the job's progress bar. */
+  onProgress?(what: string, done: number, total: number): void;
 }
 
 export interface GuestCredential {
@@ -54,6 +63,8 @@ export interface BootCheckOptions {
 export interface SandboxVm {
   /** What to give back if the engine dies mid-drill. */
   readonly resources: JobResource[];
+  /** How it was started, in words for the drill record (what was uploaded, the size, the network). */
+  readonly started?: string;
   /**
    * Boot evidence from the guest itself: a readiness line on its serial console or screen, a heartbeat.
    * A VM that merely keeps running is `unverified`; a firmware or boot-loader failure is `failed`, fast.

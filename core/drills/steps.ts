@@ -11,7 +11,7 @@ import type { CheckResult, SandboxVm } from './sandbox';
  * `describe` may give a step that finished its work another outcome than passed: skipped (nothing could be
  * done from here), unverified (it ran but proved nothing) or failed (a check that ran and failed).
  */
-export type StepOutcome = string | { skipped: string } | { status: Exclude<DrillStep['status'], 'running'>; detail: string };
+export type StepOutcome = string | null | { skipped: string } | { status: Exclude<DrillStep['status'], 'running'>; detail: string };
 export type StepFn = <T>(name: string, vm: string | null, work: () => Promise<T>, describe?: (value: T) => StepOutcome) => Promise<T>;
 export type NoteFn = (name: string, vm: string | null, status: DrillStep['status'], detail: string) => void;
 

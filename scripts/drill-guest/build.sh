@@ -110,7 +110,8 @@ export PATH=/bin HOME=/root
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs tmp /tmp
 mount -o remount,rw /
 hostname "$(cat /etc/hostname)"
-say() { echo "$*" > /dev/ttyS0; echo "$*" > /dev/tty0; }
+# The screen first: whoever sees the line on the serial port then finds it on the screen too.
+say() { echo "$*" > /dev/tty0; echo "$*" > /dev/ttyS0; }
 ip link set lo up
 NIC=$(ls /sys/class/net | grep -vx lo | head -n1)
 if [ -n "$NIC" ]; then

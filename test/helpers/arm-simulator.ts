@@ -53,6 +53,13 @@ export interface ArmSimulator {
   onStart?: (vm: { id: string; name: string; osDiskBlobUrl: string }) => Promise<void>;
   /** Answers runCommand; without it runCommand fails 409 VMAgentStatusCommunicationError as with no agent. */
   onRunCommand?: (vmName: string, script: string[]) => Promise<{ stdout: string; stderr: string }>;
+  /** Called when a running VM stops (powerOff, deallocate, delete); tests stop their QEMU here. */
+  onStop?: (vm: { id: string; name: string }) => Promise<void>;
+  /**
+   * Asked for fresh content each time retrieveBootDiagnosticsData is called (Azure refreshes the screenshot
+   * and serial log of a running VM by itself); null keeps what was set last.
+   */
+  onBootDiagnostics?: (vmName: string) => Promise<{ screenshotPng?: Buffer; serialLog?: string } | null>;
   /** The boot diagnostics retrieveBootDiagnosticsData points at. */
   setBootDiagnostics(vmName: string, content: { screenshotPng?: Buffer; serialLog?: string }): Promise<void>;
   stop(): Promise<void>;
@@ -390,6 +397,6 @@ export async function startArmSimulator(options: { vcpuQuota?: number; usedVcpus
       await azurite.dispose();
       certs.remove();
     },
-  } satisfies Omit<ArmSimulator, 'onStart' | 'onRunCommand'>);
+  } satisfies Omit<ArmSimulator, 'onStart' | 'onRunCommand' | 'onStop' | 'onBootDiagnostics'>);
   return sim;
 }

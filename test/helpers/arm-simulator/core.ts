@@ -151,7 +151,9 @@ export class Operations {
       },
     );
     const url = `${this.base()}/subscriptions/${this.subscriptionId}/providers/${start.namespace}/locations/${this.location}/operations/${operation.id}`;
-    const headers: Record<string, string> = { 'Azure-AsyncOperation': `${url}?api-version=${start.apiVersion}` };
+    // ARM's async answers carry Retry-After (how long to wait before polling); the simulator's work is done at
+    // once, so it says 0 and clients poll at once instead of their 2 s default.
+    const headers: Record<string, string> = { 'Azure-AsyncOperation': `${url}?api-version=${start.apiVersion}`, 'Retry-After': '0' };
     if (start.location !== false) headers['Location'] = `${url}?monitor=true&api-version=${start.apiVersion}`;
     send(res, start.status, start.body, headers);
   }
@@ -164,7 +166,7 @@ export class Operations {
     operation.polled = true;
     if (req.query.get('monitor') === 'true') {
       if (!done) {
-        send(req.res, 202, undefined, { Location: `${this.base()}${req.path}?${req.query.toString()}` });
+        send(req.res, 202, undefined, { Location: `${this.base()}${req.path}?${req.query.toString()}`, 'Retry-After': '0' });
         return;
       }
       if (operation.error) throw operation.error;
@@ -179,7 +181,7 @@ export class Operations {
       ...(done ? { endTime: operation.endTime } : {}),
       ...(done && operation.output !== undefined ? { properties: { output: operation.output } } : {}),
       ...(done && operation.error ? { error: { code: operation.error.code, message: operation.error.message } } : {}),
-    });
+    }, done ? {} : { 'Retry-After': '0' });
   }
 }
 

@@ -22,6 +22,8 @@ export interface Stored {
 export interface VmHooks {
   onStart?: (vm: { id: string; name: string; osDiskBlobUrl: string }) => Promise<void>;
   onRunCommand?: (vmName: string, script: string[]) => Promise<{ stdout: string; stderr: string }>;
+  onStop?: (vm: { id: string; name: string }) => Promise<void>;
+  onBootDiagnostics?: (vmName: string) => Promise<{ screenshotPng?: Buffer; serialLog?: string } | null>;
 }
 
 /** Azurite, where managed disks, snapshots and boot diagnostics live as blobs. */

@@ -187,6 +187,7 @@ export async function vmRoute(req: Request, state: SimState, name: string): Prom
   if (req.method === 'DELETE') {
     if (!existing) return send(req.res, 204);
     state.remove(id);
+    if (existing.power !== 'stopped' && existing.power !== 'deallocated') await state.hooks.onStop?.({ id, name: existing.name });
     const disk = state.get('disk', existing.osDiskId);
     if (disk) {
       disk.managedBy = undefined;
@@ -319,11 +320,14 @@ export async function vmActionRoute(req: Request, state: SimState, name: string,
     case 'poweroff':
       vm.power = 'stopping';
       return lro(async () => {
+        await state.hooks.onStop?.({ id: vm.id, name: vm.name });
         vm.power = 'stopped';
       });
     case 'deallocate':
+      const wasRunning = vm.power !== 'stopped';
       vm.power = 'deallocating';
       return lro(async () => {
+        if (wasRunning) await state.hooks.onStop?.({ id: vm.id, name: vm.name });
         vm.power = 'deallocated';
         if (disk) disk.diskState = 'Reserved';
       });
@@ -335,6 +339,8 @@ export async function vmActionRoute(req: Request, state: SimState, name: string,
           `Boot diagnostics are not enabled for VM ${name}: set diagnosticsProfile.bootDiagnostics.enabled.`,
         );
       }
+      const fresh = vm.power === 'running' ? await state.hooks.onBootDiagnostics?.(name) : null;
+      if (fresh) await setBootDiagnostics(state, name, fresh);
       const minutes = Number(req.query.get('sasUriExpirationTimeInMinutes') ?? '120');
       const storage = state.storage;
       return send(req.res, 200, {
