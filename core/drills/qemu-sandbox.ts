@@ -255,8 +255,11 @@ function qemuArgs(spec: QemuVmSpec, accel: Accel, qmpSocket: string, forwarded: 
     );
     args.push('-device', 'e1000,netdev=n0,romfile=');
   }
+  // A fixed VHD's size is its footer's current size, as Hyper-V and Azure read it; QEMU would take the CHS
+  // geometry (smaller) for a VHD not made by itself, cutting off the end of the last partition.
+  const sizeFrom = (format: string): string => (format === 'vpc' ? ',force_size_calc=current_size' : '');
   spec.disks.forEach((disk, index) =>
-    args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format},if=ide,index=${index},snapshot=on`),
+    args.push('-drive', `file=${qemuValue(disk.file)},format=${disk.format}${sizeFrom(disk.format)},if=ide,index=${index},snapshot=on`),
   );
   args.push('-boot', 'strict=on');
   return args;

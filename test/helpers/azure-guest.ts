@@ -42,7 +42,8 @@ export function plugAzureGuests(sim: ArmSimulator, qemu: string, workDir: string
     const disk = path.join(dir, 'os.vhd');
     await new BlobClient(vm.osDiskBlobUrl).downloadToFile(disk);
     const ranges = (await new PageBlobClient(vm.osDiskBlobUrl, new AnonymousCredential()).getPageRanges()).pageRange ?? [];
-    const pageBytes = ranges.reduce((sum, r) => sum + (r.count ?? 0), 0);
+    // Page ranges are whole 512-byte pages; the SDK's count comes back one short of the inclusive end (end - start).
+    const pageBytes = ranges.reduce((sum, r) => sum + Math.ceil((r.count ?? 0) / 512) * 512, 0);
     guests.started.push({ name: vm.name, disk, resources: sim.resources(), pageBytes });
     const booted = await startQemuVm(
       qemu,
