@@ -174,14 +174,19 @@ export class Operations {
       return;
     }
     const status = !done ? 'InProgress' : operation.error ? 'Failed' : 'Succeeded';
-    send(req.res, 200, {
-      name: operation.id,
-      status,
-      startTime: operation.startTime,
-      ...(done ? { endTime: operation.endTime } : {}),
-      ...(done && operation.output !== undefined ? { properties: { output: operation.output } } : {}),
-      ...(done && operation.error ? { error: { code: operation.error.code, message: operation.error.message } } : {}),
-    }, done ? {} : { 'Retry-After': '0' });
+    send(
+      req.res,
+      200,
+      {
+        name: operation.id,
+        status,
+        startTime: operation.startTime,
+        ...(done ? { endTime: operation.endTime } : {}),
+        ...(done && operation.output !== undefined ? { properties: { output: operation.output } } : {}),
+        ...(done && operation.error ? { error: { code: operation.error.code, message: operation.error.message } } : {}),
+      },
+      done ? {} : { 'Retry-After': '0' },
+    );
   }
 }
 

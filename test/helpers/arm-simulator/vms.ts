@@ -323,7 +323,7 @@ export async function vmActionRoute(req: Request, state: SimState, name: string,
         await state.hooks.onStop?.({ id: vm.id, name: vm.name });
         vm.power = 'stopped';
       });
-    case 'deallocate':
+    case 'deallocate': {
       const wasRunning = vm.power !== 'stopped';
       vm.power = 'deallocating';
       return lro(async () => {
@@ -331,6 +331,7 @@ export async function vmActionRoute(req: Request, state: SimState, name: string,
         vm.power = 'deallocated';
         if (disk) disk.diskState = 'Reserved';
       });
+    }
     case 'retrievebootdiagnosticsdata': {
       if (!vm.bootDiagnostics) {
         throw new ArmError(
