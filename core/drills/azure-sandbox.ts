@@ -96,7 +96,7 @@ export function azureDrillSandbox(options: AzureSandboxOptions): DrillSandbox {
       ].join(' ');
       return azureVm(
         site,
-        { hostId, vmName, os, poweredOn, started, resources: resources(spec), signal, everyMs: options.diagnosticsEveryMs ?? 5000 },
+        { vmName, os, poweredOn, started, resources: resources(spec), everyMs: options.diagnosticsEveryMs ?? 5000 },
         {
           remove: async () => {
             const left = [...(await site.removeSet(setId)), ...(await network.release(site))];
@@ -142,13 +142,11 @@ async function startInAzure(site: AzureSiteOps, start: StartSpec): Promise<{ dis
 }
 
 interface AzureVmContext {
-  hostId: string;
   vmName: string;
   os: GuestOs;
   poweredOn: number;
   started: string;
   resources: JobResource[];
-  signal: AbortSignal;
   everyMs: number;
 }
 
